@@ -1,0 +1,74 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import type {LoadOptions} from '../lib/config/loader.js'
+import {renderErrorText, toErrorDocument} from './render-error.js'
+
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Every command extends this: it adds the global flags of SPEC §3, parses, and is the
+ * one place where results become JSON and errors become messages and exit codes.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    workspace: Flags.string({char: 'w', description: 'workspace path or registered name', helpGroup: 'GLOBAL'}),
+    env: Flags.string({description: 'environment layer to load (config/{env}-defaults.toml)', helpGroup: 'GLOBAL'}),
+    infra: Flags.string({description: 'infrastructure layer to load (infra/{name}/config.toml)', helpGroup: 'GLOBAL'}),
+    set: Flags.string({description: 'override a config value (key.path=value), repeatable', multiple: true, helpGroup: 'GLOBAL'}),
+    quiet: Flags.boolean({char: 'q', description: 'print only results and errors', helpGroup: 'GLOBAL', exclusive: ['verbose']}),
+    verbose: Flags.boolean({char: 'v', description: 'print details and stack traces', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: InferredFlags<T>
+  protected args!: InferredArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const {args, flags} = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as InferredFlags<T>
+    this.args = args as InferredArgs<T>
+  }
+
+  /** Config loading options from the global flags. */
+  protected loadOptions(extra: Partial<LoadOptions> = {}): LoadOptions {
+    const flags = this.flags as InferredFlags<typeof BaseCommand>
+    return {workspace: flags.workspace, envName: flags.env, infra: flags.infra, sets: flags.set ?? [], ...extra}
+  }
+
+  /** Prints the human rendering of a result unless --json (oclif prints the JSON). */
+  protected async present<R>(result: R, human: (result: R) => string | Promise<string>): Promise<R> {
+    if (!this.jsonEnabled()) {
+      const text = await human(result)
+      if (text !== '') this.log(text)
+    }
+    return result
+  }
+
+  /** A note for people on stderr; silent under --quiet. */
+  protected note(message: string): void {
+    if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${message}\n`)
+  }
+
+  protected get verbose(): boolean {
+    return Boolean((this.flags as {verbose?: boolean} | undefined)?.verbose) || this.argv.includes('--verbose') || this.argv.includes('-v')
+  }
+
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
+    // oclif's own exit() signal (e.g. --help inside a command) passes through untouched.
+    if (error?.constructor?.name === 'ExitError') throw error
+    const doc = toErrorDocument(error)
+    process.exitCode = doc.exit
+    if (this.jsonEnabled()) this.logJson({error: doc})
+    else process.stderr.write(`${renderErrorText(doc, error, this.verbose)}\n`)
+  }
+}

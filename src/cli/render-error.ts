@@ -1,0 +1,46 @@
+import {ExitCode, isProvisioningError} from '../lib/errors.js'
+import {redact} from '../lib/util/redact.js'
+
+export interface ErrorDocument {
+  code: string
+  message: string
+  exit: number
+  hint?: string
+  details: Record<string, unknown>
+}
+
+interface OclifError {
+  message: string
+  oclif?: {exit?: number}
+  code?: string
+}
+
+/** Turns anything thrown into the stable `{code, message, exit, hint, details}` shape. */
+export function toErrorDocument(error: unknown): ErrorDocument {
+  if (isProvisioningError(error)) {
+    return {code: error.code, message: redact(error.message), exit: error.exit, hint: error.hint && redact(error.hint), details: redactDetails(error.details)}
+  }
+  const oclif = error as OclifError
+  if (oclif?.oclif?.exit === ExitCode.USAGE || /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --|Parsing --)/.test(oclif?.message ?? '')) {
+    return {code: 'E_USAGE', message: redact(oclif.message.split('\nSee more help with')[0]), exit: ExitCode.USAGE, hint: 'see --help for the command\'s flags and arguments', details: {}}
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return {
+    code: 'E_INTERNAL',
+    message: `internal error: ${redact(message)}`,
+    exit: ExitCode.INTERNAL,
+    hint: 'this is a bug; re-run with --verbose for a stack trace and report it',
+    details: {},
+  }
+}
+
+function redactDetails(details: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(redact(JSON.stringify(details))) as Record<string, unknown>
+}
+
+export function renderErrorText(doc: ErrorDocument, error: unknown, verbose: boolean): string {
+  const lines = [`Error: ${doc.message}`]
+  if (doc.hint) lines.push(`Hint: ${doc.hint}`)
+  if ((verbose || process.env.DEBUG) && error instanceof Error && error.stack) lines.push('', redact(error.stack))
+  return lines.join('\n')
+}

@@ -1,0 +1,145 @@
+import os from 'node:os'
+import path from 'node:path'
+
+import {getPath, leaves, type OriginMap} from './merge.js'
+import {type ConfigProblem, type ConfigTable, isTable} from './types.js'
+
+const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g
+
+export interface InterpolationContext {
+  env: NodeJS.ProcessEnv
+  now: () => Date
+  /** Computed only when some value references git (see needsGit). */
+  git?: {branch: string; commit: string}
+  workspace?: {name: string; path: string}
+}
+
+/** True when some string value references `{{git.*}}`, so git is run only when needed. */
+export function needsGit(values: ConfigTable): boolean {
+  for (const [, value] of leaves(values)) {
+    if (typeof value === 'string' && /\{\{\s*git\./.test(value)) return true
+    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && /\{\{\s*git\./.test(v))) return true
+  }
+  return false
+}
+
+// Keys whose values are paths get a leading `~/` expanded to the home folder (SPEC §5.2).
+function isPathKey(keyPath: string): boolean {
+  return keyPath.startsWith('paths.') || /(^|[._])(path|dir|file|home)$/.test(keyPath)
+}
+
+class Unresolvable extends Error {}
+
+/**
+ * Replaces `{{…}}` placeholders in every string value, in place. References to other
+ * keys resolve recursively; a cycle or an unknown variable becomes a problem naming the
+ * key and the file that set it. A value that is exactly one placeholder of a non-string
+ * key keeps that key's type (`"{{oci.concurrency}}"` stays a number).
+ */
+export function interpolate(values: ConfigTable, origins: OriginMap, ctx: InterpolationContext): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const done = new Set<string>()
+  const resolving: string[] = []
+
+  const where = (keyPath: string) => {
+    const history = origins.get(keyPath)
+    const last = history?.[history.length - 1]
+    return {file: last?.file ?? last?.source, layer: last?.layer}
+  }
+  const fail = (keyPath: string, message: string, hint: string): never => {
+    const {file} = where(keyPath)
+    problems.push({severity: 'error', key: keyPath, file, message: `${keyPath}: ${message}`, hint})
+    throw new Unresolvable()
+  }
+
+  const special = (name: string, keyPath: string): {found: boolean; value?: unknown} => {
+    const [scope, ...restParts] = name.split('.')
+    const rest = restParts.join('.')
+    switch (scope) {
+      case 'env': {
+        const value = ctx.env[rest]
+        if (value === undefined) fail(keyPath, `environment variable ${rest} is not set (in {{env.${rest}}})`, `export ${rest}=… or change the value`)
+        return {found: true, value}
+      }
+      case 'now': {
+        const now = ctx.now()
+        const table: Record<string, unknown> = {
+          date: now.toISOString().slice(0, 10),
+          iso: now.toISOString(),
+          timestamp: Math.floor(now.getTime() / 1000),
+        }
+        if (!(rest in table)) fail(keyPath, `unknown variable {{now.${rest}}}`, 'use now.date, now.iso or now.timestamp')
+        return {found: true, value: table[rest]}
+      }
+      case 'git': {
+        if (rest !== 'branch' && rest !== 'commit') fail(keyPath, `unknown variable {{git.${rest}}}`, 'use git.branch or git.commit')
+        return {found: true, value: ctx.git?.[rest as 'branch' | 'commit'] ?? ''}
+      }
+      case 'workspace': {
+        if (rest !== 'name' && rest !== 'path') return {found: false}
+        if (!ctx.workspace) fail(keyPath, `{{workspace.${rest}}} is used but no workspace is active`, 'pass --workspace, or run inside a workspace folder')
+        return {found: true, value: ctx.workspace?.[rest as 'name' | 'path']}
+      }
+      default:
+        return {found: false}
+    }
+  }
+
+  const lookup = (name: string, keyPath: string): unknown => {
+    const builtin = special(name, keyPath)
+    if (builtin.found) return builtin.value
+    if (resolving.includes(name)) {
+      const cycle = [...resolving.slice(resolving.indexOf(name)), name].join(' -> ')
+      fail(keyPath, `interpolation cycle: ${cycle}`, `break the cycle by giving one of ${[...new Set(resolving.slice(resolving.indexOf(name)))].join(', ')} a literal value`)
+    }
+    const target = getPath(values, name)
+    if (target === undefined) fail(keyPath, `unknown variable {{${name}}}`, `define ${name} in a config layer, or use {{env.NAME}} for environment variables`)
+    if (isTable(target)) fail(keyPath, `{{${name}}} refers to a table, not a value`, `name a single value such as ${name}.<key>`)
+    resolveKey(name)
+    return getPath(values, name)
+  }
+
+  const render = (template: string, keyPath: string): unknown => {
+    const whole = /^\{\{\s*([^{}]+?)\s*\}\}$/.exec(template)
+    if (whole) return lookup(whole[1], keyPath)
+    return template.replace(PLACEHOLDER, (_m, name: string) => {
+      const value = lookup(name, keyPath)
+      return Array.isArray(value) ? value.join(',') : String(value)
+    })
+  }
+
+  const renderValue = (value: unknown, keyPath: string): unknown => {
+    if (typeof value === 'string') {
+      const rendered = value.includes('{{') ? render(value, keyPath) : value
+      return typeof rendered === 'string' && isPathKey(keyPath) && (rendered === '~' || rendered.startsWith('~/'))
+        ? path.join(os.homedir(), rendered.slice(2))
+        : rendered
+    }
+    if (Array.isArray(value)) return value.map((item) => renderValue(item, keyPath))
+    return value
+  }
+
+  function resolveKey(keyPath: string): void {
+    if (done.has(keyPath)) return
+    resolving.push(keyPath)
+    try {
+      const parts = keyPath.split('.')
+      const parent = getPath(values, parts.slice(0, -1).join('.')) as ConfigTable
+      const leaf = parts[parts.length - 1]
+      parent[leaf] = renderValue(parent[leaf], keyPath)
+      done.add(keyPath)
+    } finally {
+      resolving.pop()
+    }
+  }
+
+  for (const [keyPath] of [...leaves(values)]) {
+    try {
+      resolveKey(keyPath)
+    } catch (error) {
+      if (!(error instanceof Unresolvable)) throw error
+      done.add(keyPath)
+    }
+  }
+  return problems
+}

@@ -1,0 +1,116 @@
+import {ConfigError, NotFoundError} from '../errors.js'
+import {isSecretKey} from '../util/redact.js'
+import {formatProblem, loadConfig, type LoadedConfig, type LoadOptions} from './loader.js'
+import {getPath, leaves} from './merge.js'
+import {type ConfigProblem, type ConfigTable, isTable, type LayerReport, type Origin} from './types.js'
+
+const MASK = '***'
+
+export interface ValueOrigin extends Origin {
+  key: string
+  value: unknown
+  /** Earlier assignments this value replaced, most recent first. */
+  overridden: Array<Origin & {value: unknown}>
+}
+
+export interface ConfigShowResult {
+  key?: string
+  value: unknown
+  mode: string
+  workspace?: {name: string; path: string}
+  environment?: string
+  infra?: string
+  origins?: ValueOrigin[]
+}
+
+function maskTable(table: ConfigTable, prefix = ''): ConfigTable {
+  const out: ConfigTable = {}
+  for (const [key, value] of Object.entries(table)) {
+    const keyPath = prefix ? `${prefix}.${key}` : key
+    out[key] = isTable(value) ? maskTable(value, keyPath) : isSecretKey(keyPath) ? MASK : value
+  }
+  return out
+}
+
+function masked(key: string, value: unknown): unknown {
+  if (isTable(value)) return maskTable(value, key)
+  return isSecretKey(key) ? MASK : value
+}
+
+function missingKey(loaded: LoadedConfig, key: string): NotFoundError {
+  const top = Object.keys(loaded.values).sort().join(', ')
+  return new NotFoundError(`no config key "${key}"`, {
+    hint: `"provisioning config show" lists every key; top-level tables: ${top}`,
+    details: {key},
+  })
+}
+
+export async function showConfig(options: LoadOptions, key?: string, withOrigin = false): Promise<ConfigShowResult> {
+  const loaded = await loadConfig({...options, lines: withOrigin})
+  const value = key ? getPath(loaded.values, key) : loaded.values
+  if (value === undefined) throw missingKey(loaded, key ?? '')
+  const result: ConfigShowResult = {
+    ...(key ? {key} : {}),
+    value: masked(key ?? '', value),
+    mode: loaded.mode.name,
+    ...(loaded.workspace ? {workspace: {name: loaded.workspace.name, path: loaded.workspace.path}} : {}),
+    ...(loaded.environment ? {environment: loaded.environment} : {}),
+    ...(loaded.infra ? {infra: loaded.infra} : {}),
+  }
+  if (withOrigin) {
+    const keys = isTable(value) ? [...leaves(value, key ?? '')].map(([k]) => k) : [key as string]
+    result.origins = keys.map((k) => originOf(loaded, k))
+  }
+  return result
+}
+
+function originOf(loaded: LoadedConfig, key: string): ValueOrigin {
+  const history = loaded.origins.get(key) ?? []
+  const strip = ({value: _value, ...origin}: Origin & {value: unknown}) => origin
+  const last = history.at(-1)
+  return {
+    key,
+    value: masked(key, getPath(loaded.values, key)),
+    ...(last ? strip(last) : {layer: 'defaults'}),
+    overridden: history.slice(0, -1).reverse().map((entry) => ({...strip(entry), value: masked(key, entry.value)})),
+  }
+}
+
+export async function getConfigValue(options: LoadOptions, key: string): Promise<{key: string; value: unknown}> {
+  const loaded = await loadConfig(options)
+  const value = getPath(loaded.values, key)
+  if (value === undefined) throw missingKey(loaded, key)
+  return {key, value: masked(key, value)}
+}
+
+export interface ConfigValidateResult {
+  valid: boolean
+  errors: ConfigProblem[]
+  warnings: ConfigProblem[]
+  layers: LayerReport[]
+}
+
+/**
+ * Loads every layer tolerantly and reports all problems at once: returns the result
+ * when there is no error (warnings allowed), else throws one ConfigError listing all.
+ */
+export async function validateConfig(options: LoadOptions): Promise<ConfigValidateResult> {
+  const loaded = await loadConfig({...options, tolerant: true, lines: true})
+  const errors = loaded.problems.filter((p) => p.severity === 'error')
+  const warnings = loaded.problems.filter((p) => p.severity === 'warning')
+  if (loaded.workspaceWarning) warnings.push({severity: 'warning', message: loaded.workspaceWarning, hint: 'provisioning workspace list'})
+  const result = {valid: errors.length === 0, errors, warnings, layers: loaded.layers}
+  if (errors.length > 0) {
+    const list = (items: ConfigProblem[]) => items.map((p) => `  - ${formatProblem(p)}${p.hint ? `\n      fix: ${p.hint}` : ''}`).join('\n')
+    throw new ConfigError(
+      `configuration has ${errors.length} error(s)${warnings.length > 0 ? ` and ${warnings.length} warning(s)` : ''}:\n${list(errors)}${warnings.length > 0 ? `\nwarnings:\n${list(warnings)}` : ''}`,
+      {hint: 'fix the errors listed, then run "provisioning config validate" again', details: result as unknown as Record<string, unknown>},
+    )
+  }
+  return result
+}
+
+export async function listLayers(options: LoadOptions): Promise<{mode: string; workspace?: string; layers: LayerReport[]}> {
+  const loaded = await loadConfig({...options, tolerant: true})
+  return {mode: loaded.mode.name, workspace: loaded.workspace?.path, layers: loaded.layers}
+}

@@ -1,0 +1,76 @@
+import {UsageError} from '../errors.js'
+import {mergeLayer, type OriginMap, tableFromPath} from './merge.js'
+import type {ConfigTable} from './types.js'
+
+/**
+ * Variables that steer discovery (which home, workspace, env, infra, mode) rather than
+ * name a config key; they are not mapped by the generic PROVISIONING_<A>__<B> rule.
+ */
+export const RESERVED_ENV = new Set([
+  'PROVISIONING_HOME',
+  'PROVISIONING_WORKSPACE',
+  'PROVISIONING_ENV',
+  'PROVISIONING_INFRA',
+  'PROVISIONING_MODE',
+  'PROVISIONING_DEBUG',
+])
+
+/** `PROVISIONING_OCI__REGISTRY` → `oci.registry`; `undefined` for other variables. */
+export function envVarKey(name: string): string | undefined {
+  if (!name.startsWith('PROVISIONING_') || RESERVED_ENV.has(name)) return undefined
+  const rest = name.slice('PROVISIONING_'.length)
+  if (!rest) return undefined
+  const parts = rest.split('__').map((part) => part.toLowerCase())
+  return parts.every((part) => /^[a-z0-9][a-z0-9_-]*$/.test(part)) ? parts.join('.') : undefined
+}
+
+type TomlParse = (text: string) => Record<string, unknown>
+
+/** Env and flag values are TOML values where they parse (`true`, `5`, `"x"`), else strings. */
+export function parseRuntimeValue(raw: string, parse: TomlParse): unknown {
+  try {
+    return parse(`v = ${raw}`).v
+  } catch {
+    return raw
+  }
+}
+
+export function parseSetFlag(assignment: string): {key: string; raw: string} {
+  const eq = assignment.indexOf('=')
+  const key = eq > 0 ? assignment.slice(0, eq).trim() : ''
+  if (!key || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) {
+    throw new UsageError(`--set expects key.path=value, got "${assignment}"`, {
+      hint: 'example: --set oci.registry=localhost:5000',
+    })
+  }
+  return {key, raw: assignment.slice(eq + 1)}
+}
+
+export interface RuntimeInputs {
+  env: NodeJS.ProcessEnv
+  sets: string[]
+  /** Values the CLI derived from flags/env that select layers (environment, paths.base). */
+  derived: Array<{key: string; value: unknown; source: string}>
+}
+
+/** Applies layer 7: derived values, then PROVISIONING_* variables (sorted), then --set flags in order. */
+export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap, inputs: RuntimeInputs): Promise<number> {
+  const {parse} = await import('smol-toml')
+  let count = 0
+  const apply = (key: string, value: unknown, source: string) => {
+    mergeLayer(target, tableFromPath(key.split('.'), value), () => ({layer: 'runtime', source}), origins)
+    count++
+  }
+  for (const {key, value, source} of inputs.derived) apply(key, value, source)
+  const names = Object.keys(inputs.env).sort()
+  for (const name of names) {
+    const key = envVarKey(name)
+    const raw = inputs.env[name]
+    if (key && raw !== undefined) apply(key, parseRuntimeValue(raw, parse), name)
+  }
+  for (const assignment of inputs.sets) {
+    const {key, raw} = parseSetFlag(assignment)
+    apply(key, parseRuntimeValue(raw, parse), `--set ${key}`)
+  }
+  return count
+}

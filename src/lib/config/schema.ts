@@ -1,0 +1,98 @@
+import {distance} from 'fastest-levenshtein'
+
+import {leaves} from './merge.js'
+import {type ConfigProblem, type ConfigTable} from './types.js'
+
+export type ValueKind = 'string' | 'integer' | 'boolean' | 'string[]'
+
+export interface KeySpec {
+  kind: ValueKind
+  description: string
+  enum?: readonly string[]
+  min?: number
+}
+
+/**
+ * Known config keys. Defaults and documentation live in templates/config.defaults.toml;
+ * this table adds types so `config validate` can check every layer. Keys under an open
+ * table are free-form (user variables, dependency declarations, mode settings).
+ */
+export const KNOWN_KEYS: Record<string, KeySpec> = {
+  environment: {kind: 'string', description: 'environment whose {env}-defaults.toml forms layer 5'},
+  'workspace.name': {kind: 'string', description: 'workspace name'},
+  'workspace.description': {kind: 'string', description: 'workspace description'},
+  'paths.base': {kind: 'string', description: 'per-user base folder (PROVISIONING_HOME)'},
+  'paths.cache': {kind: 'string', description: 'cache folder'},
+  'paths.extensions': {kind: 'string', description: 'core extension layer'},
+  'paths.oci_store': {kind: 'string', description: 'embedded OCI image layout registry'},
+  'paths.services': {kind: 'string', description: 'platform service state'},
+  'paths.workspaces': {kind: 'string', description: 'default parent folder for new workspaces'},
+  'oci.registry': {kind: 'string', description: 'registry host[:port] or oci-layout://PATH'},
+  'oci.namespace': {kind: 'string', description: 'repository namespace for extensions'},
+  'oci.tool': {kind: 'string', enum: ['auto', 'native', 'oras'], description: 'OCI engine'},
+  'oci.concurrency': {kind: 'integer', min: 1, description: 'parallel transfers'},
+  'oci.tls_enabled': {kind: 'boolean', description: 'HTTPS (true) or plain HTTP (false)'},
+  'oci.insecure': {kind: 'boolean', description: 'skip TLS certificate verification'},
+  'oci.ca_file': {kind: 'string', description: 'extra CA certificate (PEM)'},
+  'oci.auth_token_path': {kind: 'string', description: 'file holding a registry token'},
+  'oci.timeout_seconds': {kind: 'integer', min: 1, description: 'per-request timeout'},
+  'oci.retries': {kind: 'integer', min: 0, description: 'retries on 408/429/5xx/resets'},
+  'oci.verify_signatures': {kind: 'boolean', description: 'require signed artifacts'},
+  'oci.cache.dir': {kind: 'string', description: 'content-addressed blob cache'},
+  'oci.cache.index_ttl_seconds': {kind: 'integer', min: 0, description: 'search index lifetime'},
+  'deps.lock_timeout_seconds': {kind: 'integer', min: 0, description: 'wait for the workspace lock'},
+  'locking.provider': {kind: 'string', enum: ['none', 'file', 'gitea', 'etcd'], description: 'workspace lock provider'},
+  'locking.ttl_seconds': {kind: 'integer', min: 0, description: 'default lock lifetime (0 = none)'},
+  'locking.etcd.endpoints': {kind: 'string[]', description: 'etcd endpoints (http://host:port)'},
+  'locking.etcd.prefix': {kind: 'string', description: 'etcd key prefix for locks'},
+  'security.mtls.cert_file': {kind: 'string', description: 'client certificate (enterprise mTLS)'},
+  'security.mtls.key_file': {kind: 'string', description: 'client key (enterprise mTLS)'},
+  'security.mtls.ca_file': {kind: 'string', description: 'CA for peers (enterprise mTLS)'},
+  'output.color': {kind: 'string', enum: ['auto', 'always', 'never'], description: 'colour in human output'},
+}
+
+export const OPEN_TABLES = ['mode', 'dependencies', 'platform', 'vars', 'infra']
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? 'string[]' : 'array'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float'
+  if (typeof value === 'bigint') return 'integer'
+  if (value instanceof Date) return 'datetime'
+  return typeof value
+}
+
+/** Type errors for known keys, warnings for unknown ones. */
+export function checkSchema(values: ConfigTable, locate: (key: string) => {file?: string; line?: number}): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  for (const [key, value] of leaves(values)) {
+    const spec = KNOWN_KEYS[key]
+    const where = locate(key)
+    if (!spec) {
+      if (OPEN_TABLES.some((table) => key === table || key.startsWith(`${table}.`))) continue
+      problems.push({severity: 'warning', key, ...where, message: `unknown key ${key}`, hint: suggest(key)})
+      continue
+    }
+    const actual = kindOf(value)
+    if (actual !== spec.kind) {
+      problems.push({severity: 'error', key, ...where, message: `${key} must be ${article(spec.kind)}, got ${actual} ${JSON.stringify(value)}`, hint: `set ${key} to ${article(spec.kind)} (${spec.description})`})
+      continue
+    }
+    if (spec.enum && !spec.enum.includes(value as string)) {
+      problems.push({severity: 'error', key, ...where, message: `${key} must be one of ${spec.enum.join(', ')}, got ${JSON.stringify(value)}`, hint: `set ${key} to one of: ${spec.enum.join(', ')}`})
+    }
+    if (spec.min !== undefined && typeof value === 'number' && value < spec.min) {
+      problems.push({severity: 'error', key, ...where, message: `${key} must be at least ${spec.min}, got ${value}`, hint: `set ${key} to ${spec.min} or more`})
+    }
+  }
+  return problems
+}
+
+function article(kind: ValueKind): string {
+  return kind === 'string[]' ? 'a list of strings' : kind === 'integer' ? 'an integer' : `a ${kind}`
+}
+
+function suggest(key: string): string {
+  const last = key.split('.').pop() ?? key
+  const close = Object.keys(KNOWN_KEYS).find((known) => known.split('.').pop() === last || distance(known, key) <= 2)
+  return close ? `did you mean ${close}?` : 'unknown keys are ignored; remove it or check the spelling'
+}

@@ -1,0 +1,162 @@
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {ConfigError} from '../errors.js'
+
+export type ConfigFormat = 'toml' | 'yaml'
+export type ConfigTable = Record<string, unknown>
+
+/** A parsed config file that can say on which line a key path was set. */
+export interface ConfigSource {
+  file: string
+  format: ConfigFormat
+  data: ConfigTable
+  /** 1-based line of the key, computed on first use (only `--origin` and errors need it). */
+  lineOf(keyPath: string): number | undefined
+}
+
+export function formatOf(file: string): ConfigFormat {
+  return path.extname(file) === '.toml' ? 'toml' : 'yaml'
+}
+
+/**
+ * Reads and parses one config file. A missing file gives `undefined` (layers are
+ * optional); an unreadable file or a syntax error throws a ConfigError naming file,
+ * line and column.
+ */
+export async function readConfigSource(file: string): Promise<ConfigSource | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {
+      hint: code === 'EACCES' ? `check the file's permissions (chmod u+r ${file})` : 'check that the path is a readable file',
+      details: {file},
+    })
+  }
+  return parseConfigText(text, file)
+}
+
+export async function parseConfigText(text: string, file: string, format = formatOf(file)): Promise<ConfigSource> {
+  return format === 'toml' ? parseToml(text, file) : parseYaml(text, file)
+}
+
+function syntaxError(file: string, line: number, column: number, reason: string): ConfigError {
+  return new ConfigError(`${file}:${line}:${column}: syntax error: ${reason}`, {
+    hint: `fix the syntax at line ${line}, column ${column} of ${file}`,
+    details: {file, line, column},
+  })
+}
+
+async function parseToml(text: string, file: string): Promise<ConfigSource> {
+  const {parse, TomlError} = await import('smol-toml')
+  let data: ConfigTable
+  try {
+    data = parse(text) as ConfigTable
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split('\n')[0].replace(/^Invalid TOML document: /, '')
+      throw syntaxError(file, error.line, error.column, reason)
+    }
+    throw error
+  }
+  let lines: Map<string, number> | undefined
+  return {
+    file,
+    format: 'toml',
+    data,
+    lineOf(keyPath) {
+      lines ??= tomlKeyLines(text)
+      return lines.get(keyPath)
+    },
+  }
+}
+
+interface TomlKeyNode {
+  keys: Array<{name?: string; value?: string}>
+}
+interface TomlNode {
+  type: string
+  loc: {start: {line: number}}
+  resolvedKey?: Array<string | number>
+  key?: TomlKeyNode
+  body?: TomlNode[]
+  value?: TomlNode
+}
+
+// smol-toml returns values only; positions come from toml-eslint-parser's AST, loaded
+// lazily because only provenance output and error messages need line numbers.
+let tomlParser: typeof import('toml-eslint-parser') | undefined
+async function loadTomlParser(): Promise<void> {
+  tomlParser ??= await import('toml-eslint-parser')
+}
+
+function tomlKeyLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>()
+  if (!tomlParser) return lines
+  const ast = tomlParser.parseTOML(text) as unknown as {body: TomlNode[]}
+  const keyName = (k: {name?: string; value?: string}) => String(k.name ?? k.value)
+  const visitKeyValue = (node: TomlNode, prefix: string[]) => {
+    const own = [...prefix, ...(node.key?.keys.map((k) => keyName(k)) ?? [])]
+    lines.set(own.join('.'), node.loc.start.line)
+    if (node.value?.type === 'TOMLInlineTable') for (const child of node.value.body ?? []) visitKeyValue(child, own)
+  }
+  for (const top of ast.body[0]?.body ?? []) {
+    if (top.type === 'TOMLKeyValue') visitKeyValue(top, [])
+    else if (top.type === 'TOMLTable') {
+      const tablePath = (top.resolvedKey ?? []).map(String)
+      if (!lines.has(tablePath.join('.'))) lines.set(tablePath.join('.'), top.loc.start.line)
+      for (const child of top.body ?? []) visitKeyValue(child, tablePath)
+    }
+  }
+  return lines
+}
+
+async function parseYaml(text: string, file: string): Promise<ConfigSource> {
+  const {parseDocument, LineCounter, isMap, isPair, isScalar} = await import('yaml')
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  const [first] = doc.errors
+  if (first) {
+    const pos = first.linePos?.[0] ?? {line: 1, col: 1}
+    throw syntaxError(file, pos.line, pos.col, first.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, ''))
+  }
+  const value: unknown = doc.toJS({maxAliasCount: 100}) ?? {}
+  if (typeof value !== 'object' || Array.isArray(value) || value === null) {
+    throw new ConfigError(`${file}:1:1: the top level must be a mapping of keys, not ${Array.isArray(value) ? 'a list' : typeof value}`, {
+      hint: 'write the file as `key: value` lines',
+      details: {file, line: 1, column: 1},
+    })
+  }
+  let lines: Map<string, number> | undefined
+  const collect = (node: unknown, prefix: string[], into: Map<string, number>) => {
+    if (!isMap(node)) return
+    for (const item of node.items) {
+      if (!isPair(item)) continue
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key)
+      const keyPath = [...prefix, key]
+      const offset = (item.key as {range?: [number, number, number]} | null)?.range?.[0]
+      if (offset !== undefined) into.set(keyPath.join('.'), lineCounter.linePos(offset).line)
+      collect(item.value, keyPath, into)
+    }
+  }
+  return {
+    file,
+    format: 'yaml',
+    data: value as ConfigTable,
+    lineOf(keyPath) {
+      if (!lines) {
+        lines = new Map()
+        collect(doc.contents, [], lines)
+      }
+      return lines.get(keyPath)
+    },
+  }
+}
+
+/** Prepares TOML line lookups; call before rendering provenance. */
+export async function prepareLineLookups(): Promise<void> {
+  await loadTomlParser()
+}

@@ -1,0 +1,47 @@
+import {readFile} from 'node:fs/promises'
+
+import {ConfigError} from '../errors.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {homePaths} from '../util/home.js'
+
+export interface WorkspaceEntry {
+  name: string
+  path: string
+}
+
+/** `$PROVISIONING_HOME/config/user_config.yaml`: registered workspaces and the active one. */
+export interface WorkspaceRegistry {
+  active_workspace?: string
+  workspaces: WorkspaceEntry[]
+}
+
+export async function readRegistry(home: string): Promise<WorkspaceRegistry> {
+  const file = homePaths.workspaceRegistry(home)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {workspaces: []}
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {hint: 'check the file permissions', details: {file}})
+  }
+  const {parseConfigText} = await import('../config/source-file.js')
+  const {data} = await parseConfigText(text, file, 'yaml')
+  const list = data.workspaces ?? []
+  if (!Array.isArray(list) || list.some((w) => typeof w?.name !== 'string' || typeof w?.path !== 'string')) {
+    throw new ConfigError(`${file}: "workspaces" must be a list of {name, path}`, {
+      hint: `repair the file, or remove it and re-register workspaces with "provisioning workspace register NAME PATH"`,
+      details: {file},
+    })
+  }
+  const active = typeof data.active_workspace === 'string' ? data.active_workspace : undefined
+  return {active_workspace: active, workspaces: list.map((w: WorkspaceEntry) => ({name: w.name, path: w.path}))}
+}
+
+export async function writeRegistry(home: string, registry: WorkspaceRegistry): Promise<void> {
+  const {stringify} = await import('yaml')
+  const sorted = {
+    ...(registry.active_workspace ? {active_workspace: registry.active_workspace} : {}),
+    workspaces: [...registry.workspaces].sort((a, b) => a.name.localeCompare(b.name)),
+  }
+  await writeFileAtomic(homePaths.workspaceRegistry(home), `# Registered workspaces (managed by "provisioning workspace")\n${stringify(sorted)}`)
+}
