@@ -1,6 +1,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {LoadOptions} from '../lib/config/loader.js'
+import {provisioningHome} from '../lib/util/home.js'
 import {renderErrorText, toErrorDocument} from './render-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -43,6 +44,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected loadOptions(extra: Partial<LoadOptions> = {}): LoadOptions {
     const flags = this.flags as InferredFlags<typeof BaseCommand>
     return {workspace: flags.workspace, envName: flags.env, infra: flags.infra, sets: flags.set ?? [], ...extra}
+  }
+
+  /** $PROVISIONING_HOME (SPEC §4). */
+  protected get home(): string {
+    return provisioningHome(process.env)
   }
 
   /** Prints the human rendering of a result unless --json (oclif prints the JSON). */

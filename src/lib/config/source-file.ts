@@ -120,7 +120,8 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
   const [first] = doc.errors
   if (first) {
-    const pos = first.linePos?.[0] ?? {line: 1, col: 1}
+    // With prettyErrors off the yaml package never fills `linePos`; derive it from the offset.
+    const pos = first.linePos?.[0] ?? lineCounter.linePos(first.pos[0])
     throw syntaxError(file, pos.line, pos.col, first.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, ''))
   }
   const value: unknown = doc.toJS({maxAliasCount: 100}) ?? {}

@@ -1,0 +1,70 @@
+import {mkdir, open, readFile, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {BusyError} from '../errors.js'
+
+export interface LockHolder {
+  pid: number
+  host: string
+  user: string
+  since: string
+  purpose?: string
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function readHolder(file: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockHolder
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Runs `fn` while holding an exclusive lock file (created with O_EXCL, so exactly one
+ * process wins). A lock left by a dead process on this host is taken over; a live
+ * holder is waited for up to `waitMs`, then a BusyError (exit 9) names it.
+ */
+export async function withFileLock<T>(file: string, options: {waitMs: number; purpose?: string}, fn: () => Promise<T>): Promise<T> {
+  await mkdir(path.dirname(file), {recursive: true})
+  const me: LockHolder = {pid: process.pid, host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), purpose: options.purpose}
+  const deadline = Date.now() + options.waitMs
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    try {
+      const handle = await open(file, 'wx', 0o644)
+      await handle.writeFile(JSON.stringify(me))
+      await handle.close()
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = await readHolder(file)
+    // A holder that wrote nothing yet is mid-creation: treat as live and wait.
+    if (holder && holder.host === me.host && !alive(holder.pid)) {
+      await rm(file, {force: true})
+      continue
+    }
+    if (Date.now() >= deadline) {
+      const who = holder ? `pid ${holder.pid} (${holder.user}@${holder.host}, since ${holder.since}${holder.purpose ? `, ${holder.purpose}` : ''})` : 'another process'
+      throw new BusyError(`${file} is locked by ${who}`, {
+        hint: holder?.host === me.host ? 'wait for that process to finish, then try again' : `wait, or remove ${file} if ${holder?.host ?? 'that host'} no longer runs it`,
+        details: {lock: file, holder},
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay))
+  }
+  try {
+    return await fn()
+  } finally {
+    await rm(file, {force: true})
+  }
+}
