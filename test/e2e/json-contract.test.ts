@@ -1,0 +1,77 @@
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {repoRoot, runCli} from '../helpers/cli.js'
+import {initWorkspace, type Sandbox, sandbox} from '../helpers/workspace.js'
+
+/**
+ * SPEC §3: with --json, stdout holds exactly one JSON document, on success and on
+ * error. Every command in the manifest must appear here, so a new command cannot
+ * skip the contract.
+ */
+const CASES: Record<string, string[][]> = {
+  'config show': [[], ['oci', '--origin'], ['no.such.key']],
+  'config get': [['oci.registry'], ['no.such.key']],
+  'config validate': [[]],
+  'config layers': [[]],
+  'workspace init': [['fresh'], ['demo']],
+  'workspace list': [[]],
+  'workspace active': [[]],
+  'workspace switch': [['demo'], ['ghost']],
+  'workspace register': [['ghost', '/nonexistent']],
+  'workspace remove': [['ghost']],
+  'workspace info': [[], ['ghost']],
+  'mode list': [[]],
+  'mode current': [[]],
+  'mode show': [['cicd'], ['ghost']],
+  'mode switch': [['enterprise'], ['solo']],
+  'mode validate': [['solo'], ['enterprise']],
+}
+const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:create', 'autocomplete create'])
+
+describe('--json contract', () => {
+  let box: Sandbox
+  let manifestIds: string[]
+  beforeAll(async () => {
+    box = await sandbox()
+    await initWorkspace(box, 'demo', ['--activate'])
+    const manifest = JSON.parse(await readFile(path.join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    manifestIds = Object.keys(manifest.commands).map((id) => id.replaceAll(':', ' '))
+  })
+  afterAll(() => box.cleanup())
+
+  it('covers every command of the manifest', () => {
+    expect(manifestIds.filter((id) => !PLUGIN_COMMANDS.has(id) && !(id in CASES))).toEqual([])
+  })
+
+  for (const [id, argSets] of Object.entries(CASES)) {
+    it(`${id} prints one JSON document on stdout`, async () => {
+      for (const args of argSets) {
+        const result = await runCli([...id.split(' '), ...args, '--json'], {env: {...box.env, PROVISIONING_WORKSPACE: ''}, cwd: box.root})
+        let doc: Record<string, unknown>
+        try {
+          doc = JSON.parse(result.stdout) as Record<string, unknown>
+        } catch {
+          throw new Error(`${id} ${args.join(' ')}: stdout is not one JSON document:\n${result.stdout}\nstderr:\n${result.stderr}`)
+        }
+        if (result.exitCode === 0) expect(doc.error).toBeUndefined()
+        else {
+          const error = doc.error as {code: string; exit: number; message: string}
+          expect(error.exit).toBe(result.exitCode)
+          expect(error.code).toMatch(/^E_[A-Z_]+$/)
+          expect(error.message.length).toBeGreaterThan(0)
+        }
+      }
+    })
+  }
+
+  it('answers usage errors with exit 2 and a JSON error', async () => {
+    const result = await runCli(['config', 'get', '--json'], {env: box.env})
+    expect(result.exitCode).toBe(2)
+    expect(JSON.parse(result.stdout).error.code).toBe('E_USAGE')
+    const unknownFlag = await runCli(['mode', 'list', '--nope', '--json'], {env: box.env})
+    expect(unknownFlag.exitCode).toBe(2)
+    expect(JSON.parse(unknownFlag.stdout).error.code).toBe('E_USAGE')
+  })
+})
