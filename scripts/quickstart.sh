@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm run quickstart`: install, build, and run the main job on a fresh machine with
+# no server: a demo workspace in a temporary folder, with its own PROVISIONING_HOME.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-deps.sh
+echo "==> build" >&2
+npm run --silent build >/dev/null
+
+demo=$(mktemp -d "${TMPDIR:-/tmp}/provisioning-quickstart.XXXXXX")
+export PROVISIONING_HOME="$demo/home"
+cli() { echo; echo "\$ provisioning $*"; node bin/run.js "$@"; }
+
+cli --version
+cli workspace init demo --path "$demo/demo" --activate
+cli mode current
+# A value in three layers, to show where each one comes from.
+printf '[oci]\nconcurrency = 8\n' > "$PROVISIONING_HOME/config.user.toml"
+printf '[oci]\nnamespace = "demo-extensions"\nconcurrency = 6\n' >> "$demo/demo/infra/default/config.toml"
+cli config layers --infra default
+cli config show oci --origin --infra default
+cli workspace info
+
+echo
+echo "Done. The demo lives in $demo (PROVISIONING_HOME=$PROVISIONING_HOME); remove it with: rm -rf $demo"
