@@ -16,11 +16,12 @@ export interface InterpolationContext {
 
 /** True when some string value references `{{git.*}}`, so git is run only when needed. */
 export function needsGit(values: ConfigTable): boolean {
-  for (const [, value] of leaves(values)) {
-    if (typeof value === 'string' && /\{\{\s*git\./.test(value)) return true
-    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && /\{\{\s*git\./.test(v))) return true
+  const mentionsGit = (value: unknown): boolean => {
+    if (typeof value === 'string') return /\{\{\s*git\./.test(value)
+    if (Array.isArray(value)) return value.some(mentionsGit)
+    return isTable(value) && Object.values(value).some(mentionsGit)
   }
-  return false
+  return mentionsGit(values)
 }
 
 // Keys whose values are paths get a leading `~/` expanded to the home folder (SPEC §5.2).
@@ -108,14 +109,17 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     })
   }
 
-  const renderValue = (value: unknown, keyPath: string): unknown => {
+  // `keyPath` is the config key (problems name it and its file); `pathKey` decides `~/`
+  // expansion and extends into the tables of a list (`servers[].data_dir`).
+  const renderValue = (value: unknown, keyPath: string, pathKey = keyPath): unknown => {
     if (typeof value === 'string') {
       const rendered = value.includes('{{') ? render(value, keyPath) : value
-      return typeof rendered === 'string' && isPathKey(keyPath) && (rendered === '~' || rendered.startsWith('~/'))
+      return typeof rendered === 'string' && isPathKey(pathKey) && (rendered === '~' || rendered.startsWith('~/'))
         ? path.join(os.homedir(), rendered.slice(2))
         : rendered
     }
-    if (Array.isArray(value)) return value.map((item) => renderValue(item, keyPath))
+    if (Array.isArray(value)) return value.map((item) => renderValue(item, keyPath, pathKey))
+    if (isTable(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderValue(item, keyPath, `${pathKey}.${key}`)]))
     return value
   }
 

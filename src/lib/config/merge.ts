@@ -10,6 +10,9 @@ export type OriginMap = Map<string, Assignment[]>
  */
 export function mergeLayer(target: ConfigTable, layer: ConfigTable, origin: (keyPath: string) => Origin, origins: OriginMap, prefix = ''): void {
   for (const [key, incoming] of Object.entries(layer)) {
+    // YAML (and TOML) can yield an own `__proto__` key; assigning it would write into
+    // Object.prototype. It is never a config key, so it is dropped.
+    if (key === '__proto__') continue
     const keyPath = prefix ? `${prefix}.${key}` : key
     const current = target[key]
     if (isTable(incoming)) {
@@ -43,7 +46,7 @@ export function getPath(table: ConfigTable, keyPath: string): unknown {
   if (keyPath === '') return table
   let node: unknown = table
   for (const part of keyPath.split('.')) {
-    if (!isTable(node) || !(part in node)) return undefined
+    if (!isTable(node) || !Object.hasOwn(node, part)) return undefined
     node = node[part]
   }
   return node

@@ -1,7 +1,7 @@
 import {distance} from 'fastest-levenshtein'
 
-import {leaves} from './merge.js'
-import {type ConfigProblem, type ConfigTable} from './types.js'
+import {getPath, leaves} from './merge.js'
+import {type ConfigProblem, type ConfigTable, isTable} from './types.js'
 
 export type ValueKind = 'string' | 'integer' | 'boolean' | 'string[]'
 
@@ -53,6 +53,12 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
 
 export const OPEN_TABLES = ['mode', 'dependencies', 'platform', 'vars', 'infra']
 
+/** Keys that must hold tables: the open tables and every parent of a known key. */
+const KNOWN_TABLES = new Set([
+  ...OPEN_TABLES,
+  ...Object.keys(KNOWN_KEYS).flatMap((key) => key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+])
+
 function kindOf(value: unknown): string {
   if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? 'string[]' : 'array'
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float'
@@ -64,10 +70,25 @@ function kindOf(value: unknown): string {
 /** Type errors for known keys, warnings for unknown ones. */
 export function checkSchema(values: ConfigTable, locate: (key: string) => {file?: string; line?: number}): ConfigProblem[] {
   const problems: ConfigProblem[] = []
+  // A known key holding a table has no leaf of its own, so it is checked up front; its
+  // leaves are then skipped rather than reported as unknown keys.
+  const tablesInPlace: string[] = []
+  for (const [key, spec] of Object.entries(KNOWN_KEYS)) {
+    const value = getPath(values, key)
+    if (!isTable(value)) continue
+    tablesInPlace.push(key)
+    const [firstLeaf] = leaves(value, key)
+    problems.push({severity: 'error', key, ...locate(firstLeaf?.[0] ?? key), message: `${key} must be ${article(spec.kind)}, got a table`, hint: `set ${key} to ${article(spec.kind)} (${spec.description})`})
+  }
   for (const [key, value] of leaves(values)) {
+    if (tablesInPlace.some((table) => key.startsWith(`${table}.`))) continue
     const spec = KNOWN_KEYS[key]
     const where = locate(key)
     if (!spec) {
+      if (KNOWN_TABLES.has(key)) {
+        problems.push({severity: 'error', key, ...where, message: `${key} must be a table, got ${kindOf(value)}`, hint: `write ${key} as a table of keys (e.g. ${key}.<name> = value)`})
+        continue
+      }
       if (OPEN_TABLES.some((table) => key === table || key.startsWith(`${table}.`))) continue
       problems.push({severity: 'warning', key, ...where, message: `unknown key ${key}`, hint: suggest(key)})
       continue

@@ -107,7 +107,11 @@ function tomlKeyLines(text: string): Map<string, number> {
     if (top.type === 'TOMLKeyValue') visitKeyValue(top, [])
     else if (top.type === 'TOMLTable') {
       const tablePath = (top.resolvedKey ?? []).map(String)
-      if (!lines.has(tablePath.join('.'))) lines.set(tablePath.join('.'), top.loc.start.line)
+      // Every prefix, so `[[a.list]]` (resolved as a.list.0) also locates `a.list` itself.
+      tablePath.forEach((_, i) => {
+        const prefix = tablePath.slice(0, i + 1).join('.')
+        if (!lines.has(prefix)) lines.set(prefix, top.loc.start.line)
+      })
       for (const child of top.body ?? []) visitKeyValue(child, tablePath)
     }
   }
