@@ -56,7 +56,7 @@ describe('workspace commands (built CLI)', () => {
 
   it('finds the workspace: --workspace, PROVISIONING_WORKSPACE, parent folder, then the active one', async () => {
     const a = await initWorkspace(box, 'a', ['--activate'])
-    const b = await initWorkspace(box, 'b')
+    await initWorkspace(box, 'b')
     const c = await initWorkspace(box, 'c')
     const nested = path.join(c, 'infra', 'default')
     const name = async (args: string[], env: Record<string, string> = {}, cwd = box.root) =>
@@ -107,7 +107,7 @@ describe('workspace commands (built CLI)', () => {
   it('serializes concurrent registrations without losing any', async () => {
     const dirs = await Promise.all(['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].map((n) => initWorkspace(box, n)))
     await runCli(['workspace', 'remove', 'w1'], {env: box.env})
-    await Promise.all(dirs.map((dir, i) => runCli(['workspace', 'remove', `w${i + 1}`], {env: box.env})))
+    await Promise.all(dirs.map((_dir, i) => runCli(['workspace', 'remove', `w${i + 1}`], {env: box.env})))
     const results = await Promise.all(dirs.map((dir, i) => runCli(['workspace', 'register', `r${i}`, dir], {env: box.env})))
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0, 0, 0, 0])
     const list = json<{workspaces: Array<{name: string}>}>(await runCli(['workspace', 'list', '--json'], {env: box.env}))
