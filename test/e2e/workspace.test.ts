@@ -106,7 +106,6 @@ describe('workspace commands (built CLI)', () => {
 
   it('serializes concurrent registrations without losing any', async () => {
     const dirs = await Promise.all(['w1', 'w2', 'w3', 'w4', 'w5', 'w6'].map((n) => initWorkspace(box, n)))
-    await runCli(['workspace', 'remove', 'w1'], {env: box.env})
     await Promise.all(dirs.map((_dir, i) => runCli(['workspace', 'remove', `w${i + 1}`], {env: box.env})))
     const results = await Promise.all(dirs.map((dir, i) => runCli(['workspace', 'register', `r${i}`, dir], {env: box.env})))
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0, 0, 0, 0])
