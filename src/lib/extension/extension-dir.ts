@@ -1,0 +1,171 @@
+import {constants} from 'node:fs'
+import {access, lstat, readdir, readFile, readlink, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import {NotFoundError, ValidationError} from '../errors.js'
+import {linkTargetProblem} from './archive-paths.js'
+import {type ExtensionManifest, parseManifestYaml} from './manifest.js'
+import type {Problem} from './problems.js'
+
+/** Top-level folders of an extension (SPEC §8.1). */
+export const EXTENSION_FOLDERS = ['kcl', 'scripts', 'templates', 'docs', 'tests'] as const
+
+export const MANIFEST_FILE = 'manifest.yaml'
+
+/** Top-level files besides manifest.yaml that need no warning (README.md, LICENSE, ...). */
+const ALLOWED_TOP_LEVEL_FILE = /^(README|LICENSE|LICENCE|CHANGELOG|NOTICE|AUTHORS|CONTRIBUTING|SECURITY)(\.[A-Za-z0-9]+)?$/i
+
+export type ExtensionEntryKind = 'file' | 'directory' | 'symlink'
+
+/** One entry of an extension folder, as it will go into the archive. */
+export interface ExtensionEntry {
+  /** POSIX path relative to the extension folder, without trailing slash. */
+  path: string
+  kind: ExtensionEntryKind
+  /** Permission bits as found on disk (packaging normalizes them). */
+  mode: number
+  /** Bytes, for files; 0 otherwise. */
+  size: number
+  /** For symlinks: the link target exactly as stored. */
+  linkTarget?: string
+}
+
+export interface ExtensionDirContents {
+  dir: string
+  /** Present when manifest.yaml parsed and has no errors. */
+  manifest?: ExtensionManifest
+  problems: Problem[]
+  /** Every entry below the folder, sorted by path (byte order), directories included. */
+  files: ExtensionEntry[]
+}
+
+function fileProblem(field: string, message: string, hint: string, severity: Problem['severity'] = 'error'): Problem {
+  return {severity, field, message, hint}
+}
+
+function specialKind(info: Awaited<ReturnType<typeof lstat>>): string {
+  if (info.isFIFO()) return 'a FIFO'
+  if (info.isSocket()) return 'a socket'
+  if (info.isCharacterDevice()) return 'a character device'
+  if (info.isBlockDevice()) return 'a block device'
+  return 'an unsupported file type'
+}
+
+async function isReadable(file: string): Promise<boolean> {
+  return access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Walks the folder without following symlinks, recording entries and entry-level problems. */
+async function walk(root: string, relative: string, files: ExtensionEntry[], problems: Problem[]): Promise<void> {
+  const absolute = path.join(root, relative)
+  let names: string[]
+  try {
+    names = await readdir(absolute)
+  } catch (error) {
+    problems.push(fileProblem(relative, `cannot list the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check its permissions (chmod u+rx ${absolute})`))
+    return
+  }
+  // Byte order, so problems come out in the same order everywhere.
+  names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  for (const name of names) {
+    const entryPath = relative === '' ? name : `${relative}/${name}`
+    const full = path.join(root, entryPath)
+    let info
+    try {
+      info = await lstat(full)
+    } catch (error) {
+      problems.push(fileProblem(entryPath, `cannot inspect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the permissions of ${absolute}`))
+      continue
+    }
+    const mode = info.mode & 0o7777
+    if (info.isSymbolicLink()) {
+      const target = await readlink(full)
+      const problem = linkTargetProblem(entryPath, target)
+      if (problem) {
+        problems.push(fileProblem(entryPath, `symlink ${problem}`, 'replace the link with a copy of the file, or point it to a relative path inside the extension folder'))
+      }
+      files.push({path: entryPath, kind: 'symlink', mode, size: 0, linkTarget: target})
+    } else if (info.isDirectory()) {
+      files.push({path: entryPath, kind: 'directory', mode, size: 0})
+      await walk(root, entryPath, files, problems)
+    } else if (info.isFile()) {
+      if (!(await isReadable(full))) {
+        problems.push(fileProblem(entryPath, 'file is not readable', `check its permissions (chmod u+r ${full})`))
+      }
+      files.push({path: entryPath, kind: 'file', mode, size: info.size})
+    } else {
+      problems.push(fileProblem(entryPath, `is ${specialKind(info)}, which cannot be packaged`, 'remove it from the extension folder; only files, folders and symlinks are allowed'))
+    }
+  }
+}
+
+/** Warnings for top-level entries outside the documented layout. */
+function checkLayout(files: ExtensionEntry[]): Problem[] {
+  const problems: Problem[] = []
+  for (const entry of files) {
+    if (entry.path.includes('/') || entry.path === MANIFEST_FILE) continue
+    const isFolderName = (EXTENSION_FOLDERS as readonly string[]).includes(entry.path)
+    if (isFolderName && entry.kind !== 'directory') {
+      problems.push(fileProblem(entry.path, `expected a folder, found a ${entry.kind}`, `make ${entry.path}/ a folder`, 'warning'))
+    } else if (!isFolderName && !(entry.kind === 'file' && ALLOWED_TOP_LEVEL_FILE.test(entry.path))) {
+      problems.push(
+        fileProblem(
+          entry.path,
+          `unexpected ${entry.kind} at the top level of the extension`,
+          `move it into one of ${EXTENSION_FOLDERS.map((folder) => `${folder}/`).join(', ')} (it is still packaged)`,
+          'warning',
+        ),
+      )
+    }
+  }
+  return problems
+}
+
+async function readManifestFile(dir: string, files: ExtensionEntry[]): Promise<{manifest?: ExtensionManifest; problems: Problem[]}> {
+  const entry = files.find((file) => file.path === MANIFEST_FILE)
+  if (!entry) {
+    const alternative = files.find((file) => /^manifest\.(yml|json)$/i.test(file.path) || file.path === 'Manifest.yaml')
+    const hint = alternative ? `rename ${alternative.path} to ${MANIFEST_FILE}` : 'create manifest.yaml (see `provisioning generate extension TYPE NAME`)'
+    return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} is missing at the root of ${dir}`, hint)]}
+  }
+  if (entry.kind !== 'file') {
+    return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} must be a regular file, found a ${entry.kind}`, `replace it with a regular file`)]}
+  }
+  let text: string
+  try {
+    text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8')
+  } catch {
+    return {problems: []} // reported as "not readable" by the walk
+  }
+  const {manifest, problems} = parseManifestYaml(text)
+  return {manifest, problems}
+}
+
+/**
+ * Reads an extension folder: every entry (sorted, directories included, symlinks not
+ * followed), the parsed manifest, and all problems found in the manifest and the folder
+ * structure. Throws only when `dir` itself is missing or not a folder.
+ */
+export async function readExtensionDir(dir: string): Promise<ExtensionDirContents> {
+  const root = path.resolve(dir)
+  const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new NotFoundError(`extension folder ${root} does not exist`, {hint: 'pass the path of a folder holding manifest.yaml', details: {dir: root}})
+    }
+    throw error
+  })
+  if (!info.isDirectory()) {
+    throw new ValidationError(`${root} is not a folder`, {hint: 'pass the extension folder (the one holding manifest.yaml), not a file', details: {dir: root}})
+  }
+  const files: ExtensionEntry[] = []
+  const structureProblems: Problem[] = []
+  await walk(root, '', files, structureProblems)
+  // Byte order of the archive names (folders with their trailing slash), not locale order.
+  const archiveName = (entry: ExtensionEntry) => Buffer.from(entry.kind === 'directory' ? `${entry.path}/` : entry.path)
+  files.sort((a, b) => Buffer.compare(archiveName(a), archiveName(b)))
+  const {manifest, problems: manifestProblems} = await readManifestFile(root, files)
+  return {dir: root, manifest, problems: [...manifestProblems, ...structureProblems, ...checkLayout(files)], files}
+}

@@ -1,0 +1,214 @@
+import {randomBytes} from 'node:crypto'
+import {once} from 'node:events'
+import {chmod, mkdir, mkdtemp, rename, rm, rmdir} from 'node:fs/promises'
+import path from 'node:path'
+import zlib from 'node:zlib'
+
+import {Parser, type ReadEntry} from 'tar'
+
+import {IntegrityError, isProvisioningError} from '../errors.js'
+import {SafeTreeWriter, unsafeEntry} from './safe-tree-writer.js'
+
+/**
+ * Safe extraction of extension tarballs (SPEC §8.3 "Extraction").
+ *
+ * What node-tar would already do for us, and why we still check everything ourselves:
+ * its Unpack (tar.x) strips a leading `/` and skips `..` paths, refuses to write through
+ * symlinks, skips devices and FIFOs, and (7.5+) caps the decompression ratio of its own
+ * gunzip at 1000x. But it *repairs* hostile entries with a warning and carries on
+ * (`/etc/x` becomes `etc/x`, an absolute symlink target is made relative), chowns files
+ * when running as root, has no absolute size cap, and its Parser silently gunzips a
+ * second time when the decompressed stream is itself gzip or zstd (a nested bomb that a
+ * byte counter in front of it would not see). A tarball that needs repairing is not one
+ * we want to install, so we use only node-tar's Parser (header, pax and GNU long-name
+ * decoding, checksums, truncation detection in strict mode) and do every check and every
+ * write ourselves (SafeTreeWriter), failing the whole archive on the first bad entry.
+ */
+export interface ArchiveLimits {
+  /** Total uncompressed tar bytes (headers included). */
+  maxBytes?: number
+  /** Entries of any kind, folders included. */
+  maxEntries?: number
+  /** Uncompressed bytes may not exceed maxRatio x the compressed size. */
+  maxRatio?: number
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: Readonly<Required<ArchiveLimits>> = Object.freeze({
+  maxBytes: 512 * 1024 * 1024,
+  maxEntries: 20_000,
+  maxRatio: 200,
+})
+
+/**
+ * Below this many uncompressed bytes the ratio is not checked: a small tarball is mostly
+ * zero padding (512-byte headers, GNU tar's 10 KiB records) and compresses far beyond
+ * 200x without being a bomb. The absolute maxBytes cap still applies.
+ */
+export const RATIO_CHECK_FLOOR_BYTES = 1024 * 1024
+
+export interface ExtractResult {
+  /** Non-folder entries (files, symlinks, hardlinks) as canonical relative paths, in archive order. */
+  files: string[]
+  /** Bytes of file content written. */
+  bytes: number
+}
+
+const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])]
+
+function bomb(reason: string, details: Record<string, unknown>): IntegrityError {
+  return new IntegrityError(`archive rejected as a decompression bomb: ${reason}`, {
+    hint: 'the layer expands far beyond a normal extension; do not install it (raise the limits only for an archive you trust)',
+    details,
+  })
+}
+
+function asIntegrityError(error: unknown): Error {
+  if (isProvisioningError(error)) return error
+  // File-system trouble while writing (disk full, permissions) is not the archive's fault.
+  if ((error as NodeJS.ErrnoException).syscall) return error as Error
+  // Everything else comes from zlib (bad or truncated gzip) or the tar parser (strict mode).
+  return new IntegrityError(`archive is corrupt or not a tar.gz: ${(error as Error).message}`, {
+    hint: 'the layer blob is damaged or not an extension tarball; pull it again or re-package the extension',
+    details: {cause: (error as Error).message},
+  })
+}
+
+/**
+ * Streams gunzip -> node-tar Parser -> SafeTreeWriter into `root`, enforcing the limits
+ * on the decompressed byte stream as it flows, so a bomb is stopped after at most
+ * maxBytes (or maxRatio x compressed size) and never fully written.
+ */
+async function unpackInto(data: Buffer, root: string, limits: Required<ArchiveLimits>): Promise<ExtractResult> {
+  const writer = new SafeTreeWriter(root)
+  const abort = new AbortController()
+  let failure: Error | undefined
+  const fail = (error: unknown) => {
+    if (failure) return
+    failure = asIntegrityError(error)
+    abort.abort(failure)
+  }
+
+  const parser = new Parser({strict: true, zstd: false, brotli: false})
+  let entries = 0
+  let chain: Promise<void> = Promise.resolve()
+  const countEntry = () => {
+    entries += 1
+    if (entries > limits.maxEntries) fail(bomb(`more than ${limits.maxEntries} entries`, {maxEntries: limits.maxEntries}))
+  }
+  parser.on('entry', (entry: ReadEntry) => {
+    countEntry()
+    // The parser emits the next entry only once this one's body is consumed, and the
+    // chain runs the writes strictly in archive order.
+    chain = chain
+      .then(() => (failure ? undefined : writer.add(entry, abort.signal, limits.maxBytes)))
+      .catch(fail)
+  })
+  parser.on('ignoredEntry', (entry: ReadEntry) => {
+    countEntry()
+    fail(unsafeEntry(entry.path, `has an unsupported or oversized entry type (${entry.type})`))
+  })
+  parser.on('error', fail)
+  const parsed = new Promise<void>((resolve) => parser.on('end', resolve))
+
+  const gunzip = zlib.createGunzip()
+  gunzip.end(data)
+  let total = 0
+  let head = Buffer.alloc(0)
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (failure) break
+      total += chunk.length
+      if (total > limits.maxBytes) {
+        fail(bomb(`more than ${limits.maxBytes} uncompressed bytes`, {maxBytes: limits.maxBytes, uncompressedBytes: total, compressedBytes: data.length}))
+        break
+      }
+      if (total > RATIO_CHECK_FLOOR_BYTES && total > limits.maxRatio * data.length) {
+        fail(bomb(`expands more than ${limits.maxRatio}x`, {maxRatio: limits.maxRatio, uncompressedBytes: total, compressedBytes: data.length}))
+        break
+      }
+      if (head.length < 4) {
+        head = Buffer.concat([head, chunk]).subarray(0, 4)
+        if (COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic))) {
+          fail(new IntegrityError('archive is compressed twice (a gzip or zstd stream inside the gzip layer)', {hint: 'layers must be a single gzip of a tar stream', details: {}}))
+          break
+        }
+      }
+      if (!parser.write(chunk)) await once(parser, 'drain', {signal: abort.signal}).catch(() => undefined)
+    }
+  } catch (error) {
+    fail(error)
+  } finally {
+    gunzip.destroy()
+  }
+  if (!failure) {
+    parser.end()
+    await Promise.race([parsed, once(abort.signal, 'abort').catch(() => undefined)])
+  }
+  await chain // every write has settled (writers give up on abort), so cleanup cannot race them
+  if (failure) throw failure
+  if (entries === 0) throw new IntegrityError('archive holds no entries', {hint: 'the layer is empty; re-package the extension', details: {}})
+  await writer.finish()
+  return {files: writer.files, bytes: writer.bytes}
+}
+
+/** Removes folders we created for the extraction (deepest first), if they are still empty. */
+async function removeCreatedParents(dest: string, firstCreated: string | undefined): Promise<void> {
+  if (!firstCreated) return
+  for (let dir = path.dirname(dest); dir.length >= firstCreated.length; dir = path.dirname(dir)) {
+    await rmdir(dir).catch(() => undefined)
+    if (dir === firstCreated) break
+  }
+}
+
+/**
+ * Puts the finished tree at `dest`. If dest exists it is renamed aside first, then the new
+ * tree renamed in, then the old one removed. Window: between the two renames `dest` does
+ * not exist (a reader can miss it; a crash there leaves `.NAME.old-*` next to it, which the
+ * next install of the same dest overwrites). Nothing ever sees a half-written tree.
+ */
+async function swapIntoPlace(staging: string, dest: string): Promise<void> {
+  const aside = path.join(path.dirname(dest), `.${path.basename(dest)}.old-${randomBytes(4).toString('hex')}`)
+  let movedAside = false
+  try {
+    await rename(dest, aside)
+    movedAside = true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  try {
+    await rename(staging, dest)
+  } catch (error) {
+    if (movedAside) await rename(aside, dest).catch(() => undefined)
+    throw error
+  }
+  if (movedAside) await rm(aside, {recursive: true, force: true})
+}
+
+/**
+ * Extracts a `.tar.gz` to `dest`: unpacks into a fresh temp folder next to dest (same
+ * file system), then renames it into place. Unsafe entries (absolute or `..` paths, links
+ * leaving the root, writes through a symlink, devices, FIFOs), corrupt data and
+ * decompression bombs throw IntegrityError (exit 8); then the temp folder is removed and
+ * dest is exactly as before.
+ */
+export async function extractArchive(data: Buffer, dest: string, limits: ArchiveLimits = {}): Promise<ExtractResult> {
+  const effective: Required<ArchiveLimits> = {...DEFAULT_ARCHIVE_LIMITS, ...stripUndefined(limits)}
+  const target = path.resolve(dest)
+  const firstCreated = await mkdir(path.dirname(target), {recursive: true})
+  const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
+  try {
+    const result = await unpackInto(data, staging, effective)
+    // mkdtemp made it private (0700) while incomplete; once in place it is a normal folder.
+    await chmod(staging, 0o755)
+    await swapIntoPlace(staging, target)
+    return result
+  } catch (error) {
+    await rm(staging, {recursive: true, force: true})
+    await removeCreatedParents(target, firstCreated)
+    throw error
+  }
+}
+
+function stripUndefined(limits: ArchiveLimits): ArchiveLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined))
+}

@@ -1,0 +1,168 @@
+import {constants} from 'node:fs'
+import {chmod, link, lstat, mkdir, open, symlink} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {ReadEntry} from 'tar'
+
+import {IntegrityError} from '../errors.js'
+import {ancestorsOf, linkTargetProblem, normalizeEntryPath} from './archive-paths.js'
+
+const UNSAFE_HINT = 'the archive is unsafe or corrupt: do not install it; re-package the extension with "provisioning oci package"'
+
+export function unsafeEntry(entryPath: string, reason: string): IntegrityError {
+  return new IntegrityError(`unsafe archive entry "${entryPath}": ${reason}`, {hint: UNSAFE_HINT, details: {entry: entryPath, reason}})
+}
+
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile'])
+const SPECIAL_TYPES: Record<string, string> = {
+  CharacterDevice: 'character device',
+  BlockDevice: 'block device',
+  FIFO: 'FIFO',
+}
+
+/** Only permission bits; the owner can always read, write (and list) what we extract. */
+const fileMode = (mode: number | undefined) => ((mode ?? 0o644) & 0o777) | 0o600
+const dirMode = (mode: number | undefined) => ((mode ?? 0o755) & 0o777) | 0o700
+
+/**
+ * Writes archive entries below a fresh, private root folder, refusing anything that
+ * could land outside it. It never follows a link it did not check: every parent folder
+ * of an entry must be a real folder (not a symlink or file, checked with lstat, so a
+ * case-insensitive file system cannot alias one), files are created with
+ * O_EXCL|O_NOFOLLOW, and an existing path is never overwritten.
+ */
+export class SafeTreeWriter {
+  /** Non-directory entries, in archive order. */
+  readonly files: string[] = []
+  /** Bytes of regular-file content written. */
+  bytes = 0
+
+  private readonly realDirs = new Set<string>([''])
+  private readonly symlinks = new Set<string>()
+  private readonly regularFiles = new Set<string>()
+  private readonly dirModes = new Map<string, number>()
+
+  constructor(private readonly root: string) {}
+
+  private abs(canonical: string): string {
+    return path.join(this.root, ...canonical.split('/'))
+  }
+
+  /** Makes sure every ancestor of `canonical` is a real folder inside the root, creating missing ones. */
+  private async ensureParents(canonical: string): Promise<void> {
+    for (const ancestor of ancestorsOf(canonical)) {
+      if (this.realDirs.has(ancestor)) continue
+      if (this.symlinks.has(ancestor)) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
+      const info = await lstat(this.abs(ancestor)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined
+        throw error
+      })
+      if (info?.isSymbolicLink()) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
+      if (info && !info.isDirectory()) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
+      if (!info) {
+        await mkdir(this.abs(ancestor))
+        this.dirModes.set(ancestor, 0o755)
+      }
+      this.realDirs.add(ancestor)
+    }
+  }
+
+  private async existing(canonical: string) {
+    return lstat(this.abs(canonical)).catch(() => undefined)
+  }
+
+  /** Checks one entry and writes it. Rejects (IntegrityError) on the first unsafe property. */
+  async add(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
+    const normalized = normalizeEntryPath(entry.path)
+    if (!normalized.ok) throw unsafeEntry(entry.path, normalized.reason)
+    const canonical = normalized.path
+    const special = SPECIAL_TYPES[entry.type]
+    if (special) throw unsafeEntry(entry.path, `is a ${special}; device files and FIFOs are never extracted`)
+
+    if (canonical === '') {
+      if (entry.type !== 'Directory') throw unsafeEntry(entry.path, 'names the extraction root itself')
+      entry.resume()
+      return
+    }
+    await this.ensureParents(canonical)
+
+    if (entry.type === 'Directory') {
+      const info = await this.existing(canonical)
+      if (info && !info.isDirectory()) throw unsafeEntry(entry.path, 'is a folder entry for a path that already exists as a non-folder')
+      if (!info) await mkdir(this.abs(canonical))
+      this.realDirs.add(canonical)
+      this.dirModes.set(canonical, dirMode(entry.mode))
+      entry.resume()
+      return
+    }
+
+    if ((await this.existing(canonical)) !== undefined) throw unsafeEntry(entry.path, 'appears twice in the archive (or collides with another entry)')
+
+    if (FILE_TYPES.has(entry.type)) {
+      // Refuse on the declared size before writing a byte; the stream counter in
+      // extract.ts still catches headers that lie about their size.
+      if (this.bytes + entry.size > maxFileBytes) {
+        throw unsafeEntry(entry.path, `declares ${entry.size} bytes, which would pass the ${maxFileBytes}-byte limit of the archive`)
+      }
+      this.bytes += await this.writeFile(entry, canonical, signal)
+      this.regularFiles.add(canonical)
+    } else if (entry.type === 'SymbolicLink') {
+      const target = entry.linkpath ?? ''
+      const problem = linkTargetProblem(canonical, target)
+      if (problem) throw unsafeEntry(entry.path, `symlink ${problem}`)
+      await symlink(target, this.abs(canonical))
+      this.symlinks.add(canonical)
+      entry.resume()
+    } else if (entry.type === 'Link') {
+      // Hardlink targets are archive paths (relative to the root, not to the entry).
+      const target = normalizeEntryPath(entry.linkpath ?? '')
+      if (!target.ok) throw unsafeEntry(entry.path, `hardlink target "${entry.linkpath}" ${target.reason}`)
+      if (!this.regularFiles.has(target.path)) {
+        throw unsafeEntry(entry.path, `hardlink target "${entry.linkpath}" is not a file extracted earlier from this archive`)
+      }
+      await link(this.abs(target.path), this.abs(canonical))
+      this.regularFiles.add(canonical)
+      entry.resume()
+    } else {
+      throw unsafeEntry(entry.path, `has the unsupported entry type ${entry.type}`)
+    }
+    this.files.push(canonical)
+  }
+
+  /** Streams the entry body into a new file; gives up as soon as `signal` aborts. */
+  private async writeFile(entry: ReadEntry, canonical: string, signal: AbortSignal): Promise<number> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+    const handle = await open(this.abs(canonical), flags, 0o600)
+    let written = 0
+    let onAbort: (() => void) | undefined
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason)
+        onAbort = () => reject(signal.reason)
+        signal.addEventListener('abort', onAbort, {once: true})
+        entry.on('data', (chunk: Buffer) => {
+          // One write at a time: pausing the entry backs up the parser, and through it
+          // the decompressor, so memory stays bounded whatever the file size.
+          entry.pause()
+          handle.write(chunk).then(() => {
+            written += chunk.length
+            entry.resume()
+          }, reject)
+        })
+        entry.once('end', () => resolve())
+        entry.resume()
+      })
+      // chmod after writing: the open() mode is filtered by the umask.
+      await handle.chmod(fileMode(entry.mode))
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort)
+      await handle.close()
+    }
+    return written
+  }
+
+  /** Applies folder modes last, so a read-only folder entry cannot block its own contents. */
+  async finish(): Promise<void> {
+    for (const [canonical, mode] of this.dirModes) await chmod(this.abs(canonical), mode)
+  }
+}

@@ -1,0 +1,51 @@
+import {ValidationError} from '../errors.js'
+import {type ExtensionEntry, readExtensionDir} from './extension-dir.js'
+import type {ExtensionManifest} from './manifest.js'
+import {errorsOf, formatProblem, type Problem} from './problems.js'
+
+export interface ExtensionValidationReport {
+  dir: string
+  valid: boolean
+  manifest?: ExtensionManifest
+  /** Errors and warnings, manifest problems first. */
+  problems: Problem[]
+  errors: number
+  warnings: number
+  files: ExtensionEntry[]
+}
+
+export interface ValidExtension extends ExtensionValidationReport {
+  valid: true
+  manifest: ExtensionManifest
+}
+
+/** Checks the folder structure and every manifest field; never throws for an invalid extension. */
+export async function validateExtension(dir: string): Promise<ExtensionValidationReport> {
+  const contents = await readExtensionDir(dir)
+  const errors = errorsOf(contents.problems).length
+  return {
+    dir: contents.dir,
+    valid: errors === 0 && contents.manifest !== undefined,
+    manifest: contents.manifest,
+    problems: contents.problems,
+    errors,
+    warnings: contents.problems.length - errors,
+    files: contents.files,
+  }
+}
+
+/**
+ * `oci package validate DIR`: returns the report when the extension is valid, otherwise
+ * throws a ValidationError (exit 10) whose message lists every error, with the full
+ * problem list (warnings included) in details.problems.
+ */
+export async function assertValidExtension(dir: string): Promise<ValidExtension> {
+  const report = await validateExtension(dir)
+  if (report.valid) return report as ValidExtension
+  const errors = errorsOf(report.problems)
+  const count = `${errors.length} error${errors.length === 1 ? '' : 's'}`
+  throw new ValidationError(`extension ${report.dir} is invalid (${count}):\n${errors.map(formatProblem).join('\n')}`, {
+    hint: errors.length === 1 ? errors[0].hint : `fix the problems listed, then run "provisioning oci package validate ${report.dir}" again`,
+    details: {dir: report.dir, problems: report.problems},
+  })
+}

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Installs containerd 1.6.0 (taskserv); example catalog.
+set -euo pipefail
+
+echo "installing containerd 1.6.0"
