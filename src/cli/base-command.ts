@@ -2,6 +2,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {LoadOptions} from '../lib/config/loader.js'
 import {provisioningHome} from '../lib/util/home.js'
+import {UsageError} from '../lib/errors.js'
+import {ask, canPrompt, readStdin} from './prompt.js'
+import {withProgress} from './progress.js'
 import {renderErrorText, toErrorDocument} from './render-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -63,6 +66,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A note for people on stderr; silent under --quiet. */
   protected note(message: string): void {
     if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${message}\n`)
+  }
+
+  /** Runs a transfer with listr2 progress on a TTY, plain --verbose lines otherwise. */
+  protected withTransfer<R>(title: string, work: (report: (line: string) => void) => Promise<R>): Promise<R> {
+    const quiet = Boolean((this.flags as {quiet?: boolean}).quiet)
+    return withProgress({interactive: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !quiet && !process.env.CI, verbose: this.verbose, title}, work)
+  }
+
+  /** Confirms a destructive action: --yes skips the question; without a TTY --yes is required. */
+  protected async confirm(question: string, yes: boolean | undefined): Promise<void> {
+    if (yes) return
+    if (!canPrompt() || this.jsonEnabled()) throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed`, {hint: 'pass --yes to confirm (required without a terminal)'})
+    const answer = await ask(`${question} [y/N] `, 'pass --yes')
+    if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('aborted', {hint: 'nothing was changed'})
+  }
+
+  protected ask(question: string, hidden = false): Promise<string> {
+    return ask(question, hidden ? 'pipe the secret in with --password-stdin' : 'pass the value as a flag', hidden)
+  }
+
+  protected readStdin(): Promise<string> {
+    return readStdin()
   }
 
   protected get verbose(): boolean {

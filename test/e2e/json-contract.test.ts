@@ -27,6 +27,21 @@ const CASES: Record<string, string[][]> = {
   'mode show': [['cicd'], ['ghost']],
   'mode switch': [['enterprise'], ['solo']],
   'mode validate': [['solo'], ['enterprise']],
+  // oci commands run against a layout store in the sandbox (PROVISIONING_OCI__REGISTRY below).
+  'generate extension': [['taskserv', 'gen-one'], ['bogus', 'x']],
+  'oci package validate': [['ext/demo'], ['ext/missing']],
+  'oci package': [['ext/demo', '--output', 'pkg'], ['ext/missing']],
+  'oci push': [['ext/demo'], ['ext/demo', '--dry-run'], ['ext/missing']],
+  'oci tags': [['demo'], ['ghost']],
+  'oci inspect': [['demo:0.1.0'], ['ghost:1.0.0']],
+  'oci pull': [['demo:0.1.0', '--output', 'pulled'], ['demo:0.1.0', '--output', 'pulled'], ['ghost:1.0.0']],
+  'oci list': [[]],
+  'oci search': [['demo'], ['nothing-matches']],
+  'oci copy': [['demo:0.1.0', 'copied:0.1.0'], ['ghost:1.0.0', 'x:1.0.0']],
+  'oci config': [[]],
+  'oci login': [['127.0.0.1:9', '--username', 'u', '--password-stdin']],
+  'oci logout': [['127.0.0.1:9']],
+  'oci delete': [['copied:0.1.0'], ['copied:0.1.0', '--yes']],
 }
 const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:create', 'autocomplete create'])
 
@@ -36,6 +51,9 @@ describe('--json contract', () => {
   beforeAll(async () => {
     box = await sandbox()
     await initWorkspace(box, 'demo', ['--activate'])
+    box.env.PROVISIONING_OCI__REGISTRY = `oci-layout://${box.root}/store`
+    const generated = await runCli(['generate', 'extension', 'taskserv', 'demo', '--path', 'ext/demo'], {env: box.env, cwd: box.root})
+    if (generated.exitCode !== 0) throw new Error(generated.stderr)
     const manifest = JSON.parse(await readFile(path.join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
     manifestIds = Object.keys(manifest.commands).map((id) => id.replaceAll(':', ' '))
   })

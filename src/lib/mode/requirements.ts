@@ -2,7 +2,7 @@ import {access} from 'node:fs/promises'
 
 import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
-import {findCredentialSource, registryKey} from '../oci/credential-files.js'
+import {lookupCredentials, registryKey} from '../oci/credentials.js'
 
 export interface Requirement {
   id: string
@@ -58,7 +58,7 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
     })
   }
   if (getPath(values, 'mode.registry.credentials_required') === true) {
-    const source = registry ? await findCredentialSource(registry, {...context, tokenPath: str(values, 'oci.auth_token_path')}) : undefined
+    const source = registry ? (await lookupCredentials(registry, {...context, tokenPath: str(values, 'oci.auth_token_path')}, false))?.source : undefined
     checks.push({
       id: 'registry.credentials',
       description: `credentials for the registry${registry ? ` ${registryKey(registry)}` : ''}`,

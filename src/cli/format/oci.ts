@@ -1,0 +1,86 @@
+import type {InspectResult} from '../../lib/oci/ops/inspect.js'
+import type {ListResult, SearchResult} from '../../lib/oci/ops/catalog.js'
+import type {CopyCommandResult} from '../../lib/oci/ops/copy.js'
+import type {OciConfigResult} from '../../lib/oci/ops/config.js'
+import type {PullResult} from '../../lib/oci/ops/pull.js'
+import type {PushResult} from '../../lib/oci/ops/push.js'
+import type {TagsResult} from '../../lib/oci/ops/tags.js'
+import type {CopyEvent} from '../../lib/oci/copy.js'
+import {keyValues, table} from './table.js'
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  const units = ['KiB', 'MiB', 'GiB']
+  let value = bytes
+  let unit = -1
+  do {
+    value /= 1024
+    unit++
+  } while (value >= 1024 && unit < units.length - 1)
+  return `${value.toFixed(1)} ${units[unit]}`
+}
+
+export function describeEvent(event: CopyEvent): string {
+  const short = event.descriptor.digest.slice(7, 19)
+  return event.kind === 'blob'
+    ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})`
+    : `manifest ${short} ${event.action}`
+}
+
+export function formatPush(result: PushResult): string {
+  const blobs = result.blobs === undefined ? '' : ` (${result.transferred} blob(s) uploaded, ${result.skipped} already present${result.mounted ? `, ${result.mounted} mounted` : ''})`
+  return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}`
+}
+
+export function formatPull(result: PullResult): string {
+  return `pulled ${result.reference} into ${result.output} (${result.files} file(s), ${formatBytes(result.bytes)}${result.cached ? ', from cache' : ''})\ndigest: ${result.digest}`
+}
+
+export function formatTags(result: TagsResult): string {
+  if (result.tags.length === 0) return `${result.repository} has no tags on ${result.registry}`
+  return table(['artifact', 'version', 'reference'], result.tags.map((t) => [result.name, t.version ? t.tag : `${t.tag} (not semver)`, t.reference]))
+}
+
+export function formatInspect(result: InspectResult): string {
+  const head = keyValues([
+    ['reference', result.reference],
+    ['digest', result.digest],
+    ['size', `${result.size} B`],
+    ['media type', result.mediaType],
+    ['artifact type', result.artifactType],
+    ['config', `${result.config?.mediaType} ${result.config?.digest} (${result.config?.size} B)`],
+  ])
+  const layers = table(['layer', 'media type', 'size', 'title'], result.layers.map((l, i) => [String(i), l.mediaType, formatBytes(l.size), l.annotations?.['org.opencontainers.image.title']]))
+  const annotations = Object.entries(result.annotations).map(([k, v]) => `  ${k}: ${v}`).join('\n')
+  const extension = result.extension ? `\nextension manifest:\n${JSON.stringify(result.extension, null, 2)}` : ''
+  return `${head}\n\n${layers}\n\nannotations:\n${annotations || '  (none)'}${extension}`
+}
+
+export function formatList(result: ListResult): string {
+  if (result.extensions.length === 0) return `no extensions in ${result.registry}/${result.namespace}`
+  return table(['name', 'latest', 'versions', 'repository'], result.extensions.map((e) => [e.name, e.latest ?? '-', e.versions, e.repository]))
+}
+
+export function formatSearch(result: SearchResult): string {
+  if (result.matches.length === 0) return `no extension matches "${result.term}" in ${result.registry}/${result.namespace}`
+  return table(['name', 'type', 'latest', 'description'], result.matches.map((m) => [m.name, m.type ?? '-', m.latest ?? '-', m.description ?? '']))
+}
+
+export function formatCopy(result: CopyCommandResult): string {
+  const stats = result.blobs === undefined ? '' : ` (${result.transferred} transferred, ${result.skipped} already present, ${result.mounted} mounted)`
+  return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}`
+}
+
+export function formatOciConfig(result: OciConfigResult): string {
+  return keyValues([
+    ['engine', `${result.engine} (${result.reason})`],
+    ['registry', result.registry],
+    ['namespace', result.namespace],
+    ['transport', result.transport],
+    ['credentials', result.credentials],
+    ['concurrency', result.concurrency],
+    ['timeout', `${result.timeoutSeconds}s, ${result.retries} retries`],
+    ['ca file', result.caFile],
+    ['cache', result.cacheDir],
+  ])
+}

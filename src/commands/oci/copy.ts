@@ -1,0 +1,29 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {ociFlags} from '../../cli/flags.js'
+import {describeEvent, formatCopy} from '../../cli/format/oci.js'
+import {type CopyCommandResult, copyReference} from '../../lib/oci/ops/copy.js'
+
+export default class OciCopy extends BaseCommand<typeof OciCopy> {
+  static summary = 'Copy an artifact between registries, repositories or layouts'
+  static description = 'Within one registry, blobs are mounted across repositories instead of re-uploaded.'
+  static examples = ['<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0', '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0']
+  static args = {
+    source: Args.string({description: 'source reference', required: true}),
+    destination: Args.string({description: 'destination reference (tag defaults to the source tag)', required: true}),
+  }
+  static flags = {...ociFlags}
+
+  async run(): Promise<CopyCommandResult> {
+    const result = await this.withTransfer(`copy ${this.args.source}`, (onEvent) => copyReference({
+      ...this.loadOptions(),
+      source: this.args.source,
+      destination: this.args.destination,
+      insecure: this.flags.insecure || undefined,
+      concurrency: this.flags.concurrency,
+      onEvent: (event) => onEvent(describeEvent(event)),
+    }))
+    return this.present(result, formatCopy)
+  }
+}

@@ -1,0 +1,17 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../../cli/base-command.js'
+import {formatBytes} from '../../../cli/format/oci.js'
+import {writePackage, type WrittenPackage} from '../../../lib/extension/package.js'
+
+export default class OciPackage extends BaseCommand<typeof OciPackage> {
+  static summary = 'Package an extension folder into a reproducible {name}-{version}.tar.gz'
+  static description = 'The same folder always gives the same bytes, whatever the file times, owners or umask (SOURCE_DATE_EPOCH sets the entry time).'
+  static args = {dir: Args.string({description: 'extension folder (holds manifest.yaml)', required: true})}
+  static flags = {output: Flags.string({char: 'o', description: 'folder to write the tarball to (default: the current folder)'})}
+
+  async run(): Promise<WrittenPackage> {
+    const result = await writePackage(this.args.dir, this.flags.output ?? process.cwd())
+    return this.present(result, (r) => `wrote ${r.path} (${formatBytes(r.size)})\ndigest: ${r.digest}`)
+  }
+}

@@ -1,0 +1,75 @@
+import {IntegrityError, NotFoundError} from '../errors.js'
+import type {OciContext} from './context.js'
+import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
+import {formatReference, type Reference, withTag} from './reference.js'
+import type {ContentStore, ManifestContent} from './store.js'
+import {sortTags} from './versions.js'
+
+export interface ResolvedArtifact {
+  ref: Reference
+  store: ContentStore
+  manifest: ManifestContent
+  image: ImageManifest
+}
+
+const LAYER_TYPES = new Set<string>([MediaType.layerTarGzip, MediaType.dockerLayerTarGzip])
+
+/** Without a tag or digest, the highest semver tag is meant (like `latest`, but semver). */
+export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<Reference> {
+  if (ref.tag || ref.digest) return ref
+  const store = oci.store(ref.location)
+  const [newest] = sortTags(await store.listTags(ref.repository)).filter((t) => t.version)
+  if (!newest) {
+    throw new NotFoundError(`${formatReference(ref)} has no semver tags`, {hint: 'name a version explicitly (NAME:VERSION)', details: {reference: formatReference(ref)}})
+  }
+  return withTag(ref, newest.tag)
+}
+
+/** Resolves a reference to a verified image manifest (an index is followed to its first manifest). */
+export async function readArtifact(oci: OciContext, reference: Reference): Promise<ResolvedArtifact> {
+  const ref = await withDefaultTag(oci, reference)
+  const store = oci.store(ref.location)
+  let manifest = await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
+  let parsed = parseManifestJson(manifest.bytes, formatReference(ref))
+  if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
+    const [first] = (parsed as unknown as {manifests: Descriptor[]}).manifests ?? []
+    if (!first) throw new NotFoundError(`${formatReference(ref)} is an empty index`, {hint: 'the artifact holds no manifest'})
+    manifest = await store.fetchManifest(ref.repository, first.digest)
+    parsed = parseManifestJson(manifest.bytes, formatReference(ref))
+  }
+  return {ref, store, manifest, image: parsed}
+}
+
+function parseManifestJson(bytes: Buffer, where: string): ImageManifest {
+  try {
+    const data = JSON.parse(bytes.toString('utf8')) as ImageManifest
+    if (typeof data !== 'object' || data === null) throw new Error('not an object')
+    return data
+  } catch (error) {
+    throw new IntegrityError(`${where}: the manifest is not valid JSON (${(error as Error).message})`, {hint: 're-push the artifact'})
+  }
+}
+
+/** The single tar+gzip layer of an extension artifact (ours or made by other tools). */
+export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
+  const layers = (artifact.image.layers ?? []).filter((l) => LAYER_TYPES.has(l.mediaType))
+  if (layers.length !== 1) {
+    throw new NotFoundError(`${formatReference(artifact.ref)} is not an extension artifact: expected one tar+gzip layer, found ${layers.length}`, {
+      hint: 'extensions are pushed with "provisioning oci push DIR"',
+      details: {layers: artifact.image.layers?.map((l) => l.mediaType)},
+    })
+  }
+  return layers[0]
+}
+
+/** The extension manifest from the config blob (fetched through the cache), when the config is ours. */
+export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArtifact): Promise<Record<string, unknown> | undefined> {
+  const config = artifact.image.config
+  if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
+  const {data} = await oci.cache.through(config, () => artifact.store.fetchBlob(artifact.ref.repository, config))
+  try {
+    return JSON.parse(data.toString('utf8')) as Record<string, unknown>
+  } catch {
+    throw new IntegrityError(`${formatReference(artifact.ref)}: the config blob is not valid JSON`, {hint: 're-push the artifact'})
+  }
+}

@@ -1,0 +1,60 @@
+import {BlobCache} from './blob-cache.js'
+import {lookupCredentials} from './credentials.js'
+import {LayoutStore} from './layout-store.js'
+import {type Location, parseReference, type Reference} from './reference.js'
+import {RegistryStore} from './registry-store.js'
+import type {OciSettings} from './settings.js'
+import type {ContentStore} from './store.js'
+
+/** Opens stores for locations, shares the blob cache, and closes connections at the end. */
+export class OciContext {
+  readonly cache: BlobCache
+  private readonly open = new Map<string, ContentStore>()
+
+  constructor(readonly settings: OciSettings) {
+    this.cache = new BlobCache(settings.cacheDir)
+  }
+
+  parse(reference: string): Reference {
+    return parseReference(reference, {registry: this.settings.registry, namespace: this.settings.namespace}, this.settings.cwd)
+  }
+
+  store(location: Location): ContentStore {
+    const key = location.kind === 'remote' ? location.host : location.root
+    let store = this.open.get(key)
+    if (!store) {
+      store = location.kind === 'layout' ? new LayoutStore(location.root) : this.remote(location.host)
+      this.open.set(key, store)
+    }
+    return store
+  }
+
+  private remote(host: string): RegistryStore {
+    const {settings} = this
+    return new RegistryStore({
+      host,
+      plainHttp: !settings.tlsEnabled,
+      caFile: settings.caFile,
+      insecure: settings.insecure,
+      timeoutMs: settings.timeoutMs,
+      retries: settings.retries,
+      connections: Math.max(settings.concurrency, 2),
+      credentials: async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}))?.credential,
+    })
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open.values()].map((s) => s.close()))
+    this.open.clear()
+  }
+}
+
+/** Runs `work` with a context and always closes its connections. */
+export async function withOci<T>(settings: OciSettings, work: (oci: OciContext) => Promise<T>): Promise<T> {
+  const oci = new OciContext(settings)
+  try {
+    return await work(oci)
+  } finally {
+    await oci.close()
+  }
+}

@@ -1,0 +1,105 @@
+import pLimit from 'p-limit'
+
+import type {BlobCache} from './blob-cache.js'
+import {type Descriptor, type ImageIndex, type ImageManifest, isIndex} from './media-types.js'
+import type {ContentStore, ManifestContent} from './store.js'
+
+export interface CopyEndpoint {
+  store: ContentStore
+  repository: string
+  /** Tag or digest. */
+  reference: string
+}
+
+export type CopyEvent =
+  | {kind: 'blob'; descriptor: Descriptor; action: 'skipped' | 'mounted' | 'transferred' | 'cached'}
+  | {kind: 'manifest'; descriptor: Descriptor; action: 'pushed' | 'unchanged'}
+
+export interface CopyOptions {
+  concurrency: number
+  /** Tag to set at the destination (default: the source reference when it is a tag). */
+  tag?: string
+  /** Blobs read from a remote source go through this cache. */
+  cache?: BlobCache
+  onEvent?: (event: CopyEvent) => void
+}
+
+export interface CopyStats {
+  blobs: number
+  transferred: number
+  skipped: number
+  mounted: number
+  bytesTransferred: number
+}
+
+export interface CopyResult extends CopyStats {
+  descriptor: Descriptor
+  tag?: string
+}
+
+function sameRegistry(a: ContentStore, b: ContentStore): boolean {
+  return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host
+}
+
+/**
+ * Copies an artifact graph (index → manifests → config and layers) between two stores:
+ * blobs the destination already holds are never sent again, blobs within one registry
+ * are mounted across repositories, the rest move in parallel (bounded); manifests are
+ * pushed last, children before their index, so a tag never points at missing content.
+ */
+export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyEndpoint, 'reference'>, options: CopyOptions): Promise<CopyResult> {
+  const limit = pLimit(Math.max(1, options.concurrency))
+  const stats: CopyStats = {blobs: 0, transferred: 0, skipped: 0, mounted: 0, bytesTransferred: 0}
+  const seen = new Set<string>()
+
+  const copyBlob = async (descriptor: Descriptor): Promise<void> => {
+    if (seen.has(descriptor.digest)) return
+    seen.add(descriptor.digest)
+    stats.blobs++
+    if (await destination.store.hasBlob(destination.repository, descriptor)) {
+      stats.skipped++
+      options.onEvent?.({kind: 'blob', descriptor, action: 'skipped'})
+      return
+    }
+    if (sameRegistry(source.store, destination.store) && source.repository !== destination.repository) {
+      if (await destination.store.mountBlob(destination.repository, descriptor, source.repository)) {
+        stats.mounted++
+        options.onEvent?.({kind: 'blob', descriptor, action: 'mounted'})
+        return
+      }
+    }
+    const fetch = () => source.store.fetchBlob(source.repository, descriptor)
+    const useCache = options.cache && source.store.location.kind === 'remote'
+    const {data, cached} = useCache && options.cache ? await options.cache.through(descriptor, fetch) : {data: await fetch(), cached: false}
+    await destination.store.pushBlob(destination.repository, descriptor, data)
+    stats.transferred++
+    stats.bytesTransferred += data.byteLength
+    options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred'})
+  }
+
+  const copyManifest = async (manifest: ManifestContent, tag?: string): Promise<void> => {
+    const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest | ImageIndex
+    if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
+      for (const child of (parsed as ImageIndex).manifests) {
+        await copyManifest(await source.store.fetchManifest(source.repository, child.digest))
+      }
+    } else {
+      const image = parsed as ImageManifest
+      await Promise.all([image.config, ...image.layers].map((blob) => limit(() => copyBlob(blob))))
+    }
+    const current = tag
+      ? await destination.store.resolve(destination.repository, tag).catch(() => undefined)
+      : (await destination.store.hasManifest(destination.repository, manifest.descriptor.digest)) ? manifest.descriptor : undefined
+    if (current?.digest === manifest.descriptor.digest) {
+      options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'unchanged'})
+      return
+    }
+    await destination.store.pushManifest(destination.repository, manifest, tag)
+    options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'pushed'})
+  }
+
+  const root = await source.store.fetchManifest(source.repository, source.reference)
+  const tag = options.tag ?? (source.reference.startsWith('sha256:') ? undefined : source.reference)
+  await copyManifest(root, tag)
+  return {...stats, descriptor: root.descriptor, tag}
+}

@@ -1,0 +1,36 @@
+import {createHash} from 'node:crypto'
+
+import {IntegrityError} from '../errors.js'
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/
+
+export function sha256(data: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`
+}
+
+export function isDigest(value: string): boolean {
+  return DIGEST.test(value)
+}
+
+export function digestHex(digest: string): string {
+  if (!isDigest(digest)) throw new IntegrityError(`unsupported or malformed digest "${digest}"`, {hint: 'only sha256 digests are supported', details: {digest}})
+  return digest.slice('sha256:'.length)
+}
+
+/** Verifies content against its descriptor before anything uses or caches it. */
+export function verifyContent(data: Uint8Array, expected: {digest: string; size?: number}, what: string): void {
+  digestHex(expected.digest)
+  if (expected.size !== undefined && expected.size >= 0 && data.byteLength !== expected.size) {
+    throw new IntegrityError(`${what}: size mismatch (expected ${expected.size} bytes, got ${data.byteLength})`, {
+      hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
+      details: {digest: expected.digest, expectedSize: expected.size, actualSize: data.byteLength},
+    })
+  }
+  const actual = sha256(data)
+  if (actual !== expected.digest) {
+    throw new IntegrityError(`${what}: digest mismatch (expected ${expected.digest}, got ${actual})`, {
+      hint: 'the content was corrupted in the registry or in transit; nothing was cached or written. Re-push the artifact from a trusted source',
+      details: {expected: expected.digest, actual},
+    })
+  }
+}

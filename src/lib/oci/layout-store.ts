@@ -1,0 +1,174 @@
+import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import {NotFoundError, RegistryError} from '../errors.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {withFileLock} from '../util/file-lock.js'
+import {digestHex, isDigest, verifyContent} from './digest.js'
+import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
+import type {Location} from './reference.js'
+import type {ContentStore, ManifestContent} from './store.js'
+
+const LAYOUT_FILE = JSON.stringify({imageLayoutVersion: '1.0.0'})
+
+/**
+ * An OCI image layout store: each repository is a layout folder (`oci-layout`,
+ * `index.json`, `blobs/sha256/`) under the root. Blobs and index.json are written
+ * atomically (temp file, then rename); index updates are serialized by a lock file.
+ */
+export class LayoutStore implements ContentStore {
+  readonly location: Location
+
+  constructor(readonly root: string) {
+    this.location = {kind: 'layout', root}
+  }
+
+  private dir(repository: string): string {
+    return repository ? path.join(this.root, ...repository.split('/')) : this.root
+  }
+
+  private blobPath(repository: string, digest: string): string {
+    return path.join(this.dir(repository), 'blobs', 'sha256', digestHex(digest))
+  }
+
+  private async readIndex(repository: string): Promise<ImageIndex> {
+    const file = path.join(this.dir(repository), 'index.json')
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {schemaVersion: 2, manifests: []}
+      throw error
+    }
+    try {
+      const index = JSON.parse(text) as ImageIndex
+      if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list')
+      return index
+    } catch (error) {
+      throw new RegistryError(`${file} is not a valid OCI image index: ${(error as Error).message}`, {hint: 'repair or remove the layout folder', details: {file}})
+    }
+  }
+
+  private async updateIndex(repository: string, change: (index: ImageIndex) => void): Promise<void> {
+    const dir = this.dir(repository)
+    await mkdir(dir, {recursive: true})
+    await withFileLock(path.join(dir, '.index.lock'), {waitMs: 30_000, purpose: 'OCI layout index update'}, async () => {
+      const layoutFile = path.join(dir, 'oci-layout')
+      if (!(await exists(layoutFile))) await writeFileAtomic(layoutFile, LAYOUT_FILE)
+      const index = await this.readIndex(repository)
+      change(index)
+      await writeFileAtomic(path.join(dir, 'index.json'), `${JSON.stringify({...index, schemaVersion: 2, mediaType: MediaType.imageIndex}, null, 2)}\n`)
+    })
+  }
+
+  private notFound(repository: string, reference: string): NotFoundError {
+    return new NotFoundError(`${reference} not found in ${this.dir(repository)}`, {
+      hint: 'list what the layout holds with "provisioning oci tags NAME"',
+      details: {layout: this.dir(repository), reference},
+    })
+  }
+
+  async resolve(repository: string, reference: string): Promise<Descriptor> {
+    const index = await this.readIndex(repository)
+    const found = isDigest(reference)
+      ? index.manifests.find((m) => m.digest === reference)
+      : index.manifests.find((m) => m.annotations?.[Annotation.refName] === reference)
+    if (found) return found
+    if (isDigest(reference) && (await exists(this.blobPath(repository, reference)))) {
+      const bytes = await this.readVerified(repository, {digest: reference})
+      const mediaType = (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType ?? MediaType.imageManifest
+      return {mediaType, digest: reference, size: bytes.byteLength}
+    }
+    throw this.notFound(repository, reference)
+  }
+
+  private async readVerified(repository: string, descriptor: {digest: string; size?: number}): Promise<Buffer> {
+    let data: Buffer
+    try {
+      data = await readFile(this.blobPath(repository, descriptor.digest))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notFound(repository, descriptor.digest)
+      throw error
+    }
+    verifyContent(data, descriptor, `blob ${descriptor.digest} in ${this.dir(repository)}`)
+    return data
+  }
+
+  async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
+    const descriptor = await this.resolve(repository, reference)
+    return {descriptor, bytes: await this.readVerified(repository, descriptor)}
+  }
+
+  async hasManifest(repository: string, digest: string): Promise<boolean> {
+    return exists(this.blobPath(repository, digest))
+  }
+
+  async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
+    await this.pushBlob(repository, manifest.descriptor, manifest.bytes)
+    await this.updateIndex(repository, (index) => {
+      // A tag moves to the new manifest; an untagged push adds the digest once.
+      const keep = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName])))
+      const {annotations: _ignored, ...plain} = manifest.descriptor
+      keep.push({...plain, ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
+      index.manifests = keep
+    })
+  }
+
+  async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
+    try {
+      return (await stat(this.blobPath(repository, descriptor.digest))).size === descriptor.size
+    } catch {
+      return false
+    }
+  }
+
+  fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
+    return this.readVerified(repository, descriptor)
+  }
+
+  async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
+    verifyContent(data, descriptor, `blob ${descriptor.digest}`)
+    const file = this.blobPath(repository, descriptor.digest)
+    if ((await stat(file).catch(() => undefined))?.size === data.byteLength) return
+    await writeFileAtomic(file, data)
+  }
+
+  async mountBlob(): Promise<boolean> {
+    return false
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    if (!(await exists(path.join(this.dir(repository), 'index.json')))) throw this.notFound(repository, 'repository')
+    const index = await this.readIndex(repository)
+    return [...new Set(index.manifests.map((m) => m.annotations?.[Annotation.refName]).filter((t): t is string => Boolean(t)))]
+  }
+
+  /** Layout folders below the root (a repository per folder holding `oci-layout`). */
+  async listRepositories(): Promise<string[]> {
+    const found: string[] = []
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
+      if (entries.some((e) => e.name === 'oci-layout' && e.isFile())) found.push(path.relative(this.root, dir).split(path.sep).join('/'))
+      if (depth === 0) return
+      for (const e of entries) if (e.isDirectory() && e.name !== 'blobs' && !e.name.startsWith('.')) await walk(path.join(dir, e.name), depth - 1)
+    }
+    await walk(this.root, 4)
+    return found.sort()
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    let removed = false
+    await this.updateIndex(repository, (index) => {
+      const before = index.manifests.length
+      index.manifests = index.manifests.filter((m) => m.digest !== digest)
+      removed = index.manifests.length < before
+    })
+    if (!removed) throw this.notFound(repository, digest)
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false)
+}

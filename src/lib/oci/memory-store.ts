@@ -1,0 +1,76 @@
+import {NotFoundError} from '../errors.js'
+import type {Descriptor} from './media-types.js'
+import type {Location} from './reference.js'
+import type {ContentStore, ManifestContent} from './store.js'
+
+/** A freshly built artifact held in memory: the source store of a push. */
+export class MemoryStore implements ContentStore {
+  readonly location: Location = {kind: 'layout', root: '(memory)'}
+  private readonly blobs = new Map<string, Buffer>()
+  private readonly manifests = new Map<string, ManifestContent>()
+
+  addBlob(descriptor: Descriptor, data: Buffer): void {
+    this.blobs.set(descriptor.digest, data)
+  }
+
+  addManifest(manifest: ManifestContent, tag: string): void {
+    this.manifests.set(tag, manifest)
+    this.manifests.set(manifest.descriptor.digest, manifest)
+  }
+
+  private missing(what: string): NotFoundError {
+    return new NotFoundError(`${what} is not part of the artifact being pushed`, {hint: 'this is a bug; please report it'})
+  }
+
+  async resolve(_repository: string, reference: string): Promise<Descriptor> {
+    const found = this.manifests.get(reference)
+    if (!found) throw this.missing(reference)
+    return found.descriptor
+  }
+
+  async fetchManifest(_repository: string, reference: string): Promise<ManifestContent> {
+    const found = this.manifests.get(reference)
+    if (!found) throw this.missing(reference)
+    return found
+  }
+
+  async hasManifest(_repository: string, digest: string): Promise<boolean> {
+    return this.manifests.has(digest)
+  }
+
+  async pushManifest(_repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
+    this.addManifest(manifest, tag ?? manifest.descriptor.digest)
+  }
+
+  async hasBlob(_repository: string, descriptor: Descriptor): Promise<boolean> {
+    return this.blobs.has(descriptor.digest)
+  }
+
+  async fetchBlob(_repository: string, descriptor: Descriptor): Promise<Buffer> {
+    const data = this.blobs.get(descriptor.digest)
+    if (!data) throw this.missing(descriptor.digest)
+    return data
+  }
+
+  async pushBlob(_repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
+    this.addBlob(descriptor, data)
+  }
+
+  async mountBlob(): Promise<boolean> {
+    return false
+  }
+
+  async listTags(): Promise<string[]> {
+    return [...this.manifests.keys()].filter((k) => !k.startsWith('sha256:'))
+  }
+
+  async listRepositories(): Promise<string[]> {
+    return []
+  }
+
+  async deleteManifest(_repository: string, digest: string): Promise<void> {
+    for (const [key, value] of this.manifests) if (value.descriptor.digest === digest) this.manifests.delete(key)
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,40 @@
+import {lookupCredentials} from '../credentials.js'
+import {formatLocation, parseLocation} from '../reference.js'
+import {type OciOperationOptions, withSession} from './session.js'
+
+export interface OciConfigResult {
+  engine: string
+  reason: string
+  orasPath?: string
+  registry: string
+  namespace: string
+  transport: string
+  concurrency: number
+  timeoutSeconds: number
+  retries: number
+  caFile?: string
+  cacheDir: string
+  credentials: string
+}
+
+/** `oci config`: the effective OCI settings, which engine runs and why, where credentials come from. */
+export async function describeOciConfig(options: OciOperationOptions): Promise<OciConfigResult> {
+  return withSession(options, async ({settings, engine}) => {
+    const location = parseLocation(settings.registry, settings.cwd)
+    const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}, false) : undefined
+    return {
+      engine: engine.engine,
+      reason: engine.reason,
+      ...(engine.orasPath ? {orasPath: engine.orasPath} : {}),
+      registry: formatLocation(location),
+      namespace: settings.namespace,
+      transport: location.kind === 'layout' ? 'local OCI image layout' : settings.tlsEnabled ? `https${settings.insecure ? ' (certificate not verified)' : ''}` : 'plain http',
+      concurrency: settings.concurrency,
+      timeoutSeconds: settings.timeoutMs / 1000,
+      retries: settings.retries,
+      ...(settings.caFile ? {caFile: settings.caFile} : {}),
+      cacheDir: settings.cacheDir,
+      credentials: location.kind === 'layout' ? 'not needed' : found ? `from ${found.source}` : 'none (anonymous)',
+    }
+  })
+}

@@ -1,0 +1,21 @@
+import {UsageError} from '../../errors.js'
+import {formatReference} from '../reference.js'
+import {type OciOperationOptions, withSession} from './session.js'
+
+export interface DeleteResult {
+  reference: string
+  digest: string
+  deleted: boolean
+}
+
+/** `oci delete`: resolves the tag to its digest, then deletes the manifest by digest. */
+export async function deleteArtifact(options: OciOperationOptions & {reference: string}): Promise<DeleteResult> {
+  return withSession(options, async ({oci}) => {
+    const ref = oci.parse(options.reference)
+    if (!ref.tag && !ref.digest) throw new UsageError(`"${options.reference}" names no version`, {hint: 'delete one version at a time: NAME:VERSION'})
+    const store = oci.store(ref.location)
+    const descriptor = await store.resolve(ref.repository, ref.digest ?? (ref.tag as string))
+    await store.deleteManifest(ref.repository, descriptor.digest)
+    return {reference: formatReference(ref), digest: descriptor.digest, deleted: true}
+  })
+}

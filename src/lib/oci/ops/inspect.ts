@@ -1,0 +1,34 @@
+import type {Descriptor} from '../media-types.js'
+import {formatReference} from '../reference.js'
+import {readArtifact, readExtensionConfig} from '../artifact-reader.js'
+import {type OciOperationOptions, withSession} from './session.js'
+
+export interface InspectResult {
+  reference: string
+  digest: string
+  size: number
+  mediaType: string
+  artifactType?: string
+  config: Descriptor
+  layers: Descriptor[]
+  annotations: Record<string, string>
+  extension?: Record<string, unknown>
+}
+
+/** `oci inspect`: digest, size, media types, annotations and the extension manifest. */
+export async function inspectArtifact(options: OciOperationOptions & {reference: string}): Promise<InspectResult> {
+  return withSession(options, async ({oci}) => {
+    const artifact = await readArtifact(oci, oci.parse(options.reference))
+    return {
+      reference: formatReference(artifact.ref),
+      digest: artifact.manifest.descriptor.digest,
+      size: artifact.manifest.descriptor.size,
+      mediaType: artifact.manifest.descriptor.mediaType,
+      artifactType: artifact.image.artifactType ?? artifact.image.config?.mediaType,
+      config: artifact.image.config,
+      layers: artifact.image.layers ?? [],
+      annotations: artifact.image.annotations ?? {},
+      extension: await readExtensionConfig(oci, artifact),
+    }
+  })
+}

@@ -1,0 +1,68 @@
+import {readdir} from 'node:fs/promises'
+import path from 'node:path'
+
+import {UsageError} from '../../errors.js'
+import {extractArchive} from '../../extension/extract.js'
+import {verifyContent} from '../digest.js'
+import {orasPullLayer} from '../oras-engine.js'
+import {formatReference} from '../reference.js'
+import {extensionLayer, readArtifact, readExtensionConfig} from '../artifact-reader.js'
+import {type OciOperationOptions, withSession} from './session.js'
+
+export interface PullOptions extends OciOperationOptions {
+  reference: string
+  /** Folder to extract into (default: ./<name>). */
+  output?: string
+  /** Replace a non-empty output folder. */
+  overwrite?: boolean
+}
+
+export interface PullResult {
+  reference: string
+  digest: string
+  name: string
+  version?: string
+  output: string
+  files: number
+  bytes: number
+  cached: boolean
+  engine: string
+}
+
+/** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
+export async function pullExtension(options: PullOptions): Promise<PullResult> {
+  return withSession(options, async ({settings, engine, oci}) => {
+    const artifact = await readArtifact(oci, oci.parse(options.reference))
+    const layer = extensionLayer(artifact)
+    const config = await readExtensionConfig(oci, artifact)
+    const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
+    const output = path.resolve(settings.cwd, options.output ?? name)
+    const existing = await readdir(output).catch(() => [] as string[])
+    if (existing.length > 0 && !options.overwrite) {
+      throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
+    }
+    let data = await oci.cache.get(layer)
+    const cached = data !== undefined
+    if (!data) {
+      if (engine.engine === 'oras' && engine.orasPath) {
+        data = (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
+        verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
+        await oci.cache.put(layer, data)
+      } else {
+        data = (await oci.cache.through(layer, () => artifact.store.fetchBlob(artifact.ref.repository, layer))).data
+      }
+    }
+    const {files, bytes} = await extractArchive(data, output)
+    return {
+      reference: formatReference(artifact.ref),
+      digest: artifact.manifest.descriptor.digest,
+      name,
+      version: typeof config?.version === 'string' ? config.version : artifact.ref.tag,
+      output,
+      files: Array.isArray(files) ? files.length : Number(files),
+      bytes,
+      cached,
+      engine: engine.engine,
+    }
+  })
+}

@@ -1,0 +1,24 @@
+import type {LoadOptions} from '../../config/loader.js'
+import {OciContext} from '../context.js'
+import {chooseEngine, type EngineChoice} from '../engine.js'
+import {type OciOverrides, ociSettings, type OciSettings} from '../settings.js'
+
+export interface OciSession {
+  settings: OciSettings
+  engine: EngineChoice
+  oci: OciContext
+}
+
+export type OciOperationOptions = LoadOptions & OciOverrides
+
+/** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
+export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
+  const settings = await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry})
+  const engine = await chooseEngine(settings)
+  const oci = new OciContext(settings)
+  try {
+    return await work({settings, engine, oci})
+  } finally {
+    await oci.close()
+  }
+}

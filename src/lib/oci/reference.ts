@@ -1,0 +1,111 @@
+import path from 'node:path'
+
+import {UsageError} from '../errors.js'
+import {expandHome} from '../util/home.js'
+import {isDigest} from './digest.js'
+
+export const LAYOUT_SCHEME = 'oci-layout://'
+
+/**
+ * Where an artifact lives: a remote registry (`host[:port]`) or an OCI image layout on
+ * disk. In a layout store each repository is its own OCI image layout folder under the
+ * store root (`<root>/<namespace>/<name>/`), so skopeo and oras can read it directly.
+ */
+export type Location = {kind: 'remote'; host: string} | {kind: 'layout'; root: string}
+
+export interface Reference {
+  location: Location
+  /** `namespace/name`; empty for a layout reference naming the layout folder itself. */
+  repository: string
+  tag?: string
+  digest?: string
+}
+
+export interface ReferenceDefaults {
+  registry: string
+  namespace: string
+}
+
+const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
+
+export function parseLocation(registry: string, cwd = process.cwd()): Location {
+  if (registry.startsWith(LAYOUT_SCHEME)) {
+    const dir = registry.slice(LAYOUT_SCHEME.length)
+    if (!dir) throw new UsageError('oci-layout:// needs a folder path', {hint: 'e.g. oci-layout://~/.provisioning/oci-store'})
+    return {kind: 'layout', root: path.resolve(cwd, expandHome(dir))}
+  }
+  const host = registry.replace(/^oci:\/\//, '').replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  if (!host || host.includes('/')) throw new UsageError(`invalid registry "${registry}"`, {hint: 'use host[:port] (e.g. localhost:5000) or oci-layout://PATH'})
+  return {kind: 'remote', host: host === 'docker.io' ? 'registry-1.docker.io' : host}
+}
+
+function splitTagDigest(value: string): {name: string; tag?: string; digest?: string} {
+  let name = value
+  let digest: string | undefined
+  const at = name.indexOf('@')
+  if (at >= 0) {
+    digest = name.slice(at + 1)
+    name = name.slice(0, at)
+  }
+  let tag: string | undefined
+  const colon = name.lastIndexOf(':')
+  if (colon > name.lastIndexOf('/')) {
+    tag = name.slice(colon + 1)
+    name = name.slice(0, colon)
+  }
+  return {name, tag, digest}
+}
+
+function checkParts(input: string, repository: string, tag?: string, digest?: string): void {
+  const hint = 'references look like name:1.0.0, host:5000/namespace/name:1.0.0, oci://host/ns/name@sha256:… or oci-layout://PATH:tag'
+  if (repository && !repository.split('/').every((c) => REPO_COMPONENT.test(c))) {
+    throw new UsageError(`invalid reference "${input}": repository "${repository}" must be lower-case components separated by "/"`, {hint})
+  }
+  if (tag !== undefined && !TAG.test(tag)) throw new UsageError(`invalid reference "${input}": bad tag "${tag}"`, {hint})
+  if (digest !== undefined && !isDigest(digest)) throw new UsageError(`invalid reference "${input}": bad digest "${digest}"`, {hint})
+}
+
+/**
+ * Parses `oci://host[:port]/ns/name:tag`, `host/ns/name@sha256:…`, `oci-layout://PATH:tag`
+ * and the short `name[:tag]` / `ns/name[:tag]` forms, which are expanded with
+ * `oci.registry` and `oci.namespace`.
+ */
+export function parseReference(input: string, defaults: ReferenceDefaults, cwd = process.cwd()): Reference {
+  const trimmed = input.trim()
+  if (trimmed.startsWith(LAYOUT_SCHEME)) {
+    const {name, tag, digest} = splitTagDigest(trimmed.slice(LAYOUT_SCHEME.length))
+    if (!name) throw new UsageError(`invalid reference "${input}": no layout folder`, {hint: 'e.g. oci-layout:///tmp/store/ns/redis:7.2.0'})
+    checkParts(input, '', tag, digest)
+    return {location: {kind: 'layout', root: path.resolve(cwd, expandHome(name))}, repository: '', tag, digest}
+  }
+  const body = trimmed.replace(/^oci:\/\//, '')
+  const {name, tag, digest} = splitTagDigest(body)
+  const first = name.split('/')[0]
+  const explicitHost = body !== trimmed || (name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
+  if (explicitHost) {
+    const repository = name.slice(first.length + 1)
+    if (!repository) throw new UsageError(`invalid reference "${input}": no repository after the host`, {hint: 'e.g. oci://localhost:5000/provisioning-extensions/redis:7.2.0'})
+    checkParts(input, repository, tag, digest)
+    return {location: parseLocation(first), repository, tag, digest}
+  }
+  const repository = name.includes('/') ? name : defaults.namespace ? `${defaults.namespace}/${name}` : name
+  checkParts(input, repository, tag, digest)
+  return {location: parseLocation(defaults.registry, cwd), repository, tag, digest}
+}
+
+export function formatLocation(location: Location): string {
+  return location.kind === 'remote' ? location.host : `${LAYOUT_SCHEME}${location.root}`
+}
+
+/** Canonical string form: `host/ns/name:tag@digest` or `oci-layout://root/ns/name:tag`. */
+export function formatReference(ref: Reference): string {
+  const base = ref.location.kind === 'remote'
+    ? `${ref.location.host}/${ref.repository}`
+    : `${LAYOUT_SCHEME}${ref.repository ? path.join(ref.location.root, ref.repository) : ref.location.root}`
+  return `${base}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`
+}
+
+export function withTag(ref: Reference, tag: string): Reference {
+  return {...ref, tag, digest: undefined}
+}

@@ -1,0 +1,295 @@
+import {readFile} from 'node:fs/promises'
+
+import type {Dispatcher} from 'undici'
+
+import {AuthError, NotFoundError, RegistryError} from '../errors.js'
+import {type Challenge, parseChallenge} from './auth-challenge.js'
+import type {Credential} from './credentials.js'
+
+export interface RegistryClientOptions {
+  host: string
+  /** oci.tls_enabled = false: plain HTTP. */
+  plainHttp: boolean
+  caFile?: string
+  insecure?: boolean
+  timeoutMs: number
+  retries: number
+  /** Upper bound of parallel connections (oci.concurrency). */
+  connections: number
+  credentials: () => Promise<Credential | undefined>
+}
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH'
+  /** Path and query (`/v2/ns/name/tags/list?n=100`) or an absolute URL (upload Location). */
+  path: string
+  headers?: Record<string, string>
+  body?: Buffer
+  /** Token scopes this request needs (pull, push, catalog). */
+  scopes: string[]
+  /** Statuses that are answers, not failures (404 for existence checks). */
+  accept?: number[]
+}
+
+export interface RegistryResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  url: string
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504])
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'])
+const MAX_RETRY_AFTER_MS = 30_000
+
+class RetryableStatus extends Error {
+  constructor(readonly response: RegistryResponse) {
+    super(`HTTP ${response.status}`)
+  }
+}
+
+function header(response: {headers: Record<string, string | string[] | undefined>}, name: string): string | undefined {
+  const value = response.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function retryAfterMs(response: RegistryResponse): number | undefined {
+  const value = header(response, 'retry-after')
+  if (!value) return undefined
+  const seconds = Number(value)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now()
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined
+}
+
+function errorCode(error: unknown): string | undefined {
+  const e = error as {code?: string; cause?: {code?: string}}
+  return e?.code ?? e?.cause?.code
+}
+
+/**
+ * HTTP for one registry: keep-alive connections (bounded), the Basic and Bearer token
+ * flows with a token cache per scope, and retries with exponential backoff on
+ * 408/429/5xx and connection failures, honouring Retry-After.
+ */
+export class RegistryClient {
+  readonly base: string
+  private dispatcher?: Dispatcher
+  private challenge?: Challenge
+  private readonly tokens = new Map<string, {token: string; expires: number}>()
+  private credential?: Promise<Credential | undefined>
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.base = `${options.plainHttp ? 'http' : 'https'}://${options.host}`
+  }
+
+  private async agent(): Promise<Dispatcher> {
+    if (!this.dispatcher) {
+      const {Agent} = await import('undici')
+      const ca = this.options.caFile ? await readFile(this.options.caFile, 'utf8') : undefined
+      this.dispatcher = new Agent({
+        connections: this.options.connections,
+        keepAliveTimeout: 10_000,
+        connect: {ca, rejectUnauthorized: !this.options.insecure, timeout: this.options.timeoutMs},
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      })
+    }
+    return this.dispatcher
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close()
+  }
+
+  private credentials(): Promise<Credential | undefined> {
+    this.credential ??= this.options.credentials()
+    return this.credential
+  }
+
+  /** Runs `attempt` with retries; used per request and for multi-request operations (uploads). */
+  async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    let lastError: unknown
+    for (let tryNo = 0; tryNo <= this.options.retries; tryNo++) {
+      try {
+        return await attempt()
+      } catch (error) {
+        lastError = error
+        const retryable = error instanceof RetryableStatus || RETRYABLE_CODES.has(errorCode(error) ?? '')
+        if (!retryable || tryNo === this.options.retries) break
+        const backoff = Math.min(200 * 2 ** tryNo, 5000) * (0.75 + Math.random() * 0.5)
+        const wait = error instanceof RetryableStatus ? retryAfterMs(error.response) ?? backoff : backoff
+        await new Promise((resolve) => setTimeout(resolve, wait))
+      }
+    }
+    throw this.failure(what, lastError)
+  }
+
+  private failure(what: string, error: unknown): Error {
+    if (error instanceof RetryableStatus) {
+      const {status} = error.response
+      return new RegistryError(`${what}: ${this.options.host} answered HTTP ${status}${status === 429 ? ' (too many requests)' : ''} after ${this.options.retries + 1} attempt(s)`, {
+        hint: status === 429 ? 'the registry is rate-limiting; wait and retry, or lower oci.concurrency' : 'the registry is failing; retry later or check its logs',
+        details: {registry: this.options.host, status},
+      })
+    }
+    const code = errorCode(error)
+    if (code) {
+      return new RegistryError(`${what}: cannot reach ${this.base} (${code}) after ${this.options.retries + 1} attempt(s)`, {
+        hint: code === 'ECONNREFUSED'
+          ? `is the registry running? (for a local one: "provisioning oci-registry start"); check oci.registry`
+          : /CERT|SSL|TLS/.test(code) ? 'TLS failed: set oci.ca_file to the registry CA, or oci.tls_enabled=false for a plain-HTTP registry' : 'check the network and the registry address',
+        details: {registry: this.options.host, code},
+        cause: error,
+      })
+    }
+    if (error instanceof Error && /certificate|self.signed|SSL|TLS/i.test(error.message)) {
+      return new RegistryError(`${what}: TLS connection to ${this.options.host} failed: ${error.message}`, {
+        hint: 'set oci.ca_file to the CA that signed the registry certificate, or --insecure to skip verification (never in production)',
+        details: {registry: this.options.host},
+      })
+    }
+    return error instanceof Error ? error : new RegistryError(`${what}: ${String(error)}`)
+  }
+
+  /** `oci login`: GET /v2/ with the credentials (token flow included) must answer 200. */
+  async verifyLogin(): Promise<void> {
+    const res = await this.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `login to ${this.options.host}`)
+    if (res.status === 401) {
+      const challenge = parseChallenge(header(res, 'www-authenticate'))
+      if (challenge) this.challenge = challenge
+      await this.send({method: 'GET', path: '/v2/', scopes: []}, `login to ${this.options.host}`)
+    }
+  }
+
+  /** One request with retries and authentication. */
+  async send(request: RegistryRequest, what: string): Promise<RegistryResponse> {
+    return this.withRetries(what, () => this.sendOnce(request, what))
+  }
+
+  /** One request with authentication but no retries (the caller retries the whole operation). */
+  async sendOnce(request: RegistryRequest, what: string): Promise<RegistryResponse> {
+    let response = await this.exchange(request, await this.authorization(request.scopes))
+    if (response.status === 401) {
+      const challenge = parseChallenge(header(response, 'www-authenticate'))
+      if (challenge) this.challenge = challenge
+      const auth = await this.authorization(request.scopes, true)
+      if (auth) response = await this.exchange(request, auth)
+    }
+    return this.check(response, request, what)
+  }
+
+  private check(response: RegistryResponse, request: RegistryRequest, what: string): RegistryResponse {
+    const {status} = response
+    if (request.accept?.includes(status) || (status >= 200 && status < 300)) return response
+    if (RETRYABLE_STATUS.has(status)) throw new RetryableStatus(response)
+    const detail = registryErrorMessage(response.body)
+    if (status === 401 || status === 403) {
+      return this.throwAuth(status, what, detail)
+    }
+    if (status === 404) {
+      throw new NotFoundError(`${what}: not found on ${this.options.host}${detail ? ` (${detail})` : ''}`, {
+        hint: 'check the name and version; "provisioning oci tags NAME" lists the versions',
+        details: {registry: this.options.host, status},
+      })
+    }
+    throw new RegistryError(`${what}: ${this.options.host} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, {
+      hint: status === 405 ? 'the registry does not support this operation (e.g. delete disabled, or no _catalog)' : 'check the request and the registry logs',
+      details: {registry: this.options.host, status},
+    })
+  }
+
+  private throwAuth(status: number, what: string, detail: string): never {
+    throw new AuthError(`${what}: ${status === 401 ? 'authentication required or rejected' : 'access denied'} by ${this.options.host}${detail ? ` (${detail})` : ''}`, {
+      hint: status === 401 ? `log in with "provisioning oci login ${this.options.host}"` : 'your credentials lack permission for this repository; ask the registry admin',
+      details: {registry: this.options.host, status},
+    })
+  }
+
+  private async exchange(request: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+    const {request: undiciRequest} = await import('undici')
+    let url = request.path.startsWith('http') ? request.path : `${this.base}${request.path}`
+    const origin = new URL(this.base).origin
+    // Redirects (e.g. blob storage behind the registry) are followed by hand so that the
+    // Authorization header never leaves the registry's origin.
+    for (let hop = 0; hop < 5; hop++) {
+      const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
+      if (authorization && new URL(url).origin === origin) headers.authorization = authorization
+      if (request.body) headers['content-length'] = String(request.body.byteLength)
+      const res = await undiciRequest(url, {method: request.method, headers, body: request.body, dispatcher: await this.agent()})
+      const body = request.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : Buffer.from(await res.body.arrayBuffer())
+      const location = header(res, 'location')
+      if ([301, 302, 303, 307, 308].includes(res.statusCode) && location && (request.method === 'GET' || request.method === 'HEAD')) {
+        url = new URL(location, url).toString()
+        continue
+      }
+      return {status: res.statusCode, headers: res.headers, body, url}
+    }
+    throw new RegistryError(`too many redirects from ${this.options.host}`, {hint: 'check the registry configuration'})
+  }
+
+  /** The Authorization header for these scopes, fetching a token when the registry asked for one. */
+  private async authorization(scopes: string[], force = false): Promise<string | undefined> {
+    const challenge = this.challenge
+    if (!challenge) return undefined
+    const credential = await this.credentials()
+    if (challenge.scheme === 'basic') {
+      if (!credential || credential.kind !== 'basic') return force ? this.throwAuth(401, 'login', 'no credentials') : undefined
+      return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
+    }
+    if (credential?.kind === 'bearer') return `Bearer ${credential.token}`
+    const key = [...scopes].sort().join(' ')
+    const cached = this.tokens.get(key)
+    if (cached && cached.expires > Date.now()) return `Bearer ${cached.token}`
+    const token = await this.fetchToken(challenge, scopes, credential)
+    return `Bearer ${token}`
+  }
+
+  private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
+    if (!challenge.realm) throw new AuthError(`${this.options.host} asked for a bearer token but named no realm`, {hint: 'check the registry auth configuration'})
+    const {request: undiciRequest} = await import('undici')
+    const url = new URL(challenge.realm)
+    if (challenge.service) url.searchParams.set('service', challenge.service)
+    for (const s of scopes) url.searchParams.append('scope', s)
+    const headers: Record<string, string> = {'user-agent': 'provisioning-cli'}
+    let method: 'GET' | 'POST' = 'GET'
+    let body: string | undefined
+    if (credential?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
+    if (credential?.kind === 'identity-token') {
+      // OAuth2 refresh-token exchange, as Docker does for identity tokens.
+      method = 'POST'
+      headers['content-type'] = 'application/x-www-form-urlencoded'
+      body = new URLSearchParams({grant_type: 'refresh_token', service: challenge.service ?? '', scope: scopes.join(' '), refresh_token: credential.token, client_id: 'provisioning-cli'}).toString()
+    }
+    const res = await this.withRetries('token request', async () => {
+      const r = await undiciRequest(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, dispatcher: await this.agent()})
+      const text = await r.body.text()
+      if (RETRYABLE_STATUS.has(r.statusCode)) throw new RetryableStatus({status: r.statusCode, headers: r.headers, body: Buffer.from(text), url: url.toString()})
+      return {status: r.statusCode, text}
+    })
+    if (res.status === 401 || res.status === 403) {
+      throw new AuthError(`the token service of ${this.options.host} rejected ${credential ? 'the credentials' : 'anonymous access'} (HTTP ${res.status})`, {
+        hint: `log in with "provisioning oci login ${this.options.host}"`,
+        details: {registry: this.options.host, status: res.status},
+      })
+    }
+    if (res.status >= 300) throw new AuthError(`token request to ${url.origin} failed with HTTP ${res.status}`, {hint: 'check the registry auth service', details: {status: res.status}})
+    const data = JSON.parse(res.text) as {token?: string; access_token?: string; expires_in?: number}
+    const token = data.token ?? data.access_token
+    if (!token) throw new AuthError(`the token service of ${this.options.host} returned no token`, {hint: 'check the registry auth service'})
+    // Refresh a little early so a token never expires between check and use.
+    const lifetime = Math.max((data.expires_in ?? 60) - 10, 5) * 1000
+    this.tokens.set([...scopes].sort().join(' '), {token, expires: Date.now() + lifetime})
+    return token
+  }
+}
+
+function registryErrorMessage(body: Buffer): string {
+  try {
+    const data = JSON.parse(body.toString('utf8')) as {errors?: Array<{code?: string; message?: string}>}
+    return (data.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ')
+  } catch {
+    return ''
+  }
+}
+
+export {header as responseHeader}

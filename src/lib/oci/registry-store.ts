@@ -1,0 +1,157 @@
+import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
+import {scope} from './auth-challenge.js'
+import {isDigest, sha256, verifyContent} from './digest.js'
+import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
+import type {Location} from './reference.js'
+import {RegistryClient, type RegistryClientOptions, responseHeader} from './registry-client.js'
+import type {ContentStore, ManifestContent} from './store.js'
+
+const PAGE_SIZE = 1000
+
+/** A remote registry speaking the OCI distribution API (SPEC §8.3). */
+export class RegistryStore implements ContentStore {
+  readonly location: Location
+  readonly client: RegistryClient
+  private pinged = false
+
+  constructor(options: RegistryClientOptions) {
+    this.location = {kind: 'remote', host: options.host}
+    this.client = new RegistryClient(options)
+  }
+
+  /** `/v2/` ping: confirms the API and learns the auth challenge before real work. */
+  async ping(): Promise<void> {
+    if (this.pinged) return
+    const res = await this.client.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `ping ${this.location.kind === 'remote' ? this.location.host : ''}`)
+    if (res.status === 401 || (res.status >= 200 && res.status < 300)) {
+      const version = responseHeader(res, 'docker-distribution-api-version')
+      if (res.status === 200 && version && !version.startsWith('registry/2')) {
+        throw new RegistryError(`unsupported registry API version ${version}`, {hint: 'use an OCI distribution (v2) registry'})
+      }
+    }
+    this.pinged = true
+  }
+
+  async resolve(repository: string, reference: string): Promise<Descriptor> {
+    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `resolve ${repository}:${reference}`)
+    const digest = responseHeader(res, 'docker-content-digest')
+    const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
+    const size = Number(responseHeader(res, 'content-length'))
+    // Some registries omit the digest on HEAD; a GET gives the bytes to hash instead.
+    if (!digest || !mediaType || !Number.isFinite(size)) return (await this.fetchManifest(repository, reference)).descriptor
+    if (isDigest(reference) && digest !== reference) {
+      throw new IntegrityError(`the registry answered ${digest} for ${repository}@${reference}`, {hint: 'the registry is misbehaving; do not trust this artifact', details: {expected: reference, actual: digest}})
+    }
+    return {mediaType, digest, size}
+  }
+
+  async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
+    const res = await this.client.send({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `fetch manifest ${repository}:${reference}`)
+    const bytes = res.body
+    const declared = responseHeader(res, 'docker-content-digest')
+    const expected = isDigest(reference) ? reference : declared ?? sha256(bytes)
+    verifyContent(bytes, {digest: expected}, `manifest ${repository}:${reference}`)
+    const mediaType = responseHeader(res, 'content-type')?.split(';')[0] || (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType || MediaType.imageManifest
+    return {descriptor: {mediaType, digest: expected, size: bytes.byteLength}, bytes}
+  }
+
+  async hasManifest(repository: string, digest: string): Promise<boolean> {
+    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/manifests/${digest}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], accept: [404]}, `check manifest ${digest}`)
+    return res.status === 200
+  }
+
+  async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
+    const reference = tag ?? manifest.descriptor.digest
+    const res = await this.client.send({
+      method: 'PUT',
+      path: `/v2/${repository}/manifests/${reference}`,
+      headers: {'content-type': manifest.descriptor.mediaType},
+      body: manifest.bytes,
+      scopes: [scope.push(repository)],
+    }, `push manifest ${repository}:${reference}`)
+    const stored = responseHeader(res, 'docker-content-digest')
+    if (stored && stored !== manifest.descriptor.digest) {
+      throw new RegistryError(`the registry stored manifest ${repository}:${reference} as ${stored}, not ${manifest.descriptor.digest}`, {
+        hint: 'the registry rewrote the manifest; it may not support OCI artifacts',
+        details: {expected: manifest.descriptor.digest, stored},
+      })
+    }
+  }
+
+  async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
+    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], accept: [404]}, `check blob ${descriptor.digest}`)
+    return res.status === 200
+  }
+
+  async fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
+    const res = await this.client.send({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)]}, `fetch blob ${descriptor.digest}`)
+    verifyContent(res.body, descriptor, `blob ${descriptor.digest} of ${repository}`)
+    return res.body
+  }
+
+  /** POST then PUT (monolithic upload); the pair is retried as one operation. */
+  async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
+    verifyContent(data, descriptor, `blob ${descriptor.digest}`)
+    await this.client.withRetries(`upload blob ${descriptor.digest} to ${repository}`, async () => {
+      const start = await this.client.sendOnce({method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: [scope.push(repository)], accept: [201]}, `start upload to ${repository}`)
+      if (start.status === 201) return // the registry already had it (some answer a POST with 201)
+      const location = responseHeader(start, 'location')
+      if (!location) throw new RegistryError(`the registry started an upload to ${repository} without a Location header`, {hint: 'the registry is not OCI-compliant'})
+      const url = new URL(location, start.url)
+      url.searchParams.set('digest', descriptor.digest)
+      await this.client.sendOnce({method: 'PUT', path: url.toString(), headers: {'content-type': 'application/octet-stream'}, body: data, scopes: [scope.push(repository)]}, `upload blob ${descriptor.digest}`)
+    })
+  }
+
+  async mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean> {
+    const query = new URLSearchParams({mount: descriptor.digest, from: fromRepository})
+    const res = await this.client.send({
+      method: 'POST',
+      path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
+      scopes: [scope.push(repository), scope.pull(fromRepository)],
+      accept: [201, 202],
+    }, `mount blob ${descriptor.digest} from ${fromRepository}`)
+    // 202 means the registry opened an upload instead of mounting; it is simply abandoned.
+    return res.status === 201
+  }
+
+  private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
+    const items: string[] = []
+    let next: string | undefined = firstPath
+    for (let page = 0; next && page < 10_000; page++) {
+      const res = await this.client.send({method: 'GET', path: next, scopes}, what)
+      const data = JSON.parse(res.body.toString('utf8') || '{}') as Record<string, string[] | null>
+      items.push(...(data[key] ?? []))
+      const link = responseHeader(res, 'link')
+      const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
+      next = target
+    }
+    return items
+  }
+
+  async listTags(repository: string): Promise<string[]> {
+    return this.paginate(`/v2/${repository}/tags/list?n=${PAGE_SIZE}`, [scope.pull(repository)], `list tags of ${repository}`, 'tags')
+  }
+
+  async listRepositories(): Promise<string[]> {
+    try {
+      return await this.paginate(`/v2/_catalog?n=${PAGE_SIZE}`, [scope.catalog()], 'list repositories (_catalog)', 'repositories')
+    } catch (error) {
+      if (error instanceof NotFoundError || (error instanceof RegistryError && [404, 405].includes(Number(error.details.status)))) {
+        throw new RegistryError(`${this.location.kind === 'remote' ? this.location.host : ''} does not offer the _catalog API, so its repositories cannot be listed`, {
+          hint: 'name the extension directly ("provisioning oci tags NAME"), or use a registry with _catalog enabled',
+          details: {registry: this.location},
+        })
+      }
+      throw error
+    }
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    await this.client.send({method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]}, `delete ${repository}@${digest}`)
+  }
+
+  close(): Promise<void> {
+    return this.client.close()
+  }
+}
