@@ -16,11 +16,24 @@ cli --version
 cli workspace init demo --path "$demo/demo" --activate
 cli mode current
 # A value in three layers, to show where each one comes from.
-printf '[oci]\nconcurrency = 8\n' > "$PROVISIONING_HOME/config.user.toml"
+printf '[oci]\nconcurrency = 8\n# The embedded OCI layout registry: no server needed.\nregistry = "oci-layout://{{paths.oci_store}}"\n' > "$PROVISIONING_HOME/config.user.toml"
 printf '[oci]\nnamespace = "demo-extensions"\nconcurrency = 6\n' >> "$demo/demo/infra/default/config.toml"
 cli config layers --infra default
 cli config show oci --origin --infra default
 cli workspace info
+
+# Publish the example catalog into the embedded OCI layout registry
+# ($PROVISIONING_HOME/oci-store, set in config.user.toml above).
+cli oci config
+echo
+echo "\$ provisioning oci push <each of templates/examples/*/*/*>"
+for dir in templates/examples/*/*/*/; do
+  node bin/run.js oci push "$dir" --quiet | head -n 1
+done
+cli oci tags containerd
+cli oci search kube
+cli oci list
+cli oci inspect kubernetes:1.28.0
 
 echo
 echo "Done. The demo lives in $demo (PROVISIONING_HOME=$PROVISIONING_HOME); remove it with: rm -rf $demo"

@@ -71,7 +71,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   }
 
   const loadFiles = async (layer: LayerName, files: string[]) => {
-    const report: LayerReport = {layer, file: files.at(-1), files, status: 'missing', keys: 0}
+    const report: LayerReport = {layer, file: files.at(-1), files: [], status: 'missing', keys: 0}
     layers.push(report)
     for (const file of files) {
       let source: ConfigSource | undefined
@@ -85,6 +85,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
         continue
       }
       if (!source) continue
+      report.files?.push(file)
+      report.file = file
       sources.set(file, source)
       if (report.status !== 'error') report.status = 'loaded'
       const before = countLeaves(origins, layer)
