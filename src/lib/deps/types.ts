@@ -1,0 +1,55 @@
+/** One published version of an extension, as the resolver sees it (from its config blob). */
+export interface CandidateVersion {
+  name: string
+  /** Normalized semver (a leading `v` of the tag removed). */
+  version: string
+  /** The tag it was published under (`1.28.0` or `v1.28.0`). */
+  tag: string
+  type?: string
+  dependencies: Record<string, string>
+  optional: Record<string, string>
+  conflicts: Record<string, string>
+  minProvisioningVersion?: string
+}
+
+/** Everything the resolver may choose from, fetched beforehand (resolution is synchronous). */
+export interface Catalog {
+  /** All versions of a name, any order; `undefined` when no such extension exists. */
+  versions(name: string): readonly CandidateVersion[] | undefined
+}
+
+/** A requirement of the workspace itself. */
+export interface RootRequirement {
+  name: string
+  range: string
+  /** Where it is declared, for explanations (`dependencies.extensions.modules.taskservs[1]`). */
+  source: string
+}
+
+export interface ResolveInput {
+  roots: RootRequirement[]
+  catalog: Catalog
+  /** The core version `min_provisioning_version` is checked against. */
+  coreVersion: string
+  /** Versions to prefer when they still satisfy every constraint (the lockfile's). */
+  preferred?: ReadonlyMap<string, string>
+  /** Resolve these names as if no preference existed (`dep update NAME`). */
+  unlock?: ReadonlySet<string>
+}
+
+export interface Requirer {
+  /** `workspace` or the requiring extension's name. */
+  from: string
+  fromVersion?: string
+  range: string
+  kind: 'hard' | 'optional' | 'root'
+}
+
+export interface Resolution {
+  /** Chosen versions by name, sorted by name. */
+  selected: Map<string, CandidateVersion>
+  /** Who required each selected name, and with which range. */
+  requiredBy: Map<string, Requirer[]>
+  /** Install order: dependencies (and present optional dependencies) first, ties by name. */
+  order: string[]
+}
