@@ -1,4 +1,5 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
+import {isDigest} from './digest.js'
 import type {OciContext} from './context.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
 import {formatReference, type Reference, withTag} from './reference.js'
@@ -34,6 +35,7 @@ export async function readArtifact(oci: OciContext, reference: Reference): Promi
   if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
     const [first] = (parsed as unknown as {manifests: Descriptor[]}).manifests ?? []
     if (!first) throw new NotFoundError(`${formatReference(ref)} is an empty index`, {hint: 'the artifact holds no manifest'})
+    if (!isDigest(first.digest)) throw new IntegrityError(`${formatReference(ref)}: the index names "${String(first.digest)}", which is not a digest`, {hint: 're-push the artifact'})
     manifest = await store.fetchManifest(ref.repository, first.digest)
     parsed = parseManifestJson(manifest.bytes, formatReference(ref))
   }
@@ -52,6 +54,14 @@ function parseManifestJson(bytes: Buffer, where: string): ImageManifest {
 
 /** The single tar+gzip layer of an extension artifact (ours or made by other tools). */
 export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
+  // Ours or another tool's, an extension says so in its artifactType or its config type;
+  // a container image with one layer is not an extension and is not unpacked.
+  if (artifact.image.artifactType !== MediaType.extensionArtifact && artifact.image.config?.mediaType !== MediaType.extensionConfig) {
+    throw new NotFoundError(`${formatReference(artifact.ref)} is not an extension artifact (artifact type ${artifact.image.artifactType ?? 'none'}, config ${artifact.image.config?.mediaType ?? 'none'})`, {
+      hint: `extensions carry artifactType ${MediaType.extensionArtifact}; push them with "provisioning oci push DIR"`,
+      details: {artifactType: artifact.image.artifactType, config: artifact.image.config?.mediaType},
+    })
+  }
   const layers = (artifact.image.layers ?? []).filter((l) => LAYER_TYPES.has(l.mediaType))
   if (layers.length !== 1) {
     throw new NotFoundError(`${formatReference(artifact.ref)} is not an extension artifact: expected one tar+gzip layer, found ${layers.length}`, {

@@ -4,6 +4,8 @@ export interface Challenge {
   realm?: string
   service?: string
   scope?: string
+  /** RFC 6750 error, e.g. `insufficient_scope`: authenticated, but not allowed to do this. */
+  error?: string
 }
 
 // Quoted values may contain commas (scope="repository:a:pull,push"), so this is a small
@@ -19,7 +21,7 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   for (let m = pattern.exec(match[2]); m; m = pattern.exec(match[2])) {
     params[m[1].toLowerCase()] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1')
   }
-  return {scheme, realm: params.realm, service: params.service, scope: params.scope}
+  return {scheme, realm: params.realm, service: params.service, scope: params.scope, error: params.error}
 }
 
 /** Scopes of the OCI token flow. */

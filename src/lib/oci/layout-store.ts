@@ -114,9 +114,14 @@ export class LayoutStore implements ContentStore {
     })
   }
 
+  /**
+   * Present means present and intact: a local file is cheap to hash, and a damaged one
+   * reported as present would never be repaired by pushing again.
+   */
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
     try {
-      return (await stat(this.blobPath(repository, descriptor.digest))).size === descriptor.size
+      await this.readVerified(repository, descriptor)
+      return true
     } catch {
       return false
     }
@@ -128,9 +133,8 @@ export class LayoutStore implements ContentStore {
 
   async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
     verifyContent(data, descriptor, `blob ${descriptor.digest}`)
-    const file = this.blobPath(repository, descriptor.digest)
-    if ((await stat(file).catch(() => undefined))?.size === data.byteLength) return
-    await writeFileAtomic(file, data)
+    if (await this.hasBlob(repository, descriptor)) return
+    await writeFileAtomic(this.blobPath(repository, descriptor.digest), data)
   }
 
   async mountBlob(): Promise<boolean> {

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import type {Dispatcher} from 'undici'
 
-import {AuthError, NotFoundError, RegistryError} from '../errors.js'
+import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
 
@@ -48,6 +48,13 @@ class RetryableStatus extends Error {
   }
 }
 
+/** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
+class TruncatedBody extends Error {
+  constructor(readonly received: number, readonly expected: number, cause: unknown) {
+    super(`response body truncated (${received} of ${expected} bytes)`, {cause})
+  }
+}
+
 function header(response: {headers: Record<string, string | string[] | undefined>}, name: string): string | undefined {
   const value = response.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -61,7 +68,9 @@ function retryAfterMs(response: RegistryResponse): number | undefined {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined
 }
 
+/** The system or undici error code of a transport failure (never our own errors' E_* codes). */
 function errorCode(error: unknown): string | undefined {
+  if (isProvisioningError(error)) return undefined
   const e = error as {code?: string; cause?: {code?: string}}
   return e?.code ?? e?.cause?.code
 }
@@ -85,7 +94,7 @@ export class RegistryClient {
   private async agent(): Promise<Dispatcher> {
     if (!this.dispatcher) {
       const {Agent} = await import('undici')
-      const ca = this.options.caFile ? await readFile(this.options.caFile, 'utf8') : undefined
+      const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
       this.dispatcher = new Agent({
         connections: this.options.connections,
         keepAliveTimeout: 10_000,
@@ -109,34 +118,45 @@ export class RegistryClient {
   /** Runs `attempt` with retries; used per request and for multi-request operations (uploads). */
   async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
     let lastError: unknown
+    let attempts = 0
     for (let tryNo = 0; tryNo <= this.options.retries; tryNo++) {
       try {
+        attempts++
         return await attempt()
       } catch (error) {
         lastError = error
-        const retryable = error instanceof RetryableStatus || RETRYABLE_CODES.has(errorCode(error) ?? '')
+        const retryable = error instanceof RetryableStatus || error instanceof TruncatedBody || RETRYABLE_CODES.has(errorCode(error) ?? '')
         if (!retryable || tryNo === this.options.retries) break
         const backoff = Math.min(200 * 2 ** tryNo, 5000) * (0.75 + Math.random() * 0.5)
         const wait = error instanceof RetryableStatus ? retryAfterMs(error.response) ?? backoff : backoff
         await new Promise((resolve) => setTimeout(resolve, wait))
       }
     }
-    throw this.failure(what, lastError)
+    throw this.failure(what, lastError, attempts)
   }
 
-  private failure(what: string, error: unknown): Error {
+  private failure(what: string, error: unknown, attempts: number): Error {
+    // Our own errors (404, 401/403, integrity) already say what happened.
+    if (isProvisioningError(error)) return error
+    if (error instanceof TruncatedBody) {
+      // The registry answered, but the content never arrived whole: nothing was cached or written.
+      return new IntegrityError(`${what}: the response from ${this.options.host} was cut short (${error.received} of ${error.expected} bytes) on ${attempts} attempt(s)`, {
+        hint: 'the content is damaged in transit (a proxy or the network closes the connection early); retry later, or check what sits between you and the registry',
+        details: {registry: this.options.host, expectedBytes: error.expected, receivedBytes: error.received},
+      })
+    }
     if (error instanceof RetryableStatus) {
       const {status} = error.response
-      return new RegistryError(`${what}: ${this.options.host} answered HTTP ${status}${status === 429 ? ' (too many requests)' : ''} after ${this.options.retries + 1} attempt(s)`, {
+      return new RegistryError(`${what}: ${this.options.host} answered HTTP ${status}${status === 429 ? ' (too many requests)' : ''} after ${attempts} attempt(s)`, {
         hint: status === 429 ? 'the registry is rate-limiting; wait and retry, or lower oci.concurrency' : 'the registry is failing; retry later or check its logs',
         details: {registry: this.options.host, status},
       })
     }
     const code = errorCode(error)
     if (code) {
-      return new RegistryError(`${what}: cannot reach ${this.base} (${code}) after ${this.options.retries + 1} attempt(s)`, {
+      return new RegistryError(`${what}: cannot reach ${this.base} (${code}) after ${attempts} attempt(s)`, {
         hint: code === 'ECONNREFUSED'
-          ? `is the registry running? (for a local one: "provisioning oci-registry start"); check oci.registry`
+          ? 'is the registry running and is oci.registry right? ("provisioning oci config" shows what is used)'
           : /CERT|SSL|TLS/.test(code) ? 'TLS failed: set oci.ca_file to the registry CA, or oci.tls_enabled=false for a plain-HTTP registry' : 'check the network and the registry address',
         details: {registry: this.options.host, code},
         cause: error,
@@ -168,11 +188,13 @@ export class RegistryClient {
 
   /** One request with authentication but no retries (the caller retries the whole operation). */
   async sendOnce(request: RegistryRequest, what: string): Promise<RegistryResponse> {
-    let response = await this.exchange(request, await this.authorization(request.scopes))
+    let response = await this.exchange(request, await this.authorization(request.scopes, what))
     if (response.status === 401) {
       const challenge = parseChallenge(header(response, 'www-authenticate'))
       if (challenge) this.challenge = challenge
-      const auth = await this.authorization(request.scopes, true)
+      // The token we sent (if any) was refused: fetch a fresh one rather than resend it.
+      this.tokens.delete(scopeKey(request.scopes))
+      const auth = await this.authorization(request.scopes, what, true)
       if (auth) response = await this.exchange(request, auth)
     }
     return this.check(response, request, what)
@@ -184,7 +206,15 @@ export class RegistryClient {
     if (RETRYABLE_STATUS.has(status)) throw new RetryableStatus(response)
     const detail = registryErrorMessage(response.body)
     if (status === 401 || status === 403) {
-      return this.throwAuth(status, what, detail)
+      // A logged-in user lacking a permission gets 401 insufficient_scope from token registries.
+      const insufficient = parseChallenge(header(response, 'www-authenticate'))?.error === 'insufficient_scope'
+      return this.throwAuth(insufficient ? 403 : status, what, detail)
+    }
+    if (status === 400 && this.options.plainHttp && /HTTP request to an HTTPS server/i.test(response.body.toString('utf8'))) {
+      throw new RegistryError(`${what}: ${this.options.host} speaks HTTPS, but plain HTTP was used`, {
+        hint: 'set oci.tls_enabled = true (PROVISIONING_OCI__TLS_ENABLED=true)',
+        details: {registry: this.options.host, status},
+      })
     }
     if (status === 404) {
       throw new NotFoundError(`${what}: not found on ${this.options.host}${detail ? ` (${detail})` : ''}`, {
@@ -216,7 +246,7 @@ export class RegistryClient {
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
       if (request.body) headers['content-length'] = String(request.body.byteLength)
       const res = await undiciRequest(url, {method: request.method, headers, body: request.body, dispatcher: await this.agent()})
-      const body = request.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : Buffer.from(await res.body.arrayBuffer())
+      const body = request.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : await readBody(res)
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.statusCode) && location && (request.method === 'GET' || request.method === 'HEAD')) {
         url = new URL(location, url).toString()
@@ -228,17 +258,16 @@ export class RegistryClient {
   }
 
   /** The Authorization header for these scopes, fetching a token when the registry asked for one. */
-  private async authorization(scopes: string[], force = false): Promise<string | undefined> {
+  private async authorization(scopes: string[], what: string, force = false): Promise<string | undefined> {
     const challenge = this.challenge
     if (!challenge) return undefined
     const credential = await this.credentials()
     if (challenge.scheme === 'basic') {
-      if (!credential || credential.kind !== 'basic') return force ? this.throwAuth(401, 'login', 'no credentials') : undefined
+      if (!credential || credential.kind !== 'basic') return force ? this.throwAuth(401, what, 'no credentials found') : undefined
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
     }
     if (credential?.kind === 'bearer') return `Bearer ${credential.token}`
-    const key = [...scopes].sort().join(' ')
-    const cached = this.tokens.get(key)
+    const cached = this.tokens.get(scopeKey(scopes))
     if (cached && cached.expires > Date.now()) return `Bearer ${cached.token}`
     const token = await this.fetchToken(challenge, scopes, credential)
     return `Bearer ${token}`
@@ -278,8 +307,41 @@ export class RegistryClient {
     if (!token) throw new AuthError(`the token service of ${this.options.host} returned no token`, {hint: 'check the registry auth service'})
     // Refresh a little early so a token never expires between check and use.
     const lifetime = Math.max((data.expires_in ?? 60) - 10, 5) * 1000
-    this.tokens.set([...scopes].sort().join(' '), {token, expires: Date.now() + lifetime})
+    this.tokens.set(scopeKey(scopes), {token, expires: Date.now() + lifetime})
     return token
+  }
+}
+
+/** The whole body; a connection that closes before Content-Length bytes arrived is a TruncatedBody. */
+async function readBody(res: Dispatcher.ResponseData): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let received = 0
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk)
+      received += chunk.length
+    }
+  } catch (error) {
+    const expected = Number(header(res, 'content-length'))
+    const timedOut = errorCode(error) === 'UND_ERR_BODY_TIMEOUT'
+    if (!timedOut && Number.isFinite(expected) && received < expected) throw new TruncatedBody(received, expected, error)
+    throw error
+  }
+  return Buffer.concat(chunks, received)
+}
+
+function scopeKey(scopes: string[]): string {
+  return [...scopes].sort().join(' ')
+}
+
+async function readCaFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`oci.ca_file ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'point oci.ca_file at the PEM certificate of the CA that signed the registry certificate',
+      details: {file},
+    })
   }
 }
 

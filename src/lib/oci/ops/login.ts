@@ -54,6 +54,14 @@ export async function login(options: OciOperationOptions & {registry: string; us
     })
     try {
       await store.client.verifyLogin()
+    } catch (error) {
+      // The generic hint ("log in with oci login") would send the user round in a circle.
+      if (!(error instanceof AuthError)) throw error
+      throw new AuthError(`${host} rejected the credentials of "${options.username}"`, {
+        hint: 'check the user name and password, then run the login again (nothing was saved)',
+        details: {...error.details, registry: host, username: options.username, reason: error.message},
+        cause: error,
+      })
     } finally {
       await store.close()
     }

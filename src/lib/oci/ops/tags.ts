@@ -1,3 +1,4 @@
+import {NotFoundError} from '../../errors.js'
 import {orasTagsArgs, parseOrasTags, runOras} from '../oras-engine.js'
 import {formatLocation, formatReference, withTag} from '../reference.js'
 import {sortTags} from '../versions.js'
@@ -14,9 +15,18 @@ export interface TagsResult {
 export async function listVersions(options: OciOperationOptions & {name: string}): Promise<TagsResult> {
   return withSession(options, async ({settings, engine, oci}) => {
     const ref = oci.parse(options.name)
-    const tags = engine.engine === 'oras' && engine.orasPath
+    const list = async () => engine.engine === 'oras' && engine.orasPath
       ? parseOrasTags(await runOras(engine.orasPath, orasTagsArgs(ref, settings)))
-      : await oci.store(ref.location).listTags(ref.repository)
+      : oci.store(ref.location).listTags(ref.repository)
+    const tags = await list().catch((error: unknown) => {
+      // The store's generic hint points back at "oci tags"; name what is missing instead.
+      if (!(error instanceof NotFoundError)) throw error
+      throw new NotFoundError(`no extension ${ref.repository} in ${formatLocation(ref.location)}`, {
+        hint: '"provisioning oci list" shows the extensions of the namespace, "provisioning oci search TERM" finds one',
+        details: {...error.details, repository: ref.repository},
+        cause: error,
+      })
+    })
     return {
       name: ref.repository.split('/').pop() ?? ref.repository,
       repository: ref.repository,
