@@ -171,6 +171,30 @@ export class RegistryClient {
     return error instanceof Error ? error : new RegistryError(`${what}: ${String(error)}`)
   }
 
+  /**
+   * `/v2/` ping: confirms the registry speaks the distribution API and learns its auth
+   * challenge up front, so later requests carry credentials on the first try. It never
+   * authenticates itself (anonymous pulls must keep working without a token).
+   */
+  async ping(): Promise<void> {
+    const res = await this.withRetries(`connect to ${this.options.host}`, async () => {
+      const r = await this.exchange({method: 'GET', path: '/v2/', scopes: []}, undefined)
+      if (RETRYABLE_STATUS.has(r.status)) throw new RetryableStatus(r)
+      return r
+    })
+    if (res.status === 401) {
+      this.challenge = parseChallenge(header(res, 'www-authenticate')) ?? this.challenge
+      return
+    }
+    if (res.status === 404) {
+      throw new RegistryError(`${this.options.host} does not serve the OCI distribution API (GET /v2/ answered 404)`, {
+        hint: 'check oci.registry: it must name a registry host[:port], not a web page',
+        details: {registry: this.options.host},
+      })
+    }
+    this.check(res, {method: 'GET', path: '/v2/', scopes: []}, `connect to ${this.options.host}`)
+  }
+
   /** `oci login`: GET /v2/ with the credentials (token flow included) must answer 200. */
   async verifyLogin(): Promise<void> {
     const res = await this.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `login to ${this.options.host}`)

@@ -3,7 +3,7 @@ import {scope} from './auth-challenge.js'
 import {isDigest, sha256, verifyContent} from './digest.js'
 import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
-import {RegistryClient, type RegistryClientOptions, responseHeader} from './registry-client.js'
+import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
 const PAGE_SIZE = 1000
@@ -12,28 +12,23 @@ const PAGE_SIZE = 1000
 export class RegistryStore implements ContentStore {
   readonly location: Location
   readonly client: RegistryClient
-  private pinged = false
 
   constructor(options: RegistryClientOptions) {
     this.location = {kind: 'remote', host: options.host}
     this.client = new RegistryClient(options)
   }
 
-  /** `/v2/` ping: confirms the API and learns the auth challenge before real work. */
-  async ping(): Promise<void> {
-    if (this.pinged) return
-    const res = await this.client.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `ping ${this.location.kind === 'remote' ? this.location.host : ''}`)
-    if (res.status === 401 || (res.status >= 200 && res.status < 300)) {
-      const version = responseHeader(res, 'docker-distribution-api-version')
-      if (res.status === 200 && version && !version.startsWith('registry/2')) {
-        throw new RegistryError(`unsupported registry API version ${version}`, {hint: 'use an OCI distribution (v2) registry'})
-      }
-    }
-    this.pinged = true
+  private ready?: Promise<void>
+
+  /** Pings `/v2/` once, before the first request of this store. */
+  private async request(request: RegistryRequest, what: string): Promise<RegistryResponse> {
+    this.ready ??= this.client.ping()
+    await this.ready
+    return this.client.send(request, what)
   }
 
   async resolve(repository: string, reference: string): Promise<Descriptor> {
-    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `resolve ${repository}:${reference}`)
+    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `resolve ${repository}:${reference}`)
     const digest = responseHeader(res, 'docker-content-digest')
     const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
     const size = Number(responseHeader(res, 'content-length'))
@@ -46,7 +41,7 @@ export class RegistryStore implements ContentStore {
   }
 
   async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
-    const res = await this.client.send({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `fetch manifest ${repository}:${reference}`)
+    const res = await this.request({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `fetch manifest ${repository}:${reference}`)
     const bytes = res.body
     const declared = responseHeader(res, 'docker-content-digest')
     const expected = isDigest(reference) ? reference : declared ?? sha256(bytes)
@@ -56,13 +51,13 @@ export class RegistryStore implements ContentStore {
   }
 
   async hasManifest(repository: string, digest: string): Promise<boolean> {
-    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/manifests/${digest}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], accept: [404]}, `check manifest ${digest}`)
+    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/manifests/${digest}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], accept: [404]}, `check manifest ${digest}`)
     return res.status === 200
   }
 
   async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
     const reference = tag ?? manifest.descriptor.digest
-    const res = await this.client.send({
+    const res = await this.request({
       method: 'PUT',
       path: `/v2/${repository}/manifests/${reference}`,
       headers: {'content-type': manifest.descriptor.mediaType},
@@ -79,12 +74,12 @@ export class RegistryStore implements ContentStore {
   }
 
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
-    const res = await this.client.send({method: 'HEAD', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], accept: [404]}, `check blob ${descriptor.digest}`)
+    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], accept: [404]}, `check blob ${descriptor.digest}`)
     return res.status === 200
   }
 
   async fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
-    const res = await this.client.send({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)]}, `fetch blob ${descriptor.digest}`)
+    const res = await this.request({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)]}, `fetch blob ${descriptor.digest}`)
     verifyContent(res.body, descriptor, `blob ${descriptor.digest} of ${repository}`)
     return res.body
   }
@@ -92,6 +87,8 @@ export class RegistryStore implements ContentStore {
   /** POST then PUT (monolithic upload); the pair is retried as one operation. */
   async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
     verifyContent(data, descriptor, `blob ${descriptor.digest}`)
+    this.ready ??= this.client.ping()
+    await this.ready
     await this.client.withRetries(`upload blob ${descriptor.digest} to ${repository}`, async () => {
       const start = await this.client.sendOnce({method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: [scope.push(repository)], accept: [201]}, `start upload to ${repository}`)
       if (start.status === 201) return // the registry already had it (some answer a POST with 201)
@@ -105,7 +102,7 @@ export class RegistryStore implements ContentStore {
 
   async mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean> {
     const query = new URLSearchParams({mount: descriptor.digest, from: fromRepository})
-    const res = await this.client.send({
+    const res = await this.request({
       method: 'POST',
       path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
       scopes: [scope.push(repository), scope.pull(fromRepository)],
@@ -119,7 +116,7 @@ export class RegistryStore implements ContentStore {
     const items: string[] = []
     let next: string | undefined = firstPath
     for (let page = 0; next && page < 10_000; page++) {
-      const res = await this.client.send({method: 'GET', path: next, scopes}, what)
+      const res = await this.request({method: 'GET', path: next, scopes}, what)
       const data = JSON.parse(res.body.toString('utf8') || '{}') as Record<string, string[] | null>
       items.push(...(data[key] ?? []))
       const link = responseHeader(res, 'link')
@@ -148,7 +145,7 @@ export class RegistryStore implements ContentStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<void> {
-    await this.client.send({method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]}, `delete ${repository}@${digest}`)
+    await this.request({method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]}, `delete ${repository}@${digest}`)
   }
 
   close(): Promise<void> {
