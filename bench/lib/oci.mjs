@@ -1,0 +1,362 @@
+// OCI transfer benchmark: `provisioning oci push/pull` against skopeo (one process per
+// artifact), on a local docker-registry, measured side by side in one run (see
+// bench/README.md, "OCI transfers"). Run through bench/oci.sh, which starts the registry.
+//
+// env (set by oci.sh): BENCH_REGISTRY=127.0.0.1:PORT, BENCH_WORK=scratch folder.
+// env (user): BENCH_ROUNDS (small artifacts, default 3), BENCH_LARGE_ROUNDS (default 3),
+// BENCH_WARMUP (untimed rounds first, default 1), BENCH_COUNT (small artifacts, default 30),
+// BENCH_LARGE_MB (default 100), BENCH_PARALLEL (processes at a time, default 4).
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {machineInfo, median} from './measure.mjs'
+import {generateExtensions, layoutLayer, loadPush, makeVariant, setVersion, writePayload, writeRandomFile} from './oci-fixtures.mjs'
+import {runBatch, runProcess} from './pool.mjs'
+
+const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ROOT = path.resolve(BENCH, '..')
+const RESULTS = path.join(BENCH, 'results')
+// The CLI under test: oci.sh's private copy of the build (BENCH_APP), else the project itself.
+const APP = process.env.BENCH_APP || ROOT
+const RUN_JS = path.join(APP, 'bin', 'run.js')
+const BATCH_JS = path.join(BENCH, 'lib', 'oci-batch.mjs')
+
+const intEnv = (name, fallback, min = 0) => {
+  const v = process.env[name]
+  if (v === undefined || v === '') return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`)
+  return n
+}
+const REGISTRY = process.env.BENCH_REGISTRY
+const WORK = process.env.BENCH_WORK
+if (!REGISTRY || !WORK) throw new Error('run through bench/oci.sh (BENCH_REGISTRY and BENCH_WORK are not set)')
+const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1)
+const LARGE_ROUNDS = intEnv('BENCH_LARGE_ROUNDS', 3, 0)
+const WARMUP = intEnv('BENCH_WARMUP', 1)
+const COUNT = intEnv('BENCH_COUNT', 30, 1)
+const LARGE_MB = intEnv('BENCH_LARGE_MB', 100, 1)
+const PARALLEL = intEnv('BENCH_PARALLEL', 4, 1)
+const BASE_VERSION = '1.0.0'
+const LARGE_NAME = 'bench-large'
+
+const log = (msg) => process.stderr.write(`${msg}\n`)
+const dir = (...p) => {
+  const d = path.join(WORK, ...p)
+  mkdirSync(d, {recursive: true})
+  return d
+}
+
+// --- environments ---------------------------------------------------------------------
+// Ours: hermetic like the startup bench (no user config, plugins or caches), the native
+// engine, plain HTTP to the local registry. Skopeo: the caller's environment, as a user runs it.
+const oursEnv = {}
+for (const [k, v] of Object.entries(process.env)) {
+  if (/^(PROVISIONING_|OCLIF_|XDG_|BENCH_)/.test(k)) continue
+  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG', 'SOURCE_DATE_EPOCH'].includes(k)) continue
+  oursEnv[k] = v
+}
+Object.assign(oursEnv, {
+  XDG_CONFIG_HOME: dir('xdg', 'config'),
+  XDG_DATA_HOME: dir('xdg', 'data'),
+  XDG_CACHE_HOME: dir('xdg', 'cache'),
+  PROVISIONING_HOME: dir('homes', 'shared'),
+  PROVISIONING_OCI__REGISTRY: REGISTRY,
+  PROVISIONING_OCI__TOOL: 'native',
+  PROVISIONING_OCI__TLS_ENABLED: 'false',
+  CI: '1',
+})
+const envFor = ({namespace, home} = {}) => ({
+  ...oursEnv,
+  ...(namespace ? {PROVISIONING_OCI__NAMESPACE: namespace} : {}),
+  ...(home ? {PROVISIONING_HOME: home} : {}),
+})
+const cwd = dir('cwd')
+const cli = (args, {expect, ...env} = {}) => ({command: process.execPath, args: [RUN_JS, ...args], cwd, env: envFor(env), expect})
+const batch = (args, {expect, ...env} = {}) => ({command: process.execPath, args: [BATCH_JS, APP, ...args], cwd, env: envFor(env), expect})
+const skopeo = (src, dst) => ({
+  command: 'skopeo',
+  args: ['--insecure-policy', 'copy', ...(src.startsWith('docker://') ? ['--src-tls-verify=false'] : []), ...(dst.startsWith('docker://') ? ['--dest-tls-verify=false'] : []), src, dst],
+  cwd,
+  env: process.env,
+})
+const tarx = (file, into) => ({command: 'tar', args: ['-xzf', file, '-C', into], cwd, env: process.env})
+const docker = (ns, name, tag) => `docker://${REGISTRY}/${ns}/${name}:${tag}`
+const pushed = /"transferred": 2\b/
+const unchanged = /"transferred": 0\b[\s\S]*"skipped": 2\b/
+const pulledJson = /"files": \d+/
+
+// --- fixtures -------------------------------------------------------------------------
+const t0 = Date.now()
+const names = Array.from({length: COUNT}, (_, i) => `bench-${i + 1}`)
+const smallTotal = WARMUP + ROUNDS
+const largeTotal = LARGE_ROUNDS > 0 ? WARMUP + LARGE_ROUNDS : 0
+log(`oci bench: registry ${REGISTRY}; ${COUNT} small extensions × ${ROUNDS} rounds, ${LARGE_MB} MB extension × ${LARGE_ROUNDS} rounds, ${WARMUP} warm-up round(s), ${PARALLEL} at a time`)
+log('fixtures: generating extensions with `provisioning generate extension`')
+const smallBase = await generateExtensions(cli, names, dir('fixtures', 'base'))
+// 1–16 KiB of random payload each, so sizes and digests differ.
+const payloadSize = (i) => 1024 + ((i * 2789) % (15 * 1024))
+smallBase.forEach((d, i) => {
+  setVersion(d, BASE_VERSION)
+  writePayload(d, payloadSize(i))
+})
+let largeBase
+if (LARGE_ROUNDS > 0) {
+  ;[largeBase] = await generateExtensions(cli, [LARGE_NAME], dir('fixtures', 'large'))
+  setVersion(largeBase, BASE_VERSION)
+  writeRandomFile(path.join(largeBase, 'files', 'blob.bin'), LARGE_MB * 1024 * 1024)
+  // `oci package` must cope with it (the tarball is written in one buffer; extraction caps at 512 MiB).
+  const out = dir('fixtures', 'package-check')
+  await runProcess(cli(['oci', 'package', largeBase, '--output', out], {expect: /wrote /}))
+  const size = statSync(path.join(out, `${LARGE_NAME}-${BASE_VERSION}.tar.gz`)).size
+  if (size < LARGE_MB * 1024 * 1024) throw new Error(`oci package wrote ${size} bytes for a ${LARGE_MB} MB random payload`)
+  log(`fixtures: oci package handles the large extension (${(size / 2 ** 20).toFixed(1)} MiB tar.gz)`)
+  rmSync(out, {recursive: true, force: true})
+}
+
+// Per case and round, fresh content (unique versions and payloads) pushed to a fresh namespace.
+const PUSH_CASES = ['push-ours-seq', 'push-ours-par', 'push-ours-batch', 'push-ours-batch-par', 'push-skopeo-seq', 'push-skopeo-par']
+const LARGE_PUSH_CASES = ['large-push-ours', 'large-copy-ours', 'large-push-skopeo']
+const variantVersion = (caseIndex, round) => `${round + 2}.${caseIndex}.0`
+const variants = {} // caseId -> round -> [{dir, name, version}]
+PUSH_CASES.forEach((id, k) => {
+  variants[id] = Array.from({length: smallTotal}, (_, r) =>
+    smallBase.map((base, i) => ({name: names[i], version: variantVersion(k, r), dir: makeVariant(base, path.join(WORK, 'fixtures', id, `r${r}`, names[i]), variantVersion(k, r), payloadSize(i) + r)})),
+  )
+})
+LARGE_PUSH_CASES.forEach((id, k) => {
+  variants[id] = Array.from({length: largeTotal}, (_, r) => [
+    {name: LARGE_NAME, version: variantVersion(k, r), dir: makeVariant(largeBase, path.join(WORK, 'fixtures', id, `r${r}`, LARGE_NAME), variantVersion(k, r), 4096 + r)},
+  ])
+})
+
+// OCI layouts for skopeo (and for our `oci copy` from a layout), written by our push to an
+// oci-layout:// store (in this process: the same operation as `oci push`, without 300+ CLI start-ups).
+log('fixtures: OCI layouts for skopeo, registry repositories to pull from')
+const push = await loadPush(APP)
+const LAYOUT_NS = 'x'
+const layouts = dir('layouts')
+const toLayout = async (store, items) => {
+  for (const it of items) await push(it.dir, {env: envFor({namespace: LAYOUT_NS}), registry: `oci-layout://${store}`})
+  return (it, scheme = 'oci:') => `${scheme}${path.join(store, LAYOUT_NS, it.name)}:${it.version}`
+}
+const toRegistry = async (namespace, items) => {
+  for (const it of items) await push(it.dir, {env: envFor({namespace})})
+}
+const smallItems = smallBase.map((d, i) => ({dir: d, name: names[i], version: BASE_VERSION}))
+const largeItems = largeBase ? [{dir: largeBase, name: LARGE_NAME, version: BASE_VERSION}] : []
+const baseLayout = await toLayout(dir('layouts', 'base'), [...smallItems, ...largeItems])
+// One case after the other, the cases side by side (packaging 100 MB is ~3 s of gzip: 2 cores).
+const layoutRef = {}
+await Promise.all(
+  ['push-skopeo-seq', 'push-skopeo-par', 'large-push-skopeo', 'large-copy-ours'].map(async (id) => {
+    layoutRef[id] = []
+    for (let r = 0; r < variants[id].length; r++) layoutRef[id].push(await toLayout(path.join(layouts, id, `r${r}`), variants[id][r]))
+  }),
+)
+const layerOf = (it) => layoutLayer(path.join(layouts, 'base', LAYOUT_NS, it.name), it.version)
+await toRegistry('pullsrc', [...smallItems, ...largeItems])
+await toRegistry('unchanged', smallItems)
+await runBatch(smallItems.map((it) => skopeo(baseLayout(it), docker('unchanged-skopeo', it.name, it.version))), 2)
+log(`fixtures: ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+
+// --- cases ----------------------------------------------------------------------------
+// run(r) -> {jobs, parallel, after?}: what round r (warm-up rounds included) executes.
+const fresh = (...p) => {
+  const d = path.join(WORK, 'runs', ...p)
+  rmSync(d, {recursive: true, force: true})
+  mkdirSync(d, {recursive: true})
+  return d
+}
+const wipe = (...p) => () => rmSync(path.join(WORK, 'runs', ...p), {recursive: true, force: true})
+const ns = (id, r) => `r${r}-${id}`
+
+const oursPush = (id) => (r) => variants[id][r].map((it) => cli(['oci', 'push', it.dir, '--json'], {namespace: ns(id, r), expect: pushed}))
+const skopeoPush = (id) => (r) => variants[id][r].map((it) => skopeo(layoutRef[id][r](it), docker(ns(id, r), it.name, it.version)))
+const oursPull = (id, items) => (r) => {
+  const home = fresh(id, `r${r}`, 'home') // cold cache
+  const out = fresh(id, `r${r}`, 'out')
+  return items.map((it) => cli(['oci', 'pull', `${it.name}:${it.version}`, '--output', path.join(out, it.name), '--json'], {namespace: 'pullsrc', home, expect: pulledJson}))
+}
+const skopeoPull = (id, items, extract) => (r) => {
+  const out = fresh(id, `r${r}`)
+  mkdirSync(path.join(out, 'layouts'))
+  return items.map((it) => {
+    const copy = skopeo(docker('pullsrc', it.name, it.version), `oci:${path.join(out, 'layouts', it.name)}:${it.version}`)
+    if (!extract) return copy
+    const into = path.join(out, 'files', it.name)
+    mkdirSync(into, {recursive: true})
+    return [copy, tarx(path.join(out, 'layouts', it.name, 'blobs', 'sha256', layerOf(it).digest.replace(/^sha256:/, '')), into)]
+  })
+}
+
+const P = PARALLEL
+const smallCases = [
+  {id: 'push-ours-seq', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, sequential`, run: (r) => ({jobs: oursPush('push-ours-seq')(r)})},
+  {id: 'push-ours-par', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, ${P} at a time`, run: (r) => ({jobs: oursPush('push-ours-par')(r), parallel: P})},
+  ...[1, P].map((inFlight) => {
+    const id = inFlight === 1 ? 'push-ours-batch' : 'push-ours-batch-par'
+    return {
+      id,
+      side: 'ours',
+      label: `push ×${COUNT}: provisioning ops in 1 node process, ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`} (projection)`,
+      run: (r) => ({jobs: [batch([String(inFlight), 'push', ...variants[id][r].map((it) => it.dir)], {namespace: ns(id, r), expect: /"transferred":2\b/})]}),
+    }
+  }),
+  {id: 'push-skopeo-seq', side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, sequential`, run: (r) => ({jobs: skopeoPush('push-skopeo-seq')(r)})},
+  {id: 'push-skopeo-par', side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, ${P} at a time`, run: (r) => ({jobs: skopeoPush('push-skopeo-par')(r), parallel: P})},
+  {
+    id: 'repush-ours-seq',
+    side: 'ours',
+    label: `re-push ×${COUNT} unchanged: provisioning, sequential`,
+    run: () => ({jobs: smallItems.map((it) => cli(['oci', 'push', it.dir, '--json'], {namespace: 'unchanged', expect: unchanged}))}),
+  },
+  {id: 'repush-skopeo-seq', side: 'skopeo', label: `re-push ×${COUNT} unchanged: skopeo copy, sequential`, run: () => ({jobs: smallItems.map((it) => skopeo(baseLayout(it), docker('unchanged-skopeo', it.name, it.version)))})},
+  {id: 'pull-ours-seq', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), sequential`, run: (r) => ({jobs: oursPull('pull-ours-seq', smallItems)(r), after: wipe('pull-ours-seq')})},
+  {id: 'pull-ours-par', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), ${P} at a time`, run: (r) => ({jobs: oursPull('pull-ours-par', smallItems)(r), parallel: P, after: wipe('pull-ours-par')})},
+  ...[1, P].map((inFlight) => {
+    const id = inFlight === 1 ? 'pull-ours-batch' : 'pull-ours-batch-par'
+    return {
+      id,
+      side: 'ours',
+      label: `pull ×${COUNT}: provisioning ops in 1 node process, ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`} (projection)`,
+      run: (r) => {
+        const home = fresh(id, `r${r}`, 'home')
+        const out = fresh(id, `r${r}`, 'out')
+        const refs = smallItems.flatMap((it) => [`${it.name}:${it.version}`, path.join(out, it.name)])
+        return {jobs: [batch([String(inFlight), 'pull', ...refs], {namespace: 'pullsrc', home, expect: /"files":\d+/})], after: wipe(id)}
+      },
+    }
+  }),
+  {id: 'pull-skopeo-seq', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy to oci: layout, sequential`, run: (r) => ({jobs: skopeoPull('pull-skopeo-seq', smallItems, false)(r), after: wipe('pull-skopeo-seq')})},
+  {id: 'pull-skopeo-par', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy to oci: layout, ${P} at a time`, run: (r) => ({jobs: skopeoPull('pull-skopeo-par', smallItems, false)(r), parallel: P, after: wipe('pull-skopeo-par')})},
+  {id: 'pull-skopeo-tar-seq', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy + tar -xzf, sequential`, run: (r) => ({jobs: skopeoPull('pull-skopeo-tar-seq', smallItems, true)(r), after: wipe('pull-skopeo-tar-seq')})},
+]
+const largeCases = LARGE_ROUNDS === 0 ? [] : [
+  {id: 'large-push-ours', side: 'ours', label: `push ${LARGE_MB} MB: provisioning`, run: (r) => ({jobs: oursPush('large-push-ours')(r)})},
+  {
+    id: 'large-copy-ours',
+    side: 'ours',
+    label: `push ${LARGE_MB} MB: provisioning oci copy from an OCI layout (already packaged, like skopeo)`,
+    run: (r) =>
+      ({jobs: variants['large-copy-ours'][r].map((it) => cli(['oci', 'copy', layoutRef['large-copy-ours'][r](it, 'oci-layout://'), `oci://${REGISTRY}/${ns('large-copy-ours', r)}/${it.name}:${it.version}`, '--json'], {expect: pushed}))}),
+  },
+  {id: 'large-push-skopeo', side: 'skopeo', label: `push ${LARGE_MB} MB: skopeo copy from an OCI layout`, run: (r) => ({jobs: skopeoPush('large-push-skopeo')(r)})},
+  {id: 'large-pull-ours', side: 'ours', label: `pull ${LARGE_MB} MB: provisioning (cold cache, unpacked)`, run: (r) => ({jobs: oursPull('large-pull-ours', largeItems)(r), after: wipe('large-pull-ours')})},
+  {id: 'large-pull-skopeo', side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy to oci: layout`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo', largeItems, false)(r), after: wipe('large-pull-skopeo')})},
+  {id: 'large-pull-skopeo-tar', side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy + tar -xzf`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo-tar', largeItems, true)(r), after: wipe('large-pull-skopeo-tar')})},
+]
+
+// --- measure: interleaved rounds, the first case rotating, warm-up rounds untimed ----------
+// A warm-up round runs only the first WARMUP_JOBS processes of each case: enough to load the
+// page cache and wake the registry, without doubling the run time.
+const WARMUP_JOBS = 5
+async function measure(group, cases, total) {
+  const samples = Object.fromEntries(cases.map((c) => [c.id, []]))
+  for (let r = 0; r < total; r++) {
+    const warm = r < WARMUP
+    const times = []
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(r + k) % cases.length]
+      const {jobs, parallel = 1, after} = c.run(r)
+      const ms = await runBatch(warm ? jobs.slice(0, WARMUP_JOBS) : jobs, parallel)
+      after?.()
+      if (!warm) samples[c.id].push(ms)
+      times.push(`${c.id} ${(ms / 1000).toFixed(2)}s`)
+    }
+    log(`${group}: ${warm ? `warm-up ${r + 1}/${WARMUP}` : `round ${r - WARMUP + 1}/${total - WARMUP}`}: ${times.join(', ')}`)
+  }
+  return samples
+}
+
+const machine = machineInfo()
+log(`measuring; node ${machine.node}, ${machine.cpus} cpus, load ${machine.loadavg.join(' ')}`)
+const samples = {...(await measure('small', smallCases, smallTotal)), ...(await measure('large', largeCases, largeTotal))}
+const loadAfter = os.loadavg().map((x) => Number(x.toFixed(2)))
+
+// --- report ---------------------------------------------------------------------------
+const allCases = [...smallCases, ...largeCases]
+const stats = Object.fromEntries(
+  allCases.map((c) => {
+    const xs = samples[c.id]
+    return [c.id, {median: median(xs), min: Math.min(...xs), max: Math.max(...xs)}]
+  }),
+)
+const GOAL_SMALL = 3
+const GOAL_LARGE = 1
+const comparisons = [
+  ['push ×N small, 1 process per artifact, both sequential', 'push-ours-seq', 'push-skopeo-seq', GOAL_SMALL],
+  [`push ×N small, provisioning ${P} at a time vs skopeo sequential`, 'push-ours-par', 'push-skopeo-seq', GOAL_SMALL],
+  [`push ×N small, both ${P} at a time`, 'push-ours-par', 'push-skopeo-par'],
+  ['push ×N small, provisioning in 1 process, sequential (projection) vs skopeo sequential', 'push-ours-batch', 'push-skopeo-seq', GOAL_SMALL],
+  [`push ×N small, provisioning in 1 process, ${P} at a time (projection) vs skopeo sequential`, 'push-ours-batch-par', 'push-skopeo-seq', GOAL_SMALL],
+  ['re-push ×N unchanged, both sequential', 'repush-ours-seq', 'repush-skopeo-seq'],
+  ['pull ×N small, both sequential (skopeo: layout only)', 'pull-ours-seq', 'pull-skopeo-seq', GOAL_SMALL],
+  ['pull ×N small, both sequential (skopeo: + tar -xzf)', 'pull-ours-seq', 'pull-skopeo-tar-seq', GOAL_SMALL],
+  [`pull ×N small, provisioning ${P} at a time vs skopeo sequential`, 'pull-ours-par', 'pull-skopeo-seq', GOAL_SMALL],
+  [`pull ×N small, both ${P} at a time`, 'pull-ours-par', 'pull-skopeo-par'],
+  ['pull ×N small, provisioning in 1 process, sequential (projection) vs skopeo sequential', 'pull-ours-batch', 'pull-skopeo-seq', GOAL_SMALL],
+  [`pull ×N small, provisioning in 1 process, ${P} at a time (projection) vs skopeo sequential`, 'pull-ours-batch-par', 'pull-skopeo-seq', GOAL_SMALL],
+  ...(largeCases.length
+    ? [
+        [`push ${LARGE_MB} MB (provisioning: oci push = package + upload)`, 'large-push-ours', 'large-push-skopeo', GOAL_LARGE],
+        [`push ${LARGE_MB} MB from an OCI layout (provisioning: oci copy)`, 'large-copy-ours', 'large-push-skopeo', GOAL_LARGE],
+        [`pull ${LARGE_MB} MB (skopeo: layout only)`, 'large-pull-ours', 'large-pull-skopeo', GOAL_LARGE],
+        [`pull ${LARGE_MB} MB (skopeo: + tar -xzf)`, 'large-pull-ours', 'large-pull-skopeo-tar', GOAL_LARGE],
+      ]
+    : []),
+].map(([op, ours, theirs, goal]) => {
+  const a = samples[ours]
+  const b = samples[theirs]
+  const n = Math.min(a.length, b.length)
+  return {
+    operation: op.replace('×N', `×${COUNT}`),
+    ours,
+    skopeo: theirs,
+    oursMedianMs: stats[ours].median,
+    skopeoMedianMs: stats[theirs].median,
+    ratio: stats[theirs].median / stats[ours].median,
+    pairedRatio: median(Array.from({length: n}, (_, i) => b[i] / a[i])),
+    goal: goal ?? null,
+    meetsGoal: goal === undefined ? null : stats[theirs].median / stats[ours].median >= goal,
+  }
+})
+
+const sec = (ms) => (ms / 1000).toFixed(2)
+const lines = [
+  '| Operation | provisioning median s | skopeo median s | skopeo / provisioning (medians) | (paired) | goal |',
+  '| --- | ---: | ---: | ---: | ---: | --- |',
+  ...comparisons.map(
+    (c) =>
+      `| ${c.operation} | ${sec(c.oursMedianMs)} | ${sec(c.skopeoMedianMs)} | **${c.ratio.toFixed(2)}×** | ${c.pairedRatio.toFixed(2)}× | ${c.goal === null ? '—' : `≥ ${c.goal}×: ${c.meetsGoal ? 'met' : 'NOT met'}`} |`,
+  ),
+  '',
+  '| Case | median s | min s | max s | median per artifact ms |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...allCases.map((c) => {
+    const s = stats[c.id]
+    const per = c.id.startsWith('large') ? 1 : COUNT
+    return `| ${c.label} | ${sec(s.median)} | ${sec(s.min)} | ${sec(s.max)} | ${(s.median / per).toFixed(0)} |`
+  }),
+  '',
+  `${ROUNDS} rounds (${LARGE_ROUNDS} for ${LARGE_MB} MB) after ${WARMUP} warm-up round(s), interleaved; node ${machine.node}, ${machine.platform}, ` +
+    `${machine.cpus} × ${machine.cpuModel}; load ${machine.loadavg.join(' ')} before, ${loadAfter.join(' ')} after.`,
+]
+console.log(lines.join('\n'))
+
+const version = (cmd, args) => spawnSync(cmd, args, {encoding: 'utf8'}).stdout?.trim() ?? 'unknown'
+mkdirSync(RESULTS, {recursive: true})
+const json = {
+  date: new Date().toISOString(),
+  machine: {...machine, loadavgAfter: loadAfter},
+  code: {commit: version('git', ['-C', ROOT, 'rev-parse', 'HEAD']), srcChanged: version('git', ['-C', ROOT, 'status', '--porcelain', 'src']) !== ''},
+  tools: {skopeo: version('skopeo', ['--version']), registry: version('docker-registry', ['--version'])},
+  settings: {rounds: ROUNDS, largeRounds: LARGE_ROUNDS, warmup: WARMUP, count: COUNT, largeMb: LARGE_MB, parallel: PARALLEL},
+  comparisons,
+  cases: allCases.map((c) => ({id: c.id, side: c.side, label: c.label, ...stats[c.id], samplesMs: samples[c.id].map((x) => Number(x.toFixed(1)))})),
+}
+writeFileSync(path.join(RESULTS, 'oci.json'), `${JSON.stringify(json, null, 2)}\n`)
+log(`wrote ${path.relative(ROOT, path.join(RESULTS, 'oci.json'))} (total ${((Date.now() - t0) / 1000).toFixed(0)} s)`)
