@@ -28,11 +28,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: InferredFlags<T>
   protected args!: InferredArgs<T>
+  /** Every positional argument, for commands that take a variable number (strict = false). */
+  protected positionals: string[] = []
 
   public override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof BaseCommand
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       enableJsonFlag: ctor.enableJsonFlag,
@@ -41,6 +43,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as InferredFlags<T>
     this.args = args as InferredArgs<T>
+    this.positionals = argv as string[]
   }
 
   /** Config loading options from the global flags. */

@@ -32,6 +32,16 @@ export function formatPush(result: PushResult): string {
   return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}`
 }
 
+export function formatBatchPush(result: {pushed: PushResult[]}): string {
+  const uploaded = result.pushed.reduce((n, r) => n + (r.transferred ?? 0), 0)
+  const lines = result.pushed.map((r) => `${r.dryRun ? 'would push' : 'pushed'} ${r.reference}  ${r.digest}`)
+  return `${lines.join('\n')}\n${result.pushed.length} extension(s), ${uploaded} blob(s) uploaded`
+}
+
+export function formatBatchPull(result: {pulled: PullResult[]}): string {
+  return result.pulled.map((r) => `pulled ${r.reference} into ${r.output}${r.cached ? ' (from cache)' : ''}`).join('\n')
+}
+
 export function formatPull(result: PullResult): string {
   return `pulled ${result.reference} into ${result.output} (${result.files} file(s), ${formatBytes(result.bytes)}${result.cached ? ', from cache' : ''})\ndigest: ${result.digest}`
 }

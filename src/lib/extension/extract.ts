@@ -4,7 +4,8 @@ import {chmod, mkdir, mkdtemp, rename, rm, rmdir} from 'node:fs/promises'
 import path from 'node:path'
 import zlib from 'node:zlib'
 
-import {Parser, type ReadEntry} from 'tar'
+import {Parser} from 'tar/parse'
+import type {ReadEntry} from 'tar/read-entry'
 
 import {IntegrityError, isProvisioningError} from '../errors.js'
 import {SafeTreeWriter, unsafeEntry} from './safe-tree-writer.js'

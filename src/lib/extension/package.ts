@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open} from 'node:fs/promises'
 import path from 'node:path'
@@ -11,6 +10,7 @@ import type {ExtensionEntry} from './extension-dir.js'
 import type {ExtensionManifest} from './manifest.js'
 import {dataPadding, encodeHeader, endOfArchive, type TarEntry} from './tar-writer.js'
 import {assertValidExtension} from './validate.js'
+import {sha256} from '../oci/digest.js'
 
 export interface PackageOptions {
   /** Fixed mtime of every entry; default SOURCE_DATE_EPOCH, else 0. */
@@ -130,7 +130,7 @@ export async function packageExtension(dir: string, options: PackageOptions = {}
     manifest: extension.manifest,
     fileName: packageFileName(extension.manifest),
     data,
-    digest: `sha256:${createHash('sha256').update(data).digest('hex')}`,
+    digest: sha256(data),
     size: data.length,
     uncompressedSize: tar.length,
   }

@@ -2,7 +2,7 @@ import {constants} from 'node:fs'
 import {chmod, link, lstat, mkdir, open, symlink} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {ReadEntry} from 'tar'
+import type {ReadEntry} from 'tar/read-entry'
 
 import {IntegrityError} from '../errors.js'
 import {ancestorsOf, linkTargetProblem, normalizeEntryPath} from './archive-paths.js'

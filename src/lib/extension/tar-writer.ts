@@ -1,4 +1,5 @@
-import {Header, Pax} from 'tar'
+import {Header} from 'tar/header'
+import {Pax} from 'tar/pax'
 
 /**
  * A minimal, fully deterministic tar writer.

@@ -4,8 +4,17 @@ import {IntegrityError} from '../errors.js'
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
+// The same buffer is verified at several steps (fetched, cached, pushed on): hashing it
+// once is enough, since nothing in the process mutates content buffers.
+const hashed = new WeakMap<Uint8Array, string>()
+
 export function sha256(data: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`
+  let digest = hashed.get(data)
+  if (!digest) {
+    digest = `sha256:${createHash('sha256').update(data).digest('hex')}`
+    hashed.set(data, digest)
+  }
+  return digest
 }
 
 export function isDigest(value: string): boolean {

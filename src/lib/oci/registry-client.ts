@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
 
-import type {Dispatcher} from 'undici'
 
 import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
+import {HttpTransport, TruncatedBody} from './http-transport.js'
 
 export interface RegistryClientOptions {
   host: string
@@ -39,19 +39,12 @@ export interface RegistryResponse {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504])
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'])
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 const MAX_RETRY_AFTER_MS = 30_000
 
 class RetryableStatus extends Error {
   constructor(readonly response: RegistryResponse) {
     super(`HTTP ${response.status}`)
-  }
-}
-
-/** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
-class TruncatedBody extends Error {
-  constructor(readonly received: number, readonly expected: number, cause: unknown) {
-    super(`response body truncated (${received} of ${expected} bytes)`, {cause})
   }
 }
 
@@ -68,7 +61,7 @@ function retryAfterMs(response: RegistryResponse): number | undefined {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined
 }
 
-/** The system or undici error code of a transport failure (never our own errors' E_* codes). */
+/** The system error code of a transport failure (never our own errors' E_* codes). */
 function errorCode(error: unknown): string | undefined {
   if (isProvisioningError(error)) return undefined
   const e = error as {code?: string; cause?: {code?: string}}
@@ -82,7 +75,7 @@ function errorCode(error: unknown): string | undefined {
  */
 export class RegistryClient {
   readonly base: string
-  private dispatcher?: Dispatcher
+  private transport?: HttpTransport
   private challenge?: Challenge
   private readonly tokens = new Map<string, {token: string; expires: number}>()
   private credential?: Promise<Credential | undefined>
@@ -91,23 +84,16 @@ export class RegistryClient {
     this.base = `${options.plainHttp ? 'http' : 'https'}://${options.host}`
   }
 
-  private async agent(): Promise<Dispatcher> {
-    if (!this.dispatcher) {
-      const {Agent} = await import('undici')
+  private async http(): Promise<HttpTransport> {
+    if (!this.transport) {
       const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
-      this.dispatcher = new Agent({
-        connections: this.options.connections,
-        keepAliveTimeout: 10_000,
-        connect: {ca, rejectUnauthorized: !this.options.insecure, timeout: this.options.timeoutMs},
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-      })
+      this.transport = new HttpTransport({connections: this.options.connections, timeoutMs: this.options.timeoutMs, ca, insecure: this.options.insecure})
     }
-    return this.dispatcher
+    return this.transport
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close()
+    this.transport?.close()
   }
 
   private credentials(): Promise<Credential | undefined> {
@@ -260,7 +246,7 @@ export class RegistryClient {
   }
 
   private async exchange(request: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
-    const {request: undiciRequest} = await import('undici')
+    const transport = await this.http()
     let url = request.path.startsWith('http') ? request.path : `${this.base}${request.path}`
     const origin = new URL(this.base).origin
     // Redirects (e.g. blob storage behind the registry) are followed by hand so that the
@@ -269,14 +255,13 @@ export class RegistryClient {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
       if (request.body) headers['content-length'] = String(request.body.byteLength)
-      const res = await undiciRequest(url, {method: request.method, headers, body: request.body, dispatcher: await this.agent()})
-      const body = request.method === 'HEAD' ? (await res.body.dump(), Buffer.alloc(0)) : await readBody(res)
+      const res = await transport.request(url, {method: request.method, headers, body: request.body})
       const location = header(res, 'location')
-      if ([301, 302, 303, 307, 308].includes(res.statusCode) && location && (request.method === 'GET' || request.method === 'HEAD')) {
+      if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
         url = new URL(location, url).toString()
         continue
       }
-      return {status: res.statusCode, headers: res.headers, body, url}
+      return {status: res.status, headers: res.headers, body: res.body, url}
     }
     throw new RegistryError(`too many redirects from ${this.options.host}`, {hint: 'check the registry configuration'})
   }
@@ -299,7 +284,7 @@ export class RegistryClient {
 
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
     if (!challenge.realm) throw new AuthError(`${this.options.host} asked for a bearer token but named no realm`, {hint: 'check the registry auth configuration'})
-    const {request: undiciRequest} = await import('undici')
+    const transport = await this.http()
     const url = new URL(challenge.realm)
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const s of scopes) url.searchParams.append('scope', s)
@@ -314,10 +299,9 @@ export class RegistryClient {
       body = new URLSearchParams({grant_type: 'refresh_token', service: challenge.service ?? '', scope: scopes.join(' '), refresh_token: credential.token, client_id: 'provisioning-cli'}).toString()
     }
     const res = await this.withRetries('token request', async () => {
-      const r = await undiciRequest(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, dispatcher: await this.agent()})
-      const text = await r.body.text()
-      if (RETRYABLE_STATUS.has(r.statusCode)) throw new RetryableStatus({status: r.statusCode, headers: r.headers, body: Buffer.from(text), url: url.toString()})
-      return {status: r.statusCode, text}
+      const r = await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body})
+      if (RETRYABLE_STATUS.has(r.status)) throw new RetryableStatus({...r, url: url.toString()})
+      return {status: r.status, text: r.body.toString('utf8')}
     })
     if (res.status === 401 || res.status === 403) {
       throw new AuthError(`the token service of ${this.options.host} rejected ${credential ? 'the credentials' : 'anonymous access'} (HTTP ${res.status})`, {
@@ -337,22 +321,6 @@ export class RegistryClient {
 }
 
 /** The whole body; a connection that closes before Content-Length bytes arrived is a TruncatedBody. */
-async function readBody(res: Dispatcher.ResponseData): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let received = 0
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk)
-      received += chunk.length
-    }
-  } catch (error) {
-    const expected = Number(header(res, 'content-length'))
-    const timedOut = errorCode(error) === 'UND_ERR_BODY_TIMEOUT'
-    if (!timedOut && Number.isFinite(expected) && received < expected) throw new TruncatedBody(received, expected, error)
-    throw error
-  }
-  return Buffer.concat(chunks, received)
-}
 
 function scopeKey(scopes: string[]): string {
   return [...scopes].sort().join(' ')

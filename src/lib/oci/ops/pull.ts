@@ -1,4 +1,5 @@
 import {readdir} from 'node:fs/promises'
+import pLimit from 'p-limit'
 import path from 'node:path'
 
 import {UsageError} from '../../errors.js'
@@ -7,7 +8,7 @@ import {verifyContent} from '../digest.js'
 import {orasPullLayer} from '../oras-engine.js'
 import {formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig} from '../artifact-reader.js'
-import {type OciOperationOptions, withSession} from './session.js'
+import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 export interface PullOptions extends OciOperationOptions {
   reference: string
@@ -29,40 +30,62 @@ export interface PullResult {
   engine: string
 }
 
+interface PullTarget {
+  reference: string
+  /** The folder to unpack into, or (with `into`) the parent of ./NAME. */
+  output?: string
+  into?: boolean
+  overwrite?: boolean
+}
+
 /** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
 export async function pullExtension(options: PullOptions): Promise<PullResult> {
-  return withSession(options, async ({settings, engine, oci}) => {
-    const artifact = await readArtifact(oci, oci.parse(options.reference))
-    const layer = extensionLayer(artifact)
-    const config = await readExtensionConfig(oci, artifact)
-    const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
-    const output = path.resolve(settings.cwd, options.output ?? name)
-    const existing = await readdir(output).catch(() => [] as string[])
-    if (existing.length > 0 && !options.overwrite) {
-      throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
-    }
-    let data = await oci.cache.get(layer)
-    const cached = data !== undefined
-    if (!data) {
-      if (engine.engine === 'oras' && engine.orasPath) {
-        data = (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
-        verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
-        await oci.cache.put(layer, data)
-      } else {
-        data = (await oci.cache.through(layer, () => artifact.store.fetchBlob(artifact.ref.repository, layer))).data
-      }
-    }
-    const {files, bytes} = await extractArchive(data, output)
-    return {
-      reference: formatReference(artifact.ref),
-      digest: artifact.manifest.descriptor.digest,
-      name,
-      version: typeof config?.version === 'string' ? config.version : artifact.ref.tag,
-      output,
-      files: Array.isArray(files) ? files.length : Number(files),
-      bytes,
-      cached,
-      engine: engine.engine,
-    }
+  return withSession(options, (session) => pullOne(session, options))
+}
+
+/**
+ * `oci pull REF...`: many extensions in one process (one session, up to oci.concurrency
+ * at a time), each into `<output>/<name>` (default: the current folder).
+ */
+export async function pullExtensions(options: OciOperationOptions & {references: string[]; output?: string; overwrite?: boolean}): Promise<{pulled: PullResult[]}> {
+  return withSession(options, async (session) => {
+    const limit = pLimit(Math.max(1, session.settings.concurrency))
+    const pulled = await Promise.all(options.references.map((reference) => limit(() => pullOne(session, {reference, output: options.output, into: true, overwrite: options.overwrite}))))
+    return {pulled}
   })
+}
+
+async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
+  const artifact = await readArtifact(oci, oci.parse(options.reference))
+  const layer = extensionLayer(artifact)
+  const config = await readExtensionConfig(oci, artifact)
+  const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
+  const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
+  const existing = await readdir(output).catch(() => [] as string[])
+  if (existing.length > 0 && !options.overwrite) {
+    throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
+  }
+  let data = await oci.cache.get(layer)
+  const cached = data !== undefined
+  if (!data) {
+    if (engine.engine === 'oras' && engine.orasPath) {
+      data = (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
+      verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
+      await oci.cache.put(layer, data)
+    } else {
+      data = (await oci.cache.through(layer, () => artifact.store.fetchBlob(artifact.ref.repository, layer))).data
+    }
+  }
+  const {files, bytes} = await extractArchive(data, output)
+  return {
+    reference: formatReference(artifact.ref),
+    digest: artifact.manifest.descriptor.digest,
+    name,
+    version: typeof config?.version === 'string' ? config.version : artifact.ref.tag,
+    output,
+    files: Array.isArray(files) ? files.length : Number(files),
+    bytes,
+    cached,
+    engine: engine.engine,
+  }
 }

@@ -1,19 +1,23 @@
-import {ValidationError} from '../../errors.js'
+import pLimit from 'p-limit'
+
+import {UsageError, ValidationError} from '../../errors.js'
 import {packageExtension} from '../../extension/package.js'
-import {assertValidExtension} from '../../extension/validate.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference, withTag} from '../reference.js'
-import {type OciOperationOptions, withSession} from './session.js'
+import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
-export interface PushOptions extends OciOperationOptions {
+export interface PushTarget {
   dir: string
   /** Repository name (default: manifest name). */
   name?: string
   /** Tag (default: manifest version). */
   version?: string
+}
+
+export interface PushOptions extends OciOperationOptions, PushTarget {
   dryRun?: boolean
   onEvent?: (event: CopyEvent) => void
 }
@@ -28,37 +32,76 @@ export interface PushResult extends Partial<CopyStats> {
   dryRun: boolean
 }
 
-/** `oci push`: validate, package reproducibly, and copy the artifact to the registry. */
-export async function pushExtension(options: PushOptions): Promise<PushResult> {
-  const {manifest} = await assertValidExtension(options.dir)
-  const name = options.name ?? manifest.name
-  const version = options.version ?? manifest.version
+/** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
+async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
+  const {settings, engine, oci} = session
+  const pkg = await packageExtension(target.dir)
+  const {manifest} = pkg
+  const name = target.name ?? manifest.name
+  const version = target.version ?? manifest.version
   if (name !== manifest.name || version.replace(/^v/, '') !== manifest.version) {
     throw new ValidationError(`refusing to push ${manifest.name}@${manifest.version} as ${name}:${version}: the reference must match manifest.yaml`, {
       hint: 'edit name/version in manifest.yaml instead; resolution rejects artifacts whose manifest disagrees with their reference',
       details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
     })
   }
-  const pkg = await packageExtension(options.dir)
-  const artifact = buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.data})
+  const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.data})
+  const ref = withTag(oci.parse(name), version)
+  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
+  if (options.dryRun) return {...base, dryRun: true}
+  if (engine.engine === 'oras' && engine.orasPath) {
+    await orasPush(engine.orasPath, ref, artifact, settings)
+    return {...base, dryRun: false}
+  }
+  const source = new MemoryStore()
+  source.addBlob(artifact.config.descriptor, artifact.config.data)
+  source.addBlob(artifact.layer.descriptor, artifact.layer.data)
+  source.addManifest(artifact.manifest, version)
+  const stats = await copyArtifact(
+    {store: source, repository: ref.repository, reference: version},
+    {store: oci.store(ref.location), repository: ref.repository},
+    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
+  )
+  return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
+}
 
-  return withSession(options, async ({settings, engine, oci}) => {
-    const ref = withTag(oci.parse(name), version)
-    const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
-    if (options.dryRun) return {...base, dryRun: true}
-    if (engine.engine === 'oras' && engine.orasPath) {
-      await orasPush(engine.orasPath, ref, artifact, settings)
-      return {...base, dryRun: false}
-    }
-    const source = new MemoryStore()
-    source.addBlob(artifact.config.descriptor, artifact.config.data)
-    source.addBlob(artifact.layer.descriptor, artifact.layer.data)
-    source.addManifest(artifact.manifest, version)
-    const stats = await copyArtifact(
-      {store: source, repository: ref.repository, reference: version},
-      {store: oci.store(ref.location), repository: ref.repository},
-      {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
-    )
-    return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
+/**
+ * `oci push` takes `DIR [NAME] [VERSION]` or `DIR...`: several arguments that are all
+ * extension folders (each holding manifest.yaml) mean a batch.
+ */
+export async function batchDirectories(args: string[], cwd: string): Promise<string[] | undefined> {
+  if (args.length < 2) return undefined
+  const {stat} = await import('node:fs/promises')
+  const path = await import('node:path')
+  const isExtension = (dir: string) => stat(path.resolve(cwd, dir, 'manifest.yaml')).then((s) => s.isFile(), () => false)
+  const all = await Promise.all(args.map(isExtension))
+  if (all.every(Boolean)) return args
+  if (args.length > 3) {
+    throw new UsageError(`oci push takes DIR [NAME] [VERSION] or several extension folders; ${args.filter((_, i) => !all[i]).join(', ')} holds no manifest.yaml`, {
+      hint: 'pass only extension folders to push several at once',
+    })
+  }
+  return undefined
+}
+
+/** `oci push DIR`: validate, package reproducibly, and copy the artifact to the registry. */
+export async function pushExtension(options: PushOptions): Promise<PushResult> {
+  return withSession(options, (session) => pushOne(session, options, options))
+}
+
+export interface BatchPushResult {
+  pushed: PushResult[]
+}
+
+/**
+ * `oci push DIR...`: many extensions in one process: one config load, one connection
+ * pool and token cache, up to oci.concurrency artifacts at a time. The first failure
+ * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
+ */
+export async function pushExtensions(options: OciOperationOptions & {dirs: string[]; dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<BatchPushResult> {
+  return withSession(options, async (session) => {
+    const limit = pLimit(Math.max(1, session.settings.concurrency))
+    const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))
+    return {pushed}
   })
 }

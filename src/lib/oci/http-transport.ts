@@ -1,0 +1,84 @@
+import http from 'node:http'
+import https from 'node:https'
+
+export interface TransportOptions {
+  /** Upper bound of parallel sockets per origin. */
+  connections: number
+  timeoutMs: number
+  ca?: string
+  insecure?: boolean
+}
+
+export interface TransportResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+}
+
+/** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
+export class TruncatedBody extends Error {
+  readonly code = 'ERR_TRUNCATED_BODY'
+  constructor(readonly received: number, readonly expected: number) {
+    super(`response body truncated (${received} of ${expected} bytes)`)
+  }
+}
+
+class RequestTimeout extends Error {
+  readonly code = 'ETIMEDOUT'
+  constructor(ms: number) {
+    super(`no response within ${ms} ms`)
+  }
+}
+
+/**
+ * HTTP(S) with Node's own client: keep-alive agents bounded to `connections` sockets.
+ * Node's http is already part of the runtime, where an HTTP library costs tens of
+ * milliseconds to load on every CLI start.
+ */
+export class HttpTransport {
+  private readonly agents: {http?: http.Agent; https?: https.Agent} = {}
+
+  constructor(private readonly options: TransportOptions) {}
+
+  private agent(protocol: string): http.Agent {
+    const common = {keepAlive: true, keepAliveMsecs: 10_000, maxSockets: this.options.connections, maxFreeSockets: this.options.connections}
+    if (protocol === 'https:') {
+      this.agents.https ??= new https.Agent({...common, ca: this.options.ca, rejectUnauthorized: !this.options.insecure})
+      return this.agents.https
+    }
+    this.agents.http ??= new http.Agent(common)
+    return this.agents.http
+  }
+
+  request(url: string, init: {method: string; headers: Record<string, string>; body?: Buffer | string}): Promise<TransportResponse> {
+    const target = new URL(url)
+    const client = target.protocol === 'https:' ? https : http
+    return new Promise((resolve, reject) => {
+      const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
+        const chunks: Buffer[] = []
+        let received = 0
+        const expected = Number(res.headers['content-length'])
+        const finish = (error?: Error) => {
+          if (init.method !== 'HEAD' && Number.isFinite(expected) && received < expected) return reject(new TruncatedBody(received, expected))
+          if (error) return reject(error)
+          resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, received)})
+        }
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk)
+          received += chunk.length
+        })
+        res.on('end', () => finish())
+        res.on('aborted', () => finish(new TruncatedBody(received, Number.isFinite(expected) ? expected : received + 1)))
+        res.on('error', (error) => finish(error))
+      })
+      req.setTimeout(this.options.timeoutMs, () => req.destroy(new RequestTimeout(this.options.timeoutMs)))
+      req.on('error', reject)
+      req.end(init.body)
+    })
+  }
+
+  close(): void {
+    this.agents.http?.destroy()
+    this.agents.https?.destroy()
+  }
+}
