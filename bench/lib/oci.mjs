@@ -22,7 +22,6 @@ const RESULTS = path.join(BENCH, 'results')
 // The CLI under test: oci.sh's private copy of the build (BENCH_APP), else the project itself.
 const APP = process.env.BENCH_APP || ROOT
 const RUN_JS = path.join(APP, 'bin', 'run.js')
-const BATCH_JS = path.join(BENCH, 'lib', 'oci-batch.mjs')
 
 const intEnv = (name, fallback, min = 0) => {
   const v = process.env[name]
@@ -76,7 +75,6 @@ const envFor = ({namespace, home} = {}) => ({
 })
 const cwd = dir('cwd')
 const cli = (args, {expect, ...env} = {}) => ({command: process.execPath, args: [RUN_JS, ...args], cwd, env: envFor(env), expect})
-const batch = (args, {expect, ...env} = {}) => ({command: process.execPath, args: [BATCH_JS, APP, ...args], cwd, env: envFor(env), expect})
 const skopeo = (src, dst) => ({
   command: 'skopeo',
   args: ['--insecure-policy', 'copy', ...(src.startsWith('docker://') ? ['--src-tls-verify=false'] : []), ...(dst.startsWith('docker://') ? ['--dest-tls-verify=false'] : []), src, dst],
@@ -202,8 +200,8 @@ const smallCases = [
     return {
       id,
       side: 'ours',
-      label: `push ×${COUNT}: provisioning ops in 1 node process, ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`} (projection)`,
-      run: (r) => ({jobs: [batch([String(inFlight), 'push', ...variants[id][r].map((it) => it.dir)], {namespace: ns(id, r), expect: /"transferred":2\b/})]}),
+      label: `push ×${COUNT}: provisioning oci push DIR... (1 process), ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`}`,
+      run: (r) => ({jobs: [cli(['oci', 'push', ...variants[id][r].map((it) => it.dir), '--json', '--concurrency', String(inFlight)], {namespace: ns(id, r), expect: pushed})]}),
     }
   }),
   {id: 'push-skopeo-seq', side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, sequential`, run: (r) => ({jobs: skopeoPush('push-skopeo-seq')(r)})},
@@ -222,12 +220,12 @@ const smallCases = [
     return {
       id,
       side: 'ours',
-      label: `pull ×${COUNT}: provisioning ops in 1 node process, ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`} (projection)`,
+      label: `pull ×${COUNT}: provisioning oci pull REF... (1 process, cold cache, unpacked), ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`}`,
       run: (r) => {
         const home = fresh(id, `r${r}`, 'home')
         const out = fresh(id, `r${r}`, 'out')
-        const refs = smallItems.flatMap((it) => [`${it.name}:${it.version}`, path.join(out, it.name)])
-        return {jobs: [batch([String(inFlight), 'pull', ...refs], {namespace: 'pullsrc', home, expect: /"files":\d+/})], after: wipe(id)}
+        const refs = smallItems.map((it) => `${it.name}:${it.version}`)
+        return {jobs: [cli(['oci', 'pull', ...refs, '--output', out, '--json', '--concurrency', String(inFlight)], {namespace: 'pullsrc', home, expect: pulledJson})], after: wipe(id)}
       },
     }
   }),
@@ -291,15 +289,15 @@ const comparisons = [
   ['push ×N small, 1 process per artifact, both sequential', 'push-ours-seq', 'push-skopeo-seq', GOAL_SMALL],
   [`push ×N small, provisioning ${P} at a time vs skopeo sequential`, 'push-ours-par', 'push-skopeo-seq', GOAL_SMALL],
   [`push ×N small, both ${P} at a time`, 'push-ours-par', 'push-skopeo-par'],
-  ['push ×N small, provisioning in 1 process, sequential (projection) vs skopeo sequential', 'push-ours-batch', 'push-skopeo-seq', GOAL_SMALL],
-  [`push ×N small, provisioning in 1 process, ${P} at a time (projection) vs skopeo sequential`, 'push-ours-batch-par', 'push-skopeo-seq', GOAL_SMALL],
+  ['push ×N small, provisioning oci push DIR... sequential vs skopeo 1 process each', 'push-ours-batch', 'push-skopeo-seq', GOAL_SMALL],
+  [`push ×N small, provisioning oci push DIR... ${P} at a time vs skopeo 1 process each`, 'push-ours-batch-par', 'push-skopeo-seq', GOAL_SMALL],
   ['re-push ×N unchanged, both sequential', 'repush-ours-seq', 'repush-skopeo-seq'],
   ['pull ×N small, both sequential (skopeo: layout only)', 'pull-ours-seq', 'pull-skopeo-seq', GOAL_SMALL],
   ['pull ×N small, both sequential (skopeo: + tar -xzf)', 'pull-ours-seq', 'pull-skopeo-tar-seq', GOAL_SMALL],
   [`pull ×N small, provisioning ${P} at a time vs skopeo sequential`, 'pull-ours-par', 'pull-skopeo-seq', GOAL_SMALL],
   [`pull ×N small, both ${P} at a time`, 'pull-ours-par', 'pull-skopeo-par'],
-  ['pull ×N small, provisioning in 1 process, sequential (projection) vs skopeo sequential', 'pull-ours-batch', 'pull-skopeo-seq', GOAL_SMALL],
-  [`pull ×N small, provisioning in 1 process, ${P} at a time (projection) vs skopeo sequential`, 'pull-ours-batch-par', 'pull-skopeo-seq', GOAL_SMALL],
+  ['pull ×N small, provisioning oci pull REF... sequential vs skopeo 1 process each', 'pull-ours-batch', 'pull-skopeo-seq', GOAL_SMALL],
+  [`pull ×N small, provisioning oci pull REF... ${P} at a time vs skopeo 1 process each`, 'pull-ours-batch-par', 'pull-skopeo-seq', GOAL_SMALL],
   ...(largeCases.length
     ? [
         [`push ${LARGE_MB} MB (provisioning: oci push = package + upload)`, 'large-push-ours', 'large-push-skopeo', GOAL_LARGE],

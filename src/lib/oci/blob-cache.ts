@@ -37,7 +37,9 @@ export class BlobCache {
 
   async put(descriptor: Pick<Descriptor, 'digest'> & {size?: number}, data: Buffer): Promise<void> {
     verifyContent(data, descriptor, `blob ${descriptor.digest}`)
-    await writeFileAtomic(this.file(descriptor.digest), data)
+    // No fsync: after a crash an entry is at worst damaged, and damaged entries are
+    // detected on read, dropped and fetched again.
+    await writeFileAtomic(this.file(descriptor.digest), data, {durable: false})
   }
 
   /** Fetches through the cache: a cached digest is never fetched again. */

@@ -1,5 +1,5 @@
 import {BlobCache} from './blob-cache.js'
-import {lookupCredentials} from './credentials.js'
+import {type Credential, lookupCredentials} from './credentials.js'
 import {LayoutStore} from './layout-store.js'
 import {type Location, parseReference, type Reference} from './reference.js'
 import {RegistryStore} from './registry-store.js'
@@ -10,6 +10,7 @@ import type {ContentStore} from './store.js'
 export class OciContext {
   readonly cache: BlobCache
   private readonly open = new Map<string, ContentStore>()
+  private readonly extra: ContentStore[] = []
 
   constructor(readonly settings: OciSettings) {
     this.cache = new BlobCache(settings.cacheDir)
@@ -29,9 +30,14 @@ export class OciContext {
     return store
   }
 
-  private remote(host: string): RegistryStore {
+  /**
+   * A registry store with the session's transport settings; credentials default to the
+   * lookup of SPEC §8.3 (`oci login` passes the ones it is verifying). The context
+   * closes it with the others.
+   */
+  remote(host: string, credentials?: () => Promise<Credential | undefined>): RegistryStore {
     const {settings} = this
-    return new RegistryStore({
+    const store = new RegistryStore({
       host,
       plainHttp: !settings.tlsEnabled,
       caFile: settings.caFile,
@@ -39,13 +45,16 @@ export class OciContext {
       timeoutMs: settings.timeoutMs,
       retries: settings.retries,
       connections: Math.max(settings.concurrency, 2),
-      credentials: async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}))?.credential,
+      credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}))?.credential),
     })
+    if (credentials) this.extra.push(store)
+    return store
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.open.values()].map((s) => s.close()))
+    await Promise.all([...this.open.values(), ...this.extra].map((s) => s.close()))
     this.open.clear()
+    this.extra.length = 0
   }
 }
 

@@ -9,7 +9,8 @@ import path from 'node:path'
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
-  options: {mode?: number} = {},
+  /** durable: false skips the fsync, for caches whose entries are verified on every read. */
+  options: {mode?: number; durable?: boolean} = {},
 ): Promise<void> {
   const dir = path.dirname(file)
   await mkdir(dir, {recursive: true})
@@ -17,7 +18,7 @@ export async function writeFileAtomic(
   const handle = await open(temp, 'wx', options.mode ?? 0o644)
   try {
     await handle.writeFile(data)
-    await handle.sync()
+    if (options.durable !== false) await handle.sync()
   } catch (error) {
     await handle.close()
     await rm(temp, {force: true})

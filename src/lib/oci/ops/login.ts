@@ -5,7 +5,6 @@ import {writeFileAtomic} from '../../util/atomic-write.js'
 import {homePaths} from '../../util/home.js'
 import {registryKey} from '../credentials.js'
 import {orasLoginArgs, runOras} from '../oras-engine.js'
-import {RegistryStore} from '../registry-store.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
 export interface LoginResult {
@@ -35,23 +34,14 @@ async function readAuthFile(file: string): Promise<AuthFileContent> {
 export async function login(options: OciOperationOptions & {registry: string; username: string; password: string}): Promise<LoginResult> {
   if (!options.username) throw new UsageError('a username is required', {hint: 'pass --username NAME'})
   if (!options.password) throw new UsageError('an empty password was given', {hint: 'pipe it in: echo "$PASSWORD" | provisioning oci login HOST --username NAME --password-stdin'})
-  return withSession(options, async ({settings, engine}) => {
+  return withSession(options, async ({settings, engine, oci}) => {
     const host = registryKey(options.registry)
     const authFile = homePaths.authFile(settings.home)
     if (engine.engine === 'oras' && engine.orasPath) {
       await runOras(engine.orasPath, orasLoginArgs(host, options.username, settings), {input: options.password})
       return {registry: host, username: options.username, authFile}
     }
-    const store = new RegistryStore({
-      host,
-      plainHttp: !settings.tlsEnabled,
-      caFile: settings.caFile,
-      insecure: settings.insecure,
-      timeoutMs: settings.timeoutMs,
-      retries: settings.retries,
-      connections: 2,
-      credentials: async () => ({kind: 'basic', username: options.username, password: options.password}),
-    })
+    const store = oci.remote(host, async () => ({kind: 'basic', username: options.username, password: options.password}))
     try {
       await store.client.verifyLogin()
     } catch (error) {
@@ -62,8 +52,6 @@ export async function login(options: OciOperationOptions & {registry: string; us
         details: {...error.details, registry: host, username: options.username, reason: error.message},
         cause: error,
       })
-    } finally {
-      await store.close()
     }
     const content = await readAuthFile(authFile)
     const auths = Object.fromEntries(Object.entries(content.auths ?? {}).filter(([key]) => registryKey(key) !== host))

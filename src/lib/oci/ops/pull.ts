@@ -67,16 +67,16 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   }
   let data = await oci.cache.get(layer)
   const cached = data !== undefined
+  let caching: Promise<void> = Promise.resolve()
   if (!data) {
-    if (engine.engine === 'oras' && engine.orasPath) {
-      data = (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
-      verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
-      await oci.cache.put(layer, data)
-    } else {
-      data = (await oci.cache.through(layer, () => artifact.store.fetchBlob(artifact.ref.repository, layer))).data
-    }
+    data = engine.engine === 'oras' && engine.orasPath
+      ? (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
+      : await artifact.store.fetchBlob(artifact.ref.repository, layer)
+    verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
+    // Verified content: caching it and unpacking it can overlap.
+    caching = oci.cache.put(layer, data)
   }
-  const {files, bytes} = await extractArchive(data, output)
+  const [{files, bytes}] = await Promise.all([extractArchive(data, output), caching])
   return {
     reference: formatReference(artifact.ref),
     digest: artifact.manifest.descriptor.digest,
