@@ -78,6 +78,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
   }
 
   const copyManifest = async (manifest: ManifestContent, tag?: string): Promise<void> => {
+    const transferredBefore = stats.transferred
     const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest | ImageIndex
     if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
       for (const child of (parsed as ImageIndex).manifests) {
@@ -87,9 +88,14 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
       const image = parsed as ImageManifest
       await Promise.all([image.config, ...image.layers].map((blob) => limit(() => copyBlob(blob))))
     }
-    const current = tag
-      ? await destination.store.resolve(destination.repository, tag).catch(() => undefined)
-      : (await destination.store.hasManifest(destination.repository, manifest.descriptor.digest)) ? manifest.descriptor : undefined
+    // A manifest whose blobs had to be sent cannot be there yet: skip the check (one
+    // request less per new artifact); otherwise an unchanged tag means nothing to write.
+    const sentBlobs = stats.transferred > transferredBefore
+    const current = sentBlobs
+      ? undefined
+      : tag
+        ? await destination.store.resolve(destination.repository, tag).catch(() => undefined)
+        : (await destination.store.hasManifest(destination.repository, manifest.descriptor.digest)) ? manifest.descriptor : undefined
     if (current?.digest === manifest.descriptor.digest) {
       options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'unchanged'})
       return
