@@ -1,0 +1,146 @@
+import path from 'node:path'
+
+import semver from 'semver'
+
+import {getPath} from '../config/merge.js'
+import {type ConfigTable, isTable} from '../config/types.js'
+import {ConfigError, type ErrorOptions} from '../errors.js'
+import {parseReference, type Reference} from '../oci/reference.js'
+import {tagVersion} from '../oci/versions.js'
+import {expandHome} from '../util/home.js'
+
+export const MODULE_GROUPS = {providers: 'provider', taskservs: 'taskserv', clusters: 'cluster'} as const
+export type ModuleGroup = keyof typeof MODULE_GROUPS
+export type ExtensionKind = (typeof MODULE_GROUPS)[ModuleGroup]
+
+/** Where extensions come from (SPEC §9.1 `dependencies.extensions`). */
+export type ExtensionSource =
+  | {kind: 'oci'; registry: string; namespace: string; tlsEnabled?: boolean; tokenPath?: string}
+  | {kind: 'local'; path: string}
+
+export interface DeclaredModule {
+  name: string
+  type: ExtensionKind
+  /** Semver range: an exact version for a tagged reference, `*` for an untagged one. */
+  range: string
+  /** A reference naming its own registry or repository; otherwise the source's default. */
+  reference?: Reference
+  /** Where it is declared, for messages: `dependencies.extensions.modules.taskservs[1]`. */
+  declaredAt: string
+}
+
+export interface Declaration {
+  source: ExtensionSource
+  modules: DeclaredModule[]
+  /** `dependencies.core.source`: its tag is the core version checked by min_provisioning_version. */
+  core?: {source: string; version: string}
+}
+
+const PREFIX = 'dependencies.extensions'
+
+/**
+ * Reads the workspace's dependency declaration (merged config) and reports every problem
+ * at once as one ConfigError (exit 3), naming each key.
+ */
+export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}}): Declaration {
+  const problems: string[] = []
+  const extensions = getPath(values, PREFIX)
+  if (extensions !== undefined && !isTable(extensions)) problems.push(`${PREFIX} must be a table`)
+  const ext = isTable(extensions) ? extensions : {}
+
+  const sourceType = ext.source_type ?? 'oci'
+  let source: ExtensionSource = {kind: 'oci', ...options.defaults}
+  if (sourceType === 'gitea') {
+    throw new ConfigError(`${PREFIX}.source_type = gitea is not supported yet`, {
+      hint: 'publish the extensions to an OCI registry ("provisioning oci push") and use source_type: oci, or use source_type: local',
+      details: {key: `${PREFIX}.source_type`},
+    })
+  } else if (sourceType === 'local') {
+    const local = isTable(ext.local) ? ext.local : {}
+    if (typeof local.path !== 'string' || local.path === '') problems.push(`${PREFIX}.local.path must name the folder holding {type}/{name}/manifest.yaml`)
+    else source = {kind: 'local', path: path.resolve(options.workspacePath, expandHome(local.path))}
+  } else if (sourceType === 'oci') {
+    const oci = isTable(ext.oci) ? ext.oci : {}
+    const text = (key: string) => (typeof oci[key] === 'string' && oci[key] !== '' ? (oci[key] as string) : undefined)
+    source = {
+      kind: 'oci',
+      registry: text('registry') ?? options.defaults.registry,
+      namespace: text('namespace') ?? options.defaults.namespace,
+      ...(typeof oci.tls_enabled === 'boolean' ? {tlsEnabled: oci.tls_enabled} : {}),
+      ...(text('auth_token_path') ? {tokenPath: expandHome(text('auth_token_path') as string)} : {}),
+    }
+  } else {
+    problems.push(`${PREFIX}.source_type must be oci or local, got ${JSON.stringify(sourceType)}`)
+  }
+
+  const modules: DeclaredModule[] = []
+  const groups = ext.modules === undefined ? {} : ext.modules
+  if (!isTable(groups)) problems.push(`${PREFIX}.modules must be a table of providers, taskservs and clusters`)
+  for (const [group, list] of Object.entries(isTable(groups) ? groups : {})) {
+    const key = `${PREFIX}.modules.${group}`
+    if (!(group in MODULE_GROUPS)) {
+      problems.push(`${key}: unknown module group (use providers, taskservs or clusters)`)
+      continue
+    }
+    if (list === null || list === undefined) continue
+    if (!Array.isArray(list)) {
+      problems.push(`${key} must be a list`)
+      continue
+    }
+    list.forEach((item, index) => {
+      const at = `${key}[${index}]`
+      try {
+        modules.push(parseModule(item, MODULE_GROUPS[group as ModuleGroup], at, source))
+      } catch (error) {
+        problems.push(error instanceof ConfigError ? error.message : String(error))
+      }
+    })
+  }
+  const seen = new Map<string, string>()
+  for (const m of modules) {
+    const other = seen.get(m.name)
+    if (other) problems.push(`${m.declaredAt}: ${m.name} is already declared at ${other} (one version per extension)`)
+    seen.set(m.name, m.declaredAt)
+  }
+
+  let core: Declaration['core']
+  const coreSource = getPath(values, 'dependencies.core.source')
+  if (coreSource !== undefined) {
+    const tag = typeof coreSource === 'string' ? /:([^:/@]+)$/.exec(coreSource)?.[1] : undefined
+    const version = tag ? tagVersion(tag) : undefined
+    if (!version) problems.push(`dependencies.core.source must be a reference with a semver tag (e.g. oci://harbor.example.com/provisioning-core:v3.5.0), got ${JSON.stringify(coreSource)}`)
+    else core = {source: coreSource as string, version}
+  }
+
+  if (problems.length > 0) {
+    const options: ErrorOptions = {hint: 'fix the dependency declaration in config/provisioning.yaml (SPEC §9.1)', details: {problems}}
+    throw new ConfigError(problems.length === 1 ? problems[0] : `${problems.length} problems in the dependency declaration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options)
+  }
+  return {source, modules, ...(core ? {core} : {})}
+}
+
+function parseModule(item: unknown, type: ExtensionKind, at: string, source: ExtensionSource): DeclaredModule {
+  if (typeof item === 'string') {
+    const defaults = source.kind === 'oci' ? {registry: source.registry, namespace: source.namespace} : {registry: 'localhost', namespace: ''}
+    let reference: Reference
+    try {
+      reference = parseReference(item, defaults)
+    } catch (error) {
+      throw new ConfigError(`${at}: ${(error as Error).message}`)
+    }
+    const name = reference.repository.split('/').pop() as string
+    if (reference.digest) throw new ConfigError(`${at}: ${item} pins a digest; declare a version tag (the lockfile pins digests)`)
+    const version = reference.tag ? tagVersion(reference.tag) : undefined
+    if (reference.tag && !version) throw new ConfigError(`${at}: tag "${reference.tag}" of ${item} is not a semver version`)
+    const explicit = /^(oci|oci-layout):\/\//.test(item) || item.split('/').length > 1
+    return {name, type, range: version ?? '*', ...(explicit && source.kind === 'oci' ? {reference} : {}), declaredAt: at}
+  }
+  if (isTable(item)) {
+    const name = item.name
+    const range = item.version ?? '*'
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new ConfigError(`${at}: "name" must be an extension name, got ${JSON.stringify(name)}`)
+    if (typeof range !== 'string' || semver.validRange(range) === null) throw new ConfigError(`${at}: "version" of ${name} is not a valid semver range: ${JSON.stringify(range)} (examples: 1.2.3, ^1.14, >=1.7.0 <2, 1.x)`)
+    return {name, type, range, declaredAt: at}
+  }
+  throw new ConfigError(`${at}: expected a reference string or {name, version}, got ${JSON.stringify(item)}`)
+}
