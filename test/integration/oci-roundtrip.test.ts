@@ -148,6 +148,7 @@ describe.each(['registry', 'layout'] as const)('oci round trip on a %s store', (
     expect(again.digest).toBe(redisDigest)
   })
 
+  // Counting requests needs the fault proxy in front of a registry; a layout store has no HTTP.
   it.runIf(kind === 'registry')('a second push of an unchanged extension uploads no blob', async () => {
     proxy!.clear()
     const pushed = await cliJson<PushJson>(['oci', 'push', REDIS])
@@ -163,6 +164,7 @@ describe.each(['registry', 'layout'] as const)('oci round trip on a %s store', (
     expect(requests.filter((r) => r !== 'GET /v2/' && !r.startsWith('HEAD '))).toEqual([])
   })
 
+  // Cross-repository mount is a registry API; layout stores copy files.
   it.runIf(kind === 'registry')('oci copy within one registry mounts the blobs instead of uploading them', async () => {
     proxy!.clear()
     const copied = await cliJson<{digest: string; destination: string; mounted: number; transferred: number}>(['oci', 'copy', 'redis:7.2.0', `oci://${store}/mirror/redis`])

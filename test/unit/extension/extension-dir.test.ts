@@ -111,6 +111,8 @@ describe('readExtensionDir', () => {
     expect(problems.find((p) => p.field === 'docs')?.message).toContain('expected a folder')
   })
 
+  // root reads files whatever their mode bits, so unreadable files cannot be made as root
+  // (CI runs as root); as any other user this runs.
   it.skipIf(isRoot)('reports unreadable files and folders', async () => {
     await writeTree(ext, {'manifest.yaml': MINIMAL_MANIFEST, 'kcl/secret.k': 'x', 'docs/private/a.md': 'x'})
     await chmod(path.join(ext, 'kcl', 'secret.k'), 0o000)
