@@ -1,4 +1,4 @@
-import {IntegrityError, NotFoundError} from '../errors.js'
+import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {isDigest} from './digest.js'
 import type {OciContext} from './context.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
@@ -26,11 +26,14 @@ export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<R
   return withTag(ref, newest.tag)
 }
 
-/** Resolves a reference to a verified image manifest (an index is followed to its first manifest). */
-export async function readArtifact(oci: OciContext, reference: Reference): Promise<ResolvedArtifact> {
-  const ref = await withDefaultTag(oci, reference)
+/**
+ * Resolves a reference to a verified image manifest (an index is followed to its first
+ * manifest). `known` is a manifest the caller already holds (from the blob cache).
+ */
+export async function readArtifact(oci: OciContext, reference: Reference, known?: ManifestContent): Promise<ResolvedArtifact> {
+  const ref = known ? reference : await withDefaultTag(oci, reference)
   const store = oci.store(ref.location)
-  let manifest = await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
+  let manifest = known ?? await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
   let parsed = parseManifestJson(manifest.bytes, formatReference(ref))
   if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
     const [first] = (parsed as unknown as {manifests: Descriptor[]}).manifests ?? []
@@ -73,10 +76,13 @@ export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
 }
 
 /** The extension manifest from the config blob (fetched through the cache), when the config is ours. */
-export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArtifact): Promise<Record<string, unknown> | undefined> {
+export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
   const config = artifact.image.config
   if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
-  const {data} = await oci.cache.through(config, () => artifact.store.fetchBlob(artifact.ref.repository, config))
+  const {data} = await oci.cache.through(config, () => {
+    if (cacheOnly) throw new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
+    return artifact.store.fetchBlob(artifact.ref.repository, config)
+  })
   try {
     return JSON.parse(data.toString('utf8')) as Record<string, unknown>
   } catch {
