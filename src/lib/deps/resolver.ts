@@ -114,7 +114,7 @@ export function resolve(input: ResolveInput): Resolution {
       name,
       unknown,
       constraints: [
-        ...(hard.get(name) ?? []).map((c) => ({chain: describe(name, c), kind: c.kind === 'root' ? `required by the workspace (${c.fromVersion})` : 'required'})),
+        ...(hard.get(name) ?? []).map((c) => ({chain: describe(name, c), kind: c.kind === 'root' ? `declared at ${c.fromVersion}` : 'required'})),
         ...(soft.get(name) ?? []).map((c) => ({chain: describe(name, c), kind: 'optional (range applies when present)'})),
         ...(forbid.get(name) ?? []).map((c) => ({chain: describe(name, c, 'conflicts with '), kind: 'conflict'})),
       ],

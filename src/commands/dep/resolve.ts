@@ -1,0 +1,29 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {formatResolve} from '../../cli/format/deps.js'
+import {type DepResolveResult, resolveWorkspace} from '../../lib/deps/resolve-workspace.js'
+
+export default class DepResolve extends BaseCommand<typeof DepResolve> {
+  static summary = "Resolve the workspace's extension dependencies, install them and write the lockfile"
+  static description = 'Follows config/provisioning.lock while the declaration is unchanged (no registry request); otherwise resolves the highest versions that satisfy every constraint. Installs into extensions/{type}s/{name}/ atomically and removes extensions no longer required.'
+  static examples = ['<%= config.bin %> dep resolve', '<%= config.bin %> dep resolve --frozen   # CI: fail (exit 10) if the lockfile is missing or stale', '<%= config.bin %> dep resolve --offline --json']
+  static flags = {
+    frozen: Flags.boolean({description: 'fail with exit 10 if the lockfile is missing or out of date; never write it'}),
+    offline: Flags.boolean({description: 'use only the local cache; no registry request'}),
+    'dry-run': Flags.boolean({description: 'resolve and print the plan; install nothing, write nothing'}),
+    concurrency: Flags.integer({description: 'parallel downloads (default: oci.concurrency)', min: 1}),
+  }
+
+  async run(): Promise<DepResolveResult> {
+    const result = await this.withTransfer('dep resolve', (report) => resolveWorkspace({
+      ...this.loadOptions(),
+      frozen: this.flags.frozen,
+      offline: this.flags.offline,
+      dryRun: this.flags['dry-run'],
+      concurrency: this.flags.concurrency,
+      onProgress: report,
+    }))
+    return this.present(result, formatResolve)
+  }
+}

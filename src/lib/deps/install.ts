@@ -1,0 +1,109 @@
+import {readFile, rename, rm, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import {writeFileAtomic} from '../util/atomic-write.js'
+import type {PlannedExtension} from './plan.js'
+
+/** What `dep resolve` installed, so it only ever removes what it put there. */
+interface InstalledState {
+  extensions: Record<string, {type: string; version: string; digest: string}>
+}
+
+export interface InstallReport {
+  installed: string[]
+  unchanged: string[]
+  removed: string[]
+}
+
+export const installedStateFile = (workspace: string) => path.join(workspace, 'extensions', '.installed.json')
+
+export function extensionDir(workspace: string, type: string, name: string): string {
+  return path.join(workspace, 'extensions', `${type}s`, name)
+}
+
+async function readState(workspace: string): Promise<InstalledState> {
+  try {
+    const data = JSON.parse(await readFile(installedStateFile(workspace), 'utf8')) as InstalledState
+    return typeof data.extensions === 'object' && data.extensions ? data : {extensions: {}}
+  } catch {
+    return {extensions: {}}
+  }
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false)
+
+/**
+ * Brings `extensions/{type}s/{name}/` in line with the plan. Each extension is unpacked
+ * into a temp folder and renamed into place (see extractArchive), and the state file is
+ * rewritten atomically after each step, so a run killed at any moment leaves every
+ * extension fully old or fully new, and the next run finishes the job.
+ */
+export interface Installer {
+  /** Fetches what the extensions to install need (in parallel, bounded) before anything changes. */
+  prefetch(extensions: PlannedExtension[]): Promise<void>
+  /** Unpacks one extension into `target` atomically. */
+  install(extension: PlannedExtension, target: string): Promise<void>
+}
+
+export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void): Promise<InstallReport> {
+  await removeLeftovers(workspace)
+  const state = await readState(workspace)
+  const report: InstallReport = {installed: [], unchanged: [], removed: []}
+  const save = () => writeFileAtomic(installedStateFile(workspace), `${JSON.stringify(state, null, 2)}\n`)
+
+  const pending: PlannedExtension[] = []
+  for (const extension of plan) {
+    const current = state.extensions[extension.name]
+    const target = extensionDir(workspace, extension.type, extension.name)
+    if (current?.digest === extension.digest && current.type === extension.type && (await exists(path.join(target, 'manifest.yaml')))) report.unchanged.push(extension.name)
+    else pending.push(extension)
+  }
+  await installer.prefetch(pending)
+
+  for (const extension of pending) {
+    const target = extensionDir(workspace, extension.type, extension.name)
+    const current = state.extensions[extension.name]
+    onProgress?.(`installing ${extension.name}@${extension.version}`)
+    // A previous install under another type folder is removed once the new one is in place.
+    await installer.install(extension, target)
+    if (current && current.type !== extension.type) await removeDir(extensionDir(workspace, current.type, extension.name))
+    state.extensions[extension.name] = {type: extension.type, version: extension.version, digest: extension.digest}
+    await save()
+    report.installed.push(extension.name)
+  }
+
+  const wanted = new Set(plan.map((e) => e.name))
+  for (const [name, installed] of Object.entries(state.extensions)) {
+    if (wanted.has(name)) continue
+    onProgress?.(`removing ${name}@${installed.version}`)
+    await removeDir(extensionDir(workspace, installed.type, name))
+    delete state.extensions[name]
+    await save()
+    report.removed.push(name)
+  }
+  return report
+}
+
+/**
+ * Repairs what a killed run left: half-extracted and half-removed folders go; an old
+ * version moved aside for a swap that never finished is put back (fully old, not missing).
+ */
+async function removeLeftovers(workspace: string): Promise<void> {
+  const {readdir} = await import('node:fs/promises')
+  for (const group of ['providers', 'taskservs', 'clusters']) {
+    const dir = path.join(workspace, 'extensions', group)
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      const aside = /^\.(.+)\.old-[0-9a-f]+$/.exec(entry)
+      if (aside && !(await exists(path.join(dir, aside[1])))) await rename(path.join(dir, entry), path.join(dir, aside[1]))
+      else if (/^\..+\.(extract-|removing-|old-)/.test(entry)) await rm(path.join(dir, entry), {recursive: true, force: true})
+    }
+  }
+}
+
+/** Renames the folder aside first, so it disappears at once even if deleting it is interrupted. */
+async function removeDir(dir: string): Promise<void> {
+  if (!(await exists(dir))) return
+  const trash = path.join(path.dirname(dir), `.${path.basename(dir)}.removing-${process.pid}`)
+  await rename(dir, trash)
+  await rm(trash, {recursive: true, force: true})
+}

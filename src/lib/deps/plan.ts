@@ -1,0 +1,168 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {ResolutionError, ValidationError} from '../errors.js'
+import type {OciContext} from '../oci/context.js'
+import {formatReference, type Reference} from '../oci/reference.js'
+import {packageRoot} from '../util/package-root.js'
+import type {Declaration} from './declaration.js'
+import {installOrder} from './install-order.js'
+import {readLocalCatalog} from './local-catalog.js'
+import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
+import {fetchRegistryCatalog} from './registry-catalog.js'
+import {resolve} from './resolver.js'
+import type {Requirer} from './types.js'
+
+export type ExtensionOrigin = {kind: 'oci'; reference: Reference} | {kind: 'local'; dir: string}
+
+export interface PlannedExtension extends LockedExtension {
+  origin: ExtensionOrigin
+}
+
+export interface ResolutionPlan {
+  /** In install order. */
+  extensions: PlannedExtension[]
+  lock: Lockfile
+  /** True when the lock was followed (inputs unchanged): no registry was asked. */
+  followedLock: boolean
+  requiredBy?: Map<string, Requirer[]>
+}
+
+export interface PlanOptions {
+  declaration: Declaration
+  lock?: Lockfile
+  frozen?: boolean
+  offline?: boolean
+  /** Re-resolve allowing newer versions: every name (`true`) or just these. */
+  update?: true | string[]
+  concurrency: number
+  lockfilePath: string
+}
+
+/** The CLI's own version: the core version when the workspace declares none. */
+export function cliVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version
+}
+
+/** What the lockfile's inputs digest covers: everything resolution depends on but the registry. */
+function inputsOf(declaration: Declaration, coreVersion: string): unknown {
+  return {
+    source: declaration.source,
+    core: coreVersion,
+    modules: declaration.modules.map((m) => ({name: m.name, type: m.type, range: m.range, reference: m.reference ? formatReference(m.reference) : null})).sort((a, b) => (a.name < b.name ? -1 : 1)),
+  }
+}
+
+function fromLock(lock: Lockfile): ResolutionPlan {
+  const hard = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.dependencies)]))
+  const optional = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.optional)]))
+  const order = installOrder(lock.extensions.map((e) => e.name), hard, optional)
+  const byName = new Map(lock.extensions.map((e) => [e.name, e]))
+  const extensions = order.map((name) => {
+    const e = byName.get(name) as LockedExtension
+    const origin: ExtensionOrigin = e.reference.startsWith('local:') ? {kind: 'local', dir: e.reference.slice('local:'.length)} : {kind: 'oci', reference: referenceOf(e)}
+    return {...e, origin}
+  })
+  return {extensions, lock, followedLock: true}
+}
+
+function referenceOf(e: LockedExtension): Reference {
+  // Locked references are `host/repo:tag` or `oci-layout:///root/repo:tag`; the digest pins the content.
+  const at = e.reference.lastIndexOf(':')
+  const base = e.reference.slice(0, at)
+  if (base.startsWith('oci-layout://')) return {location: {kind: 'layout', root: base.slice('oci-layout://'.length)}, repository: '', tag: e.version, digest: e.digest}
+  const slash = base.indexOf('/')
+  return {location: {kind: 'remote', host: base.slice(0, slash)}, repository: base.slice(slash + 1), tag: e.reference.slice(at + 1), digest: e.digest}
+}
+
+/**
+ * Decides what the workspace gets: the lock when it matches the declaration (no registry
+ * request at all), else a fresh resolution that prefers the locked versions.
+ */
+export async function planResolution(oci: OciContext | undefined, options: PlanOptions): Promise<ResolutionPlan> {
+  const {declaration, lock} = options
+  const coreVersion = declaration.core?.version ?? cliVersion()
+  const digest = inputsDigest(inputsOf(declaration, coreVersion))
+  const current = lock && lock.inputs_digest === digest && lock.core_version === coreVersion
+  if (current && !options.update) return fromLock(lock)
+  if (options.frozen) {
+    throw new ValidationError(lock ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written` : `${options.lockfilePath} does not exist`, {
+      hint: 'run "provisioning dep resolve" (without --frozen) and commit the lockfile',
+      details: {lockfile: options.lockfilePath, stale: Boolean(lock)},
+    })
+  }
+
+  const roots = declaration.modules.map((m) => ({name: m.name, range: m.range, source: m.declaredAt}))
+  const preferred = lock && options.update !== true ? new Map(lock.extensions.map((e) => [e.name, e.version])) : undefined
+  const unlock = Array.isArray(options.update) ? new Set(options.update) : undefined
+  const source = declaration.source
+  let resolution
+  let originOf: (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
+  if (source.kind === 'local') {
+    const catalog = await readLocalCatalog(source.path)
+    resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    originOf = (name, version) => {
+      const dir = catalog.record(name, version)?.dir as string
+      return {origin: {kind: 'local', dir}, reference: `local:${dir}`}
+    }
+  } else {
+    if (!oci) throw new Error('an OCI context is required for an OCI source')
+    const catalog = await fetchRegistryCatalog(oci, {
+      roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
+      registry: source.registry,
+      namespace: source.namespace,
+      concurrency: options.concurrency,
+      offline: Boolean(options.offline),
+    })
+    resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    originOf = (name, version) => {
+      const record = catalog.record(name, version)
+      if (!record) throw new Error(`no record for ${name}@${version}`)
+      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
+    }
+  }
+
+  for (const module of declaration.modules) {
+    const chosen = resolution.selected.get(module.name)
+    if (chosen?.type && chosen.type !== module.type) {
+      throw new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
+        hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
+        details: {name: module.name, declared: module.type, actual: chosen.type},
+      })
+    }
+  }
+
+  const extensions: PlannedExtension[] = []
+  for (const name of resolution.order) {
+    const c = resolution.selected.get(name)
+    if (!c) continue
+    const {origin, digest, reference} = originOf(name, c.version)
+    const present = (deps: Record<string, string>) => Object.fromEntries(Object.keys(deps).filter((d) => resolution.selected.has(d)).map((d) => [d, resolution.selected.get(d)?.version as string]))
+    extensions.push({
+      name,
+      type: c.type ?? 'taskserv',
+      version: c.version,
+      reference,
+      digest: digest ?? (await localDigest(origin)),
+      dependencies: present(c.dependencies),
+      optional: present(c.optional),
+      origin,
+    })
+  }
+  const newLock: Lockfile = {
+    lockfile_version: LOCKFILE_VERSION,
+    inputs_digest: digest,
+    core_version: coreVersion,
+    extensions: extensions.map(({origin: _origin, ...locked}) => locked),
+  }
+  return {extensions, lock: newLock, followedLock: false, requiredBy: resolution.requiredBy}
+}
+
+/** For a local source, the digest of the artifact the folder would publish as (reproducible). */
+async function localDigest(origin: ExtensionOrigin): Promise<string> {
+  if (origin.kind !== 'local') throw new Error('digest expected from the registry')
+  const {packageExtension} = await import('../extension/package.js')
+  const {buildExtensionArtifact} = await import('../oci/artifact.js')
+  const pkg = await packageExtension(origin.dir)
+  return buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.data}).manifest.descriptor.digest
+}
