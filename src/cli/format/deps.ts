@@ -1,3 +1,5 @@
+import {renderTree, type TreeNode} from '../../lib/deps/graph-view.js'
+import type {DependencyValidation, GraphState, UpdateRow} from '../../lib/deps/inspect.js'
 import type {DepResolveResult} from '../../lib/deps/resolve-workspace.js'
 import {table} from './table.js'
 
@@ -10,4 +12,18 @@ export function formatResolve(result: DepResolveResult): string {
     : `${result.installed.length} installed, ${result.unchanged.length} unchanged, ${result.removed.length} removed${result.removed.length ? ` (${result.removed.join(', ')})` : ''}; ` +
       `${result.followedLock ? 'followed the lockfile' : 'resolved'}${result.lockWritten ? `, wrote ${result.lockfile}` : ', lockfile unchanged'}`
   return `install order:\n${table(['#', 'name', 'version', 'type', 'state'], rows)}\n${summary}`
+}
+
+export function formatValidateDeps(result: DependencyValidation): string {
+  return [`dependencies of ${result.workspace} are valid: ${result.extensions} extension(s) resolve; lockfile ${result.lockfile}`, ...result.warnings.map((w) => `warning: ${w}`)].join('\n')
+}
+
+export function formatTree(result: GraphState & {tree: TreeNode[]}): string {
+  if (result.tree.length === 0) return 'no dependencies declared'
+  return `${renderTree(result.tree)}${result.source === 'resolved' ? '\n(resolved now; the lockfile is missing or out of date: run "provisioning dep resolve")' : ''}`
+}
+
+export function formatUpdates(result: {extensions: UpdateRow[]}): string {
+  const rows = result.extensions.map((e) => [e.name, e.locked ?? '-', e.wanted, e.latest ?? '-', e.locked !== e.wanted ? 'update available' : e.latest !== e.wanted ? 'newer outside your ranges' : ''])
+  return table(['name', 'locked', 'wanted', 'latest', ''], rows)
 }

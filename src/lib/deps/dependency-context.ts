@@ -1,0 +1,43 @@
+import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {getPath} from '../config/merge.js'
+import {OciContext} from '../oci/context.js'
+import {ociSettings, type OciSettings} from '../oci/settings.js'
+import {requireWorkspace} from '../workspace/discover.js'
+import {type Declaration, parseDeclaration} from './declaration.js'
+import {type Lockfile, readLockfile} from './lockfile.js'
+import {lockfilePath} from './resolve-workspace.js'
+
+export interface DependencyContext {
+  workspace: string
+  declaration: Declaration
+  settings: OciSettings
+  lockfile: string
+  lock?: Lockfile
+  lockTimeoutSeconds: number
+}
+
+/** The workspace, its dependency declaration, the OCI settings of its source and its lockfile. */
+export async function openDependencyContext(options: LoadOptions & {concurrency?: number}): Promise<DependencyContext> {
+  const loaded = await loadConfig(options)
+  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
+  const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
+  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
+  if (declaration.source.kind === 'oci') {
+    settings.registry = declaration.source.registry
+    settings.namespace = declaration.source.namespace
+    if (declaration.source.tlsEnabled !== undefined) settings.tlsEnabled = declaration.source.tlsEnabled
+    if (declaration.source.tokenPath) settings.tokenPath = declaration.source.tokenPath
+  }
+  const lockfile = lockfilePath(workspace)
+  return {workspace, declaration, settings, lockfile, lock: await readLockfile(lockfile), lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
+}
+
+/** Runs `work` with an OCI context for the declaration's source, always closing it. */
+export async function withSourceOci<T>(context: DependencyContext, work: (oci: OciContext) => Promise<T>): Promise<T> {
+  const oci = new OciContext(context.settings)
+  try {
+    return await work(oci)
+  } finally {
+    await oci.close()
+  }
+}

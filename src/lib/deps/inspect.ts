@@ -1,0 +1,133 @@
+import semver from 'semver'
+
+import type {LoadOptions} from '../config/loader.js'
+import {ConfigError, NotFoundError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
+import {type DependencyContext, openDependencyContext, withSourceOci} from './dependency-context.js'
+import {buildTree, renderGraph, type TreeNode} from './graph-view.js'
+import {readLocalCatalog} from './local-catalog.js'
+import type {LockedExtension} from './lockfile.js'
+import {planResolution, type ResolutionPlan} from './plan.js'
+import {fetchRegistryCatalog} from './registry-catalog.js'
+import type {Catalog} from './types.js'
+
+type Options = LoadOptions & {offline?: boolean; concurrency?: number}
+
+async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean} = {}): Promise<ResolutionPlan> {
+  return withSourceOci(context, (oci) => planResolution(oci, {
+    declaration: context.declaration,
+    lock: extra.ignoreLock ? undefined : context.lock,
+    offline: options.offline,
+    update: extra.update,
+    concurrency: context.settings.concurrency,
+    lockfilePath: context.lockfile,
+  }))
+}
+
+export interface GraphState {
+  workspace: string
+  /** `lockfile`: the lock matches the declaration; `resolved`: resolved now (nothing written). */
+  source: 'lockfile' | 'resolved'
+  roots: string[]
+  extensions: LockedExtension[]
+}
+
+/** The resolved graph: the lockfile's when current, else a fresh resolution (dry). */
+export async function resolvedGraph(options: Options): Promise<GraphState> {
+  const context = await openDependencyContext(options)
+  const result = await plan(context, options)
+  return {workspace: context.workspace, source: result.followedLock ? 'lockfile' : 'resolved', roots: context.declaration.modules.map((m) => m.name), extensions: result.lock.extensions}
+}
+
+export async function dependencyTree(options: Options & {name?: string; depth?: number}): Promise<GraphState & {tree: TreeNode[]}> {
+  const state = await resolvedGraph(options)
+  if (options.name && !state.extensions.some((e) => e.name === options.name)) {
+    throw new NotFoundError(`${options.name} is not part of the resolved graph of ${state.workspace}`, {
+      hint: `resolved: ${state.extensions.map((e) => e.name).join(', ') || '(nothing)'}`,
+      details: {name: options.name},
+    })
+  }
+  return {...state, tree: buildTree(state.extensions, options.name ? [options.name] : state.roots, options.depth)}
+}
+
+export async function dependencyGraph(options: Options & {format: 'dot' | 'mermaid'}): Promise<GraphState & {format: string; graph: string}> {
+  const state = await resolvedGraph(options)
+  return {...state, format: options.format, graph: renderGraph(state.extensions, options.format)}
+}
+
+export interface DependencyValidation {
+  workspace: string
+  valid: true
+  extensions: number
+  lockfile: 'current' | 'stale' | 'missing'
+  warnings: string[]
+}
+
+/**
+ * `dep validate`: resolves without installing and lists everything wrong at once:
+ * declaration problems, the resolution failure (constraints, conflicts, cycles, core
+ * version) and the lockfile's state. Exit 10 when anything is wrong.
+ */
+export async function validateDependencies(options: Options): Promise<DependencyValidation> {
+  const problems: string[] = []
+  let context: DependencyContext | undefined
+  try {
+    context = await openDependencyContext(options)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    const listed = (error.details.problems as string[] | undefined) ?? [error.message]
+    problems.push(...listed.map((p) => `declaration: ${p}`))
+  }
+  let lockfile: DependencyValidation['lockfile'] = 'missing'
+  let extensions = 0
+  if (context) {
+    try {
+      const fresh = await plan(context, options, {ignoreLock: true})
+      extensions = fresh.extensions.length
+      if (context.lock) lockfile = context.lock.inputs_digest === fresh.lock.inputs_digest ? 'current' : 'stale'
+    } catch (error) {
+      if (!(error instanceof ResolutionError) && !(error instanceof ProvisioningError && error.exit === 6)) throw error
+      problems.push(error.message)
+    }
+  }
+  if (problems.length > 0) {
+    throw new ValidationError(`dependency validation failed (${problems.length} problem(s)):\n${problems.map((p) => `  - ${p.replace(/\n/g, '\n    ')}`).join('\n')}`, {
+      hint: 'fix the declaration in config/provisioning.yaml or the constraints named above, then run "provisioning dep validate" again',
+      details: {problems},
+    })
+  }
+  const warnings = lockfile === 'missing' ? ['no lockfile yet: run "provisioning dep resolve"'] : lockfile === 'stale' ? ['the lockfile is out of date: run "provisioning dep resolve"'] : []
+  return {workspace: (context as DependencyContext).workspace, valid: true, extensions, lockfile, warnings}
+}
+
+export interface UpdateRow {
+  name: string
+  type: string
+  /** In the lockfile (absent when not locked yet). */
+  locked?: string
+  /** Newest version the declaration's constraints allow. */
+  wanted: string
+  /** Newest version published. */
+  latest?: string
+}
+
+/** `dep check-updates` (like `npm outdated`): locked, newest allowed and newest published versions. */
+export async function checkUpdates(options: Options): Promise<{workspace: string; extensions: UpdateRow[]}> {
+  const context = await openDependencyContext(options)
+  const wanted = await plan(context, options, {update: true})
+  const catalog: Catalog = context.declaration.source.kind === 'local'
+    ? await readLocalCatalog(context.declaration.source.path)
+    : await withSourceOci(context, (oci) => fetchRegistryCatalog(oci, {
+      roots: context.declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
+      registry: context.settings.registry,
+      namespace: context.settings.namespace,
+      concurrency: context.settings.concurrency,
+      offline: Boolean(options.offline),
+    }))
+  const locked = new Map(context.lock?.extensions.map((e) => [e.name, e.version]))
+  const extensions = [...wanted.lock.extensions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => {
+    const versions = (catalog.versions(e.name) ?? []).map((v) => v.version).filter((v) => !semver.prerelease(v))
+    const latest = versions.sort(semver.rcompare)[0]
+    return {name: e.name, type: e.type, ...(locked.has(e.name) ? {locked: locked.get(e.name)} : {}), wanted: e.version, ...(latest ? {latest} : {})}
+  })
+  return {workspace: context.workspace, extensions}
+}
