@@ -1,0 +1,20 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../cli/base-command.js'
+import {formatDiscover} from '../../cli/format/module.js'
+import {moduleType} from '../../lib/module/module-types.js'
+import {type DiscoveredModule, discoverModules} from '../../lib/module/modules.js'
+
+export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
+  static summary = 'Find extensions to load: the core layer, the local source and the registry index'
+  static args = {
+    type: Args.string({description: 'provider, taskserv or cluster (default: all)'}),
+    term: Args.string({description: 'text to look for in names and descriptions'}),
+  }
+  static flags = {refresh: Flags.boolean({description: 'rebuild the registry index now'})}
+
+  async run(): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+    const result = await discoverModules({...this.loadOptions(), type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh})
+    return this.present(result, formatDiscover)
+  }
+}

@@ -1,0 +1,184 @@
+import {readdir, readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
+
+import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {getPath} from '../config/merge.js'
+import {openDependencyContext} from '../deps/dependency-context.js'
+import {readLocalCatalog} from '../deps/local-catalog.js'
+import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import {loadCatalogIndex} from '../oci/catalog-index.js'
+import {OciContext} from '../oci/context.js'
+import {parseLocation} from '../oci/reference.js'
+import {ociSettings} from '../oci/settings.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
+import {editModules} from './declaration-edit.js'
+import type {ModuleType} from './module-types.js'
+
+/** `redis`, `redis@^7`, `redis:7.2.0` → name and range. */
+export function parseModuleSpec(spec: string): {name: string; version: string} {
+  const match = /^([a-z0-9][a-z0-9._-]*?)(?:[@:](.+))?$/.exec(spec)
+  if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'})
+  return {name: match[1], version: match[2] ?? '*'}
+}
+
+export interface ModuleChange {
+  workspace: string
+  type: ModuleType
+  added: string[]
+  removed: string[]
+  unchanged: string[]
+  resolve: DepResolveResult
+}
+
+/**
+ * `module load` / `module unload`: edit the workspace's declaration, then go through the
+ * resolver (so dependencies come and go with the modules). If resolution fails, the
+ * declaration is restored as it was.
+ */
+export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]}): Promise<ModuleChange> {
+  const loaded = await loadConfig(options)
+  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
+  const file = workspaceConfigFile(workspace)
+  const before = await readFile(file, 'utf8')
+  const edit = await editModules(file, options.type, {add: options.add?.map(parseModuleSpec), remove: options.remove})
+  try {
+    const resolve = await resolveWorkspace({...options, workspace})
+    return {workspace, type: options.type, ...edit, resolve}
+  } catch (error) {
+    await writeFileAtomic(file, before)
+    throw error
+  }
+}
+
+export interface ModuleListing {
+  workspace: string
+  modules: Array<{name: string; type: string; declared: string; locked?: string; installed: boolean}>
+}
+
+/** `module list`: declared modules with their locked version and install state. */
+export async function listModules(options: LoadOptions & {type?: ModuleType}): Promise<ModuleListing> {
+  const context = await openDependencyContext(options)
+  const locked = new Map(context.lock?.extensions.map((e) => [e.name, e.version]))
+  const modules = await Promise.all(context.declaration.modules
+    .filter((m) => !options.type || m.type === options.type)
+    .map(async (m) => ({
+      name: m.name,
+      type: m.type,
+      declared: m.range,
+      ...(locked.has(m.name) ? {locked: locked.get(m.name)} : {}),
+      installed: await stat(path.join(context.workspace, 'extensions', `${m.type}s`, m.name, 'manifest.yaml')).then(() => true, () => false),
+    })))
+  return {workspace: context.workspace, modules}
+}
+
+export interface DiscoveredModule {
+  name: string
+  type?: string
+  version?: string
+  description?: string
+  source: 'core' | 'local' | 'registry'
+}
+
+async function manifestsUnder(root: string, source: DiscoveredModule['source']): Promise<DiscoveredModule[]> {
+  const {parse} = await import('yaml')
+  const found: DiscoveredModule[] = []
+  for (const group of ['providers', 'taskservs', 'clusters']) {
+    for (const name of await readdir(path.join(root, group)).catch(() => [] as string[])) {
+      const text = await readFile(path.join(root, group, name, 'manifest.yaml'), 'utf8').catch(() => undefined)
+      if (!text) continue
+      const m = (parse(text) ?? {}) as Record<string, unknown>
+      found.push({name, type: String(m.type ?? group.replace(/s$/, '')), version: m.version === undefined ? undefined : String(m.version), description: typeof m.description === 'string' ? m.description : undefined, source})
+    }
+  }
+  return found
+}
+
+/** `module discover`: what could be loaded, from the core layer, the local source and the registry index. */
+export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+  const loaded = await loadConfig(options)
+  const warnings: string[] = []
+  const found: DiscoveredModule[] = [...(await manifestsUnder(String(getPath(loaded.values, 'paths.extensions')), 'core'))]
+  const localPath = getPath(loaded.values, 'dependencies.extensions.local.path')
+  if (loaded.workspace && typeof localPath === 'string') {
+    const catalog = await readLocalCatalog(path.resolve(loaded.workspace.path, localPath)).catch(() => undefined)
+    if (catalog) found.push(...(await manifestsUnder(path.resolve(loaded.workspace.path, localPath), 'local')))
+  }
+  const settings = await ociSettings(options, {}, loaded)
+  const oci = new OciContext(settings)
+  try {
+    const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
+    found.push(...index.entries.map((e) => ({name: e.name, type: e.type, version: e.latest, description: e.description, source: 'registry' as const})))
+  } catch (error) {
+    warnings.push(`registry index unavailable: ${(error as Error).message.split('\n')[0]}`)
+  } finally {
+    await oci.close()
+  }
+  const term = options.term?.toLowerCase()
+  const modules = found
+    .filter((m) => !options.type || m.type === options.type)
+    .filter((m) => !term || m.name.includes(term) || (m.description ?? '').toLowerCase().includes(term))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.source.localeCompare(b.source))
+  return {modules, warnings}
+}
+
+export interface LayerResolution {
+  name: string
+  type: ModuleType
+  /** Highest-priority layer that provides the extension. */
+  provider?: string
+  layers: Array<{layer: 'infrastructure' | 'workspace' | 'core'; path: string; present: boolean}>
+  /** Per file (relative path): the layer whose copy wins, and the layers it shadows. */
+  files: Array<{file: string; layer: string; shadows: string[]}>
+}
+
+async function filesUnder(root: string, dir = root): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, {withFileTypes: true}).catch(() => [])) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...(await filesUnder(root, full)))
+    else out.push(path.relative(root, full))
+  }
+  return out
+}
+
+/** `module resolve`: which layer provides an extension and, per file, which layer wins (SPEC §10). */
+export async function explainLayers(options: LoadOptions & {type: ModuleType; name: string}): Promise<LayerResolution> {
+  const loaded = await loadConfig(options)
+  const sub = path.join(`${options.type}s`, options.name)
+  const layers: LayerResolution['layers'] = []
+  if (loaded.workspace && loaded.infra) layers.push({layer: 'infrastructure', path: path.join(loaded.workspace.path, 'infra', loaded.infra, 'extensions', sub), present: false})
+  if (loaded.workspace) layers.push({layer: 'workspace', path: path.join(loaded.workspace.path, 'extensions', sub), present: false})
+  layers.push({layer: 'core', path: path.join(String(getPath(loaded.values, 'paths.extensions')), sub), present: false})
+  const winners = new Map<string, {layer: string; shadows: string[]}>()
+  for (const layer of layers) {
+    layer.present = await stat(layer.path).then((s) => s.isDirectory(), () => false)
+    if (!layer.present) continue
+    for (const file of await filesUnder(layer.path)) {
+      const winner = winners.get(file)
+      if (winner) winner.shadows.push(layer.layer)
+      else winners.set(file, {layer: layer.layer, shadows: []})
+    }
+  }
+  const provider = layers.find((l) => l.present)?.layer
+  if (!provider) {
+    throw new NotFoundError(`no layer provides ${options.type} ${options.name}`, {
+      hint: `looked in: ${layers.map((l) => l.path).join(', ')}; load it with "provisioning module load ${options.type} ${options.name}"`,
+      details: {layers},
+    })
+  }
+  const files = [...winners].map(([file, w]) => ({file, ...w})).sort((a, b) => a.file.localeCompare(b.file))
+  return {name: options.name, type: options.type, provider, layers, files}
+}
+
+/**
+ * `module load TYPE [WORKSPACE] NAME...`: with two or more names, a first one that is a
+ * registered workspace (and not also a module spec the user could mean) names the workspace.
+ */
+export async function splitWorkspaceArgument(home: string, args: string[]): Promise<{workspace?: string; names: string[]}> {
+  if (args.length < 2) return {names: args}
+  const {readRegistry} = await import('../workspace/registry.js')
+  const registry = await readRegistry(home)
+  return registry.workspaces.some((w) => w.name === args[0]) ? {workspace: args[0], names: args.slice(1)} : {names: args}
+}
