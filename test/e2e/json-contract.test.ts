@@ -42,6 +42,18 @@ const CASES: Record<string, string[][]> = {
   'oci login': [['127.0.0.1:9', '--username', 'u', '--password-stdin']],
   'oci logout': [['127.0.0.1:9']],
   'oci delete': [['copied:0.1.0'], ['copied:0.1.0', '--yes']],
+  // dep and module run in the sandbox workspace "demo" against the layout store above.
+  'module load': [['taskserv', 'demo'], ['taskserv', 'ghost']],
+  'module list': [[], ['taskserv']],
+  'module discover': [[], ['taskserv', 'dem']],
+  'module resolve': [['taskserv', 'demo'], ['taskserv', 'ghost']],
+  'dep resolve': [[], ['--frozen'], ['--dry-run']],
+  'dep validate': [[]],
+  'dep tree': [[], ['ghost']],
+  'dep graph': [['--format', 'mermaid']],
+  'dep check-updates': [[]],
+  'dep update': [[], ['demo', '--dry-run']],
+  'module unload': [['taskserv', 'demo'], ['taskserv', 'ghost']],
 }
 const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:create', 'autocomplete create'])
 
