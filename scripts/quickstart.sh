@@ -35,5 +35,22 @@ cli oci search kube
 cli oci list
 cli oci inspect kubernetes:1.28.0
 
+# The main job: declare what the workspace needs, resolve, install, lock.
+node - "$demo/demo/config/provisioning.yaml" <<'JS'
+// Declare modules in the demo workspace (containerd pinned: the resolver must pick kubernetes 1.27.4).
+const fs = require('fs')
+const file = process.argv[2]
+const text = fs.readFileSync(file, 'utf8').replace(/modules:[\s\S]*$/, `modules:
+      providers: ["aws:2.1.0"]
+      taskservs: ["containerd:1.6.9", {name: redis, version: "^7"}]
+      clusters: [{name: k8s-basic, version: "^1.0"}]
+`)
+fs.writeFileSync(file, text)
+JS
+cli dep resolve
+cli dep tree
+cli dep resolve --frozen
+cli module resolve taskserv kubernetes
+
 echo
 echo "Done. The demo lives in $demo (PROVISIONING_HOME=$PROVISIONING_HOME); remove it with: rm -rf $demo"
