@@ -77,79 +77,139 @@ function asIntegrityError(error: unknown): Error {
 /**
  * Streams gunzip -> node-tar Parser -> SafeTreeWriter into `root`, enforcing the limits
  * on the decompressed byte stream as it flows, so a bomb is stopped after at most
- * maxBytes (or maxRatio x compressed size) and never fully written.
+ * maxBytes (or maxRatio x compressed size) and never fully written. Compressed bytes are
+ * pushed in with write() (a whole buffer at once, or a download chunk by chunk), then
+ * end(); abort() stops it and waits until no write into `root` is in flight.
  */
-async function unpackInto(data: Buffer, root: string, limits: Required<ArchiveLimits>): Promise<ExtractResult> {
-  const writer = new SafeTreeWriter(root)
-  const abort = new AbortController()
-  let failure: Error | undefined
-  const fail = (error: unknown) => {
-    if (failure) return
-    failure = asIntegrityError(error)
-    abort.abort(failure)
+class Unpacker {
+  private readonly writer: SafeTreeWriter
+  private readonly abort = new AbortController()
+  /** Aborted once the decompressed stream is no longer read (finished or failed). */
+  private readonly stopped = new AbortController()
+  private readonly gunzip: zlib.Gunzip
+  private readonly done: Promise<ExtractResult | undefined>
+  private failure: Error | undefined
+  private ended = false
+
+  constructor(root: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
+    this.writer = new SafeTreeWriter(root)
+    // Each decompressed chunk is one round trip to zlib's thread: 16 KiB chunks (the
+    // default) make gunzip of a large layer several times slower than 256 KiB ones. The
+    // limits are checked per chunk, so chunks stay at most 1/64 of maxBytes (and the
+    // default size under small limits).
+    const chunkSize = Math.min(256 * 1024, Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.floor(limits.maxBytes / 64)))
+    this.gunzip = zlib.createGunzip({chunkSize, writableHighWaterMark: 1024 * 1024} as zlib.ZlibOptions)
+    // run() never rejects (a failure is kept in this.failure), so nothing goes unhandled
+    // while the caller is still writing.
+    this.done = this.run().catch((error: unknown) => {
+      this.fail(error)
+      return undefined
+    })
   }
 
-  const parser = new Parser({strict: true, zstd: false, brotli: false})
-  let entries = 0
-  let chain: Promise<void> = Promise.resolve()
-  const countEntry = () => {
-    entries += 1
-    if (entries > limits.maxEntries) fail(bomb(`more than ${limits.maxEntries} entries`, {maxEntries: limits.maxEntries}))
+  get failed(): Error | undefined {
+    return this.failure
   }
-  parser.on('entry', (entry: ReadEntry) => {
-    countEntry()
-    // The parser emits the next entry only once this one's body is consumed, and the
-    // chain runs the writes strictly in archive order.
-    chain = chain
-      .then(() => (failure ? undefined : writer.add(entry, abort.signal, limits.maxBytes)))
-      .catch(fail)
-  })
-  parser.on('ignoredEntry', (entry: ReadEntry) => {
-    countEntry()
-    fail(unsafeEntry(entry.path, `has an unsupported or oversized entry type (${entry.type})`))
-  })
-  parser.on('error', fail)
-  const parsed = new Promise<void>((resolve) => parser.on('end', resolve))
 
-  const gunzip = zlib.createGunzip()
-  gunzip.end(data)
-  let total = 0
-  let head = Buffer.alloc(0)
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      if (failure) break
-      total += chunk.length
-      if (total > limits.maxBytes) {
-        fail(bomb(`more than ${limits.maxBytes} uncompressed bytes`, {maxBytes: limits.maxBytes, uncompressedBytes: total, compressedBytes: data.length}))
-        break
-      }
-      if (total > RATIO_CHECK_FLOOR_BYTES && total > limits.maxRatio * data.length) {
-        fail(bomb(`expands more than ${limits.maxRatio}x`, {maxRatio: limits.maxRatio, uncompressedBytes: total, compressedBytes: data.length}))
-        break
-      }
-      if (head.length < 4) {
-        head = Buffer.concat([head, chunk]).subarray(0, 4)
-        if (COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic))) {
-          fail(new IntegrityError('archive is compressed twice (a gzip or zstd stream inside the gzip layer)', {hint: 'layers must be a single gzip of a tar stream', details: {}}))
+  private fail(error: unknown): void {
+    if (this.failure) return
+    this.failure = asIntegrityError(error)
+    this.abort.abort(this.failure)
+  }
+
+  /** Feeds compressed bytes, waiting while the pipeline is full. Never rejects: problems surface in end(). */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.failure || this.ended || this.stopped.signal.aborted) return
+    if (!this.gunzip.write(chunk)) {
+      await once(this.gunzip, 'drain', {signal: AbortSignal.any([this.abort.signal, this.stopped.signal])}).catch(() => undefined)
+    }
+  }
+
+  /** No more input: waits for every entry to be written and checked. */
+  async end(): Promise<ExtractResult> {
+    if (!this.ended) {
+      this.ended = true
+      if (!this.failure && !this.gunzip.destroyed) this.gunzip.end()
+    }
+    const result = await this.done
+    if (this.failure) throw this.failure
+    return result as ExtractResult
+  }
+
+  /** Stops unpacking and resolves once no write into the root can still happen. */
+  async cancel(reason: Error): Promise<void> {
+    this.ended = true
+    this.fail(reason)
+    this.gunzip.destroy()
+    await this.done
+  }
+
+  private async run(): Promise<ExtractResult | undefined> {
+    const {limits, writer, abort} = this
+    const fail = (error: unknown) => this.fail(error)
+    const parser = new Parser({strict: true, zstd: false, brotli: false})
+    let entries = 0
+    let chain: Promise<void> = Promise.resolve()
+    const countEntry = () => {
+      entries += 1
+      if (entries > limits.maxEntries) fail(bomb(`more than ${limits.maxEntries} entries`, {maxEntries: limits.maxEntries}))
+    }
+    parser.on('entry', (entry: ReadEntry) => {
+      countEntry()
+      // The parser emits the next entry only once this one's body is consumed, and the
+      // chain runs the writes strictly in archive order.
+      chain = chain
+        .then(() => (this.failure ? undefined : writer.add(entry, abort.signal, limits.maxBytes)))
+        .catch(fail)
+    })
+    parser.on('ignoredEntry', (entry: ReadEntry) => {
+      countEntry()
+      fail(unsafeEntry(entry.path, `has an unsupported or oversized entry type (${entry.type})`))
+    })
+    parser.on('error', fail)
+    const parsed = new Promise<void>((resolve) => parser.on('end', resolve))
+
+    const gunzip = this.gunzip
+    const compressedBytes = this.compressedSize
+    let total = 0
+    let head = Buffer.alloc(0)
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+        if (this.failure) break
+        total += chunk.length
+        if (total > limits.maxBytes) {
+          fail(bomb(`more than ${limits.maxBytes} uncompressed bytes`, {maxBytes: limits.maxBytes, uncompressedBytes: total, compressedBytes}))
           break
         }
+        if (total > RATIO_CHECK_FLOOR_BYTES && total > limits.maxRatio * compressedBytes) {
+          fail(bomb(`expands more than ${limits.maxRatio}x`, {maxRatio: limits.maxRatio, uncompressedBytes: total, compressedBytes}))
+          break
+        }
+        if (head.length < 4) {
+          head = Buffer.concat([head, chunk]).subarray(0, 4)
+          if (COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic))) {
+            fail(new IntegrityError('archive is compressed twice (a gzip or zstd stream inside the gzip layer)', {hint: 'layers must be a single gzip of a tar stream', details: {}}))
+            break
+          }
+        }
+        if (!parser.write(chunk)) await once(parser, 'drain', {signal: abort.signal}).catch(() => undefined)
       }
-      if (!parser.write(chunk)) await once(parser, 'drain', {signal: abort.signal}).catch(() => undefined)
+    } catch (error) {
+      fail(error)
+    } finally {
+      this.stopped.abort()
+      gunzip.destroy()
     }
-  } catch (error) {
-    fail(error)
-  } finally {
-    gunzip.destroy()
+    if (!this.failure) {
+      parser.end()
+      await Promise.race([parsed, once(abort.signal, 'abort').catch(() => undefined)])
+    }
+    await chain // every write has settled (writers give up on abort), so cleanup cannot race them
+    if (this.failure) return undefined
+    if (entries === 0) throw new IntegrityError('archive holds no entries', {hint: 'the layer is empty; re-package the extension', details: {}})
+    await writer.finish()
+    return {files: writer.files, bytes: writer.bytes}
   }
-  if (!failure) {
-    parser.end()
-    await Promise.race([parsed, once(abort.signal, 'abort').catch(() => undefined)])
-  }
-  await chain // every write has settled (writers give up on abort), so cleanup cannot race them
-  if (failure) throw failure
-  if (entries === 0) throw new IntegrityError('archive holds no entries', {hint: 'the layer is empty; re-package the extension', details: {}})
-  await writer.finish()
-  return {files: writer.files, bytes: writer.bytes}
 }
 
 /** Removes folders we created for the extraction (deepest first), if they are still empty. */
@@ -186,6 +246,62 @@ async function swapIntoPlace(staging: string, dest: string): Promise<void> {
 }
 
 /**
+ * An extraction fed chunk by chunk (e.g. straight from a download): unpacks into a fresh
+ * temp folder next to `dest` (same file system) with every check of extractArchive.
+ * Nothing appears at `dest` until commit(); abort() (or a failed end()/commit()) removes
+ * the temp folder and leaves dest exactly as before.
+ */
+export class ArchiveExtraction {
+  private committed = false
+
+  private constructor(
+    private readonly target: string,
+    private readonly staging: string,
+    private readonly firstCreated: string | undefined,
+    private readonly unpacker: Unpacker,
+  ) {}
+
+  /** `compressedSize`: the full size of the archive (for the expansion ratio limit). */
+  static async open(dest: string, compressedSize: number, limits: ArchiveLimits = {}): Promise<ArchiveExtraction> {
+    const effective: Required<ArchiveLimits> = {...DEFAULT_ARCHIVE_LIMITS, ...stripUndefined(limits)}
+    const target = path.resolve(dest)
+    const firstCreated = await mkdir(path.dirname(target), {recursive: true})
+    const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
+    return new ArchiveExtraction(target, staging, firstCreated, new Unpacker(staging, effective, compressedSize))
+  }
+
+  /** The first problem found so far (unsafe entry, bomb, corrupt data, write error). */
+  get failed(): Error | undefined {
+    return this.unpacker.failed
+  }
+
+  /** Never rejects for archive problems: they are kept and thrown by end(). */
+  write(chunk: Buffer): Promise<void> {
+    return this.unpacker.write(chunk)
+  }
+
+  /** All input given: waits until every entry is checked and written (still in the temp folder). */
+  end(): Promise<ExtractResult> {
+    return this.unpacker.end()
+  }
+
+  /** Moves the finished tree to dest (call after end() resolved). */
+  async commit(): Promise<void> {
+    // mkdtemp made it private (0700) while incomplete; once in place it is a normal folder.
+    await chmod(this.staging, 0o755)
+    await swapIntoPlace(this.staging, this.target)
+    this.committed = true
+  }
+
+  /** Stops unpacking and removes everything it created; dest is untouched. */
+  async abort(): Promise<void> {
+    await this.unpacker.cancel(new Error('extraction aborted'))
+    await rm(this.staging, {recursive: true, force: true})
+    if (!this.committed) await removeCreatedParents(this.target, this.firstCreated)
+  }
+}
+
+/**
  * Extracts a `.tar.gz` to `dest`: unpacks into a fresh temp folder next to dest (same
  * file system), then renames it into place. Unsafe entries (absolute or `..` paths, links
  * leaving the root, writes through a symlink, devices, FIFOs), corrupt data and
@@ -193,19 +309,14 @@ async function swapIntoPlace(staging: string, dest: string): Promise<void> {
  * dest is exactly as before.
  */
 export async function extractArchive(data: Buffer, dest: string, limits: ArchiveLimits = {}): Promise<ExtractResult> {
-  const effective: Required<ArchiveLimits> = {...DEFAULT_ARCHIVE_LIMITS, ...stripUndefined(limits)}
-  const target = path.resolve(dest)
-  const firstCreated = await mkdir(path.dirname(target), {recursive: true})
-  const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
+  const extraction = await ArchiveExtraction.open(dest, data.length, limits)
   try {
-    const result = await unpackInto(data, staging, effective)
-    // mkdtemp made it private (0700) while incomplete; once in place it is a normal folder.
-    await chmod(staging, 0o755)
-    await swapIntoPlace(staging, target)
+    await extraction.write(data)
+    const result = await extraction.end()
+    await extraction.commit()
     return result
   } catch (error) {
-    await rm(staging, {recursive: true, force: true})
-    await removeCreatedParents(target, firstCreated)
+    await extraction.abort()
     throw error
   }
 }

@@ -1,4 +1,5 @@
-import {readFile, rm} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {type FileHandle, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
@@ -42,6 +43,18 @@ export class BlobCache {
     await writeFileAtomic(this.file(descriptor.digest), data, {durable: false})
   }
 
+  /**
+   * A cache entry written piece by piece (from a download): the bytes go to a temp file
+   * next to the entry, which only commit() renames into place. The caller verifies the
+   * content (digest and size) before commit(); abort() removes the temp file.
+   */
+  async writer(descriptor: Pick<Descriptor, 'digest'>): Promise<BlobCacheWriter> {
+    const file = this.file(descriptor.digest)
+    await mkdir(path.dirname(file), {recursive: true})
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    return new BlobCacheWriter(file, temp, await open(temp, 'wx', 0o644))
+  }
+
   /** Fetches through the cache: a cached digest is never fetched again. */
   async through(descriptor: Descriptor, fetch: () => Promise<Buffer>): Promise<{data: Buffer; cached: boolean}> {
     const hit = await this.get(descriptor)
@@ -49,5 +62,85 @@ export class BlobCache {
     const data = await fetch()
     await this.put(descriptor, data)
     return {data, cached: false}
+  }
+}
+
+/** Bytes gathered before one write to the temp file (a download arrives in ~64 KiB pieces). */
+const WRITE_BATCH_BYTES = 1024 * 1024
+
+export class BlobCacheWriter {
+  private closed = false
+  private batch: Uint8Array[] = []
+  private batchBytes = 0
+  /** At most one write in flight; its failure is kept and thrown by the next call. */
+  private inflight: Promise<void> = Promise.resolve()
+  private failure: Error | undefined
+
+  constructor(private readonly file: string, private readonly temp: string, private readonly handle: FileHandle) {}
+
+  /** Queues the chunk (kept by reference: callers must not reuse it). */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure
+    this.batch.push(chunk)
+    this.batchBytes += chunk.byteLength
+    if (this.batchBytes >= WRITE_BATCH_BYTES || this.batch.length >= 256) await this.flush()
+  }
+
+  /** Waits for the previous write, then starts writing the gathered batch. */
+  private async flush(): Promise<void> {
+    await this.inflight
+    if (this.failure) throw this.failure
+    const batch = this.batch
+    this.batch = []
+    this.batchBytes = 0
+    this.inflight = writeAll(this.handle, batch).catch((error: Error) => {
+      this.failure = error
+    })
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.inflight
+    await this.handle.close()
+  }
+
+  /** Only for verified content. No fsync, as for put(): entries are verified on read. */
+  async commit(): Promise<void> {
+    try {
+      await this.flush()
+      await this.inflight
+      if (this.failure) throw this.failure
+      await this.close()
+      await rename(this.temp, this.file)
+    } catch (error) {
+      await this.abort()
+      throw error
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.batch = []
+    await this.close().catch(() => undefined)
+    await rm(this.temp, {force: true})
+  }
+}
+
+async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let pending = chunks
+  while (pending.length > 0) {
+    const {bytesWritten} = await handle.writev(pending)
+    // A short write (rare for files) continues where it stopped.
+    let skip = bytesWritten
+    const rest: Uint8Array[] = []
+    for (const chunk of pending) {
+      if (skip >= chunk.byteLength) {
+        skip -= chunk.byteLength
+        continue
+      }
+      rest.push(skip > 0 ? chunk.subarray(skip) : chunk)
+      skip = 0
+    }
+    pending = rest
   }
 }

@@ -15,6 +15,15 @@ export interface TransportResponse {
   body: Buffer
 }
 
+/**
+ * Receives a successful (2xx) GET body chunk by chunk instead of having it collected in
+ * memory. The next chunk is read only once write() settled (backpressure); a rejected
+ * write drops the connection and rejects the request with that error.
+ */
+export interface BodySink {
+  write(chunk: Buffer): Promise<void> | void
+}
+
 /** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
 export class TruncatedBody extends Error {
   readonly code = 'ERR_TRUNCATED_BODY'
@@ -50,11 +59,19 @@ export class HttpTransport {
     return this.agents.http
   }
 
-  request(url: string, init: {method: string; headers: Record<string, string>; body?: Buffer | string}): Promise<TransportResponse> {
+  request(url: string, init: {method: string; headers: Record<string, string>; body?: Buffer | string; sink?: BodySink}): Promise<TransportResponse> {
     const target = new URL(url)
     const client = target.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
+      let streaming = false
       const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
+        const status = res.statusCode ?? 0
+        if (init.sink && init.method === 'GET' && status >= 200 && status < 300) {
+          // From here the body loop below owns the outcome (a socket error ends it too).
+          streaming = true
+          streamBody(res, init.sink).then(() => resolve({status, headers: res.headers, body: Buffer.alloc(0)}), reject)
+          return
+        }
         const chunks: Buffer[] = []
         let received = 0
         const expected = Number(res.headers['content-length'])
@@ -72,7 +89,9 @@ export class HttpTransport {
         res.on('error', (error) => finish(error))
       })
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new RequestTimeout(this.options.timeoutMs)))
-      req.on('error', reject)
+      req.on('error', (error) => {
+        if (!streaming) reject(error)
+      })
       req.end(init.body)
     })
   }
@@ -81,4 +100,35 @@ export class HttpTransport {
     this.agents.http?.destroy()
     this.agents.https?.destroy()
   }
+}
+
+/**
+ * Hands the body to the sink one chunk at a time. A connection that ends or fails before
+ * Content-Length bytes arrived (or mid-body without one) is a TruncatedBody, as for
+ * buffered bodies; an error from the sink is passed on as is.
+ */
+async function streamBody(res: http.IncomingMessage, sink: BodySink): Promise<void> {
+  const expected = Number(res.headers['content-length'])
+  let received = 0
+  let streamError: Error | undefined
+  const chunks = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  for (;;) {
+    let next: IteratorResult<Buffer>
+    try {
+      next = await chunks.next()
+    } catch (error) {
+      streamError = error as Error
+      break
+    }
+    if (next.done) break
+    received += next.value.length
+    try {
+      await sink.write(next.value)
+    } catch (error) {
+      res.destroy()
+      throw error
+    }
+  }
+  if (Number.isFinite(expected) && received < expected) throw new TruncatedBody(received, expected)
+  if (streamError || !res.complete) throw new TruncatedBody(received, Number.isFinite(expected) ? expected : received + 1)
 }

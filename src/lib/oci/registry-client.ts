@@ -4,7 +4,7 @@ import {readFile} from 'node:fs/promises'
 import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
-import {HttpTransport, TruncatedBody} from './http-transport.js'
+import {type BodySink, HttpTransport, TruncatedBody} from './http-transport.js'
 
 export interface RegistryClientOptions {
   host: string
@@ -29,6 +29,11 @@ export interface RegistryRequest {
   scopes: string[]
   /** Statuses that are answers, not failures (404 for existence checks). */
   accept?: number[]
+  /**
+   * GET only: a 2xx body goes to this sink as it arrives (the response's body is then
+   * empty). Use it with sendOnce and a fresh sink per attempt, since a retry restarts the body.
+   */
+  sink?: BodySink
 }
 
 export interface RegistryResponse {
@@ -255,7 +260,7 @@ export class RegistryClient {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
       if (request.body) headers['content-length'] = String(request.body.byteLength)
-      const res = await transport.request(url, {method: request.method, headers, body: request.body})
+      const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink})
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
         url = new URL(location, url).toString()

@@ -4,6 +4,7 @@ import {isDigest, sha256, verifyContent} from './digest.js'
 import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
+import type {StreamedBlobAttempt} from './layer-stream.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
 const PAGE_SIZE = 1000
@@ -82,6 +83,27 @@ export class RegistryStore implements ContentStore {
     const res = await this.request({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)]}, `fetch blob ${descriptor.digest}`)
     verifyContent(res.body, descriptor, `blob ${descriptor.digest} of ${repository}`)
     return res.body
+  }
+
+  /**
+   * GET of a blob whose body goes to a sink as it arrives, never held in memory. Every
+   * attempt (the first and each retry after a reset or truncated body) gets a fresh
+   * attempt from `open`, which is aborted when that attempt fails.
+   */
+  async fetchBlobStreaming<T>(repository: string, descriptor: Descriptor, open: () => Promise<StreamedBlobAttempt<T>>): Promise<T> {
+    this.ready ??= this.client.ping()
+    await this.ready
+    const what = `fetch blob ${descriptor.digest}`
+    return this.client.withRetries(what, async () => {
+      const attempt = await open()
+      try {
+        await this.client.sendOnce({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], sink: attempt}, what)
+        return await attempt.finish()
+      } catch (error) {
+        await attempt.abort()
+        throw error
+      }
+    })
   }
 
   /** POST then PUT (monolithic upload); the pair is retried as one operation. */

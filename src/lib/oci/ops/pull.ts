@@ -3,9 +3,11 @@ import pLimit from 'p-limit'
 import path from 'node:path'
 
 import {UsageError} from '../../errors.js'
-import {extractArchive} from '../../extension/extract.js'
+import {extractArchive, type ExtractResult} from '../../extension/extract.js'
 import {verifyContent} from '../digest.js'
+import {LayerPullAttempt, STREAM_LAYER_THRESHOLD_BYTES} from '../layer-stream.js'
 import {orasPullLayer} from '../oras-engine.js'
+import {RegistryStore} from '../registry-store.js'
 import {formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig} from '../artifact-reader.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
@@ -67,16 +69,35 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   }
   let data = await oci.cache.get(layer)
   const cached = data !== undefined
-  let caching: Promise<void> = Promise.resolve()
-  if (!data) {
-    data = engine.engine === 'oras' && engine.orasPath
-      ? (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
-      : await artifact.store.fetchBlob(artifact.ref.repository, layer)
-    verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
-    // Verified content: caching it and unpacking it can overlap.
-    caching = oci.cache.put(layer, data)
+  let extracted: ExtractResult
+  if (!data && !(engine.engine === 'oras' && engine.orasPath) && artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
+    // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
+    // the cache entry and the output appear only once digest and archive both check out.
+    const what = `layer of ${formatReference(artifact.ref)}`
+    let attempt: LayerPullAttempt | undefined
+    extracted = await artifact.store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
+      attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
+      return attempt
+    })
+    try {
+      await attempt!.publish()
+    } catch (error) {
+      await attempt!.abort()
+      throw error
+    }
+  } else {
+    let caching: Promise<void> = Promise.resolve()
+    if (!data) {
+      data = engine.engine === 'oras' && engine.orasPath
+        ? (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
+        : await artifact.store.fetchBlob(artifact.ref.repository, layer)
+      verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
+      // Verified content: caching it and unpacking it can overlap.
+      caching = oci.cache.put(layer, data)
+    }
+    ;[extracted] = await Promise.all([extractArchive(data, output), caching])
   }
-  const [{files, bytes}] = await Promise.all([extractArchive(data, output), caching])
+  const {files, bytes} = extracted
   return {
     reference: formatReference(artifact.ref),
     digest: artifact.manifest.descriptor.digest,

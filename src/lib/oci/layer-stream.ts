@@ -1,0 +1,91 @@
+import {createHash, type Hash} from 'node:crypto'
+
+import {IntegrityError} from '../errors.js'
+import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
+import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
+import {digestHex} from './digest.js'
+import type {BodySink} from './http-transport.js'
+import type {Descriptor} from './media-types.js'
+
+/** Layers at least this large are streamed from a registry (hashed, cached and unpacked as they arrive). */
+export const STREAM_LAYER_THRESHOLD_BYTES = 4 * 1024 * 1024
+
+/** One download attempt of a streamed blob: a body sink, then finish() or abort(). */
+export interface StreamedBlobAttempt<T> extends BodySink {
+  /** The body arrived whole: verify it and complete the work (without publishing anything). */
+  finish(): Promise<T>
+  /** The attempt failed: remove everything it created. */
+  abort(): Promise<void>
+}
+
+function sizeMismatch(what: string, descriptor: Descriptor, actual: number): IntegrityError {
+  return new IntegrityError(`${what}: size mismatch (expected ${descriptor.size} bytes, got ${actual})`, {
+    hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
+    details: {digest: descriptor.digest, expectedSize: descriptor.size, actualSize: actual},
+  })
+}
+
+/**
+ * One attempt at pulling an extension layer in a single pass: every chunk is hashed,
+ * written to a temp file of the blob cache and unpacked into a temp folder next to the
+ * output, all at once. Nothing is published by the attempt itself: once finish() has
+ * verified size and digest (and the archive passed every extraction check), the caller
+ * commits both with publish(); on any failure abort() removes both temp paths.
+ *
+ * When the archive is rejected mid-stream (unsafe entry, bomb, corrupt gzip), the rest of
+ * the body is still hashed, so that damaged content is reported as a digest mismatch,
+ * exactly as when the digest is checked before extraction.
+ */
+export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
+  private readonly hash: Hash = createHash('sha256')
+  private received = 0
+
+  private constructor(
+    private readonly descriptor: Descriptor,
+    private readonly what: string,
+    private readonly cache: BlobCacheWriter,
+    private readonly extraction: ArchiveExtraction,
+  ) {}
+
+  static async open(descriptor: Descriptor, what: string, cache: BlobCache, output: string): Promise<LayerPullAttempt> {
+    digestHex(descriptor.digest) // sha256 only, well-formed
+    const writer = await cache.writer(descriptor)
+    try {
+      return new LayerPullAttempt(descriptor, what, writer, await ArchiveExtraction.open(output, descriptor.size))
+    } catch (error) {
+      await writer.abort()
+      throw error
+    }
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.received += chunk.length
+    // Never take more than the descriptor promises (a registry streaming forever).
+    if (this.received > this.descriptor.size) throw sizeMismatch(this.what, this.descriptor, this.received)
+    this.hash.update(chunk)
+    // Once the archive is rejected the pull will fail: only the hash still matters.
+    if (this.extraction.failed) return
+    await Promise.all([this.cache.write(chunk), this.extraction.write(chunk)])
+  }
+
+  async finish(): Promise<ExtractResult> {
+    if (this.received !== this.descriptor.size) throw sizeMismatch(this.what, this.descriptor, this.received)
+    const actual = `sha256:${this.hash.digest('hex')}`
+    if (actual !== this.descriptor.digest) {
+      throw new IntegrityError(`${this.what}: digest mismatch (expected ${this.descriptor.digest}, got ${actual})`, {
+        hint: 'the content was corrupted in the registry or in transit; nothing was cached or written. Re-push the artifact from a trusted source',
+        details: {expected: this.descriptor.digest, actual},
+      })
+    }
+    return this.extraction.end()
+  }
+
+  /** After finish(): caches the verified blob and moves the tree to the output. */
+  async publish(): Promise<void> {
+    await Promise.all([this.cache.commit(), this.extraction.commit()])
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all([this.cache.abort(), this.extraction.abort()])
+  }
+}
