@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
@@ -12,6 +11,7 @@ import {freePort} from '../helpers/processes.js'
 import {type RegistryHandle, startRegistry, useRegistry} from '../helpers/registry.js'
 import {pushArtifact} from '../helpers/registry-http.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {type Descriptor, type ErrorDoc, type Manifest, sha256} from '../helpers/oci-types.js'
 
 /**
  * SPEC §8.3 retries and §3 exit codes, end to end: the built CLI talks to a real
@@ -25,20 +25,6 @@ import {type Sandbox, sandbox} from '../helpers/workspace.js'
  */
 const NAMESPACE = 'provisioning-extensions'
 
-interface Descriptor {
-  mediaType: string
-  digest: string
-  size: number
-}
-interface Manifest {
-  config: Descriptor
-  layers: Descriptor[]
-}
-interface ErrorDoc {
-  error: {code: string; message: string; exit: number; hint?: string}
-}
-
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`
 
 const CONFIG_MEDIA_TYPE = 'application/vnd.provisioning.extension.config.v1+json'
 const ARTIFACT_TYPE = 'application/vnd.provisioning.extension.v1'

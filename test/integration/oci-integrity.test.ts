@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
 import {lstat, mkdir, readdir, readFile, readlink, rm, stat, truncate, writeFile} from 'node:fs/promises'
 import path from 'node:path'
@@ -11,6 +10,7 @@ import {blobPath, useRegistry} from '../helpers/registry.js'
 import {pushArtifact} from '../helpers/registry-http.js'
 import type {TarEntry} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {type Descriptor, type ErrorDoc, type Manifest, sha256} from '../helpers/oci-types.js'
 
 /**
  * SPEC §8.3 "Integrity" and "Extraction", end to end: the built CLI against a real
@@ -23,20 +23,6 @@ const NAMESPACE = 'provisioning-extensions'
 const CONFIG_MEDIA_TYPE = 'application/vnd.provisioning.extension.config.v1+json'
 const ARTIFACT_TYPE = 'application/vnd.provisioning.extension.v1'
 
-interface Descriptor {
-  mediaType: string
-  digest: string
-  size: number
-}
-interface Manifest {
-  config: Descriptor
-  layers: Descriptor[]
-}
-interface ErrorDoc {
-  error: {code: string; message: string; exit: number; hint?: string}
-}
-
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`
 const hex = (digest: string) => digest.replace(/^sha256:/, '')
 
 /** Same length, every byte different. */
