@@ -140,17 +140,31 @@ export class SafeTreeWriter {
         if (signal.aborted) return reject(signal.reason)
         onAbort = () => reject(signal.reason)
         signal.addEventListener('abort', onAbort, {once: true})
+        // Each chunk is written at its own offset, so order can never depend on which
+        // write finishes first; the entry is paused while writes are in flight (bounded
+        // memory: the parser, and through it the decompressor, wait), and the file is
+        // done only once the entry ended AND every write has landed.
+        let offset = 0
+        let inFlight = 0
+        let ended = false
         entry.on('data', (chunk: Buffer) => {
-          // One write at a time: pausing the entry backs up the parser, and through it
-          // the decompressor, so memory stays bounded whatever the file size.
+          const at = offset
+          offset += chunk.length
+          inFlight++
           entry.pause()
-          handle.write(chunk).then(() => {
+          handle.write(chunk, 0, chunk.length, at).then(() => {
             written += chunk.length
-            entry.resume()
+            inFlight--
+            if (inFlight > 0) return
+            if (ended) resolve()
+            else entry.resume()
           }, reject)
         })
-        entry.once('end', () => resolve())
-        entry.resume()
+        entry.once('end', () => {
+          ended = true
+          if (inFlight === 0) resolve()
+        })
+        if (inFlight === 0) entry.resume()
       })
       // chmod after writing: the open() mode is filtered by the umask.
       await handle.chmod(fileMode(entry.mode))

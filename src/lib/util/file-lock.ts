@@ -1,4 +1,4 @@
-import {mkdir, open, readFile, rm} from 'node:fs/promises'
+import {link, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -39,16 +39,20 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
   const me: LockHolder = {pid: process.pid, host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), purpose: options.purpose}
   const deadline = Date.now() + options.waitMs
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    // The holder is written to a private file first and hard-linked into place: the lock
+    // appears with its content in one step, so a kill can never leave an empty lock that
+    // nobody can identify (link fails with EEXIST while someone holds it).
+    const draft = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`
+    await writeFile(draft, JSON.stringify(me), {mode: 0o644})
     try {
-      const handle = await open(file, 'wx', 0o644)
-      await handle.writeFile(JSON.stringify(me))
-      await handle.close()
+      await link(draft, file)
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    } finally {
+      await rm(draft, {force: true})
     }
     const holder = await readHolder(file)
-    // A holder that wrote nothing yet is mid-creation: treat as live and wait.
     if (holder && holder.host === me.host && !alive(holder.pid)) {
       await rm(file, {force: true})
       continue
