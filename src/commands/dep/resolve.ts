@@ -24,6 +24,7 @@ export default class DepResolve extends BaseCommand<typeof DepResolve> {
       concurrency: this.flags.concurrency,
       onProgress: report,
     }))
+    for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatResolve)
   }
 }

@@ -30,6 +30,9 @@ async function readState(workspace: string): Promise<InstalledState> {
   }
 }
 
+/** The digest recorded while an extension is being (re)installed: never equal to a real one. */
+const PENDING = 'pending'
+
 const exists = (p: string) => stat(p).then(() => true, () => false)
 
 /**
@@ -64,6 +67,11 @@ export async function installPlan(workspace: string, plan: PlannedExtension[], i
     const target = extensionDir(workspace, extension.type, extension.name)
     const current = state.extensions[extension.name]
     onProgress?.(`installing ${extension.name}@${extension.version}`)
+    // Say "in flight" before touching the folder: a run killed after the swap but before the
+    // state is saved must not leave the old digest recorded over the new files (a later run
+    // asking for the old version would then keep the new files as "unchanged").
+    state.extensions[extension.name] = {type: current?.type ?? extension.type, version: extension.version, digest: PENDING}
+    await save()
     // A previous install under another type folder is removed once the new one is in place.
     await installer.install(extension, target)
     if (current && current.type !== extension.type) await removeDir(extensionDir(workspace, current.type, extension.name))
@@ -90,6 +98,11 @@ export async function installPlan(workspace: string, plan: PlannedExtension[], i
  */
 async function removeLeftovers(workspace: string): Promise<void> {
   const {readdir} = await import('node:fs/promises')
+  const state = path.basename(installedStateFile(workspace))
+  for (const entry of await readdir(path.join(workspace, 'extensions')).catch(() => [] as string[])) {
+    // A state-file write that was killed left its temp file (written, never renamed).
+    if (entry.startsWith(`.${state}.`) && entry.endsWith('.tmp')) await rm(path.join(workspace, 'extensions', entry), {force: true})
+  }
   for (const group of ['providers', 'taskservs', 'clusters']) {
     const dir = path.join(workspace, 'extensions', group)
     for (const entry of await readdir(dir).catch(() => [] as string[])) {

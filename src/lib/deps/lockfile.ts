@@ -73,7 +73,14 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
     throw invalid(file, (error as Error).message)
   }
   const {parseConfigText} = await import('../config/source-file.js')
-  const {data} = await parseConfigText(text, file, 'yaml')
+  let data: Record<string, unknown>
+  try {
+    data = (await parseConfigText(text, file, 'yaml')).data
+  } catch (error) {
+    // A syntax error keeps its file:line:column, with the lockfile's own way out.
+    if (error instanceof ConfigError) throw invalid(file, error.message.startsWith(`${file}:`) ? `line ${error.message.slice(file.length + 1)}` : error.message)
+    throw error
+  }
   if (data.lockfile_version !== LOCKFILE_VERSION) throw invalid(file, `unsupported lockfile_version ${JSON.stringify(data.lockfile_version)} (expected ${LOCKFILE_VERSION})`)
   if (typeof data.inputs_digest !== 'string' || !isDigest(data.inputs_digest)) throw invalid(file, 'inputs_digest is missing or not a sha256 digest')
   if (typeof data.core_version !== 'string' || !semver.valid(data.core_version)) throw invalid(file, 'core_version is missing or not semver')

@@ -1,6 +1,8 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import semver from 'semver'
+
 import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference, type Reference} from '../oci/reference.js'
@@ -9,9 +11,9 @@ import type {Declaration} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {readLocalCatalog} from './local-catalog.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
-import {fetchRegistryCatalog} from './registry-catalog.js'
+import {type FetchedCatalog, fetchRegistryCatalog} from './registry-catalog.js'
 import {resolve} from './resolver.js'
-import type {Requirer} from './types.js'
+import type {Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = {kind: 'oci'; reference: Reference} | {kind: 'local'; dir: string}
 
@@ -100,7 +102,11 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   let originOf: (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
   if (source.kind === 'local') {
     const catalog = await readLocalCatalog(source.path)
-    resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    try {
+      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    } catch (error) {
+      throw withCycleStory(error, catalog, declaration)
+    }
     originOf = (name, version) => {
       const dir = catalog.record(name, version)?.dir as string
       return {origin: {kind: 'local', dir}, reference: `local:${dir}`}
@@ -114,7 +120,11 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
       concurrency: options.concurrency,
       offline: Boolean(options.offline),
     })
-    resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    try {
+      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
+    } catch (error) {
+      throw withCycleStory(withRepository(error, catalog), catalog, declaration)
+    }
     originOf = (name, version) => {
       const record = catalog.record(name, version)
       if (!record) throw new Error(`no record for ${name}@${version}`)
@@ -165,4 +175,39 @@ async function localDigest(origin: ExtensionOrigin): Promise<string> {
   const {buildExtensionArtifact} = await import('../oci/artifact.js')
   const pkg = await packageExtension(origin.dir)
   return buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.data}).manifest.descriptor.digest
+}
+
+/** "no extension named X exists": say which repository was asked, so a typo in a namespace shows. */
+function withRepository(error: unknown, catalog: FetchedCatalog): unknown {
+  const name = error instanceof ResolutionError ? error.details.name : undefined
+  if (typeof name !== 'string' || catalog.versions(name) !== undefined) return error
+  const [first, ...rest] = (error as ResolutionError).message.split('\n')
+  return new ResolutionError([`${first} (looked for ${catalog.repositoryOf(name)})`, ...rest].join('\n'), {
+    hint: (error as ResolutionError).hint,
+    details: {...(error as ResolutionError).details, repository: catalog.repositoryOf(name)},
+  })
+}
+
+/**
+ * A cycle names its path; add what makes each step (which versions require the next name,
+ * with which range) and where the workspace enters it, so the fix is obvious.
+ */
+function withCycleStory(error: unknown, catalog: Catalog, declaration: Declaration): unknown {
+  const cycle = error instanceof ResolutionError ? error.details.cycle : undefined
+  if (!Array.isArray(cycle) || cycle.length < 2) return error
+  const edges: Array<{from: string; version: string; to: string; range: string}> = []
+  for (let i = 0; i + 1 < cycle.length; i++) {
+    const [from, to] = [String(cycle[i]), String(cycle[i + 1])]
+    const requiring = [...(catalog.versions(from) ?? [])].filter((c) => to in c.dependencies).sort((a, b) => semver.rcompare(a.version, b.version))
+    for (const c of requiring.slice(0, 3)) edges.push({from, version: c.version, to, range: c.dependencies[to]})
+  }
+  const entries = declaration.modules.filter((m) => cycle.includes(m.name)).map((m) => `workspace -> ${m.name} ${m.range}   (declared at ${m.declaredAt})`)
+  const lines = [
+    (error as ResolutionError).message,
+    '',
+    'each step (hard dependencies):',
+    ...edges.map((e) => `  ${e.from}@${e.version} requires ${e.to} ${e.range}`),
+    ...(entries.length > 0 ? ['', 'the workspace enters it through:', ...entries.map((e) => `  ${e}`)] : []),
+  ]
+  return new ResolutionError(lines.join('\n'), {hint: (error as ResolutionError).hint, details: {...(error as ResolutionError).details, edges}})
 }

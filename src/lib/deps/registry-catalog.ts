@@ -21,6 +21,8 @@ export interface ArtifactRecord {
 
 export interface FetchedCatalog extends Catalog {
   record(name: string, version: string): ArtifactRecord | undefined
+  /** The repository a name is looked up in (`host/namespace/name`), for messages. */
+  repositoryOf(name: string): string
 }
 
 interface TagIndex {
@@ -129,6 +131,10 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
   return {
     versions: (name) => versions.get(name),
     record: (name, version) => records.get(`${name}@${version}`),
+    repositoryOf: (name) => {
+      const {location, repository} = locate(name)
+      return `${formatLocation(location)}/${repository}`
+    },
   }
 }
 

@@ -8,7 +8,7 @@ import {extractArchive} from '../extension/extract.js'
 import {extensionLayer, readArtifact} from '../oci/artifact-reader.js'
 import {OciContext} from '../oci/context.js'
 import {ociSettings} from '../oci/settings.js'
-import {RegistryError} from '../errors.js'
+import {ConfigError, NotFoundError, RegistryError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {parseDeclaration} from './declaration.js'
@@ -33,6 +33,8 @@ export interface DepResolveResult extends InstallReport {
   followedLock: boolean
   lockWritten: boolean
   dryRun: boolean
+  /** Things a person should know (e.g. a damaged lockfile that was re-resolved and rewritten). */
+  warnings: string[]
   order: Array<{name: string; type: string; version: string; reference: string; digest: string}>
 }
 
@@ -59,10 +61,11 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
 
   const run = async (): Promise<DepResolveResult> => {
     const oci = new OciContext(settings)
+    const warnings: string[] = []
     try {
       const plan = await planResolution(oci, {
         declaration,
-        lock: await readLockfile(lockfile),
+        lock: await readLockOrRecover(lockfile, options, warnings),
         frozen: options.frozen,
         offline: options.offline,
         update: options.update,
@@ -70,21 +73,48 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         lockfilePath: lockfile,
       })
       const order = plan.extensions.map(({name, type, version, reference, digest}) => ({name, type, version, reference, digest}))
-      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), order}
+      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: []}
       const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress)
       const {readFile} = await import('node:fs/promises')
       const previous = await readFile(lockfile, 'utf8').catch(() => undefined)
       const next = await serializeLockfile(plan.lock)
-      const lockWritten = previous !== next
+      // --frozen never writes, even when the (current) lock is merely formatted differently.
+      const lockWritten = !options.frozen && previous !== next
       if (lockWritten) await writeLockfile(lockfile, plan.lock)
       return {...base, ...report, lockWritten}
     } finally {
       await oci.close()
     }
   }
-  if (options.dryRun || options.frozen) return run()
+  // --frozen writes no lock but does install, so it serializes with other runs like a plain one.
+  if (options.dryRun) return run()
   return withFileLock(path.join(workspace, 'config', '.dep-resolve.lock'), {waitMs: waitSeconds * 1000, purpose: `dep resolve in ${workspace}`}, run)
+}
+
+/**
+ * The lockfile, or undefined when there is none. A damaged one (edited by hand, merge
+ * conflict markers) stops --frozen and --dry-run (exit 3, the file untouched); a plain run
+ * re-resolves from the declaration and rewrites it, since that is the advertised way out.
+ */
+async function readLockOrRecover(file: string, options: DepResolveOptions, warnings: string[]) {
+  // Temp files of a lockfile write that was killed (we hold the workspace lock, so they are stale).
+  if (!options.frozen && !options.dryRun) await removeStaleTemps(path.dirname(file), path.basename(file))
+  try {
+    return await readLockfile(file)
+  } catch (error) {
+    if (!(error instanceof ConfigError) || options.frozen || options.dryRun) throw error
+    warnings.push(`${error.message}; ignored it, re-resolved from the declaration and rewrote it`)
+    options.onProgress?.(warnings[warnings.length - 1])
+    return undefined
+  }
+}
+
+async function removeStaleTemps(dir: string, base: string) {
+  const {readdir, rm} = await import('node:fs/promises')
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (entry.startsWith(`.${base}.`) && entry.endsWith('.tmp')) await rm(path.join(dir, entry), {force: true})
+  }
 }
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
@@ -97,9 +127,21 @@ function ociInstaller(oci: OciContext, concurrency: number, offline: boolean) {
     // The manifest is pinned by digest: from the blob cache when there, so a locked, warm
     // install asks the registry nothing.
     const known = await oci.cache.get({digest: extension.digest})
+    if (!known && offline) {
+      throw new RegistryError(`the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`, {
+        hint: 'run once without --offline to fill the cache',
+        details: {name: extension.name, digest: extension.digest},
+      })
+    }
     const artifact = known
       ? await readArtifact(oci, extension.origin.reference, {descriptor: {mediaType: '', digest: extension.digest, size: known.byteLength}, bytes: known})
-      : await readArtifact(oci, extension.origin.reference)
+      : await readArtifact(oci, extension.origin.reference).catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error
+        throw new NotFoundError(`${extension.name}@${extension.version}: ${extension.reference} no longer has the pinned content ${extension.digest} (${error.message})`, {
+          hint: `the artifact was deleted or re-pushed; run "provisioning dep update ${extension.name}" to resolve it again, or restore it in the registry`,
+          details: {name: extension.name, reference: extension.reference, digest: extension.digest},
+        })
+      })
     if (!known) await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
     if (artifact.manifest.descriptor.digest !== extension.digest) {
       const {IntegrityError} = await import('../errors.js')
