@@ -4,15 +4,13 @@ import {OciContext} from '../oci/context.js'
 import {ociSettings, type OciSettings} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
-import {type Lockfile, readLockfile} from './lockfile.js'
-import {lockfilePath} from './resolve-workspace.js'
+import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
 
 export interface DependencyContext {
   workspace: string
   declaration: Declaration
   settings: OciSettings
   lockfile: string
-  lock?: Lockfile
   lockTimeoutSeconds: number
 }
 
@@ -29,7 +27,12 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
     if (declaration.source.tokenPath) settings.tokenPath = declaration.source.tokenPath
   }
   const lockfile = lockfilePath(workspace)
-  return {workspace, declaration, settings, lockfile, lock: await readLockfile(lockfile), lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
+  return {workspace, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
+}
+
+/** The lockfile for read-only commands: a damaged one is a configuration error (exit 3). */
+export function readLock(context: DependencyContext): Promise<Lockfile | undefined> {
+  return readLockfile(context.lockfile)
 }
 
 /** Runs `work` with an OCI context for the declaration's source, always closing it. */

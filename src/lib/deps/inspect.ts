@@ -2,7 +2,7 @@ import semver from 'semver'
 
 import type {LoadOptions} from '../config/loader.js'
 import {ConfigError, NotFoundError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
-import {type DependencyContext, openDependencyContext, withSourceOci} from './dependency-context.js'
+import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {buildTree, renderGraph, type TreeNode} from './graph-view.js'
 import {readLocalCatalog} from './local-catalog.js'
 import type {LockedExtension} from './lockfile.js'
@@ -13,9 +13,10 @@ import type {Catalog} from './types.js'
 type Options = LoadOptions & {offline?: boolean; concurrency?: number}
 
 async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean} = {}): Promise<ResolutionPlan> {
+  const lock = extra.ignoreLock ? undefined : await readLock(context)
   return withSourceOci(context, (oci) => planResolution(oci, {
     declaration: context.declaration,
-    lock: extra.ignoreLock ? undefined : context.lock,
+    lock,
     offline: options.offline,
     update: extra.update,
     concurrency: context.settings.concurrency,
@@ -83,7 +84,8 @@ export async function validateDependencies(options: Options): Promise<Dependency
     try {
       const fresh = await plan(context, options, {ignoreLock: true})
       extensions = fresh.extensions.length
-      if (context.lock) lockfile = context.lock.inputs_digest === fresh.lock.inputs_digest ? 'current' : 'stale'
+      const lock = await readLock(context).catch(() => undefined)
+      if (lock) lockfile = lock.inputs_digest === fresh.lock.inputs_digest ? 'current' : 'stale'
     } catch (error) {
       if (!(error instanceof ResolutionError) && !(error instanceof ProvisioningError && error.exit === 6)) throw error
       problems.push(error.message)
@@ -123,7 +125,7 @@ export async function checkUpdates(options: Options): Promise<{workspace: string
       concurrency: context.settings.concurrency,
       offline: Boolean(options.offline),
     }))
-  const locked = new Map(context.lock?.extensions.map((e) => [e.name, e.version]))
+  const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const extensions = [...wanted.lock.extensions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => {
     const versions = (catalog.versions(e.name) ?? []).map((v) => v.version).filter((v) => !semver.prerelease(v))
     const latest = versions.sort(semver.rcompare)[0]

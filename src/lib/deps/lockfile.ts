@@ -1,4 +1,5 @@
 import {readFile} from 'node:fs/promises'
+import path from 'node:path'
 
 import semver from 'semver'
 
@@ -8,6 +9,8 @@ import {isDigest, sha256} from '../oci/digest.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 
 export const LOCKFILE_VERSION = 1
+
+export const lockfilePath = (workspace: string) => path.join(workspace, 'config', 'provisioning.lock')
 
 export interface LockedExtension {
   name: string

@@ -2,16 +2,13 @@ import path from 'node:path'
 
 import pLimit from 'p-limit'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
+import type {LoadOptions} from '../config/loader.js'
 import {extractArchive} from '../extension/extract.js'
 import {extensionLayer, readArtifact} from '../oci/artifact-reader.js'
 import {OciContext} from '../oci/context.js'
-import {ociSettings} from '../oci/settings.js'
 import {ConfigError, NotFoundError, RegistryError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
-import {requireWorkspace} from '../workspace/discover.js'
-import {parseDeclaration} from './declaration.js'
+import {openDependencyContext} from './dependency-context.js'
 import {installPlan, type InstallReport} from './install.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {type PlannedExtension, planResolution} from './plan.js'
@@ -38,7 +35,7 @@ export interface DepResolveResult extends InstallReport {
   order: Array<{name: string; type: string; version: string; reference: string; digest: string}>
 }
 
-export const lockfilePath = (workspace: string) => path.join(workspace, 'config', 'provisioning.lock')
+export {lockfilePath} from './lockfile.js'
 
 /**
  * `dep resolve` (SPEC §9.3): resolve or follow the lock, pull what is missing (bounded, in
@@ -46,18 +43,7 @@ export const lockfilePath = (workspace: string) => path.join(workspace, 'config'
  * the lock. One run at a time per workspace: a second waits, then exits 9 naming the holder.
  */
 export async function resolveWorkspace(options: DepResolveOptions): Promise<DepResolveResult> {
-  const loaded = await loadConfig(options)
-  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
-  const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
-  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
-  if (declaration.source.kind === 'oci') {
-    settings.registry = declaration.source.registry
-    settings.namespace = declaration.source.namespace
-    if (declaration.source.tlsEnabled !== undefined) settings.tlsEnabled = declaration.source.tlsEnabled
-    if (declaration.source.tokenPath) settings.tokenPath = declaration.source.tokenPath
-  }
-  const lockfile = lockfilePath(workspace)
-  const waitSeconds = Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)
+  const {workspace, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openDependencyContext(options)
 
   const run = async (): Promise<DepResolveResult> => {
     const oci = new OciContext(settings)

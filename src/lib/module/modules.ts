@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
-import {openDependencyContext} from '../deps/dependency-context.js'
+import {openDependencyContext, readLock} from '../deps/dependency-context.js'
 import {readLocalCatalog} from '../deps/local-catalog.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
 import {NotFoundError, UsageError} from '../errors.js'
@@ -60,7 +60,7 @@ export interface ModuleListing {
 /** `module list`: declared modules with their locked version and install state. */
 export async function listModules(options: LoadOptions & {type?: ModuleType}): Promise<ModuleListing> {
   const context = await openDependencyContext(options)
-  const locked = new Map(context.lock?.extensions.map((e) => [e.name, e.version]))
+  const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const modules = await Promise.all(context.declaration.modules
     .filter((m) => !options.type || m.type === options.type)
     .map(async (m) => ({
