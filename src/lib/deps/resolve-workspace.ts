@@ -62,12 +62,15 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
       const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: []}
       const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress)
-      const {readFile} = await import('node:fs/promises')
-      const previous = await readFile(lockfile, 'utf8').catch(() => undefined)
-      const next = await serializeLockfile(plan.lock)
-      // --frozen never writes, even when the (current) lock is merely formatted differently.
-      const lockWritten = !options.frozen && previous !== next
-      if (lockWritten) await writeLockfile(lockfile, plan.lock)
+      // A followed lock is the file itself: nothing to compare or write. --frozen never
+      // writes, even when the (current) lock is merely formatted differently.
+      let lockWritten = false
+      if (!plan.followedLock && !options.frozen) {
+        const {readFile} = await import('node:fs/promises')
+        const previous = await readFile(lockfile, 'utf8').catch(() => undefined)
+        lockWritten = previous !== (await serializeLockfile(plan.lock))
+        if (lockWritten) await writeLockfile(lockfile, plan.lock)
+      }
       return {...base, ...report, lockWritten}
     } finally {
       await oci.close()
