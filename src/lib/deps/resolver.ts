@@ -184,6 +184,8 @@ export function resolve(input: ResolveInput): Resolution {
   }
 
   const frames: Frame[] = []
+  const depth = new Map<string, number>()
+  const depthOf = (name: string) => depth.get(name) ?? Number.MAX_SAFE_INTEGER
   // An undone decision makes its name pending again (if still required).
   const abandon = (frame: Frame) => {
     if (hard.has(frame.name)) {
@@ -205,7 +207,7 @@ export function resolve(input: ResolveInput): Resolution {
       const candidates = candidatesOf(name)
       if (!candidates) {
         recordDeadEnd(name, [], true)
-        propagating = blameOf(name, hard, soft, forbid)
+        propagating = blameOf(name, hard, depthOf)
         heap.push(name)
         if (frames.length === 0) break
         continue
@@ -240,10 +242,11 @@ export function resolve(input: ResolveInput): Resolution {
     frame.current = chosen
     if (chosen) {
       frame.undo = apply(frame.name, chosen)
+      depth.set(frame.name, frames.length)
       continue
     }
     recordExhausted(frame)
-    for (const name of blameOf(frame.name, hard, soft, forbid)) frame.conflict.add(name)
+    for (const name of blameOf(frame.name, hard, depthOf)) frame.conflict.add(name)
     frame.conflict.delete(frame.name)
     propagating = frame.conflict
     abandon(frames.pop() as Frame)
@@ -270,10 +273,18 @@ export function resolve(input: ResolveInput): Resolution {
   }
 }
 
-function blameOf(name: string, ...maps: Array<Map<string, Constraint[]>>): Set<string> {
-  const blame = new Set<string>()
-  for (const map of maps) for (const c of map.get(name) ?? []) if (c.from !== ROOT) blame.add(c.from)
-  return blame
+/**
+ * Why a name has to be decided at all: one requirer is enough to keep it required, so the
+ * earliest-decided hard requirer is a sound (and the most pruning) culprit; none when the
+ * workspace itself requires it. Candidates excluded by other constraints are blamed one by
+ * one where they are rejected; blaming every requirer here would make backjumping retry
+ * all combinations of their versions.
+ */
+function blameOf(name: string, hard: Map<string, Constraint[]>, depthOf: (name: string) => number): Set<string> {
+  const requirers = hard.get(name) ?? []
+  if (requirers.some((c) => c.from === ROOT)) return new Set()
+  const earliest = [...requirers].sort((a, b) => depthOf(a.from) - depthOf(b.from))[0]
+  return new Set(earliest ? [earliest.from] : [])
 }
 
 function compare(a: string, b: string): number {

@@ -1,0 +1,155 @@
+// One process of the resolver-alone benchmark (bench/README.md, "Resolver"): generates one
+// synthetic graph (untimed), checks it is satisfiable, then times `resolve()` of the built
+// resolver (dist/lib/deps/resolver.js) in this process, and prints one JSON line.
+// Started by resolve.mjs with `node --expose-gc`, one fresh process per graph and round, so
+// that the first call (cold JIT, what `dep resolve` pays) is measured too.
+//
+// argv[2]: JSON {app, family, size, seed, runs, graph: {generateGraph options}, coreVersion}
+import {constants as perf, performance, PerformanceObserver} from 'node:perf_hooks'
+import {setImmediate, setTimeout} from 'node:timers'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+import {median} from './measure.mjs'
+import {catalogOf, checkResolution, countingCatalog, generateGraph, witnessResolution} from './resolve-graph.mjs'
+
+const job = JSON.parse(process.argv[2])
+const dist = (file) => pathToFileURL(path.join(job.app, 'dist', 'lib', 'deps', file)).href
+const now = () => performance.now()
+const gc = globalThis.gc ?? (() => {})
+const MB = 1024 * 1024
+
+let t = now()
+const {resolve} = await import(dist('resolver.js'))
+const importMs = now() - t
+
+t = now()
+const graph = generateGraph({...job.graph, size: job.size, seed: job.seed})
+const generateMs = now() - t
+const witnessProblems = checkResolution(graph, witnessResolution(graph), job.coreVersion)
+if (witnessProblems.length > 0) throw new Error(`generated graph is not satisfiable by its witness: ${witnessProblems.slice(0, 3).join('; ')}`)
+const input = {roots: graph.roots, catalog: catalogOf(graph), coreVersion: job.coreVersion}
+
+// GC pauses during a run, from the performance timeline.
+const gcEntries = []
+const observer = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()))
+observer.observe({entryTypes: ['gc']})
+const flush = () => new Promise((r) => setTimeout(r, 0)).then(() => new Promise((r) => setImmediate(r)))
+
+/** One timed call; returns {ms, result | error, gc: {count, major, ms}, heapGrowthMb}. */
+async function timed(catalog = input.catalog) {
+  gc()
+  await flush()
+  const heapBefore = process.memoryUsage().heapUsed
+  const start = now()
+  let result
+  let error
+  try {
+    result = resolve({...input, catalog})
+  } catch (e) {
+    error = e
+  }
+  const end = now()
+  const heapAfter = process.memoryUsage().heapUsed
+  await flush()
+  const inRun = gcEntries.filter((e) => e.startTime >= start && e.startTime <= end)
+  return {
+    ms: end - start,
+    result,
+    error,
+    gc: {count: inRun.length, major: inRun.filter((e) => (e.detail?.kind ?? e.kind) === perf.NODE_PERFORMANCE_GC_MAJOR).length, ms: inRun.reduce((a, e) => a + e.duration, 0)},
+    heapGrowthMb: (heapAfter - heapBefore) / MB,
+  }
+}
+
+const out = {
+  family: job.family,
+  size: job.size,
+  seed: job.seed,
+  graph: graph.stats,
+  importMs,
+  generateMs,
+}
+
+if (job.family === 'stress') {
+  // One call, which may run into the resolver's step limit (that is the finding).
+  const {catalog, counter} = countingCatalog(graph)
+  const run = await timed(catalog)
+  out.firstMs = run.ms
+  out.gc = [run.gc]
+  out.decisions = counter.iterations - graph.reachable.size
+  if (run.error) out.error = String(run.error.message).split('\n')[0]
+  else {
+    out.selected = run.result.selected.size
+    const problems = checkResolution(graph, run.result, job.coreVersion)
+    if (problems.length > 0) throw new Error(`invalid resolution: ${problems.slice(0, 3).join('; ')}`)
+  }
+  observer.disconnect()
+  console.log(JSON.stringify(out))
+  process.exit(0)
+}
+
+// First call in this process (cold JIT), then `runs` steady-state calls.
+const first = await timed()
+if (first.error) throw first.error
+const problems = checkResolution(graph, first.result, job.coreVersion)
+if (problems.length > 0) throw new Error(`invalid resolution: ${problems.slice(0, 3).join('; ')}`)
+out.firstMs = first.ms
+const runs = []
+for (let i = 0; i < job.runs; i++) runs.push(await timed())
+out.runsMs = runs.map((r) => r.ms)
+out.gc = runs.map((r) => r.gc)
+out.heapGrowthMb = median(runs.map((r) => r.heapGrowthMb))
+
+// Where a steady-state call goes: the two whole-graph passes, timed alone on the same input
+// (same heap as the timed calls: before the probe below allocates its copies).
+try {
+  const {decisionRanks} = await import(dist('decision-order.js'))
+  const {installOrder} = await import(dist('install-order.js'))
+  const sel = first.result.selected
+  const names = [...sel.keys()].sort()
+  const hard = new Map(names.map((n) => [n, Object.keys(sel.get(n).dependencies)]))
+  const optional = new Map(names.map((n) => [n, Object.keys(sel.get(n).optional).filter((o) => sel.has(o))]))
+  const time = (fn) => {
+    const xs = []
+    for (let i = 0; i < 3; i++) {
+      gc()
+      const s = now()
+      fn()
+      xs.push(now() - s)
+    }
+    return median(xs)
+  }
+  out.breakdown = {
+    decisionRanksMs: time(() => decisionRanks(graph.roots.map((r) => r.name), input.catalog)),
+    installOrderMs: time(() => installOrder(names, hard, optional)),
+    installOrderNoOptionalMs: time(() => installOrder(names, hard, new Map())),
+    optionalEdgesPresent: [...optional.values()].reduce((a, xs) => a + xs.length, 0),
+  }
+} catch (error) {
+  out.breakdown = {error: String(error.message ?? error)}
+}
+// Retained by the result (heap after a full GC with the result alive, minus without it).
+gc()
+const heapWithout = process.memoryUsage().heapUsed
+const kept = resolve(input)
+gc()
+out.resultRetainedMb = (process.memoryUsage().heapUsed - heapWithout) / MB
+out.graphHeapMb = heapWithout / MB
+if (kept.selected.size !== first.result.selected.size) throw new Error('resolution is not deterministic')
+
+// Backtracking probe (untimed): decisions made vs names in the final selection.
+const probe = countingCatalog(graph)
+const probed = resolve({...input, catalog: probe.catalog})
+const decisions = probe.counter.iterations - graph.reachable.size
+out.selected = probed.selected.size
+out.decisions = decisions >= probed.selected.size ? decisions : null
+out.redecisions = out.decisions === null ? null : decisions - probed.selected.size
+out.olderThanNewest = [...probed.selected.values()].filter((c) => {
+  const list = graph.byName.get(c.name)
+  return c.version !== list[list.length - 1].version
+}).length
+out.trapsSelected = [...graph.traps.keys()].filter((n) => probed.selected.has(n)).length
+
+observer.disconnect()
+console.log(JSON.stringify(out))

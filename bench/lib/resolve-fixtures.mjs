@@ -1,0 +1,111 @@
+// Fixtures of the `dep resolve` benchmark (bench/lib/resolve.mjs): N small extensions made
+// with `provisioning generate extension`, several versions each whose manifests form a
+// satisfiable dependency graph (resolve-graph.mjs), published with one batch `oci push`, and
+// a workspace made with `workspace init` that declares ~20 of them as roots (SPEC §9.1).
+import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {generateExtensions} from './oci-fixtures.mjs'
+import {runProcess} from './pool.mjs'
+import {generateGraph} from './resolve-graph.mjs'
+
+/** Rewrites `key: value` lines of a generated manifest.yaml (flow-style YAML via JSON). */
+function editManifest(file, fields) {
+  let text = readFileSync(file, 'utf8')
+  for (const [key, value] of Object.entries(fields)) {
+    const line = `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`
+    const re = new RegExp(`^${key}:.*$`, 'm')
+    if (!re.test(text)) throw new Error(`${file}: no "${key}:" line to rewrite`)
+    text = text.replace(re, line)
+  }
+  writeFileSync(file, text)
+}
+
+/**
+ * The graph of the workspace: `count` extensions d1..dN, 2–4 versions each, 2–4 hard
+ * dependencies on lower-numbered ones (plus d(i-20), so the roots reach all of them),
+ * optional dependencies, a few conflicts, a few versions needing a newer core, and traps
+ * (a newest version that must be backtracked). Roots: `roots` of the top 30 %.
+ */
+export function workspaceGraph({count, roots, seed}) {
+  return generateGraph({
+    size: count,
+    seed,
+    versions: [2, 4],
+    deps: [2, 4],
+    roots: [roots, roots],
+    rootPool: 0.3,
+    stride: Math.max(1, Math.round(count * 0.2)),
+    leaves: 5,
+    prefix: 'd',
+    pad: 0,
+    first: 1,
+    aimAtWitness: 1,
+    optionalAim: 1,
+    conflictAim: 1,
+    optionalRate: 0.2,
+    conflictRate: 0.03,
+    traps: 0.1,
+  })
+}
+
+/**
+ * Generates one folder per extension with the CLI, then one copy per version with its
+ * manifest edited. Returns the version folders (for one batch push) and the graph.
+ */
+export async function makeExtensions(cli, graph, dir) {
+  const bases = await generateExtensions(cli, graph.names, path.join(dir, 'generated'))
+  const folders = []
+  graph.names.forEach((name, i) => {
+    for (const c of graph.byName.get(name)) {
+      const to = path.join(dir, 'versions', c.version, name)
+      mkdirSync(path.dirname(to), {recursive: true})
+      cpSync(bases[i], to, {recursive: true})
+      editManifest(path.join(to, 'manifest.yaml'), {
+        version: c.version,
+        dependencies: c.dependencies,
+        optional: c.optional,
+        conflicts: c.conflicts,
+        min_provisioning_version: c.minProvisioningVersion ?? '0.1.0',
+      })
+      folders.push(to)
+    }
+  })
+  return folders
+}
+
+/**
+ * The `dependencies:` block of the workspace config: the roots in the three forms of SPEC
+ * §9.1 (range maps, `name:tag` and a full `oci://` reference for exact pins).
+ */
+export function dependenciesYaml(graph, {registry, namespace}) {
+  const lines = graph.roots.map((root, k) => {
+    const exact = /^\d+\.\d+\.\d+$/.test(root.range)
+    if (exact && k % 2 === 0) return `        - "oci://${registry}/${namespace}/${root.name}:${root.range}"`
+    if (exact) return `        - "${root.name}:${root.range}"`
+    return root.range === '*' ? `        - {name: ${root.name}}` : `        - {name: ${root.name}, version: ${JSON.stringify(root.range)}}`
+  })
+  return [
+    'dependencies:',
+    '  extensions:',
+    '    source_type: oci',
+    `    oci: {registry: "${registry}", namespace: "${namespace}", tls_enabled: false}`,
+    '    modules:',
+    '      providers: []',
+    '      taskservs:',
+    ...lines,
+    '      clusters: []',
+    '',
+  ].join('\n')
+}
+
+/** `workspace init` then the declaration written into config/provisioning.yaml. */
+export async function makeWorkspace(cli, dir, yaml) {
+  await runProcess(cli(['workspace', 'init', `bench-${path.basename(dir)}`, '--path', dir], {expect: /created workspace/}))
+  const file = path.join(dir, 'config', 'provisioning.yaml')
+  const text = readFileSync(file, 'utf8')
+  const at = text.search(/^dependencies:/m)
+  if (at < 0) throw new Error(`${file}: no "dependencies:" block to replace`)
+  writeFileSync(file, `${text.slice(0, at)}${yaml}`)
+  return dir
+}

@@ -1,0 +1,366 @@
+// Resolver benchmark (bench/README.md, "Resolver"), run through bench/resolve.sh:
+//  (a) the resolver alone (dist/lib/deps/resolver.js) on synthetic graphs of 1,000 and
+//      10,000 extensions, in process, one fresh process per graph and round;
+//  (b) `provisioning dep resolve` of a workspace declaring ~20 of 100 extensions published
+//      to a local docker-registry: cold, warm and locked;
+//  (c) the locked case against `provisioning --version`, in the same interleaved rounds.
+//
+// env (set by resolve.sh): BENCH_APP (private copy of the built CLI), BENCH_WORK (scratch),
+// BENCH_REGISTRY=127.0.0.1:PORT (unset with BENCH_ONLY=alone).
+// env (user): see the header of bench/resolve.sh.
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {machineInfo, median, percentile} from './measure.mjs'
+import {runProcess} from './pool.mjs'
+import {dependenciesYaml, makeExtensions, makeWorkspace, workspaceGraph} from './resolve-fixtures.mjs'
+import {catalogOf} from './resolve-graph.mjs'
+import {summarizeProfile} from './resolve-profile.mjs'
+
+const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ROOT = path.resolve(BENCH, '..')
+const RESULTS = path.join(BENCH, 'results')
+const APP = process.env.BENCH_APP || ROOT
+const RUN_JS = path.join(APP, 'bin', 'run.js')
+const WORK = process.env.BENCH_WORK
+const REGISTRY = process.env.BENCH_REGISTRY
+if (!WORK) throw new Error('run through bench/resolve.sh (BENCH_WORK is not set)')
+
+const intEnv = (name, fallback, min = 0) => {
+  const v = process.env[name]
+  if (v === undefined || v === '') return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`)
+  return n
+}
+const listEnv = (name, fallback) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+const ONLY = process.env.BENCH_ONLY || ''
+if (!['', 'alone', 'cli'].includes(ONLY)) throw new Error(`BENCH_ONLY must be alone or cli, got "${ONLY}"`)
+const SEED = intEnv('BENCH_SEED', 1)
+const ALONE_ROUNDS = intEnv('BENCH_ALONE_ROUNDS', 3, 1)
+const ALONE_RUNS = intEnv('BENCH_ALONE_RUNS', 5, 1)
+const SIZES = listEnv('BENCH_SIZES', '1000,10000')
+const STRESS_SIZES = listEnv('BENCH_STRESS', '1000')
+const ROUNDS = intEnv('BENCH_ROUNDS', 5, 1)
+const WARMUP = intEnv('BENCH_WARMUP', 1)
+const COUNT = intEnv('BENCH_COUNT', 100, 10)
+const ROOTS = intEnv('BENCH_ROOTS', 20, 1)
+const PROFILE = process.env.BENCH_PROFILE === '1'
+const CORE = '1.0.0' // core version the synthetic graphs are resolved against
+const GOAL_ALONE_MS = 1000
+const GOAL_LOCKED_RATIO = 2
+
+const log = (msg) => process.stderr.write(`${msg}\n`)
+const dir = (...p) => {
+  const d = path.join(WORK, ...p)
+  mkdirSync(d, {recursive: true})
+  return d
+}
+const t0 = Date.now()
+const machine = machineInfo()
+log(`resolve bench: node ${machine.node}, ${machine.cpus} cpus, load ${machine.loadavg.join(' ')}`)
+
+// --- (a) the resolver alone ---------------------------------------------------------------
+// Graph families (resolve-graph.mjs); every range of the witness versions holds, so each
+// graph is satisfiable, which resolve-alone.mjs checks before timing.
+const consistent = {aimAtWitness: 1, optionalAim: 1, conflictAim: 1}
+const FAMILIES = {
+  dense: {label: 'dense', graph: {...consistent, traps: 0}},
+  backtracking: {label: 'dense + forced backtracking (traps)', graph: {...consistent, traps: 0.2}},
+  // 2 % of the non-witness versions' ranges aim elsewhere: still satisfiable, but dead ends
+  // are found late and blamed on many requirers.
+  stress: {label: 'stress: 2 % of other versions\' ranges disagree', graph: {aimAtWitness: 0.98, optionalAim: 0.98, conflictAim: 0.98, traps: 0}},
+}
+
+async function alone(family, size, seed, runs) {
+  const job = {app: APP, family, size, seed, runs, graph: FAMILIES[family].graph, coreVersion: CORE}
+  const stdout = await runProcess({command: process.execPath, args: ['--expose-gc', path.join(BENCH, 'lib', 'resolve-alone.mjs'), JSON.stringify(job)], cwd: WORK, env: process.env})
+  return JSON.parse(stdout.trim().split('\n').pop())
+}
+
+async function measureAlone() {
+  const cases = SIZES.flatMap((size) => ['dense', 'backtracking'].map((family) => ({family, size, id: `${family}-${size}`})))
+  const samples = Object.fromEntries(cases.map((c) => [c.id, []]))
+  for (let r = 0; r < ALONE_ROUNDS; r++) {
+    const line = []
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(r + k) % cases.length]
+      const res = await alone(c.family, c.size, SEED + r, ALONE_RUNS)
+      samples[c.id].push(res)
+      line.push(`${c.id} ${median(res.runsMs).toFixed(0)}ms (first ${res.firstMs.toFixed(0)})`)
+    }
+    log(`alone: round ${r + 1}/${ALONE_ROUNDS}: ${line.join(', ')}`)
+  }
+  const summary = cases.map((c) => {
+    const xs = samples[c.id]
+    const runs = xs.flatMap((x) => x.runsMs)
+    const gcs = xs.flatMap((x) => x.gc)
+    const med = (f) => median(xs.map(f).filter((v) => typeof v === 'number'))
+    return {
+      id: c.id,
+      family: c.family,
+      label: FAMILIES[c.family].label,
+      size: c.size,
+      medianMs: median(runs),
+      minMs: Math.min(...runs),
+      p90Ms: percentile(runs, 90),
+      firstCallMedianMs: med((x) => x.firstMs),
+      gcMsPerCall: median(gcs.map((g) => g.ms)),
+      gcCountPerCall: median(gcs.map((g) => g.count)),
+      majorGcPerCall: median(gcs.map((g) => g.major)),
+      heapGrowthMb: med((x) => x.heapGrowthMb),
+      resultRetainedMb: med((x) => x.resultRetainedMb),
+      graphHeapMb: med((x) => x.graphHeapMb),
+      generateMs: med((x) => x.generateMs),
+      graph: xs.map((x) => ({seed: x.seed, ...x.graph, selected: x.selected, decisions: x.decisions, redecisions: x.redecisions, olderThanNewest: x.olderThanNewest, trapsSelected: x.trapsSelected})),
+      breakdown: {
+        decisionRanksMs: med((x) => x.breakdown?.decisionRanksMs),
+        installOrderMs: med((x) => x.breakdown?.installOrderMs),
+        installOrderNoOptionalMs: med((x) => x.breakdown?.installOrderNoOptionalMs),
+        optionalEdgesPresent: med((x) => x.breakdown?.optionalEdgesPresent),
+      },
+      meetsGoal: c.size >= 10000 ? median(runs) < GOAL_ALONE_MS : null,
+      samples: xs.map((x) => ({seed: x.seed, firstMs: round1(x.firstMs), runsMs: x.runsMs.map(round1), gc: x.gc})),
+    }
+  })
+  const stress = []
+  for (const size of STRESS_SIZES) {
+    log(`alone: stress graph, ${size} extensions (one call; may run into the resolver's step limit)`)
+    const res = await alone('stress', size, SEED, 1)
+    stress.push({size, label: FAMILIES.stress.label, ms: res.firstMs, error: res.error ?? null, selected: res.selected ?? null, decisions: res.decisions, graph: res.graph, gc: res.gc[0]})
+    log(`alone: stress ${size}: ${(res.firstMs / 1000).toFixed(1)} s, ${res.error ? `failed: ${res.error}` : `${res.selected} selected`}; ${res.decisions} decisions`)
+  }
+  return {summary, stress}
+}
+
+const round1 = (x) => Number(x.toFixed(1))
+
+// --- (b) dep resolve against a registry, (c) against --version ------------------------------
+const oursEnv = {}
+for (const [k, v] of Object.entries(process.env)) {
+  if (/^(PROVISIONING_|OCLIF_|XDG_|BENCH_)/.test(k)) continue
+  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG', 'SOURCE_DATE_EPOCH'].includes(k)) continue
+  oursEnv[k] = v
+}
+Object.assign(oursEnv, {
+  XDG_CONFIG_HOME: dir('xdg', 'config'),
+  XDG_DATA_HOME: dir('xdg', 'data'),
+  XDG_CACHE_HOME: dir('xdg', 'cache'),
+  PROVISIONING_HOME: dir('homes', 'setup'),
+  PROVISIONING_OCI__TOOL: 'native',
+  PROVISIONING_OCI__TLS_ENABLED: 'false',
+  DOCKER_CONFIG: dir('docker'),
+  CI: '1',
+})
+if (REGISTRY) oursEnv.PROVISIONING_OCI__REGISTRY = REGISTRY
+const NAMESPACE = 'bench'
+const cli = (args, {expect, cwd = dir('cwd'), home, extraArgs = []} = {}) => ({
+  command: process.execPath,
+  args: [...extraArgs, RUN_JS, ...args],
+  cwd,
+  env: {...oursEnv, PROVISIONING_OCI__NAMESPACE: NAMESPACE, ...(home ? {PROVISIONING_HOME: home} : {})},
+  expect,
+})
+
+async function measureCli() {
+  if (!REGISTRY) throw new Error('BENCH_REGISTRY is not set (run through bench/resolve.sh)')
+  const graph = workspaceGraph({count: COUNT, roots: ROOTS, seed: SEED})
+  log(`cli: ${COUNT} extensions, ${graph.stats.versions} versions, ${graph.roots.length} roots; generating them with \`provisioning generate extension\``)
+  const folders = await makeExtensions(cli, graph, dir('fixtures'))
+  let ts = Date.now()
+  const pushOut = await runProcess(cli(['oci', 'push', ...folders, '--json', '--concurrency', '4']))
+  const pushed = JSON.parse(pushOut)
+  const list = Array.isArray(pushed) ? pushed : Object.values(pushed).find((v) => Array.isArray(v))
+  if (list?.length !== folders.length) throw new Error(`oci push reported ${list?.length ?? 'no'} artifacts for ${folders.length} folders: ${pushOut.slice(0, 400)}`)
+  log(`cli: pushed ${folders.length} artifacts with one \`oci push DIR...\` in ${((Date.now() - ts) / 1000).toFixed(1)} s`)
+
+  // What the CLI must come up with: the same graph resolved in this process (core = the CLI's version).
+  const {resolve} = await import(pathToFileURL(path.join(APP, 'dist', 'lib', 'deps', 'resolver.js')).href)
+  const cliVersion = JSON.parse(readFileSync(path.join(APP, 'package.json'), 'utf8')).version
+  const expected = resolve({roots: graph.roots, catalog: catalogOf(graph), coreVersion: cliVersion})
+  const expectedKey = [...expected.selected.values()].map((c) => `${c.name}@${c.version}`).sort().join(' ')
+
+  const yaml = dependenciesYaml(graph, {registry: REGISTRY, namespace: NAMESPACE})
+  const ws = {}
+  for (const id of ['cold', 'warm', 'locked']) ws[id] = await makeWorkspace(cli, path.join(WORK, 'workspaces', id), yaml)
+  const lockOf = (id) => path.join(ws[id], 'config', 'provisioning.lock')
+  const resetExtensions = (id) => {
+    rmSync(path.join(ws[id], 'extensions'), {recursive: true, force: true})
+    for (const group of ['providers', 'taskservs', 'clusters']) mkdirSync(path.join(ws[id], 'extensions', group), {recursive: true})
+  }
+
+  /** Parses and checks `dep resolve --json`; returns a short description. */
+  const check = (id, stdout, want) => {
+    const r = JSON.parse(stdout)
+    const got = r.order.map((e) => `${e.name}@${e.version}`).sort().join(' ')
+    const problems = []
+    if (got !== expectedKey) problems.push(`resolved ${r.order.length} extensions, not the ${expected.selected.size} the in-process resolver picks`)
+    if (r.followedLock !== want.followedLock) problems.push(`followedLock ${r.followedLock}`)
+    if (r.installed.length !== want.installed) problems.push(`installed ${r.installed.length}, expected ${want.installed}`)
+    if (r.lockWritten !== want.lockWritten) problems.push(`lockWritten ${r.lockWritten}`)
+    if (problems.length > 0) throw new Error(`dep resolve (${id}): ${problems.join('; ')}`)
+    return r
+  }
+  const homes = {warm: dir('homes', 'warm'), locked: dir('homes', 'locked')}
+  const n = expected.selected.size
+  let coldRun = 0
+  const cases = [
+    {
+      id: 'cold',
+      label: '`dep resolve`, cold: empty cache, no lockfile, nothing installed',
+      before: () => {
+        rmSync(lockOf('cold'), {force: true})
+        resetExtensions('cold')
+        return {home: dir('homes', `cold-${coldRun++}`)}
+      },
+      after: ({home}) => rmSync(home, {recursive: true, force: true}),
+      run: ({home}) => cli(['dep', 'resolve', '--json'], {cwd: ws.cold, home}),
+      want: {followedLock: false, installed: n, lockWritten: true},
+    },
+    {
+      id: 'warm',
+      label: '`dep resolve`, warm: cache filled, no lockfile, installed',
+      before: () => rmSync(lockOf('warm'), {force: true}),
+      run: () => cli(['dep', 'resolve', '--json'], {cwd: ws.warm, home: homes.warm}),
+      want: {followedLock: false, installed: 0, lockWritten: true},
+    },
+    {
+      id: 'locked',
+      label: '`dep resolve`, locked: lockfile matches, cache filled, installed',
+      run: () => cli(['dep', 'resolve', '--json'], {cwd: ws.locked, home: homes.locked}),
+      want: {followedLock: true, installed: 0, lockWritten: false},
+    },
+    {id: 'version', label: '`provisioning --version`', run: () => cli(['--version'], {expect: /^provisioning\/\d/})},
+  ]
+  // Fill the warm and locked workspaces and caches (a cold run each), and check the result.
+  ts = Date.now()
+  for (const id of ['warm', 'locked']) check(id, await runProcess(cli(['dep', 'resolve', '--json'], {cwd: ws[id], home: homes[id]})), {followedLock: false, installed: n, lockWritten: true})
+  log(`cli: filled the warm and locked workspaces (${n} extensions each) in ${((Date.now() - ts) / 1000).toFixed(1)} s`)
+
+  const samples = Object.fromEntries(cases.map((c) => [c.id, []]))
+  const total = WARMUP + ROUNDS
+  for (let r = 0; r < total; r++) {
+    const warm = r < WARMUP
+    const line = []
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(r + k) % cases.length]
+      const state = c.before?.() ?? {}
+      const command = c.run(state)
+      const start = process.hrtime.bigint()
+      const stdout = await runProcess(command)
+      const ms = Number(process.hrtime.bigint() - start) / 1e6
+      if (c.want) check(c.id, stdout, c.want)
+      c.after?.(state)
+      if (!warm) samples[c.id].push(ms)
+      line.push(`${c.id} ${ms.toFixed(0)}ms`)
+    }
+    log(`cli: ${warm ? `warm-up ${r + 1}/${WARMUP}` : `round ${r - WARMUP + 1}/${ROUNDS}`}: ${line.join(', ')}`)
+  }
+  const base = samples.version
+  const stats = cases.map((c) => {
+    const xs = samples[c.id]
+    return {
+      id: c.id,
+      label: c.label,
+      medianMs: median(xs),
+      minMs: Math.min(...xs),
+      maxMs: Math.max(...xs),
+      ratioToVersion: median(xs) / median(base),
+      pairedRatioToVersion: median(xs.map((x, i) => x / base[i])),
+      samplesMs: xs.map(round1),
+    }
+  })
+  const lockBytes = readFileSync(lockOf('locked'), 'utf8').length
+  const installed = readdirSync(path.join(ws.locked, 'extensions', 'taskservs')).filter((e) => !e.startsWith('.')).length
+
+  let profile
+  if (PROFILE) {
+    const profDir = dir('profiles')
+    for (const [id, args, opts] of [
+      ['locked', ['dep', 'resolve', '--json'], {cwd: ws.locked, home: homes.locked}],
+      ['version', ['--version'], {}],
+    ]) {
+      const out = path.join(profDir, id)
+      for (let i = 0; i < 3; i++) await runProcess(cli(args, {...opts, extraArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`]}))
+      profile = {...profile, [id]: readdirSync(out).map((f) => summarizeProfile(path.join(out, f)))}
+    }
+  }
+  return {graph: {...graph.stats, artifacts: folders.length, selected: n, roots: graph.roots.length}, stats, lockBytes, installed, profile}
+}
+
+// --- run, report ----------------------------------------------------------------------------
+const aloneResult = ONLY === 'cli' ? undefined : await measureAlone()
+const cliResult = ONLY === 'alone' ? undefined : await measureCli()
+const loadAfter = os.loadavg().map((x) => Number(x.toFixed(2)))
+
+const f0 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(0))
+const f1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(1))
+const f2 = (x) => x.toFixed(2)
+const lines = []
+if (aloneResult) {
+  lines.push(
+    '| Graph | extensions | versions | selected | re-decisions | median ms | min ms | p90 ms | first call in a process ms | GC ms per call | ranks + install order ms | goal < 1 s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  )
+  for (const s of aloneResult.summary) {
+    const g = s.graph
+    const range = (f) => {
+      const xs = g.map(f).filter((v) => v !== null && v !== undefined)
+      return xs.length === 0 ? '—' : Math.min(...xs) === Math.max(...xs) ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`
+    }
+    lines.push(
+      `| ${s.label} | ${s.size} | ${range((x) => x.versions)} | ${range((x) => x.selected)} | ${range((x) => x.redecisions)} | **${f0(s.medianMs)}** | ${f0(s.minMs)} | ${f0(s.p90Ms)} | ${f0(s.firstCallMedianMs)} | ${f0(s.gcMsPerCall)} (${s.gcCountPerCall} GCs) | ${f0(s.breakdown.decisionRanksMs)} + ${f0(s.breakdown.installOrderMs)} | ${s.meetsGoal === null ? '—' : s.meetsGoal ? 'met' : 'NOT met'} |`,
+    )
+  }
+  for (const s of aloneResult.stress) {
+    lines.push(`| ${s.label} | ${s.size} | ${s.graph.versions} | ${s.selected ?? '—'} | ${s.decisions} decisions | ${f0(s.ms)} | — | — | (one call) | ${f0(s.gc.ms)} | — | ${s.error ? `fails: ${s.error}` : ''} |`)
+  }
+  lines.push(
+    '',
+    `${ALONE_ROUNDS} processes per graph (seeds ${SEED}–${SEED + ALONE_ROUNDS - 1}), ${ALONE_RUNS} timed calls each after the first; heap growth per call ` +
+      aloneResult.summary.map((s) => `${s.id} ${f1(s.heapGrowthMb)} MB`).join(', ') +
+      '; result retained ' +
+      aloneResult.summary.map((s) => `${s.id} ${f1(s.resultRetainedMb)} MB`).join(', ') +
+      '.',
+    '',
+  )
+}
+if (cliResult) {
+  lines.push('| Case | median ms | min ms | max ms | × `--version` (medians) | × `--version` (paired) |', '| --- | ---: | ---: | ---: | ---: | ---: |')
+  for (const s of cliResult.stats) lines.push(`| ${s.label} | **${f0(s.medianMs)}** | ${f0(s.minMs)} | ${f0(s.maxMs)} | ${s.id === 'version' ? '**1.00**' : f2(s.ratioToVersion)} | ${f2(s.pairedRatioToVersion)} |`)
+  const locked = cliResult.stats.find((s) => s.id === 'locked')
+  lines.push(
+    '',
+    `Workspace: ${COUNT} extensions, ${cliResult.graph.artifacts} artifacts, ${cliResult.graph.roots} roots, ${cliResult.graph.selected} resolved and installed; lockfile ${cliResult.lockBytes} bytes.`,
+    `Locked / \`--version\`: **${f2(locked.ratioToVersion)}×** (paired ${f2(locked.pairedRatioToVersion)}×); goal ≤ ${GOAL_LOCKED_RATIO}×: ${locked.ratioToVersion <= GOAL_LOCKED_RATIO ? 'met' : 'NOT met'}. ` +
+      `${ROUNDS} rounds after ${WARMUP} warm-up round(s), interleaved.`,
+  )
+  if (cliResult.profile) {
+    for (const [id, profs] of Object.entries(cliResult.profile)) {
+      const p = profs[Math.floor(profs.length / 2)]
+      lines.push('', `CPU profile, ${id} (one of ${profs.length}; ${f0(p.totalMs)} ms sampled): ${p.groups.map((g) => `${g.name} ${f0(g.ms)}`).join(', ')}`)
+      lines.push(`  top self time: ${p.top.slice(0, 10).map((t) => `${t.name} ${f1(t.ms)}`).join('; ')}`)
+      lines.push(`  project functions, inclusive: ${p.projectInclusive.slice(0, 12).map((t) => `${t.name} ${f1(t.ms)}`).join('; ')}`)
+    }
+  }
+}
+lines.push('', `node ${machine.node}, ${machine.platform}, ${machine.cpus} × ${machine.cpuModel}; load ${machine.loadavg.join(' ')} before, ${loadAfter.join(' ')} after.`)
+console.log(lines.join('\n'))
+
+const version = (cmd, args) => spawnSync(cmd, args, {encoding: 'utf8'}).stdout?.trim() ?? 'unknown'
+mkdirSync(RESULTS, {recursive: true})
+const json = {
+  date: new Date().toISOString(),
+  machine: {...machine, loadavgAfter: loadAfter},
+  code: {commit: version('git', ['-C', ROOT, 'rev-parse', 'HEAD']), srcChanged: version('git', ['-C', ROOT, 'status', '--porcelain', 'src']) !== ''},
+  tools: REGISTRY ? {registry: version('docker-registry', ['--version'])} : {},
+  settings: {seed: SEED, aloneRounds: ALONE_ROUNDS, aloneRuns: ALONE_RUNS, sizes: SIZES, stressSizes: STRESS_SIZES, rounds: ROUNDS, warmup: WARMUP, count: COUNT, roots: ROOTS, families: FAMILIES},
+  goals: {aloneMsAt10000: GOAL_ALONE_MS, lockedOverVersion: GOAL_LOCKED_RATIO},
+  alone: aloneResult ?? null,
+  cli: cliResult ?? null,
+}
+writeFileSync(path.join(RESULTS, 'resolve.json'), `${JSON.stringify(json, null, 2)}\n`)
+log(`wrote ${path.relative(ROOT, path.join(RESULTS, 'resolve.json'))} (total ${((Date.now() - t0) / 1000).toFixed(0)} s)`)

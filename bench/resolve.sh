@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Resolver benchmark (see bench/README.md, "Resolver"): `npm run bench:resolve`.
+#  (a) the resolver alone on synthetic graphs of 1,000 and 10,000 extensions (in process);
+#  (b) `provisioning dep resolve` of a 100-extension workspace against a throw-away local
+#      docker-registry: cold, warm, locked; (c) locked against `provisioning --version`.
+#   BENCH_ONLY=alone|cli    run only (a) or only (b)+(c) (alone needs no registry)
+#   BENCH_SIZES=1000,10000  graph sizes of (a); BENCH_ALONE_ROUNDS=3 processes per graph,
+#                           BENCH_ALONE_RUNS=5 timed calls per process (after the first)
+#   BENCH_STRESS=1000       sizes of the one-call stress graph ("" to skip; 10000 takes minutes)
+#   BENCH_ROUNDS=5          timed rounds of (b)+(c), after BENCH_WARMUP=1 warm-up round(s)
+#   BENCH_COUNT=100         extensions of the workspace; BENCH_ROOTS=20 roots it declares
+#   BENCH_SEED=1            first PRNG seed (graphs are deterministic)
+#   BENCH_PROFILE=1         also CPU-profile the locked case and --version (node --cpu-prof)
+#   BENCH_KEEP=1            keep the scratch folder (fixtures, workspaces, profiles, registry log)
+# Prints markdown tables on stdout; writes bench/results/resolve.json.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ONLY="${BENCH_ONLY:-}"
+if [[ -n "$ONLY" && "$ONLY" != alone && "$ONLY" != cli ]]; then
+  echo "bench: BENCH_ONLY must be alone or cli, got \"$ONLY\"" >&2
+  exit 2
+fi
+NEED_REGISTRY=1
+[[ "$ONLY" == alone ]] && NEED_REGISTRY=0
+if [[ "$NEED_REGISTRY" == 1 ]]; then
+  for tool in docker-registry curl; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "bench: $tool is not installed (needed by the dep resolve part; BENCH_ONLY=alone skips it)" >&2
+      exit 2
+    fi
+  done
+fi
+if [[ ! -d node_modules/@oclif/core ]]; then
+  echo "bench: node_modules missing; run npm ci first" >&2
+  exit 2
+fi
+if [[ ! -d dist || ! -f oclif.manifest.json ]]; then
+  echo "bench: building the project (npm run build)" >&2
+  npm run build >&2
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/provisioning-bench-resolve-XXXXXX")"
+REG_PID=""
+BENCH_PID=""
+cleanup() {
+  local status=$?
+  if [[ -n "$BENCH_PID" ]] && kill -0 "$BENCH_PID" 2>/dev/null; then
+    kill "$BENCH_PID" 2>/dev/null || true
+    wait "$BENCH_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$REG_PID" ]] && kill -0 "$REG_PID" 2>/dev/null; then
+    kill "$REG_PID" 2>/dev/null || true
+    wait "$REG_PID" 2>/dev/null || true
+  fi
+  if [[ "${BENCH_KEEP:-}" == 1 ]]; then
+    echo "bench: kept $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A private copy of the built CLI (node_modules linked): dist/ may be rebuilt while the bench
+# runs (`npm run build` starts by replacing dist), and every process must run the same code.
+APP="$WORK/app"
+mkdir -p "$APP"
+cp -R bin dist templates package.json oclif.manifest.json "$APP/"
+ln -s "$ROOT/node_modules" "$APP/node_modules"
+if ! node "$APP/bin/run.js" dep resolve --help >/dev/null 2>&1; then
+  echo "bench: the built CLI does not run (a build in progress?); run npm run build and retry" >&2
+  exit 1
+fi
+
+PORT=""
+if [[ "$NEED_REGISTRY" == 1 ]]; then
+  # --- registry: CNCF distribution on a free 127.0.0.1 port, temp storage ---
+  mkdir -p "$WORK/registry/storage"
+  CONFIG="$WORK/registry/config.yml"
+  REG_LOG="$WORK/registry/registry.log"
+  start_registry() {
+    local port="$1"
+    cat >"$CONFIG" <<YAML
+version: 0.1
+log:
+  level: warn
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+YAML
+    docker-registry serve "$CONFIG" >>"$REG_LOG" 2>&1 &
+    REG_PID=$!
+    # Ready when /v2/ answers; give up after 10 s, or at once if the process died.
+    for _ in $(seq 200); do
+      if ! kill -0 "$REG_PID" 2>/dev/null; then
+        wait "$REG_PID" 2>/dev/null || true
+        REG_PID=""
+        return 1
+      fi
+      if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)" == 200 ]]; then
+        return 0
+      fi
+      sleep 0.05
+    done
+    return 1
+  }
+  for attempt in 1 2 3; do
+    candidate="$(node bench/lib/free-port.mjs)"
+    if start_registry "$candidate"; then
+      PORT="$candidate"
+      break
+    fi
+    # Another process may have taken the port between the probe and the bind: try another one.
+    if [[ -n "$REG_PID" ]] || ! grep -q 'address already in use' "$REG_LOG"; then break; fi
+    echo "bench: port $candidate was taken (attempt $attempt), retrying" >&2
+  done
+  if [[ -z "$PORT" ]]; then
+    echo "bench: docker-registry did not become ready; log tail:" >&2
+    tail -n 20 "$REG_LOG" >&2 || true
+    exit 1
+  fi
+  echo "bench: docker-registry pid $REG_PID on 127.0.0.1:$PORT ($(docker-registry --version | awk '{print $NF}'))" >&2
+fi
+
+# In the background and waited for, so that a signal to this script runs the cleanup at once.
+BENCH_REGISTRY="${PORT:+127.0.0.1:$PORT}" BENCH_WORK="$WORK" BENCH_APP="$APP" node "$ROOT/bench/lib/resolve.mjs" &
+BENCH_PID=$!
+wait "$BENCH_PID"
