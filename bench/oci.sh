@@ -12,55 +12,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-for tool in docker-registry skopeo curl tar; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "bench: $tool is not installed (needed by the OCI benchmark)" >&2
-    exit 2
-  fi
-done
-if [[ ! -d node_modules/@oclif/core ]]; then
-  echo "bench: node_modules missing; run npm ci first" >&2
-  exit 2
-fi
-if [[ ! -d dist || ! -f oclif.manifest.json ]]; then
-  echo "bench: building the project (npm run build)" >&2
-  npm run build >&2
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/provisioning-bench-oci-XXXXXX")"
-REG_PID=""
-BENCH_PID=""
-cleanup() {
-  local status=$?
-  if [[ -n "$BENCH_PID" ]] && kill -0 "$BENCH_PID" 2>/dev/null; then
-    kill "$BENCH_PID" 2>/dev/null || true
-    wait "$BENCH_PID" 2>/dev/null || true
-  fi
-  if [[ -n "$REG_PID" ]] && kill -0 "$REG_PID" 2>/dev/null; then
-    kill "$REG_PID" 2>/dev/null || true
-    wait "$REG_PID" 2>/dev/null || true
-  fi
-  if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-    echo "bench: kept $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A private copy of the built CLI (node_modules linked): dist/ may be rebuilt while the bench
-# runs (`npm run build` starts with rm -rf dist), and every process must run the same code.
-APP="$WORK/app"
-mkdir -p "$APP"
-cp -R bin dist templates package.json oclif.manifest.json "$APP/"
-ln -s "$ROOT/node_modules" "$APP/node_modules"
-if ! node "$APP/bin/run.js" oci push --help >/dev/null 2>&1; then
-  echo "bench: the built CLI does not run (a build in progress?); run npm run build and retry" >&2
-  exit 1
-fi
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh
+bench_require 'needed by the OCI benchmark' docker-registry skopeo curl tar
+bench_setup oci oci push
 
 # --- registry: CNCF distribution on a free 127.0.0.1 port, temp storage, delete enabled ---
 mkdir -p "$WORK/registry/storage"

@@ -25,57 +25,10 @@ if [[ -n "$ONLY" && "$ONLY" != alone && "$ONLY" != cli ]]; then
 fi
 NEED_REGISTRY=1
 [[ "$ONLY" == alone ]] && NEED_REGISTRY=0
-if [[ "$NEED_REGISTRY" == 1 ]]; then
-  for tool in docker-registry curl; do
-    if ! command -v "$tool" >/dev/null; then
-      echo "bench: $tool is not installed (needed by the dep resolve part; BENCH_ONLY=alone skips it)" >&2
-      exit 2
-    fi
-  done
-fi
-if [[ ! -d node_modules/@oclif/core ]]; then
-  echo "bench: node_modules missing; run npm ci first" >&2
-  exit 2
-fi
-if [[ ! -d dist || ! -f oclif.manifest.json ]]; then
-  echo "bench: building the project (npm run build)" >&2
-  npm run build >&2
-fi
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/provisioning-bench-resolve-XXXXXX")"
-REG_PID=""
-BENCH_PID=""
-cleanup() {
-  local status=$?
-  if [[ -n "$BENCH_PID" ]] && kill -0 "$BENCH_PID" 2>/dev/null; then
-    kill "$BENCH_PID" 2>/dev/null || true
-    wait "$BENCH_PID" 2>/dev/null || true
-  fi
-  if [[ -n "$REG_PID" ]] && kill -0 "$REG_PID" 2>/dev/null; then
-    kill "$REG_PID" 2>/dev/null || true
-    wait "$REG_PID" 2>/dev/null || true
-  fi
-  if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-    echo "bench: kept $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A private copy of the built CLI (node_modules linked): dist/ may be rebuilt while the bench
-# runs (`npm run build` starts by replacing dist), and every process must run the same code.
-APP="$WORK/app"
-mkdir -p "$APP"
-cp -R bin dist templates package.json oclif.manifest.json "$APP/"
-ln -s "$ROOT/node_modules" "$APP/node_modules"
-if ! node "$APP/bin/run.js" dep resolve --help >/dev/null 2>&1; then
-  echo "bench: the built CLI does not run (a build in progress?); run npm run build and retry" >&2
-  exit 1
-fi
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh
+[[ "$NEED_REGISTRY" == 1 ]] && bench_require 'needed by the dep resolve part; BENCH_ONLY=alone skips it' docker-registry curl
+bench_setup resolve dep resolve
 
 PORT=""
 if [[ "$NEED_REGISTRY" == 1 ]]; then
