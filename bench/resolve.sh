@@ -31,62 +31,7 @@ source bench/lib/common.sh
 bench_setup resolve dep resolve
 
 PORT=""
-if [[ "$NEED_REGISTRY" == 1 ]]; then
-  # --- registry: CNCF distribution on a free 127.0.0.1 port, temp storage ---
-  mkdir -p "$WORK/registry/storage"
-  CONFIG="$WORK/registry/config.yml"
-  REG_LOG="$WORK/registry/registry.log"
-  start_registry() {
-    local port="$1"
-    cat >"$CONFIG" <<YAML
-version: 0.1
-log:
-  level: warn
-  formatter: text
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$port
-  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-YAML
-    docker-registry serve "$CONFIG" >>"$REG_LOG" 2>&1 &
-    REG_PID=$!
-    # Ready when /v2/ answers; give up after 10 s, or at once if the process died.
-    for _ in $(seq 200); do
-      if ! kill -0 "$REG_PID" 2>/dev/null; then
-        wait "$REG_PID" 2>/dev/null || true
-        REG_PID=""
-        return 1
-      fi
-      if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)" == 200 ]]; then
-        return 0
-      fi
-      sleep 0.05
-    done
-    return 1
-  }
-  for attempt in 1 2 3; do
-    candidate="$(node bench/lib/free-port.mjs)"
-    if start_registry "$candidate"; then
-      PORT="$candidate"
-      break
-    fi
-    # Another process may have taken the port between the probe and the bind: try another one.
-    if [[ -n "$REG_PID" ]] || ! grep -q 'address already in use' "$REG_LOG"; then break; fi
-    echo "bench: port $candidate was taken (attempt $attempt), retrying" >&2
-  done
-  if [[ -z "$PORT" ]]; then
-    echo "bench: docker-registry did not become ready; log tail:" >&2
-    tail -n 20 "$REG_LOG" >&2 || true
-    exit 1
-  fi
-  echo "bench: docker-registry pid $REG_PID on 127.0.0.1:$PORT ($(docker-registry --version | awk '{print $NF}'))" >&2
-fi
+[[ "$NEED_REGISTRY" == 1 ]] && bench_start_registry
 
 # In the background and waited for, so that a signal to this script runs the cleanup at once.
 BENCH_REGISTRY="${PORT:+127.0.0.1:$PORT}" BENCH_WORK="$WORK" BENCH_APP="$APP" node "$ROOT/bench/lib/resolve.mjs" &

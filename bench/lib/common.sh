@@ -58,3 +58,58 @@ bench_setup() {
     exit 1
   fi
 }
+
+# bench_start_registry: CNCF distribution (docker-registry) on a free 127.0.0.1 port with
+# temp storage and delete enabled, ready when /v2/ answers; retries when another process
+# takes the probed port first. Sets PORT and REG_PID (stopped by bench_cleanup).
+bench_start_registry() {
+  mkdir -p "$WORK/registry/storage"
+  local config="$WORK/registry/config.yml"
+  REG_LOG="$WORK/registry/registry.log"
+  PORT=""
+  local candidate
+  for attempt in 1 2 3; do
+    candidate="$(node bench/lib/free-port.mjs)"
+    cat >"$config" <<YAML
+version: 0.1
+log:
+  level: warn
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $WORK/registry/storage
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$candidate
+  secret: $(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+YAML
+    docker-registry serve "$config" >>"$REG_LOG" 2>&1 &
+    REG_PID=$!
+    # Ready when /v2/ answers; give up after 10 s, or at once if the process died.
+    for _ in $(seq 200); do
+      if ! kill -0 "$REG_PID" 2>/dev/null; then
+        wait "$REG_PID" 2>/dev/null || true
+        REG_PID=""
+        break
+      fi
+      if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$candidate/v2/" || true)" == 200 ]]; then
+        PORT="$candidate"
+        break
+      fi
+      sleep 0.05
+    done
+    [[ -n "$PORT" ]] && break
+    # Another process may have taken the port between the probe and the bind: try another one.
+    if [[ -n "$REG_PID" ]] || ! grep -q 'address already in use' "$REG_LOG"; then break; fi
+    echo "bench: port $candidate was taken (attempt $attempt), retrying" >&2
+  done
+  if [[ -z "$PORT" ]]; then
+    echo "bench: docker-registry did not become ready; log tail:" >&2
+    tail -n 20 "$REG_LOG" >&2 || true
+    exit 1
+  fi
+  echo "bench: docker-registry pid $REG_PID on 127.0.0.1:$PORT ($(docker-registry --version | awk '{print $NF}'))" >&2
+}
