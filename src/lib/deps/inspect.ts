@@ -4,10 +4,8 @@ import type {LoadOptions} from '../config/loader.js'
 import {ConfigError, NotFoundError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
 import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {buildTree, renderGraph, type TreeNode} from './graph-view.js'
-import {readLocalCatalog} from './local-catalog.js'
 import type {LockedExtension} from './lockfile.js'
 import {planResolution, type ResolutionPlan} from './plan.js'
-import {fetchRegistryCatalog} from './registry-catalog.js'
 import type {Catalog} from './types.js'
 
 type Options = LoadOptions & {offline?: boolean; concurrency?: number}
@@ -116,15 +114,8 @@ export interface UpdateRow {
 export async function checkUpdates(options: Options): Promise<{workspace: string; extensions: UpdateRow[]}> {
   const context = await openDependencyContext(options)
   const wanted = await plan(context, options, {update: true})
-  const catalog: Catalog = context.declaration.source.kind === 'local'
-    ? await readLocalCatalog(context.declaration.source.path)
-    : await withSourceOci(context, (oci) => fetchRegistryCatalog(oci, {
-      roots: context.declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
-      registry: context.settings.registry,
-      namespace: context.settings.namespace,
-      concurrency: context.settings.concurrency,
-      offline: Boolean(options.offline),
-    }))
+  // The update plan resolved afresh from this catalog: no second round of tag listings.
+  const catalog = wanted.catalog as Catalog
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const extensions = [...wanted.lock.extensions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => {
     const versions = (catalog.versions(e.name) ?? []).map((v) => v.version).filter((v) => !semver.prerelease(v))

@@ -28,6 +28,8 @@ export interface ResolutionPlan {
   /** True when the lock was followed (inputs unchanged): no registry was asked. */
   followedLock: boolean
   requiredBy?: Map<string, Requirer[]>
+  /** What a fresh resolution chose from (absent when the lock was followed). */
+  catalog?: Catalog
 }
 
 export interface PlanOptions {
@@ -100,33 +102,36 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   const source = declaration.source
   let resolution
   let originOf: (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
+  let catalog: Catalog
   if (source.kind === 'local') {
-    const catalog = await readLocalCatalog(source.path)
+    const local = await readLocalCatalog(source.path)
+    catalog = local
     try {
       resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
     } catch (error) {
       throw withCycleStory(error, catalog, declaration)
     }
     originOf = (name, version) => {
-      const dir = catalog.record(name, version)?.dir as string
+      const dir = local.record(name, version)?.dir as string
       return {origin: {kind: 'local', dir}, reference: `local:${dir}`}
     }
   } else {
     if (!oci) throw new Error('an OCI context is required for an OCI source')
-    const catalog = await fetchRegistryCatalog(oci, {
+    const fetched = await fetchRegistryCatalog(oci, {
       roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
       registry: source.registry,
       namespace: source.namespace,
       concurrency: options.concurrency,
       offline: Boolean(options.offline),
     })
+    catalog = fetched
     try {
       resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
     } catch (error) {
-      throw withCycleStory(withRepository(error, catalog), catalog, declaration)
+      throw withCycleStory(withRepository(error, fetched), catalog, declaration)
     }
     originOf = (name, version) => {
-      const record = catalog.record(name, version)
+      const record = fetched.record(name, version)
       if (!record) throw new Error(`no record for ${name}@${version}`)
       return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
     }
@@ -165,7 +170,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     core_version: coreVersion,
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
-  return {extensions, lock: newLock, followedLock: false, requiredBy: resolution.requiredBy}
+  return {extensions, lock: newLock, followedLock: false, requiredBy: resolution.requiredBy, catalog}
 }
 
 /** For a local source, the digest of the artifact the folder would publish as (reproducible). */
