@@ -16,6 +16,8 @@ export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
+  /** Mutating commands set this: each run appends one line to the audit log (SPEC issue 5). */
+  static audit = false
 
   static baseFlags = {
     workspace: Flags.string({char: 'w', description: 'workspace path or registered name', helpGroup: 'GLOBAL'}),
@@ -95,6 +97,32 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected get verbose(): boolean {
     return Boolean((this.flags as {verbose?: boolean} | undefined)?.verbose) || this.argv.includes('--verbose') || this.argv.includes('-v')
+  }
+
+  /** What the audit log names as the target; by default the positional arguments. */
+  protected auditTarget(): string | undefined {
+    const values = this.positionals.length > 0 ? this.positionals : Object.values((this.args ?? {}) as Record<string, unknown>)
+    const target = values.filter((value): value is string => typeof value === 'string').join(' ')
+    return target === '' ? undefined : target
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await super.finally(error)
+    if (!(this.ctor as typeof BaseCommand).audit || error?.constructor?.name === 'ExitError') return
+    const exit = typeof process.exitCode === 'number' ? process.exitCode : error ? 1 : 0
+    const {appendAudit} = await import('../lib/audit/audit-log.js')
+    const workspace = (this.flags as {workspace?: string} | undefined)?.workspace
+    await appendAudit(this.home, {
+      command: (this.id ?? '').replaceAll(':', ' '),
+      target: this.auditTarget(),
+      ...(workspace ? {workspace} : {}),
+      result: exit === 0 ? 'ok' : 'error',
+      exit,
+      ...(error ? {error: toErrorDocument(error).code} : {}),
+    }).catch((auditError: Error) => {
+      // The command's own outcome matters more than its audit line: warn, never fail.
+      process.stderr.write(`warning: could not append to the audit log: ${auditError.message}\n`)
+    })
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {

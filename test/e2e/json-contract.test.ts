@@ -54,6 +54,7 @@ const CASES: Record<string, string[][]> = {
   'dep check-updates': [[]],
   'dep update': [[], ['demo', '--dry-run']],
   'module unload': [['taskserv', 'demo'], ['taskserv', 'ghost']],
+  audit: [[], ['--since', '1h'], ['--since', 'bogus']],
 }
 const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:create', 'autocomplete create'])
 

@@ -6,6 +6,7 @@ import {type DepResolveResult, resolveWorkspace} from '../../lib/deps/resolve-wo
 
 export default class DepResolve extends BaseCommand<typeof DepResolve> {
   static summary = "Resolve the workspace's extension dependencies, install them and write the lockfile"
+  static audit = true
   static description = 'Follows config/provisioning.lock while the declaration is unchanged (no registry request); otherwise resolves the highest versions that satisfy every constraint. Installs into extensions/{type}s/{name}/ atomically and removes extensions no longer required.'
   static examples = ['<%= config.bin %> dep resolve', '<%= config.bin %> dep resolve --frozen   # CI: fail (exit 10) if the lockfile is missing or stale', '<%= config.bin %> dep resolve --offline --json']
   static flags = {

@@ -6,6 +6,7 @@ import {type DepResolveResult, resolveWorkspace} from '../../lib/deps/resolve-wo
 
 export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
   static summary = 'Re-resolve allowing newer versions (all, or the named extensions), install, rewrite the lock'
+  static audit = true
   static strict = false
   static args = {name: Args.string({description: 'extensions to update (default: all)'})}
   static flags = {

@@ -7,6 +7,7 @@ import {changeModules, type ModuleChange, splitWorkspaceArgument} from '../../li
 
 export default class ModuleLoad extends BaseCommand<typeof ModuleLoad> {
   static summary = "Add modules to the workspace's dependencies and install them (through the resolver)"
+  static audit = true
   static description = 'NAME may carry a version or range: redis:7.2.0, cilium@^1.14. Dependencies come along. If resolution fails, the workspace config is left as it was.'
   static examples = ['<%= config.bin %> module load taskserv redis cilium@^1.14', '<%= config.bin %> module load provider demo aws:2.1.0']
   static strict = false

@@ -7,6 +7,7 @@ import {changeModules, type ModuleChange, splitWorkspaceArgument} from '../../li
 
 export default class ModuleUnload extends BaseCommand<typeof ModuleUnload> {
   static summary = "Remove modules from the workspace's dependencies and uninstall what is no longer required"
+  static audit = true
   static strict = false
   static args = {
     type: Args.string({description: 'provider, taskserv or cluster', required: true}),

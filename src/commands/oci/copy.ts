@@ -7,6 +7,7 @@ import {type CopyCommandResult, copyReference} from '../../lib/oci/ops/copy.js'
 
 export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static summary = 'Copy an artifact between registries, repositories or layouts'
+  static audit = true
   static description = 'Within one registry, blobs are mounted across repositories instead of re-uploaded.'
   static examples = ['<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0', '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0']
   static args = {

@@ -6,6 +6,7 @@ import {deleteArtifact, type DeleteResult} from '../../lib/oci/ops/delete.js'
 
 export default class OciDelete extends BaseCommand<typeof OciDelete> {
   static summary = 'Delete one version of an extension from the registry'
+  static audit = true
   static description = 'Deletes the manifest by digest, which removes every tag pointing at it. Asks for confirmation on a TTY; without one, --yes is required.'
   static args = {reference: Args.string({description: 'NAME:VERSION or a full reference', required: true})}
   static flags = {...ociFlags, ...yesFlag}

@@ -6,6 +6,7 @@ import {login, type LoginResult} from '../../lib/oci/ops/login.js'
 
 export default class OciLogin extends BaseCommand<typeof OciLogin> {
   static summary = 'Verify credentials for a registry and store them in auth.json (mode 0600)'
+  static audit = true
   static description = 'The password comes from --password-stdin or a TTY prompt, never from argv. Nothing is saved when the registry rejects the credentials.'
   static examples = ['echo "$REGISTRY_PASSWORD" | <%= config.bin %> oci login harbor.example.com --username ci --password-stdin']
   static args = {registry: Args.string({description: 'registry host[:port]', required: true})}

@@ -5,6 +5,7 @@ import {logout} from '../../lib/oci/ops/login.js'
 
 export default class OciLogout extends BaseCommand<typeof OciLogout> {
   static summary = 'Remove the stored credentials of a registry'
+  static audit = true
   static args = {registry: Args.string({description: 'registry host[:port]', required: true})}
 
   async run(): Promise<{registry: string; removed: boolean; authFile: string}> {

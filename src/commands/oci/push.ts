@@ -7,6 +7,7 @@ import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, t
 
 export default class OciPush extends BaseCommand<typeof OciPush> {
   static summary = 'Package extension folders and push them as OCI artifacts'
+  static audit = true
   static description = 'Name and version default to manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
   static examples = [
     '<%= config.bin %> oci push ./redis',

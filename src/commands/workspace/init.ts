@@ -6,6 +6,7 @@ import {createWorkspace, type InitResult} from '../../lib/workspace/init.js'
 
 export default class WorkspaceInit extends BaseCommand<typeof WorkspaceInit> {
   static summary = 'Create a workspace from the template and register it'
+  static audit = true
   static description = 'Refuses a folder that is not empty; nothing is written in that case.'
   static examples = ['<%= config.bin %> workspace init demo --path ./demo --activate']
   static args = {name: Args.string({description: 'workspace name', required: true})}

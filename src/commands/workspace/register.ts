@@ -5,6 +5,7 @@ import {registerWorkspace} from '../../lib/workspace/manage.js'
 
 export default class WorkspaceRegister extends BaseCommand<typeof WorkspaceRegister> {
   static summary = 'Register an existing workspace folder under a name'
+  static audit = true
   static args = {
     name: Args.string({description: 'name to register', required: true}),
     path: Args.string({description: 'workspace folder (holds config/provisioning.yaml)', required: true}),

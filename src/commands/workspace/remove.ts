@@ -5,6 +5,7 @@ import {removeWorkspace} from '../../lib/workspace/manage.js'
 
 export default class WorkspaceRemove extends BaseCommand<typeof WorkspaceRemove> {
   static summary = 'Unregister a workspace (its files are never deleted)'
+  static audit = true
   static args = {name: Args.string({description: 'registered workspace name', required: true})}
 
   async run(): Promise<{name: string; path: string; wasActive: boolean}> {

@@ -5,6 +5,7 @@ import {switchWorkspace} from '../../lib/workspace/manage.js'
 
 export default class WorkspaceSwitch extends BaseCommand<typeof WorkspaceSwitch> {
   static summary = 'Make a registered workspace the active one'
+  static audit = true
   static aliases = ['workspace activate']
   static args = {name: Args.string({description: 'registered workspace name', required: true})}
 
