@@ -20,6 +20,7 @@ const CASES: Record<string, string[][]> = {
   'workspace active': [[]],
   'workspace switch': [['demo'], ['ghost']],
   'workspace register': [['ghost', '/nonexistent']],
+  'workspace migrate-to-oci': [['demo', '--dry-run'], ['ghost']],
   'workspace remove': [['ghost']],
   'workspace info': [[], ['ghost']],
   'mode list': [[]],

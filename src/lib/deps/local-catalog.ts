@@ -12,6 +12,8 @@ export interface LocalRecord {
 
 export interface LocalCatalog extends Catalog {
   record(name: string, version: string): LocalRecord | undefined
+  /** Every extension version in the folder, sorted by name then version. */
+  records(): LocalRecord[]
 }
 
 const GROUPS = ['providers', 'taskservs', 'clusters']
@@ -54,5 +56,6 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
       }
     }
   }
-  return {versions: (name) => byName.get(name), record: (name, version) => records.get(`${name}@${version}`)}
+  const sorted = () => [...records.values()].sort((a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}))
+  return {versions: (name) => byName.get(name), record: (name, version) => records.get(`${name}@${version}`), records: sorted}
 }
