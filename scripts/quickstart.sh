@@ -12,24 +12,44 @@ demo=$(mktemp -d "${TMPDIR:-/tmp}/provisioning-quickstart.XXXXXX")
 export PROVISIONING_HOME="$demo/home"
 cli() { echo; echo "\$ provisioning $*"; node bin/run.js "$@"; }
 
+# The local registry service when a registry binary is installed (zot, registry or Debian's
+# docker-registry), else the embedded OCI layout store: both need no setup.
+registry_binary=""
+for candidate in zot registry docker-registry; do
+  if command -v "$candidate" >/dev/null 2>&1; then registry_binary=$candidate; break; fi
+done
+registry_started=""
+stop_registry() {
+  if [ -n "$registry_started" ]; then node bin/run.js oci-registry stop --quiet >/dev/null 2>&1 || true; fi
+}
+trap stop_registry EXIT
+
 cli --version
 cli workspace init demo --path "$demo/demo" --activate
 cli mode current
 # A value in three layers, to show where each one comes from.
-printf '[oci]\nconcurrency = 8\n# The embedded OCI layout registry: no server needed.\nregistry = "oci-layout://{{paths.oci_store}}"\n' > "$PROVISIONING_HOME/config.user.toml"
+if [ -n "$registry_binary" ]; then
+  # Port 5000 is the default; take a free one if something already listens there.
+  port=$(node -e "const s=require('net').createServer();s.once('error',()=>{const t=require('net').createServer();t.listen(0,'127.0.0.1',()=>{console.log(t.address().port);t.close()})});s.listen(5000,'127.0.0.1',()=>{console.log(5000);s.close()})")
+  printf '[oci]\nconcurrency = 8\n\n[platform.services.oci-registry]\n# The local registry service (%s); oci.registry follows this port.\nport = %s\n' "$registry_binary" "$port" > "$PROVISIONING_HOME/config.user.toml"
+  echo
+  echo "==> using the local registry service ($registry_binary on 127.0.0.1:$port; stopped when the demo ends)"
+  cli oci-registry start
+  registry_started=1
+else
+  printf '[oci]\nconcurrency = 8\n# The embedded OCI layout registry: no server needed.\nregistry = "oci-layout://{{paths.oci_store}}"\n' > "$PROVISIONING_HOME/config.user.toml"
+  echo
+  echo "==> no registry binary (zot, registry, docker-registry) on PATH: using the embedded OCI layout store $PROVISIONING_HOME/oci-store"
+fi
 printf '[oci]\nnamespace = "demo-extensions"\nconcurrency = 6\n' >> "$demo/demo/infra/default/config.toml"
 cli config layers --infra default
 cli config show oci --origin --infra default
 cli workspace info
 
-# Publish the example catalog into the embedded OCI layout registry
-# ($PROVISIONING_HOME/oci-store, set in config.user.toml above).
+# Publish the example catalog (18 versions, one process, several at a time) into the
+# registry chosen above.
 cli oci config
-echo
-echo "\$ provisioning oci push <each of templates/examples/*/*/*>"
-for dir in templates/examples/*/*/*/; do
-  node bin/run.js oci push "$dir" --quiet | head -n 1
-done
+cli oci push templates/examples/*/*/*/ --quiet
 cli oci tags containerd
 cli oci search kube
 cli oci list
@@ -51,6 +71,8 @@ cli dep resolve
 cli dep tree
 cli dep resolve --frozen
 cli module resolve taskserv kubernetes
+
+cli audit --limit 5
 
 echo
 echo "Done. The demo lives in $demo (PROVISIONING_HOME=$PROVISIONING_HOME); remove it with: rm -rf $demo"

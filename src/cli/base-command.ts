@@ -102,8 +102,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** What the audit log names as the target; by default the positional arguments. */
   protected auditTarget(): string | undefined {
     const values = this.positionals.length > 0 ? this.positionals : Object.values((this.args ?? {}) as Record<string, unknown>)
-    const target = values.filter((value): value is string => typeof value === 'string').join(' ')
-    return target === '' ? undefined : target
+    const strings = values.filter((value): value is string => typeof value === 'string')
+    if (strings.length === 0) return undefined
+    // A batch (`oci push DIR...`) is named by its first items: one audit line stays one screen line.
+    return strings.length > 3 ? `${strings.slice(0, 3).join(' ')} (+${strings.length - 3} more)` : strings.join(' ')
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {
