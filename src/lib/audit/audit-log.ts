@@ -11,6 +11,8 @@ export interface AuditRecord {
   user: string
   host: string
   pid: number
+  /** Where it ran: for commands that find their workspace from the current folder. */
+  cwd: string
   command: string
   target?: string
   workspace?: string
@@ -35,8 +37,8 @@ function currentUser(): string {
  * Appends one record as a single write to a file opened with O_APPEND: concurrent CLIs
  * interleave whole lines, never parts of lines (records are far below a page).
  */
-export async function appendAudit(home: string, entry: Omit<AuditRecord, 'time' | 'user' | 'host' | 'pid'>): Promise<void> {
-  const record: AuditRecord = {time: new Date().toISOString(), user: currentUser(), host: os.hostname(), pid: process.pid, ...entry}
+export async function appendAudit(home: string, entry: Omit<AuditRecord, 'time' | 'user' | 'host' | 'pid' | 'cwd'>): Promise<void> {
+  const record: AuditRecord = {time: new Date().toISOString(), user: currentUser(), host: os.hostname(), pid: process.pid, cwd: process.cwd(), ...entry}
   if (record.target !== undefined) record.target = redact(record.target)
   await mkdir(home, {recursive: true})
   await appendFile(auditLogPath(home), `${JSON.stringify(record)}\n`, {mode: 0o600})
