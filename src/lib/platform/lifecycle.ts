@@ -117,7 +117,7 @@ async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promi
       const file = ctx.paths.of(definition.name).log
       const {lines} = await tailFile(file, LOG_TAIL_LINES, spawned.record.logOffset)
       throw new ValidationError(`service ${definition.name} failed to start: ${outcome.reason}\n--- last ${lines.length} lines of ${file}:\n${lines.join('\n')}`, {
-        hint: `fix what the log shows, then run "provisioning platform start ${definition.name}" again${stopped.length > 0 ? `; stopped what this start had started: ${stopped.join(', ')}` : ''}`,
+        hint: `fix what the log shows, then run "provisioning platform start ${definition.name}" again${stopped.length > 0 ? `; stopped what this start had started: ${stopped.map((s) => s.name).join(', ')}` : ''}`,
         details: {service: definition.name, reason: outcome.reason, health: outcome.last?.detail, log: file, logTail: lines, stopped},
       })
     }
@@ -144,14 +144,16 @@ async function waitRunningHealthy(ctx: PlatformContext, definition: ServiceDefin
   }
 }
 
-/** Stops, dependents first, what one start call had started; returns their names. */
-async function rollback(ctx: PlatformContext, started: ServiceRecord[]): Promise<string[]> {
+/** Stops, dependents first, what one start call had started. */
+async function rollback(ctx: PlatformContext, started: ServiceRecord[]): Promise<Array<{name: string; pid: number}>> {
+  const stopped: Array<{name: string; pid: number}> = []
   for (const record of [...started].reverse()) {
     const grace = (ctx.definitions.get(record.name)?.stopGraceSeconds ?? 10) * 1000
     await terminateGroup(record.pgid, record.pid, grace)
     await clearService(ctx.paths, record.name)
+    stopped.push({name: record.name, pid: record.pid})
   }
-  return started.map((r) => r.name).reverse()
+  return stopped
 }
 
 /**
