@@ -136,11 +136,12 @@ install = "apt-get install no-such-package"
     const lines = await cli('platform', 'logs', 'a', '--lines', '2', '--json')
     expect(lines.exitCode).toBe(0)
     expect(json<{lines: string[]}>(lines).lines).toHaveLength(2)
-    const follower = spawn('node', [cliBin, 'platform', 'logs', 'a', '--follow', '--lines', '0'], {env: {...process.env, ...box.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const follower = spawn('node', [cliBin, 'platform', 'logs', 'a', '--follow', '--lines', '1'], {env: {...process.env, ...box.env}, stdio: ['ignore', 'pipe', 'pipe']})
     try {
       let seen = ''
       follower.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()))
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      // The last line arrives first: from then on the follower is watching.
+      await waitFor(() => seen.length > 0, 30_000)
       for (const marker of ['/follow-one', '/follow-two']) await httpGet(`http://127.0.0.1:${ports.a}${marker}`)
       await waitFor(() => seen.includes('/follow-one') && seen.includes('/follow-two'), 15_000)
     } finally {
