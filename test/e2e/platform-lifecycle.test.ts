@@ -75,6 +75,11 @@ depends_on = ["a"]
 start_timeout_seconds = 2
 stop_grace_seconds = 2
 
+# No port, no health check: healthy while alive.
+[platform.services.adoptee]
+command = "/bin/sleep"
+args = ["301"]
+
 [platform.services.missing]
 command = "no-such-binary-for-provisioning-tests"
 install = "apt-get install no-such-package"
@@ -242,6 +247,22 @@ install = "apt-get install no-such-package"
     expect((await cli('platform', 'stop')).exitCode).toBe(0)
     expect(alive(sleeper)).toBe(true)
     process.kill(sleeper, 'SIGKILL')
+  })
+
+  it('a hand-written PID file of a process with the exact command line is adopted, and stop signals only that process', async () => {
+    const sleeper = spawn('/bin/sleep', ['301'], {stdio: 'ignore'})
+    const pid = sleeper.pid as number
+    strays.push(pid)
+    try {
+      await writeFile(pidFile('adoptee'), `${pid}\n`)
+      expect((await status('adoptee'))[0]).toMatchObject({state: 'running', pid, healthy: true})
+      const stopped = json<{services: Array<{name: string; action: string}>}>(await cli('platform', 'stop', 'adoptee', '--json'))
+      expect(stopped.services).toEqual([{name: 'adoptee', action: 'stopped', pid}])
+      await waitFor(() => sleeper.exitCode !== null || sleeper.signalCode !== null)
+      expect(sleeper.signalCode).toBe('SIGTERM')
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
   })
 
   it('restart gives a new process; stop with no names stops everything running', async () => {

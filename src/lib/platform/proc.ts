@@ -81,3 +81,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
     // the group is gone already
   }
 }
+
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // gone already
+  }
+}

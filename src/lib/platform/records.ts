@@ -1,7 +1,7 @@
 import {readFile, rm} from 'node:fs/promises'
 
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {isRunning, readIdentity} from './proc.js'
+import {isRunning, type ProcessIdentity, readIdentity} from './proc.js'
 import type {ServicePaths} from './service-paths.js'
 
 /** What `platform start` recorded about a running service, in services/state/<name>.json. */
@@ -81,15 +81,16 @@ export async function liveness(paths: ServicePaths, name: string, expectedCmdlin
     // command line can vouch for it.
     reason = `PID ${pid} belongs to another process (${identity.cmdline.join(' ')})`
   }
-  if (reason === undefined && identity) return {state: 'running', record: record && record.pid === pid ? record : adopted(name, pid, identity.cmdline, identity.startTicks)}
+  if (reason === undefined && identity) return {state: 'running', record: record && record.pid === pid ? record : adopted(name, identity)}
   await rm(paths.of(name).pid, {force: true})
   const marked = record ? {...record, deadSince: record.deadSince ?? new Date().toISOString()} : undefined
   if (marked) await writeFileAtomic(paths.of(name).state, `${JSON.stringify(marked, null, 2)}\n`, {durable: false})
   return {state: 'dead', record: marked, reason: reason ?? `process ${pid} is gone`}
 }
 
-function adopted(name: string, pid: number, cmdline: string[], startTicks: number): ServiceRecord {
-  return {name, pid, pgid: pid, cmdline, startTicks, startedAt: new Date().toISOString(), logOffset: 0}
+/** A PID file without a record, vouched for by its command line: its start time is unknown to us. */
+function adopted(name: string, identity: ProcessIdentity): ServiceRecord {
+  return {name, pid: identity.pid, pgid: identity.pgid, cmdline: identity.cmdline, startTicks: identity.startTicks, startedAt: new Date().toISOString(), logOffset: 0}
 }
 
 function sameArgs(a: readonly string[], b: readonly string[]): boolean {

@@ -1,4 +1,4 @@
-import {groupMembers, isRunning, signalGroup} from './proc.js'
+import {groupMembers, isRunning, signalGroup, signalProcess} from './proc.js'
 
 const POLL_MS = 50
 const AFTER_KILL_MS = 5000
@@ -18,11 +18,14 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
  * Returns how it ended.
  */
 export async function terminateGroup(pgid: number, leader: number, graceMs: number): Promise<'terminated' | 'killed' | 'gone'> {
-  const groupGone = async () => !(await isRunning(leader)) && (await groupMembers(pgid)).length === 0
+  // A process adopted from a hand-written PID file may not lead its own group: then only it is ours.
+  const ownGroup = pgid === leader
+  const groupGone = async () => !(await isRunning(leader)) && (!ownGroup || (await groupMembers(pgid)).length === 0)
+  const signal = (name: NodeJS.Signals) => (ownGroup ? signalGroup(pgid, name) : signalProcess(leader, name))
   if (await groupGone()) return 'gone'
-  signalGroup(pgid, 'SIGTERM')
+  signal('SIGTERM')
   if (await until(groupGone, graceMs)) return 'terminated'
-  signalGroup(pgid, 'SIGKILL')
+  signal('SIGKILL')
   await until(groupGone, AFTER_KILL_MS)
   return 'killed'
 }
