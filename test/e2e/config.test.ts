@@ -33,7 +33,7 @@ describe('config commands (built CLI)', () => {
       ['environment', 'env.example:5000'],
       ['workspace', 'ws.example:5000'],
       ['user', 'user.example:5000'],
-      ['defaults', 'localhost:5000'],
+      ['defaults', 'localhost:{{platform.services.oci-registry.port}}'],
     ])
 
     const human = await runCli(['config', 'show', 'oci.registry', '--origin', '--infra', 'prod'], {env: box.env, cwd: ws})

@@ -28,6 +28,18 @@ const CASES: Record<string, string[][]> = {
   'mode show': [['cicd'], ['ghost']],
   'mode switch': [['enterprise'], ['solo']],
   'mode validate': [['solo'], ['enterprise']],
+  // Nothing is started here: the sandbox's default port 5000 may be taken, so the success
+  // cases switch auto_start off and the failing ones name missing services or binaries.
+  'platform list': [[]],
+  'platform status': [[], ['ghost']],
+  'platform start': [['--set', 'platform.services.oci-registry.auto_start=false'], ['ghost'], ['orchestrator']],
+  'platform health': [['--set', 'platform.services.oci-registry.auto_start=false'], ['oci-registry']],
+  'platform logs': [['oci-registry'], ['oci-registry', '--follow'], ['ghost']],
+  'platform stop': [[], ['ghost']],
+  'platform restart': [[], ['ghost']],
+  'oci-registry status': [[]],
+  'oci-registry start': [['--set', 'platform.services.oci-registry.command=/nonexistent/zot']],
+  'oci-registry stop': [[]],
   // oci commands run against a layout store in the sandbox (PROVISIONING_OCI__REGISTRY below).
   'generate extension': [['taskserv', 'gen-one'], ['bogus', 'x']],
   'oci package validate': [['ext/demo'], ['ext/missing']],

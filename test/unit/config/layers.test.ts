@@ -32,7 +32,7 @@ describe('layer order', () => {
     expect(loaded.workspace).toBeUndefined()
     expect(loaded.values).toMatchObject({oci: {registry: 'localhost:5000', concurrency: 4, tool: 'auto'}})
     const origin = loaded.origins.get('oci.registry')
-    expect(origin).toEqual([{layer: 'defaults', file: templatePath('config.defaults.toml'), value: 'localhost:5000'}])
+    expect(origin).toEqual([{layer: 'defaults', file: templatePath('config.defaults.toml'), value: 'localhost:{{platform.services.oci-registry.port}}'}])
     expect(loaded.layers.map((l) => l.layer)).toEqual([...LAYERS])
     const status = Object.fromEntries(loaded.layers.map((l) => [l.layer, l.status]))
     expect(status).toEqual({
@@ -67,7 +67,7 @@ describe('layer order', () => {
     const loaded = await sb.load({envName: 'dev', infra: 'prod'})
     expect((loaded.values.oci as Record<string, unknown>).registry).toBe('infra.example:5000')
     expect(loaded.origins.get('oci.registry')).toEqual([
-      {layer: 'defaults', file: templatePath('config.defaults.toml'), value: 'localhost:5000'},
+      {layer: 'defaults', file: templatePath('config.defaults.toml'), value: 'localhost:{{platform.services.oci-registry.port}}'},
       {layer: 'user', file: files.user, value: 'user.example:5000'},
       {layer: 'workspace', file: files.workspace, value: 'ws.example:5000'},
       {layer: 'environment', file: files.environment, value: 'env.example:5000'},

@@ -94,7 +94,7 @@ describe('showConfig with origin', () => {
       {layer: 'environment', file: files.environment, line: 3, value: 'env.example'},
       {layer: 'workspace', file: files.workspace, line: 4, value: 'ws.example'},
       {layer: 'user', file: files.user, line: 2, value: 'user.example'},
-      {layer: 'defaults', file: templatePath('config.defaults.toml'), line: expect.any(Number), value: 'localhost:5000'},
+      {layer: 'defaults', file: templatePath('config.defaults.toml'), line: expect.any(Number), value: 'localhost:{{platform.services.oci-registry.port}}'},
     ])
   })
 

@@ -1,0 +1,14 @@
+import {BaseCommand} from '../../cli/base-command.js'
+import {formatRegistryStatus} from '../../cli/format/platform.js'
+import {platformContext} from '../../lib/platform/context.js'
+import {type RegistryEndpoint, registryStatus} from '../../lib/platform/registry-service.js'
+import type {ServiceStatus} from '../../lib/platform/status.js'
+
+export default class OciRegistryStatus extends BaseCommand<typeof OciRegistryStatus> {
+  static summary = 'Show the local OCI registry: state, address, binary, storage (shortcut for "platform status oci-registry")'
+
+  async run(): Promise<ServiceStatus & {registry: RegistryEndpoint}> {
+    const ctx = await platformContext(this.loadOptions())
+    return this.present(await registryStatus(ctx), formatRegistryStatus)
+  }
+}

@@ -1,0 +1,92 @@
+import path from 'node:path'
+
+import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {getPath} from '../config/merge.js'
+import {NotFoundError} from '../errors.js'
+import {findBinary} from './binaries.js'
+import {readDefinitions, type ServiceDefinition} from './definitions.js'
+import {findRegistryBinary, flavorOf, REGISTRY_INSTALL_HINT, registryFolder} from './oci-registry.js'
+import {ServicePaths} from './service-paths.js'
+
+/** Everything a platform operation needs: the definitions, where state lives, how to look up binaries. */
+export interface PlatformContext {
+  home: string
+  paths: ServicePaths
+  definitions: Map<string, ServiceDefinition>
+  env: NodeJS.ProcessEnv
+  /** Relative service folders (cwd) resolve against $PROVISIONING_HOME. */
+  baseDir: string
+}
+
+export async function platformContext(options: LoadOptions): Promise<PlatformContext> {
+  const config = await loadConfig(options)
+  const fileOf = (key: string): string | undefined => {
+    for (const [leaf, history] of config.origins) {
+      if (leaf === key || leaf.startsWith(`${key}.`)) {
+        const last = history.at(-1)
+        return last?.file ?? last?.source
+      }
+    }
+    return undefined
+  }
+  const definitions = readDefinitions(config.values, fileOf)
+  const servicesDir = getPath(config.values, 'paths.services')
+  return {
+    home: config.home,
+    paths: new ServicePaths(typeof servicesDir === 'string' && servicesDir !== '' ? path.resolve(config.home, servicesDir) : path.join(config.home, 'services')),
+    definitions: new Map(definitions.map((d) => [d.name, d])),
+    env: options.env ?? process.env,
+    baseDir: config.home,
+  }
+}
+
+/** The named definitions, or a NotFoundError (exit 4) listing what is defined. */
+export function pickDefinitions(ctx: PlatformContext, names: readonly string[]): ServiceDefinition[] {
+  const unknown = names.filter((n) => !ctx.definitions.has(n))
+  if (unknown.length > 0) {
+    throw new NotFoundError(`no service named ${unknown.map((n) => `"${n}"`).join(', ')}`, {
+      hint: `defined services: ${[...ctx.definitions.keys()].join(', ') || 'none'}; add one under [platform.services.<name>] in config.user.toml`,
+      details: {unknown, defined: [...ctx.definitions.keys()]},
+    })
+  }
+  return [...new Set(names)].map((n) => ctx.definitions.get(n) as ServiceDefinition)
+}
+
+/** How a service would be run here: the binary found (if any) and its arguments. */
+export interface Launch {
+  available: boolean
+  binary?: string
+  args: string[]
+  cwd: string
+  /** What to install when unavailable. */
+  install?: string
+  /** builtin oci-registry: which registry implementation the binary is. */
+  flavor?: string
+}
+
+export async function resolveLaunch(ctx: PlatformContext, definition: ServiceDefinition): Promise<Launch> {
+  const cwd = definition.cwd ? path.resolve(ctx.baseDir, definition.cwd) : ctx.baseDir
+  const lookup = {env: ctx.env, cwd, extraDirs: [path.join(ctx.home, 'bin')]}
+  if (definition.builtin === 'oci-registry') {
+    const binary = await findRegistryBinary(definition, lookup)
+    if (!binary) return {available: false, args: [], cwd, install: definition.install ?? REGISTRY_INSTALL_HINT}
+    const flavor = flavorOf(binary)
+    const configFile = path.join(registryFolder(ctx.home), flavor === 'zot' ? 'config.json' : 'config.yml')
+    return {available: true, binary, args: ['serve', configFile, ...definition.args], cwd, flavor}
+  }
+  const binary = await findBinary(definition.command, lookup)
+  if (!binary) {
+    const install = definition.install ?? `install ${definition.command} (on PATH or in ${path.join(ctx.home, 'bin')}), or set platform.services.${definition.name}.command`
+    return {available: false, args: definition.args, cwd, install}
+  }
+  return {available: true, binary, args: definition.args, cwd}
+}
+
+/** NotFoundError (exit 4) for a service whose binary is missing, saying what to install. */
+export function unavailableError(definition: ServiceDefinition, launch: Launch): NotFoundError {
+  const what = definition.builtin === 'oci-registry' && !definition.command ? 'none of zot, registry, docker-registry is on PATH' : `"${definition.command}" is not on PATH (nor in $PROVISIONING_HOME/bin)`
+  return new NotFoundError(`service ${definition.name} is unavailable: ${what}`, {
+    hint: launch.install,
+    details: {service: definition.name, command: definition.command || undefined, install: launch.install},
+  })
+}
