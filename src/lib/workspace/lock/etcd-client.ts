@@ -51,7 +51,8 @@ export function etcdError(error: unknown, settings: EtcdSettings, doing: string)
       details: {endpoints: settings.endpoints},
     })
   }
-  return new RegistryError(`cannot ${doing}: etcd unreachable at ${endpoints} (${message.split('\n')[0]})`, {
+  const reason = message.split('\n')[0].replace(/^\d+ /, '').replace(/\.?\s*Resolution note:.*$/, '')
+  return new RegistryError(`cannot ${doing}: etcd unreachable at ${endpoints} (${reason})`, {
     hint: 'check that etcd runs and listens there ("etcdctl --endpoints=URL endpoint health"), or fix locking.etcd.endpoints ("provisioning config show locking.etcd --origin")',
     details: {endpoints: settings.endpoints, timeoutMs: settings.timeoutMs},
   })
