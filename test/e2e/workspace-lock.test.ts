@@ -60,7 +60,7 @@ describe('workspace lock / unlock (file provider)', () => {
     expect(info.lock).toMatchObject({locked: true, provider: 'file', holder: {owner: winner}})
     const human = await cli('someone', ['workspace', 'info', 'team'])
     expect(human.stdout).toMatch(new RegExp(`lock:\\s+locked by ${winner} \\(host .*reason "by ${winner}"\\) \\[file\\]`))
-  })
+  }, 240_000)
 
   it('unlock: refused for a non-owner (exit 9, suggests --force); --force and the owner succeed', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'team', '--reason', 'release'])).exitCode).toBe(0)
@@ -138,7 +138,7 @@ describe('workspace lock / unlock (file provider)', () => {
     expect(cleaned.exitCode).toBe(0)
     expect(cleaned.stdout).toContain('expired workspace lock of carol')
     await expect(stat(LOCK(ws))).rejects.toThrow()
-  })
+  }, 180_000)
 
   it('cleanup removes temp and staging leftovers and dead-process locks, and keeps live locks, the lockfile, config and extensions', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'team'])).exitCode).toBe(0)
