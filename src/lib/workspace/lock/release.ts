@@ -38,6 +38,9 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
   const kinds = options.provider ? [providerForLocking(settings, options.provider)] : providersToCheck(settings)
   const force = Boolean(options.force)
   const base = {workspace: target.name, path: target.path}
+  // A lock we may not remove is remembered, not thrown at once: with etcd configured, the
+  // caller's own lock may still be in the file (or the other way round).
+  let refusal: Error | undefined
   for (const kind of kinds) {
     const done = await withProvider(kind, settings, async (provider): Promise<UnlockResult | undefined> => {
       const at = {provider: kind, location: provider.location(target)}
@@ -45,7 +48,10 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
         const current = await provider.read(target)
         if (!current) return undefined
         if (!current.record) {
-          if (!force) throw unreadableLock(provider, target, current)
+          if (!force) {
+            refusal ??= unreadableLock(provider, target, current)
+            return undefined
+          }
           if (await provider.remove(target, current.token)) return {...base, ...at, unlocked: true, forced: true, expired: false, unreadable: true}
           continue
         }
@@ -53,7 +59,8 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
         const expired = isExpired(holder)
         const mine = holder.owner === settings.owner
         if (!mine && !expired && !force) {
-          throw heldByOther(target.name, holder, 'unlock it', `only ${holder.owner} should unlock it; if they are gone, pass --force to remove their lock anyway`)
+          refusal ??= heldByOther(target.name, holder, 'unlock it', `only ${holder.owner} should unlock it; if they are gone, pass --force to remove their lock anyway`)
+          return undefined
         }
         if (await provider.remove(target, current.token)) return {...base, ...at, unlocked: true, holder, forced: !mine && !expired, expired}
       }
@@ -61,5 +68,6 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
     })
     if (done) return done
   }
+  if (refusal) throw refusal
   return {...base, unlocked: false, forced: false, expired: false}
 }

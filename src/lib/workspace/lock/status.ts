@@ -1,4 +1,5 @@
 import type {ConfigTable} from '../../config/types.js'
+import {lockFilePath} from './file-provider.js'
 import {withProvider, type LockTarget} from './provider.js'
 import {heldByOther, isExpired, type LockRecord} from './record.js'
 import {lockSettings, type LockProviderKind, providersToCheck} from './settings.js'
@@ -15,12 +16,14 @@ export interface LockStatus {
   problem?: string
 }
 
-/** The lock `workspace info` shows: the first one found where enforcement looks (etcd first when configured). */
+/**
+ * The lock `workspace info` shows: a held (or expired) lock wherever enforcement looks (etcd
+ * first when configured); else why a place could not be read (etcd down, garbage); else unlocked.
+ */
 export async function lockStatus(target: LockTarget, values: ConfigTable): Promise<LockStatus> {
   const settings = lockSettings(values)
-  const kinds = providersToCheck(settings)
-  let first: LockStatus | undefined
-  for (const kind of kinds) {
+  const statuses: LockStatus[] = []
+  for (const kind of providersToCheck(settings)) {
     const status = await withProvider(kind, settings, async (provider): Promise<LockStatus> => {
       const at = {provider: kind, location: provider.location(target)}
       const current = await provider.read(target)
@@ -28,11 +31,16 @@ export async function lockStatus(target: LockTarget, values: ConfigTable): Promi
       if (!current.record) return {...at, locked: true, problem: `unreadable lock: ${current.problem}`}
       const expired = isExpired(current.record)
       return {...at, locked: !expired, holder: current.record, ...(expired ? {expired} : {})}
-    }).catch((error: Error): LockStatus => ({provider: kind, location: kind === 'etcd' ? `etcd ${settings.etcd.prefix}/${target.name}` : 'config/workspace.lock', locked: false, problem: error.message}))
-    if (status.locked || status.holder || status.problem) return status
-    first ??= status
+    }).catch((error: Error): LockStatus => ({
+      provider: kind,
+      location: kind === 'etcd' ? `etcd ${settings.etcd.endpoints.join(',')} key ${settings.etcd.prefix}/${target.name}` : lockFilePath(target.path),
+      locked: false,
+      problem: error.message,
+    }))
+    if (status.holder) return status
+    statuses.push(status)
   }
-  return first as LockStatus
+  return statuses.find((s) => s.problem) ?? statuses[0]
 }
 
 /**
