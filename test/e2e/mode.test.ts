@@ -3,6 +3,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
+import {startEtcd} from '../helpers/etcd.js'
 import {initWorkspace, type Sandbox, sandbox, writeText} from '../helpers/workspace.js'
 
 interface Requirement {id: string; met: boolean; fix: string}
@@ -50,15 +51,17 @@ describe('mode commands (built CLI)', () => {
     expect((await runCli(['mode', 'switch', 'solo'], {env: box.env})).exitCode).toBe(0)
     expect(await readFile(path.join(box.home, 'config', 'active-mode.yaml'), 'utf8')).toContain('mode: solo')
 
+    // Enterprise locks need an etcd that answers (mode validate connects to it).
+    const etcd = await startEtcd()
     const pem = path.join(box.root, 'pki.pem')
     await writeText(pem, '-----BEGIN CERTIFICATE-----\n')
     await writeText(path.join(box.home, 'config.user.toml'), [
       '[oci]', 'registry = "harbor.example.com"',
-      '[locking.etcd]', 'endpoints = ["https://etcd.example.com:2379"]',
+      '[locking.etcd]', `endpoints = ["${etcd.endpoint}"]`,
       '[security.mtls]', `cert_file = "${pem}"`, `key_file = "${pem}"`, `ca_file = "${pem}"`, '',
     ].join('\n'))
     await writeText(path.join(box.home, 'auth.json'), JSON.stringify({auths: {'harbor.example.com': {auth: 'dTpw'}}}))
-    const ok = await runCli(['mode', 'switch', 'enterprise', '--json'], {env: box.env})
+    const ok = await runCli(['mode', 'switch', 'enterprise', '--json'], {env: box.env}).finally(() => etcd.stop())
     expect(ok.exitCode).toBe(0)
     expect(json<{mode: string; previous: string}>(ok)).toMatchObject({mode: 'enterprise', previous: 'solo'})
     expect((await runCli(['mode', 'current'], {env: box.env})).stdout.trim()).toBe('enterprise')

@@ -1,5 +1,6 @@
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
+import type {ConfigTable} from '../config/types.js'
 import {OciContext} from '../oci/context.js'
 import {ociSettings, type OciSettings} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
@@ -8,6 +9,9 @@ import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
 
 export interface DependencyContext {
   workspace: string
+  /** Registered name (or folder name) of the workspace, and its merged config: for the workspace lock check. */
+  workspaceName: string
+  values: ConfigTable
   declaration: Declaration
   settings: OciSettings
   lockfile: string
@@ -17,7 +21,8 @@ export interface DependencyContext {
 /** The workspace, its dependency declaration, the OCI settings of its source and its lockfile. */
 export async function openDependencyContext(options: LoadOptions & {concurrency?: number}): Promise<DependencyContext> {
   const loaded = await loadConfig(options)
-  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
+  const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
+  const workspace = ref.path
   const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   if (declaration.source.kind === 'oci') {
@@ -27,7 +32,7 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
     if (declaration.source.tokenPath) settings.tokenPath = declaration.source.tokenPath
   }
   const lockfile = lockfilePath(workspace)
-  return {workspace, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
+  return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
 }
 
 /** The lockfile for read-only commands: a damaged one is a configuration error (exit 3). */

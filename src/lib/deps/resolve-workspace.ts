@@ -8,6 +8,7 @@ import {extensionLayer, readArtifact} from '../oci/artifact-reader.js'
 import {OciContext} from '../oci/context.js'
 import {ConfigError, NotFoundError, RegistryError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
+import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {openDependencyContext} from './dependency-context.js'
 import {installPlan, type InstallReport} from './install.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
@@ -43,7 +44,8 @@ export {lockfilePath} from './lockfile.js'
  * the lock. One run at a time per workspace: a second waits, then exits 9 naming the holder.
  */
 export async function resolveWorkspace(options: DepResolveOptions): Promise<DepResolveResult> {
-  const {workspace, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openDependencyContext(options)
+  const {workspace, workspaceName, values, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openDependencyContext(options)
+  if (!options.dryRun) await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
 
   const run = async (): Promise<DepResolveResult> => {
     const oci = new OciContext(settings)

@@ -76,17 +76,7 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
       fix: 'remove the override that sets oci.verify_signatures = false',
     })
   }
-  if (str(values, 'mode.locking.provider') === 'etcd' && getPath(values, 'mode.locking.required') === true) {
-    const endpoints = getPath(values, 'locking.etcd.endpoints')
-    const list = Array.isArray(endpoints) ? endpoints.filter((e) => typeof e === 'string' && /^https?:\/\/[^/]+/.test(e)) : []
-    checks.push({
-      id: 'locking.etcd',
-      description: 'etcd workspace locking with at least one endpoint',
-      met: str(values, 'locking.provider') === 'etcd' && list.length > 0,
-      actual: `locking.provider = ${str(values, 'locking.provider')}, locking.etcd.endpoints = ${JSON.stringify(endpoints ?? [])}`,
-      fix: `set locking.etcd.endpoints = ["https://etcd.example.com:2379"] in ${userConfig}`,
-    })
-  }
+  checks.push(...(await lockingRequirements(values, userConfig)))
   if (str(values, 'mode.authentication.method') === 'mtls') {
     for (const key of ['cert_file', 'key_file', 'ca_file']) {
       const file = str(values, `security.mtls.${key}`)
@@ -99,5 +89,51 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
       })
     }
   }
+  return checks
+}
+
+/**
+ * Team modes need workspace locks this CLI can take: the provider the mode requires
+ * (enterprise: etcd), or any working one (multi-user: file or etcd). With etcd, the
+ * endpoints must be set and answer: checked with a real connection, bounded by
+ * locking.etcd.timeout_seconds.
+ */
+async function lockingRequirements(values: ConfigTable, userConfig: string): Promise<Requirement[]> {
+  const modeProvider = str(values, 'mode.locking.provider')
+  if (modeProvider === '' || modeProvider === 'none') return []
+  const required = getPath(values, 'mode.locking.required') === true
+  const provider = str(values, 'locking.provider')
+  const accepted = required ? [modeProvider] : ['file', 'etcd']
+  const checks: Requirement[] = [{
+    id: 'locking.provider',
+    description: required ? `workspace locks with ${modeProvider}` : 'a workspace lock provider (file or etcd)',
+    met: accepted.includes(provider),
+    actual: `locking.provider = ${provider || '(not set)'}`,
+    fix: required
+      ? `set locking.provider = "${modeProvider}" in ${userConfig}`
+      : `set locking.provider = "file" (one machine or a shared folder) or "etcd" (a team) in ${userConfig}`,
+  }]
+  if (provider !== 'etcd' && !(required && modeProvider === 'etcd')) return checks
+
+  const {lockSettings} = await import('../workspace/lock/settings.js')
+  const etcd = lockSettings(values).etcd
+  const valid = etcd.endpoints.filter((e) => /^https?:\/\/[^/\s]+\/?$/.test(e))
+  checks.push({
+    id: 'locking.etcd',
+    description: 'etcd endpoints for workspace locks',
+    met: valid.length > 0 && valid.length === etcd.endpoints.length,
+    actual: `locking.etcd.endpoints = ${JSON.stringify(etcd.endpoints)}`,
+    fix: `set locking.etcd.endpoints = ["https://etcd.example.com:2379"] in ${userConfig} (each as http(s)://host:port)`,
+  })
+  if (valid.length === 0) return checks
+  const {probeEtcd} = await import('../workspace/lock/etcd-probe.js')
+  const probes = await probeEtcd({...etcd, endpoints: valid})
+  checks.push({
+    id: 'locking.etcd.reachable',
+    description: 'a reachable etcd for workspace locks',
+    met: probes.some((p) => p.reachable),
+    actual: probes.map((p) => `${p.endpoint}: ${p.reachable ? `reachable (${p.detail})` : p.detail}`).join('; '),
+    fix: `start etcd at ${valid.join(', ')} or point locking.etcd.endpoints at a running cluster; check with "etcdctl --endpoints=${valid[0]} endpoint health"`,
+  })
   return checks
 }

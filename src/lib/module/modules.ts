@@ -13,6 +13,7 @@ import {parseLocation} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
+import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {editModules} from './declaration-edit.js'
 import type {ModuleType} from './module-types.js'
 
@@ -39,7 +40,9 @@ export interface ModuleChange {
  */
 export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]}): Promise<ModuleChange> {
   const loaded = await loadConfig(options)
-  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
+  const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
+  const workspace = ref.path
+  await assertWorkspaceWritable(ref, loaded.values, `${options.remove ? 'unload' : 'load'} modules`)
   const file = workspaceConfigFile(workspace)
   const before = await readFile(file, 'utf8')
   const edit = await editModules(file, options.type, {add: options.add?.map(parseModuleSpec), remove: options.remove})

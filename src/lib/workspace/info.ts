@@ -2,6 +2,7 @@ import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadConfig, type LoadOptions} from '../config/loader.js'
+import type {LockStatus} from './lock/status.js'
 import {readRegistry} from './registry.js'
 
 export const EXTENSION_TYPES = ['providers', 'taskservs', 'clusters'] as const
@@ -22,8 +23,8 @@ export interface WorkspaceInfo {
   infras: string[]
   config: {workspace: string; lockfile: string; lockfilePresent: boolean}
   extensions: InstalledExtension[]
-  /** The holder recorded in config/workspace.lock, when locked. */
-  lock?: Record<string, unknown>
+  /** The workspace lock (file, or etcd when locking.provider = etcd). */
+  lock: LockStatus
 }
 
 async function subfolders(dir: string): Promise<string[]> {
@@ -60,15 +61,7 @@ export async function workspaceInfo(options: LoadOptions): Promise<WorkspaceInfo
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const registry = await readRegistry(loaded.home)
   const lockfile = path.join(workspace.path, 'config', 'provisioning.lock')
-  const lockText = await readFile(path.join(workspace.path, 'config', 'workspace.lock'), 'utf8').catch(() => undefined)
-  let lock: Record<string, unknown> | undefined
-  if (lockText) {
-    try {
-      lock = JSON.parse(lockText) as Record<string, unknown>
-    } catch {
-      lock = {unreadable: true}
-    }
-  }
+  const {lockStatus} = await import('./lock/status.js')
   return {
     name: workspace.name,
     path: workspace.path,
@@ -83,6 +76,6 @@ export async function workspaceInfo(options: LoadOptions): Promise<WorkspaceInfo
       lockfilePresent: await readFile(lockfile).then(() => true, () => false),
     },
     extensions: await installedExtensions(workspace.path),
-    ...(lock ? {lock} : {}),
+    lock: await lockStatus({name: workspace.name, path: workspace.path}, loaded.values),
   }
 }

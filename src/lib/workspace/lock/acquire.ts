@@ -1,0 +1,56 @@
+import type {LoadOptions} from '../../config/loader.js'
+import {BusyError} from '../../errors.js'
+import {withProvider} from './provider.js'
+import {heldByOther, isExpired, type LockRecord, newRecord} from './record.js'
+import {type LockProviderKind, providerForLocking} from './settings.js'
+import {openTarget, unreadableLock} from './target.js'
+
+export interface LockOptions extends LoadOptions {
+  name?: string
+  provider?: string
+  reason?: string
+  /** Seconds until the lock goes stale; default locking.ttl_seconds (0: until unlocked). */
+  ttlSeconds?: number
+}
+
+export interface LockResult {
+  workspace: string
+  path: string
+  provider: LockProviderKind
+  location: string
+  /** The lock now in place (ours; when alreadyHeld, the one we took earlier). */
+  lock: LockRecord
+  /** The caller already held it: nothing changed. */
+  alreadyHeld: boolean
+  /** An expired lock of someone else that this call took over. */
+  replaced?: LockRecord
+}
+
+/** `workspace lock`: exactly one of many concurrent callers gets the lock; the others exit 9 naming it. */
+export async function lockWorkspace(options: LockOptions): Promise<LockResult> {
+  const {target, settings} = await openTarget(options)
+  const kind = providerForLocking(settings, options.provider)
+  const ttlSeconds = options.ttlSeconds ?? settings.ttlSeconds
+  const record = newRecord({workspace: target.name, owner: settings.owner, provider: kind, reason: options.reason, ttlSeconds})
+  return withProvider(kind, settings, async (provider) => {
+    const result = (lock: LockRecord, extra: Partial<LockResult> = {}): LockResult => ({
+      workspace: target.name, path: target.path, provider: kind, location: provider.location(target), lock, alreadyHeld: false, ...extra,
+    })
+    // A few rounds: the lock may be released or taken over between our attempt and our look.
+    for (let round = 0; round < 5; round++) {
+      const outcome = await provider.create(target, record, ttlSeconds)
+      if (outcome.created) return result(record)
+      const current = outcome.current
+      if (!current) continue
+      if (!current.record) throw unreadableLock(provider, target, current)
+      const holder = current.record
+      if (isExpired(holder)) {
+        if (await provider.replace(target, current.token, record, ttlSeconds)) return result(record, {replaced: holder})
+        continue
+      }
+      if (holder.owner === settings.owner) return result(holder, {alreadyHeld: true})
+      throw heldByOther(target.name, holder, 'lock it', `wait until ${holder.owner} runs "provisioning workspace unlock ${target.name}"${holder.expires_at ? ` or the lock expires (${holder.expires_at})` : ''}`)
+    }
+    throw new BusyError(`the lock of workspace ${target.name} kept changing while taking it`, {hint: 'another process is locking and unlocking it right now; try again'})
+  })
+}

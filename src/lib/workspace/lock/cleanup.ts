@@ -1,0 +1,176 @@
+import {lstat, readdir, readFile, rm} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import type {LoadOptions} from '../../config/loader.js'
+import {BusyError} from '../../errors.js'
+import {withFileLock} from '../../util/file-lock.js'
+import {lockFilePath, takeoverGuardPath} from './file-provider.js'
+import {withProvider} from './provider.js'
+import {describeHolder, isExpired} from './record.js'
+import {providersToCheck} from './settings.js'
+import {openTarget} from './target.js'
+
+export interface CleanupItem {
+  /** Relative to the workspace (or `etcd <key>`). */
+  path: string
+  kind: 'temp' | 'staging' | 'stale-lock' | 'expired-lock'
+  bytes: number
+  reason: string
+}
+
+export interface CleanupResult {
+  workspace: string
+  path: string
+  dryRun: boolean
+  removed: CleanupItem[]
+  /** Leftovers deliberately kept, with why (a live process owns them, dep resolve repairs them). */
+  skipped: Array<{path: string; reason: string}>
+  bytes: number
+}
+
+const GROUPS = ['providers', 'taskservs', 'clusters']
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  const info = await lstat(file).catch(() => undefined)
+  if (!info) return 0
+  if (!info.isDirectory()) return info.size
+  let total = 0
+  for (const entry of await readdir(file).catch(() => [] as string[])) total += await sizeOf(path.join(file, entry))
+  return total
+}
+
+const list = (dir: string) => readdir(dir).catch(() => [] as string[])
+
+/** Holder of a withFileLock lock file: live (here or on another host), dead (here), or none. */
+async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | 'dead'; text?: string}> {
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (text === undefined) return {state: 'none'}
+  try {
+    const holder = JSON.parse(text) as {pid?: number; host?: string; user?: string; since?: string}
+    const dead = holder.host === os.hostname() && typeof holder.pid === 'number' && !alive(holder.pid)
+    return {state: dead ? 'dead' : 'live', text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`}
+  } catch {
+    // Written in one step by link(), so garbage is not a lock in progress.
+    return {state: 'dead', text: 'unreadable'}
+  }
+}
+
+/**
+ * Temp files named after the process writing them: writeFileAtomic's `.NAME.PID.HEX.tmp`,
+ * file-lock drafts `NAME.lock.PID.RAND` and workspace-lock drafts `...PID.HEX.draft`.
+ * Returns the PID, or undefined when the name is not one of ours.
+ */
+function writerPid(entry: string): number | undefined {
+  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^.+\.lock(?:\.guard)?\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry)
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * `workspace cleanup`: removes what interrupted or finished runs left in a workspace: temp
+ * files of killed writes, half-extracted/half-removed extension folders, lock files of dead
+ * processes, and workspace locks whose TTL has passed. It never touches a live lock, the
+ * lockfile, the config or an installed extension; leftovers of a running `dep resolve` are
+ * kept (cleanup takes the same lock, without waiting).
+ */
+export async function cleanupWorkspace(options: LoadOptions & {name?: string; dryRun?: boolean}): Promise<CleanupResult> {
+  const {target, settings} = await openTarget(options)
+  const ws = target.path
+  const dryRun = Boolean(options.dryRun)
+  const rel = (file: string) => path.relative(ws, file)
+  const removed: CleanupItem[] = []
+  const skipped: CleanupResult['skipped'] = []
+  const drop = async (file: string, kind: CleanupItem['kind'], reason: string, remove = () => rm(file, {recursive: true, force: true})) => {
+    const bytes = await sizeOf(file)
+    if (!dryRun) await remove()
+    removed.push({path: rel(file), kind, bytes, reason})
+  }
+
+  // Things only `dep resolve` creates, under config/.dep-resolve.lock.
+  const resolveLock = path.join(ws, 'config', '.dep-resolve.lock')
+  const resolveLeftovers = async () => {
+    for (const dir of [path.join(ws, 'config'), path.join(ws, 'extensions')]) {
+      for (const entry of await list(dir)) {
+        const pid = writerPid(entry)
+        if (pid === undefined || entry.startsWith('workspace.lock')) continue
+        if (alive(pid)) skipped.push({path: rel(path.join(dir, entry)), reason: `pid ${pid} is still writing it`})
+        else await drop(path.join(dir, entry), 'temp', `temp file of pid ${pid}, which is gone`)
+      }
+    }
+    const roots = [ws, ...(await list(path.join(ws, 'infra'))).map((infra) => path.join(ws, 'infra', infra))]
+    for (const root of roots) {
+      for (const group of GROUPS) {
+        const dir = path.join(root, 'extensions', group)
+        for (const entry of await list(dir)) {
+          const match = /^\.(.+)\.(extract|removing|old|generate)-[0-9A-Za-z]+$/.exec(entry)
+          if (!match) continue
+          const file = path.join(dir, entry)
+          if (match[2] === 'old' && !(await lstat(path.join(dir, match[1])).then(() => true, () => false))) {
+            skipped.push({path: rel(file), reason: `the only copy of ${match[1]} (an interrupted swap); "provisioning dep resolve" puts it back`})
+            continue
+          }
+          if (match[2] === 'generate' && Date.now() - ((await lstat(file)).mtimeMs) < 60_000) {
+            skipped.push({path: rel(file), reason: 'a "generate extension" may still be writing it'})
+            continue
+          }
+          await drop(file, 'staging', `${match[2] === 'old' ? 'previous version kept aside by' : 'staging folder of'} an interrupted ${match[2] === 'generate' ? 'generate' : 'install'}`)
+        }
+      }
+    }
+  }
+
+  const resolveHolder = await fileLockHolder(resolveLock)
+  if (resolveHolder.state === 'live') {
+    skipped.push({path: rel(resolveLock), reason: `dep resolve is running (${resolveHolder.text}); its temp and staging folders are kept`})
+  } else {
+    if (resolveHolder.state === 'dead') removed.push({path: rel(resolveLock), kind: 'stale-lock', bytes: await sizeOf(resolveLock), reason: `dep resolve lock of ${resolveHolder.text}`})
+    if (dryRun) await resolveLeftovers()
+    else {
+      // Holding the resolve lock (a dead holder is taken over) keeps a starting dep resolve out.
+      await withFileLock(resolveLock, {waitMs: 0, purpose: 'workspace cleanup'}, resolveLeftovers).catch((error: unknown) => {
+        if (!(error instanceof BusyError)) throw error
+        skipped.push({path: rel(resolveLock), reason: `dep resolve started meanwhile (${error.message}); its temp and staging folders are kept`})
+      })
+    }
+  }
+
+  // Workspace-lock leftovers: drafts of killed lockers, a guard left by a dead process.
+  for (const entry of await list(path.join(ws, 'config'))) {
+    if (!entry.startsWith('workspace.lock.')) continue
+    const file = path.join(ws, 'config', entry)
+    const pid = writerPid(entry)
+    if (pid !== undefined) {
+      if (alive(pid)) skipped.push({path: rel(file), reason: `pid ${pid} is still writing it`})
+      else await drop(file, 'temp', `draft of pid ${pid}, which is gone`)
+    }
+  }
+  const guard = await fileLockHolder(takeoverGuardPath(ws))
+  if (guard.state === 'dead') await drop(takeoverGuardPath(ws), 'stale-lock', `guard of ${guard.text}`)
+
+  // Expired workspace locks (an etcd lease normally removes its key itself).
+  for (const kind of providersToCheck(settings)) {
+    await withProvider(kind, settings, async (provider) => {
+      const current = await provider.read(target)
+      if (!current?.record || !isExpired(current.record)) return
+      const where = kind === 'file' ? lockFilePath(ws) : provider.location(target)
+      const reason = `expired workspace lock of ${describeHolder(current.record)}`
+      const bytes = kind === 'file' ? await sizeOf(where) : 0
+      if (!dryRun && !(await provider.remove(target, current.token))) return
+      removed.push({path: kind === 'file' ? rel(where) : where, kind: 'expired-lock', bytes, reason})
+    }).catch((error: Error) => {
+      if (kind !== 'etcd') throw error
+      skipped.push({path: `etcd ${settings.etcd.prefix}/${target.name}`, reason: `not checked: ${error.message}`})
+    })
+  }
+
+  return {workspace: target.name, path: ws, dryRun, removed, skipped, bytes: removed.reduce((sum, item) => sum + item.bytes, 0)}
+}
