@@ -81,6 +81,17 @@ describe('workspace migrate-to-oci', () => {
     expect(await configText()).toBe(config)
   })
 
+  it('is refused (exit 9, naming the holder) while someone else holds the workspace lock', async () => {
+    const config = await configText()
+    const alice = {PROVISIONING_LOCKING__OWNER: 'alice'}
+    expect((await runCli(['workspace', 'lock', 'local-ws', '--reason', 'release freeze'], {env: {...env, ...alice}})).exitCode).toBe(0)
+    const refused = await migrate(['--json'], {PROVISIONING_LOCKING__OWNER: 'bob'})
+    expect(refused.exitCode).toBe(9)
+    expect(json<{error: {message: string}}>(refused).error.message).toContain('alice')
+    expect(await configText()).toBe(config)
+    expect((await runCli(['workspace', 'unlock', 'local-ws'], {env: {...env, ...alice}})).exitCode).toBe(0)
+  })
+
   it('publishes everything, rewrites the declaration with a backup, and dep resolve installs the same from the registry', async () => {
     const original = await configText()
     const result = await migrate(['--json'])

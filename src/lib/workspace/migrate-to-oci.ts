@@ -8,6 +8,7 @@ import {formatReference, parseReference, withTag} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
+import {assertWorkspaceWritable} from './lock/status.js'
 
 export interface MigrationOptions extends LoadOptions {
   name: string
@@ -73,8 +74,10 @@ async function freeBackupName(file: string): Promise<string> {
 export async function migrateToOci(options: MigrationOptions): Promise<MigrationResult> {
   const loadOptions: LoadOptions = {...options, workspace: options.name}
   const loaded = await loadConfig(loadOptions)
-  const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning}).path
+  const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
+  const workspace = ref.path
   const configFile = workspaceConfigFile(workspace)
+  if (!options.dryRun) await assertWorkspaceWritable(ref, loaded.values, 'migrate it to OCI')
 
   const sets = [...(options.sets ?? [])]
   if (options.registry) sets.push(`oci.registry=${options.registry}`)
