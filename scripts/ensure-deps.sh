@@ -12,7 +12,7 @@ fi
 
 if [ "${1:-}" = "--system" ]; then
   # command -> Debian package
-  declare -A need=([docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl [etcd]=etcd-server)
+  declare -A need=([docker-registry]=docker-registry [skopeo]=skopeo [htpasswd]=apache2-utils [openssl]=openssl [etcd]=etcd-server [python3]=python3)
   missing=()
   for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done
   if [ ${#missing[@]} -gt 0 ]; then
