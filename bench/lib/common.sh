@@ -21,6 +21,8 @@ bench_cleanup() {
       wait "$pid" 2>/dev/null || true
     fi
   done
+  # Optional per-bench hook (e.g. platform.sh: etcd and the services it started).
+  if declare -F bench_on_cleanup >/dev/null; then bench_on_cleanup || true; fi
   if [[ "${BENCH_KEEP:-}" == 1 ]]; then
     echo "bench: kept $WORK" >&2
   else
