@@ -62,6 +62,9 @@ export async function spawnService(ctx: PlatformContext, definition: ServiceDefi
 
 export type WaitOutcome = {healthy: true; afterMs: number; last: HealthResult} | {healthy: false; reason: string; last?: HealthResult}
 
+// Most services answer within tens of milliseconds (a registry in ~40 ms): probe early and
+// often at first, then settle at the steady interval so slow starters are not hammered.
+const POLL_FIRST_MS = 10
 const POLL_MS = 100
 const PROCESS_SETTLE_MS = 1000
 
@@ -70,6 +73,7 @@ export async function waitHealthy(ctx: PlatformContext, definition: ServiceDefin
   const started = Date.now()
   const deadline = started + definition.startTimeoutSeconds * 1000
   let last: HealthResult | undefined
+  let delay = POLL_FIRST_MS
   for (;;) {
     if (spawned.exit.exited) {
       const how = spawned.exit.signal ? `was killed by ${spawned.exit.signal}` : `exited with code ${spawned.exit.code}`
@@ -81,7 +85,8 @@ export async function waitHealthy(ctx: PlatformContext, definition: ServiceDefin
     const settled = definition.health.type !== 'process' || Date.now() - started >= PROCESS_SETTLE_MS
     if (last.healthy && settled && !spawned.exit.exited) return {healthy: true, afterMs: Date.now() - started, last}
     if (Date.now() >= deadline) return {healthy: false, reason: `${definition.name} did not become healthy within ${definition.startTimeoutSeconds}s (${last.detail})`, last}
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    delay = Math.min(delay * 2, POLL_MS)
   }
 }
 
