@@ -1,7 +1,9 @@
 import pLimit from 'p-limit'
 
 import {UsageError, ValidationError} from '../../errors.js'
-import {packageExtension} from '../../extension/package.js'
+import path from 'node:path'
+
+import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
@@ -34,8 +36,17 @@ export interface PushResult extends Partial<CopyStats> {
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
 async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
-  const {settings, engine, oci} = session
-  const pkg = await packageExtension(target.dir)
+  const {oci} = session
+  // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
+  const pkg = await packageExtensionSpooled(target.dir, path.join(oci.cache.dir, 'tmp'))
+  try {
+    return await pushPackage(session, target, pkg, options)
+  } finally {
+    await pkg.layer.dispose()
+  }
+}
+
+async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
   const {manifest} = pkg
   const name = target.name ?? manifest.name
   const version = target.version ?? manifest.version
@@ -45,7 +56,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: {dryRun
       details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
     })
   }
-  const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.data})
+  const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
   const ref = withTag(oci.parse(name), version)
   const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
   if (options.dryRun) return {...base, dryRun: true}

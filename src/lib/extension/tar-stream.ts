@@ -1,0 +1,108 @@
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
+import path from 'node:path'
+
+import {IntegrityError} from '../errors.js'
+import type {ExtensionEntry} from './extension-dir.js'
+import {dataPadding, encodeHeader, endOfArchive, type TarEntry} from './tar-writer.js'
+
+/**
+ * The tar stream is produced in pieces of exactly this size (the last one shorter): the
+ * compressor decides per piece, so the boundaries must depend on the archive bytes alone.
+ */
+export const TAR_PIECE_BYTES = 1024 * 1024
+
+/** Any exec bit makes a file 0755; everything else 0644, whatever the umask or owner. */
+function normalizedMode(entry: ExtensionEntry): number {
+  if (entry.kind === 'directory') return 0o755
+  if (entry.kind === 'symlink') return 0o777
+  return entry.mode & 0o111 ? 0o755 : 0o644
+}
+
+function changed(entry: ExtensionEntry): IntegrityError {
+  return new IntegrityError(`${entry.path} changed while it was being packaged`, {hint: 'package again once the folder is stable', details: {path: entry.path}})
+}
+
+/** Fills fixed-size pieces; file data is read straight into them (no whole-file buffers). */
+class PieceWriter {
+  private piece = Buffer.allocUnsafe(TAR_PIECE_BYTES)
+  private fill = 0
+  readonly full: Buffer[] = []
+  total = 0
+
+  private advance(bytes: number): void {
+    this.fill += bytes
+    this.total += bytes
+    if (this.fill === TAR_PIECE_BYTES) {
+      // Handed on by reference (to zlib): a new piece, never a reused one.
+      this.full.push(this.piece)
+      this.piece = Buffer.allocUnsafe(TAR_PIECE_BYTES)
+      this.fill = 0
+    }
+  }
+
+  put(bytes: Buffer): void {
+    for (let at = 0; at < bytes.length; ) {
+      const n = bytes.copy(this.piece, this.fill, at)
+      at += n
+      this.advance(n)
+    }
+  }
+
+  /** Reads exactly `entry.size` bytes of a file opened without following a symlink swapped in since the walk. */
+  async putFile(root: string, entry: ExtensionEntry, flushFull: () => Promise<void>): Promise<void> {
+    const handle = await open(path.join(root, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      let left = entry.size
+      while (left > 0) {
+        const {bytesRead} = await handle.read(this.piece, this.fill, Math.min(left, TAR_PIECE_BYTES - this.fill), null)
+        if (bytesRead === 0) throw changed(entry)
+        left -= bytesRead
+        this.advance(bytesRead)
+        if (this.full.length > 0) await flushFull()
+      }
+      const {bytesRead} = await handle.read(Buffer.alloc(1), 0, 1, null)
+      if (bytesRead !== 0) throw changed(entry)
+    } finally {
+      await handle.close()
+    }
+  }
+
+  rest(): Buffer | undefined {
+    return this.fill > 0 ? this.piece.subarray(0, this.fill) : undefined
+  }
+}
+
+/**
+ * The deterministic tar stream of an extension's entries (sorted by the walk), in pieces
+ * of TAR_PIECE_BYTES: one fixed mtime, uid/gid 0, normalized modes (tar-writer.ts).
+ * `consume` receives each piece in order and may keep it.
+ */
+export async function writeTarPieces(root: string, entries: ExtensionEntry[], mtime: number, consume: (piece: Buffer) => Promise<void>): Promise<number> {
+  const out = new PieceWriter()
+  const flushFull = async () => {
+    for (const piece of out.full.splice(0)) await consume(piece)
+  }
+  for (const entry of entries) {
+    const tarEntry: TarEntry = {
+      path: entry.kind === 'directory' ? `${entry.path}/` : entry.path,
+      type: entry.kind === 'directory' ? 'Directory' : entry.kind === 'symlink' ? 'SymbolicLink' : 'File',
+      mode: normalizedMode(entry),
+      mtime,
+      size: entry.kind === 'file' ? entry.size : 0,
+      linkpath: entry.linkTarget,
+    }
+    out.put(encodeHeader(tarEntry))
+    if (entry.kind === 'file') {
+      await flushFull()
+      await out.putFile(root, entry, flushFull)
+      out.put(dataPadding(entry.size))
+    }
+    await flushFull()
+  }
+  out.put(endOfArchive())
+  await flushFull()
+  const rest = out.rest()
+  if (rest) await consume(rest)
+  return out.total
+}
