@@ -13,6 +13,10 @@ export function unsafeEntry(entryPath: string, reason: string): IntegrityError {
   return new IntegrityError(`unsafe archive entry "${entryPath}": ${reason}`, {hint: UNSAFE_HINT, details: {entry: entryPath, reason}})
 }
 
+/** Writes of one file's chunks in flight at once, and their bytes (each chunk is held until written). */
+const MAX_WRITES_IN_FLIGHT = 4
+const MAX_BYTES_IN_FLIGHT = 4 * 1024 * 1024
+
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile'])
 const SPECIAL_TYPES: Record<string, string> = {
   CharacterDevice: 'character device',
@@ -141,30 +145,44 @@ export class SafeTreeWriter {
         onAbort = () => reject(signal.reason)
         signal.addEventListener('abort', onAbort, {once: true})
         // Each chunk is written at its own offset, so order can never depend on which
-        // write finishes first; the entry is paused while writes are in flight (bounded
-        // memory: the parser, and through it the decompressor, wait), and the file is
-        // done only once the entry ended AND every write has landed.
+        // write finishes first. A few writes may be in flight (the file system works
+        // while the next chunks are decompressed); beyond that the entry is paused
+        // (bounded memory: the parser, and through it the decompressor, wait), and the
+        // file is done only once the entry ended AND every write has landed.
         let offset = 0
         let inFlight = 0
+        let pendingBytes = 0
         let ended = false
+        let paused = false
         entry.on('data', (chunk: Buffer) => {
           const at = offset
           offset += chunk.length
           inFlight++
-          entry.pause()
+          pendingBytes += chunk.length
+          if (inFlight >= MAX_WRITES_IN_FLIGHT || pendingBytes >= MAX_BYTES_IN_FLIGHT) {
+            paused = true
+            entry.pause()
+          }
           handle.write(chunk, 0, chunk.length, at).then(() => {
             written += chunk.length
             inFlight--
-            if (inFlight > 0) return
-            if (ended) resolve()
-            else entry.resume()
+            pendingBytes -= chunk.length
+            if (ended) {
+              if (inFlight === 0) resolve()
+              return
+            }
+            if (paused && inFlight < MAX_WRITES_IN_FLIGHT && pendingBytes < MAX_BYTES_IN_FLIGHT) {
+              paused = false
+              entry.resume()
+            }
           }, reject)
         })
         entry.once('end', () => {
           ended = true
           if (inFlight === 0) resolve()
         })
-        if (inFlight === 0) entry.resume()
+        // Attaching 'data' may already have flowed (and paused) the entry.
+        if (!paused) entry.resume()
       })
       // chmod after writing: the open() mode is filtered by the umask.
       await handle.chmod(fileMode(entry.mode))
