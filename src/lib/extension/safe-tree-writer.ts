@@ -6,6 +6,7 @@ import type {ReadEntry} from 'tar/read-entry'
 
 import {IntegrityError} from '../errors.js'
 import {ancestorsOf, linkTargetProblem, normalizeEntryPath} from './archive-paths.js'
+import {createdModeIs, currentUmask} from './umask.js'
 
 const UNSAFE_HINT = 'the archive is unsafe or corrupt: do not install it; re-package the extension with "provisioning oci package"'
 
@@ -46,33 +47,49 @@ export class SafeTreeWriter {
   private readonly regularFiles = new Set<string>()
   private readonly dirModes = new Map<string, number>()
 
+  /** Read once per extraction: it decides which modes need a chmod after creation. */
+  private readonly umask = currentUmask()
+
   constructor(private readonly root: string) {}
 
   private abs(canonical: string): string {
     return path.join(this.root, ...canonical.split('/'))
   }
 
-  /** Makes sure every ancestor of `canonical` is a real folder inside the root, creating missing ones. */
+  /**
+   * Makes sure every ancestor of `canonical` is a real folder inside the root, creating
+   * missing ones. The root is fresh and private and every path in it was made here, so
+   * what exists is known; the file system is asked (lstat) only when mkdir finds a path
+   * already there (a case-insensitive file system aliasing another entry).
+   */
   private async ensureParents(canonical: string): Promise<void> {
     for (const ancestor of ancestorsOf(canonical)) {
       if (this.realDirs.has(ancestor)) continue
       if (this.symlinks.has(ancestor)) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
-      const info = await lstat(this.abs(ancestor)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return undefined
-        throw error
-      })
-      if (info?.isSymbolicLink()) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
-      if (info && !info.isDirectory()) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
-      if (!info) {
-        await mkdir(this.abs(ancestor))
-        this.dirModes.set(ancestor, 0o755)
+      if (this.regularFiles.has(ancestor)) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
+      if (await this.makeDir(ancestor)) this.dirModes.set(ancestor, 0o755)
+      else {
+        const info = await lstat(this.abs(ancestor))
+        if (info.isSymbolicLink()) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
+        if (!info.isDirectory()) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
       }
       this.realDirs.add(ancestor)
     }
   }
 
-  private async existing(canonical: string) {
-    return lstat(this.abs(canonical)).catch(() => undefined)
+  /** mkdir; false when the path already exists (whatever it is). */
+  private async makeDir(canonical: string): Promise<boolean> {
+    try {
+      await mkdir(this.abs(canonical))
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw error
+    }
+  }
+
+  private known(canonical: string): boolean {
+    return this.realDirs.has(canonical) || this.symlinks.has(canonical) || this.regularFiles.has(canonical)
   }
 
   /** Checks one entry and writes it. Rejects (IntegrityError) on the first unsafe property. */
@@ -91,16 +108,26 @@ export class SafeTreeWriter {
     await this.ensureParents(canonical)
 
     if (entry.type === 'Directory') {
-      const info = await this.existing(canonical)
-      if (info && !info.isDirectory()) throw unsafeEntry(entry.path, 'is a folder entry for a path that already exists as a non-folder')
-      if (!info) await mkdir(this.abs(canonical))
+      const nonFolder = () => unsafeEntry(entry.path, 'is a folder entry for a path that already exists as a non-folder')
+      if (this.symlinks.has(canonical) || this.regularFiles.has(canonical)) throw nonFolder()
+      if (!this.realDirs.has(canonical) && !(await this.makeDir(canonical)) && !(await lstat(this.abs(canonical))).isDirectory()) throw nonFolder()
       this.realDirs.add(canonical)
       this.dirModes.set(canonical, dirMode(entry.mode))
       entry.resume()
       return
     }
 
-    if ((await this.existing(canonical)) !== undefined) throw unsafeEntry(entry.path, 'appears twice in the archive (or collides with another entry)')
+    // Creating never replaces anything (O_EXCL, symlink, link all fail on an existing path).
+    const twice = () => unsafeEntry(entry.path, 'appears twice in the archive (or collides with another entry)')
+    if (this.known(canonical)) throw twice()
+    const create = async <T>(make: () => Promise<T>): Promise<T> => {
+      try {
+        return await make()
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw twice()
+        throw error
+      }
+    }
 
     if (FILE_TYPES.has(entry.type)) {
       // Refuse on the declared size before writing a byte; the stream counter in
@@ -108,13 +135,13 @@ export class SafeTreeWriter {
       if (this.bytes + entry.size > maxFileBytes) {
         throw unsafeEntry(entry.path, `declares ${entry.size} bytes, which would pass the ${maxFileBytes}-byte limit of the archive`)
       }
-      this.bytes += await this.writeFile(entry, canonical, signal)
+      this.bytes += await this.writeFile(entry, canonical, signal, create)
       this.regularFiles.add(canonical)
     } else if (entry.type === 'SymbolicLink') {
       const target = entry.linkpath ?? ''
       const problem = linkTargetProblem(canonical, target)
       if (problem) throw unsafeEntry(entry.path, `symlink ${problem}`)
-      await symlink(target, this.abs(canonical))
+      await create(() => symlink(target, this.abs(canonical)))
       this.symlinks.add(canonical)
       entry.resume()
     } else if (entry.type === 'Link') {
@@ -124,7 +151,7 @@ export class SafeTreeWriter {
       if (!this.regularFiles.has(target.path)) {
         throw unsafeEntry(entry.path, `hardlink target "${entry.linkpath}" is not a file extracted earlier from this archive`)
       }
-      await link(this.abs(target.path), this.abs(canonical))
+      await create(() => link(this.abs(target.path), this.abs(canonical)))
       this.regularFiles.add(canonical)
       entry.resume()
     } else {
@@ -134,9 +161,11 @@ export class SafeTreeWriter {
   }
 
   /** Streams the entry body into a new file; gives up as soon as `signal` aborts. */
-  private async writeFile(entry: ReadEntry, canonical: string, signal: AbortSignal): Promise<number> {
+  private async writeFile(entry: ReadEntry, canonical: string, signal: AbortSignal, create: <T>(make: () => Promise<T>) => Promise<T>): Promise<number> {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
-    const handle = await open(this.abs(canonical), flags, 0o600)
+    // Created with its final mode: the private staging folder hides it while incomplete.
+    const mode = fileMode(entry.mode)
+    const handle = await create(() => open(this.abs(canonical), flags, mode))
     let written = 0
     let onAbort: (() => void) | undefined
     try {
@@ -184,8 +213,8 @@ export class SafeTreeWriter {
         // Attaching 'data' may already have flowed (and paused) the entry.
         if (!paused) entry.resume()
       })
-      // chmod after writing: the open() mode is filtered by the umask.
-      await handle.chmod(fileMode(entry.mode))
+      // open() applied the umask: chmod only when that changed the mode.
+      if (!createdModeIs(this.umask, mode, mode)) await handle.chmod(mode)
     } finally {
       if (onAbort) signal.removeEventListener('abort', onAbort)
       await handle.close()
@@ -195,6 +224,9 @@ export class SafeTreeWriter {
 
   /** Applies folder modes last, so a read-only folder entry cannot block its own contents. */
   async finish(): Promise<void> {
-    for (const [canonical, mode] of this.dirModes) await chmod(this.abs(canonical), mode)
+    for (const [canonical, mode] of this.dirModes) {
+      // mkdir asked for 0777 minus the umask; most folders need nothing more.
+      if (!createdModeIs(this.umask, 0o777, mode)) await chmod(this.abs(canonical), mode)
+    }
   }
 }
