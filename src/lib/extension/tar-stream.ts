@@ -54,15 +54,21 @@ class PieceWriter {
     const handle = await open(path.join(root, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
     try {
       let left = entry.size
-      while (left > 0) {
-        const {bytesRead} = await handle.read(this.piece, this.fill, Math.min(left, TAR_PIECE_BYTES - this.fill), null)
-        if (bytesRead === 0) throw changed(entry)
+      // Each read asks for one byte more than the file should still hold when the piece
+      // has room for it: a file that grew shows without a separate probe read.
+      let probed = false
+      while (left > 0 || !probed) {
+        const room = TAR_PIECE_BYTES - this.fill
+        const ask = Math.min(left + 1, room)
+        probed = ask === left + 1
+        const {bytesRead} = await handle.read(this.piece, this.fill, ask, null)
+        if (bytesRead > left || (bytesRead === 0 && left > 0)) throw changed(entry)
         left -= bytesRead
+        // Only the file's bytes count; a probed extra byte was never read.
         this.advance(bytesRead)
         if (this.full.length > 0) await flushFull()
+        if (bytesRead === 0) break
       }
-      const {bytesRead} = await handle.read(Buffer.alloc(1), 0, 1, null)
-      if (bytesRead !== 0) throw changed(entry)
     } finally {
       await handle.close()
     }
