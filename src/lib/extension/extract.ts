@@ -54,6 +54,9 @@ export interface ExtractResult {
   bytes: number
 }
 
+/** Compressed input gathered before one write to the decompressor. */
+const INFLATE_INPUT_BYTES = 512 * 1024
+
 const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])]
 
 function bomb(reason: string, details: Record<string, unknown>): IntegrityError {
@@ -90,6 +93,8 @@ class Unpacker {
   private readonly done: Promise<ExtractResult | undefined>
   private failure: Error | undefined
   private ended = false
+  private pending: Buffer[] = []
+  private pendingBytes = 0
 
   constructor(root: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
     this.writer = new SafeTreeWriter(root)
@@ -120,7 +125,19 @@ class Unpacker {
   /** Feeds compressed bytes, waiting while the pipeline is full. Never rejects: problems surface in end(). */
   async write(chunk: Buffer): Promise<void> {
     if (this.failure || this.ended || this.stopped.signal.aborted) return
-    if (!this.gunzip.write(chunk)) {
+    // Every write is one round trip to zlib's thread: download-sized pieces (~64 KiB)
+    // are gathered into larger ones first.
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    if (this.pendingBytes >= INFLATE_INPUT_BYTES) await this.feed()
+  }
+
+  private async feed(): Promise<void> {
+    if (this.pendingBytes === 0) return
+    const input = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
+    this.pending = []
+    this.pendingBytes = 0
+    if (!this.gunzip.write(input)) {
       await once(this.gunzip, 'drain', {signal: AbortSignal.any([this.abort.signal, this.stopped.signal])}).catch(() => undefined)
     }
   }
@@ -128,6 +145,7 @@ class Unpacker {
   /** No more input: waits for every entry to be written and checked. */
   async end(): Promise<ExtractResult> {
     if (!this.ended) {
+      if (!this.failure && !this.stopped.signal.aborted) await this.feed()
       this.ended = true
       if (!this.failure && !this.gunzip.destroyed) this.gunzip.end()
     }
