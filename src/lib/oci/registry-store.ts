@@ -29,6 +29,15 @@ export class RegistryStore implements ContentStore {
     return this.client.send(request, what)
   }
 
+  /**
+   * Starts the ping now (e.g. while packaging), so the first request does not wait for it;
+   * a failure surfaces on that first request, as without the warm-up.
+   */
+  warmUp(): void {
+    this.ready ??= this.client.ping()
+    this.ready.catch(() => undefined)
+  }
+
   async resolve(repository: string, reference: string): Promise<Descriptor> {
     const res = await this.request({method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `resolve ${repository}:${reference}`)
     const digest = responseHeader(res, 'docker-content-digest')

@@ -3,9 +3,10 @@ import pLimit from 'p-limit'
 import path from 'node:path'
 
 import {UsageError} from '../../errors.js'
-import {extractArchive, type ExtractResult} from '../../extension/extract.js'
+import type {ExtractResult} from '../../extension/extract.js'
 import {verifyContent} from '../digest.js'
-import {LayerPullAttempt, STREAM_LAYER_THRESHOLD_BYTES} from '../layer-stream.js'
+import type {LayerPullAttempt} from '../layer-stream.js'
+import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
 import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
 import {formatReference} from '../reference.js'
@@ -67,7 +68,22 @@ export async function pullExtensions(options: OciOperationOptions & {references:
   })
 }
 
+/**
+ * Extraction (node-tar's parser, zlib streams: ~20 ms of module loading) is imported when
+ * a pull starts, not when the command loads: it compiles while the first requests wait
+ * on the registry.
+ */
+let unpacking: Promise<[typeof import('../../extension/extract.js'), typeof import('../layer-stream.js')]> | undefined
+function loadUnpacking() {
+  if (!unpacking) {
+    unpacking = Promise.all([import('../../extension/extract.js'), import('../layer-stream.js')])
+    unpacking.catch(() => undefined) // awaited by every pull; never unhandled meanwhile
+  }
+  return unpacking
+}
+
 async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
+  const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
   const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
@@ -83,6 +99,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   if (existing.length > 0 && !options.overwrite) {
     throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
   }
+  const [{extractArchive}, {LayerPullAttempt}] = await modules
   let extracted: ExtractResult
   let cached = false
   if (early) {

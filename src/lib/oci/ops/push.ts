@@ -9,6 +9,7 @@ import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference, withTag} from '../reference.js'
+import {RegistryStore} from '../registry-store.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 export interface PushTarget {
@@ -37,6 +38,7 @@ export interface PushResult extends Partial<CopyStats> {
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
 async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
   const {oci} = session
+  if (!options.dryRun) warmUp(session, target.name)
   // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
   const pkg = await packageExtensionSpooled(target.dir, path.join(oci.cache.dir, 'tmp'))
   try {
@@ -74,6 +76,18 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
     {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
   )
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
+}
+
+/** Pings the destination registry while the folder is being packaged. */
+function warmUp({oci, engine}: OciSession, name: string | undefined): void {
+  if (engine.engine === 'oras' && engine.orasPath) return
+  let store
+  try {
+    store = oci.store(oci.parse(name ?? 'warm-up').location)
+  } catch {
+    return // a bad reference is reported where it is used
+  }
+  if (store instanceof RegistryStore) store.warmUp()
 }
 
 /**
