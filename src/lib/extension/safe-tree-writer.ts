@@ -1,5 +1,5 @@
-import {constants} from 'node:fs'
-import {chmod, link, lstat, mkdir, open, symlink} from 'node:fs/promises'
+import {chmodSync, closeSync, constants, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, symlinkSync, writeSync} from 'node:fs'
+import {open} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {ReadEntry} from 'tar/read-entry'
@@ -13,6 +13,14 @@ const UNSAFE_HINT = 'the archive is unsafe or corrupt: do not install it; re-pac
 export function unsafeEntry(entryPath: string, reason: string): IntegrityError {
   return new IntegrityError(`unsafe archive entry "${entryPath}": ${reason}`, {hint: UNSAFE_HINT, details: {entry: entryPath, reason}})
 }
+
+/**
+ * Metadata operations (mkdir, symlink, link, chmod) and files up to this size are done with
+ * synchronous calls: each promise-based call is a round trip to libuv's thread pool that
+ * costs more than the system call itself (an extension is mostly small files). Larger
+ * files stream with positional writes in flight while the next chunks are decompressed.
+ */
+const SMALL_FILE_BYTES = 256 * 1024
 
 /** Writes of one file's chunks in flight at once, and their bytes (each chunk is held until written). */
 const MAX_WRITES_IN_FLIGHT = 4
@@ -67,9 +75,9 @@ export class SafeTreeWriter {
       if (this.realDirs.has(ancestor)) continue
       if (this.symlinks.has(ancestor)) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
       if (this.regularFiles.has(ancestor)) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
-      if (await this.makeDir(ancestor)) this.dirModes.set(ancestor, 0o755)
+      if (this.makeDir(ancestor)) this.dirModes.set(ancestor, 0o755)
       else {
-        const info = await lstat(this.abs(ancestor))
+        const info = lstatSync(this.abs(ancestor))
         if (info.isSymbolicLink()) throw unsafeEntry(canonical, `would be written through the symlink "${ancestor}"`)
         if (!info.isDirectory()) throw unsafeEntry(canonical, `its parent "${ancestor}" is not a folder`)
       }
@@ -78,9 +86,9 @@ export class SafeTreeWriter {
   }
 
   /** mkdir; false when the path already exists (whatever it is). */
-  private async makeDir(canonical: string): Promise<boolean> {
+  private makeDir(canonical: string): boolean {
     try {
-      await mkdir(this.abs(canonical))
+      mkdirSync(this.abs(canonical))
       return true
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -110,7 +118,7 @@ export class SafeTreeWriter {
     if (entry.type === 'Directory') {
       const nonFolder = () => unsafeEntry(entry.path, 'is a folder entry for a path that already exists as a non-folder')
       if (this.symlinks.has(canonical) || this.regularFiles.has(canonical)) throw nonFolder()
-      if (!this.realDirs.has(canonical) && !(await this.makeDir(canonical)) && !(await lstat(this.abs(canonical))).isDirectory()) throw nonFolder()
+      if (!this.realDirs.has(canonical) && !this.makeDir(canonical) && !lstatSync(this.abs(canonical)).isDirectory()) throw nonFolder()
       this.realDirs.add(canonical)
       this.dirModes.set(canonical, dirMode(entry.mode))
       entry.resume()
@@ -120,9 +128,9 @@ export class SafeTreeWriter {
     // Creating never replaces anything (O_EXCL, symlink, link all fail on an existing path).
     const twice = () => unsafeEntry(entry.path, 'appears twice in the archive (or collides with another entry)')
     if (this.known(canonical)) throw twice()
-    const create = async <T>(make: () => Promise<T>): Promise<T> => {
+    const create = <T>(make: () => T): T => {
       try {
-        return await make()
+        return make()
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw twice()
         throw error
@@ -141,7 +149,7 @@ export class SafeTreeWriter {
       const target = entry.linkpath ?? ''
       const problem = linkTargetProblem(canonical, target)
       if (problem) throw unsafeEntry(entry.path, `symlink ${problem}`)
-      await create(() => symlink(target, this.abs(canonical)))
+      create(() => symlinkSync(target, this.abs(canonical)))
       this.symlinks.add(canonical)
       entry.resume()
     } else if (entry.type === 'Link') {
@@ -151,7 +159,7 @@ export class SafeTreeWriter {
       if (!this.regularFiles.has(target.path)) {
         throw unsafeEntry(entry.path, `hardlink target "${entry.linkpath}" is not a file extracted earlier from this archive`)
       }
-      await create(() => link(this.abs(target.path), this.abs(canonical)))
+      create(() => linkSync(this.abs(target.path), this.abs(canonical)))
       this.regularFiles.add(canonical)
       entry.resume()
     } else {
@@ -161,11 +169,24 @@ export class SafeTreeWriter {
   }
 
   /** Streams the entry body into a new file; gives up as soon as `signal` aborts. */
-  private async writeFile(entry: ReadEntry, canonical: string, signal: AbortSignal, create: <T>(make: () => Promise<T>) => Promise<T>): Promise<number> {
+  private async writeFile(entry: ReadEntry, canonical: string, signal: AbortSignal, create: <T>(make: () => T) => T): Promise<number> {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
     // Created with its final mode: the private staging folder hides it while incomplete.
     const mode = fileMode(entry.mode)
-    const handle = await create(() => open(this.abs(canonical), flags, mode))
+    if (entry.size <= SMALL_FILE_BYTES) {
+      const data = await readBody(entry, signal)
+      const fd = create(() => openSync(this.abs(canonical), flags, mode))
+      try {
+        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at)
+        if (!createdModeIs(this.umask, mode, mode)) fchmodSync(fd, mode)
+      } finally {
+        closeSync(fd)
+      }
+      return data.length
+    }
+    const handle = await open(this.abs(canonical), flags, mode).catch((error: unknown) => create(() => {
+      throw error
+    }))
     let written = 0
     let onAbort: (() => void) | undefined
     try {
@@ -226,7 +247,23 @@ export class SafeTreeWriter {
   async finish(): Promise<void> {
     for (const [canonical, mode] of this.dirModes) {
       // mkdir asked for 0777 minus the umask; most folders need nothing more.
-      if (!createdModeIs(this.umask, 0o777, mode)) await chmod(this.abs(canonical), mode)
+      if (!createdModeIs(this.umask, 0o777, mode)) chmodSync(this.abs(canonical), mode)
     }
   }
+}
+
+/** The whole body of a (small) entry; rejects as soon as `signal` aborts. */
+function readBody(entry: ReadEntry, signal: AbortSignal): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const chunks: Buffer[] = []
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, {once: true})
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+    entry.once('end', () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+    })
+    entry.resume()
+  })
 }

@@ -1,11 +1,11 @@
-import {lstat} from 'node:fs/promises'
+import {lstat, readdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {extractArchive} from '../../../src/lib/extension/extract.js'
 import {currentUmask} from '../../../src/lib/extension/umask.js'
-import {makeTempDir, rawTarGz} from './helpers.js'
+import {expectProvisioningError, makeTempDir, rawTarGz} from './helpers.js'
 
 /**
  * Extraction skips the chmod after creating a file or folder when the umask already left
@@ -55,6 +55,21 @@ describe('extracted modes under any umask', () => {
       expect(await modeOf(path.join(dest, 'private/key'))).toBe(0o600)
       expect(await modeOf(path.join(dest, 'implied'))).toBe(0o755)
       expect(await modeOf(path.join(dest, 'implied/deep/file.txt'))).toBe(0o664)
+    })
+  }
+})
+
+describe('duplicate entries, small and large files', () => {
+  for (const size of [10, 300 * 1024]) {
+    it(`refuses a ${size}-byte file that appears twice and leaves nothing behind`, async () => {
+      const data = Buffer.alloc(size, 1)
+      const dest = path.join(root, `dup-${size}`)
+      const error = await expectProvisioningError(() =>
+        extractArchive(rawTarGz([{path: 'manifest.yaml', data: 'x'}, {path: 'f.bin', data}, {path: 'f.bin', data}]), dest),
+      )
+      expect(error.exit).toBe(8)
+      expect(error.message).toMatch(/appears twice/)
+      expect(await readdir(root)).toEqual([])
     })
   }
 })

@@ -1,4 +1,4 @@
-import {readdir} from 'node:fs/promises'
+import {readdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import path from 'node:path'
 
@@ -21,6 +21,15 @@ async function fetchLayer(oci: OciSession['oci'], artifact: ResolvedArtifact, la
   const data = oras ? (await orasPullLayer(oras, artifact.ref, settings)).data : await artifact.store.fetchBlob(artifact.ref.repository, layer)
   verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
   return {data, cached: false}
+}
+
+/** Entries of a folder ([] when missing); synchronous, as one quick metadata call. */
+function listFolder(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
 }
 
 export interface PullOptions extends OciOperationOptions {
@@ -95,7 +104,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   const config = await readExtensionConfig(oci, artifact)
   const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
-  const existing = await readdir(output).catch(() => [] as string[])
+  const existing = listFolder(output)
   if (existing.length > 0 && !options.overwrite) {
     throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
   }
