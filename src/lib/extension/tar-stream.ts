@@ -1,4 +1,4 @@
-import {constants} from 'node:fs'
+import {closeSync, constants, openSync, readSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -11,6 +11,9 @@ import {dataPadding, encodeHeader, endOfArchive, type TarEntry} from './tar-writ
  * compressor decides per piece, so the boundaries must depend on the archive bytes alone.
  */
 export const TAR_PIECE_BYTES = 1024 * 1024
+
+/** Files up to this size are read with synchronous calls (putSmallFile). */
+const SMALL_FILE_BYTES = 256 * 1024
 
 /** Any exec bit makes a file 0755; everything else 0644, whatever the umask or owner. */
 function normalizedMode(entry: ExtensionEntry): number {
@@ -46,6 +49,30 @@ class PieceWriter {
       const n = bytes.copy(this.piece, this.fill, at)
       at += n
       this.advance(n)
+    }
+  }
+
+  /**
+   * A small file read with synchronous calls (a thread-pool round trip per call would cost
+   * more than the calls), straight into the piece when it fits; otherwise putFile.
+   */
+  putSmallFile(root: string, entry: ExtensionEntry): boolean {
+    if (entry.size + 1 > TAR_PIECE_BYTES - this.fill) return false
+    const fd = openSync(path.join(root, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      // One byte more than the file should hold: a file that grew shows in the count.
+      let got = 0
+      for (;;) {
+        const n = readSync(fd, this.piece, this.fill + got, entry.size + 1 - got, null)
+        if (n === 0) break
+        got += n
+        if (got > entry.size) break
+      }
+      if (got !== entry.size) throw changed(entry)
+      this.advance(got)
+      return true
+    } finally {
+      closeSync(fd)
     }
   }
 
@@ -101,7 +128,7 @@ export async function writeTarPieces(root: string, entries: ExtensionEntry[], mt
     out.put(encodeHeader(tarEntry))
     if (entry.kind === 'file') {
       await flushFull()
-      await out.putFile(root, entry, flushFull)
+      if (entry.size > SMALL_FILE_BYTES || !out.putSmallFile(root, entry)) await out.putFile(root, entry, flushFull)
       out.put(dataPadding(entry.size))
     }
     await flushFull()
