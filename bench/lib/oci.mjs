@@ -5,7 +5,8 @@
 // env (set by oci.sh): BENCH_REGISTRY=127.0.0.1:PORT, BENCH_WORK=scratch folder.
 // env (user): BENCH_ROUNDS (small artifacts, default 3), BENCH_LARGE_ROUNDS (default 3),
 // BENCH_WARMUP (untimed rounds first, default 1), BENCH_COUNT (small artifacts, default 30),
-// BENCH_LARGE_MB (default 100), BENCH_PARALLEL (processes at a time, default 4).
+// BENCH_LARGE_MB (default 100), BENCH_PARALLEL (processes at a time, default 4),
+// BENCH_BATCH_WIDE (artifacts in flight of the extra batch rows, default 2 × BENCH_PARALLEL; 0: none).
 import {spawnSync} from 'node:child_process'
 import {mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -39,6 +40,7 @@ const WARMUP = intEnv('BENCH_WARMUP', 1)
 const COUNT = intEnv('BENCH_COUNT', 30, 1)
 const LARGE_MB = intEnv('BENCH_LARGE_MB', 100, 1)
 const PARALLEL = intEnv('BENCH_PARALLEL', 4, 1)
+const WIDE = intEnv('BENCH_BATCH_WIDE', 2 * PARALLEL)
 const BASE_VERSION = '1.0.0'
 const LARGE_NAME = 'bench-large'
 
@@ -106,7 +108,7 @@ if (LARGE_ROUNDS > 0) {
   ;[largeBase] = await generateExtensions(cli, [LARGE_NAME], dir('fixtures', 'large'))
   setVersion(largeBase, BASE_VERSION)
   writeRandomFile(path.join(largeBase, 'files', 'blob.bin'), LARGE_MB * 1024 * 1024)
-  // `oci package` must cope with it (the tarball is written in one buffer; extraction caps at 512 MiB).
+  // `oci package` must cope with it (it stores random data instead of deflating it; extraction caps at 512 MiB).
   const out = dir('fixtures', 'package-check')
   await runProcess(cli(['oci', 'package', largeBase, '--output', out], {expect: /wrote /}))
   const size = statSync(path.join(out, `${LARGE_NAME}-${BASE_VERSION}.tar.gz`)).size
@@ -116,7 +118,7 @@ if (LARGE_ROUNDS > 0) {
 }
 
 // Per case and round, fresh content (unique versions and payloads) pushed to a fresh namespace.
-const PUSH_CASES = ['push-ours-seq', 'push-ours-par', 'push-ours-batch', 'push-ours-batch-par', 'push-skopeo-seq', 'push-skopeo-par']
+const PUSH_CASES = ['push-ours-seq', 'push-ours-par', 'push-ours-batch', 'push-ours-batch-par', ...(WIDE > 0 ? ['push-ours-batch-wide'] : []), 'push-skopeo-seq', 'push-skopeo-par']
 const LARGE_PUSH_CASES = ['large-push-ours', 'large-copy-ours', 'large-push-skopeo']
 const variantVersion = (caseIndex, round) => `${round + 2}.${caseIndex}.0`
 const variants = {} // caseId -> round -> [{dir, name, version}]
@@ -192,11 +194,14 @@ const skopeoPull = (id, items, extract) => (r) => {
 }
 
 const P = PARALLEL
+// Batch rows: sequential, P at a time, and (unless BENCH_BATCH_WIDE=0) WIDE at a time.
+const batchWidths = [1, P, ...(WIDE > 0 ? [WIDE] : [])]
+const batchId = (op, inFlight) => `${op}-ours-batch${inFlight === 1 ? '' : inFlight === P ? '-par' : '-wide'}`
 const smallCases = [
   {id: 'push-ours-seq', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, sequential`, run: (r) => ({jobs: oursPush('push-ours-seq')(r)})},
   {id: 'push-ours-par', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, ${P} at a time`, run: (r) => ({jobs: oursPush('push-ours-par')(r), parallel: P})},
-  ...[1, P].map((inFlight) => {
-    const id = inFlight === 1 ? 'push-ours-batch' : 'push-ours-batch-par'
+  ...batchWidths.map((inFlight) => {
+    const id = batchId('push', inFlight)
     return {
       id,
       side: 'ours',
@@ -215,8 +220,8 @@ const smallCases = [
   {id: 'repush-skopeo-seq', side: 'skopeo', label: `re-push ×${COUNT} unchanged: skopeo copy, sequential`, run: () => ({jobs: smallItems.map((it) => skopeo(baseLayout(it), docker('unchanged-skopeo', it.name, it.version)))})},
   {id: 'pull-ours-seq', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), sequential`, run: (r) => ({jobs: oursPull('pull-ours-seq', smallItems)(r), after: wipe('pull-ours-seq')})},
   {id: 'pull-ours-par', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), ${P} at a time`, run: (r) => ({jobs: oursPull('pull-ours-par', smallItems)(r), parallel: P, after: wipe('pull-ours-par')})},
-  ...[1, P].map((inFlight) => {
-    const id = inFlight === 1 ? 'pull-ours-batch' : 'pull-ours-batch-par'
+  ...batchWidths.map((inFlight) => {
+    const id = batchId('pull', inFlight)
     return {
       id,
       side: 'ours',
@@ -291,6 +296,7 @@ const comparisons = [
   [`push ×N small, both ${P} at a time`, 'push-ours-par', 'push-skopeo-par'],
   ['push ×N small, provisioning oci push DIR... sequential vs skopeo 1 process each', 'push-ours-batch', 'push-skopeo-seq', GOAL_SMALL],
   [`push ×N small, provisioning oci push DIR... ${P} at a time vs skopeo 1 process each`, 'push-ours-batch-par', 'push-skopeo-seq', GOAL_SMALL],
+  ...(WIDE > 0 ? [[`push ×N small, provisioning oci push DIR... --concurrency ${WIDE} vs skopeo 1 process each`, 'push-ours-batch-wide', 'push-skopeo-seq', GOAL_SMALL]] : []),
   ['re-push ×N unchanged, both sequential', 'repush-ours-seq', 'repush-skopeo-seq'],
   ['pull ×N small, both sequential (skopeo: layout only)', 'pull-ours-seq', 'pull-skopeo-seq', GOAL_SMALL],
   ['pull ×N small, both sequential (skopeo: + tar -xzf)', 'pull-ours-seq', 'pull-skopeo-tar-seq', GOAL_SMALL],
@@ -298,6 +304,7 @@ const comparisons = [
   [`pull ×N small, both ${P} at a time`, 'pull-ours-par', 'pull-skopeo-par'],
   ['pull ×N small, provisioning oci pull REF... sequential vs skopeo 1 process each', 'pull-ours-batch', 'pull-skopeo-seq', GOAL_SMALL],
   [`pull ×N small, provisioning oci pull REF... ${P} at a time vs skopeo 1 process each`, 'pull-ours-batch-par', 'pull-skopeo-seq', GOAL_SMALL],
+  ...(WIDE > 0 ? [[`pull ×N small, provisioning oci pull REF... --concurrency ${WIDE} vs skopeo 1 process each`, 'pull-ours-batch-wide', 'pull-skopeo-seq', GOAL_SMALL]] : []),
   ...(largeCases.length
     ? [
         [`push ${LARGE_MB} MB (provisioning: oci push = package + upload)`, 'large-push-ours', 'large-push-skopeo', GOAL_LARGE],
@@ -352,7 +359,7 @@ const json = {
   machine: {...machine, loadavgAfter: loadAfter},
   code: {commit: version('git', ['-C', ROOT, 'rev-parse', 'HEAD']), srcChanged: version('git', ['-C', ROOT, 'status', '--porcelain', 'src']) !== ''},
   tools: {skopeo: version('skopeo', ['--version']), registry: version('docker-registry', ['--version'])},
-  settings: {rounds: ROUNDS, largeRounds: LARGE_ROUNDS, warmup: WARMUP, count: COUNT, largeMb: LARGE_MB, parallel: PARALLEL},
+  settings: {rounds: ROUNDS, largeRounds: LARGE_ROUNDS, warmup: WARMUP, count: COUNT, largeMb: LARGE_MB, parallel: PARALLEL, batchWide: WIDE},
   comparisons,
   cases: allCases.map((c) => ({id: c.id, side: c.side, label: c.label, ...stats[c.id], samplesMs: samples[c.id].map((x) => Number(x.toFixed(1)))})),
 }

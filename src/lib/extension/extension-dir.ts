@@ -1,5 +1,5 @@
-import {constants} from 'node:fs'
-import {access, lstat, readdir, readFile, readlink, stat} from 'node:fs/promises'
+import {accessSync, constants, lstatSync, readdirSync, readlinkSync, type Stats} from 'node:fs'
+import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {NotFoundError, ValidationError} from '../errors.js'
@@ -43,7 +43,7 @@ function fileProblem(field: string, message: string, hint: string, severity: Pro
   return {severity, field, message, hint}
 }
 
-function specialKind(info: Awaited<ReturnType<typeof lstat>>): string {
+function specialKind(info: Stats): string {
   if (info.isFIFO()) return 'a FIFO'
   if (info.isSocket()) return 'a socket'
   if (info.isCharacterDevice()) return 'a character device'
@@ -51,19 +51,25 @@ function specialKind(info: Awaited<ReturnType<typeof lstat>>): string {
   return 'an unsupported file type'
 }
 
-async function isReadable(file: string): Promise<boolean> {
-  return access(file, constants.R_OK).then(
-    () => true,
-    () => false,
-  )
+function isReadable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
-/** Walks the folder without following symlinks, recording entries and entry-level problems. */
-async function walk(root: string, relative: string, files: ExtensionEntry[], problems: Problem[]): Promise<void> {
+/**
+ * Walks the folder without following symlinks, recording entries and entry-level problems.
+ * Synchronous calls: an extension is a few dozen entries, and each promise-based call
+ * would be a thread-pool round trip costing more than the system call itself.
+ */
+function walk(root: string, relative: string, files: ExtensionEntry[], problems: Problem[]): void {
   const absolute = path.join(root, relative)
   let names: string[]
   try {
-    names = await readdir(absolute)
+    names = readdirSync(absolute)
   } catch (error) {
     problems.push(fileProblem(relative, `cannot list the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check its permissions (chmod u+rx ${absolute})`))
     return
@@ -75,14 +81,14 @@ async function walk(root: string, relative: string, files: ExtensionEntry[], pro
     const full = path.join(root, entryPath)
     let info
     try {
-      info = await lstat(full)
+      info = lstatSync(full)
     } catch (error) {
       problems.push(fileProblem(entryPath, `cannot inspect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the permissions of ${absolute}`))
       continue
     }
     const mode = info.mode & 0o7777
     if (info.isSymbolicLink()) {
-      const target = await readlink(full)
+      const target = readlinkSync(full)
       const problem = linkTargetProblem(entryPath, target)
       if (problem) {
         problems.push(fileProblem(entryPath, `symlink ${problem}`, 'replace the link with a copy of the file, or point it to a relative path inside the extension folder'))
@@ -90,9 +96,9 @@ async function walk(root: string, relative: string, files: ExtensionEntry[], pro
       files.push({path: entryPath, kind: 'symlink', mode, size: 0, linkTarget: target})
     } else if (info.isDirectory()) {
       files.push({path: entryPath, kind: 'directory', mode, size: 0})
-      await walk(root, entryPath, files, problems)
+      walk(root, entryPath, files, problems)
     } else if (info.isFile()) {
-      if (!(await isReadable(full))) {
+      if (!isReadable(full)) {
         problems.push(fileProblem(entryPath, 'file is not readable', `check its permissions (chmod u+r ${full})`))
       }
       files.push({path: entryPath, kind: 'file', mode, size: info.size})
@@ -162,7 +168,7 @@ export async function readExtensionDir(dir: string): Promise<ExtensionDirContent
   }
   const files: ExtensionEntry[] = []
   const structureProblems: Problem[] = []
-  await walk(root, '', files, structureProblems)
+  walk(root, '', files, structureProblems)
   // Byte order of the archive names (folders with their trailing slash), not locale order.
   const archiveName = (entry: ExtensionEntry) => Buffer.from(entry.kind === 'directory' ? `${entry.path}/` : entry.path)
   files.sort((a, b) => Buffer.compare(archiveName(a), archiveName(b)))

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {once} from 'node:events'
-import {chmod, mkdir, mkdtemp, rename, rm, rmdir} from 'node:fs/promises'
+import {chmodSync, mkdirSync, mkdtempSync, renameSync} from 'node:fs'
+import {rename, rm, rmdir} from 'node:fs/promises'
 import path from 'node:path'
 import zlib from 'node:zlib'
 
@@ -54,6 +55,9 @@ export interface ExtractResult {
   bytes: number
 }
 
+/** Compressed input gathered before one write to the decompressor. */
+const INFLATE_INPUT_BYTES = 512 * 1024
+
 const COMPRESSED_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])]
 
 function bomb(reason: string, details: Record<string, unknown>): IntegrityError {
@@ -90,6 +94,8 @@ class Unpacker {
   private readonly done: Promise<ExtractResult | undefined>
   private failure: Error | undefined
   private ended = false
+  private pending: Buffer[] = []
+  private pendingBytes = 0
 
   constructor(root: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
     this.writer = new SafeTreeWriter(root)
@@ -120,7 +126,19 @@ class Unpacker {
   /** Feeds compressed bytes, waiting while the pipeline is full. Never rejects: problems surface in end(). */
   async write(chunk: Buffer): Promise<void> {
     if (this.failure || this.ended || this.stopped.signal.aborted) return
-    if (!this.gunzip.write(chunk)) {
+    // Every write is one round trip to zlib's thread: download-sized pieces (~64 KiB)
+    // are gathered into larger ones first.
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    if (this.pendingBytes >= INFLATE_INPUT_BYTES) await this.feed()
+  }
+
+  private async feed(): Promise<void> {
+    if (this.pendingBytes === 0) return
+    const input = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes)
+    this.pending = []
+    this.pendingBytes = 0
+    if (!this.gunzip.write(input)) {
       await once(this.gunzip, 'drain', {signal: AbortSignal.any([this.abort.signal, this.stopped.signal])}).catch(() => undefined)
     }
   }
@@ -128,6 +146,7 @@ class Unpacker {
   /** No more input: waits for every entry to be written and checked. */
   async end(): Promise<ExtractResult> {
     if (!this.ended) {
+      if (!this.failure && !this.stopped.signal.aborted) await this.feed()
       this.ended = true
       if (!this.failure && !this.gunzip.destroyed) this.gunzip.end()
     }
@@ -231,13 +250,13 @@ async function swapIntoPlace(staging: string, dest: string): Promise<void> {
   const aside = path.join(path.dirname(dest), `.${path.basename(dest)}.old-${randomBytes(4).toString('hex')}`)
   let movedAside = false
   try {
-    await rename(dest, aside)
+    renameSync(dest, aside)
     movedAside = true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   try {
-    await rename(staging, dest)
+    renameSync(staging, dest)
   } catch (error) {
     if (movedAside) await rename(aside, dest).catch(() => undefined)
     throw error
@@ -265,8 +284,9 @@ export class ArchiveExtraction {
   static async open(dest: string, compressedSize: number, limits: ArchiveLimits = {}): Promise<ArchiveExtraction> {
     const effective: Required<ArchiveLimits> = {...DEFAULT_ARCHIVE_LIMITS, ...stripUndefined(limits)}
     const target = path.resolve(dest)
-    const firstCreated = await mkdir(path.dirname(target), {recursive: true})
-    const staging = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
+    // Synchronous: two quick metadata calls, cheaper than two thread-pool round trips.
+    const firstCreated = mkdirSync(path.dirname(target), {recursive: true})
+    const staging = mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
     return new ArchiveExtraction(target, staging, firstCreated, new Unpacker(staging, effective, compressedSize))
   }
 
@@ -288,7 +308,7 @@ export class ArchiveExtraction {
   /** Moves the finished tree to dest (call after end() resolved). */
   async commit(): Promise<void> {
     // mkdtemp made it private (0700) while incomplete; once in place it is a normal folder.
-    await chmod(this.staging, 0o755)
+    chmodSync(this.staging, 0o755)
     await swapIntoPlace(this.staging, this.target)
     this.committed = true
   }

@@ -1,16 +1,14 @@
-import {constants} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, rename} from 'node:fs/promises'
 import path from 'node:path'
-import {promisify} from 'node:util'
-import zlib from 'node:zlib'
 
-import {ConfigError, IntegrityError} from '../errors.js'
+import {ConfigError} from '../errors.js'
+import {isBlobFile} from '../oci/blob-body.js'
+import {BlobSpool, type SpooledBlob} from '../oci/blob-spool.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import type {ExtensionEntry} from './extension-dir.js'
+import {AdaptiveGzip} from './adaptive-gzip.js'
 import type {ExtensionManifest} from './manifest.js'
-import {dataPadding, encodeHeader, endOfArchive, type TarEntry} from './tar-writer.js'
-import {assertValidExtension} from './validate.js'
-import {sha256} from '../oci/digest.js'
+import {writeTarPieces} from './tar-stream.js'
+import {assertValidExtension, type ValidExtension} from './validate.js'
 
 export interface PackageOptions {
   /** Fixed mtime of every entry; default SOURCE_DATE_EPOCH, else 0. */
@@ -30,11 +28,6 @@ export interface ExtensionPackage {
   /** Size of the tar stream before compression. */
   uncompressedSize: number
 }
-
-/** Fixed gzip settings: the compressed bytes must not depend on library defaults. */
-const GZIP_OPTIONS: zlib.ZlibOptions = {level: 9, memLevel: 8, windowBits: 15, strategy: zlib.constants.Z_DEFAULT_STRATEGY}
-/** RFC 1952 OS byte for Unix; zlib stamps the build platform (macOS writes 19, Windows 10). */
-const GZIP_OS_UNIX = 3
 
 /**
  * The archive timestamp: the explicit option, else SOURCE_DATE_EPOCH
@@ -61,57 +54,25 @@ export function packageFileName(manifest: Pick<ExtensionManifest, 'name' | 'vers
   return `${manifest.name}-${manifest.version}.tar.gz`
 }
 
-/** Any exec bit makes a file 0755; everything else 0644, whatever the umask or owner. */
-function normalizedMode(entry: ExtensionEntry): number {
-  if (entry.kind === 'directory') return 0o755
-  if (entry.kind === 'symlink') return 0o777
-  return entry.mode & 0o111 ? 0o755 : 0o644
-}
-
-/** Reads a file without following a symlink swapped in since the walk, and checks its size. */
-async function readEntryData(root: string, entry: ExtensionEntry): Promise<Buffer> {
-  const handle = await open(path.join(root, entry.path), constants.O_RDONLY | constants.O_NOFOLLOW)
-  try {
-    const data = await handle.readFile()
-    if (data.length !== entry.size) {
-      throw new IntegrityError(`${entry.path} changed while it was being packaged`, {hint: 'package again once the folder is stable', details: {path: entry.path}})
-    }
-    return data
-  } finally {
-    await handle.close()
-  }
-}
-
-async function buildTar(root: string, entries: ExtensionEntry[], mtime: number): Promise<Buffer> {
-  const parts: Buffer[] = []
-  for (const entry of entries) {
-    const tarEntry: TarEntry = {
-      path: entry.kind === 'directory' ? `${entry.path}/` : entry.path,
-      type: entry.kind === 'directory' ? 'Directory' : entry.kind === 'symlink' ? 'SymbolicLink' : 'File',
-      mode: normalizedMode(entry),
-      mtime,
-      size: entry.kind === 'file' ? entry.size : 0,
-      linkpath: entry.linkTarget,
-    }
-    parts.push(encodeHeader(tarEntry))
-    if (entry.kind === 'file') {
-      parts.push(await readEntryData(root, entry), dataPadding(entry.size))
-    }
-  }
-  parts.push(endOfArchive())
-  return Buffer.concat(parts)
-}
-
 /**
- * gzip with a fixed level and a header without name or timestamp (bytes 4-7 zero, as
- * node's zlib never stores either), and the OS byte pinned. The deflate stream itself is
- * only as stable as the zlib bundled with Node: the same folder gives the same bytes for
- * a given Node build, while the tar stream inside is identical everywhere.
+ * The compression of the layer (adaptive-gzip.ts): level 9 for pieces of the tar stream
+ * that look compressible, stored deflate blocks for random-looking ones, chosen from the
+ * bytes alone. Standard single-member gzip; the deflate stream is only as stable as the
+ * zlib bundled with Node (the same folder gives the same bytes for a given Node build),
+ * while the tar stream inside is identical everywhere.
  */
-export async function gzipDeterministic(tar: Buffer): Promise<Buffer> {
-  const compressed = await promisify(zlib.gzip)(tar, GZIP_OPTIONS)
-  compressed[9] = GZIP_OS_UNIX
-  return compressed
+async function packageInto(dir: string, options: PackageOptions, spool: BlobSpool): Promise<{extension: ValidExtension; uncompressedSize: number; blob: SpooledBlob}> {
+  const mtime = resolveSourceDateEpoch(options.sourceDateEpoch, options.env)
+  const extension = await assertValidExtension(dir)
+  try {
+    const gzip = new AdaptiveGzip((chunk) => spool.write(chunk))
+    await writeTarPieces(extension.dir, extension.files, mtime, (piece) => gzip.write(piece))
+    await gzip.end()
+    return {extension, uncompressedSize: gzip.uncompressedSize, blob: await spool.finish()}
+  } catch (error) {
+    await spool.abort()
+    throw error
+  }
 }
 
 /**
@@ -122,18 +83,23 @@ export async function gzipDeterministic(tar: Buffer): Promise<Buffer> {
  * An invalid folder throws the ValidationError of assertValidExtension (exit 10).
  */
 export async function packageExtension(dir: string, options: PackageOptions = {}): Promise<ExtensionPackage> {
-  const mtime = resolveSourceDateEpoch(options.sourceDateEpoch, options.env)
-  const extension = await assertValidExtension(dir)
-  const tar = await buildTar(extension.dir, extension.files, mtime)
-  const data = await gzipDeterministic(tar)
-  return {
-    manifest: extension.manifest,
-    fileName: packageFileName(extension.manifest),
-    data,
-    digest: sha256(data),
-    size: data.length,
-    uncompressedSize: tar.length,
-  }
+  const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool())
+  const data = blob.body as Buffer
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize}
+}
+
+export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
+  /** The layer: in memory when small, else a temp file under the spool folder. */
+  layer: SpooledBlob
+}
+
+/**
+ * Packages like packageExtension in one pass (tar, compress, hash), but a large archive
+ * goes to a temp file under `spoolDir` instead of memory; the caller disposes of it.
+ */
+export async function packageExtensionSpooled(dir: string, spoolDir: string, options: PackageOptions = {}): Promise<SpooledPackage> {
+  const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool(spoolDir))
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, layer: blob}
 }
 
 export interface WrittenPackage extends Omit<ExtensionPackage, 'data'> {
@@ -143,8 +109,28 @@ export interface WrittenPackage extends Omit<ExtensionPackage, 'data'> {
 
 /** `oci package DIR --output OUT`: writes `{name}-{version}.tar.gz` atomically (temp file + rename). */
 export async function writePackage(dir: string, outDir: string, options: PackageOptions = {}): Promise<WrittenPackage> {
-  const {data, ...rest} = await packageExtension(dir, options)
-  const file = path.resolve(outDir, rest.fileName)
-  await writeFileAtomic(file, data)
-  return {...rest, path: file}
+  const file = path.resolve(outDir, '.')
+  const pkg = await packageExtensionSpooled(dir, file, options)
+  const target = path.join(file, pkg.fileName)
+  try {
+    const {body} = pkg.layer
+    if (isBlobFile(body)) await renameDurably(body.file, target)
+    else await writeFileAtomic(target, body)
+  } finally {
+    await pkg.layer.dispose()
+  }
+  const {layer: _layer, ...rest} = pkg
+  return {...rest, path: target}
+}
+
+/** A spooled temp file (same folder) made durable, then renamed over the target. */
+async function renameDurably(temp: string, target: string): Promise<void> {
+  const handle = await open(temp, 'r+')
+  try {
+    await handle.chmod(0o644)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, target)
 }

@@ -1,4 +1,5 @@
 import {resolveSourceDateEpoch} from '../extension/package.js'
+import {type BlobBody, bodySize, isBlobFile} from './blob-body.js'
 import {sha256} from './digest.js'
 import {Annotation, type Descriptor, type ImageManifest, MediaType} from './media-types.js'
 import type {ManifestContent} from './store.js'
@@ -18,13 +19,15 @@ export interface PackagedArtifactInput {
   /** The extension manifest; it becomes the config blob as canonical JSON. */
   manifest: ArtifactManifestFields
   fileName: string
-  data: Buffer
+  /** The layer; a file body (a spooled package) needs its digest, computed while it was written. */
+  data: BlobBody
+  digest?: string
 }
 
 export interface BuiltArtifact {
   manifest: ManifestContent
   config: {descriptor: Descriptor; data: Buffer}
-  layer: {descriptor: Descriptor; data: Buffer}
+  layer: {descriptor: Descriptor; data: BlobBody}
 }
 
 /** JSON with object keys sorted at every level, so equal content gives equal bytes. */
@@ -51,8 +54,8 @@ export function buildExtensionArtifact(input: PackagedArtifactInput, created = c
   const config: Descriptor = {mediaType: MediaType.extensionConfig, digest: sha256(configData), size: configData.byteLength}
   const layer: Descriptor = {
     mediaType: MediaType.layerTarGzip,
-    digest: sha256(input.data),
-    size: input.data.byteLength,
+    digest: layerDigest(input),
+    size: bodySize(input.data),
     annotations: {[Annotation.title]: input.fileName},
   }
   const m = input.manifest
@@ -75,4 +78,10 @@ export function buildExtensionArtifact(input: PackagedArtifactInput, created = c
     config: {descriptor: config, data: configData},
     layer: {descriptor: layer, data: input.data},
   }
+}
+
+function layerDigest(input: PackagedArtifactInput): string {
+  if (!isBlobFile(input.data)) return sha256(input.data)
+  if (!input.digest) throw new Error('a layer given as a file needs its digest')
+  return input.digest
 }

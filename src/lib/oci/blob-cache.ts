@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {type FileHandle, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -22,7 +23,8 @@ export class BlobCache {
   async get(descriptor: Pick<Descriptor, 'digest'> & {size?: number}): Promise<Buffer | undefined> {
     let data: Buffer
     try {
-      data = await readFile(this.file(descriptor.digest))
+      const file = this.file(descriptor.digest)
+      data = small(descriptor.size) ? readFileSync(file) : await readFile(file)
     } catch {
       return undefined
     }
@@ -40,7 +42,35 @@ export class BlobCache {
     verifyContent(data, descriptor, `blob ${descriptor.digest}`)
     // No fsync: after a crash an entry is at worst damaged, and damaged entries are
     // detected on read, dropped and fetched again.
-    await writeFileAtomic(this.file(descriptor.digest), data, {durable: false})
+    if (small(data.byteLength)) this.putSync(descriptor.digest, data)
+    else await writeFileAtomic(this.file(descriptor.digest), data, {durable: false})
+  }
+
+  /** Temp file + rename, like writeFileAtomic, in synchronous calls (see small()). */
+  private putSync(digest: string, data: Buffer): void {
+    const file = this.file(digest)
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    const create = () => openSync(temp, 'wx', 0o644)
+    let fd: number
+    try {
+      fd = create()
+    } catch (error) {
+      // The folder is made on first use (and again if someone removed it meanwhile).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      mkdirSync(path.dirname(file), {recursive: true})
+      fd = create()
+    }
+    try {
+      try {
+        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at)
+      } finally {
+        closeSync(fd)
+      }
+      renameSync(temp, file)
+    } catch (error) {
+      rmSync(temp, {force: true})
+      throw error
+    }
   }
 
   /**
@@ -64,6 +94,14 @@ export class BlobCache {
     return {data, cached: false}
   }
 }
+
+/**
+ * Blobs up to this size are read and written with synchronous calls: a promise-based call
+ * is a round trip to libuv's thread pool that costs more than the system call itself, and
+ * most blobs (configs, manifests, small layers) are a few KiB.
+ */
+const SMALL_BLOB_BYTES = 256 * 1024
+const small = (size: number | undefined) => size !== undefined && size >= 0 && size <= SMALL_BLOB_BYTES
 
 /** Bytes gathered before one write to the temp file (a download arrives in ~64 KiB pieces). */
 const WRITE_BATCH_BYTES = 1024 * 1024

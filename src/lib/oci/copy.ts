@@ -1,5 +1,6 @@
 import pLimit from 'p-limit'
 
+import {bodySize} from './blob-body.js'
 import type {BlobCache} from './blob-cache.js'
 import {type Descriptor, type ImageIndex, type ImageManifest, isIndex} from './media-types.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -70,10 +71,13 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
     }
     const fetch = () => source.store.fetchBlob(source.repository, descriptor)
     const useCache = options.cache && source.store.location.kind === 'remote'
-    const {data, cached} = useCache && options.cache ? await options.cache.through(descriptor, fetch) : {data: await fetch(), cached: false}
+    // Local sources hand over a file where they can: large blobs stream, never held whole.
+    const {data, cached} = useCache && options.cache
+      ? await options.cache.through(descriptor, fetch)
+      : {data: await source.store.openBlob(source.repository, descriptor), cached: false}
     await destination.store.pushBlob(destination.repository, descriptor, data)
     stats.transferred++
-    stats.bytesTransferred += data.byteLength
+    stats.bytesTransferred += bodySize(data)
     options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred'})
   }
 

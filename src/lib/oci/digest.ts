@@ -29,13 +29,23 @@ export function digestHex(digest: string): string {
 /** Verifies content against its descriptor before anything uses or caches it. */
 export function verifyContent(data: Uint8Array, expected: {digest: string; size?: number}, what: string): void {
   digestHex(expected.digest)
-  if (expected.size !== undefined && expected.size >= 0 && data.byteLength !== expected.size) {
-    throw new IntegrityError(`${what}: size mismatch (expected ${expected.size} bytes, got ${data.byteLength})`, {
+  checkSize(data.byteLength, expected, what)
+  verifyDigest(sha256(data), data.byteLength, expected, what)
+}
+
+function checkSize(actual: number, expected: {digest: string; size?: number}, what: string): void {
+  if (expected.size !== undefined && expected.size >= 0 && actual !== expected.size) {
+    throw new IntegrityError(`${what}: size mismatch (expected ${expected.size} bytes, got ${actual})`, {
       hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
-      details: {digest: expected.digest, expectedSize: expected.size, actualSize: data.byteLength},
+      details: {digest: expected.digest, expectedSize: expected.size, actualSize: actual},
     })
   }
-  const actual = sha256(data)
+}
+
+/** The check of verifyContent for content hashed as it streamed by. */
+export function verifyDigest(actual: string, size: number, expected: {digest: string; size?: number}, what: string): void {
+  digestHex(expected.digest)
+  checkSize(size, expected, what)
   if (actual !== expected.digest) {
     throw new IntegrityError(`${what}: digest mismatch (expected ${expected.digest}, got ${actual})`, {
       hint: 'the content was corrupted in the registry or in transit; nothing was cached or written. Re-push the artifact from a trusted source',

@@ -1,5 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
 
 export interface TransportOptions {
   /** Upper bound of parallel sockets per origin. */
@@ -22,6 +24,21 @@ export interface TransportResponse {
  */
 export interface BodySink {
   write(chunk: Buffer): Promise<void> | void
+}
+
+/**
+ * A request body sent as it is read (a large blob from a file), never held whole. open()
+ * is called once per send, so a retried or re-authenticated request starts over.
+ */
+export interface StreamBody {
+  readonly length: number
+  open(): AsyncIterable<Buffer>
+}
+
+export type RequestBody = Buffer | string | StreamBody
+
+export function isStreamBody(body: RequestBody | undefined): body is StreamBody {
+  return typeof body === 'object' && !Buffer.isBuffer(body)
 }
 
 /** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
@@ -59,7 +76,7 @@ export class HttpTransport {
     return this.agents.http
   }
 
-  request(url: string, init: {method: string; headers: Record<string, string>; body?: Buffer | string; sink?: BodySink}): Promise<TransportResponse> {
+  request(url: string, init: {method: string; headers: Record<string, string>; body?: RequestBody; sink?: BodySink}): Promise<TransportResponse> {
     const target = new URL(url)
     const client = target.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
@@ -92,7 +109,12 @@ export class HttpTransport {
       req.on('error', (error) => {
         if (!streaming) reject(error)
       })
-      req.end(init.body)
+      if (isStreamBody(init.body)) {
+        // A read or socket failure destroys the request, whose 'error' rejects above.
+        pipeline(Readable.from(init.body.open(), {objectMode: false}), req).catch((error: Error) => req.destroy(error))
+      } else {
+        req.end(init.body)
+      }
     })
   }
 

@@ -7,8 +7,7 @@ import {digestHex} from './digest.js'
 import type {BodySink} from './http-transport.js'
 import type {Descriptor} from './media-types.js'
 
-/** Layers at least this large are streamed from a registry (hashed, cached and unpacked as they arrive). */
-export const STREAM_LAYER_THRESHOLD_BYTES = 4 * 1024 * 1024
+export {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 /** One download attempt of a streamed blob: a body sink, then finish() or abort(). */
 export interface StreamedBlobAttempt<T> extends BodySink {

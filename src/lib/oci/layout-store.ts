@@ -1,10 +1,12 @@
-import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
+import {createHash, randomBytes} from 'node:crypto'
+import {mkdir, open, readdir, readFile, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {NotFoundError, RegistryError} from '../errors.js'
+import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {withFileLock} from '../util/file-lock.js'
-import {digestHex, isDigest, verifyContent} from './digest.js'
+import {type BlobBody, type BlobFile, bodyChunks, isBlobFile} from './blob-body.js'
+import {digestHex, isDigest, verifyContent, verifyDigest} from './digest.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -131,10 +133,29 @@ export class LayoutStore implements ContentStore {
     return this.readVerified(repository, descriptor)
   }
 
-  async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
-    verifyContent(data, descriptor, `blob ${descriptor.digest}`)
+  /** The blob file itself, for streaming on; whoever consumes it verifies it. */
+  async openBlob(repository: string, descriptor: Descriptor): Promise<BlobBody> {
+    const file = this.blobPath(repository, descriptor.digest)
+    const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw this.notFound(repository, descriptor.digest)
+      throw error
+    })
+    if (info.size !== descriptor.size) {
+      throw new IntegrityError(`blob ${descriptor.digest} in ${this.dir(repository)}: size mismatch (expected ${descriptor.size} bytes, got ${info.size})`, {
+        hint: 'the layout is damaged; copy the artifact into it again from a trusted source',
+        details: {digest: descriptor.digest, expectedSize: descriptor.size, actualSize: info.size},
+      })
+    }
+    return {file, size: info.size}
+  }
+
+  async pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {
+    const what = `blob ${descriptor.digest}`
+    if (!isBlobFile(data)) verifyContent(data, descriptor, what)
     if (await this.hasBlob(repository, descriptor)) return
-    await writeFileAtomic(this.blobPath(repository, descriptor.digest), data)
+    const target = this.blobPath(repository, descriptor.digest)
+    if (isBlobFile(data)) await copyVerified(data, target, descriptor, what)
+    else await writeFileAtomic(target, data)
   }
 
   async mountBlob(): Promise<boolean> {
@@ -175,4 +196,30 @@ export class LayoutStore implements ContentStore {
 
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false)
+}
+
+/** Copies a file body to `target` atomically (temp file, fsync, rename), hashing it on the way. */
+async function copyVerified(body: BlobFile, target: string, descriptor: Descriptor, what: string): Promise<void> {
+  await mkdir(path.dirname(target), {recursive: true})
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const handle = await open(temp, 'wx', 0o644)
+  const hash = createHash('sha256')
+  let size = 0
+  try {
+    try {
+      for await (const chunk of bodyChunks(body)) {
+        hash.update(chunk)
+        size += chunk.length
+        await handle.write(chunk)
+      }
+      verifyDigest(`sha256:${hash.digest('hex')}`, size, descriptor, what)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, target)
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
+  }
 }

@@ -1,4 +1,5 @@
 import {NotFoundError} from '../errors.js'
+import {type BlobBody, bodyBuffer} from './blob-body.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -6,10 +7,11 @@ import type {ContentStore, ManifestContent} from './store.js'
 /** A freshly built artifact held in memory: the source store of a push. */
 export class MemoryStore implements ContentStore {
   readonly location: Location = {kind: 'layout', root: '(memory)'}
-  private readonly blobs = new Map<string, Buffer>()
+  private readonly blobs = new Map<string, BlobBody>()
   private readonly manifests = new Map<string, ManifestContent>()
 
-  addBlob(descriptor: Descriptor, data: Buffer): void {
+  /** Content the caller produced and hashed itself (a file body stays on disk). */
+  addBlob(descriptor: Descriptor, data: BlobBody): void {
     this.blobs.set(descriptor.digest, data)
   }
 
@@ -46,13 +48,17 @@ export class MemoryStore implements ContentStore {
     return this.blobs.has(descriptor.digest)
   }
 
-  async fetchBlob(_repository: string, descriptor: Descriptor): Promise<Buffer> {
+  async fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
+    return bodyBuffer(await this.openBlob(repository, descriptor))
+  }
+
+  async openBlob(_repository: string, descriptor: Descriptor): Promise<BlobBody> {
     const data = this.blobs.get(descriptor.digest)
     if (!data) throw this.missing(descriptor.digest)
     return data
   }
 
-  async pushBlob(_repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
+  async pushBlob(_repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {
     this.addBlob(descriptor, data)
   }
 

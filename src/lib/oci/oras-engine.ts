@@ -1,10 +1,11 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
 import {AuthError, IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {homePaths} from '../util/home.js'
 import type {BuiltArtifact} from './artifact.js'
+import {isBlobFile} from './blob-body.js'
 import {Annotation, MediaType} from './media-types.js'
 import {type Reference} from './reference.js'
 import type {OciSettings} from './settings.js'
@@ -130,7 +131,9 @@ export async function orasPush(orasPath: string, ref: Reference, artifact: Built
     const layerName = artifact.layer.descriptor.annotations?.[Annotation.title] ?? 'extension.tar.gz'
     const files = {config: path.join(dir, 'config.json'), layer: path.join(dir, layerName), annotations: path.join(dir, 'annotations.json')}
     await writeFile(files.config, artifact.config.data)
-    await writeFile(files.layer, artifact.layer.data)
+    const layer = artifact.layer.data
+    if (isBlobFile(layer)) await copyFile(layer.file, files.layer)
+    else await writeFile(files.layer, layer)
     await writeFile(files.annotations, JSON.stringify(orasAnnotations(artifact)))
     const {digest} = parseOrasPush(await runOras(orasPath, orasPushArgs(ref, settings, files), {cwd: dir}))
     if (digest !== artifact.manifest.descriptor.digest) {

@@ -4,7 +4,7 @@ import {readFile} from 'node:fs/promises'
 import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
-import {type BodySink, HttpTransport, TruncatedBody} from './http-transport.js'
+import {type BodySink, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
 
 export interface RegistryClientOptions {
   host: string
@@ -24,7 +24,7 @@ export interface RegistryRequest {
   /** Path and query (`/v2/ns/name/tags/list?n=100`) or an absolute URL (upload Location). */
   path: string
   headers?: Record<string, string>
-  body?: Buffer
+  body?: RequestBody
   /** Token scopes this request needs (pull, push, catalog). */
   scopes: string[]
   /** Statuses that are answers, not failures (404 for existence checks). */
@@ -259,7 +259,7 @@ export class RegistryClient {
     for (let hop = 0; hop < 5; hop++) {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
-      if (request.body) headers['content-length'] = String(request.body.byteLength)
+      if (request.body !== undefined) headers['content-length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length)
       const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink})
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {

@@ -1,5 +1,6 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {scope} from './auth-challenge.js'
+import {type BlobBody, isBlobFile, verifyingStream} from './blob-body.js'
 import {isDigest, sha256, verifyContent} from './digest.js'
 import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
@@ -26,6 +27,15 @@ export class RegistryStore implements ContentStore {
     this.ready ??= this.client.ping()
     await this.ready
     return this.client.send(request, what)
+  }
+
+  /**
+   * Starts the ping now (e.g. while packaging), so the first request does not wait for it;
+   * a failure surfaces on that first request, as without the warm-up.
+   */
+  warmUp(): void {
+    this.ready ??= this.client.ping()
+    this.ready.catch(() => undefined)
   }
 
   async resolve(repository: string, reference: string): Promise<Descriptor> {
@@ -85,6 +95,10 @@ export class RegistryStore implements ContentStore {
     return res.body
   }
 
+  openBlob(repository: string, descriptor: Descriptor): Promise<BlobBody> {
+    return this.fetchBlob(repository, descriptor)
+  }
+
   /**
    * GET of a blob whose body goes to a sink as it arrives, never held in memory. Every
    * attempt (the first and each retry after a reset or truncated body) gets a fresh
@@ -106,9 +120,15 @@ export class RegistryStore implements ContentStore {
     })
   }
 
-  /** POST then PUT (monolithic upload); the pair is retried as one operation. */
-  async pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void> {
-    verifyContent(data, descriptor, `blob ${descriptor.digest}`)
+  /**
+   * POST then PUT (monolithic upload); the pair is retried as one operation. A file body
+   * streams from disk to the socket, hashed on the way (the registry checks the digest
+   * parameter too, and refuses the upload on a mismatch).
+   */
+  async pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {
+    const what = `blob ${descriptor.digest}`
+    const streamed = isBlobFile(data) ? verifyingStream(data, descriptor, what) : undefined
+    if (!streamed) verifyContent(data as Buffer, descriptor, what)
     this.ready ??= this.client.ping()
     await this.ready
     await this.client.withRetries(`upload blob ${descriptor.digest} to ${repository}`, async () => {
@@ -118,7 +138,14 @@ export class RegistryStore implements ContentStore {
       if (!location) throw new RegistryError(`the registry started an upload to ${repository} without a Location header`, {hint: 'the registry is not OCI-compliant'})
       const url = new URL(location, start.url)
       url.searchParams.set('digest', descriptor.digest)
-      await this.client.sendOnce({method: 'PUT', path: url.toString(), headers: {'content-type': 'application/octet-stream'}, body: data, scopes: [scope.push(repository)]}, `upload blob ${descriptor.digest}`)
+      try {
+        await this.client.sendOnce({method: 'PUT', path: url.toString(), headers: {'content-type': 'application/octet-stream'}, body: streamed?.stream ?? (data as Buffer), scopes: [scope.push(repository)]}, `upload blob ${descriptor.digest}`)
+      } catch (error) {
+        // A refused upload of damaged content is an integrity failure, not a registry one.
+        if (streamed?.sent()) streamed.verify()
+        throw error
+      }
+      streamed?.verify()
     })
   }
 

@@ -1,3 +1,4 @@
+import type {BlobBody} from './blob-body.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 
@@ -20,7 +21,13 @@ export interface ContentStore {
   pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void>
   hasBlob(repository: string, descriptor: Descriptor): Promise<boolean>
   fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer>
-  pushBlob(repository: string, descriptor: Descriptor, data: Buffer): Promise<void>
+  /**
+   * The blob for copying on to another store: verified content in memory, or a file
+   * (a local blob, streamed rather than read whole) that the receiving pushBlob verifies.
+   */
+  openBlob(repository: string, descriptor: Descriptor): Promise<BlobBody>
+  /** Stores a blob, verifying it against the descriptor first (or as a file body streams by). */
+  pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void>
   /** Cross-repository mount within the same store; false when the store can't. */
   mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean>
   listTags(repository: string): Promise<string[]>

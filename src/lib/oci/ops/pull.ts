@@ -1,16 +1,36 @@
-import {readdir} from 'node:fs/promises'
+import {readdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import path from 'node:path'
 
 import {UsageError} from '../../errors.js'
-import {extractArchive, type ExtractResult} from '../../extension/extract.js'
+import type {ExtractResult} from '../../extension/extract.js'
 import {verifyContent} from '../digest.js'
-import {LayerPullAttempt, STREAM_LAYER_THRESHOLD_BYTES} from '../layer-stream.js'
+import type {LayerPullAttempt} from '../layer-stream.js'
+import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
 import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
 import {formatReference} from '../reference.js'
-import {extensionLayer, readArtifact, readExtensionConfig} from '../artifact-reader.js'
+import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
+import type {Descriptor} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
+
+/** A layer in memory, verified: from the cache, or fetched (and not cached yet). */
+async function fetchLayer(oci: OciSession['oci'], artifact: ResolvedArtifact, layer: Descriptor, oras: string | undefined, settings: OciSession['settings']): Promise<{data: Buffer; cached: boolean}> {
+  const hit = await oci.cache.get(layer)
+  if (hit) return {data: hit, cached: true}
+  const data = oras ? (await orasPullLayer(oras, artifact.ref, settings)).data : await artifact.store.fetchBlob(artifact.ref.repository, layer)
+  verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
+  return {data, cached: false}
+}
+
+/** Entries of a folder ([] when missing); synchronous, as one quick metadata call. */
+function listFolder(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
+}
 
 export interface PullOptions extends OciOperationOptions {
   reference: string
@@ -57,45 +77,68 @@ export async function pullExtensions(options: OciOperationOptions & {references:
   })
 }
 
+/**
+ * Extraction (node-tar's parser, zlib streams: ~20 ms of module loading) is imported when
+ * a pull starts, not when the command loads: it compiles while the first requests wait
+ * on the registry.
+ */
+let unpacking: Promise<[typeof import('../../extension/extract.js'), typeof import('../layer-stream.js')]> | undefined
+function loadUnpacking() {
+  if (!unpacking) {
+    unpacking = Promise.all([import('../../extension/extract.js'), import('../layer-stream.js')])
+    unpacking.catch(() => undefined) // awaited by every pull; never unhandled meanwhile
+  }
+  return unpacking
+}
+
 async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
+  const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
+  const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
+  const streamed = !oras && artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  // A small layer is fetched (verified) while the config is read: one round trip less per
+  // artifact. A streamed one needs the output folder first, which the config names.
+  const early = streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
+  early?.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
   const config = await readExtensionConfig(oci, artifact)
   const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
-  const existing = await readdir(output).catch(() => [] as string[])
+  const existing = listFolder(output)
   if (existing.length > 0 && !options.overwrite) {
     throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
   }
-  let data = await oci.cache.get(layer)
-  const cached = data !== undefined
+  const [{extractArchive}, {LayerPullAttempt}] = await modules
   let extracted: ExtractResult
-  if (!data && !(engine.engine === 'oras' && engine.orasPath) && artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
-    // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
-    // the cache entry and the output appear only once digest and archive both check out.
-    const what = `layer of ${formatReference(artifact.ref)}`
-    let attempt: LayerPullAttempt | undefined
-    extracted = await artifact.store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
-      attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
-      return attempt
-    })
-    try {
-      await attempt!.publish()
-    } catch (error) {
-      await attempt!.abort()
-      throw error
-    }
+  let cached = false
+  if (early) {
+    const fetched = await early
+    cached = fetched.cached
+    // Verified content: caching it and unpacking it can overlap.
+    const caching = cached ? Promise.resolve() : oci.cache.put(layer, fetched.data)
+    ;[extracted] = await Promise.all([extractArchive(fetched.data, output), caching])
   } else {
-    let caching: Promise<void> = Promise.resolve()
-    if (!data) {
-      data = engine.engine === 'oras' && engine.orasPath
-        ? (await orasPullLayer(engine.orasPath, artifact.ref, settings)).data
-        : await artifact.store.fetchBlob(artifact.ref.repository, layer)
-      verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
-      // Verified content: caching it and unpacking it can overlap.
-      caching = oci.cache.put(layer, data)
+    const cachedData = await oci.cache.get(layer)
+    cached = cachedData !== undefined
+    if (cachedData) {
+      extracted = await extractArchive(cachedData, output)
+    } else {
+      // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
+      // the cache entry and the output appear only once digest and archive both check out.
+      const store = artifact.store as RegistryStore
+      const what = `layer of ${formatReference(artifact.ref)}`
+      let attempt: LayerPullAttempt | undefined
+      extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
+        attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
+        return attempt
+      })
+      try {
+        await attempt!.publish()
+      } catch (error) {
+        await attempt!.abort()
+        throw error
+      }
     }
-    ;[extracted] = await Promise.all([extractArchive(data, output), caching])
   }
   const {files, bytes} = extracted
   return {

@@ -1,12 +1,15 @@
 import pLimit from 'p-limit'
 
 import {UsageError, ValidationError} from '../../errors.js'
-import {packageExtension} from '../../extension/package.js'
+import path from 'node:path'
+
+import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference, withTag} from '../reference.js'
+import {RegistryStore} from '../registry-store.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 export interface PushTarget {
@@ -34,8 +37,18 @@ export interface PushResult extends Partial<CopyStats> {
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
 async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
-  const {settings, engine, oci} = session
-  const pkg = await packageExtension(target.dir)
+  const {oci} = session
+  if (!options.dryRun) warmUp(session, target.name)
+  // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
+  const pkg = await packageExtensionSpooled(target.dir, path.join(oci.cache.dir, 'tmp'))
+  try {
+    return await pushPackage(session, target, pkg, options)
+  } finally {
+    await pkg.layer.dispose()
+  }
+}
+
+async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
   const {manifest} = pkg
   const name = target.name ?? manifest.name
   const version = target.version ?? manifest.version
@@ -45,7 +58,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: {dryRun
       details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
     })
   }
-  const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.data})
+  const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
   const ref = withTag(oci.parse(name), version)
   const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
   if (options.dryRun) return {...base, dryRun: true}
@@ -63,6 +76,18 @@ async function pushOne(session: OciSession, target: PushTarget, options: {dryRun
     {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
   )
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
+}
+
+/** Pings the destination registry while the folder is being packaged. */
+function warmUp({oci, engine}: OciSession, name: string | undefined): void {
+  if (engine.engine === 'oras' && engine.orasPath) return
+  let store
+  try {
+    store = oci.store(oci.parse(name ?? 'warm-up').location)
+  } catch {
+    return // a bad reference is reported where it is used
+  }
+  if (store instanceof RegistryStore) store.warmUp()
 }
 
 /**

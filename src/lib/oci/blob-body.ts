@@ -1,0 +1,78 @@
+import {createHash, type Hash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+
+import {verifyDigest} from './digest.js'
+import type {StreamBody} from './http-transport.js'
+
+/**
+ * Blob content as it travels between stores: in memory, or a file on disk for large
+ * blobs (a packaged layer, a blob of an OCI layout) that is streamed, never read whole.
+ * A file body is not trusted: whoever consumes it hashes it and checks the digest.
+ */
+export type BlobBody = Buffer | BlobFile
+
+export interface BlobFile {
+  readonly file: string
+  readonly size: number
+}
+
+export function isBlobFile(body: BlobBody): body is BlobFile {
+  return !Buffer.isBuffer(body)
+}
+
+export function bodySize(body: BlobBody): number {
+  return isBlobFile(body) ? body.size : body.byteLength
+}
+
+/** Read size for file bodies: large reads keep the syscall and hashing overhead low. */
+export const FILE_READ_BYTES = 1024 * 1024
+
+/** The body's bytes in order (a file is read in FILE_READ_BYTES pieces). */
+export async function* bodyChunks(body: BlobBody): AsyncGenerator<Buffer> {
+  if (!isBlobFile(body)) {
+    yield body
+    return
+  }
+  yield* createReadStream(body.file, {highWaterMark: FILE_READ_BYTES}) as AsyncIterable<Buffer>
+}
+
+/** The whole body in memory (for small blobs and engines that need a buffer). */
+export async function bodyBuffer(body: BlobBody): Promise<Buffer> {
+  return isBlobFile(body) ? readFile(body.file) : body
+}
+
+/**
+ * A file body sent as a stream and hashed on the way: after the send, verify() throws an
+ * IntegrityError when the bytes that went out (the last time the stream was opened) do
+ * not match the descriptor. The receiver checks the digest too, so damaged content is
+ * refused there, and verify() turns that refusal into the exit-8 error it is.
+ */
+export function verifyingStream(body: BlobFile, descriptor: {digest: string; size: number}, what: string): {stream: StreamBody; sent: () => boolean; verify: () => void} {
+  let hash: Hash | undefined
+  let bytes = 0
+  const stream: StreamBody = {
+    length: body.size,
+    async *open() {
+      const h = createHash('sha256')
+      hash = h
+      bytes = 0
+      for await (const chunk of bodyChunks(body)) {
+        // Counted before the chunk goes out: the receiver may answer as soon as it has the
+        // last byte, before this generator is resumed once more.
+        h.update(chunk)
+        bytes += chunk.length
+        yield chunk
+      }
+    },
+  }
+  return {
+    stream,
+    /** Every byte of the body went out (the receiver saw all of it). */
+    sent: () => hash !== undefined && bytes >= body.size,
+    verify() {
+      if (!hash) throw new Error(`${what}: verify() before the body was sent`)
+      verifyDigest(`sha256:${hash.digest('hex')}`, bytes, descriptor, what)
+    },
+  }
+}
