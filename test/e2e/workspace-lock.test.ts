@@ -158,9 +158,14 @@ describe('workspace lock / unlock (file provider)', () => {
     await write('extensions/taskservs/redis/manifest.yaml', 'name: redis\nversion: 7.2.0\n')
     await write(`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'a live writer (this test process)')
     await write('extensions/taskservs/.kept.old-12345678/manifest.yaml', 'the only copy of kept\n')
+    // The per-user OCI cache: a packaging spool of a killed push, a live one, a cache blob.
+    const cache = path.join(box.home, 'cache', 'oci')
+    await mkdir(path.join(cache, 'tmp'), {recursive: true})
+    await writeFile(path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`), Buffer.alloc(4096))
+    await writeFile(path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`), 'live')
 
     const dry = json<{removed: Array<{path: string}>; bytes: number}>(await cli('ci', ['workspace', 'cleanup', 'team', '--dry-run', '--json']))
-    expect(dry.removed.length).toBe(6)
+    expect(dry.removed.length).toBe(7)
     await expect(stat(path.join(ws, 'extensions/taskservs/.redis.extract-AbC123'))).resolves.toBeTruthy()
 
     const result = await cli('ci', ['workspace', 'cleanup', 'team', '--json'])
@@ -173,14 +178,15 @@ describe('workspace lock / unlock (file provider)', () => {
       `extensions/..installed.json.${dead}.cafe0001.tmp`,
       `extensions/taskservs/.old.removing-${dead}`,
       'extensions/taskservs/.redis.extract-AbC123',
+      path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`),
     ].sort())
     expect(report.bytes).toBe(report.removed.reduce((sum, r) => sum + r.bytes, 0))
     expect(report.bytes).toBeGreaterThan(1200)
-    expect(report.skipped.map((s) => s.path).sort()).toEqual([`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'extensions/taskservs/.kept.old-12345678'])
+    expect(report.skipped.map((s) => s.path).sort()).toEqual([`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'extensions/taskservs/.kept.old-12345678', path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`)].sort())
     for (const kept of ['config/workspace.lock', 'config/provisioning.lock', 'config/provisioning.yaml', 'extensions/taskservs/redis/manifest.yaml', 'extensions/taskservs/.kept.old-12345678']) {
       await expect(stat(path.join(ws, kept)), kept).resolves.toBeTruthy()
     }
-    for (const gone of report.removed) await expect(stat(path.join(ws, gone.path)), gone.path).rejects.toThrow()
+    for (const gone of report.removed) await expect(stat(path.resolve(ws, gone.path)), gone.path).rejects.toThrow()
 
     const human = await cli('ci', ['workspace', 'cleanup', 'team'])
     expect(human.stdout).toContain('removed 0 item(s)')

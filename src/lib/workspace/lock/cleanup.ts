@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import type {LoadOptions} from '../../config/loader.js'
+import {getPath} from '../../config/merge.js'
 import {BusyError} from '../../errors.js'
 import {withFileLock} from '../../util/file-lock.js'
 import {lockFilePath, takeoverGuardPath} from './file-provider.js'
@@ -71,7 +72,7 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
  * Returns the PID, or undefined when the name is not one of ours.
  */
 function writerPid(entry: string): number | undefined {
-  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^.+\.lock(?:\.guard)?\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry)
+  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^.+\.lock(?:\.guard)?\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry) ?? /^\.spool-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)
   return match ? Number(match[1]) : undefined
 }
 
@@ -83,7 +84,7 @@ function writerPid(entry: string): number | undefined {
  * kept (cleanup takes the same lock, without waiting).
  */
 export async function cleanupWorkspace(options: LoadOptions & {name?: string; dryRun?: boolean}): Promise<CleanupResult> {
-  const {target, settings} = await openTarget(options)
+  const {target, settings, values} = await openTarget(options)
   const ws = target.path
   const dryRun = Boolean(options.dryRun)
   const rel = (file: string) => path.relative(ws, file)
@@ -170,6 +171,25 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
       if (kind !== 'etcd') throw error
       skipped.push({path: `etcd ${settings.etcd.prefix}/${target.name}`, reason: `not checked: ${error.message}`})
     })
+  }
+
+  // The per-user OCI cache the workspace uses: packaging spools and cache writes of killed
+  // pushes and pulls (named after their PID, so a live process's files are recognisable).
+  const cacheDir = getPath(values, 'oci.cache.dir')
+  if (typeof cacheDir === 'string' && cacheDir !== '') {
+    for (const dir of [path.join(cacheDir, 'tmp'), path.join(cacheDir, 'blobs', 'sha256')]) {
+      for (const entry of await list(dir)) {
+        const pid = writerPid(entry)
+        if (pid === undefined) continue
+        const file = path.join(dir, entry)
+        if (alive(pid)) skipped.push({path: file, reason: `pid ${pid} is still writing it`})
+        else {
+          const bytes = await sizeOf(file)
+          if (!dryRun) await rm(file, {force: true})
+          removed.push({path: file, kind: 'temp', bytes, reason: `OCI cache temp file of pid ${pid}, which is gone`})
+        }
+      }
+    }
   }
 
   return {workspace: target.name, path: ws, dryRun, removed, skipped, bytes: removed.reduce((sum, item) => sum + item.bytes, 0)}
