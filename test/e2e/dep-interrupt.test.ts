@@ -167,9 +167,11 @@ describe('dep resolve interrupted and concurrent', () => {
       // Now and then a cold cache, so that the kill can also land in the middle of downloads.
       if (i % 4 === 3) await rm(path.join(box.home, 'cache'), {recursive: true, force: true})
       const child = spawnCli(['dep', 'resolve', '--verbose'], {env: box.env, cwd: ws})
-      // Half the time from start-up (any phase), half the time once installing has begun.
+      // Half the time from start-up (any phase), half the time once installing has begun:
+      // then within 60 ms, since the whole install phase of these small extensions takes
+      // only ~100 ms and a later kill would find it finished.
       const fromInstall = i % 2 === 1
-      const delay = Math.floor(random() * (fromInstall ? 300 : 900))
+      const delay = Math.floor(random() * (fromInstall ? 60 : 900))
       let timer: NodeJS.Timeout | undefined
       const arm = () => {
         timer ??= setTimeout(() => child.kill('SIGKILL'), delay)
