@@ -14,7 +14,7 @@ export function formatUptime(seconds: number | undefined): string {
 
 export function formatStart(result: StartResult): string {
   if (result.services.length === 0) return 'no services to start (none requested and none has auto_start = true)'
-  return result.services.map((s) => `${s.action === 'started' ? 'started' : 'already running'} ${s.name} (pid ${s.pid}${s.port ? `, port ${s.port}` : ''}${s.healthyAfterMs !== undefined ? `, healthy after ${(s.healthyAfterMs / 1000).toFixed(1)}s` : ''})`).join('\n')
+  return result.services.map((s) => `${s.action === 'started' ? 'started' : 'already running'} ${s.name} (pid ${s.pid}${s.port ? `, port ${s.port}` : ''}${s.healthyAfterMs !== undefined ? `, healthy after ${s.healthyAfterMs < 1000 ? `${s.healthyAfterMs} ms` : `${(s.healthyAfterMs / 1000).toFixed(1)} s`}` : ''})`).join('\n')
 }
 
 export function formatStop(result: StopResult): string {
