@@ -45,7 +45,7 @@ describe('platform lifecycle (python http.server services)', () => {
   beforeAll(async () => {
     box = await sandbox()
     python = await realPython()
-    for (const name of ['a', 'b', 'c', 'taken', 'registry']) ports[name] = await freePort()
+    for (const name of ['a', 'b', 'c', 'taken', 'registry', 'forky']) ports[name] = await freePort()
     const server = (name: string, extra = '') => `
 [platform.services.${name}]
 command = "${python}"
@@ -66,6 +66,16 @@ ${server('a')}
 ${server('b', 'depends_on = ["a"]')}
 ${server('c', 'depends_on = ["b"]')}
 ${server('taken')}
+# Starts the server in the background and exits after a second: the leader dies, the child serves on.
+[platform.services.forky]
+command = "/bin/sh"
+args = ["-c", "${python} -m http.server ${ports.forky} --bind 127.0.0.1 & sleep 1; exit 0"]
+port = ${ports.forky}
+start_timeout_seconds = 20
+stop_grace_seconds = 5
+[platform.services.forky.health]
+type = "http"
+url = "http://127.0.0.1:${ports.forky}/"
 # Prints a line, never opens its port: never healthy.
 [platform.services.never]
 command = "${python}"
@@ -218,6 +228,22 @@ install = "apt-get install no-such-package"
     const stop = json<{services: Array<{action: string}>}>(await cli('platform', 'stop', 'a', '--json'))
     expect(stop.services).toEqual([expect.objectContaining({action: 'cleaned'})])
     expect((await status('a'))[0].state).toBe('stopped')
+  })
+
+  it('a dead service whose children still run: stop stops them too (they would hold its port)', async () => {
+    expect((await cli('platform', 'start', 'forky')).exitCode).toBe(0)
+    const pid = await pidOf('forky')
+    await waitFor(() => !alive(pid))
+    expect(await httpGet(`http://127.0.0.1:${ports.forky}/`)).toBe(200)
+    expect((await status('forky'))[0].state).toBe('dead')
+    const stop = json<{services: Array<{action: string; orphansStopped?: number}>}>(await cli('platform', 'stop', 'forky', '--json'))
+    expect(stop.services).toEqual([expect.objectContaining({name: 'forky', action: 'cleaned', orphansStopped: 1})])
+    await expect(httpGet(`http://127.0.0.1:${ports.forky}/`)).rejects.toThrow()
+    // The port is free again: a new start works.
+    expect((await cli('platform', 'start', 'forky')).exitCode).toBe(0)
+    const again = await pidOf('forky')
+    await waitFor(() => !alive(again))
+    expect((await cli('platform', 'stop', 'forky')).stdout).toContain('stopped 1 process(es) it had left running')
   })
 
   it('a PID reused by an unrelated process is not mistaken for the service, and is never signalled', async () => {

@@ -128,6 +128,7 @@ describe('workspace lock / unlock (etcd provider)', () => {
       expect(error.code).toBe('E_REGISTRY')
       expect(error.message).toContain(`etcd unreachable at ${down}`)
       expect(error.hint).toContain('locking.etcd.endpoints')
+      if (args[1] === 'unlock') expect(error.hint).toContain('unlock shared --provider file')
     }
     // info still answers, and says why the lock is unknown.
     const info = json<Info>(await cli('alice', ['workspace', 'info', 'shared', '--json'], env))

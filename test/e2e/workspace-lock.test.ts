@@ -64,10 +64,11 @@ describe('workspace lock / unlock (file provider)', () => {
 
   it('unlock: refused for a non-owner (exit 9, suggests --force); --force and the owner succeed', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'team', '--reason', 'release'])).exitCode).toBe(0)
-    // Locking again as the owner is a no-op, not an error.
+    // Not re-entrant: a second lock by the same owner (two jobs of one CI user) is refused too.
     const again = await cli('alice', ['workspace', 'lock', 'team', '--json'])
-    expect(again.exitCode).toBe(0)
-    expect(json<{alreadyHeld: boolean}>(again).alreadyHeld).toBe(true)
+    expect(again.exitCode).toBe(9)
+    expect(json<ErrorDoc>(again).error.message).toContain('locked by alice')
+    expect(json<ErrorDoc>(again).error.hint).toContain('your own lock')
 
     const refused = await cli('bob', ['workspace', 'unlock', 'team'])
     expect(refused.exitCode).toBe(9)
@@ -155,6 +156,7 @@ describe('workspace lock / unlock (file provider)', () => {
     await write(`config/workspace.lock.${dead}.0badf00d.draft`, '{}')
     // What must survive.
     await write('config/provisioning.lock', 'lockfile: keep\n')
+    await write('config/provisioning.lock.20241121.bak', 'a dated backup: not a temp file\n')
     await write('extensions/taskservs/redis/manifest.yaml', 'name: redis\nversion: 7.2.0\n')
     await write(`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'a live writer (this test process)')
     await write('extensions/taskservs/.kept.old-12345678/manifest.yaml', 'the only copy of kept\n')
@@ -183,7 +185,7 @@ describe('workspace lock / unlock (file provider)', () => {
     expect(report.bytes).toBe(report.removed.reduce((sum, r) => sum + r.bytes, 0))
     expect(report.bytes).toBeGreaterThan(1200)
     expect(report.skipped.map((s) => s.path).sort()).toEqual([`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'extensions/taskservs/.kept.old-12345678', path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`)].sort())
-    for (const kept of ['config/workspace.lock', 'config/provisioning.lock', 'config/provisioning.yaml', 'extensions/taskservs/redis/manifest.yaml', 'extensions/taskservs/.kept.old-12345678']) {
+    for (const kept of ['config/workspace.lock', 'config/provisioning.lock', 'config/provisioning.lock.20241121.bak', 'config/provisioning.yaml', 'extensions/taskservs/redis/manifest.yaml', 'extensions/taskservs/.kept.old-12345678']) {
       await expect(stat(path.join(ws, kept)), kept).resolves.toBeTruthy()
     }
     for (const gone of report.removed) await expect(stat(path.resolve(ws, gone.path)), gone.path).rejects.toThrow()

@@ -1,4 +1,4 @@
-import {cp, readFile, stat} from 'node:fs/promises'
+import {cp, readFile, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -121,6 +121,25 @@ describe('workspace migrate-to-oci', () => {
       const group = `${e.type}s`
       expect(await filesOf(installed[`${group}/${e.name}`])).toEqual(await filesOf(path.join(src, group, e.name, e.version)))
     }
+  })
+
+  it('migrates to an OCI layout registry too, keeping the oci: settings it does not decide', async () => {
+    const ws2 = await bareWorkspace(box.root, 'layout-ws')
+    await declare(ws2, {local: src}, {taskservs: ['redis:7.2.0']})
+    const file = path.join(ws2, 'config', 'provisioning.yaml')
+    const config = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: Record<string, unknown>}}
+    config.dependencies.extensions.oci = {auth_token_path: '~/.provisioning/tokens/oci'}
+    await writeFile(file, YAML.stringify(config))
+    const store = path.join(box.root, 'layout-store')
+    const result = await runCli(['workspace', 'migrate-to-oci', ws2, '--registry', `oci-layout://${store}`, '--json'], {env, cwd: box.root})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const after = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: {oci: unknown; modules: {taskservs: unknown[]}}}}
+    expect(after.dependencies.extensions.oci).toEqual({auth_token_path: '~/.provisioning/tokens/oci', registry: `oci-layout://${store}`, namespace: 'provisioning-extensions', tls_enabled: false})
+    // A layout has no per-repository reference form: the short name:tag resolves through the oci: block.
+    expect(after.dependencies.extensions.modules.taskservs).toEqual(['redis:7.2.0'])
+    const resolved = await depResolve(ws2, env, ['--json'])
+    expect(resolved.exitCode, resolved.stderr).toBe(0)
+    expect(json<ResolveDoc>(resolved).order.map((e) => `${e.name}@${e.version}`)).toContain('redis@7.2.0')
   })
 
   it('a second run has nothing to migrate and leaves the files alone', async () => {

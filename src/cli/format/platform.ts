@@ -20,7 +20,7 @@ export function formatStart(result: StartResult): string {
 export function formatStop(result: StopResult): string {
   if (result.services.length === 0) return 'no services running'
   const verb = {stopped: 'stopped', killed: 'killed (did not stop within its grace period)', 'not-running': 'not running', cleaned: 'was dead; cleaned its stale PID file'}
-  return result.services.map((s) => `${s.name}: ${verb[s.action]}${s.pid ? ` (pid ${s.pid})` : ''}`).join('\n')
+  return result.services.map((s) => `${s.name}: ${verb[s.action]}${s.pid ? ` (pid ${s.pid})` : ''}${s.orphansStopped ? `; stopped ${s.orphansStopped} process(es) it had left running` : ''}`).join('\n')
 }
 
 export function formatRestart(result: RestartResult): string {

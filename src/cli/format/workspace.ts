@@ -44,7 +44,6 @@ export function formatLockStatus(lock: LockStatus): string {
 }
 
 export function formatLock(result: LockResult): string {
-  if (result.alreadyHeld) return `workspace ${result.workspace} is already locked by you (${describeHolder(result.lock)}) [${result.provider}]`
   const replaced = result.replaced ? `; took over the expired lock of ${result.replaced.owner}` : ''
   return `locked workspace ${result.workspace} as ${result.lock.owner}${result.lock.expires_at ? ` until ${result.lock.expires_at}` : ''} [${result.location}]${replaced}`
 }

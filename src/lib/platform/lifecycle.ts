@@ -6,6 +6,7 @@ import {probeHealth} from './health.js'
 import {markHealthy, spawnService, waitHealthy} from './launch.js'
 import {tailFile} from './logs.js'
 import {prepareRegistry} from './oci-registry.js'
+import {groupMembers, isRunning} from './proc.js'
 import {startOrder, stopOrder} from './order.js'
 import {portIsFree} from './ports.js'
 import {clearService, liveness, type ServiceRecord} from './records.js'
@@ -32,6 +33,8 @@ export interface StoppedService {
   name: string
   action: 'stopped' | 'killed' | 'not-running' | 'cleaned'
   pid?: number
+  /** cleaned: processes of the dead service's group that were still running, now stopped. */
+  orphansStopped?: number
 }
 
 export interface StopResult {
@@ -179,12 +182,21 @@ async function stopUnlocked(ctx: PlatformContext, names: readonly string[]): Pro
       services.push({name, action: 'not-running'})
       continue
     }
+    const grace = (ctx.definitions.get(name)?.stopGraceSeconds ?? 10) * 1000
     if (state.state === 'dead') {
+      // The leader is gone but what it spawned may still run (and hold the port). While any
+      // process of the group lives, the kernel does not hand its number out again, so a group
+      // with members whose leader PID is unused is still this service's.
+      const record = state.record
+      let orphansStopped = 0
+      if (record && record.pgid === record.pid && !(await isRunning(record.pid))) {
+        orphansStopped = (await groupMembers(record.pgid)).length
+        if (orphansStopped > 0) await terminateGroup(record.pgid, record.pid, grace)
+      }
       await clearService(ctx.paths, name)
-      services.push({name, action: 'cleaned', pid: state.record?.pid})
+      services.push({name, action: 'cleaned', pid: record?.pid, ...(orphansStopped > 0 ? {orphansStopped} : {})})
       continue
     }
-    const grace = (ctx.definitions.get(name)?.stopGraceSeconds ?? 10) * 1000
     const how = await terminateGroup(state.record.pgid, state.record.pid, grace)
     await clearService(ctx.paths, name)
     services.push({name, action: how === 'killed' ? 'killed' : 'stopped', pid: state.record.pid})

@@ -2,8 +2,9 @@ import {copyFile, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {getPath} from '../config/merge.js'
 import {type DeclaredModule, parseDeclaration} from '../deps/declaration.js'
-import {ConfigError} from '../errors.js'
+import {BusyError, ConfigError} from '../errors.js'
 import {formatReference, parseReference, withTag} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
@@ -79,9 +80,16 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   const configFile = workspaceConfigFile(workspace)
   if (!options.dryRun) await assertWorkspaceWritable(ref, loaded.values, 'migrate it to OCI')
 
+  // Target: the flags, else what the workspace already declares for OCI, else oci.*.
+  const declared = (key: string) => {
+    const value = getPath(loaded.values, `dependencies.extensions.oci.${key}`)
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+  const registry = options.registry ?? declared('registry')
+  const namespace = options.namespace ?? declared('namespace')
   const sets = [...(options.sets ?? [])]
-  if (options.registry) sets.push(`oci.registry=${options.registry}`)
-  if (options.namespace) sets.push(`oci.namespace=${options.namespace}`)
+  if (registry) sets.push(`oci.registry=${registry}`)
+  if (namespace) sets.push(`oci.namespace=${namespace}`)
   const settings = await ociSettings({...loadOptions, sets}, {insecure: options.insecure, concurrency: options.concurrency})
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
@@ -124,8 +132,10 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
         if (!reference.tag) return
         const name = reference.repository.split('/').pop() as string
         const ref = target(name, reference.tag)
-        // The oci:// form of SPEC §9.1 says "registry" even to a reader who does not know the host.
-        const to = ref.location.kind === 'remote' ? `oci://${formatReference(ref)}` : formatReference(ref)
+        // The oci:// form of SPEC §9.1 says "registry" even to a reader who does not know the
+        // host. A layout has no such form (oci-layout://PATH names one whole layout): there the
+        // short name:tag resolves through the oci: block written below.
+        const to = ref.location.kind === 'remote' ? `oci://${formatReference(ref)}` : `${name}:${reference.tag}`
         rewrites.push({at: `dependencies.extensions.modules.${group}[${index}]`, from: item.value, to})
         item.value = to
       })
@@ -138,11 +148,25 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   const {pushed} = await pushExtensions({...loadOptions, sets, insecure: options.insecure, concurrency: options.concurrency, dirs: publish.map((p) => p.dir)})
   pushed.forEach((result, index) => Object.assign(publish[index], {digest: result.digest, transferred: result.transferred, skipped: result.skipped}))
 
+  // The pushes can take minutes: a config edited meanwhile (module load, an editor) must not
+  // be overwritten with the version read before them.
+  if ((await readFile(configFile, 'utf8')) !== text) {
+    throw new BusyError(`${configFile} changed while the extensions were being published; it was not rewritten`, {
+      hint: `the extensions are published; run "provisioning workspace migrate-to-oci ${options.name}" again (pushing them again uploads nothing)`,
+      details: {file: configFile},
+    })
+  }
   doc.setIn(['dependencies', 'extensions', 'source_type'], 'oci')
-  doc.setIn(['dependencies', 'extensions', 'oci'], doc.createNode({registry: settings.registry, namespace: settings.namespace, tls_enabled: settings.tlsEnabled}, {flow: true}))
+  // Only the keys the migration decides: other settings of an existing oci: block (e.g.
+  // auth_token_path) stay.
+  const ociPath = ['dependencies', 'extensions', 'oci']
+  if (!isMap(doc.getIn(ociPath, true))) doc.setIn(ociPath, doc.createNode({}, {flow: true}))
+  doc.setIn([...ociPath, 'registry'], settings.registry)
+  doc.setIn([...ociPath, 'namespace'], settings.namespace)
+  doc.setIn([...ociPath, 'tls_enabled'], settings.tlsEnabled)
   doc.deleteIn(['dependencies', 'extensions', 'local'])
   const backupFile = await freeBackupName(configFile)
   await copyFile(configFile, backupFile)
-  await writeFileAtomic(configFile, doc.toString())
+  await writeFileAtomic(configFile, doc.toString({lineWidth: 0}))
   return {...plan, backupFile: path.resolve(backupFile)}
 }

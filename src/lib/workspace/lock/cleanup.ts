@@ -32,6 +32,9 @@ export interface CleanupResult {
 
 const GROUPS = ['providers', 'taskservs', 'clusters']
 
+/** Linux's upper bound for PIDs (/proc/sys/kernel/pid_max is at most 2^22). */
+const PID_MAX = 4_194_304
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -72,8 +75,11 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
  * Returns the PID, or undefined when the name is not one of ours.
  */
 function writerPid(entry: string): number | undefined {
-  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^.+\.lock(?:\.guard)?\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry) ?? /^\.spool-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)
-  return match ? Number(match[1]) : undefined
+  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^(?:\.dep-resolve\.lock|workspace\.lock(?:\.guard)?)\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry) ?? /^\.spool-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)
+  if (!match) return undefined
+  // A dated backup (provisioning.lock.20241121.bak) is not a temp file: PIDs stay below pid_max.
+  const pid = Number(match[1])
+  return pid > 0 && pid <= PID_MAX ? pid : undefined
 }
 
 /**

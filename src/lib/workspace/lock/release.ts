@@ -1,5 +1,5 @@
 import type {LoadOptions} from '../../config/loader.js'
-import {BusyError} from '../../errors.js'
+import {BusyError, RegistryError} from '../../errors.js'
 import {withProvider} from './provider.js'
 import {heldByOther, isExpired, type LockRecord} from './record.js'
 import {type LockProviderKind, providerForLocking, providersToCheck} from './settings.js'
@@ -65,6 +65,10 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
         if (await provider.remove(target, current.token)) return {...base, ...at, unlocked: true, holder, forced: !mine && !expired, expired}
       }
       throw new BusyError(`the lock of workspace ${target.name} kept changing while removing it`, {hint: 'another process is locking and unlocking it right now; try again'})
+    }).catch((error: unknown) => {
+      // With etcd down, a lock in the workspace's file can still be removed on its own.
+      if (kind !== 'etcd' || options.provider || !(error instanceof RegistryError)) throw error
+      throw new RegistryError(error.message, {hint: `${error.hint ?? 'check etcd'}; a lock in the workspace's file is removed with "provisioning workspace unlock ${target.name} --provider file"`, details: error.details, cause: error})
     })
     if (done) return done
   }
