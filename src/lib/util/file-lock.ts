@@ -1,4 +1,4 @@
-import {link, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {link, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -21,12 +21,33 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readHolder(file: string): Promise<LockHolder | undefined> {
+async function readHolder(file: string): Promise<{holder?: LockHolder; text?: string}> {
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (text === undefined) return {}
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockHolder
+    return {holder: JSON.parse(text) as LockHolder, text}
   } catch {
-    return undefined
+    return {text}
   }
+}
+
+/**
+ * Removes `file` only if it still holds `staleText`. A plain rm would race: two processes
+ * that both saw the dead holder could each remove it, the second one removing the lock the
+ * first had just taken. Moving it aside first is atomic; if what moved is not the stale lock,
+ * it goes back (link() never overwrites a lock taken meanwhile).
+ */
+async function removeIfUnchanged(file: string, staleText: string): Promise<void> {
+  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`
+  try {
+    await rename(file, aside)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined)
+  if (moved !== staleText) await link(aside, file).catch(() => undefined)
+  await rm(aside, {force: true})
 }
 
 /**
@@ -52,9 +73,9 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     } finally {
       await rm(draft, {force: true})
     }
-    const holder = await readHolder(file)
-    if (holder && holder.host === me.host && !alive(holder.pid)) {
-      await rm(file, {force: true})
+    const {holder, text} = await readHolder(file)
+    if (holder && text !== undefined && holder.host === me.host && !alive(holder.pid)) {
+      await removeIfUnchanged(file, text)
       continue
     }
     if (Date.now() >= deadline) {
@@ -69,6 +90,7 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
   try {
     return await fn()
   } finally {
-    await rm(file, {force: true})
+    // Only our own lock: never one that another process took over meanwhile.
+    await removeIfUnchanged(file, JSON.stringify(me))
   }
 }
