@@ -6,7 +6,21 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {loadConfig} from '../../../src/lib/config/loader.js'
 import {readConfigSource} from '../../../src/lib/config/source-file.js'
 import {ConfigError, NotFoundError} from '../../../src/lib/errors.js'
+import {distModule, isRoot, runAsNobody} from '../../helpers/unprivileged.js'
 import {expectProvisioningError, makeSandbox, type Sandbox} from './helpers.js'
+
+/** sb.load() in a child process run as nobody, through the built loader: the error it throws. */
+async function loadAsNobody(box: Sandbox): Promise<{exit: number; message: string; hint?: string}> {
+  await chmod(box.home, 0o755)
+  return runAsNobody(box.root, `
+    const {loadConfig} = await import(${JSON.stringify(distModule('lib/config/loader.js'))})
+    try {
+      await loadConfig({env: {PROVISIONING_HOME: ${JSON.stringify(box.home)}}, cwd: ${JSON.stringify(box.outside)}, workspace: ${JSON.stringify(box.ws)}})
+      console.log(JSON.stringify({exit: 0, message: 'loaded'}))
+    } catch (error) {
+      console.log(JSON.stringify({exit: error.exit, message: error.message, hint: error.hint}))
+    }`)
+}
 
 let sb: Sandbox
 beforeEach(async () => {
@@ -103,12 +117,11 @@ describe('unreadable files', () => {
     expect(error.details).toMatchObject({file: user})
   })
 
-  // root reads any file whatever its mode bits, so chmod 000 provokes nothing when the
-  // suite runs as root (as in CI containers); the EISDIR test above covers that path.
-  it.skipIf(process.getuid?.() === 0)('reports a file without read permission as exit 3 naming the file', async () => {
+  it('reports a file without read permission as exit 3 naming the file', async () => {
     const user = await sb.write('home/config.user.toml', '[oci]\nregistry = "x"\n')
     await chmod(user, 0o000)
-    const error = await expectProvisioningError(() => sb.load())
+    // As root (CI containers) chmod 000 provokes nothing: the same load runs as nobody.
+    const error = isRoot ? await loadAsNobody(sb) : await expectProvisioningError(() => sb.load())
     expect(error.exit).toBe(3)
     expect(error.message).toContain(user)
     expect(error.hint).toContain('chmod')

@@ -7,7 +7,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {readExtensionDir} from '../../../src/lib/extension/extension-dir.js'
 import {assertValidExtension, validateExtension} from '../../../src/lib/extension/validate.js'
-import {expectProvisioningError, isRoot, makeTempDir, MINIMAL_MANIFEST, writeTree, writeValidExtension} from './helpers.js'
+import {distModule, isRoot, runAsNobody} from '../../helpers/unprivileged.js'
+import {expectProvisioningError, makeTempDir, MINIMAL_MANIFEST, writeTree, writeValidExtension} from './helpers.js'
 
 let root: string
 let cleanup: () => Promise<void>
@@ -111,14 +112,18 @@ describe('readExtensionDir', () => {
     expect(problems.find((p) => p.field === 'docs')?.message).toContain('expected a folder')
   })
 
-  // root reads files whatever their mode bits, so unreadable files cannot be made as root
-  // (CI runs as root); as any other user this runs.
-  it.skipIf(isRoot)('reports unreadable files and folders', async () => {
+  it('reports unreadable files and folders', async () => {
     await writeTree(ext, {'manifest.yaml': MINIMAL_MANIFEST, 'kcl/secret.k': 'x', 'docs/private/a.md': 'x'})
     await chmod(path.join(ext, 'kcl', 'secret.k'), 0o000)
     await chmod(path.join(ext, 'docs', 'private'), 0o000)
     try {
-      const {problems} = await readExtensionDir(ext)
+      // As root (CI containers) mode bits stop nothing: the same read runs as nobody.
+      const {problems} = isRoot
+        ? await runAsNobody<{problems: Array<{field: string; severity: string}>}>(root, `
+            const {readExtensionDir} = await import(${JSON.stringify(distModule('lib/extension/extension-dir.js'))})
+            const {problems} = await readExtensionDir(${JSON.stringify(ext)})
+            console.log(JSON.stringify({problems}))`)
+        : await readExtensionDir(ext)
       expect(fieldsOf(problems, 'error')).toEqual(['docs/private', 'kcl/secret.k'])
     } finally {
       await chmod(path.join(ext, 'docs', 'private'), 0o755)

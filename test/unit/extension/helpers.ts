@@ -121,4 +121,4 @@ export async function expectProvisioningError(fn: () => Promise<unknown>): Promi
   throw new Error('expected a ProvisioningError, but the call succeeded')
 }
 
-export const isRoot = process.getuid?.() === 0
+export {isRoot} from '../../helpers/unprivileged.js'
