@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {UsageError} from '../errors.js'
+import {currentUser} from '../util/process-info.js'
 import {redact} from '../util/redact.js'
 
 /** One line of $PROVISIONING_HOME/audit.log. Never holds flag values: they may be secrets. */
@@ -23,14 +24,6 @@ export interface AuditRecord {
 
 export function auditLogPath(home: string): string {
   return path.join(home, 'audit.log')
-}
-
-function currentUser(): string {
-  try {
-    return os.userInfo().username
-  } catch {
-    return process.env.USER ?? 'unknown'
-  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import {readdir, readFile} from 'node:fs/promises'
 
+import {processAlive} from '../util/process-info.js'
+
 /**
  * What identifies a process beyond its PID, read from Linux /proc: PIDs are reused, but
  * (pid, start time) is unique for the life of the machine, and the command line tells
@@ -46,13 +48,7 @@ export async function readIdentity(pid: number): Promise<ProcessIdentity | undef
 export async function isRunning(pid: number): Promise<boolean> {
   const identity = await readIdentity(pid)
   if (identity) return identity.state !== 'Z' && identity.state !== 'X'
-  if (process.platform === 'linux') return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return process.platform === 'linux' ? false : processAlive(pid)
 }
 
 /** Live (non-zombie) members of a process group: what a service left behind after its leader exited. */

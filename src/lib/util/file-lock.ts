@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {BusyError} from '../errors.js'
+import {currentUser, processAlive} from './process-info.js'
 
 export interface LockHolder {
   pid: number
@@ -12,16 +13,8 @@ export interface LockHolder {
   purpose?: string
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-async function readHolder(file: string): Promise<{holder?: LockHolder; text?: string}> {
+/** The holder recorded in a lock file, with its exact text (takeovers compare it). */
+export async function readLockHolder(file: string): Promise<{holder?: LockHolder; text?: string}> {
   const text = await readFile(file, 'utf8').catch(() => undefined)
   if (text === undefined) return {}
   try {
@@ -57,7 +50,7 @@ async function removeIfUnchanged(file: string, staleText: string): Promise<void>
  */
 export async function withFileLock<T>(file: string, options: {waitMs: number; purpose?: string}, fn: () => Promise<T>): Promise<T> {
   await mkdir(path.dirname(file), {recursive: true})
-  const me: LockHolder = {pid: process.pid, host: os.hostname(), user: os.userInfo().username, since: new Date().toISOString(), purpose: options.purpose}
+  const me: LockHolder = {pid: process.pid, host: os.hostname(), user: currentUser(), since: new Date().toISOString(), purpose: options.purpose}
   const deadline = Date.now() + options.waitMs
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     // The holder is written to a private file first and hard-linked into place: the lock
@@ -73,8 +66,8 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     } finally {
       await rm(draft, {force: true})
     }
-    const {holder, text} = await readHolder(file)
-    if (holder && text !== undefined && holder.host === me.host && !alive(holder.pid)) {
+    const {holder, text} = await readLockHolder(file)
+    if (holder && text !== undefined && holder.host === me.host && !processAlive(holder.pid)) {
       await removeIfUnchanged(file, text)
       continue
     }

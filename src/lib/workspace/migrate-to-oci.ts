@@ -90,7 +90,9 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   const sets = [...(options.sets ?? [])]
   if (registry) sets.push(`oci.registry=${registry}`)
   if (namespace) sets.push(`oci.namespace=${namespace}`)
-  const settings = await ociSettings({...loadOptions, sets}, {insecure: options.insecure, concurrency: options.concurrency})
+  // The config loaded above, with the target applied (the push session loads its own, with `sets`).
+  const settings = await ociSettings(loadOptions, {insecure: options.insecure, concurrency: options.concurrency, registry}, loaded)
+  if (namespace) settings.namespace = namespace
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
   if (declaration.source.kind !== 'local') return {...base, migrated: false, publish: [], rewrites: [], missing: []}

@@ -1,11 +1,12 @@
-import {lstat, readdir, readFile, rm} from 'node:fs/promises'
+import {lstat, readdir, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
 import type {LoadOptions} from '../../config/loader.js'
 import {getPath} from '../../config/merge.js'
 import {BusyError} from '../../errors.js'
-import {withFileLock} from '../../util/file-lock.js'
+import {readLockHolder, withFileLock} from '../../util/file-lock.js'
+import {processAlive} from '../../util/process-info.js'
 import {lockFilePath, takeoverGuardPath} from './file-provider.js'
 import {withProvider} from './provider.js'
 import {describeHolder, isExpired} from './record.js'
@@ -35,15 +36,6 @@ const GROUPS = ['providers', 'taskservs', 'clusters']
 /** Linux's upper bound for PIDs (/proc/sys/kernel/pid_max is at most 2^22). */
 const PID_MAX = 4_194_304
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 async function sizeOf(file: string): Promise<number> {
   const info = await lstat(file).catch(() => undefined)
   if (!info) return 0
@@ -57,16 +49,12 @@ const list = (dir: string) => readdir(dir).catch(() => [] as string[])
 
 /** Holder of a withFileLock lock file: live (here or on another host), dead (here), or none. */
 async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | 'dead'; text?: string}> {
-  const text = await readFile(file, 'utf8').catch(() => undefined)
+  const {holder, text} = await readLockHolder(file)
   if (text === undefined) return {state: 'none'}
-  try {
-    const holder = JSON.parse(text) as {pid?: number; host?: string; user?: string; since?: string}
-    const dead = holder.host === os.hostname() && typeof holder.pid === 'number' && !alive(holder.pid)
-    return {state: dead ? 'dead' : 'live', text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`}
-  } catch {
-    // Written in one step by link(), so garbage is not a lock in progress.
-    return {state: 'dead', text: 'unreadable'}
-  }
+  // Written in one step by link(), so garbage is not a lock in progress.
+  if (!holder) return {state: 'dead', text: 'unreadable'}
+  const dead = holder.host === os.hostname() && typeof holder.pid === 'number' && !processAlive(holder.pid)
+  return {state: dead ? 'dead' : 'live', text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`}
 }
 
 /**
@@ -109,7 +97,7 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
       for (const entry of await list(dir)) {
         const pid = writerPid(entry)
         if (pid === undefined || entry.startsWith('workspace.lock')) continue
-        if (alive(pid)) skipped.push({path: rel(path.join(dir, entry)), reason: `pid ${pid} is still writing it`})
+        if (processAlive(pid)) skipped.push({path: rel(path.join(dir, entry)), reason: `pid ${pid} is still writing it`})
         else await drop(path.join(dir, entry), 'temp', `temp file of pid ${pid}, which is gone`)
       }
     }
@@ -156,7 +144,7 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
     const file = path.join(ws, 'config', entry)
     const pid = writerPid(entry)
     if (pid !== undefined) {
-      if (alive(pid)) skipped.push({path: rel(file), reason: `pid ${pid} is still writing it`})
+      if (processAlive(pid)) skipped.push({path: rel(file), reason: `pid ${pid} is still writing it`})
       else await drop(file, 'temp', `draft of pid ${pid}, which is gone`)
     }
   }
@@ -188,7 +176,7 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
         const pid = writerPid(entry)
         if (pid === undefined) continue
         const file = path.join(dir, entry)
-        if (alive(pid)) skipped.push({path: file, reason: `pid ${pid} is still writing it`})
+        if (processAlive(pid)) skipped.push({path: file, reason: `pid ${pid} is still writing it`})
         else {
           const bytes = await sizeOf(file)
           if (!dryRun) await rm(file, {force: true})

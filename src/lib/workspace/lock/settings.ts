@@ -3,6 +3,7 @@ import os from 'node:os'
 import {getPath} from '../../config/merge.js'
 import type {ConfigTable} from '../../config/types.js'
 import {ConfigError} from '../../errors.js'
+import {currentUser} from '../../util/process-info.js'
 
 export type LockProviderKind = 'file' | 'etcd'
 
@@ -22,14 +23,7 @@ export interface LockSettings {
 
 /** `user@host`: who a lock belongs to unless locking.owner names someone else (CI jobs, tests). */
 export function defaultOwner(): string {
-  let user: string
-  try {
-    user = os.userInfo().username
-  } catch {
-    // Containers running as a UID without a passwd entry.
-    user = process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? 'unknown')
-  }
-  return `${user}@${os.hostname()}`
+  return `${currentUser()}@${os.hostname()}`
 }
 
 const str = (values: ConfigTable, key: string, fallback: string): string => {
