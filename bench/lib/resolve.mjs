@@ -14,6 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
+import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, median, percentile} from './measure.mjs'
 import {runProcess} from './pool.mjs'
 import {dependenciesYaml, makeExtensions, makeWorkspace, workspaceGraph} from './resolve-fixtures.mjs'
@@ -29,13 +30,6 @@ const WORK = process.env.BENCH_WORK
 const REGISTRY = process.env.BENCH_REGISTRY
 if (!WORK) throw new Error('run through bench/resolve.sh (BENCH_WORK is not set)')
 
-const intEnv = (name, fallback, min = 0) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${v}"`)
-  return n
-}
 const listEnv = (name, fallback) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean).map(Number)
 const ONLY = process.env.BENCH_ONLY || ''
 if (!['', 'alone', 'cli'].includes(ONLY)) throw new Error(`BENCH_ONLY must be alone or cli, got "${ONLY}"`)
@@ -54,11 +48,7 @@ const GOAL_ALONE_MS = 1000
 const GOAL_LOCKED_RATIO = 2
 
 const log = (msg) => process.stderr.write(`${msg}\n`)
-const dir = (...p) => {
-  const d = path.join(WORK, ...p)
-  mkdirSync(d, {recursive: true})
-  return d
-}
+const dir = scratchDirs(WORK)
 const t0 = Date.now()
 const machine = machineInfo()
 log(`resolve bench: node ${machine.node}, ${machine.cpus} cpus, load ${machine.loadavg.join(' ')}`)
@@ -139,16 +129,8 @@ async function measureAlone() {
 const round1 = (x) => Number(x.toFixed(1))
 
 // --- (b) dep resolve against a registry, (c) against --version ------------------------------
-const oursEnv = {}
-for (const [k, v] of Object.entries(process.env)) {
-  if (/^(PROVISIONING_|OCLIF_|XDG_|BENCH_)/.test(k)) continue
-  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG', 'SOURCE_DATE_EPOCH'].includes(k)) continue
-  oursEnv[k] = v
-}
+const oursEnv = hermeticEnv((name) => dir('xdg', name))
 Object.assign(oursEnv, {
-  XDG_CONFIG_HOME: dir('xdg', 'config'),
-  XDG_DATA_HOME: dir('xdg', 'data'),
-  XDG_CACHE_HOME: dir('xdg', 'cache'),
   PROVISIONING_HOME: dir('homes', 'setup'),
   PROVISIONING_OCI__TOOL: 'native',
   PROVISIONING_OCI__TLS_ENABLED: 'false',

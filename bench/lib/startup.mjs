@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
+import {hermeticEnv, intEnv} from './bench-env.mjs'
 import {machineInfo, markdownTable, measureInterleaved, summarize} from './measure.mjs'
 
 const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -18,13 +19,6 @@ const RESULTS = path.join(BENCH, 'results')
 const BARE = path.join(BENCH, 'bare-cli')
 const VARIANTS = path.join(RESULTS, 'variants') // breakdown only; removed after the run
 
-const intEnv = (name, fallback) => {
-  const v = process.env[name]
-  if (v === undefined || v === '') return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`)
-  return n
-}
 const runs = Math.max(1, intEnv('BENCH_RUNS', 30))
 const warmup = intEnv('BENCH_WARMUP', 3)
 const assert = process.env.BENCH_ASSERT === '1'
@@ -35,18 +29,7 @@ const breakdown = process.env.BENCH_BREAKDOWN === '1'
 // user-installed oclif plugins or caches), an empty cwd, and none of the variables that
 // change what oclif or the CLI do (NODE_ENV=development would make oclif look for src/*.ts).
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'provisioning-bench-'))
-const env = {}
-for (const [k, v] of Object.entries(process.env)) {
-  if (/^(PROVISIONING_|OCLIF_|BARE_|XDG_)/.test(k)) continue
-  if (['NODE_OPTIONS', 'NODE_ENV', 'DEBUG', 'NODE_DEBUG'].includes(k)) continue
-  env[k] = v
-}
-Object.assign(env, {
-  PROVISIONING_HOME: path.join(scratch, 'home'),
-  XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
-  XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
-  XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
-})
+const env = {...hermeticEnv((name) => path.join(scratch, `xdg-${name}`)), PROVISIONING_HOME: path.join(scratch, 'home')}
 const cwd = path.join(scratch, 'cwd')
 mkdirSync(cwd)
 mkdirSync(env.PROVISIONING_HOME)
