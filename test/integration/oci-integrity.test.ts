@@ -316,6 +316,41 @@ describe('oci integrity and safe extraction (real registry, built CLI)', () => {
       expect((await readdir(caseRoot)).filter((entry) => LEFTOVER.test(entry))).toEqual([])
     })
 
+    it('an artifact naming itself "../…" never gets a folder outside the output (exit 8); a bad title annotation is ignored', async () => {
+      // The name names the output folder when none is given (`oci pull REF`, and every
+      // artifact of a batch pull); it comes from the config or, for ours, the annotations.
+      const files = extensionFiles('named')
+      const layer = Object.entries(files).map(([name, content]) => ({name, content}))
+      await pushArtifact(registry().url, `${NAMESPACE}/evil-name`, '1.0.0', {
+        config: {name: '../escaped-name', type: 'taskserv', version: '1.0.0'},
+        configMediaType: CONFIG_MEDIA_TYPE,
+        artifactType: ARTIFACT_TYPE,
+        layer,
+      })
+      await pushArtifact(registry().url, `${NAMESPACE}/evil-title`, '1.0.0', {
+        config: {name: 'evil-title', type: 'taskserv', version: '1.0.0'},
+        configMediaType: CONFIG_MEDIA_TYPE,
+        artifactType: ARTIFACT_TYPE,
+        layer,
+        annotations: {'org.opencontainers.image.title': '../escaped-title', 'org.opencontainers.image.version': '1.0.0'},
+      })
+      const caseRoot = path.join(evilRoot(), 'names', 'a', 'b')
+      await mkdir(caseRoot, {recursive: true})
+      const before = await snapshot(path.join(evilRoot(), 'names'))
+      for (const args of [['oci', 'pull', 'evil-name:1.0.0', '--json'], ['oci', 'pull', 'evil-name:1.0.0', 'evil-title:1.0.0', '--output', 'batch', '--json']]) {
+        const result = await runCli(args, {env, cwd: caseRoot})
+        expectExit(result, 8)
+        expect(errorOf(result)).toMatchObject({code: 'E_INTEGRITY'})
+        expect(errorOf(result).message).toContain('../escaped-name')
+      }
+      const single = await runCli(['oci', 'pull', 'evil-title:1.0.0', '--json'], {env, cwd: caseRoot})
+      expectExit(single, 0)
+      expect(JSON.parse(single.stdout)).toMatchObject({name: 'evil-title', output: path.join(caseRoot, 'evil-title')})
+      await rm(path.join(caseRoot, 'evil-title'), {recursive: true})
+      await rm(path.join(caseRoot, 'batch'), {recursive: true, force: true})
+      expect(await snapshot(path.join(evilRoot(), 'names'))).toEqual(before)
+    })
+
     it('left nothing any archive named anywhere in the sandbox, and no link to /etc/passwd', async () => {
       // The registry storage is outside the sandbox, so every name found here was written by a pull.
       const everything = await snapshot(box.root)

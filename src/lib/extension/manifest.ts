@@ -2,13 +2,14 @@ import {distance} from 'fastest-levenshtein'
 import semver from 'semver'
 import {parseDocument} from 'yaml'
 
+import {EXTENSION_NAME_PATTERN} from './names.js'
 import {hasErrors, type Problem} from './problems.js'
 
 /** The `manifest.yaml` of an extension (SPEC §8.1). */
 export const EXTENSION_TYPES = ['provider', 'taskserv', 'cluster'] as const
 export type ExtensionType = (typeof EXTENSION_TYPES)[number]
 
-export const EXTENSION_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/
+export {EXTENSION_NAME_PATTERN} from './names.js'
 
 /** `os/arch`, optionally with a variant (`linux/arm/v7`), as in OCI image indexes. */
 export const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/

@@ -2,7 +2,8 @@ import {readdirSync} from 'node:fs'
 import pLimit from 'p-limit'
 import path from 'node:path'
 
-import {UsageError} from '../../errors.js'
+import {IntegrityError, UsageError} from '../../errors.js'
+import {isExtensionName} from '../../extension/names.js'
 import type {ExtractResult} from '../../extension/extract.js'
 import {verifyContent} from '../digest.js'
 import type {LayerPullAttempt} from '../layer-stream.js'
@@ -11,7 +12,7 @@ import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
 import {formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
-import type {Descriptor} from '../media-types.js'
+import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 /** A layer in memory, verified: from the cache, or fetched (and not cached yet). */
@@ -91,6 +92,29 @@ function loadUnpacking() {
   return unpacking
 }
 
+/**
+ * The extension's name (it names the output folder) and version. Our artifacts carry both
+ * as manifest annotations, which saves fetching the config blob (a third request per
+ * artifact); others are read from the config, or the repository name as a last resort.
+ */
+async function extensionIdentity(oci: OciSession['oci'], artifact: ResolvedArtifact): Promise<{name: string; version?: string}> {
+  const annotations = artifact.image.annotations ?? {}
+  const title = annotations[Annotation.title]
+  const annotatedVersion = annotations[Annotation.version]
+  if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && annotatedVersion) return {name: title, version: annotatedVersion}
+  const config = await readExtensionConfig(oci, artifact)
+  const version = typeof config?.version === 'string' ? config.version : undefined
+  if (config?.name === undefined) return {name: artifact.ref.repository.split('/').pop() ?? 'extension', version}
+  // The name becomes a folder under the output: "../x" or "/etc" must never get there.
+  if (!isExtensionName(config.name)) {
+    throw new IntegrityError(`${formatReference(artifact.ref)} names itself ${JSON.stringify(config.name)}, which is not a valid extension name`, {
+      hint: 'the artifact is malformed or hostile; nothing was written. Re-push it from its extension folder',
+      details: {reference: formatReference(artifact.ref), name: config.name},
+    })
+  }
+  return {name: config.name, version}
+}
+
 async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
   const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
@@ -101,8 +125,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   // artifact. A streamed one needs the output folder first, which the config names.
   const early = streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
   early?.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
-  const config = await readExtensionConfig(oci, artifact)
-  const name = typeof config?.name === 'string' ? config.name : artifact.ref.repository.split('/').pop() ?? 'extension'
+  const {name, version} = await extensionIdentity(oci, artifact)
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
   const existing = listFolder(output)
   if (existing.length > 0 && !options.overwrite) {
@@ -145,7 +168,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
     reference: formatReference(artifact.ref),
     digest: artifact.manifest.descriptor.digest,
     name,
-    version: typeof config?.version === 'string' ? config.version : artifact.ref.tag,
+    version: version ?? artifact.ref.tag,
     output,
     files: Array.isArray(files) ? files.length : Number(files),
     bytes,
