@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .dist-next
 npx tsc -p tsconfig.build.json --outDir .dist-next
+node scripts/snapshot-templates.mjs .dist-next templates
 rm -rf .dist-old
 [ -d dist ] && mv dist .dist-old
 mv .dist-next dist

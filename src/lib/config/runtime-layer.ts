@@ -26,6 +26,22 @@ export function envVarKey(name: string): string | undefined {
 
 type TomlParse = (text: string) => Record<string, unknown>
 
+const DECIMAL_INTEGER = /^[+-]?(0|[1-9]\d*)$/
+/** Cannot be a TOML value: a bare word, host, path or URL (no quotes, brackets or spaces). */
+const BARE_WORD = /^[A-Za-z_./][^\s"'[\]{},=#]*$/
+const IPV4_HOST = /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$/
+
+/**
+ * What `parse` would make of the common values without it (smol-toml is loaded only for
+ * the rest): booleans, decimal integers, and strings that no TOML value can be.
+ */
+export function quickRuntimeValue(raw: string): {value: unknown} | undefined {
+  if (raw === 'true' || raw === 'false') return {value: raw === 'true'}
+  if (DECIMAL_INTEGER.test(raw) && Number.isSafeInteger(Number(raw))) return {value: Number(raw)}
+  if ((BARE_WORD.test(raw) && raw !== 'inf' && raw !== 'nan') || IPV4_HOST.test(raw)) return {value: raw}
+  return undefined
+}
+
 /** Env and flag values are TOML values where they parse (`true`, `5`, `"x"`), else strings. */
 export function parseRuntimeValue(raw: string, parse: TomlParse): unknown {
   try {
@@ -55,7 +71,13 @@ export interface RuntimeInputs {
 
 /** Applies layer 7: derived values, then PROVISIONING_* variables (sorted), then --set flags in order. */
 export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap, inputs: RuntimeInputs): Promise<number> {
-  const {parse} = await import('smol-toml')
+  let parse: TomlParse | undefined
+  const valueOf = async (raw: string): Promise<unknown> => {
+    const quick = quickRuntimeValue(raw)
+    if (quick) return quick.value
+    parse ??= (await import('smol-toml')).parse
+    return parseRuntimeValue(raw, parse)
+  }
   let count = 0
   const apply = (key: string, value: unknown, source: string) => {
     mergeLayer(target, tableFromPath(key.split('.'), value), () => ({layer: 'runtime', source}), origins)
@@ -66,11 +88,11 @@ export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap,
   for (const name of names) {
     const key = envVarKey(name)
     const raw = inputs.env[name]
-    if (key && raw !== undefined) apply(key, parseRuntimeValue(raw, parse), name)
+    if (key && raw !== undefined) apply(key, await valueOf(raw), name)
   }
   for (const assignment of inputs.sets) {
     const {key, raw} = parseSetFlag(assignment)
-    apply(key, parseRuntimeValue(raw, parse), `--set ${key}`)
+    apply(key, await valueOf(raw), `--set ${key}`)
   }
   return count
 }

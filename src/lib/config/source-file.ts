@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {snapshotSource} from './template-snapshot.js'
 
 export type ConfigFormat = 'toml' | 'yaml'
 export type ConfigTable = Record<string, unknown>
@@ -36,7 +37,7 @@ export async function readConfigSource(file: string): Promise<ConfigSource | und
       details: {file},
     })
   }
-  return parseConfigText(text, file)
+  return snapshotSource(file, text, formatOf(file)) ?? parseConfigText(text, file)
 }
 
 export async function parseConfigText(text: string, file: string, format = formatOf(file)): Promise<ConfigSource> {

@@ -3,7 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadConfig} from '../../../src/lib/config/loader.js'
 import {getPath} from '../../../src/lib/config/merge.js'
-import {envVarKey, parseRuntimeValue, parseSetFlag, RESERVED_ENV} from '../../../src/lib/config/runtime-layer.js'
+import {envVarKey, parseRuntimeValue, parseSetFlag, quickRuntimeValue, RESERVED_ENV} from '../../../src/lib/config/runtime-layer.js'
 import {UsageError} from '../../../src/lib/errors.js'
 import {expectProvisioningError, makeSandbox, type Sandbox} from './helpers.js'
 
@@ -44,6 +44,26 @@ describe('parseRuntimeValue', () => {
     expect(parseRuntimeValue('1.2.3', parse)).toBe('1.2.3')
     expect(parseRuntimeValue('', parse)).toBe('')
     expect(parseRuntimeValue('oci-layout:///tmp/store', parse)).toBe('oci-layout:///tmp/store')
+  })
+})
+
+describe('quickRuntimeValue (the common values without loading smol-toml)', () => {
+  const samples = [
+    'true', 'false', 'True', 'trueish', 'f', '0', '5', '-7', '+3', '007', '1_000', '9007199254740993', '2.5', '1e3', 'inf', 'nan', '+inf', '-nan',
+    '"x"', "'lit'", '[1,2]', '{a = 1}', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '10.0.0.1:80', '1.2.3', '1979-05-27', '07:32:00', '1979-05-27T07:32:00Z',
+    'hello world', 'native', 'oci-layout:///tmp/store', 'https://registry.example.com/v2/', '/abs/path', './rel', '.hidden', '_x', 'a=b', 'a#b', 'x,y', '', ' ', 'ünïcode',
+  ]
+
+  it.each(samples)('%j: when it answers, it answers what smol-toml would', (raw) => {
+    const quick = quickRuntimeValue(raw)
+    if (quick) expect(quick.value).toStrictEqual(parseRuntimeValue(raw, parse))
+  })
+
+  it('answers for booleans, integers, hosts, paths and words', () => {
+    for (const raw of ['true', 'false', '0', '5', '-7', 'localhost:5000', '127.0.0.1:5000', 'native', 'oci-layout:///tmp/store', '/abs/path']) {
+      expect(quickRuntimeValue(raw), raw).toBeDefined()
+    }
+    for (const raw of ['"x"', '[1,2]', '2.5', 'inf', '1979-05-27', '1_000', '007']) expect(quickRuntimeValue(raw), raw).toBeUndefined()
   })
 })
 
