@@ -21,6 +21,6 @@ bench_start_registry
 echo "bench: $(skopeo --version)" >&2
 
 # In the background and waited for, so that a signal to this script runs the cleanup at once.
-BENCH_REGISTRY="127.0.0.1:$PORT" BENCH_WORK="$WORK" BENCH_APP="$APP" node "$ROOT/bench/lib/oci.mjs" &
+BENCH_REGISTRY="127.0.0.1:$PORT" BENCH_REGISTRY_PID="$REG_PID" BENCH_WORK="$WORK" BENCH_APP="$APP" node "$ROOT/bench/lib/oci.mjs" &
 BENCH_PID=$!
 wait "$BENCH_PID"

@@ -14,6 +14,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
+import {childrenCpuMs, processCpuMs} from './cpu.mjs'
 import {machineInfo, median} from './measure.mjs'
 import {generateExtensions, layoutLayer, loadPush, makeVariant, setVersion, writePayload, writeRandomFile} from './oci-fixtures.mjs'
 import {runBatch, runProcess} from './pool.mjs'
@@ -26,6 +27,8 @@ const APP = process.env.BENCH_APP || ROOT
 const RUN_JS = path.join(APP, 'bin', 'run.js')
 
 const REGISTRY = process.env.BENCH_REGISTRY
+// Its CPU time per case (optional: without it the CPU columns show only the client side).
+const REGISTRY_PID = Number(process.env.BENCH_REGISTRY_PID) || undefined
 const WORK = process.env.BENCH_WORK
 if (!REGISTRY || !WORK) throw new Error('run through bench/oci.sh (BENCH_REGISTRY and BENCH_WORK are not set)')
 const ROUNDS = intEnv('BENCH_ROUNDS', 3, 1)
@@ -36,6 +39,8 @@ const LARGE_MB = intEnv('BENCH_LARGE_MB', 100, 1)
 const PARALLEL = intEnv('BENCH_PARALLEL', 4, 1)
 const WIDE = intEnv('BENCH_BATCH_WIDE', 2 * PARALLEL)
 const BASE_VERSION = '1.0.0'
+// Processes per round of the start-floor cases (`provisioning --version`, `skopeo --version`).
+const START_RUNS = 10
 const LARGE_NAME = 'bench-large'
 
 const log = (msg) => process.stderr.write(`${msg}\n`)
@@ -180,19 +185,22 @@ const P = PARALLEL
 const batchWidths = [1, P, ...(WIDE > 0 ? [WIDE] : [])]
 const batchId = (op, inFlight) => `${op}-ours-batch${inFlight === 1 ? '' : inFlight === P ? '-par' : '-wide'}`
 const smallCases = [
+  {id: 'start-ours', side: 'ours', procs: START_RUNS, label: `provisioning --version ×${START_RUNS}, sequential (process start floor)`, run: () => ({jobs: Array.from({length: START_RUNS}, () => cli(['--version'], {expect: /^provisioning\//}))})},
+  {id: 'start-skopeo', side: 'skopeo', procs: START_RUNS, label: `skopeo --version ×${START_RUNS}, sequential (process start floor)`, run: () => ({jobs: Array.from({length: START_RUNS}, () => ({command: 'skopeo', args: ['--version'], cwd, env: process.env, expect: /^skopeo version/}))})},
   {id: 'push-ours-seq', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, sequential`, run: (r) => ({jobs: oursPush('push-ours-seq')(r)})},
-  {id: 'push-ours-par', side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, ${P} at a time`, run: (r) => ({jobs: oursPush('push-ours-par')(r), parallel: P})},
+  {id: 'push-ours-par', overlapping: true, side: 'ours', label: `push ×${COUNT}: provisioning, 1 process each, ${P} at a time`, run: (r) => ({jobs: oursPush('push-ours-par')(r), parallel: P})},
   ...batchWidths.map((inFlight) => {
     const id = batchId('push', inFlight)
     return {
       id,
       side: 'ours',
+      procs: 1,
       label: `push ×${COUNT}: provisioning oci push DIR... (1 process), ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`}`,
       run: (r) => ({jobs: [cli(['oci', 'push', ...variants[id][r].map((it) => it.dir), '--json', '--concurrency', String(inFlight)], {namespace: ns(id, r), expect: pushed})]}),
     }
   }),
   {id: 'push-skopeo-seq', side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, sequential`, run: (r) => ({jobs: skopeoPush('push-skopeo-seq')(r)})},
-  {id: 'push-skopeo-par', side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, ${P} at a time`, run: (r) => ({jobs: skopeoPush('push-skopeo-par')(r), parallel: P})},
+  {id: 'push-skopeo-par', overlapping: true, side: 'skopeo', label: `push ×${COUNT}: skopeo copy, 1 process each, ${P} at a time`, run: (r) => ({jobs: skopeoPush('push-skopeo-par')(r), parallel: P})},
   {
     id: 'repush-ours-seq',
     side: 'ours',
@@ -201,12 +209,13 @@ const smallCases = [
   },
   {id: 'repush-skopeo-seq', side: 'skopeo', label: `re-push ×${COUNT} unchanged: skopeo copy, sequential`, run: () => ({jobs: smallItems.map((it) => skopeo(baseLayout(it), docker('unchanged-skopeo', it.name, it.version)))})},
   {id: 'pull-ours-seq', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), sequential`, run: (r) => ({jobs: oursPull('pull-ours-seq', smallItems)(r), after: wipe('pull-ours-seq')})},
-  {id: 'pull-ours-par', side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), ${P} at a time`, run: (r) => ({jobs: oursPull('pull-ours-par', smallItems)(r), parallel: P, after: wipe('pull-ours-par')})},
+  {id: 'pull-ours-par', overlapping: true, side: 'ours', label: `pull ×${COUNT}: provisioning (cold cache, unpacked), ${P} at a time`, run: (r) => ({jobs: oursPull('pull-ours-par', smallItems)(r), parallel: P, after: wipe('pull-ours-par')})},
   ...batchWidths.map((inFlight) => {
     const id = batchId('pull', inFlight)
     return {
       id,
       side: 'ours',
+      procs: 1,
       label: `pull ×${COUNT}: provisioning oci pull REF... (1 process, cold cache, unpacked), ${inFlight === 1 ? 'sequential' : `${inFlight} at a time`}`,
       run: (r) => {
         const home = fresh(id, `r${r}`, 'home')
@@ -217,28 +226,30 @@ const smallCases = [
     }
   }),
   {id: 'pull-skopeo-seq', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy to oci: layout, sequential`, run: (r) => ({jobs: skopeoPull('pull-skopeo-seq', smallItems, false)(r), after: wipe('pull-skopeo-seq')})},
-  {id: 'pull-skopeo-par', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy to oci: layout, ${P} at a time`, run: (r) => ({jobs: skopeoPull('pull-skopeo-par', smallItems, false)(r), parallel: P, after: wipe('pull-skopeo-par')})},
+  {id: 'pull-skopeo-par', overlapping: true, side: 'skopeo', label: `pull ×${COUNT}: skopeo copy to oci: layout, ${P} at a time`, run: (r) => ({jobs: skopeoPull('pull-skopeo-par', smallItems, false)(r), parallel: P, after: wipe('pull-skopeo-par')})},
   {id: 'pull-skopeo-tar-seq', side: 'skopeo', label: `pull ×${COUNT}: skopeo copy + tar -xzf, sequential`, run: (r) => ({jobs: skopeoPull('pull-skopeo-tar-seq', smallItems, true)(r), after: wipe('pull-skopeo-tar-seq')})},
 ]
 const largeCases = LARGE_ROUNDS === 0 ? [] : [
-  {id: 'large-push-ours', side: 'ours', label: `push ${LARGE_MB} MB: provisioning`, run: (r) => ({jobs: oursPush('large-push-ours')(r)})},
+  {id: 'large-push-ours', procs: 1, side: 'ours', label: `push ${LARGE_MB} MB: provisioning`, run: (r) => ({jobs: oursPush('large-push-ours')(r)})},
   {
     id: 'large-copy-ours',
     side: 'ours',
+    procs: 1,
     label: `push ${LARGE_MB} MB: provisioning oci copy from an OCI layout (already packaged, like skopeo)`,
     run: (r) =>
       ({jobs: variants['large-copy-ours'][r].map((it) => cli(['oci', 'copy', layoutRef['large-copy-ours'][r](it, 'oci-layout://'), `oci://${REGISTRY}/${ns('large-copy-ours', r)}/${it.name}:${it.version}`, '--json'], {expect: pushed}))}),
   },
-  {id: 'large-push-skopeo', side: 'skopeo', label: `push ${LARGE_MB} MB: skopeo copy from an OCI layout`, run: (r) => ({jobs: skopeoPush('large-push-skopeo')(r)})},
-  {id: 'large-pull-ours', side: 'ours', label: `pull ${LARGE_MB} MB: provisioning (cold cache, unpacked)`, run: (r) => ({jobs: oursPull('large-pull-ours', largeItems)(r), after: wipe('large-pull-ours')})},
-  {id: 'large-pull-skopeo', side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy to oci: layout`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo', largeItems, false)(r), after: wipe('large-pull-skopeo')})},
-  {id: 'large-pull-skopeo-tar', side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy + tar -xzf`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo-tar', largeItems, true)(r), after: wipe('large-pull-skopeo-tar')})},
+  {id: 'large-push-skopeo', procs: 1, side: 'skopeo', label: `push ${LARGE_MB} MB: skopeo copy from an OCI layout`, run: (r) => ({jobs: skopeoPush('large-push-skopeo')(r)})},
+  {id: 'large-pull-ours', procs: 1, side: 'ours', label: `pull ${LARGE_MB} MB: provisioning (cold cache, unpacked)`, run: (r) => ({jobs: oursPull('large-pull-ours', largeItems)(r), after: wipe('large-pull-ours')})},
+  {id: 'large-pull-skopeo', procs: 1, side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy to oci: layout`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo', largeItems, false)(r), after: wipe('large-pull-skopeo')})},
+  {id: 'large-pull-skopeo-tar', procs: 1, side: 'skopeo', label: `pull ${LARGE_MB} MB: skopeo copy + tar -xzf`, run: (r) => ({jobs: skopeoPull('large-pull-skopeo-tar', largeItems, true)(r), after: wipe('large-pull-skopeo-tar')})},
 ]
 
 // --- measure: interleaved rounds, the first case rotating, warm-up rounds untimed ----------
 // A warm-up round runs only the first WARMUP_JOBS processes of each case: enough to load the
 // page cache and wake the registry, without doubling the run time.
 const WARMUP_JOBS = 5
+const cpuSamples = {} // case id -> [{client, registry}] per timed round
 async function measure(group, cases, total) {
   const samples = Object.fromEntries(cases.map((c) => [c.id, []]))
   for (let r = 0; r < total; r++) {
@@ -247,9 +258,15 @@ async function measure(group, cases, total) {
     for (let k = 0; k < cases.length; k++) {
       const c = cases[(r + k) % cases.length]
       const {jobs, parallel = 1, after} = c.run(r)
+      const cpuBefore = {client: childrenCpuMs(), registry: REGISTRY_PID ? processCpuMs(REGISTRY_PID) : 0}
       const ms = await runBatch(warm ? jobs.slice(0, WARMUP_JOBS) : jobs, parallel)
+      const cpu = {client: childrenCpuMs() - cpuBefore.client, registry: REGISTRY_PID ? processCpuMs(REGISTRY_PID) - cpuBefore.registry : null}
       after?.()
-      if (!warm) samples[c.id].push(ms)
+      if (!warm) {
+        samples[c.id].push(ms)
+        cpuSamples[c.id] ??= []
+        cpuSamples[c.id].push(cpu)
+      }
       times.push(`${c.id} ${(ms / 1000).toFixed(2)}s`)
     }
     log(`${group}: ${warm ? `warm-up ${r + 1}/${WARMUP}` : `round ${r - WARMUP + 1}/${total - WARMUP}`}: ${times.join(', ')}`)
@@ -272,6 +289,15 @@ const stats = Object.fromEntries(
 )
 const GOAL_SMALL = 3
 const GOAL_LARGE = 1
+// Processes of the tool itself a case starts (tar in the skopeo + tar rows is not counted).
+const procsOf = (id) => allCases.find((c) => c.id === id).procs ?? COUNT
+const overlapsStarts = (id) => allCases.find((c) => c.id === id).overlapping === true
+// What starting one process costs each tool before it does any work (the `--version` cases).
+const startFloor = {ours: stats['start-ours'].median / START_RUNS, skopeo: stats['start-skopeo'].median / START_RUNS}
+const medianCpu = (id, side) => {
+  const xs = (cpuSamples[id] ?? []).map((x) => x[side]).filter((x) => x !== null)
+  return xs.length ? median(xs) : null
+}
 const comparisons = [
   ['push ×N small, 1 process per artifact, both sequential', 'push-ours-seq', 'push-skopeo-seq', GOAL_SMALL],
   [`push ×N small, provisioning ${P} at a time vs skopeo sequential`, 'push-ours-par', 'push-skopeo-seq', GOAL_SMALL],
@@ -287,6 +313,9 @@ const comparisons = [
   ['pull ×N small, provisioning oci pull REF... sequential vs skopeo 1 process each', 'pull-ours-batch', 'pull-skopeo-seq', GOAL_SMALL],
   [`pull ×N small, provisioning oci pull REF... ${P} at a time vs skopeo 1 process each`, 'pull-ours-batch-par', 'pull-skopeo-seq', GOAL_SMALL],
   ...(WIDE > 0 ? [[`pull ×N small, provisioning oci pull REF... --concurrency ${WIDE} vs skopeo 1 process each`, 'pull-ours-batch-wide', 'pull-skopeo-seq', GOAL_SMALL]] : []),
+  // Like for like: our pull unpacks, so skopeo's artifacts are unpacked too.
+  [`pull ×N small, provisioning oci pull REF... ${P} at a time vs skopeo + tar -xzf, 1 process each`, 'pull-ours-batch-par', 'pull-skopeo-tar-seq', GOAL_SMALL],
+  ...(WIDE > 0 ? [[`pull ×N small, provisioning oci pull REF... --concurrency ${WIDE} vs skopeo + tar -xzf, 1 process each`, 'pull-ours-batch-wide', 'pull-skopeo-tar-seq', GOAL_SMALL]] : []),
   ...(largeCases.length
     ? [
         [`push ${LARGE_MB} MB (provisioning: oci push = package + upload)`, 'large-push-ours', 'large-push-skopeo', GOAL_LARGE],
@@ -309,24 +338,33 @@ const comparisons = [
     pairedRatio: median(Array.from({length: n}, (_, i) => b[i] / a[i])),
     goal: goal ?? null,
     meetsGoal: goal === undefined ? null : stats[theirs].median / stats[ours].median >= goal,
+    // The same ratio with each tool's process start floor taken out: the work itself.
+    // (Only where each side starts its processes one after the other: overlapping starts do not add up.)
+    startRemovedRatio: overlapsStarts(ours) || overlapsStarts(theirs) ? null : (stats[theirs].median - procsOf(theirs) * startFloor.skopeo) / (stats[ours].median - procsOf(ours) * startFloor.ours),
   }
 })
 
 const sec = (ms) => (ms / 1000).toFixed(2)
 const lines = [
-  '| Operation | provisioning median s | skopeo median s | skopeo / provisioning (medians) | (paired) | goal |',
-  '| --- | ---: | ---: | ---: | ---: | --- |',
+  '| Operation | provisioning median s | skopeo median s | skopeo / provisioning (medians) | (paired) | goal | start floor removed |',
+  '| --- | ---: | ---: | ---: | ---: | --- | ---: |',
   ...comparisons.map(
     (c) =>
-      `| ${c.operation} | ${sec(c.oursMedianMs)} | ${sec(c.skopeoMedianMs)} | **${c.ratio.toFixed(2)}×** | ${c.pairedRatio.toFixed(2)}× | ${c.goal === null ? '—' : `≥ ${c.goal}×: ${c.meetsGoal ? 'met' : 'NOT met'}`} |`,
+      `| ${c.operation} | ${sec(c.oursMedianMs)} | ${sec(c.skopeoMedianMs)} | **${c.ratio.toFixed(2)}×** | ${c.pairedRatio.toFixed(2)}× | ${c.goal === null ? '—' : `≥ ${c.goal}×: ${c.meetsGoal ? 'met' : 'NOT met'}`} | ${c.startRemovedRatio === null ? '—' : `${c.startRemovedRatio.toFixed(2)}×`} |`,
   ),
   '',
-  '| Case | median s | min s | max s | median per artifact ms |',
-  '| --- | ---: | ---: | ---: | ---: |',
+  `Process start floor (median of ${START_RUNS} sequential \`--version\` runs, per process): provisioning ${startFloor.ours.toFixed(0)} ms, skopeo ${startFloor.skopeo.toFixed(0)} ms. ` +
+    '"start floor removed" = (skopeo − its processes × its floor) / (provisioning − its processes × its floor).',
+  '',
+  '| Case | median s | min s | max s | median per artifact ms | client CPU s | registry CPU s | cores busy |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...allCases.map((c) => {
     const s = stats[c.id]
-    const per = c.id.startsWith('large') ? 1 : COUNT
-    return `| ${c.label} | ${sec(s.median)} | ${sec(s.min)} | ${sec(s.max)} | ${(s.median / per).toFixed(0)} |`
+    const per = c.id.startsWith('large') ? 1 : c.id.startsWith('start') ? START_RUNS : COUNT
+    const client = medianCpu(c.id, 'client')
+    const registry = medianCpu(c.id, 'registry')
+    const busy = client === null ? '—' : ((client + (registry ?? 0)) / s.median).toFixed(2)
+    return `| ${c.label} | ${sec(s.median)} | ${sec(s.min)} | ${sec(s.max)} | ${(s.median / per).toFixed(0)} | ${client === null ? '—' : sec(client)} | ${registry === null ? '—' : sec(registry)} | ${busy} |`
   }),
   '',
   `${ROUNDS} rounds (${LARGE_ROUNDS} for ${LARGE_MB} MB) after ${WARMUP} warm-up round(s), interleaved; node ${machine.node}, ${machine.platform}, ` +
@@ -343,7 +381,8 @@ const json = {
   tools: {skopeo: version('skopeo', ['--version']), registry: version('docker-registry', ['--version'])},
   settings: {rounds: ROUNDS, largeRounds: LARGE_ROUNDS, warmup: WARMUP, count: COUNT, largeMb: LARGE_MB, parallel: PARALLEL, batchWide: WIDE},
   comparisons,
-  cases: allCases.map((c) => ({id: c.id, side: c.side, label: c.label, ...stats[c.id], samplesMs: samples[c.id].map((x) => Number(x.toFixed(1)))})),
+  startFloorMs: startFloor,
+  cases: allCases.map((c) => ({id: c.id, side: c.side, label: c.label, processes: procsOf(c.id), ...stats[c.id], samplesMs: samples[c.id].map((x) => Number(x.toFixed(1))), cpuMs: cpuSamples[c.id] ?? []})),
 }
 writeFileSync(path.join(RESULTS, 'oci.json'), `${JSON.stringify(json, null, 2)}\n`)
 log(`wrote ${path.relative(ROOT, path.join(RESULTS, 'oci.json'))} (total ${((Date.now() - t0) / 1000).toFixed(0)} s)`)
