@@ -9,6 +9,7 @@ import {discoverWorkspace, type WorkspaceRef, workspaceConfigFile} from '../work
 import {readGitInfo} from './git-info.js'
 import {interpolate, needsGit} from './interpolate.js'
 import {getPath, mergeLayer, type OriginMap} from './merge.js'
+import {useParseCache} from './parse-cache.js'
 import {applyRuntimeLayer} from './runtime-layer.js'
 import {checkSchema} from './schema.js'
 import {type ConfigSource, prepareLineLookups, readConfigSource} from './source-file.js'
@@ -54,6 +55,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
   const home = provisioningHome(env)
+  useParseCache(homePaths.parseCache(home))
   const discovery = await discoverWorkspace({flag: options.workspace, env, cwd, home})
   const workspace = discovery.workspace
   const mode: ActiveMode = options.mode ? {name: options.mode, source: 'override', origin: 'argument'} : await activeMode(home, env)

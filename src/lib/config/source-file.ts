@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {readParsed, writeParsed} from './parse-cache.js'
 import {snapshotSource} from './template-snapshot.js'
 
 export type ConfigFormat = 'toml' | 'yaml'
@@ -120,6 +121,8 @@ function tomlKeyLines(text: string): Map<string, number> {
 }
 
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
+  const cached = readParsed(text)
+  if (cached) return {file, format: 'yaml', data: cached.data, lineOf: (keyPath) => cached.lines[keyPath]}
   const {parseDocument, LineCounter, isMap, isPair, isScalar} = await import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
@@ -148,17 +151,19 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
       collect(item.value, keyPath, into)
     }
   }
+  const lineMap = () => {
+    if (!lines) {
+      lines = new Map()
+      collect(doc.contents, [], lines)
+    }
+    return lines
+  }
+  writeParsed(text, {data: value as ConfigTable, lines: Object.fromEntries(lineMap())})
   return {
     file,
     format: 'yaml',
     data: value as ConfigTable,
-    lineOf(keyPath) {
-      if (!lines) {
-        lines = new Map()
-        collect(doc.contents, [], lines)
-      }
-      return lines.get(keyPath)
-    },
+    lineOf: (keyPath) => lineMap().get(keyPath),
   }
 }
 

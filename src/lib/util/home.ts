@@ -19,4 +19,6 @@ export const homePaths = {
   activeMode: (home: string) => path.join(home, 'config', 'active-mode.yaml'),
   workspaceRegistry: (home: string) => path.join(home, 'config', 'user_config.yaml'),
   authFile: (home: string) => path.join(home, 'auth.json'),
+  /** Parsed YAML by content (config/parse-cache.ts). */
+  parseCache: (home: string) => path.join(home, 'cache', 'parsed'),
 }
