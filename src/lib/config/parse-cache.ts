@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import type {ConfigTable} from './source-file.js'
@@ -38,12 +38,20 @@ function entryFile(dir: string, text: string): string {
 
 export function readParsed(text: string): ParsedEntry | undefined {
   if (!cacheDir || text.length > MAX_TEXT_BYTES) return undefined
+  let fd: number | undefined
   try {
-    const entry = JSON.parse(readFileSync(entryFile(cacheDir, text), 'utf8')) as {format?: number; data?: unknown; lines?: unknown}
+    fd = openSync(entryFile(cacheDir, text), 'r')
+    // Only entries this user wrote and nobody else can change: in a home shared by a team,
+    // an entry planted by someone else would otherwise inject config values.
+    const info = fstatSync(fd)
+    if (!info.isFile() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0) return undefined
+    const entry = JSON.parse(readFileSync(fd, 'utf8')) as {format?: number; data?: unknown; lines?: unknown}
     if (entry.format !== FORMAT || !isPlainTable(entry.data) || !isPlainTable(entry.lines)) return undefined
     return {data: entry.data, lines: entry.lines as Record<string, number>}
   } catch {
     return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
 }
 

@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -39,6 +39,22 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     entry.data.oci.registry = 'from-the-cache'
     writeFileSync(file, JSON.stringify(entry))
     expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('from-the-cache')
+  })
+
+  it('does not believe an entry that others could have written (group/world-writable or not ours)', async () => {
+    await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    const file = path.join(dir, entries()[0])
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as {data: {oci: {registry: string}}}
+    entry.data.oci.registry = 'planted.example.com'
+    writeFileSync(file, JSON.stringify(entry))
+    chmodSync(file, 0o666)
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
+    if (process.getuid?.() === 0) {
+      writeFileSync(file, JSON.stringify(entry), {mode: 0o600})
+      chmodSync(file, 0o600)
+      chownSync(file, 65_534, 65_534) // nobody
+      expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
+    }
   })
 
   it('keys by content: an edit is parsed anew', async () => {
