@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type CliResult, runCli} from '../helpers/cli.js'
-import {OCI_MANIFEST} from '../helpers/oci-layout.js'
+import {OCI_MANIFEST, writeOciLayout} from '../helpers/oci-layout.js'
 import {blobPath, useRegistry} from '../helpers/registry.js'
 import {pushArtifact} from '../helpers/registry-http.js'
 import type {TarEntry} from '../helpers/tar.js'
@@ -349,6 +349,39 @@ describe('oci integrity and safe extraction (real registry, built CLI)', () => {
       await rm(path.join(caseRoot, 'evil-title'), {recursive: true})
       await rm(path.join(caseRoot, 'batch'), {recursive: true, force: true})
       expect(await snapshot(path.join(evilRoot(), 'names'))).toEqual(before)
+    })
+
+    it('an artifact that names nothing (an OCI layout, an empty config) unpacks into ./<layout folder> or ./extension, never into the current folder', async () => {
+      const caseRoot = path.join(evilRoot(), 'nameless')
+      const cwd = path.join(caseRoot, 'cwd')
+      await mkdir(cwd, {recursive: true})
+      await writeFile(path.join(cwd, 'precious.txt'), 'keep me\n')
+      const layer = Object.entries(extensionFiles('nameless')).map(([name, content]) => ({name, content}))
+      // Like `oras push` with its default empty config: our artifact type, no config of ours, no annotations.
+      const empty = {config: '{}', configMediaType: 'application/vnd.oci.empty.v1+json', artifactType: ARTIFACT_TYPE, tag: '1.0.0', layer}
+      await writeOciLayout(path.join(caseRoot, 'plainname'), empty)
+      await writeOciLayout(path.join(caseRoot, 'Not A Name'), empty)
+      const named = await runCli(['oci', 'pull', `oci-layout://${path.join(caseRoot, 'plainname')}:1.0.0`, '--yes', '--json'], {env, cwd})
+      expectExit(named, 0)
+      expect(JSON.parse(named.stdout)).toMatchObject({name: 'plainname', output: path.join(cwd, 'plainname')})
+      const unnamed = await runCli(['oci', 'pull', `oci-layout://${path.join(caseRoot, 'Not A Name')}:1.0.0`, '--yes', '--json'], {env, cwd})
+      expectExit(unnamed, 0)
+      expect(JSON.parse(unnamed.stdout)).toMatchObject({name: 'extension', output: path.join(cwd, 'extension')})
+      expect(await readFile(path.join(cwd, 'precious.txt'), 'utf8')).toBe('keep me\n')
+      expect((await readdir(cwd)).sort()).toEqual(['extension', 'plainname', 'precious.txt'])
+    })
+
+    it('our annotations name the extension without reading the config blob', async () => {
+      // A damaged config fails inspect (it reads the config), not a pull that does not need it.
+      const {manifest} = await seeded('annotated', {'org.opencontainers.image.title': 'annotated', 'org.opencontainers.image.version': '1.0.0'})
+      const file = blobPath(registry(), manifest.config.digest)
+      await writeFile(file, flipped(await readFile(file)))
+      const cwd = path.join(evilRoot(), 'annotated')
+      await mkdir(cwd, {recursive: true})
+      const pulled = await runCli(['oci', 'pull', 'annotated:1.0.0', '--json'], {env, cwd})
+      expectExit(pulled, 0)
+      expect(JSON.parse(pulled.stdout)).toMatchObject({name: 'annotated', version: '1.0.0', output: path.join(cwd, 'annotated')})
+      expectExit(await cli(['oci', 'inspect', 'annotated:1.0.0', '--json']), 8)
     })
 
     it('left nothing any archive named anywhere in the sandbox, and no link to /etc/passwd', async () => {

@@ -101,10 +101,10 @@ async function extensionIdentity(oci: OciSession['oci'], artifact: ResolvedArtif
   const annotations = artifact.image.annotations ?? {}
   const title = annotations[Annotation.title]
   const annotatedVersion = annotations[Annotation.version]
-  if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && annotatedVersion) return {name: title, version: annotatedVersion}
+  if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && isVersionLabel(annotatedVersion)) return {name: title, version: annotatedVersion}
   const config = await readExtensionConfig(oci, artifact)
   const version = typeof config?.version === 'string' ? config.version : undefined
-  if (config?.name === undefined) return {name: artifact.ref.repository.split('/').pop() ?? 'extension', version}
+  if (config?.name === undefined) return {name: fallbackName(artifact), version}
   // The name becomes a folder under the output: "../x" or "/etc" must never get there.
   if (!isExtensionName(config.name)) {
     throw new IntegrityError(`${formatReference(artifact.ref)} names itself ${JSON.stringify(config.name)}, which is not a valid extension name`, {
@@ -113,6 +113,22 @@ async function extensionIdentity(oci: OciSession['oci'], artifact: ResolvedArtif
     })
   }
   return {name: config.name, version}
+}
+
+/** A version as a tag could carry it (it is only reported, but never as arbitrary text). */
+function isVersionLabel(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,127}$/.test(value)
+}
+
+/**
+ * Without a name in the artifact: the repository's last part, or for a layout reference
+ * (no repository) the layout folder's name; never "" or "..", which would make the
+ * output folder the current folder or its parent.
+ */
+function fallbackName(artifact: ResolvedArtifact): string {
+  const {ref} = artifact
+  const candidate = ref.repository ? ref.repository.split('/').pop() : ref.location.kind === 'layout' ? path.basename(ref.location.root) : undefined
+  return isExtensionName(candidate) ? candidate : 'extension'
 }
 
 async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
