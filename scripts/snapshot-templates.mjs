@@ -7,6 +7,7 @@ import {pathToFileURL} from 'node:url'
 
 const [dist, templates] = process.argv.slice(2).map((p) => path.resolve(p))
 const {parseConfigText, prepareLineLookups} = await import(pathToFileURL(path.join(dist, 'lib', 'config', 'source-file.js')).href)
+const {isJsonExact} = await import(pathToFileURL(path.join(dist, 'lib', 'util', 'json-exact.js')).href)
 await prepareLineLookups()
 
 /** Every key path of the data (objects and list items), as `lineOf` takes them. */
@@ -30,9 +31,10 @@ for (const relative of relatives) {
     const line = source.lineOf(keyPath)
     if (line !== undefined) lines[keyPath] = line
   }
-  // Dates would not survive JSON; the templates hold none, and must keep it that way.
-  const data = JSON.parse(JSON.stringify(source.data))
-  if (JSON.stringify(data) !== JSON.stringify(source.data)) throw new Error(`${relative}: not representable as JSON`)
-  files[relative] = {text, data, lines}
+  // Dates, NaN or ±Infinity would not survive JSON: the templates hold none, and must keep it that way.
+  if (!isJsonExact(source.data)) {
+    throw new Error(`${relative}: a value JSON cannot carry exactly (a date, NaN, ±Infinity, -0); the snapshot would change it`)
+  }
+  files[relative] = {text, data: source.data, lines}
 }
 writeFileSync(path.join(dist, 'templates.snapshot.json'), JSON.stringify({files}))

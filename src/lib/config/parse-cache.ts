@@ -1,17 +1,20 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {packageRoot} from '../util/package-root.js'
+import {isJsonExact, isPlainTable} from '../util/json-exact.js'
 import type {ConfigTable} from './source-file.js'
 
 /**
- * Parsed YAML by content: `$PROVISIONING_HOME/cache/parsed/<sha256 of the text>.json`.
- * Loading the yaml package (~70 modules) and parsing a workspace config and a lockfile
- * costs ~60 ms on every command run in a workspace; a file that has not changed since
- * the last run is read back as JSON instead. Keyed by the text itself, an entry can never
- * be stale; one that cannot be read is ignored (and rewritten by the next parse), and the
- * cache being unwritable only costs the speed-up. Synchronous calls: a few small files,
- * where promise round trips would cost more than the calls.
+ * Parsed YAML by content: `$PROVISIONING_HOME/cache/parsed/<sha256>.json`. Loading the
+ * yaml package (~70 modules) and parsing a workspace config and a lockfile costs ~60 ms
+ * on every command run in a workspace; a file that has not changed since the last run is
+ * read back as JSON instead. The key covers the text, the parser's version and this
+ * CLI's version, so an entry is never stale; one that cannot be read or trusted is
+ * ignored (and rewritten by the next parse), and an unusable cache only costs the
+ * speed-up. Synchronous calls: a few small files, where promise round trips would cost
+ * more than the calls.
  */
 export interface ParsedEntry {
   data: ConfigTable
@@ -19,34 +22,66 @@ export interface ParsedEntry {
   lines: Record<string, number>
 }
 
-const FORMAT = 1
+const FORMAT = 2
 /** Larger texts are parsed every time: rare for config files, and the entry would be large too. */
-const MAX_TEXT_BYTES = 1024 * 1024
+const MAX_TEXT_CHARS = 512 * 1024
 /** Entries kept; past this the oldest half is dropped (every edit of a file makes a new one). */
 const MAX_ENTRIES = 256
+/** Temp files of writers that died are removed when pruning, once this old. */
+const STALE_TEMP_MS = 60 * 60 * 1000
 
 let cacheDir: string | undefined
+let versions: string | undefined
 
 /** Where entries go for the rest of the process (the config loader sets it once the home is known). */
 export function useParseCache(dir: string | undefined): void {
   cacheDir = dir
 }
 
-function entryFile(dir: string, text: string): string {
-  return path.join(dir, `${createHash('sha256').update(`yaml\0${text}`).digest('hex')}.json`)
+export function parseCacheEnabled(): boolean {
+  return cacheDir !== undefined
+}
+
+/** The parser's and the CLI's versions: another release may parse the same text differently. */
+function toolVersions(): string {
+  if (versions === undefined) {
+    const version = (file: string) => {
+      try {
+        return String((JSON.parse(readFileSync(file, 'utf8')) as {version?: unknown}).version)
+      } catch {
+        return '?'
+      }
+    }
+    versions = `${version(path.join(packageRoot, 'package.json'))} yaml ${version(path.join(packageRoot, 'node_modules', 'yaml', 'package.json'))}`
+  }
+  return versions
+}
+
+function keyOf(text: string): string {
+  return createHash('sha256').update(`${FORMAT} ${toolVersions()}\0${text}`).digest('hex')
+}
+
+/** Ours alone: owned by this user, a real folder/file, writable by nobody else. */
+function trusted(info: {uid: number; mode: number}): boolean {
+  return info.uid === process.getuid?.() && (info.mode & 0o022) === 0
 }
 
 export function readParsed(text: string): ParsedEntry | undefined {
-  if (!cacheDir || text.length > MAX_TEXT_BYTES) return undefined
+  const dir = cacheDir
+  if (!dir || text.length > MAX_TEXT_CHARS) return undefined
   let fd: number | undefined
   try {
-    fd = openSync(entryFile(cacheDir, text), 'r')
-    // Only entries this user wrote and nobody else can change: in a home shared by a team,
-    // an entry planted by someone else would otherwise inject config values.
+    // In a home shared by a team, entries (or the folder) planted by someone else would
+    // inject config values: only ours count, never through a link, never a FIFO (no block).
+    const folder = lstatSync(dir)
+    if (!folder.isDirectory() || !trusted(folder)) return undefined
+    const key = keyOf(text)
+    fd = openSync(path.join(dir, `${key}.json`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     const info = fstatSync(fd)
-    if (!info.isFile() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0) return undefined
-    const entry = JSON.parse(readFileSync(fd, 'utf8')) as {format?: number; data?: unknown; lines?: unknown}
-    if (entry.format !== FORMAT || !isPlainTable(entry.data) || !isPlainTable(entry.lines)) return undefined
+    if (!info.isFile() || !trusted(info)) return undefined
+    const entry = JSON.parse(readFileSync(fd, 'utf8')) as {key?: unknown; data?: unknown; lines?: unknown}
+    // The entry names its own key: a renamed or copied entry does not answer for another text.
+    if (entry.key !== key || !isPlainTable(entry.data) || !isPlainTable(entry.lines)) return undefined
     return {data: entry.data, lines: entry.lines as Record<string, number>}
   } catch {
     return undefined
@@ -55,21 +90,24 @@ export function readParsed(text: string): ParsedEntry | undefined {
   }
 }
 
-/** Stores a parse result when JSON can carry it exactly (no NaN, ±Infinity, -0, dates, maps). */
+/** Stores a parse result when JSON carries it exactly (no NaN, ±Infinity, -0, dates, cycles). */
 export function writeParsed(text: string, entry: ParsedEntry): void {
   const dir = cacheDir
-  if (!dir || text.length > MAX_TEXT_BYTES || !isJsonExact(entry.data)) return
-  const file = entryFile(dir, text)
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  if (!dir || text.length > MAX_TEXT_CHARS) return
+  let temp: string | undefined
   try {
+    if (!isJsonExact(entry.data)) return
     mkdirSync(dir, {recursive: true, mode: 0o700})
+    const key = keyOf(text)
+    temp = path.join(dir, `.${key}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
     // The values may be as sensitive as the file they come from: private to the user.
-    writeFileSync(temp, JSON.stringify({format: FORMAT, data: entry.data, lines: entry.lines}), {mode: 0o600, flag: 'wx'})
-    renameSync(temp, file)
+    writeFileSync(temp, JSON.stringify({key, data: entry.data, lines: entry.lines}), {mode: 0o600, flag: 'wx'})
+    renameSync(temp, path.join(dir, `${key}.json`))
+    temp = undefined
     pruneIfFull(dir)
   } catch {
     try {
-      rmSync(temp, {force: true})
+      if (temp) rmSync(temp, {force: true})
     } catch {
       // The folder itself is unusable (e.g. a file in its place): nothing was written.
     }
@@ -77,22 +115,12 @@ export function writeParsed(text: string, entry: ParsedEntry): void {
 }
 
 function pruneIfFull(dir: string): void {
-  const names = readdirSync(dir).filter((name) => name.endsWith('.json'))
-  if (names.length <= MAX_ENTRIES) return
-  const aged = names.map((name) => ({name, mtime: statSync(path.join(dir, name), {throwIfNoEntry: false})?.mtimeMs ?? 0})).sort((a, b) => a.mtime - b.mtime)
-  for (const {name} of aged.slice(0, Math.floor(names.length / 2))) rmSync(path.join(dir, name), {force: true})
-}
-
-function isPlainTable(value: unknown): value is ConfigTable {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
-}
-
-function isJsonExact(value: unknown): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
-  if (Array.isArray(value)) return value.every((item) => isJsonExact(item))
-  // Own "__proto__" keys would not come back from JSON.parse as data.
-  return isPlainTable(value) && !Object.hasOwn(value, '__proto__') && Object.values(value).every((item) => isJsonExact(item))
+  const names = readdirSync(dir)
+  const entries = names.filter((name) => name.endsWith('.json'))
+  if (entries.length <= MAX_ENTRIES) return
+  const mtime = (name: string) => statSync(path.join(dir, name), {throwIfNoEntry: false})?.mtimeMs ?? 0
+  const aged = entries.map((name) => ({name, mtime: mtime(name)})).sort((a, b) => a.mtime - b.mtime)
+  for (const {name} of aged.slice(0, Math.floor(entries.length / 2))) rmSync(path.join(dir, name), {force: true})
+  const now = Date.now()
+  for (const name of names) if (name.endsWith('.tmp') && now - mtime(name) > STALE_TEMP_MS) rmSync(path.join(dir, name), {force: true})
 }

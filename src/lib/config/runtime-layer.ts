@@ -37,7 +37,8 @@ const IPV4_HOST = /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$/
  */
 export function quickRuntimeValue(raw: string): {value: unknown} | undefined {
   if (raw === 'true' || raw === 'false') return {value: raw === 'true'}
-  if (DECIMAL_INTEGER.test(raw) && Number.isSafeInteger(Number(raw))) return {value: Number(raw)}
+  // `|| 0`: TOML reads -0 as 0.
+  if (DECIMAL_INTEGER.test(raw) && Number.isSafeInteger(Number(raw))) return {value: Number(raw) || 0}
   if ((BARE_WORD.test(raw) && raw !== 'inf' && raw !== 'nan') || IPV4_HOST.test(raw)) return {value: raw}
   return undefined
 }

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {readParsed, writeParsed} from './parse-cache.js'
+import {parseCacheEnabled, readParsed, writeParsed} from './parse-cache.js'
 import {snapshotSource} from './template-snapshot.js'
 
 export type ConfigFormat = 'toml' | 'yaml'
@@ -122,7 +122,7 @@ function tomlKeyLines(text: string): Map<string, number> {
 
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   const cached = readParsed(text)
-  if (cached) return {file, format: 'yaml', data: cached.data, lineOf: (keyPath) => cached.lines[keyPath]}
+  if (cached) return {file, format: 'yaml', data: cached.data, lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined)}
   const {parseDocument, LineCounter, isMap, isPair, isScalar} = await import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
@@ -158,7 +158,7 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
     }
     return lines
   }
-  writeParsed(text, {data: value as ConfigTable, lines: Object.fromEntries(lineMap())})
+  if (parseCacheEnabled()) writeParsed(text, {data: value as ConfigTable, lines: Object.fromEntries(lineMap())})
   return {
     file,
     format: 'yaml',

@@ -44,5 +44,5 @@ export function snapshotSource(file: string, text: string, format: ConfigFormat)
   const key = snapshotKey(file)
   const entry = key === undefined ? undefined : load()?.[key]
   if (!entry || entry.text !== text) return undefined
-  return {file, format, data: structuredClone(entry.data), lineOf: (keyPath) => entry.lines[keyPath]}
+  return {file, format, data: structuredClone(entry.data), lineOf: (keyPath) => (Object.hasOwn(entry.lines, keyPath) ? entry.lines[keyPath] : undefined)}
 }

@@ -1,4 +1,5 @@
-import {chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, chownSync, mkdtempSync, symlinkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -67,12 +68,45 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
   it('ignores a damaged entry, parses, and rewrites it', async () => {
     await parseConfigText(TEXT, '/ws/provisioning.yaml')
     const file = path.join(dir, entries()[0])
-    for (const damage of ['{not json', JSON.stringify({format: 1, data: [], lines: {}}), JSON.stringify({format: 99, data: {}, lines: {}}), '']) {
+    const key = entries()[0].replace(/\.json$/, '')
+    for (const damage of ['{not json', JSON.stringify({key, data: [], lines: {}}), JSON.stringify({key: 'another', data: {oci: 'x'}, lines: {}}), '']) {
       writeFileSync(file, damage)
       const again = await parseConfigText(TEXT, '/ws/provisioning.yaml')
       expect((again.data.oci as {registry: string}).registry).toBe('localhost:5000')
-      expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe(1)
+      expect(JSON.parse(readFileSync(file, 'utf8')).key).toBe(key)
     }
+  })
+
+  it('follows no link, waits on no FIFO, and trusts no folder others can write to', async () => {
+    await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    const [name] = entries()
+    const file = path.join(dir, name)
+    // Another text's (valid, ours) entry linked in place of this one.
+    const other = 'workspace:\n  name: other\n'
+    await parseConfigText(other, '/ws/other.yaml')
+    const otherFile = path.join(dir, entries().find((n) => n !== name)!)
+    rmSync(file)
+    symlinkSync(otherFile, file)
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.workspace as {name: string}).name).toBe('demo')
+    rmSync(file, {force: true})
+    execFileSync('mkfifo', [file])
+    const started = Date.now()
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.workspace as {name: string}).name).toBe('demo')
+    expect(Date.now() - started).toBeLessThan(5000)
+    rmSync(file, {force: true})
+    await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    const planted = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as {data: {workspace: {name: string}}}
+    planted.data.workspace.name = 'planted'
+    writeFileSync(path.join(dir, name), JSON.stringify(planted))
+    chmodSync(dir, 0o777)
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.workspace as {name: string}).name).toBe('demo')
+    chmodSync(dir, 0o700)
+  })
+
+  it('a YAML alias cycle parses as before and is simply not cached', async () => {
+    const parsed = await parseConfigText('a: &a\n  b: *a\nname: x\n', '/cycle.yaml')
+    expect(parsed.data.name).toBe('x')
+    expect(readdirSyncSafe(dir)).toEqual([])
   })
 
   it('never stores what JSON cannot carry exactly, nor syntax errors', async () => {

@@ -49,7 +49,7 @@ describe('parseRuntimeValue', () => {
 
 describe('quickRuntimeValue (the common values without loading smol-toml)', () => {
   const samples = [
-    'true', 'false', 'True', 'trueish', 'f', '0', '5', '-7', '+3', '007', '1_000', '9007199254740993', '2.5', '1e3', 'inf', 'nan', '+inf', '-nan',
+    'true', 'false', 'True', 'trueish', 'f', '0', '-0', '+0', '5', '-7', '+3', '007', '1_000', '9007199254740993', '2.5', '1e3', 'inf', 'nan', '+inf', '-nan',
     '"x"', "'lit'", '[1,2]', '{a = 1}', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '10.0.0.1:80', '1.2.3', '1979-05-27', '07:32:00', '1979-05-27T07:32:00Z',
     'hello world', 'native', 'oci-layout:///tmp/store', 'https://registry.example.com/v2/', '/abs/path', './rel', '.hidden', '_x', 'a=b', 'a#b', 'x,y', '', ' ', 'ünïcode',
   ]
