@@ -215,6 +215,15 @@ async function measureCli() {
       run: () => cli(['dep', 'resolve', '--json'], {cwd: ws.locked, home: homes.locked}),
       want: {followedLock: true, installed: 0, lockWritten: false},
     },
+    {
+      // The first run after the workspace config or the lock changed (or in a fresh CI
+      // home): the same, with the parsed-YAML cache emptied before each run.
+      id: 'locked-unparsed',
+      label: '`dep resolve`, locked, parse cache empty (first run after an edit)',
+      before: () => rmSync(path.join(homes.locked, 'cache', 'parsed'), {recursive: true, force: true}),
+      run: () => cli(['dep', 'resolve', '--json'], {cwd: ws.locked, home: homes.locked}),
+      want: {followedLock: true, installed: 0, lockWritten: false},
+    },
     {id: 'version', label: '`provisioning --version`', run: () => cli(['--version'], {expect: /^provisioning\/\d/})},
   ]
   // Fill the warm and locked workspaces and caches (a cold run each), and check the result.
