@@ -165,9 +165,14 @@ describe('workspace lock / unlock (file provider)', () => {
     await mkdir(path.join(cache, 'tmp'), {recursive: true})
     await writeFile(path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`), Buffer.alloc(4096))
     await writeFile(path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`), 'live')
+    // The parse cache: a write of a killed run.
+    const parsed = path.join(box.home, 'cache', 'parsed')
+    await mkdir(parsed, {recursive: true})
+    const parseTemp = path.join(parsed, `.${'ab'.repeat(32)}.json.${dead}.0badcafe.tmp`)
+    await writeFile(parseTemp, '{"key":')
 
     const dry = json<{removed: Array<{path: string}>; bytes: number}>(await cli('ci', ['workspace', 'cleanup', 'team', '--dry-run', '--json']))
-    expect(dry.removed.length).toBe(7)
+    expect(dry.removed.length).toBe(8)
     await expect(stat(path.join(ws, 'extensions/taskservs/.redis.extract-AbC123'))).resolves.toBeTruthy()
 
     const result = await cli('ci', ['workspace', 'cleanup', 'team', '--json'])
@@ -181,6 +186,7 @@ describe('workspace lock / unlock (file provider)', () => {
       `extensions/taskservs/.old.removing-${dead}`,
       'extensions/taskservs/.redis.extract-AbC123',
       path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`),
+      parseTemp,
     ].sort())
     expect(report.bytes).toBe(report.removed.reduce((sum, r) => sum + r.bytes, 0))
     expect(report.bytes).toBeGreaterThan(1200)

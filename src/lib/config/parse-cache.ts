@@ -99,7 +99,8 @@ export function writeParsed(text: string, entry: ParsedEntry): void {
     if (!isJsonExact(entry.data)) return
     mkdirSync(dir, {recursive: true, mode: 0o700})
     const key = keyOf(text)
-    temp = path.join(dir, `.${key}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+    // `.NAME.PID.HEX.tmp` like writeFileAtomic: `workspace cleanup` recognizes a dead writer's.
+    temp = path.join(dir, `.${key}.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
     // The values may be as sensitive as the file they come from: private to the user.
     writeFileSync(temp, JSON.stringify({key, data: entry.data, lines: entry.lines}), {mode: 0o600, flag: 'wx'})
     renameSync(temp, path.join(dir, `${key}.json`))

@@ -6,6 +6,7 @@ import type {LoadOptions} from '../../config/loader.js'
 import {getPath} from '../../config/merge.js'
 import {BusyError} from '../../errors.js'
 import {readLockHolder, withFileLock} from '../../util/file-lock.js'
+import {homePaths} from '../../util/home.js'
 import {processAlive} from '../../util/process-info.js'
 import {lockFilePath, takeoverGuardPath} from './file-provider.js'
 import {withProvider} from './provider.js'
@@ -167,21 +168,25 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
     })
   }
 
-  // The per-user OCI cache the workspace uses: packaging spools and cache writes of killed
-  // pushes and pulls (named after their PID, so a live process's files are recognisable).
+  // The per-user caches the workspace uses: packaging spools and cache writes of killed
+  // pushes and pulls, and parse-cache writes (named after their PID, so a live process's
+  // files are recognisable).
   const cacheDir = getPath(values, 'oci.cache.dir')
-  if (typeof cacheDir === 'string' && cacheDir !== '') {
-    for (const dir of [path.join(cacheDir, 'tmp'), path.join(cacheDir, 'blobs', 'sha256')]) {
-      for (const entry of await list(dir)) {
-        const pid = writerPid(entry)
-        if (pid === undefined) continue
-        const file = path.join(dir, entry)
-        if (processAlive(pid)) skipped.push({path: file, reason: `pid ${pid} is still writing it`})
-        else {
-          const bytes = await sizeOf(file)
-          if (!dryRun) await rm(file, {force: true})
-          removed.push({path: file, kind: 'temp', bytes, reason: `OCI cache temp file of pid ${pid}, which is gone`})
-        }
+  const home = getPath(values, 'paths.base')
+  const cacheDirs = [
+    ...(typeof cacheDir === 'string' && cacheDir !== '' ? [path.join(cacheDir, 'tmp'), path.join(cacheDir, 'blobs', 'sha256')] : []),
+    ...(typeof home === 'string' && home !== '' ? [homePaths.parseCache(home)] : []),
+  ]
+  for (const dir of cacheDirs) {
+    for (const entry of await list(dir)) {
+      const pid = writerPid(entry)
+      if (pid === undefined) continue
+      const file = path.join(dir, entry)
+      if (processAlive(pid)) skipped.push({path: file, reason: `pid ${pid} is still writing it`})
+      else {
+        const bytes = await sizeOf(file)
+        if (!dryRun) await rm(file, {force: true})
+        removed.push({path: file, kind: 'temp', bytes, reason: `cache temp file of pid ${pid}, which is gone`})
       }
     }
   }
