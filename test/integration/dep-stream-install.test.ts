@@ -146,6 +146,53 @@ describe('dep resolve of an extension with a large layer (streamed through the b
     expect(again.peakKiB).toBeLessThan(tinyPeakKiB + MEMORY_MARGIN_KIB)
   }, 120_000)
 
+  /** Starts `dep resolve` and SIGKILLs it as soon as `ready()` holds; false when it finished first. */
+  async function killWhen(ws: string, ready: () => Promise<boolean>): Promise<boolean> {
+    const child = spawnCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
+    let exited = false
+    void child.then(() => (exited = true))
+    while (!exited && !(await ready())) await sleep(2)
+    const killed = !exited && child.kill('SIGKILL')
+    await child
+    return killed
+  }
+
+  it('a run killed while downloading or while unpacking the large layer is finished by the next run', async () => {
+    const ws = path.join(box.root, 'ws-big')
+    const state = path.join(ws, 'extensions', '.installed.json')
+    const group = path.join(ws, 'extensions', 'taskservs')
+    const stateBefore = await readFile(state, 'utf8')
+    await rm(path.join(group, 'big'), {recursive: true})
+    await rm(cacheFile(bigLayer))
+
+    // Mid-download: nothing in the workspace has changed yet (prefetch comes first).
+    const growing = async () => {
+      for (const temp of await cacheTemps()) if ((await readFile(path.join(cacheDir(), temp)).catch(() => Buffer.alloc(0))).length > 0) return true
+      return false
+    }
+    expect(await killWhen(ws, growing)).toBe(true)
+    expect(existsSync(cacheFile(bigLayer))).toBe(false)
+    expect(await readFile(state, 'utf8')).toBe(stateBefore)
+    expect(await installedDirs(ws)).toEqual({})
+    // The killed download's temp file stays (a temp file of a live process looks the same,
+    // so nothing prunes them, as after a killed `oci pull`); later checks start clean.
+    for (const temp of await cacheTemps()) await rm(path.join(cacheDir(), temp))
+
+    // Mid-extraction (the cache is warm now): only a staging folder, repaired by the next run.
+    const first = await resolveMeasured(ws)
+    expectExit(first.result, 0)
+    await rm(path.join(group, 'big'), {recursive: true})
+    const staging = async () => (await readdir(group)).some((n) => n.startsWith('.big.extract-'))
+    expect(await killWhen(ws, staging)).toBe(true)
+    expect(existsSync(path.join(group, 'big'))).toBe(false)
+
+    const again = await resolveMeasured(ws)
+    expectExit(again.result, 0)
+    expect(json<ResolveDoc>(again.result).installed).toEqual(['big'])
+    expect(await fileDigests(path.join(group, 'big'))).toEqual(await fileDigests(path.join(sources, 'big')))
+    expect(await readdir(group)).toEqual(['big'])
+  }, 120_000)
+
   it('--offline with the large layer missing from the cache: the offline error, the workspace unchanged', async () => {
     // Resolving offline needs the tag index and manifests, which the runs above cached.
     const ws = await workspaceFor('ws-offline', 'big')
