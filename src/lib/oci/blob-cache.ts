@@ -1,10 +1,11 @@
 import {randomBytes} from 'node:crypto'
-import {closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, createReadStream, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {type FileHandle, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {FILE_READ_BYTES} from './blob-body.js'
 import {digestHex, verifyContent} from './digest.js'
 import type {Descriptor} from './media-types.js'
 
@@ -83,6 +84,21 @@ export class BlobCache {
     await mkdir(path.dirname(file), {recursive: true})
     const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
     return new BlobCacheWriter(file, temp, await open(temp, 'wx', 0o644))
+  }
+
+  /**
+   * An entry's bytes in FILE_READ_BYTES pieces, for blobs too large to read whole. NOT
+   * verified: the reader hashes them (StreamingDigest). At most size + 1 bytes are read, so
+   * an entry that is too long is detected without reading all of it. A missing entry
+   * fails with ENOENT on the first read.
+   */
+  read(descriptor: Pick<Descriptor, 'digest' | 'size'>): AsyncIterable<Buffer> {
+    return createReadStream(this.file(descriptor.digest), {highWaterMark: FILE_READ_BYTES, end: descriptor.size}) as AsyncIterable<Buffer>
+  }
+
+  /** Drops an entry (found damaged), so that it is fetched again. */
+  async remove(descriptor: Pick<Descriptor, 'digest'>): Promise<void> {
+    await rm(this.file(descriptor.digest), {force: true})
   }
 
   /** Fetches through the cache: a cached digest is never fetched again. */

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, type Hash} from 'node:crypto'
 
 import {IntegrityError} from '../errors.js'
 
@@ -34,12 +34,14 @@ export function verifyContent(data: Uint8Array, expected: {digest: string; size?
 }
 
 function checkSize(actual: number, expected: {digest: string; size?: number}, what: string): void {
-  if (expected.size !== undefined && expected.size >= 0 && actual !== expected.size) {
-    throw new IntegrityError(`${what}: size mismatch (expected ${expected.size} bytes, got ${actual})`, {
-      hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
-      details: {digest: expected.digest, expectedSize: expected.size, actualSize: actual},
-    })
-  }
+  if (expected.size !== undefined && expected.size >= 0 && actual !== expected.size) throw sizeMismatch(actual, expected, what)
+}
+
+function sizeMismatch(actual: number, expected: {digest: string; size?: number}, what: string): IntegrityError {
+  return new IntegrityError(`${what}: size mismatch (expected ${expected.size} bytes, got ${actual})`, {
+    hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
+    details: {digest: expected.digest, expectedSize: expected.size, actualSize: actual},
+  })
 }
 
 /** The check of verifyContent for content hashed as it streamed by. */
@@ -51,5 +53,30 @@ export function verifyDigest(actual: string, size: number, expected: {digest: st
       hint: 'the content was corrupted in the registry or in transit; nothing was cached or written. Re-push the artifact from a trusted source',
       details: {expected: expected.digest, actual},
     })
+  }
+}
+
+/**
+ * verifyContent for content that streams by (a download, a cache file read in pieces):
+ * update() with every chunk, then verify(). More bytes than the descriptor promises fail
+ * at once, so a source that never ends is not read (or written anywhere) without bound.
+ */
+export class StreamingDigest {
+  private readonly hash: Hash = createHash('sha256')
+  private received = 0
+
+  constructor(private readonly expected: {digest: string; size: number}, private readonly what: string) {
+    digestHex(expected.digest) // sha256 only, well-formed
+  }
+
+  update(chunk: Uint8Array): void {
+    this.received += chunk.byteLength
+    if (this.received > this.expected.size) throw sizeMismatch(this.received, this.expected, this.what)
+    this.hash.update(chunk)
+  }
+
+  /** Every byte was given: size and digest must match (IntegrityError otherwise). */
+  verify(): void {
+    verifyDigest(`sha256:${this.hash.digest('hex')}`, this.received, this.expected, this.what)
   }
 }

@@ -1,0 +1,102 @@
+import pLimit from 'p-limit'
+
+import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
+import {extractArchive} from '../extension/extract.js'
+import {extensionLayer, readArtifact, type ResolvedArtifact} from '../oci/artifact-reader.js'
+import {fillCacheStreaming, hasIntactBlob} from '../oci/cache-fill.js'
+import {extractCachedLayer} from '../oci/cached-layer.js'
+import type {OciContext} from '../oci/context.js'
+import type {Descriptor} from '../oci/media-types.js'
+import type {Reference} from '../oci/reference.js'
+import {RegistryStore} from '../oci/registry-store.js'
+import {STREAM_LAYER_THRESHOLD_BYTES} from '../oci/stream-threshold.js'
+import type {Installer} from './install.js'
+import type {PlannedExtension} from './plan.js'
+
+/**
+ * What prefetch leaves for install: a small layer in memory (verified), or a large one as
+ * a verified blob cache file, which install unpacks in pieces (so a 500 MB extension never
+ * costs 500 MB of memory, let alone twice that while the download is assembled).
+ */
+type FetchedLayer = {data: Buffer} | {cached: Descriptor; what: string}
+
+/** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
+export function ociInstaller(oci: OciContext, concurrency: number, offline: boolean): Installer {
+  const offlineMissing = (extension: PlannedExtension) =>
+    new RegistryError(`the content of ${extension.name}@${extension.version} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
+
+  const layerOf = async (extension: PlannedExtension): Promise<FetchedLayer> => {
+    if (extension.origin.kind === 'local') {
+      const {packageExtension} = await import('../extension/package.js')
+      return {data: (await packageExtension(extension.origin.dir)).data}
+    }
+    const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
+    const layer = extensionLayer(artifact)
+    // Large layers of a registry are streamed, as `oci pull` does (layouts and local sources
+    // are on disk already, and small layers are cheaper in one piece).
+    if (artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
+      const what = `layer of ${extension.reference}`
+      if (await hasIntactBlob(oci.cache, layer)) return {cached: layer, what}
+      if (offline) throw offlineMissing(extension)
+      await fillCacheStreaming(oci.cache, artifact.store, artifact.ref.repository, layer, what)
+      return {cached: layer, what}
+    }
+    return {
+      data: (await oci.cache.through(layer, () => {
+        if (offline) throw offlineMissing(extension)
+        return artifact.store.fetchBlob(artifact.ref.repository, layer)
+      })).data,
+    }
+  }
+  const fetched = new Map<string, Promise<FetchedLayer>>()
+  const limit = pLimit(Math.max(1, concurrency))
+  const get = (e: PlannedExtension) => {
+    let pending = fetched.get(e.name)
+    if (!pending) {
+      pending = limit(() => layerOf(e))
+      fetched.set(e.name, pending)
+    }
+    return pending
+  }
+  return {
+    async prefetch(extensions: PlannedExtension[]) {
+      await Promise.all(extensions.map((e) => get(e)))
+    },
+    async install(extension: PlannedExtension, target: string) {
+      const layer = await get(extension)
+      if ('data' in layer) await extractArchive(layer.data, target)
+      else await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
+      fetched.delete(extension.name)
+    },
+  }
+}
+
+/**
+ * The artifact the lock pins. The manifest is pinned by digest: from the blob cache when
+ * there, so a locked, warm install asks the registry nothing.
+ */
+async function pinnedArtifact(oci: OciContext, extension: PlannedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
+  const known = await oci.cache.get({digest: extension.digest})
+  if (!known && offline) {
+    throw new RegistryError(`the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`, {
+      hint: 'run once without --offline to fill the cache',
+      details: {name: extension.name, digest: extension.digest},
+    })
+  }
+  const artifact = known
+    ? await readArtifact(oci, reference, {descriptor: {mediaType: '', digest: extension.digest, size: known.byteLength}, bytes: known})
+    : await readArtifact(oci, reference).catch((error: unknown) => {
+      if (!(error instanceof NotFoundError)) throw error
+      throw new NotFoundError(`${extension.name}@${extension.version}: ${extension.reference} no longer has the pinned content ${extension.digest} (${error.message})`, {
+        hint: `the artifact was deleted or re-pushed; run "provisioning dep update ${extension.name}" to resolve it again, or restore it in the registry`,
+        details: {name: extension.name, reference: extension.reference, digest: extension.digest},
+      })
+    })
+  if (!known) await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
+  if (artifact.manifest.descriptor.digest !== extension.digest) {
+    throw new IntegrityError(`${extension.reference} is now ${artifact.manifest.descriptor.digest}, but the lock pins ${extension.digest}`, {
+      hint: 'the tag was re-pushed with other content; run "provisioning dep update NAME" to accept the new content',
+    })
+  }
+  return artifact
+}

@@ -1,0 +1,56 @@
+import {IntegrityError, NotFoundError} from '../errors.js'
+import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
+import type {BlobCache} from './blob-cache.js'
+import {isMissingFile} from './cache-fill.js'
+import {StreamingDigest} from './digest.js'
+import type {Descriptor} from './media-types.js'
+
+/**
+ * Unpacks a layer from its blob cache file into `target` (atomically, with every check of
+ * extractArchive) in 1 MiB pieces, never holding the layer in memory.
+ *
+ * The file was verified when it was cached, but it is a file: it may have been damaged or
+ * replaced since. So it is hashed again while it is read, and the tree is committed only
+ * once the digest checked out; on a mismatch the entry is removed (the next run fetches it
+ * again), the staging folder goes and `target` stays exactly as it was (exit 8).
+ */
+export async function extractCachedLayer(cache: BlobCache, layer: Descriptor, target: string, what: string): Promise<ExtractResult> {
+  const check = new StreamingDigest(layer, what)
+  const extraction = await ArchiveExtraction.open(target, layer.size)
+  try {
+    try {
+      for await (const chunk of cache.read(layer)) {
+        check.update(chunk)
+        // Once the archive is rejected only the digest still matters: damaged content is
+        // reported as a digest mismatch, not as whatever the unpacker tripped over.
+        if (!extraction.failed) await extraction.write(chunk)
+      }
+      check.verify()
+    } catch (error) {
+      throw await asCacheProblem(cache, layer, error)
+    }
+    const result = await extraction.end()
+    await extraction.commit()
+    return result
+  } catch (error) {
+    await extraction.abort()
+    throw error
+  }
+}
+
+async function asCacheProblem(cache: BlobCache, layer: Descriptor, error: unknown): Promise<unknown> {
+  if (error instanceof IntegrityError) {
+    await cache.remove(layer)
+    return new IntegrityError(`${error.message}; the blob cache entry was damaged and has been removed`, {
+      hint: 'the cached file changed on disk after it was verified (disk error, or edited); nothing was installed from it. Run the command again to download it anew',
+      details: {...error.details, cacheFile: cache.file(layer.digest)},
+    })
+  }
+  if (isMissingFile(error)) {
+    return new NotFoundError(`the blob cache entry of ${layer.digest} disappeared before it was installed`, {
+      hint: 'the cache was cleaned while this command ran; run it again',
+      details: {digest: layer.digest, cacheFile: cache.file(layer.digest)},
+    })
+  }
+  return error
+}

@@ -1,0 +1,89 @@
+import {createHash, randomBytes} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {IntegrityError, NotFoundError} from '../../../src/lib/errors.js'
+import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
+import {hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
+import {extractCachedLayer} from '../../../src/lib/oci/cached-layer.js'
+import type {Descriptor} from '../../../src/lib/oci/media-types.js'
+import {tempDir} from '../../helpers/cli.js'
+import {tarGz} from '../../helpers/tar.js'
+
+/**
+ * Large layers are unpacked from their blob cache file (dep resolve): the file is hashed
+ * again while it is read, and a damaged one never reaches the target (SPEC §8.3).
+ */
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`
+
+describe('extractCachedLayer / hasIntactBlob', () => {
+  let root: string
+  let cleanup: () => Promise<void>
+  let cache: BlobCache
+  let layer: Descriptor
+  let payload: Buffer
+  let target: string
+
+  beforeEach(async () => {
+    ;({dir: root, cleanup} = await tempDir())
+    cache = new BlobCache(path.join(root, 'cache'))
+    payload = randomBytes(3 * 1024 * 1024 + 17) // several 1 MiB reads
+    const data = tarGz([{name: 'manifest.yaml', content: 'name: x\n'}, {name: 'data/payload.bin', content: payload}])
+    layer = {mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(data), size: data.length}
+    await cache.put(layer, data)
+    target = path.join(root, 'ws', 'x')
+    await mkdir(target, {recursive: true})
+    await writeFile(path.join(target, 'old.txt'), 'old\n')
+  })
+  afterEach(() => cleanup())
+
+  const damage = async () => {
+    const data = await readFile(cache.file(layer.digest))
+    data[Math.floor(data.length / 2)] ^= 0x01
+    await writeFile(cache.file(layer.digest), data)
+  }
+  const leftovers = async () => (await readdir(path.dirname(target))).filter((n) => n !== 'x')
+
+  it('unpacks an intact entry into place, replacing the old folder', async () => {
+    expect(await hasIntactBlob(cache, layer)).toBe(true)
+    const result = await extractCachedLayer(cache, layer, target, 'layer of x')
+    expect(result.files).toEqual(['manifest.yaml', 'data/payload.bin'])
+    expect((await readFile(path.join(target, 'data', 'payload.bin'))).equals(payload)).toBe(true)
+    expect(existsSync(path.join(target, 'old.txt'))).toBe(false)
+    expect(await leftovers()).toEqual([])
+  })
+
+  for (const [label, spoil, message] of [
+    ['one byte flipped', damage, /digest mismatch/],
+    ['bytes appended', () => appendFile(cache.file(layer.digest), Buffer.alloc(10)), /size mismatch/],
+    ['cut short', async () => writeFile(cache.file(layer.digest), (await readFile(cache.file(layer.digest))).subarray(0, layer.size - 1000)), /size mismatch/],
+  ] as const) {
+    it(`an entry ${label} after it was verified: IntegrityError, entry removed, target untouched, no staging left`, async () => {
+      await spoil()
+      const error = await extractCachedLayer(cache, layer, target, 'layer of x').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(IntegrityError)
+      expect((error as IntegrityError).exit).toBe(8)
+      expect((error as Error).message).toMatch(message)
+      expect(existsSync(cache.file(layer.digest))).toBe(false)
+      expect(await readdir(target)).toEqual(['old.txt'])
+      expect(await leftovers()).toEqual([])
+    })
+  }
+
+  it('hasIntactBlob drops a damaged entry and reports a missing one', async () => {
+    await damage()
+    expect(await hasIntactBlob(cache, layer)).toBe(false)
+    expect(existsSync(cache.file(layer.digest))).toBe(false)
+    expect(await hasIntactBlob(cache, layer)).toBe(false)
+  })
+
+  it('an entry that disappeared before the install: NotFoundError, target untouched', async () => {
+    await rm(cache.file(layer.digest))
+    await expect(extractCachedLayer(cache, layer, target, 'layer of x')).rejects.toBeInstanceOf(NotFoundError)
+    expect(await readdir(target)).toEqual(['old.txt'])
+    expect(await leftovers()).toEqual([])
+  })
+})
