@@ -329,9 +329,17 @@ export class ArchiveExtraction {
  * dest is exactly as before.
  */
 export async function extractArchive(data: Buffer, dest: string, limits: ArchiveLimits = {}): Promise<ExtractResult> {
-  const extraction = await ArchiveExtraction.open(dest, data.length, limits)
+  return extractFrom(dest, data.length, (extraction) => extraction.write(data), limits)
+}
+
+/**
+ * The same for an archive that `feed` writes piece by piece (from a file, a download):
+ * committed to dest once feed and every check succeeded, otherwise aborted (dest untouched).
+ */
+export async function extractFrom(dest: string, compressedSize: number, feed: (extraction: ArchiveExtraction) => Promise<void>, limits: ArchiveLimits = {}): Promise<ExtractResult> {
+  const extraction = await ArchiveExtraction.open(dest, compressedSize, limits)
   try {
-    await extraction.write(data)
+    await feed(extraction)
     const result = await extraction.end()
     await extraction.commit()
     return result

@@ -1,5 +1,5 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
-import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
+import {type ExtractResult, extractFrom} from '../extension/extract.js'
 import type {BlobCache} from './blob-cache.js'
 import {isMissingFile} from './cache-fill.js'
 import {StreamingDigest} from './digest.js'
@@ -16,8 +16,7 @@ import type {Descriptor} from './media-types.js'
  */
 export async function extractCachedLayer(cache: BlobCache, layer: Descriptor, target: string, what: string): Promise<ExtractResult> {
   const check = new StreamingDigest(layer, what)
-  const extraction = await ArchiveExtraction.open(target, layer.size)
-  try {
+  return extractFrom(target, layer.size, async (extraction) => {
     try {
       for await (const chunk of cache.read(layer)) {
         check.update(chunk)
@@ -29,13 +28,7 @@ export async function extractCachedLayer(cache: BlobCache, layer: Descriptor, ta
     } catch (error) {
       throw await asCacheProblem(cache, layer, error)
     }
-    const result = await extraction.end()
-    await extraction.commit()
-    return result
-  } catch (error) {
-    await extraction.abort()
-    throw error
-  }
+  })
 }
 
 async function asCacheProblem(cache: BlobCache, layer: Descriptor, error: unknown): Promise<unknown> {
