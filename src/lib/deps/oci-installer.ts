@@ -3,7 +3,8 @@ import pLimit from 'p-limit'
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {extractArchive} from '../extension/extract.js'
 import {extensionLayer, readArtifact, type ResolvedArtifact} from '../oci/artifact-reader.js'
-import {fillCacheStreaming, hasIntactBlob} from '../oci/cache-fill.js'
+import {isBlobFile} from '../oci/blob-body.js'
+import {fillCacheFromFile, fillCacheStreaming, hasIntactBlob} from '../oci/cache-fill.js'
 import {extractCachedLayer} from '../oci/cached-layer.js'
 import type {OciContext} from '../oci/context.js'
 import type {Descriptor} from '../oci/media-types.js'
@@ -32,14 +33,21 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
     }
     const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
     const layer = extensionLayer(artifact)
-    // Large layers of a registry are streamed, as `oci pull` does (layouts and local sources
-    // are on disk already, and small layers are cheaper in one piece).
-    if (artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
+    // Large layers go through the cache file in pieces, as `oci pull` does: streamed from a
+    // registry, copied from a layout's blob file (small layers are cheaper in one piece).
+    if (layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
       const what = `layer of ${extension.reference}`
       if (await hasIntactBlob(oci.cache, layer)) return {cached: layer, what}
       if (offline) throw offlineMissing(extension)
-      await fillCacheStreaming(oci.cache, artifact.store, artifact.ref.repository, layer, what)
-      return {cached: layer, what}
+      if (artifact.store instanceof RegistryStore) {
+        await fillCacheStreaming(oci.cache, artifact.store, artifact.ref.repository, layer, what)
+        return {cached: layer, what}
+      }
+      const body = await artifact.store.openBlob(artifact.ref.repository, layer)
+      if (isBlobFile(body)) {
+        await fillCacheFromFile(oci.cache, body.file, layer, what)
+        return {cached: layer, what}
+      }
     }
     return {
       data: (await oci.cache.through(layer, () => {

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {closeSync, createReadStream, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {type FileHandle, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
+import {closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {type FileHandle, lstat, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
@@ -87,18 +87,26 @@ export class BlobCache {
   }
 
   /**
-   * An entry's bytes in FILE_READ_BYTES pieces, for blobs too large to read whole. NOT
-   * verified: the reader hashes them (StreamingDigest). At most size + 1 bytes are read, so
-   * an entry that is too long is detected without reading all of it. A missing entry
-   * fails with ENOENT on the first read.
+   * An entry opened to be read in FILE_READ_BYTES pieces, for blobs too large to read whole;
+   * undefined when there is no such entry or it is not a regular file (never through a
+   * link, never blocking on a FIFO). NOT verified: the reader hashes the pieces
+   * (StreamingDigest). At most size + 1 bytes are read, so an entry that is too long is
+   * detected without reading all of it.
    */
-  read(descriptor: Pick<Descriptor, 'digest' | 'size'>): AsyncIterable<Buffer> {
-    return createReadStream(this.file(descriptor.digest), {highWaterMark: FILE_READ_BYTES, end: descriptor.size}) as AsyncIterable<Buffer>
-  }
-
-  /** Drops an entry (found damaged), so that it is fetched again. */
-  async remove(descriptor: Pick<Descriptor, 'digest'>): Promise<void> {
-    await rm(this.file(descriptor.digest), {force: true})
+  async openEntry(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<CacheEntry | undefined> {
+    const file = this.file(descriptor.digest)
+    let handle: FileHandle
+    try {
+      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    } catch {
+      return undefined
+    }
+    const info = await handle.stat()
+    if (!info.isFile()) {
+      await handle.close()
+      return undefined
+    }
+    return new CacheEntry(file, handle, {dev: info.dev, ino: info.ino}, descriptor.size)
   }
 
   /** Fetches through the cache: a cached digest is never fetched again. */
@@ -196,5 +204,33 @@ async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void>
       skip = 0
     }
     pending = rest
+  }
+}
+
+/** One open cache entry (BlobCache.openEntry): its pieces, and removal of exactly this file. */
+export class CacheEntry {
+  constructor(
+    readonly file: string,
+    private readonly handle: FileHandle,
+    private readonly identity: {dev: number; ino: number},
+    private readonly size: number,
+  ) {}
+
+  chunks(): AsyncIterable<Buffer> {
+    return this.handle.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: this.size, autoClose: false}) as AsyncIterable<Buffer>
+  }
+
+  /**
+   * Drops the entry found damaged, so that it is fetched again, but only if the path still
+   * names the file that was read: another process may have renamed a good entry into place
+   * meanwhile, and that one must stay.
+   */
+  async removeIfUnchanged(): Promise<void> {
+    const now = await lstat(this.file).catch(() => undefined)
+    if (now && now.dev === this.identity.dev && now.ino === this.identity.ino) await rm(this.file, {force: true})
+  }
+
+  close(): Promise<void> {
+    return this.handle.close()
   }
 }

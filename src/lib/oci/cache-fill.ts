@@ -1,4 +1,9 @@
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
+
 import {IntegrityError} from '../errors.js'
+import {DEFAULT_ARCHIVE_LIMITS} from '../extension/extract.js'
+import {FILE_READ_BYTES} from './blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest} from './digest.js'
 import type {StreamedBlobAttempt} from './layer-stream.js'
@@ -22,15 +27,56 @@ export const isMissingFile = (error: unknown) => (error as NodeJS.ErrnoException
  */
 export async function hasIntactBlob(cache: BlobCache, descriptor: Descriptor): Promise<boolean> {
   const check = new StreamingDigest(descriptor, `cached blob ${descriptor.digest}`)
+  const entry = await cache.openEntry(descriptor)
+  if (!entry) return false
   try {
-    for await (const chunk of cache.read(descriptor)) check.update(chunk)
+    for await (const chunk of entry.chunks()) check.update(chunk)
     check.verify()
     return true
   } catch (error) {
-    if (isMissingFile(error)) return false
-    if (!(error instanceof IntegrityError)) throw error
-    await cache.remove(descriptor)
+    if (error instanceof IntegrityError) await entry.removeIfUnchanged()
+    // Damaged, or unreadable (an I/O error): a miss either way, the blob is fetched again.
     return false
+  } finally {
+    await entry.close()
+  }
+}
+
+/**
+ * What a layer may weigh before it is downloaded to disk: the extraction cap (a larger
+ * archive could never be unpacked) plus what gzip and tar add around stored data. A
+ * manifest promising more (100 GB) would otherwise fill the disk before any check.
+ */
+export const MAX_LAYER_BYTES = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxBytes * 1.01) + 1024 * 1024
+
+export function assertLayerSize(descriptor: Descriptor, what: string): void {
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0 || descriptor.size > MAX_LAYER_BYTES) {
+    throw new IntegrityError(`${what}: the manifest gives the layer a size of ${descriptor.size} bytes, more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`, {
+      hint: 'the artifact is malformed or hostile; nothing was downloaded',
+      details: {digest: descriptor.digest, size: descriptor.size, limit: MAX_LAYER_BYTES},
+    })
+  }
+}
+
+/**
+ * Copies a blob file of a local store (an OCI layout) into the cache in pieces, hashed on
+ * the way: the same verified entry a download gives, without holding the blob in memory.
+ */
+export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string): Promise<void> {
+  assertLayerSize(descriptor, what)
+  const attempt = await CacheFillAttempt.open(cache, descriptor, what)
+  try {
+    const source = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      for await (const chunk of source.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: descriptor.size, autoClose: false}) as AsyncIterable<Buffer>) await attempt.write(chunk)
+    } finally {
+      await source.close()
+    }
+    await attempt.finish()
+    await attempt.commit()
+  } catch (error) {
+    await attempt.abort()
+    throw error
   }
 }
 
@@ -41,6 +87,7 @@ export async function hasIntactBlob(cache: BlobCache, descriptor: Descriptor): P
  * it fails. The entry appears only once size and digest checked out.
  */
 export async function fillCacheStreaming(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor, what: string): Promise<void> {
+  assertLayerSize(descriptor, what)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {
     attempt = await CacheFillAttempt.open(cache, descriptor, what)

@@ -1,7 +1,6 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
 import {type ExtractResult, extractFrom} from '../extension/extract.js'
-import type {BlobCache} from './blob-cache.js'
-import {isMissingFile} from './cache-fill.js'
+import type {BlobCache, CacheEntry} from './blob-cache.js'
 import {StreamingDigest} from './digest.js'
 import type {Descriptor} from './media-types.js'
 
@@ -16,33 +15,40 @@ import type {Descriptor} from './media-types.js'
  */
 export async function extractCachedLayer(cache: BlobCache, layer: Descriptor, target: string, what: string): Promise<ExtractResult> {
   const check = new StreamingDigest(layer, what)
-  return extractFrom(target, layer.size, async (extraction) => {
-    try {
-      for await (const chunk of cache.read(layer)) {
-        check.update(chunk)
-        // Once the archive is rejected only the digest still matters: damaged content is
-        // reported as a digest mismatch, not as whatever the unpacker tripped over.
-        if (!extraction.failed) await extraction.write(chunk)
+  const entry = await cache.openEntry(layer)
+  if (!entry) throw vanished(cache, layer)
+  try {
+    return await extractFrom(target, layer.size, async (extraction) => {
+      try {
+        for await (const chunk of entry.chunks()) {
+          check.update(chunk)
+          // Once the archive is rejected only the digest still matters: damaged content is
+          // reported as a digest mismatch, not as whatever the unpacker tripped over.
+          if (!extraction.failed) await extraction.write(chunk)
+        }
+        check.verify()
+      } catch (error) {
+        throw await asCacheProblem(cache, entry, layer, error)
       }
-      check.verify()
-    } catch (error) {
-      throw await asCacheProblem(cache, layer, error)
-    }
+    })
+  } finally {
+    await entry.close()
+  }
+}
+
+function vanished(cache: BlobCache, layer: Descriptor): NotFoundError {
+  return new NotFoundError(`the blob cache entry of ${layer.digest} disappeared before it was installed`, {
+    hint: 'the cache was cleaned while this command ran; run it again',
+    details: {digest: layer.digest, cacheFile: cache.file(layer.digest)},
   })
 }
 
-async function asCacheProblem(cache: BlobCache, layer: Descriptor, error: unknown): Promise<unknown> {
+async function asCacheProblem(cache: BlobCache, entry: CacheEntry, layer: Descriptor, error: unknown): Promise<unknown> {
   if (error instanceof IntegrityError) {
-    await cache.remove(layer)
+    await entry.removeIfUnchanged()
     return new IntegrityError(`${error.message}; the blob cache entry was damaged and has been removed`, {
       hint: 'the cached file changed on disk after it was verified (disk error, or edited); nothing was installed from it. Run the command again to download it anew',
       details: {...error.details, cacheFile: cache.file(layer.digest)},
-    })
-  }
-  if (isMissingFile(error)) {
-    return new NotFoundError(`the blob cache entry of ${layer.digest} disappeared before it was installed`, {
-      hint: 'the cache was cleaned while this command ran; run it again',
-      details: {digest: layer.digest, cacheFile: cache.file(layer.digest)},
     })
   }
   return error

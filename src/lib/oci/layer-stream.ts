@@ -1,9 +1,6 @@
-import {createHash, type Hash} from 'node:crypto'
-
-import {IntegrityError} from '../errors.js'
 import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
-import {digestHex} from './digest.js'
+import {StreamingDigest} from './digest.js'
 import type {BodySink} from './http-transport.js'
 import type {Descriptor} from './media-types.js'
 
@@ -15,13 +12,6 @@ export interface StreamedBlobAttempt<T> extends BodySink {
   finish(): Promise<T>
   /** The attempt failed: remove everything it created. */
   abort(): Promise<void>
-}
-
-function sizeMismatch(what: string, descriptor: Descriptor, actual: number): IntegrityError {
-  return new IntegrityError(`${what}: size mismatch (expected ${descriptor.size} bytes, got ${actual})`, {
-    hint: 'the registry or a proxy returned damaged content; retry, and report it to the registry operator if it persists',
-    details: {digest: descriptor.digest, expectedSize: descriptor.size, actualSize: actual},
-  })
 }
 
 /**
@@ -36,21 +26,17 @@ function sizeMismatch(what: string, descriptor: Descriptor, actual: number): Int
  * exactly as when the digest is checked before extraction.
  */
 export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
-  private readonly hash: Hash = createHash('sha256')
-  private received = 0
-
   private constructor(
-    private readonly descriptor: Descriptor,
-    private readonly what: string,
+    private readonly check: StreamingDigest,
     private readonly cache: BlobCacheWriter,
     private readonly extraction: ArchiveExtraction,
   ) {}
 
   static async open(descriptor: Descriptor, what: string, cache: BlobCache, output: string): Promise<LayerPullAttempt> {
-    digestHex(descriptor.digest) // sha256 only, well-formed
+    const check = new StreamingDigest(descriptor, what) // sha256 only, well-formed
     const writer = await cache.writer(descriptor)
     try {
-      return new LayerPullAttempt(descriptor, what, writer, await ArchiveExtraction.open(output, descriptor.size))
+      return new LayerPullAttempt(check, writer, await ArchiveExtraction.open(output, descriptor.size))
     } catch (error) {
       await writer.abort()
       throw error
@@ -58,24 +44,15 @@ export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
   }
 
   async write(chunk: Buffer): Promise<void> {
-    this.received += chunk.length
-    // Never take more than the descriptor promises (a registry streaming forever).
-    if (this.received > this.descriptor.size) throw sizeMismatch(this.what, this.descriptor, this.received)
-    this.hash.update(chunk)
+    // Never takes more than the descriptor promises (a registry streaming forever).
+    this.check.update(chunk)
     // Once the archive is rejected the pull will fail: only the hash still matters.
     if (this.extraction.failed) return
     await Promise.all([this.cache.write(chunk), this.extraction.write(chunk)])
   }
 
   async finish(): Promise<ExtractResult> {
-    if (this.received !== this.descriptor.size) throw sizeMismatch(this.what, this.descriptor, this.received)
-    const actual = `sha256:${this.hash.digest('hex')}`
-    if (actual !== this.descriptor.digest) {
-      throw new IntegrityError(`${this.what}: digest mismatch (expected ${this.descriptor.digest}, got ${actual})`, {
-        hint: 'the content was corrupted in the registry or in transit; nothing was cached or written. Re-push the artifact from a trusted source',
-        details: {expected: this.descriptor.digest, actual},
-      })
-    }
+    this.check.verify()
     return this.extraction.end()
   }
 

@@ -1,13 +1,14 @@
+import {execFileSync} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {appendFile, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {appendFile, mkdir, readdir, readFile, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError, NotFoundError} from '../../../src/lib/errors.js'
 import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
-import {hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
+import {assertLayerSize, fillCacheFromFile, hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
 import {extractCachedLayer} from '../../../src/lib/oci/cached-layer.js'
 import type {Descriptor} from '../../../src/lib/oci/media-types.js'
 import {tempDir} from '../../helpers/cli.js'
@@ -78,6 +79,59 @@ describe('extractCachedLayer / hasIntactBlob', () => {
     expect(await hasIntactBlob(cache, layer)).toBe(false)
     expect(existsSync(cache.file(layer.digest))).toBe(false)
     expect(await hasIntactBlob(cache, layer)).toBe(false)
+  })
+
+  it('removes a damaged entry only if it is still the file that was read (another run may have put a good one in place)', async () => {
+    const good = await readFile(cache.file(layer.digest))
+    await damage()
+    const entry = await cache.openEntry(layer)
+    expect(entry).toBeDefined()
+    // Meanwhile another process renames a verified entry into place.
+    const temp = `${cache.file(layer.digest)}.other.tmp`
+    await writeFile(temp, good)
+    await rename(temp, cache.file(layer.digest))
+    await entry!.removeIfUnchanged()
+    await entry!.close()
+    expect(await readFile(cache.file(layer.digest))).toEqual(good)
+    expect(await hasIntactBlob(cache, layer)).toBe(true)
+  })
+
+  it('a folder, a link or a FIFO where an entry should be is a miss, never followed or waited on', async () => {
+    const file = cache.file(layer.digest)
+    const elsewhere = path.join(root, 'elsewhere.bin')
+    await rename(file, elsewhere)
+    await symlink(elsewhere, file)
+    expect(await hasIntactBlob(cache, layer)).toBe(false)
+    await rm(file)
+    execFileSync('mkfifo', [file])
+    expect(await hasIntactBlob(cache, layer)).toBe(false)
+    await rm(file)
+    await mkdir(file)
+    expect(await hasIntactBlob(cache, layer)).toBe(false)
+    await expect(extractCachedLayer(cache, layer, target, 'layer of x')).rejects.toBeInstanceOf(NotFoundError)
+    expect(await readdir(target)).toEqual(['old.txt'])
+  })
+
+  it('refuses to fill the cache for a layer claiming more than an extension may unpack to, before any download', () => {
+    const huge = {...layer, size: 100 * 1024 ** 3}
+    expect(() => assertLayerSize(huge, 'layer of x')).toThrow(IntegrityError)
+    expect(() => assertLayerSize({...layer, size: Number.NaN}, 'layer of x')).toThrow(IntegrityError)
+    expect(() => assertLayerSize(layer, 'layer of x')).not.toThrow()
+  })
+
+  it('fills the cache from a local blob file in pieces, verified (a damaged file leaves no entry)', async () => {
+    const source = path.join(root, 'layout-blob')
+    await writeFile(source, await readFile(cache.file(layer.digest)))
+    await rm(cache.file(layer.digest))
+    await fillCacheFromFile(cache, source, layer, 'layer of x')
+    expect(await hasIntactBlob(cache, layer)).toBe(true)
+    await rm(cache.file(layer.digest))
+    const data = await readFile(source)
+    data[10] ^= 0x01
+    await writeFile(source, data)
+    await expect(fillCacheFromFile(cache, source, layer, 'layer of x')).rejects.toBeInstanceOf(IntegrityError)
+    expect(existsSync(cache.file(layer.digest))).toBe(false)
+    expect((await readdir(path.dirname(cache.file(layer.digest)))).filter((n) => n.endsWith('.tmp'))).toEqual([])
   })
 
   it('an entry that disappeared before the install: NotFoundError, target untouched', async () => {

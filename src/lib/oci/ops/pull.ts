@@ -83,10 +83,10 @@ export async function pullExtensions(options: OciOperationOptions & {references:
  * a pull starts, not when the command loads: it compiles while the first requests wait
  * on the registry.
  */
-let unpacking: Promise<[typeof import('../../extension/extract.js'), typeof import('../layer-stream.js')]> | undefined
+let unpacking: Promise<[typeof import('../../extension/extract.js'), typeof import('../layer-stream.js'), typeof import('../cache-fill.js'), typeof import('../cached-layer.js')]> | undefined
 function loadUnpacking() {
   if (!unpacking) {
-    unpacking = Promise.all([import('../../extension/extract.js'), import('../layer-stream.js')])
+    unpacking = Promise.all([import('../../extension/extract.js'), import('../layer-stream.js'), import('../cache-fill.js'), import('../cached-layer.js')])
     unpacking.catch(() => undefined) // awaited by every pull; never unhandled meanwhile
   }
   return unpacking
@@ -147,7 +147,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   if (existing.length > 0 && !options.overwrite) {
     throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
   }
-  const [{extractArchive}, {LayerPullAttempt}] = await modules
+  const [{extractArchive}, {LayerPullAttempt}, {hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
   if (early) {
@@ -157,15 +157,15 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
     const caching = cached ? Promise.resolve() : oci.cache.put(layer, fetched.data)
     ;[extracted] = await Promise.all([extractArchive(fetched.data, output), caching])
   } else {
-    const cachedData = await oci.cache.get(layer)
-    cached = cachedData !== undefined
-    if (cachedData) {
-      extracted = await extractArchive(cachedData, output)
+    const what = `layer of ${formatReference(artifact.ref)}`
+    // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
+    cached = await hasIntactBlob(oci.cache, layer)
+    if (cached) {
+      extracted = await extractCachedLayer(oci.cache, layer, output, what)
     } else {
       // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
       // the cache entry and the output appear only once digest and archive both check out.
       const store = artifact.store as RegistryStore
-      const what = `layer of ${formatReference(artifact.ref)}`
       let attempt: LayerPullAttempt | undefined
       extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
         attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)

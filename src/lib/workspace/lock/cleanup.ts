@@ -6,7 +6,7 @@ import type {LoadOptions} from '../../config/loader.js'
 import {getPath} from '../../config/merge.js'
 import {BusyError} from '../../errors.js'
 import {readLockHolder, withFileLock} from '../../util/file-lock.js'
-import {homePaths} from '../../util/home.js'
+import {homePaths, provisioningHome} from '../../util/home.js'
 import {processAlive} from '../../util/process-info.js'
 import {lockFilePath, takeoverGuardPath} from './file-provider.js'
 import {withProvider} from './provider.js'
@@ -172,10 +172,10 @@ export async function cleanupWorkspace(options: LoadOptions & {name?: string; dr
   // pushes and pulls, and parse-cache writes (named after their PID, so a live process's
   // files are recognisable).
   const cacheDir = getPath(values, 'oci.cache.dir')
-  const home = getPath(values, 'paths.base')
   const cacheDirs = [
     ...(typeof cacheDir === 'string' && cacheDir !== '' ? [path.join(cacheDir, 'tmp'), path.join(cacheDir, 'blobs', 'sha256')] : []),
-    ...(typeof home === 'string' && home !== '' ? [homePaths.parseCache(home)] : []),
+    // Where the config loader keeps parsed YAML (the home itself, whatever paths.base says).
+    homePaths.parseCache(provisioningHome(options.env)),
   ]
   for (const dir of cacheDirs) {
     for (const entry of await list(dir)) {
