@@ -1,6 +1,6 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {cp, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -211,6 +211,21 @@ describe('dep resolve of an extension with a large layer (streamed through the b
     expect(await fileDigests(path.join(ws, 'extensions', 'taskservs', 'big'))).toEqual(await fileDigests(path.join(sources, 'big')))
     expect(sha256(await readFile(cacheFile(bigLayer)))).toBe(bigLayer)
     expect(fromLayout.peakKiB).toBeLessThan(tinyPeakKiB + MEMORY_MARGIN_KIB)
+  }, 120_000)
+
+  it('from a local source too: the folder is packaged to a temp file and unpacked from it, never held whole', async () => {
+    const local = path.join(box.root, 'local-src')
+    await mkdir(path.join(local, 'taskservs', 'big'), {recursive: true})
+    await cp(path.join(sources, 'big'), path.join(local, 'taskservs', 'big'), {recursive: true})
+    const ws = await bareWorkspace(box.root, 'ws-local')
+    await declare(ws, {local}, {taskservs: ['big']})
+    const spools = async () => (await readdir(path.join(box.home, 'cache', 'oci', 'tmp')).catch(() => [] as string[])).filter((n) => n.startsWith('.spool-'))
+    const fromLocal = await resolveMeasured(ws)
+    expectExit(fromLocal.result, 0)
+    expect(json<ResolveDoc>(fromLocal.result).installed).toEqual(['big'])
+    expect(await fileDigests(path.join(ws, 'extensions', 'taskservs', 'big'))).toEqual(await fileDigests(path.join(sources, 'big')))
+    expect(fromLocal.peakKiB).toBeLessThan(tinyPeakKiB + MEMORY_MARGIN_KIB)
+    expect(await spools()).toEqual([])
   }, 120_000)
 
   it('--offline with the large layer missing from the cache: the offline error, the workspace unchanged', async () => {

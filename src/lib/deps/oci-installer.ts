@@ -1,9 +1,12 @@
+import path from 'node:path'
+
 import pLimit from 'p-limit'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import {extractArchive} from '../extension/extract.js'
+import {extractArchive, extractFrom} from '../extension/extract.js'
 import {extensionLayer, readArtifact, type ResolvedArtifact} from '../oci/artifact-reader.js'
-import {isBlobFile} from '../oci/blob-body.js'
+import {bodyChunks, isBlobFile} from '../oci/blob-body.js'
+import type {SpooledBlob} from '../oci/blob-spool.js'
 import {fillCacheFromFile, fillCacheStreaming, hasIntactBlob} from '../oci/cache-fill.js'
 import {extractCachedLayer} from '../oci/cached-layer.js'
 import type {OciContext} from '../oci/context.js'
@@ -15,11 +18,12 @@ import type {Installer} from './install.js'
 import type {PlannedExtension} from './plan.js'
 
 /**
- * What prefetch leaves for install: a small layer in memory (verified), or a large one as
- * a verified blob cache file, which install unpacks in pieces (so a 500 MB extension never
- * costs 500 MB of memory, let alone twice that while the download is assembled).
+ * What prefetch leaves for install: a small layer in memory (verified), a large one as a
+ * verified blob cache file, or a large local extension packaged to a temp file; install
+ * unpacks the files in pieces (so a 500 MB extension never costs 500 MB of memory, let
+ * alone twice that while a download is assembled).
  */
-type FetchedLayer = {data: Buffer} | {cached: Descriptor; what: string}
+type FetchedLayer = {data: Buffer} | {cached: Descriptor; what: string} | {spooled: SpooledBlob}
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
 export function ociInstaller(oci: OciContext, concurrency: number, offline: boolean): Installer {
@@ -28,8 +32,10 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
 
   const layerOf = async (extension: PlannedExtension): Promise<FetchedLayer> => {
     if (extension.origin.kind === 'local') {
-      const {packageExtension} = await import('../extension/package.js')
-      return {data: (await packageExtension(extension.origin.dir)).data}
+      // Packaged like `oci push` does: a large archive goes to a temp file, not to memory.
+      const {packageExtensionSpooled} = await import('../extension/package.js')
+      const {layer} = await packageExtensionSpooled(extension.origin.dir, path.join(oci.cache.dir, 'tmp'))
+      return isBlobFile(layer.body) ? {spooled: layer} : {data: layer.body}
     }
     const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
     const layer = extensionLayer(artifact)
@@ -68,12 +74,28 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
   }
   return {
     async prefetch(extensions: PlannedExtension[]) {
-      await Promise.all(extensions.map((e) => get(e)))
+      try {
+        await Promise.all(extensions.map((e) => get(e)))
+      } catch (error) {
+        // Nothing will be installed: packaged temp files go as their packaging ends (best
+        // effort; `workspace cleanup` removes those of a process that is gone).
+        for (const pending of fetched.values()) pending.then((layer) => ('spooled' in layer ? layer.spooled.dispose() : undefined)).catch(() => undefined)
+        throw error
+      }
     },
     async install(extension: PlannedExtension, target: string) {
       const layer = await get(extension)
       if ('data' in layer) await extractArchive(layer.data, target)
-      else await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
+      else if ('cached' in layer) await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
+      else {
+        try {
+          await extractFrom(target, layer.spooled.size, async (extraction) => {
+            for await (const chunk of bodyChunks(layer.spooled.body)) await extraction.write(chunk)
+          })
+        } finally {
+          await layer.spooled.dispose()
+        }
+      }
       fetched.delete(extension.name)
     },
   }

@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import semver from 'semver'
@@ -158,7 +159,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
       type: c.type ?? 'taskserv',
       version: c.version,
       reference,
-      digest: digest ?? (await localDigest(origin)),
+      digest: digest ?? (await localDigest(origin, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())),
       dependencies: present(c.dependencies),
       optional: present(c.optional),
       origin,
@@ -173,13 +174,20 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   return {extensions, lock: newLock, followedLock: false, requiredBy: resolution.requiredBy, catalog}
 }
 
-/** For a local source, the digest of the artifact the folder would publish as (reproducible). */
-async function localDigest(origin: ExtensionOrigin): Promise<string> {
+/**
+ * For a local source, the digest of the artifact the folder would publish as (reproducible).
+ * A large archive is packaged to a temp file under `spoolDir`, never held in memory.
+ */
+async function localDigest(origin: ExtensionOrigin, spoolDir: string): Promise<string> {
   if (origin.kind !== 'local') throw new Error('digest expected from the registry')
-  const {packageExtension} = await import('../extension/package.js')
+  const {packageExtensionSpooled} = await import('../extension/package.js')
   const {buildExtensionArtifact} = await import('../oci/artifact.js')
-  const pkg = await packageExtension(origin.dir)
-  return buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.data}).manifest.descriptor.digest
+  const pkg = await packageExtensionSpooled(origin.dir, spoolDir)
+  try {
+    return buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest}).manifest.descriptor.digest
+  } finally {
+    await pkg.layer.dispose()
+  }
 }
 
 /** "no extension named X exists": say which repository was asked, so a typo in a namespace shows. */
