@@ -1,7 +1,16 @@
-// Shared by the bench drivers: integer settings from the environment, the scratch-folder
-// helper, and the hermetic environment every provisioning process runs in.
+// Shared by the bench drivers: where things are, integer settings from the environment,
+// the scratch-folder helper, and the hermetic environment every provisioning process runs in.
 import {mkdirSync} from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** bench/, the project root, and bench/results/ (gitignored). */
+export const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const ROOT = path.resolve(BENCH, '..')
+export const RESULTS = path.join(BENCH, 'results')
+/** The CLI under test: the driver script's private copy of the build (BENCH_APP), else the project itself. */
+export const APP = process.env.BENCH_APP || ROOT
+export const RUN_JS = path.join(APP, 'bin', 'run.js')
 
 /** An integer setting from the environment (`BENCH_RUNS=60`), checked. */
 export function intEnv(name, fallback, min = 0) {

@@ -11,20 +11,13 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
+import {APP, RESULTS, ROOT, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {childrenCpuMs, processCpuMs} from './cpu.mjs'
 import {machineInfo, median} from './measure.mjs'
 import {generateExtensions, layoutLayer, loadPush, makeVariant, setVersion, writePayload, writeRandomFile} from './oci-fixtures.mjs'
 import {runBatch, runProcess} from './pool.mjs'
 
-const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ROOT = path.resolve(BENCH, '..')
-const RESULTS = path.join(BENCH, 'results')
-// The CLI under test: oci.sh's private copy of the build (BENCH_APP), else the project itself.
-const APP = process.env.BENCH_APP || ROOT
-const RUN_JS = path.join(APP, 'bin', 'run.js')
 
 const REGISTRY = process.env.BENCH_REGISTRY
 // Its CPU time per case (optional: without it the CPU columns show only the client side).

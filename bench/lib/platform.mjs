@@ -17,21 +17,16 @@
 // env (user): see the header of bench/platform.sh.
 import {Buffer} from 'node:buffer'
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
-import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
+import {APP, RESULTS, ROOT, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, median, percentile} from './measure.mjs'
 import {ETCD_RAW, ETCDCTL_RAW, HAND_CHAIN, HAND_REGISTRY} from './platform-hand.mjs'
 
-const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ROOT = path.resolve(BENCH, '..')
-const RESULTS = path.join(BENCH, 'results')
-const APP = process.env.BENCH_APP || ROOT
-const RUN_JS = path.join(APP, 'bin', 'run.js')
 const WORK = process.env.BENCH_WORK
 const ETCD = process.env.BENCH_ETCD || ''
 if (!WORK) throw new Error('run through bench/platform.sh (BENCH_WORK is not set)')
@@ -116,16 +111,8 @@ const need = (cond, msg) => {
   if (!cond) throw new Error(msg)
 }
 
-/** Alive and not a zombie. */
-function alive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
-    return state !== 'Z' && state !== 'X'
-  } catch {
-    return false
-  }
-}
+// Alive and not a zombie: the CLI's own check (a bench process never reaps what it did not start).
+const {processAlive: alive} = await import(pathToFileURL(path.join(APP, 'dist', 'lib', 'util', 'process-info.js')).href)
 
 /** True when something accepts connections on 127.0.0.1:port. */
 function listening(port) {

@@ -12,20 +12,15 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
-import {hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
+import {APP, BENCH, RESULTS, ROOT, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, median, percentile} from './measure.mjs'
 import {runProcess} from './pool.mjs'
 import {dependenciesYaml, makeExtensions, makeWorkspace, workspaceGraph} from './resolve-fixtures.mjs'
 import {catalogOf} from './resolve-graph.mjs'
 import {summarizeProfile} from './resolve-profile.mjs'
 
-const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ROOT = path.resolve(BENCH, '..')
-const RESULTS = path.join(BENCH, 'results')
-const APP = process.env.BENCH_APP || ROOT
-const RUN_JS = path.join(APP, 'bin', 'run.js')
 const WORK = process.env.BENCH_WORK
 const REGISTRY = process.env.BENCH_REGISTRY
 if (!WORK) throw new Error('run through bench/resolve.sh (BENCH_WORK is not set)')

@@ -8,14 +8,11 @@
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
-import {hermeticEnv, intEnv} from './bench-env.mjs'
+import {BENCH, RESULTS, ROOT, hermeticEnv, intEnv} from './bench-env.mjs'
 import {machineInfo, markdownTable, measureInterleaved, summarize} from './measure.mjs'
 
-const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const ROOT = path.resolve(BENCH, '..')
-const RESULTS = path.join(BENCH, 'results')
 const BARE = path.join(BENCH, 'bare-cli')
 const VARIANTS = path.join(RESULTS, 'variants') // breakdown only; removed after the run
 

@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -11,15 +10,7 @@ export async function realPython(): Promise<string> {
 }
 
 /** Alive and not a zombie (a killed process whose parent has not reaped it is gone). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
-    return state !== 'Z' && state !== 'X'
-  } catch {
-    return false
-  }
-}
+export {processAlive as alive} from '../../src/lib/util/process-info.js'
 
 /** Last-resort cleanup: SIGKILLs the process group of every PID file under services/pids. */
 export async function killRecordedServices(home: string, extra: number[] = []): Promise<void> {

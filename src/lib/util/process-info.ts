@@ -1,12 +1,28 @@
+import {readFileSync} from 'node:fs'
 import os from 'node:os'
 
-/** True while a process with this PID exists (EPERM: it exists, but belongs to someone else). */
+/**
+ * True while a process with this PID runs (EPERM: it exists, but belongs to someone else).
+ * A zombie, exited but not yet reaped by its parent (in a container whose init reaps
+ * nothing, for good), holds no lock and serves nothing: it counts as gone.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  return !isZombie(pid)
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The state letter follows the command name, which is in parentheses and may hold ')'.
+    const state = stat.charAt(stat.lastIndexOf(')') + 2)
+    return state === 'Z' || state === 'X'
+  } catch {
+    return false // no /proc (not Linux): kill(0) said it exists
   }
 }
 
