@@ -1,7 +1,5 @@
-import {access, constants} from 'node:fs/promises'
-import path from 'node:path'
-
 import {ConfigError} from '../errors.js'
+import {findBinary} from '../util/find-binary.js'
 import type {EngineName, OciSettings} from './settings.js'
 
 export interface EngineChoice {
@@ -10,19 +8,9 @@ export interface EngineChoice {
   orasPath?: string
 }
 
-/** Finds an executable on PATH without spawning a shell. */
-export async function which(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, command)
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate
-  }
-  return undefined
-}
-
 /** SPEC §8.3: auto uses oras when it is on PATH, else the native client. */
 export async function chooseEngine(settings: Pick<OciSettings, 'tool' | 'env'>): Promise<EngineChoice> {
-  const oras = await which('oras', settings.env)
+  const oras = await findBinary('oras', {env: settings.env, cwd: process.cwd()})
   switch (settings.tool) {
     case 'native':
       return {engine: 'native', reason: 'oci.tool = native'}

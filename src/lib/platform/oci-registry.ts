@@ -3,7 +3,7 @@ import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {findBinary} from './binaries.js'
+import {findBinary} from '../util/find-binary.js'
 import type {ServiceDefinition} from './definitions.js'
 
 /** Registry binaries the built-in `oci-registry` service runs, first found wins (SPEC §11). */

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {buildExtensionArtifact} from '../../../src/lib/oci/artifact.js'
-import {which} from '../../../src/lib/oci/engine.js'
+import {findBinary} from '../../../src/lib/util/find-binary.js'
 import {MediaType} from '../../../src/lib/oci/media-types.js'
 import {
   orasAnnotations, orasCopyArgs, orasDeleteArgs, orasFailure, orasLoginArgs, orasPullArgs, orasPushArgs, orasTagsArgs,
@@ -81,7 +81,7 @@ describe('oras output parsing', () => {
 
 // The oras binary cannot be installed on the project's build machines; where it is on
 // PATH, these run the real thing against the layout store (no registry needed).
-const oras = await which('oras')
+const oras = await findBinary('oras', {env: process.env, cwd: process.cwd()})
 describe.runIf(oras)('real oras', () => {
   it('pushes to an OCI layout the same manifest digest the native engine computes', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'oras-real-'))
