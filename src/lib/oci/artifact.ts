@@ -1,5 +1,5 @@
 import {resolveSourceDateEpoch} from '../extension/package.js'
-import {type BlobBody, bodySize, isBlobFile} from './blob-body.js'
+import {type BlobBody, bodySize} from './blob-body.js'
 import {sha256} from './digest.js'
 import {Annotation, type Descriptor, type ImageManifest, MediaType} from './media-types.js'
 import type {ManifestContent} from './store.js'
@@ -19,9 +19,10 @@ export interface PackagedArtifactInput {
   /** The extension manifest; it becomes the config blob as canonical JSON. */
   manifest: ArtifactManifestFields
   fileName: string
-  /** The layer; a file body (a spooled package) needs its digest, computed while it was written. */
+  /** The layer: in memory or a file (a spooled package). */
   data: BlobBody
-  digest?: string
+  /** The layer's digest, computed while it was packaged (never hashed twice). */
+  digest: string
 }
 
 export interface BuiltArtifact {
@@ -54,7 +55,7 @@ export function buildExtensionArtifact(input: PackagedArtifactInput, created = c
   const config: Descriptor = {mediaType: MediaType.extensionConfig, digest: sha256(configData), size: configData.byteLength}
   const layer: Descriptor = {
     mediaType: MediaType.layerTarGzip,
-    digest: layerDigest(input),
+    digest: input.digest,
     size: bodySize(input.data),
     annotations: {[Annotation.title]: input.fileName},
   }
@@ -78,10 +79,4 @@ export function buildExtensionArtifact(input: PackagedArtifactInput, created = c
     config: {descriptor: config, data: configData},
     layer: {descriptor: layer, data: input.data},
   }
-}
-
-function layerDigest(input: PackagedArtifactInput): string {
-  if (!isBlobFile(input.data)) return sha256(input.data)
-  if (!input.digest) throw new Error('a layer given as a file needs its digest')
-  return input.digest
 }

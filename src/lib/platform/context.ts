@@ -14,8 +14,6 @@ export interface PlatformContext {
   paths: ServicePaths
   definitions: Map<string, ServiceDefinition>
   env: NodeJS.ProcessEnv
-  /** Relative service folders (cwd) resolve against $PROVISIONING_HOME. */
-  baseDir: string
 }
 
 export async function platformContext(options: LoadOptions): Promise<PlatformContext> {
@@ -36,7 +34,6 @@ export async function platformContext(options: LoadOptions): Promise<PlatformCon
     paths: new ServicePaths(typeof servicesDir === 'string' && servicesDir !== '' ? path.resolve(config.home, servicesDir) : path.join(config.home, 'services')),
     definitions: new Map(definitions.map((d) => [d.name, d])),
     env: options.env ?? process.env,
-    baseDir: config.home,
   }
 }
 
@@ -65,7 +62,8 @@ export interface Launch {
 }
 
 export async function resolveLaunch(ctx: PlatformContext, definition: ServiceDefinition): Promise<Launch> {
-  const cwd = definition.cwd ? path.resolve(ctx.baseDir, definition.cwd) : ctx.baseDir
+  // Relative service folders resolve against $PROVISIONING_HOME.
+  const cwd = definition.cwd ? path.resolve(ctx.home, definition.cwd) : ctx.home
   const lookup = {env: ctx.env, cwd, extraDirs: [path.join(ctx.home, 'bin')]}
   if (definition.builtin === 'oci-registry') {
     const binary = await findRegistryBinary(definition, lookup)

@@ -44,10 +44,15 @@ export async function readIdentity(pid: number): Promise<ProcessIdentity | undef
   }
 }
 
-/** Alive and not a zombie (an exited child whose parent has not reaped it yet is gone for us). */
+/** Not a zombie (an exited child whose parent has not reaped it yet is gone for us) nor dead. */
+export function liveState(state: string): boolean {
+  return state !== 'Z' && state !== 'X'
+}
+
+/** Alive and not a zombie. */
 export async function isRunning(pid: number): Promise<boolean> {
   const identity = await readIdentity(pid)
-  if (identity) return identity.state !== 'Z' && identity.state !== 'X'
+  if (identity) return liveState(identity.state)
   return process.platform === 'linux' ? false : processAlive(pid)
 }
 
@@ -65,7 +70,7 @@ export async function groupMembers(pgid: number): Promise<number[]> {
   const members: number[] = []
   await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (entry) => {
     const stat = parseStat(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''))
-    if (stat && stat.pgid === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(Number(entry))
+    if (stat && stat.pgid === pgid && liveState(stat.state)) members.push(Number(entry))
   }))
   return members.sort((a, b) => a - b)
 }

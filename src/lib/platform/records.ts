@@ -1,7 +1,7 @@
 import {readFile, rm} from 'node:fs/promises'
 
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {isRunning, type ProcessIdentity, readIdentity} from './proc.js'
+import {liveState, type ProcessIdentity, readIdentity} from './proc.js'
 import type {ServicePaths} from './service-paths.js'
 
 /** What `platform start` recorded about a running service, in services/state/<name>.json. */
@@ -71,7 +71,7 @@ export async function liveness(paths: ServicePaths, name: string, expectedCmdlin
   }
   const identity = await readIdentity(pid)
   let reason: string | undefined
-  if (!identity || !(await isRunning(pid))) reason = `process ${pid} is gone`
+  if (!identity || !liveState(identity.state)) reason = `process ${pid} is gone`
   else if (record && record.pid === pid) {
     // Until it is healthy a wrapper may still exec the real program, so only the start time counts.
     const cmdlineDiffers = record.healthyAt !== undefined && !sameArgs(identity.cmdline, record.cmdline)

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {buildExtensionArtifact} from '../../../src/lib/oci/artifact.js'
+import {sha256} from '../../../src/lib/oci/digest.js'
 import {findBinary} from '../../../src/lib/util/find-binary.js'
 import {MediaType} from '../../../src/lib/oci/media-types.js'
 import {
@@ -19,7 +20,8 @@ const settings = (over: Partial<OciSettings> = {}): OciSettings => ({
   timeoutMs: 30_000, retries: 3, cacheDir: '/tmp/c', indexTtlSeconds: 300, home: '/home/u/.provisioning', env: {}, cwd: '/tmp', ...over,
 })
 const defaults = {registry: 'localhost:5000', namespace: 'ext'}
-const artifact = buildExtensionArtifact({manifest: {name: 'redis', version: '7.2.0', description: 'Redis'}, fileName: 'redis-7.2.0.tar.gz', data: Buffer.from('layer')})
+const layerData = Buffer.from('layer')
+const artifact = buildExtensionArtifact({manifest: {name: 'redis', version: '7.2.0', description: 'Redis'}, fileName: 'redis-7.2.0.tar.gz', data: layerData, digest: sha256(layerData)})
 
 describe('oras command construction', () => {
   it('push: artifact type, typed config, annotation file, plain HTTP, registry config, JSON output, typed layer', () => {
