@@ -1,8 +1,7 @@
-import {createHash, type Hash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 
-import {verifyDigest} from './digest.js'
+import {StreamingDigest} from './digest.js'
 import type {StreamBody} from './http-transport.js'
 
 /**
@@ -49,19 +48,16 @@ export async function bodyBuffer(body: BlobBody): Promise<Buffer> {
  * refused there, and verify() turns that refusal into the exit-8 error it is.
  */
 export function verifyingStream(body: BlobFile, descriptor: {digest: string; size: number}, what: string): {stream: StreamBody; sent: () => boolean; verify: () => void} {
-  let hash: Hash | undefined
-  let bytes = 0
+  let check: StreamingDigest | undefined
   const stream: StreamBody = {
     length: body.size,
     async *open() {
-      const h = createHash('sha256')
-      hash = h
-      bytes = 0
+      const attempt = new StreamingDigest(descriptor, what)
+      check = attempt
       for await (const chunk of bodyChunks(body)) {
         // Counted before the chunk goes out: the receiver may answer as soon as it has the
         // last byte, before this generator is resumed once more.
-        h.update(chunk)
-        bytes += chunk.length
+        attempt.update(chunk)
         yield chunk
       }
     },
@@ -69,10 +65,10 @@ export function verifyingStream(body: BlobFile, descriptor: {digest: string; siz
   return {
     stream,
     /** Every byte of the body went out (the receiver saw all of it). */
-    sent: () => hash !== undefined && bytes >= body.size,
+    sent: () => check !== undefined && check.bytes >= body.size,
     verify() {
-      if (!hash) throw new Error(`${what}: verify() before the body was sent`)
-      verifyDigest(`sha256:${hash.digest('hex')}`, bytes, descriptor, what)
+      if (!check) throw new Error(`${what}: verify() before the body was sent`)
+      check.verify()
     },
   }
 }

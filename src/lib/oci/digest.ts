@@ -69,6 +69,11 @@ export class StreamingDigest {
     digestHex(expected.digest) // sha256 only, well-formed
   }
 
+  /** Bytes given so far. */
+  get bytes(): number {
+    return this.received
+  }
+
   update(chunk: Uint8Array): void {
     this.received += chunk.byteLength
     if (this.received > this.expected.size) throw sizeMismatch(this.received, this.expected, this.what)

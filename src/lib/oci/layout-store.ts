@@ -1,12 +1,11 @@
-import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, open, readdir, readFile, rename, rm, stat} from 'node:fs/promises'
+import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {withFileLock} from '../util/file-lock.js'
 import {type BlobBody, type BlobFile, bodyChunks, isBlobFile} from './blob-body.js'
-import {digestHex, isDigest, verifyContent, verifyDigest} from './digest.js'
+import {digestHex, isDigest, StreamingDigest, verifyContent} from './digest.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -200,26 +199,13 @@ async function exists(file: string): Promise<boolean> {
 
 /** Copies a file body to `target` atomically (temp file, fsync, rename), hashing it on the way. */
 async function copyVerified(body: BlobFile, target: string, descriptor: Descriptor, what: string): Promise<void> {
-  await mkdir(path.dirname(target), {recursive: true})
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await open(temp, 'wx', 0o644)
-  const hash = createHash('sha256')
-  let size = 0
-  try {
-    try {
-      for await (const chunk of bodyChunks(body)) {
-        hash.update(chunk)
-        size += chunk.length
-        await handle.write(chunk)
-      }
-      verifyDigest(`sha256:${hash.digest('hex')}`, size, descriptor, what)
-      await handle.sync()
-    } finally {
-      await handle.close()
+  const check = new StreamingDigest(descriptor, what)
+  async function* verified(): AsyncGenerator<Buffer> {
+    for await (const chunk of bodyChunks(body)) {
+      check.update(chunk)
+      yield chunk
     }
-    await rename(temp, target)
-  } catch (error) {
-    await rm(temp, {force: true})
-    throw error
+    check.verify() // a mismatch fails the write: the temp file goes, the target stays as it was
   }
+  await writeFileAtomic(target, verified())
 }

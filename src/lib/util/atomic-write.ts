@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
+import {mkdir, open, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 /**
@@ -8,7 +8,8 @@ import path from 'node:path'
  */
 export async function writeFileAtomic(
   file: string,
-  data: string | Uint8Array,
+  /** An async iterable is written as it yields; if it throws, nothing replaces the file. */
+  data: string | Uint8Array | AsyncIterable<Uint8Array>,
   /** durable: false skips the fsync, for caches whose entries are verified on every read. */
   options: {mode?: number; durable?: boolean} = {},
 ): Promise<void> {
@@ -17,7 +18,7 @@ export async function writeFileAtomic(
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   const handle = await open(temp, 'wx', options.mode ?? 0o644)
   try {
-    await handle.writeFile(data)
+    await writeFile(handle, data)
     if (options.durable !== false) await handle.sync()
   } catch (error) {
     await handle.close()
