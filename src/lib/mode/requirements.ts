@@ -115,9 +115,9 @@ async function lockingRequirements(values: ConfigTable, userConfig: string): Pro
   }]
   if (provider !== 'etcd' && !(required && modeProvider === 'etcd')) return checks
 
-  const {lockSettings} = await import('../workspace/lock/settings.js')
+  const [{lockSettings}, {isEtcdEndpoint}] = await Promise.all([import('../workspace/lock/settings.js'), import('../workspace/lock/etcd-client.js')])
   const etcd = lockSettings(values).etcd
-  const valid = etcd.endpoints.filter((e) => /^https?:\/\/[^/\s]+\/?$/.test(e))
+  const valid = etcd.endpoints.filter((e) => isEtcdEndpoint(e))
   checks.push({
     id: 'locking.etcd',
     description: 'etcd endpoints for workspace locks',

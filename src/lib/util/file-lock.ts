@@ -13,6 +13,11 @@ export interface LockHolder {
   purpose?: string
 }
 
+/** A holder on this host whose process is gone (another host's holder cannot be checked: it counts as live). */
+export function holderIsDead(holder: LockHolder): boolean {
+  return holder.host === os.hostname() && typeof holder.pid === 'number' && !processAlive(holder.pid)
+}
+
 /** The holder recorded in a lock file, with its exact text (takeovers compare it). */
 export async function readLockHolder(file: string): Promise<{holder?: LockHolder; text?: string}> {
   const text = await readFile(file, 'utf8').catch(() => undefined)
@@ -67,7 +72,7 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
       await rm(draft, {force: true})
     }
     const {holder, text} = await readLockHolder(file)
-    if (holder && text !== undefined && holder.host === me.host && !processAlive(holder.pid)) {
+    if (holder && text !== undefined && holderIsDead(holder)) {
       await removeIfUnchanged(file, text)
       continue
     }

@@ -1,11 +1,10 @@
 import {lstat, readdir, rm} from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 
 import type {LoadOptions} from '../../config/loader.js'
 import {getPath} from '../../config/merge.js'
 import {BusyError} from '../../errors.js'
-import {readLockHolder, withFileLock} from '../../util/file-lock.js'
+import {holderIsDead, readLockHolder, withFileLock} from '../../util/file-lock.js'
 import {homePaths, provisioningHome} from '../../util/home.js'
 import {processAlive} from '../../util/process-info.js'
 import {lockFilePath, takeoverGuardPath} from './file-provider.js'
@@ -54,7 +53,7 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
   if (text === undefined) return {state: 'none'}
   // Written in one step by link(), so garbage is not a lock in progress.
   if (!holder) return {state: 'dead', text: 'unreadable'}
-  const dead = holder.host === os.hostname() && typeof holder.pid === 'number' && !processAlive(holder.pid)
+  const dead = holderIsDead(holder)
   return {state: dead ? 'dead' : 'live', text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`}
 }
 

@@ -5,6 +5,11 @@ import type {EtcdSettings} from './settings.js'
 
 const ENDPOINT = /^https?:\/\/[^/\s]+$/
 
+/** http(s)://host[:port], a trailing slash allowed (also what `mode validate` checks). */
+export function isEtcdEndpoint(endpoint: string): boolean {
+  return ENDPOINT.test(endpoint.replace(/\/+$/, ''))
+}
+
 export function checkEndpoints(settings: EtcdSettings): string[] {
   const endpoints = settings.endpoints.map((e) => e.replace(/\/+$/, ''))
   if (endpoints.length === 0) {
@@ -12,7 +17,7 @@ export function checkEndpoints(settings: EtcdSettings): string[] {
       hint: 'set locking.etcd.endpoints = ["http://etcd-host:2379"] in $PROVISIONING_HOME/config.user.toml or the workspace config, or use --provider file',
     })
   }
-  const bad = endpoints.filter((e) => !ENDPOINT.test(e))
+  const bad = endpoints.filter((e) => !isEtcdEndpoint(e))
   if (bad.length > 0) {
     throw new ConfigError(`invalid etcd endpoint(s) in locking.etcd.endpoints: ${bad.join(', ')}`, {
       hint: 'write each endpoint as http://host:port or https://host:port',
