@@ -72,7 +72,11 @@ describe('dep resolve of an extension with a large layer (streamed through the b
    * process exited, its status has no memory lines any more).
    */
   async function resolveMeasured(ws: string, args: string[] = []): Promise<{result: CliResult; peakKiB: number}> {
-    const child = spawnCli(['dep', 'resolve', '--json', ...args], {env: box.env, cwd: ws})
+    return measured(['dep', 'resolve', '--json', ...args], ws)
+  }
+
+  async function measured(args: string[], cwd: string): Promise<{result: CliResult; peakKiB: number}> {
+    const child = spawnCli(args, {env: box.env, cwd})
     let peakKiB = 0
     let running = true
     const poll = (async () => {
@@ -211,6 +215,15 @@ describe('dep resolve of an extension with a large layer (streamed through the b
     expect(await fileDigests(path.join(ws, 'extensions', 'taskservs', 'big'))).toEqual(await fileDigests(path.join(sources, 'big')))
     expect(sha256(await readFile(cacheFile(bigLayer)))).toBe(bigLayer)
     expect(fromLayout.peakKiB).toBeLessThan(tinyPeakKiB + MEMORY_MARGIN_KIB)
+
+    // `oci pull` of the same layout artifact, with an empty cache: the same path.
+    await rm(cacheFile(bigLayer))
+    const out = path.join(box.root, 'pulled-from-layout')
+    const pulled = await measured(['oci', 'pull', `oci-layout://${store}/${NAMESPACE}/big:1.0.0`, '--output', out, '--json'], box.root)
+    expectExit(pulled.result, 0)
+    expect(await fileDigests(out)).toEqual(await fileDigests(path.join(sources, 'big')))
+    expect(sha256(await readFile(cacheFile(bigLayer)))).toBe(bigLayer)
+    expect(pulled.peakKiB).toBeLessThan(tinyPeakKiB + MEMORY_MARGIN_KIB)
   }, 120_000)
 
   it('from a local source too: the folder is packaged to a temp file and unpacked from it, never held whole', async () => {

@@ -4,7 +4,6 @@ import {StreamingDigest} from './digest.js'
 import type {BodySink} from './http-transport.js'
 import type {Descriptor} from './media-types.js'
 
-export {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 /** One download attempt of a streamed blob: a body sink, then finish() or abort(). */
 export interface StreamedBlobAttempt<T> extends BodySink {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {IntegrityError, UsageError} from '../../errors.js'
 import {isExtensionName} from '../../extension/names.js'
 import type {ExtractResult} from '../../extension/extract.js'
+import {isBlobFile} from '../blob-body.js'
 import {verifyContent} from '../digest.js'
 import type {LayerPullAttempt} from '../layer-stream.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
@@ -136,7 +137,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
   const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
-  const streamed = !oras && artifact.store instanceof RegistryStore && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
   // A small layer is fetched (verified) while the config is read: one round trip less per
   // artifact. A streamed one needs the output folder first, which the config names.
   const early = streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
@@ -147,7 +148,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   if (existing.length > 0 && !options.overwrite) {
     throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
   }
-  const [{extractArchive}, {LayerPullAttempt}, {hasIntactBlob}, {extractCachedLayer}] = await modules
+  const [{extractArchive}, {LayerPullAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
   if (early) {
@@ -160,7 +161,14 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
     const what = `layer of ${formatReference(artifact.ref)}`
     // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
     cached = await hasIntactBlob(oci.cache, layer)
-    if (cached) {
+    if (!cached && !(artifact.store instanceof RegistryStore)) {
+      // A large layer of an OCI layout: copied into the cache in pieces (verified), then
+      // unpacked from there like a cached one, as dep resolve does; never read whole.
+      const body = await artifact.store.openBlob(artifact.ref.repository, layer)
+      if (isBlobFile(body)) await fillCacheFromFile(oci.cache, body.file, layer, what)
+      else await oci.cache.put(layer, body) // verified before it is cached
+    }
+    if (cached || !(artifact.store instanceof RegistryStore)) {
       extracted = await extractCachedLayer(oci.cache, layer, output, what)
     } else {
       // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
