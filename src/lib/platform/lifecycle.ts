@@ -78,7 +78,7 @@ async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promi
   for (const definition of plan) {
     const launch = await resolveLaunch(ctx, definition)
     launches.set(definition.name, launch)
-    const live = await liveness(ctx.paths, definition.name, expectedCmdline(launch))
+    const live = await liveness(ctx.paths, definition.name, async () => expectedCmdline(launch))
     if (live.state === 'running') running.set(definition.name, live.record)
   }
   for (const definition of plan) {
@@ -171,7 +171,7 @@ export async function stopServices(ctx: PlatformContext, names: readonly string[
 
 async function stopUnlocked(ctx: PlatformContext, names: readonly string[]): Promise<StopResult> {
   const states = new Map<string, Awaited<ReturnType<typeof liveness>>>()
-  for (const definition of ctx.definitions.values()) states.set(definition.name, await liveness(ctx.paths, definition.name, expectedCmdline(await resolveLaunch(ctx, definition))))
+  for (const definition of ctx.definitions.values()) states.set(definition.name, await liveness(ctx.paths, definition.name, async () => expectedCmdline(await resolveLaunch(ctx, definition))))
   const active = new Set([...states].filter(([, s]) => s.state !== 'stopped').map(([n]) => n))
   const targets = names.length > 0 ? pickDefinitions(ctx, names).map((d) => d.name) : [...active]
   const order = stopOrder(ctx.definitions, targets, active)

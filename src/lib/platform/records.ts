@@ -63,7 +63,7 @@ export type Liveness =
  * reused by another program makes the PID file stale: it is removed and the service is
  * "dead" (the record is kept, marked, so status keeps saying so until the next start/stop).
  */
-export async function liveness(paths: ServicePaths, name: string, expectedCmdline?: string[]): Promise<Liveness> {
+export async function liveness(paths: ServicePaths, name: string, expectedCmdline: () => Promise<string[] | undefined>): Promise<Liveness> {
   const pid = await readPidFile(paths, name)
   const record = await readRecord(paths, name)
   if (pid === undefined) {
@@ -76,10 +76,13 @@ export async function liveness(paths: ServicePaths, name: string, expectedCmdlin
     // Until it is healthy a wrapper may still exec the real program, so only the start time counts.
     const cmdlineDiffers = record.healthyAt !== undefined && !sameArgs(identity.cmdline, record.cmdline)
     if (identity.startTicks !== record.startTicks || cmdlineDiffers) reason = `PID ${pid} now belongs to another process (${identity.cmdline.join(' ')})`
-  } else if (!expectedCmdline || !sameArgs(identity.cmdline, expectedCmdline)) {
+  } else {
     // A PID file without a matching record (written by hand, or by an older run): only the
-    // command line can vouch for it.
-    reason = `PID ${pid} belongs to another process (${identity.cmdline.join(' ')})`
+    // command line can vouch for it. Asked only here: finding it searches PATH.
+    const expected = await expectedCmdline()
+    if (!expected || !sameArgs(identity.cmdline, expected)) {
+      reason = `PID ${pid} belongs to another process (${identity.cmdline.join(' ')})`
+    }
   }
   if (reason === undefined && identity) return {state: 'running', record: record && record.pid === pid ? record : adopted(name, identity)}
   await rm(paths.of(name).pid, {force: true})

@@ -29,7 +29,7 @@ export interface StatusResult {
 
 async function statusOne(ctx: PlatformContext, definition: ServiceDefinition, launch: Launch): Promise<ServiceStatus> {
   const log = ctx.paths.of(definition.name).log
-  const live = await liveness(ctx.paths, definition.name, launch.binary ? [launch.binary, ...launch.args] : undefined)
+  const live = await liveness(ctx.paths, definition.name, async () => (launch.binary ? [launch.binary, ...launch.args] : undefined))
   if (live.state === 'running') {
     const {record} = live
     const health = await probeHealth(definition.health, {pid: record.pid, env: {...ctx.env, ...definition.env}, cwd: launch.cwd})
