@@ -4,7 +4,7 @@ import type {RegistryEndpoint} from '../../lib/platform/registry-service.js'
 import type {HealthReport, ListedService, ServiceStatus, StatusResult} from '../../lib/platform/status.js'
 import {keyValues, table} from './table.js'
 
-export function formatUptime(seconds: number | undefined): string {
+function formatUptime(seconds: number | undefined): string {
   if (seconds === undefined) return ''
   if (seconds < 60) return `${seconds}s`
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`

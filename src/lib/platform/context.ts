@@ -55,6 +55,8 @@ export interface Launch {
   binary?: string
   args: string[]
   cwd: string
+  /** The caller's environment with the service's own variables on top. */
+  env: NodeJS.ProcessEnv
   /** What to install when unavailable. */
   install?: string
   /** builtin oci-registry: which registry implementation the binary is. */
@@ -65,19 +67,20 @@ export async function resolveLaunch(ctx: PlatformContext, definition: ServiceDef
   // Relative service folders resolve against $PROVISIONING_HOME.
   const cwd = definition.cwd ? path.resolve(ctx.home, definition.cwd) : ctx.home
   const lookup = {env: ctx.env, cwd, extraDirs: [path.join(ctx.home, 'bin')]}
+  const env = {...ctx.env, ...definition.env}
   if (definition.builtin === 'oci-registry') {
     const binary = await findRegistryBinary(definition, lookup)
-    if (!binary) return {available: false, args: [], cwd, install: definition.install ?? REGISTRY_INSTALL_HINT}
+    if (!binary) return {available: false, args: [], cwd, env, install: definition.install ?? REGISTRY_INSTALL_HINT}
     const flavor = flavorOf(binary)
     const configFile = path.join(registryFolder(ctx.home), flavor === 'zot' ? 'config.json' : 'config.yml')
-    return {available: true, binary, args: ['serve', configFile, ...definition.args], cwd, flavor}
+    return {available: true, binary, args: ['serve', configFile, ...definition.args], cwd, env, flavor}
   }
   const binary = await findBinary(definition.command, lookup)
   if (!binary) {
     const install = definition.install ?? `install ${definition.command} (on PATH or in ${path.join(ctx.home, 'bin')}), or set platform.services.${definition.name}.command`
-    return {available: false, args: definition.args, cwd, install}
+    return {available: false, args: definition.args, cwd, env, install}
   }
-  return {available: true, binary, args: definition.args, cwd}
+  return {available: true, binary, args: definition.args, cwd, env}
 }
 
 /** NotFoundError (exit 4) for a service whose binary is missing, saying what to install. */

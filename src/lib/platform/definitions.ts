@@ -10,10 +10,10 @@ export type HealthCheck =
   | {type: 'file'; path: string}
   | {type: 'process'}
 
-export const HEALTH_TYPES = ['http', 'tcp', 'command', 'file'] as const
+const HEALTH_TYPES = ['http', 'tcp', 'command', 'file'] as const
 
 /** Services the CLI knows how to run itself (binary choice and generated config). */
-export const BUILTINS = ['oci-registry'] as const
+const BUILTINS = ['oci-registry'] as const
 export type Builtin = (typeof BUILTINS)[number]
 
 /** One `platform.services.<name>` table, checked and with defaults applied. */
@@ -36,8 +36,8 @@ export interface ServiceDefinition {
   install?: string
 }
 
-export const DEFAULT_START_TIMEOUT_SECONDS = 30
-export const DEFAULT_STOP_GRACE_SECONDS = 10
+const DEFAULT_START_TIMEOUT_SECONDS = 30
+const DEFAULT_STOP_GRACE_SECONDS = 10
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/
 const KNOWN_FIELDS = new Set(['description', 'builtin', 'command', 'args', 'env', 'cwd', 'port', 'health', 'depends_on', 'auto_start', 'start_timeout_seconds', 'stop_grace_seconds', 'install'])

@@ -32,7 +32,7 @@ export async function spawnService(ctx: PlatformContext, definition: ServiceDefi
     await log.write(`--- ${new Date().toISOString()} provisioning platform start ${definition.name}: ${[launch.binary, ...launch.args].join(' ')}\n`)
     const child = spawn(launch.binary as string, launch.args, {
       cwd: launch.cwd,
-      env: {...ctx.env, ...definition.env},
+      env: launch.env,
       detached: true,
       stdio: ['ignore', log.fd, log.fd],
     })
@@ -60,7 +60,7 @@ export async function spawnService(ctx: PlatformContext, definition: ServiceDefi
   return {record, exit}
 }
 
-export type WaitOutcome = {healthy: true; afterMs: number; last: HealthResult} | {healthy: false; reason: string; last?: HealthResult}
+type WaitOutcome = {healthy: true; afterMs: number; last: HealthResult} | {healthy: false; reason: string; last?: HealthResult}
 
 // Most services answer within tens of milliseconds (a registry in ~40 ms): probe early and
 // often at first, then settle at the steady interval so slow starters are not hammered.
@@ -69,7 +69,7 @@ const POLL_MS = 100
 const PROCESS_SETTLE_MS = 1000
 
 /** Polls the health check until it passes, the process exits, or the start timeout is over. */
-export async function waitHealthy(ctx: PlatformContext, definition: ServiceDefinition, spawned: Spawned, cwd: string): Promise<WaitOutcome> {
+export async function waitHealthy(definition: ServiceDefinition, spawned: Spawned, launch: Launch): Promise<WaitOutcome> {
   const started = Date.now()
   const deadline = started + definition.startTimeoutSeconds * 1000
   let last: HealthResult | undefined
@@ -79,7 +79,7 @@ export async function waitHealthy(ctx: PlatformContext, definition: ServiceDefin
       const how = spawned.exit.signal ? `was killed by ${spawned.exit.signal}` : `exited with code ${spawned.exit.code}`
       return {healthy: false, reason: `${definition.name} ${how} before it became healthy`, last}
     }
-    last = await probeHealth(definition.health, {pid: spawned.record.pid, env: {...ctx.env, ...definition.env}, cwd})
+    last = await probeHealth(definition.health, {pid: spawned.record.pid, env: launch.env, cwd: launch.cwd})
     // The exit may have raced the probe: a "healthy" answer from a dead process is not one.
     // With no check but "alive", a moment alive is required so an instant crash is not "healthy".
     const settled = definition.health.type !== 'process' || Date.now() - started >= PROCESS_SETTLE_MS

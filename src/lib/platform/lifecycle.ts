@@ -101,7 +101,7 @@ async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promi
     const launch = launches.get(definition.name) as Launch
     const existing = running.get(definition.name)
     if (existing) {
-      const health = await waitRunningHealthy(ctx, definition, existing, launch.cwd)
+      const health = await waitRunningHealthy(definition, existing, launch)
       results.push({name: definition.name, action: 'already-running', pid: existing.pid, port: existing.port ?? definition.port, health})
       continue
     }
@@ -114,7 +114,7 @@ async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promi
       throw error
     }
     startedHere.push(spawned.record)
-    const outcome = await waitHealthy(ctx, definition, spawned, launch.cwd)
+    const outcome = await waitHealthy(definition, spawned, launch)
     if (!outcome.healthy) {
       const stopped = await rollback(ctx, startedHere)
       const file = ctx.paths.of(definition.name).log
@@ -132,10 +132,10 @@ async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promi
 }
 
 /** A running service that is not healthy yet gets its start timeout; it is not ours to kill. */
-async function waitRunningHealthy(ctx: PlatformContext, definition: ServiceDefinition, record: ServiceRecord, cwd: string): Promise<string> {
+async function waitRunningHealthy(definition: ServiceDefinition, record: ServiceRecord, launch: Launch): Promise<string> {
   const deadline = Date.now() + definition.startTimeoutSeconds * 1000
   for (;;) {
-    const result = await probeHealth(definition.health, {pid: record.pid, env: {...ctx.env, ...definition.env}, cwd})
+    const result = await probeHealth(definition.health, {pid: record.pid, env: launch.env, cwd: launch.cwd})
     if (result.healthy) return result.detail
     if (Date.now() >= deadline) {
       throw new ValidationError(`service ${definition.name} is running (pid ${record.pid}) but not healthy: ${result.detail}`, {

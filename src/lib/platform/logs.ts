@@ -4,7 +4,7 @@ import {NotFoundError} from '../errors.js'
 import {pickDefinitions, type PlatformContext} from './context.js'
 
 /** The last `count` lines of a text (a trailing newline does not count as an empty line). */
-export function lastLines(text: string, count: number): string[] {
+function lastLines(text: string, count: number): string[] {
   if (count <= 0 || text === '') return []
   const lines = text.replace(/\n$/, '').split('\n')
   return lines.slice(-count)

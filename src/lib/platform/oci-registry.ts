@@ -7,10 +7,10 @@ import {findBinary} from '../util/find-binary.js'
 import type {ServiceDefinition} from './definitions.js'
 
 /** Registry binaries the built-in `oci-registry` service runs, first found wins (SPEC §11). */
-export const REGISTRY_BINARIES = ['zot', 'registry', 'docker-registry'] as const
+const REGISTRY_BINARIES = ['zot', 'registry', 'docker-registry'] as const
 export const REGISTRY_INSTALL_HINT = 'install a registry: "apt-get install docker-registry" (Debian/Ubuntu, CNCF distribution) or zot (https://zotregistry.dev), or set platform.services.oci-registry.command'
 
-export type RegistryFlavor = 'zot' | 'distribution'
+type RegistryFlavor = 'zot' | 'distribution'
 
 export function registryFolder(home: string): string {
   return path.join(home, 'oci-registry')

@@ -21,7 +21,7 @@ export interface ServiceRecord {
   deadSince?: string
 }
 
-export async function readRecord(paths: ServicePaths, name: string): Promise<ServiceRecord | undefined> {
+async function readRecord(paths: ServicePaths, name: string): Promise<ServiceRecord | undefined> {
   try {
     return JSON.parse(await readFile(paths.of(name).state, 'utf8')) as ServiceRecord
   } catch {
@@ -29,7 +29,7 @@ export async function readRecord(paths: ServicePaths, name: string): Promise<Ser
   }
 }
 
-export async function readPidFile(paths: ServicePaths, name: string): Promise<number | undefined> {
+async function readPidFile(paths: ServicePaths, name: string): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(paths.of(name).pid, 'utf8')).trim())
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
@@ -52,7 +52,7 @@ export async function clearService(paths: ServicePaths, name: string): Promise<v
   await rm(files.state, {force: true})
 }
 
-export type Liveness =
+type Liveness =
   | {state: 'running'; record: ServiceRecord}
   | {state: 'dead'; record?: ServiceRecord; reason: string}
   | {state: 'stopped'}

@@ -16,7 +16,7 @@ export interface RegistryEndpoint {
   storage: string
 }
 
-export const REGISTRY_SERVICE = 'oci-registry'
+const REGISTRY_SERVICE = 'oci-registry'
 
 async function endpoint(ctx: PlatformContext): Promise<RegistryEndpoint> {
   const definitions = pickRegistry(ctx)

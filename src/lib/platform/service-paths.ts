@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 /** Where one service's PID file, log and state record live (SPEC §4: services/{pids,logs,state}). */
-export interface ServiceFiles {
+interface ServiceFiles {
   pid: string
   log: string
   state: string

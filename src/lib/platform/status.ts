@@ -32,7 +32,7 @@ async function statusOne(ctx: PlatformContext, definition: ServiceDefinition, la
   const live = await liveness(ctx.paths, definition.name, async () => (launch.binary ? [launch.binary, ...launch.args] : undefined))
   if (live.state === 'running') {
     const {record} = live
-    const health = await probeHealth(definition.health, {pid: record.pid, env: {...ctx.env, ...definition.env}, cwd: launch.cwd})
+    const health = await probeHealth(definition.health, {pid: record.pid, env: launch.env, cwd: launch.cwd})
     return {
       name: definition.name,
       state: 'running',
@@ -97,7 +97,7 @@ export interface ListedService {
   install?: string
 }
 
-export function describeHealth(definition: ServiceDefinition): string {
+function describeHealth(definition: ServiceDefinition): string {
   const check = definition.health
   switch (check.type) {
     case 'http':
