@@ -4,7 +4,20 @@ import {ConfigError, NotFoundError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import type {ModuleType} from './module-types.js'
 
-const MODULES = ['dependencies', 'extensions', 'modules']
+/** Where a workspace config declares its modules. */
+export const MODULES_KEY = ['dependencies', 'extensions', 'modules']
+
+/**
+ * The workspace config as an editable YAML document (comments and layout survive an edit),
+ * with its text and the yaml module; a syntax error is a ConfigError naming the file.
+ */
+export async function openConfigDocument(file: string) {
+  const yaml = await import('yaml')
+  const text = await readFile(file, 'utf8')
+  const doc = yaml.parseDocument(text)
+  if (doc.errors.length > 0) throw new ConfigError(`${file}: ${doc.errors[0].message}`, {hint: 'fix the YAML first ("provisioning config validate")', details: {file}})
+  return {yaml, doc, text}
+}
 
 /** The declared name of a module entry: a reference string or `{name, version}`. */
 function entryName(entry: unknown): string | undefined {
@@ -18,11 +31,8 @@ function entryName(entry: unknown): string | undefined {
  * comments and layout survive, and writing it atomically.
  */
 export async function editModules(file: string, type: ModuleType, change: {add?: Array<{name: string; version: string}>; remove?: string[]}): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
-  const {parseDocument, isSeq, YAMLSeq} = await import('yaml')
-  const text = await readFile(file, 'utf8')
-  const doc = parseDocument(text)
-  if (doc.errors.length > 0) throw new ConfigError(`${file}: ${doc.errors[0].message}`, {hint: 'fix the YAML first ("provisioning config validate")', details: {file}})
-  const listPath = [...MODULES, `${type}s`]
+  const {yaml: {isSeq, YAMLSeq}, doc} = await openConfigDocument(file)
+  const listPath = [...MODULES_KEY, `${type}s`]
   let list = doc.getIn(listPath, true)
   if (!isSeq(list)) {
     list = new YAMLSeq()

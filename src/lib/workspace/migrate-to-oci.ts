@@ -1,4 +1,4 @@
-import {copyFile, readFile} from 'node:fs/promises'
+import {access, copyFile, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadConfig, type LoadOptions} from '../config/loader.js'
@@ -8,6 +8,7 @@ import {BusyError, ConfigError} from '../errors.js'
 import {formatReference, parseReference, withTag} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {MODULES_KEY, openConfigDocument} from '../module/declaration-edit.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
 import {assertWorkspaceWritable} from './lock/status.js'
 
@@ -55,14 +56,12 @@ export interface MigrationResult {
   backupFile?: string
 }
 
-const MODULES_KEY = ['dependencies', 'extensions', 'modules']
-
 /** `config/provisioning.yaml.local-source.bak`, or `.bak.1`, `.bak.2`… when one exists. */
 async function freeBackupName(file: string): Promise<string> {
   const base = `${file}.local-source.bak`
   for (let n = 0; ; n++) {
     const candidate = n === 0 ? base : `${base}.${n}`
-    const taken = await readFile(candidate).then(() => true, () => false)
+    const taken = await access(candidate).then(() => true, () => false)
     if (!taken) return candidate
   }
 }
@@ -87,20 +86,14 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   }
   const registry = options.registry ?? declared('registry')
   const namespace = options.namespace ?? declared('namespace')
-  const sets = [...(options.sets ?? [])]
-  if (registry) sets.push(`oci.registry=${registry}`)
-  if (namespace) sets.push(`oci.namespace=${namespace}`)
-  // The config loaded above, with the target applied (the push session loads its own, with `sets`).
+  // The config loaded above, with the target applied; the pushes use these settings too.
   const settings = await ociSettings(loadOptions, {insecure: options.insecure, concurrency: options.concurrency, registry}, loaded)
   if (namespace) settings.namespace = namespace
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
   if (declaration.source.kind !== 'local') return {...base, migrated: false, publish: [], rewrites: [], missing: []}
 
-  const {parseDocument, isMap, isScalar, isSeq} = await import('yaml')
-  const text = await readFile(configFile, 'utf8')
-  const doc = parseDocument(text)
-  if (doc.errors.length > 0) throw new ConfigError(`${configFile}: ${doc.errors[0].message}`, {hint: 'fix the YAML first ("provisioning config validate")', details: {file: configFile}})
+  const {yaml: {isMap, isScalar, isSeq}, doc, text} = await openConfigDocument(configFile)
   if (doc.getIn(['dependencies', 'extensions', 'source_type']) !== 'local') {
     throw new ConfigError(`the local extension source is not declared in ${configFile}`, {
       hint: 'dependencies.extensions.source_type = local comes from another layer ("provisioning config show dependencies --origin"); change it there',
@@ -147,7 +140,7 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   if (options.dryRun) return plan
 
   const {pushExtensions} = await import('../oci/ops/push.js')
-  const {pushed} = await pushExtensions({...loadOptions, sets, insecure: options.insecure, concurrency: options.concurrency, dirs: publish.map((p) => p.dir)})
+  const {pushed} = await pushExtensions({...loadOptions, settings, dirs: publish.map((p) => p.dir)})
   pushed.forEach((result, index) => Object.assign(publish[index], {digest: result.digest, transferred: result.transferred, skipped: result.skipped}))
 
   // The pushes can take minutes: a config edited meanwhile (module load, an editor) must not

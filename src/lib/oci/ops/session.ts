@@ -9,11 +9,14 @@ export interface OciSession {
   oci: OciContext
 }
 
-export type OciOperationOptions = LoadOptions & OciOverrides
+export type OciOperationOptions = LoadOptions & OciOverrides & {
+  /** Settings the caller already built (from the config it loaded): not loaded again. */
+  settings?: OciSettings
+}
 
 /** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
-  const settings = await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry})
+  const settings = options.settings ?? (await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry}))
   const engine = await chooseEngine(settings)
   const oci = new OciContext(settings)
   try {
