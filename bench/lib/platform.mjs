@@ -24,6 +24,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {APP, RESULTS, ROOT, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
+import {freePort} from './free-port.mjs'
 import {machineInfo, median, percentile} from './measure.mjs'
 import {ETCD_RAW, ETCDCTL_RAW, HAND_CHAIN, HAND_REGISTRY} from './platform-hand.mjs'
 
@@ -123,17 +124,6 @@ function listening(port) {
       resolve(true)
     })
     socket.once('error', () => resolve(false))
-  })
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address()
-      server.close(() => resolve(port))
-    })
   })
 }
 
