@@ -1,11 +1,9 @@
-import {constants} from 'node:fs'
-import {open} from 'node:fs/promises'
-
 import {IntegrityError} from '../errors.js'
 import {DEFAULT_ARCHIVE_LIMITS} from '../extension/extract.js'
-import {FILE_READ_BYTES} from './blob-body.js'
+import {writeFileAtomic} from '../util/atomic-write.js'
+import {bodyChunks} from './blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
-import {StreamingDigest} from './digest.js'
+import {StreamingDigest, verifiedChunks} from './digest.js'
 import type {StreamedBlobAttempt} from './layer-stream.js'
 import type {Descriptor} from './media-types.js'
 import type {RegistryStore} from './registry-store.js'
@@ -64,20 +62,8 @@ export function assertLayerSize(descriptor: Descriptor, what: string): void {
  */
 export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string): Promise<void> {
   assertLayerSize(descriptor, what)
-  const attempt = await CacheFillAttempt.open(cache, descriptor, what)
-  try {
-    const source = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
-    try {
-      for await (const chunk of source.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: descriptor.size, autoClose: false}) as AsyncIterable<Buffer>) await attempt.write(chunk)
-    } finally {
-      await source.close()
-    }
-    await attempt.finish()
-    await attempt.commit()
-  } catch (error) {
-    await attempt.abort()
-    throw error
-  }
+  // No fsync, like every cache write: a damaged entry is found on read and fetched again.
+  await writeFileAtomic(cache.file(descriptor.digest), verifiedChunks(bodyChunks({file, size: descriptor.size}), descriptor, what), {durable: false})
 }
 
 /**

@@ -85,3 +85,17 @@ export class StreamingDigest {
     verifyDigest(`sha256:${this.hash.digest('hex')}`, this.received, this.expected, this.what)
   }
 }
+
+/**
+ * The chunks as they come, checked on the way: more bytes than promised fail at once, and
+ * a wrong digest fails after the last chunk, so a writer consuming them (writeFileAtomic)
+ * never puts unverified content in place.
+ */
+export async function* verifiedChunks(chunks: AsyncIterable<Buffer>, expected: {digest: string; size: number}, what: string): AsyncGenerator<Buffer> {
+  const check = new StreamingDigest(expected, what)
+  for await (const chunk of chunks) {
+    check.update(chunk)
+    yield chunk
+  }
+  check.verify()
+}

@@ -5,7 +5,7 @@ import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {withFileLock} from '../util/file-lock.js'
 import {type BlobBody, type BlobFile, bodyChunks, isBlobFile} from './blob-body.js'
-import {digestHex, isDigest, StreamingDigest, verifyContent} from './digest.js'
+import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -199,13 +199,6 @@ async function exists(file: string): Promise<boolean> {
 
 /** Copies a file body to `target` atomically (temp file, fsync, rename), hashing it on the way. */
 async function copyVerified(body: BlobFile, target: string, descriptor: Descriptor, what: string): Promise<void> {
-  const check = new StreamingDigest(descriptor, what)
-  async function* verified(): AsyncGenerator<Buffer> {
-    for await (const chunk of bodyChunks(body)) {
-      check.update(chunk)
-      yield chunk
-    }
-    check.verify() // a mismatch fails the write: the temp file goes, the target stays as it was
-  }
-  await writeFileAtomic(target, verified())
+  // A mismatch fails the write: the temp file goes, the target stays as it was.
+  await writeFileAtomic(target, verifiedChunks(bodyChunks(body), descriptor, what))
 }
