@@ -60,6 +60,10 @@ bench_on_cleanup() {
 
 bench_setup platform platform status
 
+etcd_healthy() {
+  curl -fsS "http://127.0.0.1:$1/health" 2>/dev/null | grep -q '"health":"true"'
+}
+
 # etcd_start: a single-member etcd on free loopback client and peer ports with a data folder
 # under $WORK (flags as test/helpers/etcd.ts), healthy before it returns. Sets ETCD_URL, ETCD_PID.
 etcd_start() {
@@ -75,18 +79,11 @@ etcd_start() {
       --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
       --initial-cluster "bench=http://127.0.0.1:$peer" --initial-cluster-state new >>"$log" 2>&1 &
     ETCD_PID=$!
-    for _ in $(seq 200); do
-      if ! kill -0 "$ETCD_PID" 2>/dev/null; then
-        wait "$ETCD_PID" 2>/dev/null || true
-        ETCD_PID=""
-        break
-      fi
-      if curl -fsS "http://127.0.0.1:$port/health" 2>/dev/null | grep -q '"health":"true"'; then
-        ETCD_URL="http://127.0.0.1:$port"
-        break
-      fi
-      sleep 0.1
-    done
+    if bench_wait_ready "$ETCD_PID" 200 0.1 etcd_healthy "$port"; then
+      ETCD_URL="http://127.0.0.1:$port"
+    elif ! kill -0 "$ETCD_PID" 2>/dev/null; then
+      ETCD_PID=""
+    fi
     [[ -n "$ETCD_URL" ]] && break
     if [[ -n "$ETCD_PID" ]]; then
       kill "$ETCD_PID" 2>/dev/null || true

@@ -61,6 +61,26 @@ bench_setup() {
   fi
 }
 
+# bench_wait_ready PID TRIES PAUSE CHECK [ARGS...]: polls `CHECK ARGS...` until it succeeds
+# (0), the process PID exits (1, reaped) or TRIES polls PAUSE seconds apart have passed (1).
+bench_wait_ready() {
+  local pid="$1" tries="$2" pause="$3"
+  shift 3
+  for _ in $(seq "$tries"); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || true
+      return 1
+    fi
+    if "$@"; then return 0; fi
+    sleep "$pause"
+  done
+  return 1
+}
+
+registry_answers() {
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" || true)" == 200 ]]
+}
+
 # bench_start_registry: CNCF distribution (docker-registry) on a free 127.0.0.1 port with
 # temp storage and delete enabled, ready when /v2/ answers; retries when another process
 # takes the probed port first. Sets PORT and REG_PID (stopped by bench_cleanup).
@@ -91,18 +111,11 @@ YAML
     docker-registry serve "$config" >>"$REG_LOG" 2>&1 &
     REG_PID=$!
     # Ready when /v2/ answers; give up after 10 s, or at once if the process died.
-    for _ in $(seq 200); do
-      if ! kill -0 "$REG_PID" 2>/dev/null; then
-        wait "$REG_PID" 2>/dev/null || true
-        REG_PID=""
-        break
-      fi
-      if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$candidate/v2/" || true)" == 200 ]]; then
-        PORT="$candidate"
-        break
-      fi
-      sleep 0.05
-    done
+    if bench_wait_ready "$REG_PID" 200 0.05 registry_answers "$candidate"; then
+      PORT="$candidate"
+    elif ! kill -0 "$REG_PID" 2>/dev/null; then
+      REG_PID=""
+    fi
     [[ -n "$PORT" ]] && break
     # Another process may have taken the port between the probe and the bind: try another one.
     if [[ -n "$REG_PID" ]] || ! grep -q 'address already in use' "$REG_LOG"; then break; fi
