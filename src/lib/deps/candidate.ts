@@ -1,32 +1,62 @@
-import {ResolutionError} from '../errors.js'
+import {ConfigError, IntegrityError, ResolutionError} from '../errors.js'
+import type {ExtensionManifest} from '../extension/manifest-schema.js'
+import {errorsOf, type Problem} from '../extension/problems.js'
 import {tagVersion} from '../oci/versions.js'
 import type {CandidateVersion} from './types.js'
 
-type Relation = Record<string, unknown> | unknown[] | undefined
+/**
+ * Where extension metadata was read: a registry or layout store (someone else's content,
+ * exit 8 when it is malformed) or a local source folder (the user's files, exit 3).
+ */
+export type MetadataOrigin = 'registry' | 'local'
 
-/** `optional`/`conflicts` may be a map name -> range or a list of names (any version). */
-function relationMap(value: Relation, where: string, field: string): Record<string, string> {
-  if (value === undefined || value === null) return {}
-  if (Array.isArray(value)) return Object.fromEntries(value.map((name) => [String(name), '*']))
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, range]) => [name, String(range)]))
-  throw new ResolutionError(`${where}: "${field}" must be a map or a list`, {hint: 're-publish the extension with a valid manifest.yaml ("provisioning oci package validate")'})
+/** A problem line for a message: untrusted values can be megabytes long. */
+const shortLine = (problem: Problem) => {
+  const line = `${problem.field}: ${problem.message}`
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line
+}
+
+/** Malformed metadata, with the exit code its origin calls for, naming the source and every field. */
+export function invalidMetadata(where: string, origin: MetadataOrigin, problems: readonly Problem[]): Error {
+  const lines = errorsOf(problems).map(shortLine)
+  const message = `${where} has invalid extension metadata:\n${lines.map((l) => `  - ${l}`).join('\n')}`
+  const details = {where, problems: lines}
+  return origin === 'registry'
+    ? new IntegrityError(message, {hint: 'nothing was installed; the artifact was published with a malformed or hostile manifest: do not use it, and ask its publisher to re-publish it (check with "provisioning oci package validate")', details})
+    : new ConfigError(message, {hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`, details})
+}
+
+const relationMap = (spec: Record<string, string> | string[] | undefined | null): Record<string, string> =>
+  !spec ? {} : Array.isArray(spec) ? Object.fromEntries(spec.map((name) => [name, '*'])) : {...spec}
+
+/**
+ * The trust boundary for extension metadata read from a store (config blob) or a local
+ * source: the whole manifest is checked with the manifest schema (names, the three types,
+ * versions, ranges, relation names) before any of it becomes a request, a path or a
+ * resolver constraint.
+ */
+export async function candidateFromUntrusted(data: unknown, expected: {name: string; tag: string; where: string}, origin: MetadataOrigin): Promise<CandidateVersion> {
+  const {parseManifest} = await import('../extension/manifest-schema.js')
+  const {manifest, problems} = parseManifest(data)
+  if (!manifest) throw invalidMetadata(expected.where, origin, problems)
+  return candidateFrom(manifest, expected)
 }
 
 /**
- * A candidate from an extension manifest (config blob or manifest.yaml), checked against
- * what it was found as: an artifact whose name or version disagrees with its reference is
- * refused, since resolving it would install something else than the lock says.
+ * A candidate from a checked manifest, checked against what it was found as: an artifact
+ * whose name or version disagrees with its reference is refused, since resolving it would
+ * install something else than the lock says.
  */
-export function candidateFrom(manifest: Record<string, unknown>, expected: {name: string; tag: string; where: string}): CandidateVersion {
+export function candidateFrom(manifest: ExtensionManifest, expected: {name: string; tag: string; where: string}): CandidateVersion {
   const version = tagVersion(expected.tag)
   if (manifest.name !== expected.name) {
-    throw new ResolutionError(`${expected.where} declares name "${String(manifest.name)}", but was found as "${expected.name}"`, {
+    throw new ResolutionError(`${expected.where} declares name "${manifest.name}", but was found as "${expected.name}"`, {
       hint: 're-publish it under its own name, or fix its manifest.yaml',
       details: {expected: expected.name, actual: manifest.name, where: expected.where},
     })
   }
-  if (!version || tagVersion(String(manifest.version)) !== version) {
-    throw new ResolutionError(`${expected.where} declares version "${String(manifest.version)}", but is tagged "${expected.tag}"`, {
+  if (!version || tagVersion(manifest.version) !== version) {
+    throw new ResolutionError(`${expected.where} declares version "${manifest.version}", but is tagged "${expected.tag}"`, {
       hint: 're-publish it with the tag of its manifest version',
       details: {tag: expected.tag, version: manifest.version, where: expected.where},
     })
@@ -35,10 +65,10 @@ export function candidateFrom(manifest: Record<string, unknown>, expected: {name
     name: expected.name,
     version,
     tag: expected.tag,
-    type: typeof manifest.type === 'string' ? manifest.type : undefined,
-    dependencies: relationMap(manifest.dependencies as Relation, expected.where, 'dependencies'),
-    optional: relationMap(manifest.optional as Relation, expected.where, 'optional'),
-    conflicts: relationMap(manifest.conflicts as Relation, expected.where, 'conflicts'),
-    ...(typeof manifest.min_provisioning_version === 'string' ? {minProvisioningVersion: manifest.min_provisioning_version} : {}),
+    type: manifest.type,
+    dependencies: relationMap(manifest.dependencies),
+    optional: relationMap(manifest.optional),
+    conflicts: relationMap(manifest.conflicts),
+    ...(manifest.min_provisioning_version ? {minProvisioningVersion: manifest.min_provisioning_version} : {}),
   }
 }

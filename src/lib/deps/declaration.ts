@@ -5,6 +5,7 @@ import semver from 'semver'
 import {getPath} from '../config/merge.js'
 import {type ConfigTable, isTable} from '../config/types.js'
 import {ConfigError, type ErrorOptions} from '../errors.js'
+import {isExtensionName} from '../extension/names.js'
 import {parseReference, type Reference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
 import {expandHome} from '../util/home.js'
@@ -129,6 +130,7 @@ function parseModule(item: unknown, type: ExtensionKind, at: string, source: Ext
       throw new ConfigError(`${at}: ${(error as Error).message}`)
     }
     const name = reference.repository.split('/').pop() as string
+    if (!isExtensionName(name)) throw new ConfigError(`${at}: ${item} does not end in an extension name (…/NAME:VERSION)`)
     if (reference.digest) throw new ConfigError(`${at}: ${item} pins a digest; declare a version tag (the lockfile pins digests)`)
     const version = reference.tag ? tagVersion(reference.tag) : undefined
     if (reference.tag && !version) throw new ConfigError(`${at}: tag "${reference.tag}" of ${item} is not a semver version`)
@@ -138,7 +140,7 @@ function parseModule(item: unknown, type: ExtensionKind, at: string, source: Ext
   if (isTable(item)) {
     const name = item.name
     const range = item.version ?? '*'
-    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new ConfigError(`${at}: "name" must be an extension name, got ${JSON.stringify(name)}`)
+    if (!isExtensionName(name)) throw new ConfigError(`${at}: "name" must be an extension name, got ${JSON.stringify(name)}`)
     if (typeof range !== 'string' || semver.validRange(range) === null) throw new ConfigError(`${at}: "version" of ${name} is not a valid semver range: ${JSON.stringify(range)} (examples: 1.2.3, ^1.14, >=1.7.0 <2, 1.x)`)
     return {name, type, range, declaredAt: at}
   }

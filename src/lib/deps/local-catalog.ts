@@ -2,7 +2,7 @@ import {readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {candidateFrom} from './candidate.js'
+import {candidateFrom, invalidMetadata} from './candidate.js'
 import type {CandidateVersion, Catalog} from './types.js'
 
 export interface LocalRecord {
@@ -38,10 +38,8 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
   const add = async (dir: string, name: string) => {
     const file = path.join(dir, 'manifest.yaml')
     const {manifest, problems} = parseManifestYaml(await readFile(file, 'utf8'))
-    if (!manifest || problems.some((p) => p.severity === 'error')) {
-      throw new ConfigError(`${file} is not a valid extension manifest`, {hint: `run "provisioning oci package validate ${dir}"`, details: {file}})
-    }
-    const candidate = candidateFrom(manifest as unknown as Record<string, unknown>, {name, tag: manifest.version, where: file})
+    if (!manifest) throw invalidMetadata(file, 'local', problems)
+    const candidate = candidateFrom(manifest, {name, tag: manifest.version, where: file})
     byName.set(name, [...(byName.get(name) ?? []), candidate])
     records.set(`${name}@${candidate.version}`, {candidate, dir})
   }

@@ -6,10 +6,11 @@ import pLimit from 'p-limit'
 import {NotFoundError, RegistryError} from '../errors.js'
 import {readArtifact, readExtensionConfig} from '../oci/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
-import {formatLocation, formatReference, type Location, parseLocation, type Reference} from '../oci/reference.js'
+import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {candidateFrom} from './candidate.js'
+import {artifactLocator} from './artifact-location.js'
+import {candidateFromUntrusted} from './candidate.js'
 import type {CandidateVersion, Catalog} from './types.js'
 
 /** Where one version of an extension lives, for the lockfile and the install. */
@@ -61,16 +62,10 @@ export interface RegistryCatalogOptions {
  * per-repository tag index, so a warm run only lists tags; offline, it lists nothing.
  */
 export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCatalogOptions): Promise<FetchedCatalog> {
-  const defaultLocation = parseLocation(options.registry, oci.settings.cwd)
-  const explicit = new Map(options.roots.filter((r) => r.reference).map((r) => [r.name, r.reference as Reference]))
+  const locate = artifactLocator(options, options.roots, oci.settings.cwd)
   const versions = new Map<string, CandidateVersion[] | undefined>()
   const records = new Map<string, ArtifactRecord>()
   const limit = pLimit(Math.max(1, options.concurrency))
-
-  const locate = (name: string): {location: Location; repository: string} => {
-    const ref = explicit.get(name)
-    return ref ? {location: ref.location, repository: ref.repository} : {location: defaultLocation, repository: options.namespace ? `${options.namespace}/${name}` : name}
-  }
 
   const fetchName = async (name: string): Promise<string[]> => {
     const {location, repository} = locate(name)
@@ -113,7 +108,7 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       if (!config) {
         throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {hint: 'extensions are published with "provisioning oci push"'})
       }
-      const candidate = candidateFrom(config, {name, tag, where: formatReference(reference)})
+      const candidate = await candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
       records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
       return candidate
     })))

@@ -1,3 +1,5 @@
+import type {ExtensionType} from '../extension/names.js'
+
 /** One published version of an extension, as the resolver sees it (from its config blob). */
 export interface CandidateVersion {
   name: string
@@ -5,7 +7,7 @@ export interface CandidateVersion {
   version: string
   /** The tag it was published under (`1.28.0` or `v1.28.0`). */
   tag: string
-  type?: string
+  type?: ExtensionType
   dependencies: Record<string, string>
   optional: Record<string, string>
   conflicts: Record<string, string>

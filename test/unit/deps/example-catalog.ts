@@ -18,7 +18,7 @@ export function exampleCatalog(extra: CandidateVersion[] = []): Catalog & {all: 
       for (const version of readdirSync(path.join(root, type, name))) {
         const m = parse(readFileSync(path.join(root, type, name, version, 'manifest.yaml'), 'utf8')) as Record<string, unknown>
         all.push({
-          name: m.name as string, version: m.version as string, tag: m.version as string, type: m.type as string,
+          name: m.name as string, version: m.version as string, tag: m.version as string, type: m.type as CandidateVersion['type'],
           dependencies: asMap(m.dependencies as Relation), optional: asMap(m.optional as Relation), conflicts: asMap(m.conflicts as Relation),
           minProvisioningVersion: m.min_provisioning_version as string | undefined,
         })
