@@ -1,12 +1,14 @@
 import {readFile, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import {IntegrityError} from '../errors.js'
+import {type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import type {PlannedExtension} from './plan.js'
 
 /** What `dep resolve` installed, so it only ever removes what it put there. */
 interface InstalledState {
-  extensions: Record<string, {type: string; version: string; digest: string}>
+  extensions: Record<string, {type: ExtensionType; version: string; digest: string}>
 }
 
 export interface InstallReport {
@@ -17,17 +19,46 @@ export interface InstallReport {
 
 export const installedStateFile = (workspace: string) => path.join(workspace, 'extensions', '.installed.json')
 
-export function extensionDir(workspace: string, type: string, name: string): string {
-  return path.join(workspace, 'extensions', `${type}s`, name)
+/**
+ * The one place an install, removal or staging path is made: `<ws>/extensions/{type}s/{name}`
+ * from a checked type and name, and checked again to stay exactly there (defence in depth:
+ * every caller already parsed both at the boundary it read them from).
+ */
+export function extensionDir(workspace: string, type: ExtensionType, name: string): string {
+  const root = path.resolve(workspace, 'extensions')
+  const dir = path.join(root, `${type}s`, name)
+  if (!isExtensionType(type) || !isExtensionName(name) || path.relative(root, dir) !== path.join(`${type}s`, name)) {
+    throw new IntegrityError(`refusing to use ${JSON.stringify(`${type}s/${name}`).slice(0, 120)} as an extension folder: it is not a folder of ${root}`, {
+      hint: 'the name or type came from tampered metadata; nothing was changed',
+      details: {type, name},
+    })
+  }
+  return dir
 }
 
-async function readState(workspace: string): Promise<InstalledState> {
+/**
+ * The state file is the workspace's own, but it is a file anyone can edit: entries whose
+ * name or type could not have been written by an install are dropped (and reported), never
+ * turned into a folder to remove.
+ */
+async function readState(workspace: string, onWarning?: (line: string) => void): Promise<InstalledState> {
+  let data: {extensions?: unknown}
   try {
-    const data = JSON.parse(await readFile(installedStateFile(workspace), 'utf8')) as InstalledState
-    return typeof data.extensions === 'object' && data.extensions ? data : {extensions: {}}
+    data = JSON.parse(await readFile(installedStateFile(workspace), 'utf8')) as {extensions?: unknown}
   } catch {
     return {extensions: {}}
   }
+  const state: InstalledState = {extensions: {}}
+  const raw = typeof data?.extensions === 'object' && data.extensions !== null && !Array.isArray(data.extensions) ? (data.extensions as Record<string, unknown>) : {}
+  for (const [name, value] of Object.entries(raw)) {
+    const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+    if (isExtensionName(name) && isExtensionType(entry.type) && typeof entry.version === 'string' && typeof entry.digest === 'string') {
+      state.extensions[name] = {type: entry.type, version: entry.version, digest: entry.digest}
+    } else {
+      onWarning?.(`${installedStateFile(workspace)}: ignored the entry ${JSON.stringify(name).slice(0, 80)}, which no install could have written (nothing was removed for it)`)
+    }
+  }
+  return state
 }
 
 /** The digest recorded while an extension is being (re)installed: never equal to a real one. */
@@ -48,9 +79,9 @@ export interface Installer {
   install(extension: PlannedExtension, target: string): Promise<void>
 }
 
-export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void): Promise<InstallReport> {
+export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void, onWarning?: (line: string) => void): Promise<InstallReport> {
   await removeLeftovers(workspace)
-  const state = await readState(workspace)
+  const state = await readState(workspace, onWarning)
   const report: InstallReport = {installed: [], unchanged: [], removed: []}
   const save = () => writeFileAtomic(installedStateFile(workspace), `${JSON.stringify(state, null, 2)}\n`)
 

@@ -6,7 +6,9 @@ import semver from 'semver'
 import {ConfigError} from '../errors.js'
 import {canonicalJson} from '../oci/artifact.js'
 import {isDigest, sha256} from '../oci/digest.js'
+import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {isLockedReferenceText} from './locked-reference.js'
 
 export const LOCKFILE_VERSION = 1
 
@@ -14,7 +16,7 @@ export const lockfilePath = (workspace: string) => path.join(workspace, 'config'
 
 export interface LockedExtension {
   name: string
-  type: string
+  type: ExtensionType
   version: string
   /** Full reference, e.g. `localhost:5000/provisioning-extensions/redis:7.2.0` or `local:PATH`. */
   reference: string
@@ -59,6 +61,11 @@ export async function writeLockfile(file: string, lock: Lockfile): Promise<void>
   await writeFileAtomic(file, await serializeLockfile(lock))
 }
 
+const shortJson = (value: unknown) => {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+}
+
 function invalid(file: string, problem: string): ConfigError {
   return new ConfigError(`${file} is not a valid lockfile: ${problem}`, {
     hint: 'do not edit the lockfile by hand; run "provisioning dep resolve" to re-resolve and rewrite it',
@@ -90,16 +97,21 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
   if (!Array.isArray(data.extensions)) throw invalid(file, '"extensions" must be a list')
   const names = new Set<string>()
   const extensions = data.extensions.map((raw: unknown, index: number): LockedExtension => {
-    const e = raw as Record<string, unknown>
+    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>
     const at = `extensions[${index}]`
-    if (typeof e?.name !== 'string' || typeof e.type !== 'string' || typeof e.reference !== 'string') throw invalid(file, `${at} needs name, type and reference`)
+    // Every field is checked here, once: the lock arrives through pull requests, and its
+    // names and types become folder names, its references requests.
+    if (!isExtensionName(e.name)) throw invalid(file, `${at}.name ${shortJson(e.name)} is not an extension name`)
+    if (!isExtensionType(e.type)) throw invalid(file, `${at}.type (${e.name}) ${shortJson(e.type)} is not one of ${EXTENSION_TYPES.join(', ')}`)
     if (typeof e.version !== 'string' || !semver.valid(e.version)) throw invalid(file, `${at} (${e.name}) has no valid version`)
     if (typeof e.digest !== 'string' || !isDigest(e.digest)) throw invalid(file, `${at} (${e.name}) has no valid digest`)
+    if (typeof e.reference !== 'string' || !isLockedReferenceText(e.reference)) throw invalid(file, `${at}.reference (${e.name}) ${shortJson(e.reference)} is not a reference this CLI writes`)
     if (names.has(e.name)) throw invalid(file, `${e.name} is listed twice`)
     names.add(e.name)
     const record = (value: unknown, key: string): Record<string, string> => {
       if (value === undefined || value === null) return {}
-      if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) throw invalid(file, `${at} (${e.name}).${key} must map names to versions`)
+      const valid = typeof value === 'object' && !Array.isArray(value) && Object.entries(value).every(([name, version]) => isExtensionName(name) && typeof version === 'string' && semver.valid(version))
+      if (!valid) throw invalid(file, `${at} (${e.name}).${key} must map extension names to versions`)
       return value as Record<string, string>
     }
     return {name: e.name, type: e.type, version: e.version, reference: e.reference, digest: e.digest, dependencies: record(e.dependencies, 'dependencies'), optional: record(e.optional, 'optional')}

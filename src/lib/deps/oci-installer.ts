@@ -15,6 +15,7 @@ import type {Reference} from '../oci/reference.js'
 import {RegistryStore} from '../oci/registry-store.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../oci/stream-threshold.js'
 import type {Installer} from './install.js'
+import type {LockedExtension} from './lockfile.js'
 import type {PlannedExtension} from './plan.js'
 
 /**
@@ -105,7 +106,7 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
  * The artifact the lock pins. The manifest is pinned by digest: from the blob cache when
  * there, so a locked, warm install asks the registry nothing.
  */
-async function pinnedArtifact(oci: OciContext, extension: PlannedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
+export async function pinnedArtifact(oci: OciContext, extension: LockedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
   const known = await oci.cache.get({digest: extension.digest})
   if (!known && offline) {
     throw new RegistryError(`the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`, {

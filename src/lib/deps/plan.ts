@@ -6,17 +6,21 @@ import semver from 'semver'
 
 import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
-import {formatReference, type Reference} from '../oci/reference.js'
+import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
 import type {Declaration} from './declaration.js'
 import {installOrder} from './install-order.js'
+import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
+import type {LockedEntry} from './lock-contract.js'
+import {checkFollowedLock} from './lock-verify.js'
+import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
 import {type FetchedCatalog, fetchRegistryCatalog} from './registry-catalog.js'
 import {resolve} from './resolver.js'
 import type {Catalog, Requirer} from './types.js'
 
-export type ExtensionOrigin = {kind: 'oci'; reference: Reference} | {kind: 'local'; dir: string}
+export type ExtensionOrigin = LockedOrigin
 
 export interface PlannedExtension extends LockedExtension {
   origin: ExtensionOrigin
@@ -28,6 +32,8 @@ export interface ResolutionPlan {
   lock: Lockfile
   /** True when the lock was followed (inputs unchanged): no registry was asked. */
   followedLock: boolean
+  /** A lock that was not followed although its inputs were unchanged, and why. */
+  warnings: string[]
   requiredBy?: Map<string, Requirer[]>
   /** What a fresh resolution chose from (absent when the lock was followed). */
   catalog?: Catalog
@@ -58,26 +64,16 @@ function inputsOf(declaration: Declaration, coreVersion: string): unknown {
   }
 }
 
-function fromLock(lock: Lockfile): ResolutionPlan {
+function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): ResolutionPlan {
   const hard = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.dependencies)]))
   const optional = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.optional)]))
   const order = installOrder(lock.extensions.map((e) => e.name), hard, optional)
-  const byName = new Map(lock.extensions.map((e) => [e.name, e]))
+  const byName = new Map(entries.map((e) => [e.entry.name, e]))
   const extensions = order.map((name) => {
-    const e = byName.get(name) as LockedExtension
-    const origin: ExtensionOrigin = e.reference.startsWith('local:') ? {kind: 'local', dir: e.reference.slice('local:'.length)} : {kind: 'oci', reference: referenceOf(e)}
-    return {...e, origin}
+    const {entry, origin} = byName.get(name) as LockedEntry
+    return {...entry, origin}
   })
-  return {extensions, lock, followedLock: true}
-}
-
-function referenceOf(e: LockedExtension): Reference {
-  // Locked references are `host/repo:tag` or `oci-layout:///root/repo:tag`; the digest pins the content.
-  const at = e.reference.lastIndexOf(':')
-  const base = e.reference.slice(0, at)
-  if (base.startsWith('oci-layout://')) return {location: {kind: 'layout', root: base.slice('oci-layout://'.length)}, repository: '', tag: e.version, digest: e.digest}
-  const slash = base.indexOf('/')
-  return {location: {kind: 'remote', host: base.slice(0, slash)}, repository: base.slice(slash + 1), tag: e.reference.slice(at + 1), digest: e.digest}
+  return {extensions, lock, followedLock: true, warnings}
 }
 
 /**
@@ -89,8 +85,19 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   const coreVersion = declaration.core?.version ?? cliVersion()
   const digest = inputsDigest(inputsOf(declaration, coreVersion))
   const current = lock && lock.inputs_digest === digest && lock.core_version === coreVersion
-  if (current && !options.update) return fromLock(lock)
-  if (options.frozen) {
+  const warnings: string[] = []
+  if (current && !options.update) {
+    const check = await checkFollowedLock(oci, lock, declaration, {offline: Boolean(options.offline), concurrency: options.concurrency})
+    if (check.problems.length === 0) return fromLock(lock, check.entries, warnings)
+    const list = check.problems.slice(0, 20).map((p) => `  - ${p}`).join('\n') + (check.problems.length > 20 ? `\n  … and ${check.problems.length - 20} more` : '')
+    if (options.frozen) {
+      throw new ValidationError(`${options.lockfilePath} does not agree with the declaration or the content it pins:\n${list}`, {
+        hint: 'someone edited the lockfile or the content changed: run "provisioning dep resolve" (without --frozen) to re-resolve, review the lockfile change, and commit it',
+        details: {lockfile: options.lockfilePath, problems: check.problems},
+      })
+    }
+    warnings.push(`${options.lockfilePath} does not agree with the declaration or the content it pins, so it was not followed: re-resolved and rewrote it\n${list}`)
+  } else if (options.frozen) {
     throw new ValidationError(lock ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written` : `${options.lockfilePath} does not exist`, {
       hint: 'run "provisioning dep resolve" (without --frozen) and commit the lockfile',
       details: {lockfile: options.lockfilePath, stale: Boolean(lock)},
@@ -114,7 +121,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     }
     originOf = (name, version) => {
       const dir = local.record(name, version)?.dir as string
-      return {origin: {kind: 'local', dir}, reference: `local:${dir}`}
+      return {origin: {kind: 'local', dir}, reference: localReference(dir)}
     }
   } else {
     if (!oci) throw new Error('an OCI context is required for an OCI source')
@@ -159,7 +166,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
       type: c.type ?? 'taskserv',
       version: c.version,
       reference,
-      digest: digest ?? (await localDigest(origin, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())),
+      digest: digest ?? (await localArtifact((origin as {dir: string}).dir, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())).digest,
       dependencies: present(c.dependencies),
       optional: present(c.optional),
       origin,
@@ -171,23 +178,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     core_version: coreVersion,
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
-  return {extensions, lock: newLock, followedLock: false, requiredBy: resolution.requiredBy, catalog}
-}
-
-/**
- * For a local source, the digest of the artifact the folder would publish as (reproducible).
- * A large archive is packaged to a temp file under `spoolDir`, never held in memory.
- */
-async function localDigest(origin: ExtensionOrigin, spoolDir: string): Promise<string> {
-  if (origin.kind !== 'local') throw new Error('digest expected from the registry')
-  const {packageExtensionSpooled} = await import('../extension/package.js')
-  const {buildExtensionArtifact} = await import('../oci/artifact.js')
-  const pkg = await packageExtensionSpooled(origin.dir, spoolDir)
-  try {
-    return buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest}).manifest.descriptor.digest
-  } finally {
-    await pkg.layer.dispose()
-  }
+  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog}
 }
 
 /** "no extension named X exists": say which repository was asked, so a typo in a namespace shows. */

@@ -57,10 +57,14 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         concurrency: settings.concurrency,
         lockfilePath: lockfile,
       })
+      for (const warning of plan.warnings) {
+        warnings.push(warning)
+        options.onProgress?.(warning)
+      }
       const order = plan.extensions.map(({name, type, version, reference, digest}) => ({name, type, version, reference, digest}))
       const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: []}
-      const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress)
+      const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress, (warning) => warnings.push(warning))
       // A followed lock is the file itself: nothing to compare or write. --frozen never
       // writes, even when the (current) lock is merely formatted differently.
       let lockWritten = false
