@@ -125,3 +125,18 @@ function pruneIfFull(dir: string): void {
   const now = Date.now()
   for (const name of names) if (name.endsWith('.tmp') && now - mtime(name) > STALE_TEMP_MS) rmSync(path.join(dir, name), {force: true})
 }
+
+/**
+ * A remembered fact about a text (e.g. "this lock's content was verified"), kept with the
+ * same trust rules as parsed entries: only this user's, keyed by the text and this CLI's
+ * version. Facts must be pure functions of the text, so a marker never goes stale.
+ */
+const markerText = (subject: string) => `\0marker\0${subject}`
+
+export function hasMarker(subject: string): boolean {
+  return readParsed(markerText(subject))?.data.marked === true
+}
+
+export function writeMarker(subject: string): void {
+  writeParsed(markerText(subject), {data: {marked: true}, lines: {}})
+}
