@@ -4,7 +4,8 @@ import {readFile} from 'node:fs/promises'
 import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
-import {type BodySink, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
+import {type BodySink, BodyTooLarge, DeadlineExceeded, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
+import {MAX_TOKEN_RESPONSE_BYTES} from './limits.js'
 
 export interface RegistryClientOptions {
   host: string
@@ -13,6 +14,8 @@ export interface RegistryClientOptions {
   caFile?: string
   insecure?: boolean
   timeoutMs: number
+  /** oci.min_transfer_rate_kib in bytes: with timeoutMs, each request's total deadline (limits.ts). */
+  minBytesPerSecond: number
   retries: number
   /** Upper bound of parallel connections (oci.concurrency). */
   connections: number
@@ -34,6 +37,8 @@ export interface RegistryRequest {
    * empty). Use it with sendOnce and a fresh sink per attempt, since a retry restarts the body.
    */
   sink?: BodySink
+  /** The most bytes a successful body may have (transport default: MAX_DOCUMENT_BYTES). */
+  maxBytes?: number
 }
 
 export interface RegistryResponse {
@@ -92,7 +97,8 @@ export class RegistryClient {
   private async http(): Promise<HttpTransport> {
     if (!this.transport) {
       const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
-      this.transport = new HttpTransport({connections: this.options.connections, timeoutMs: this.options.timeoutMs, ca, insecure: this.options.insecure})
+      const {connections, timeoutMs, minBytesPerSecond, insecure} = this.options
+      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure})
     }
     return this.transport
   }
@@ -129,6 +135,19 @@ export class RegistryClient {
   private failure(what: string, error: unknown, attempts: number): Error {
     // Our own errors (404, 401/403, integrity) already say what happened.
     if (isProvisioningError(error)) return error
+    if (error instanceof BodyTooLarge) {
+      const size = error.declared === undefined ? 'more than' : `${error.declared} bytes, more than`
+      return new IntegrityError(`${what}: ${this.options.host} sent ${size} the ${error.limit} bytes allowed; refused, nothing was kept`, {
+        hint: 'the registry is misbehaving or hostile (an oversized document, or a blob larger than its manifest says); report it to the registry operator and do not use this artifact',
+        details: {registry: this.options.host, limit: error.limit, declaredBytes: error.declared, url: error.url},
+      })
+    }
+    if (error instanceof DeadlineExceeded) {
+      return new RegistryError(`${what}: ${this.options.host} did not answer completely within the deadline of ${Math.round(error.ms / 1000)} s (${error.received} body bytes arrived)`, {
+        hint: 'the registry or the network is far too slow (or drip-feeds its answer); retry later, or raise oci.timeout_seconds or lower oci.min_transfer_rate_kib for a slow link',
+        details: {registry: this.options.host, deadlineMs: error.ms, receivedBytes: error.received, url: error.url},
+      })
+    }
     if (error instanceof TruncatedBody) {
       // The registry answered, but the content never arrived whole: nothing was cached or written.
       return new IntegrityError(`${what}: the response from ${this.options.host} was cut short (${error.received} of ${error.expected} bytes) on ${attempts} attempt(s)`, {
@@ -260,7 +279,7 @@ export class RegistryClient {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
       if (request.body !== undefined) headers['content-length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length)
-      const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink})
+      const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink, maxBytes: request.maxBytes})
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
         url = new URL(location, url).toString()
@@ -304,7 +323,7 @@ export class RegistryClient {
       body = new URLSearchParams({grant_type: 'refresh_token', service: challenge.service ?? '', scope: scopes.join(' '), refresh_token: credential.token, client_id: 'provisioning-cli'}).toString()
     }
     const res = await this.withRetries('token request', async () => {
-      const r = await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body})
+      const r = await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, maxBytes: MAX_TOKEN_RESPONSE_BYTES})
       if (RETRYABLE_STATUS.has(r.status)) throw new RetryableStatus({...r, url: url.toString()})
       return {status: r.status, text: r.body.toString('utf8')}
     })
@@ -315,7 +334,12 @@ export class RegistryClient {
       })
     }
     if (res.status >= 300) throw new AuthError(`token request to ${url.origin} failed with HTTP ${res.status}`, {hint: 'check the registry auth service', details: {status: res.status}})
-    const data = JSON.parse(res.text) as {token?: string; access_token?: string; expires_in?: number}
+    let data: {token?: string; access_token?: string; expires_in?: number}
+    try {
+      data = JSON.parse(res.text) as typeof data
+    } catch {
+      throw new AuthError(`the token service of ${this.options.host} (${url.origin}) answered something that is not JSON`, {hint: 'check the registry auth service', details: {registry: this.options.host}})
+    }
     const token = data.token ?? data.access_token
     if (!token) throw new AuthError(`the token service of ${this.options.host} returned no token`, {hint: 'check the registry auth service'})
     // Refresh a little early so a token never expires between check and use.
@@ -324,8 +348,6 @@ export class RegistryClient {
     return token
   }
 }
-
-/** The whole body; a connection that closes before Content-Length bytes arrived is a TruncatedBody. */
 
 function scopeKey(scopes: string[]): string {
   return [...scopes].sort().join(' ')
