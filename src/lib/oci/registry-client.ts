@@ -282,7 +282,9 @@ export class RegistryClient {
       const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink, maxBytes: request.maxBytes})
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
-        url = new URL(location, url).toString()
+        const next = new URL(location, url)
+        refuseDowngrade(url, next, this.options.host)
+        url = next.toString()
         continue
       }
       return {status: res.status, headers: res.headers, body: res.body, url}
@@ -309,7 +311,8 @@ export class RegistryClient {
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
     if (!challenge.realm) throw new AuthError(`${this.options.host} asked for a bearer token but named no realm`, {hint: 'check the registry auth configuration'})
     const transport = await this.http()
-    const url = new URL(challenge.realm)
+    const url = tokenRealm(challenge.realm, this.options.host)
+    if (credential?.kind === 'basic' || credential?.kind === 'identity-token') refuseCleartextCredentials(url, this.options)
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const s of scopes) url.searchParams.append('scope', s)
     const headers: Record<string, string> = {'user-agent': 'provisioning-cli'}
@@ -347,6 +350,52 @@ export class RegistryClient {
     this.tokens.set(scopeKey(scopes), {token, expires: Date.now() + lifetime})
     return token
   }
+}
+
+/**
+ * Where credentials may go (SPEC §14, README "Security model"):
+ * - Credentials (the Basic header for the token realm, or a refresh token) are sent over
+ *   plain HTTP only when the registry itself is configured plain-HTTP
+ *   (oci.tls_enabled=false): an HTTPS registry whose challenge names an http:// realm gets
+ *   nothing, the request is refused (exit 7).
+ * - The realm may be on another host than the registry (Docker Hub's auth.docker.io is),
+ *   as long as it is https; the registry chose it, and whoever controls the registry's
+ *   answers controls its content anyway.
+ * - Anonymous token requests carry no secret and may use an http:// realm.
+ */
+function refuseCleartextCredentials(realm: URL, options: RegistryClientOptions): void {
+  if (realm.protocol === 'https:' || options.plainHttp) return
+  throw new AuthError(`${options.host} asks for the credentials to be sent to ${realm.origin} over plain HTTP; refused, they were not sent`, {
+    hint: `the registry's token realm must be https (fix its auth.token.realm); only for a registry you reach over plain HTTP on purpose may credentials travel unencrypted: set oci.tls_enabled=false for it`,
+    details: {registry: options.host, realm: realm.origin},
+  })
+}
+
+function tokenRealm(realm: string, host: string): URL {
+  let url: URL | undefined
+  try {
+    url = new URL(realm)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new AuthError(`${host} names a token realm that is not an http(s) URL: ${JSON.stringify(realm.slice(0, 200))}`, {hint: 'check the registry auth configuration', details: {registry: host}})
+  }
+  return url
+}
+
+/**
+ * HTTPS -> HTTP redirects are refused: content and any credentials a later request carries
+ * would travel in clear text, and a man in the middle could then answer anything. Plain
+ * HTTP -> HTTPS and HTTPS -> another HTTPS origin are followed (Authorization only ever goes
+ * to the registry's own origin, see exchange()).
+ */
+function refuseDowngrade(from: string, to: URL, host: string): void {
+  if (new URL(from).protocol !== 'https:' || to.protocol === 'https:') return
+  throw new RegistryError(`${host} redirected an HTTPS request to ${to.protocol}//${to.host}; refused`, {
+    hint: 'a registry reached over HTTPS must not send clients to plain HTTP (check its storage redirect / proxy settings); nothing was fetched from there',
+    details: {registry: host, from: new URL(from).origin, to: `${to.protocol}//${to.host}`},
+  })
 }
 
 function scopeKey(scopes: string[]): string {
