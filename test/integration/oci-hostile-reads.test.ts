@@ -8,7 +8,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
-import {spawnCli} from '../helpers/deps.js'
+import {bareWorkspace, declare, spawnCli} from '../helpers/deps.js'
 import type {ErrorDoc} from '../helpers/oci-types.js'
 import {tarGz} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -168,6 +168,16 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     hostile.setArtifact('provisioning-extensions/looping', '1.0.0', {layer: extensionLayer('looping')})
     hostile.behave({match: {path: /\/tags\/list/}, behaviour: {link: '/v2/provisioning-extensions/looping/tags/list?n=1000'}})
     const result = await cli(['oci', 'tags', 'looping', '--json'])
+    expectFailure(result, 6, /loop/)
+    expect(hostile.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(1)
+  })
+
+  it('dep resolve against a looping tag list ends (exit 6 naming the loop)', async () => {
+    hostile.setArtifact('provisioning-extensions/looping-dep', '1.0.0', {layer: extensionLayer('looping-dep')})
+    hostile.behave({match: {path: /looping-dep\/tags\/list/}, behaviour: {link: '/v2/provisioning-extensions/looping-dep/tags/list?n=1000'}})
+    const ws = await bareWorkspace(box.root, 'ws-loop')
+    await declare(ws, {registry: hostile.host}, {taskservs: ['looping-dep:1.0.0']})
+    const result = await runCli(['dep', 'resolve', '--json'], {env, cwd: ws})
     expectFailure(result, 6, /loop/)
     expect(hostile.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(1)
   })
