@@ -36,6 +36,7 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
   'oci.ca_file': {kind: 'string', description: 'extra CA certificate (PEM)'},
   'oci.auth_token_path': {kind: 'string', description: 'file holding a registry token'},
   'oci.timeout_seconds': {kind: 'integer', min: 1, description: 'per-request timeout'},
+  'oci.min_transfer_rate_kib': {kind: 'integer', min: 1, description: 'slowest accepted transfer (KiB/s): a request must end within oci.timeout_seconds plus its size at this rate'},
   'oci.retries': {kind: 'integer', min: 0, description: 'retries on 408/429/5xx/resets'},
   'oci.verify_signatures': {kind: 'boolean', description: 'require signed artifacts'},
   'oci.cache.dir': {kind: 'string', description: 'content-addressed blob cache'},

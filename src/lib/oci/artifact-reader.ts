@@ -1,6 +1,7 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {isDigest} from './digest.js'
 import type {OciContext} from './context.js'
+import {assertDocumentSize} from './limits.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
 import {formatReference, type Reference, withTag} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -39,6 +40,7 @@ export async function readArtifact(oci: OciContext, reference: Reference, known?
     const [first] = (parsed as unknown as {manifests: Descriptor[]}).manifests ?? []
     if (!first) throw new NotFoundError(`${formatReference(ref)} is an empty index`, {hint: 'the artifact holds no manifest'})
     if (!isDigest(first.digest)) throw new IntegrityError(`${formatReference(ref)}: the index names "${String(first.digest)}", which is not a digest`, {hint: 're-push the artifact'})
+    assertDocumentSize(first, `${formatReference(ref)}: the manifest ${first.digest}`)
     manifest = await store.fetchManifest(ref.repository, first.digest)
     parsed = parseManifestJson(manifest.bytes, formatReference(ref))
   }
@@ -79,6 +81,8 @@ export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
 export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
   const config = artifact.image.config
   if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
+  // Configs are held whole and parsed: a descriptor promising more than a document may weigh is refused unread.
+  assertDocumentSize(config, `the config blob of ${formatReference(artifact.ref)}`)
   const {data} = await oci.cache.through(config, () => {
     if (cacheOnly) throw new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
     return artifact.store.fetchBlob(artifact.ref.repository, config)

@@ -1,8 +1,7 @@
-import {createReadStream} from 'node:fs'
-import {readFile} from 'node:fs/promises'
-
+import {IntegrityError, NotFoundError} from '../errors.js'
 import {StreamingDigest} from './digest.js'
 import type {StreamBody} from './http-transport.js'
+import {openUntrusted, readUntrusted} from './untrusted-file.js'
 
 /**
  * Blob content as it travels between stores: in memory, or a file on disk for large
@@ -27,18 +26,35 @@ export function bodySize(body: BlobBody): number {
 /** Read size for file bodies: large reads keep the syscall and hashing overhead low. */
 export const FILE_READ_BYTES = 1024 * 1024
 
-/** The body's bytes in order (a file is read in FILE_READ_BYTES pieces). */
+/**
+ * The body's bytes in order (a file is read in FILE_READ_BYTES pieces, at most size + 1
+ * bytes, and only if it is a regular file of that size: untrusted-file.ts).
+ */
 export async function* bodyChunks(body: BlobBody): AsyncGenerator<Buffer> {
   if (!isBlobFile(body)) {
     yield body
     return
   }
-  yield* createReadStream(body.file, {highWaterMark: FILE_READ_BYTES}) as AsyncIterable<Buffer>
+  const opened = await openUntrusted(body.file, {size: body.size, max: body.size})
+  if (opened.kind !== 'file') throw unusableFile(body, opened.kind === 'missing' ? 'it is gone' : opened.reason)
+  try {
+    yield* opened.handle.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: body.size, autoClose: false}) as AsyncIterable<Buffer>
+  } finally {
+    await opened.handle.close()
+  }
 }
 
 /** The whole body in memory (for small blobs and engines that need a buffer). */
 export async function bodyBuffer(body: BlobBody): Promise<Buffer> {
-  return isBlobFile(body) ? readFile(body.file) : body
+  if (!isBlobFile(body)) return body
+  const found = await readUntrusted(body.file, {size: body.size, max: body.size})
+  if (found.kind !== 'data') throw unusableFile(body, found.kind === 'missing' ? 'it is gone' : found.reason)
+  return found.data
+}
+
+function unusableFile(body: BlobFile, reason: string): Error {
+  if (reason === 'it is gone') return new NotFoundError(`${body.file} disappeared before it was read`, {hint: 'something removed it meanwhile; run the command again', details: {file: body.file}})
+  return new IntegrityError(`${body.file} cannot be used as blob content: ${reason}`, {hint: 'the file changed or is not what it claims; copy the artifact again from a trusted source', details: {file: body.file, expectedSize: body.size}})
 }
 
 /**

@@ -1,18 +1,26 @@
 import {randomBytes} from 'node:crypto'
-import {closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {type FileHandle, lstat, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
+import {closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {type FileHandle, mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {FILE_READ_BYTES} from './blob-body.js'
 import {digestHex, verifyContent} from './digest.js'
+import {MAX_DOCUMENT_BYTES} from './limits.js'
 import type {Descriptor} from './media-types.js'
+import {type Expected, type Identity, openUntrusted, readUntrusted, readUntrustedSync, removeIfUnchanged} from './untrusted-file.js'
 
 /**
  * Content-addressed blob cache (`blobs/sha256/<hex>`, SPEC §4). Only verified content
  * is stored, writes are atomic, and a cached entry that fails verification on read is
  * dropped (and refetched by the caller) instead of being used.
+ *
+ * Every read (get, through, openEntry and so hasIntactBlob and the unpacking from the
+ * cache) opens entries under one rule (untrusted-file.ts, via expectedOf): no link
+ * followed, no blocking open, a regular file of the descriptor's size (a document cap when
+ * the size is unknown), at most size + 1 bytes read. An entry breaking it is a miss and is
+ * removed, so the fetch that follows replaces it.
  */
 export class BlobCache {
   constructor(readonly dir: string) {}
@@ -21,20 +29,30 @@ export class BlobCache {
     return path.join(this.dir, 'blobs', 'sha256', digestHex(digest))
   }
 
+  /**
+   * The verified entry, or undefined (a miss). Without a size the entry is a manifest
+   * looked up by digest, so the document cap bounds it.
+   */
   async get(descriptor: Pick<Descriptor, 'digest'> & {size?: number}): Promise<Buffer | undefined> {
-    let data: Buffer
+    const file = this.file(descriptor.digest)
+    const expected = expectedOf(descriptor)
+    let found
     try {
-      const file = this.file(descriptor.digest)
-      data = small(descriptor.size) ? readFileSync(file) : await readFile(file)
+      found = small(descriptor.size) ? readUntrustedSync(file, expected) : await readUntrusted(file, expected)
     } catch {
+      return undefined // unreadable (permissions, I/O): a miss, the fetch's put() replaces it
+    }
+    if (found.kind === 'missing') return undefined
+    if (found.kind === 'unusable') {
+      await removeIfUnchanged(file, found.identity)
       return undefined
     }
     try {
-      verifyContent(data, descriptor, `cached blob ${descriptor.digest}`)
-      return data
+      verifyContent(found.data, descriptor, `cached blob ${descriptor.digest}`)
+      return found.data
     } catch (error) {
       if (!(error instanceof IntegrityError)) throw error
-      await rm(this.file(descriptor.digest), {force: true})
+      await removeIfUnchanged(file, found.identity)
       return undefined
     }
   }
@@ -88,25 +106,26 @@ export class BlobCache {
 
   /**
    * An entry opened to be read in FILE_READ_BYTES pieces, for blobs too large to read whole;
-   * undefined when there is no such entry or it is not a regular file (never through a
-   * link, never blocking on a FIFO). NOT verified: the reader hashes the pieces
-   * (StreamingDigest). At most size + 1 bytes are read, so an entry that is too long is
-   * detected without reading all of it.
+   * undefined when there is none or it breaks the rule (then it is removed). NOT verified:
+   * the reader hashes the pieces (StreamingDigest). At most size + 1 bytes are read, so an
+   * entry that grew is detected without reading all of it. `unusable` hears why an entry
+   * was removed (for callers that must report it rather than fetch again).
    */
-  async openEntry(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<CacheEntry | undefined> {
+  async openEntry(descriptor: Pick<Descriptor, 'digest' | 'size'>, unusable?: (reason: string) => void): Promise<CacheEntry | undefined> {
     const file = this.file(descriptor.digest)
-    let handle: FileHandle
+    let opened
     try {
-      handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      opened = await openUntrusted(file, expectedOf(descriptor))
     } catch {
       return undefined
     }
-    const info = await handle.stat()
-    if (!info.isFile()) {
-      await handle.close()
+    if (opened.kind === 'missing') return undefined
+    if (opened.kind === 'unusable') {
+      await removeIfUnchanged(file, opened.identity)
+      unusable?.(opened.reason)
       return undefined
     }
-    return new CacheEntry(file, handle, {dev: info.dev, ino: info.ino}, descriptor.size)
+    return new CacheEntry(file, opened.handle, opened.identity, descriptor.size)
   }
 
   /** Fetches through the cache: a cached digest is never fetched again. */
@@ -117,6 +136,11 @@ export class BlobCache {
     await this.put(descriptor, data)
     return {data, cached: false}
   }
+}
+
+/** What the cache accepts at an entry's path for this descriptor (see the class comment). */
+function expectedOf(descriptor: {size?: number}): Expected {
+  return descriptor.size === undefined ? {max: MAX_DOCUMENT_BYTES} : {size: descriptor.size, max: descriptor.size}
 }
 
 /**
@@ -212,7 +236,7 @@ export class CacheEntry {
   constructor(
     readonly file: string,
     private readonly handle: FileHandle,
-    private readonly identity: {dev: number; ino: number},
+    private readonly identity: Identity,
     private readonly size: number,
   ) {}
 
@@ -225,9 +249,8 @@ export class CacheEntry {
    * names the file that was read: another process may have renamed a good entry into place
    * meanwhile, and that one must stay.
    */
-  async removeIfUnchanged(): Promise<void> {
-    const now = await lstat(this.file).catch(() => undefined)
-    if (now && now.dev === this.identity.dev && now.ino === this.identity.ino) await rm(this.file, {force: true})
+  removeIfUnchanged(): Promise<void> {
+    return removeIfUnchanged(this.file, this.identity)
   }
 
   close(): Promise<void> {

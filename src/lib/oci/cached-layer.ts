@@ -15,8 +15,9 @@ import type {Descriptor} from './media-types.js'
  */
 export async function extractCachedLayer(cache: BlobCache, layer: Descriptor, target: string, what: string): Promise<ExtractResult> {
   const check = new StreamingDigest(layer, what)
-  const entry = await cache.openEntry(layer)
-  if (!entry) throw vanished(cache, layer)
+  let unusable: string | undefined
+  const entry = await cache.openEntry(layer, (reason) => (unusable = reason))
+  if (!entry) throw unusable ? damaged(cache, layer, new IntegrityError(`${what}: ${unusable}`), unusable) : vanished(cache, layer)
   try {
     return await extractFrom(target, layer.size, async (extraction) => {
       try {
@@ -46,10 +47,15 @@ function vanished(cache: BlobCache, layer: Descriptor): NotFoundError {
 async function asCacheProblem(cache: BlobCache, entry: CacheEntry, layer: Descriptor, error: unknown): Promise<unknown> {
   if (error instanceof IntegrityError) {
     await entry.removeIfUnchanged()
-    return new IntegrityError(`${error.message}; the blob cache entry was damaged and has been removed`, {
-      hint: 'the cached file changed on disk after it was verified (disk error, or edited); nothing was installed from it. Run the command again to download it anew',
-      details: {...error.details, cacheFile: cache.file(layer.digest)},
-    })
+    return damaged(cache, layer, error)
   }
   return error
+}
+
+/** The entry (already removed) changed after it was verified: `reason` when it was never read. */
+function damaged(cache: BlobCache, layer: Descriptor, error: IntegrityError, reason?: string): IntegrityError {
+  return new IntegrityError(`${error.message}; the blob cache entry was damaged and has been removed`, {
+    hint: 'the cached file changed on disk after it was verified (disk error, or edited); nothing was installed from it. Run the command again to download it anew',
+    details: {...error.details, ...(reason ? {reason} : {}), cacheFile: cache.file(layer.digest)},
+  })
 }

@@ -43,6 +43,7 @@ export class OciContext {
       caFile: settings.caFile,
       insecure: settings.insecure,
       timeoutMs: settings.timeoutMs,
+      minBytesPerSecond: settings.minBytesPerSecond,
       retries: settings.retries,
       connections: Math.max(settings.concurrency, 2),
       credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}))?.credential),

@@ -3,12 +3,30 @@ import https from 'node:https'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
+import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES} from './limits.js'
+
 export interface TransportOptions {
   /** Upper bound of parallel sockets per origin. */
   connections: number
+  /** Idle timeout (no byte either way), and the base of every request's total deadline. */
   timeoutMs: number
+  /** The slowest transfer accepted: what extends a request's deadline for its body (limits.ts). */
+  minBytesPerSecond: number
   ca?: string
   insecure?: boolean
+}
+
+export interface TransportRequest {
+  method: string
+  headers: Record<string, string>
+  body?: RequestBody
+  sink?: BodySink
+  /**
+   * The most bytes a successful answer's body may have (default MAX_DOCUMENT_BYTES): a
+   * larger Content-Length fails at once, and so does byte maxBytes + 1, so nothing past the
+   * cap is ever held or handed to the sink. Error answers get MAX_ERROR_BODY_BYTES.
+   */
+  maxBytes?: number
 }
 
 export interface TransportResponse {
@@ -49,11 +67,30 @@ export class TruncatedBody extends Error {
   }
 }
 
+/** The answer is (or says it is) larger than the caller's cap: refused, never retried. */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number, readonly declared: number | undefined, readonly url: string) {
+    super(declared === undefined ? `response body larger than ${limit} bytes` : `response body of ${declared} bytes, more than ${limit}`)
+  }
+}
+
+/** The request did not complete within its total deadline (see limits.ts): never retried. */
+export class DeadlineExceeded extends Error {
+  constructor(readonly ms: number, readonly url: string, readonly received: number) {
+    super(`no complete answer within ${ms} ms`)
+  }
+}
+
 class RequestTimeout extends Error {
   readonly code = 'ETIMEDOUT'
   constructor(ms: number) {
     super(`no response within ${ms} ms`)
   }
+}
+
+function bodyLength(body: RequestBody | undefined): number {
+  if (body === undefined) return 0
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length
 }
 
 /**
@@ -76,38 +113,89 @@ export class HttpTransport {
     return this.agents.http
   }
 
-  request(url: string, init: {method: string; headers: Record<string, string>; body?: RequestBody; sink?: BodySink}): Promise<TransportResponse> {
+  /** The time `bytes` may take at the slowest accepted rate. */
+  private allowanceMs(bytes: number): number {
+    return Math.ceil((bytes / this.options.minBytesPerSecond) * 1000)
+  }
+
+  request(url: string, init: TransportRequest): Promise<TransportResponse> {
     const target = new URL(url)
     const client = target.protocol === 'https:' ? https : http
+    const started = Date.now()
     return new Promise((resolve, reject) => {
       let streaming = false
+      let received = 0
+      // A cap or the deadline fired: that is the outcome, whatever error the teardown raises.
+      let failure: Error | undefined
+      let deadline: NodeJS.Timeout | undefined
+      const settle = (error: Error | undefined, value?: TransportResponse) => {
+        clearTimeout(deadline)
+        if (failure ?? error) reject(failure ?? error)
+        else resolve(value as TransportResponse)
+      }
+      const abortWith = (error: Error) => {
+        failure ??= error
+        req.destroy(error)
+      }
+      // Until the headers are in, the deadline covers connecting and sending; the headers
+      // then extend it by what the body may weigh (the bytes limits.ts allows it).
+      const armDeadline = (bodyBytes: number) => {
+        clearTimeout(deadline)
+        const total = this.options.timeoutMs + this.allowanceMs(bodyLength(init.body) + bodyBytes)
+        deadline = setTimeout(() => abortWith(new DeadlineExceeded(total, url, received)), Math.max(0, started + total - Date.now()))
+        deadline.unref?.()
+      }
       const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
         const status = res.statusCode ?? 0
-        if (init.sink && init.method === 'GET' && status >= 200 && status < 300) {
+        const success = status >= 200 && status < 300
+        const limit = success ? init.maxBytes ?? MAX_DOCUMENT_BYTES : MAX_ERROR_BODY_BYTES
+        const expected = Number(res.headers['content-length'])
+        const declared = Number.isFinite(expected) ? expected : undefined
+        if (init.method !== 'HEAD' && declared !== undefined && declared > limit) {
+          abortWith(new BodyTooLarge(limit, declared, url))
+          res.resume()
+          return settle(undefined)
+        }
+        armDeadline(init.method === 'HEAD' ? 0 : Math.min(declared ?? limit, limit))
+        if (init.sink && init.method === 'GET' && success) {
           // From here the body loop below owns the outcome (a socket error ends it too).
           streaming = true
-          streamBody(res, init.sink).then(() => resolve({status, headers: res.headers, body: Buffer.alloc(0)}), reject)
+          streamBody(res, init.sink, limit, url, (n) => (received = n)).then(
+            () => settle(undefined, {status, headers: res.headers, body: Buffer.alloc(0)}),
+            (error: Error) => settle(error),
+          )
           return
         }
         const chunks: Buffer[] = []
-        let received = 0
-        const expected = Number(res.headers['content-length'])
+        let finished = false
         const finish = (error?: Error) => {
-          if (init.method !== 'HEAD' && Number.isFinite(expected) && received < expected) return reject(new TruncatedBody(received, expected))
-          if (error) return reject(error)
-          resolve({status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, received)})
+          if (finished) return
+          finished = true
+          if (failure) return settle(failure)
+          if (init.method !== 'HEAD' && declared !== undefined && received < declared) return settle(new TruncatedBody(received, declared))
+          if (error) return settle(error)
+          settle(undefined, {status, headers: res.headers, body: Buffer.concat(chunks, received)})
         }
         res.on('data', (chunk: Buffer) => {
+          if (failure) return
+          if (received + chunk.length > limit) {
+            abortWith(new BodyTooLarge(limit, undefined, url))
+            return finish()
+          }
           chunks.push(chunk)
           received += chunk.length
         })
         res.on('end', () => finish())
-        res.on('aborted', () => finish(new TruncatedBody(received, Number.isFinite(expected) ? expected : received + 1)))
+        res.on('aborted', () => finish(new TruncatedBody(received, declared ?? received + 1)))
         res.on('error', (error) => finish(error))
+        res.on('close', () => {
+          if (!res.complete) finish(new TruncatedBody(received, declared ?? received + 1))
+        })
       })
+      armDeadline(0)
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new RequestTimeout(this.options.timeoutMs)))
       req.on('error', (error) => {
-        if (!streaming) reject(error)
+        if (!streaming) settle(error)
       })
       if (isStreamBody(init.body)) {
         // A read or socket failure destroys the request, whose 'error' rejects above.
@@ -125,11 +213,11 @@ export class HttpTransport {
 }
 
 /**
- * Hands the body to the sink one chunk at a time. A connection that ends or fails before
- * Content-Length bytes arrived (or mid-body without one) is a TruncatedBody, as for
- * buffered bodies; an error from the sink is passed on as is.
+ * Hands the body to the sink one chunk at a time, never more than `limit` bytes in all. A
+ * connection that ends or fails before Content-Length bytes arrived (or mid-body without
+ * one) is a TruncatedBody, as for buffered bodies; an error from the sink is passed on as is.
  */
-async function streamBody(res: http.IncomingMessage, sink: BodySink): Promise<void> {
+async function streamBody(res: http.IncomingMessage, sink: BodySink, limit: number, url: string, progress: (bytes: number) => void): Promise<void> {
   const expected = Number(res.headers['content-length'])
   let received = 0
   let streamError: Error | undefined
@@ -144,7 +232,9 @@ async function streamBody(res: http.IncomingMessage, sink: BodySink): Promise<vo
     }
     if (next.done) break
     received += next.value.length
+    progress(received)
     try {
+      if (received > limit) throw new BodyTooLarge(limit, undefined, url)
       await sink.write(next.value)
     } catch (error) {
       res.destroy()

@@ -1,4 +1,4 @@
-import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
+import {mkdir, readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
@@ -6,9 +6,11 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {withFileLock} from '../util/file-lock.js'
 import {type BlobBody, type BlobFile, bodyChunks, isBlobFile} from './blob-body.js'
 import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
+import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
+import {type Expected, openUntrusted, readUntrusted} from './untrusted-file.js'
 
 const LAYOUT_FILE = JSON.stringify({imageLayoutVersion: '1.0.0'})
 
@@ -16,6 +18,10 @@ const LAYOUT_FILE = JSON.stringify({imageLayoutVersion: '1.0.0'})
  * An OCI image layout store: each repository is a layout folder (`oci-layout`,
  * `index.json`, `blobs/sha256/`) under the root. Blobs and index.json are written
  * atomically (temp file, then rename); index updates are serialized by a lock file.
+ *
+ * A layout may have been copied in from anywhere, so its files are read like a registry's
+ * answers (untrusted-file.ts): regular files only (no link, FIFO or device), of the size
+ * the descriptor gives, index.json and manifests at most MAX_DOCUMENT_BYTES.
  */
 export class LayoutStore implements ContentStore {
   readonly location: Location
@@ -34,13 +40,10 @@ export class LayoutStore implements ContentStore {
 
   private async readIndex(repository: string): Promise<ImageIndex> {
     const file = path.join(this.dir(repository), 'index.json')
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {schemaVersion: 2, manifests: []}
-      throw error
-    }
+    const found = await readUntrusted(file, {max: MAX_DOCUMENT_BYTES})
+    if (found.kind === 'missing') return {schemaVersion: 2, manifests: []}
+    if (found.kind === 'unusable') throw new RegistryError(`${file} cannot be used as an OCI image index: ${found.reason}`, {hint: 'repair or remove the layout folder', details: {file}})
+    const text = found.data.toString('utf8')
     try {
       const index = JSON.parse(text) as ImageIndex
       if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list')
@@ -76,27 +79,32 @@ export class LayoutStore implements ContentStore {
       : index.manifests.find((m) => m.annotations?.[Annotation.refName] === reference)
     if (found) return found
     if (isDigest(reference) && (await exists(this.blobPath(repository, reference)))) {
-      const bytes = await this.readVerified(repository, {digest: reference})
+      const bytes = await this.readVerified(repository, {digest: reference}, {max: MAX_DOCUMENT_BYTES})
       const mediaType = (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType ?? MediaType.imageManifest
       return {mediaType, digest: reference, size: bytes.byteLength}
     }
     throw this.notFound(repository, reference)
   }
 
-  private async readVerified(repository: string, descriptor: {digest: string; size?: number}): Promise<Buffer> {
-    let data: Buffer
-    try {
-      data = await readFile(this.blobPath(repository, descriptor.digest))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notFound(repository, descriptor.digest)
-      throw error
-    }
-    verifyContent(data, descriptor, `blob ${descriptor.digest} in ${this.dir(repository)}`)
-    return data
+  private async readVerified(repository: string, descriptor: {digest: string; size?: number}, expected: Expected = {size: descriptor.size, max: descriptor.size ?? MAX_DOCUMENT_BYTES}): Promise<Buffer> {
+    const file = this.blobPath(repository, descriptor.digest)
+    const found = await readUntrusted(file, expected)
+    if (found.kind === 'missing') throw this.notFound(repository, descriptor.digest)
+    if (found.kind === 'unusable') throw this.unusable(repository, descriptor.digest, found.reason)
+    verifyContent(found.data, descriptor, `blob ${descriptor.digest} in ${this.dir(repository)}`)
+    return found.data
+  }
+
+  private unusable(repository: string, digest: string, reason: string): IntegrityError {
+    return new IntegrityError(`blob ${digest} in ${this.dir(repository)} cannot be used: ${reason}`, {
+      hint: 'the layout is damaged or hostile; copy the artifact into it again from a trusted source',
+      details: {digest, layout: this.dir(repository), reason},
+    })
   }
 
   async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
     const descriptor = await this.resolve(repository, reference)
+    assertDocumentSize(descriptor, `manifest ${reference} in ${this.dir(repository)}`)
     return {descriptor, bytes: await this.readVerified(repository, descriptor)}
   }
 
@@ -132,20 +140,17 @@ export class LayoutStore implements ContentStore {
     return this.readVerified(repository, descriptor)
   }
 
-  /** The blob file itself, for streaming on; whoever consumes it verifies it. */
+  /**
+   * The blob file itself, for streaming on; whoever consumes it verifies it (and reads it
+   * under the same rule again: bodyChunks).
+   */
   async openBlob(repository: string, descriptor: Descriptor): Promise<BlobBody> {
     const file = this.blobPath(repository, descriptor.digest)
-    const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw this.notFound(repository, descriptor.digest)
-      throw error
-    })
-    if (info.size !== descriptor.size) {
-      throw new IntegrityError(`blob ${descriptor.digest} in ${this.dir(repository)}: size mismatch (expected ${descriptor.size} bytes, got ${info.size})`, {
-        hint: 'the layout is damaged; copy the artifact into it again from a trusted source',
-        details: {digest: descriptor.digest, expectedSize: descriptor.size, actualSize: info.size},
-      })
-    }
-    return {file, size: info.size}
+    const opened = await openUntrusted(file, {size: descriptor.size, max: descriptor.size})
+    if (opened.kind === 'missing') throw this.notFound(repository, descriptor.digest)
+    if (opened.kind === 'unusable') throw this.unusable(repository, descriptor.digest, opened.reason)
+    await opened.handle.close()
+    return {file, size: opened.size}
   }
 
   async pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {

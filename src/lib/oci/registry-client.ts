@@ -4,7 +4,8 @@ import {readFile} from 'node:fs/promises'
 import {AuthError, ConfigError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
 import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
-import {type BodySink, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
+import {type BodySink, BodyTooLarge, DeadlineExceeded, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
+import {MAX_TOKEN_RESPONSE_BYTES} from './limits.js'
 
 export interface RegistryClientOptions {
   host: string
@@ -13,6 +14,8 @@ export interface RegistryClientOptions {
   caFile?: string
   insecure?: boolean
   timeoutMs: number
+  /** oci.min_transfer_rate_kib in bytes: with timeoutMs, each request's total deadline (limits.ts). */
+  minBytesPerSecond: number
   retries: number
   /** Upper bound of parallel connections (oci.concurrency). */
   connections: number
@@ -34,6 +37,8 @@ export interface RegistryRequest {
    * empty). Use it with sendOnce and a fresh sink per attempt, since a retry restarts the body.
    */
   sink?: BodySink
+  /** The most bytes a successful body may have (transport default: MAX_DOCUMENT_BYTES). */
+  maxBytes?: number
 }
 
 export interface RegistryResponse {
@@ -92,7 +97,8 @@ export class RegistryClient {
   private async http(): Promise<HttpTransport> {
     if (!this.transport) {
       const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
-      this.transport = new HttpTransport({connections: this.options.connections, timeoutMs: this.options.timeoutMs, ca, insecure: this.options.insecure})
+      const {connections, timeoutMs, minBytesPerSecond, insecure} = this.options
+      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure})
     }
     return this.transport
   }
@@ -129,6 +135,19 @@ export class RegistryClient {
   private failure(what: string, error: unknown, attempts: number): Error {
     // Our own errors (404, 401/403, integrity) already say what happened.
     if (isProvisioningError(error)) return error
+    if (error instanceof BodyTooLarge) {
+      const size = error.declared === undefined ? 'more than' : `${error.declared} bytes, more than`
+      return new IntegrityError(`${what}: ${this.options.host} sent ${size} the ${error.limit} bytes allowed; refused, nothing was kept`, {
+        hint: 'the registry is misbehaving or hostile (an oversized document, or a blob larger than its manifest says); report it to the registry operator and do not use this artifact',
+        details: {registry: this.options.host, limit: error.limit, declaredBytes: error.declared, url: error.url},
+      })
+    }
+    if (error instanceof DeadlineExceeded) {
+      return new RegistryError(`${what}: ${this.options.host} did not answer completely within the deadline of ${Math.round(error.ms / 1000)} s (${error.received} body bytes arrived)`, {
+        hint: 'the registry or the network is far too slow (or drip-feeds its answer); retry later, or raise oci.timeout_seconds or lower oci.min_transfer_rate_kib for a slow link',
+        details: {registry: this.options.host, deadlineMs: error.ms, receivedBytes: error.received, url: error.url},
+      })
+    }
     if (error instanceof TruncatedBody) {
       // The registry answered, but the content never arrived whole: nothing was cached or written.
       return new IntegrityError(`${what}: the response from ${this.options.host} was cut short (${error.received} of ${error.expected} bytes) on ${attempts} attempt(s)`, {
@@ -260,10 +279,12 @@ export class RegistryClient {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === origin) headers.authorization = authorization
       if (request.body !== undefined) headers['content-length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length)
-      const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink})
+      const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink, maxBytes: request.maxBytes})
       const location = header(res, 'location')
       if ([301, 302, 303, 307, 308].includes(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {
-        url = new URL(location, url).toString()
+        const next = new URL(location, url)
+        refuseDowngrade(url, next, this.options.host)
+        url = next.toString()
         continue
       }
       return {status: res.status, headers: res.headers, body: res.body, url}
@@ -290,7 +311,8 @@ export class RegistryClient {
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
     if (!challenge.realm) throw new AuthError(`${this.options.host} asked for a bearer token but named no realm`, {hint: 'check the registry auth configuration'})
     const transport = await this.http()
-    const url = new URL(challenge.realm)
+    const url = tokenRealm(challenge.realm, this.options.host)
+    if (credential?.kind === 'basic' || credential?.kind === 'identity-token') refuseCleartextCredentials(url, this.options)
     if (challenge.service) url.searchParams.set('service', challenge.service)
     for (const s of scopes) url.searchParams.append('scope', s)
     const headers: Record<string, string> = {'user-agent': 'provisioning-cli'}
@@ -304,7 +326,7 @@ export class RegistryClient {
       body = new URLSearchParams({grant_type: 'refresh_token', service: challenge.service ?? '', scope: scopes.join(' '), refresh_token: credential.token, client_id: 'provisioning-cli'}).toString()
     }
     const res = await this.withRetries('token request', async () => {
-      const r = await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body})
+      const r = await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, maxBytes: MAX_TOKEN_RESPONSE_BYTES})
       if (RETRYABLE_STATUS.has(r.status)) throw new RetryableStatus({...r, url: url.toString()})
       return {status: r.status, text: r.body.toString('utf8')}
     })
@@ -315,7 +337,12 @@ export class RegistryClient {
       })
     }
     if (res.status >= 300) throw new AuthError(`token request to ${url.origin} failed with HTTP ${res.status}`, {hint: 'check the registry auth service', details: {status: res.status}})
-    const data = JSON.parse(res.text) as {token?: string; access_token?: string; expires_in?: number}
+    let data: {token?: string; access_token?: string; expires_in?: number}
+    try {
+      data = JSON.parse(res.text) as typeof data
+    } catch {
+      throw new AuthError(`the token service of ${this.options.host} (${url.origin}) answered something that is not JSON`, {hint: 'check the registry auth service', details: {registry: this.options.host}})
+    }
     const token = data.token ?? data.access_token
     if (!token) throw new AuthError(`the token service of ${this.options.host} returned no token`, {hint: 'check the registry auth service'})
     // Refresh a little early so a token never expires between check and use.
@@ -325,7 +352,51 @@ export class RegistryClient {
   }
 }
 
-/** The whole body; a connection that closes before Content-Length bytes arrived is a TruncatedBody. */
+/**
+ * Where credentials may go (SPEC §14, README "Security model"):
+ * - Credentials (the Basic header for the token realm, or a refresh token) are sent over
+ *   plain HTTP only when the registry itself is configured plain-HTTP
+ *   (oci.tls_enabled=false): an HTTPS registry whose challenge names an http:// realm gets
+ *   nothing, the request is refused (exit 7).
+ * - The realm may be on another host than the registry (Docker Hub's auth.docker.io is),
+ *   as long as it is https; the registry chose it, and whoever controls the registry's
+ *   answers controls its content anyway.
+ * - Anonymous token requests carry no secret and may use an http:// realm.
+ */
+function refuseCleartextCredentials(realm: URL, options: RegistryClientOptions): void {
+  if (realm.protocol === 'https:' || options.plainHttp) return
+  throw new AuthError(`${options.host} asks for the credentials to be sent to ${realm.origin} over plain HTTP; refused, they were not sent`, {
+    hint: `the registry's token realm must be https (fix its auth.token.realm); only for a registry you reach over plain HTTP on purpose may credentials travel unencrypted: set oci.tls_enabled=false for it`,
+    details: {registry: options.host, realm: realm.origin},
+  })
+}
+
+function tokenRealm(realm: string, host: string): URL {
+  let url: URL | undefined
+  try {
+    url = new URL(realm)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new AuthError(`${host} names a token realm that is not an http(s) URL: ${JSON.stringify(realm.slice(0, 200))}`, {hint: 'check the registry auth configuration', details: {registry: host}})
+  }
+  return url
+}
+
+/**
+ * HTTPS -> HTTP redirects are refused: content and any credentials a later request carries
+ * would travel in clear text, and a man in the middle could then answer anything. Plain
+ * HTTP -> HTTPS and HTTPS -> another HTTPS origin are followed (Authorization only ever goes
+ * to the registry's own origin, see exchange()).
+ */
+function refuseDowngrade(from: string, to: URL, host: string): void {
+  if (new URL(from).protocol !== 'https:' || to.protocol === 'https:') return
+  throw new RegistryError(`${host} redirected an HTTPS request to ${to.protocol}//${to.host}; refused`, {
+    hint: 'a registry reached over HTTPS must not send clients to plain HTTP (check its storage redirect / proxy settings); nothing was fetched from there',
+    details: {registry: host, from: new URL(from).origin, to: `${to.protocol}//${to.host}`},
+  })
+}
 
 function scopeKey(scopes: string[]): string {
   return [...scopes].sort().join(' ')

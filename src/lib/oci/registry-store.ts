@@ -6,6 +6,7 @@ import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import type {StreamedBlobAttempt} from './layer-stream.js'
+import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
 const PAGE_SIZE = 1000
@@ -45,6 +46,7 @@ export class RegistryStore implements ContentStore {
     const size = Number(responseHeader(res, 'content-length'))
     // Some registries omit the digest on HEAD; a GET gives the bytes to hash instead.
     if (!digest || !mediaType || !Number.isFinite(size)) return (await this.fetchManifest(repository, reference)).descriptor
+    assertDocumentSize({digest, size}, `manifest ${repository}:${reference}`)
     if (isDigest(reference) && digest !== reference) {
       throw new IntegrityError(`the registry answered ${digest} for ${repository}@${reference}`, {hint: 'the registry is misbehaving; do not trust this artifact', details: {expected: reference, actual: digest}})
     }
@@ -52,7 +54,7 @@ export class RegistryStore implements ContentStore {
   }
 
   async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
-    const res = await this.request({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `fetch manifest ${repository}:${reference}`)
+    const res = await this.request({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], maxBytes: MAX_DOCUMENT_BYTES}, `fetch manifest ${repository}:${reference}`)
     const bytes = res.body
     const declared = responseHeader(res, 'docker-content-digest')
     const expected = isDigest(reference) ? reference : declared ?? sha256(bytes)
@@ -90,7 +92,7 @@ export class RegistryStore implements ContentStore {
   }
 
   async fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
-    const res = await this.request({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)]}, `fetch blob ${descriptor.digest}`)
+    const res = await this.request({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], maxBytes: blobCap(descriptor, repository)}, `fetch blob ${descriptor.digest}`)
     verifyContent(res.body, descriptor, `blob ${descriptor.digest} of ${repository}`)
     return res.body
   }
@@ -108,10 +110,11 @@ export class RegistryStore implements ContentStore {
     this.ready ??= this.client.ping()
     await this.ready
     const what = `fetch blob ${descriptor.digest}`
+    const maxBytes = blobCap(descriptor, repository)
     return this.client.withRetries(what, async () => {
       const attempt = await open()
       try {
-        await this.client.sendOnce({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], sink: attempt}, what)
+        await this.client.sendOnce({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], sink: attempt, maxBytes}, what)
         return await attempt.finish()
       } catch (error) {
         await attempt.abort()
@@ -161,18 +164,40 @@ export class RegistryStore implements ContentStore {
     return res.status === 201
   }
 
+  /**
+   * Follows `Link: <…>; rel="next"` pages. The registry writes those headers, so each target
+   * must stay on the registry's origin, is read once (a page leading back to one already
+   * read is a loop, not more names), and there are at most MAX_PAGES pages of at most
+   * MAX_PAGE_BYTES, MAX_LISTING_BYTES in all.
+   */
   private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
     const items: string[] = []
-    let next: string | undefined = firstPath
-    for (let page = 0; next && page < 10_000; page++) {
-      const res = await this.request({method: 'GET', path: next, scopes}, what)
-      const data = JSON.parse(res.body.toString('utf8') || '{}') as Record<string, string[] | null>
-      items.push(...(data[key] ?? []))
+    const visited = new Set<string>()
+    const origin = new URL(this.client.base).origin
+    let total = 0
+    let next: string | undefined = new URL(firstPath, this.client.base).toString()
+    while (next) {
+      if (visited.has(next)) throw this.listingProblem(what, `its Link header leads back to ${next}, a page already read (a pagination loop)`, {loop: next})
+      if (visited.size >= MAX_PAGES) throw this.listingProblem(what, `it has more than ${MAX_PAGES} pages`, {pages: visited.size})
+      visited.add(next)
+      const res = await this.request({method: 'GET', path: next, scopes, maxBytes: MAX_PAGE_BYTES}, what)
+      total += res.body.byteLength
+      if (total > MAX_LISTING_BYTES) throw this.listingProblem(what, `its pages hold more than ${MAX_LISTING_BYTES} bytes`, {bytes: total})
+      items.push(...pageItems(res.body, key, what))
       const link = responseHeader(res, 'link')
       const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
-      next = target
+      next = target === undefined ? undefined : new URL(target, res.url).toString()
+      if (next && new URL(next).origin !== origin) throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
     }
     return items
+  }
+
+  private listingProblem(what: string, problem: string, details: Record<string, unknown>): RegistryError {
+    const host = this.location.kind === 'remote' ? this.location.host : ''
+    return new RegistryError(`${what}: ${host} answered a listing that cannot be followed: ${problem}`, {
+      hint: 'the registry is misbehaving (its pagination is broken or hostile); report it to the registry operator',
+      details: {registry: host, ...details},
+    })
   }
 
   async listTags(repository: string): Promise<string[]> {
@@ -200,4 +225,26 @@ export class RegistryStore implements ContentStore {
   close(): Promise<void> {
     return this.client.close()
   }
+}
+
+/** The most bytes a blob GET may return: its declared size (a lying body fails at byte size + 1). */
+function blobCap(descriptor: Descriptor, repository: string): number {
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new IntegrityError(`blob ${descriptor.digest} of ${repository}: the manifest gives it the size ${String(descriptor.size)}, which is not a byte count`, {
+      hint: 'the artifact is malformed or hostile; nothing was downloaded',
+      details: {digest: descriptor.digest, size: descriptor.size},
+    })
+  }
+  return descriptor.size
+}
+
+function pageItems(body: Buffer, key: 'tags' | 'repositories', what: string): string[] {
+  let data: unknown
+  try {
+    data = JSON.parse(body.toString('utf8') || '{}')
+  } catch {
+    throw new RegistryError(`${what}: the registry answered a page that is not JSON`, {hint: 'the registry is misbehaving; report it to the registry operator'})
+  }
+  const list = (data as Record<string, unknown> | null)?.[key]
+  return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []
 }

@@ -1,5 +1,6 @@
 import {loadConfig, type LoadedConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
+import {DEFAULT_MIN_TRANSFER_RATE_KIB} from './limits.js'
 
 export type EngineName = 'native' | 'oras'
 
@@ -13,6 +14,8 @@ export interface OciSettings {
   caFile?: string
   tokenPath?: string
   timeoutMs: number
+  /** Slowest accepted transfer, bytes per second (limits.ts, the total deadline). */
+  minBytesPerSecond: number
   retries: number
   cacheDir: string
   indexTtlSeconds: number
@@ -45,6 +48,7 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     caFile: text('oci.ca_file'),
     tokenPath: text('oci.auth_token_path'),
     timeoutMs: Number(value('oci.timeout_seconds') ?? 30) * 1000,
+    minBytesPerSecond: Number(value('oci.min_transfer_rate_kib') ?? DEFAULT_MIN_TRANSFER_RATE_KIB) * 1024,
     retries: Number(value('oci.retries') ?? 3),
     cacheDir: text('oci.cache.dir') ?? `${config.home}/cache/oci`,
     indexTtlSeconds: Number(value('oci.cache.index_ttl_seconds') ?? 300),

@@ -1,0 +1,200 @@
+import {randomBytes} from 'node:crypto'
+import {existsSync} from 'node:fs'
+import {readdir, readFile} from 'node:fs/promises'
+import path from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
+import {bareWorkspace, declare, spawnCli} from '../helpers/deps.js'
+import type {ErrorDoc} from '../helpers/oci-types.js'
+import {tarGz} from '../helpers/tar.js'
+import {type Sandbox, sandbox} from '../helpers/workspace.js'
+
+/**
+ * SPEC §14 "every read is bounded", end to end: the built CLI against a registry that lies
+ * (test/fixtures/hostile-registry.ts). Oversized documents and bodies larger than their
+ * descriptor are refused (exit 8) without being read whole, so the CLI's peak memory stays
+ * near a normal pull's and nothing is cached; a drip-fed answer ends at the request's total
+ * deadline (exit 6); pagination never loops or leaves the registry (exit 6).
+ */
+const HUGE = 200 * 1024 * 1024
+const MiB = 1024 * 1024
+/** What a refused 200 MB read may add to the CLI's peak memory over a normal pull (it read ≥ 200 MB before). */
+const MEMORY_HEADROOM_KIB = 64 * 1024
+/** oci.timeout_seconds for the drip cases, and the bound they must end within (3x, CLI start-up included). */
+const DRIP_TIMEOUT_S = 5
+const DRIP_BOUND_MS = 3 * DRIP_TIMEOUT_S * 1000
+
+function errorOf(result: CliResult): ErrorDoc['error'] {
+  try {
+    return (JSON.parse(result.stdout) as ErrorDoc).error
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.exitCode}):\n${result.stdout}\n--- stderr:\n${result.stderr}`)
+  }
+}
+
+function expectFailure(result: CliResult, exit: number, message: RegExp): ErrorDoc['error'] {
+  const error = errorOf(result)
+  expect({exit: result.exitCode, code: error.exit}, `${error.message}\n${result.stderr}`).toEqual({exit, code: exit})
+  expect(error.message).toMatch(message)
+  return error
+}
+
+const extensionLayer = (name: string, extra: Record<string, Buffer> = {}) =>
+  tarGz([{name: 'manifest.yaml', content: `name: ${name}\ntype: taskserv\nversion: 1.0.0\n`}, ...Object.entries(extra).map(([n, content]) => ({name: n, content}))])
+
+describe('oci against a hostile registry: bounded reads (built CLI)', () => {
+  let hostile: HostileRegistry
+  let box: Sandbox
+  let env: Record<string, string>
+  let baselineKiB: number
+
+  const blobsDir = () => path.join(box.home, 'cache', 'oci', 'blobs', 'sha256')
+  const cached = async () => readdir(blobsDir()).catch(() => [] as string[])
+  const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, {env: {...env, ...extra}, cwd: box.root})
+
+  /** Runs the CLI and polls its VmHWM (peak RSS) while it runs (as dep-stream-install.test.ts does). */
+  async function measured(args: string[], extra: Record<string, string> = {}): Promise<{result: CliResult; peakKiB: number; ms: number}> {
+    const started = Date.now()
+    const child = spawnCli(args, {env: {...env, ...extra}, cwd: box.root})
+    let peakKiB = 0
+    let running = true
+    const poll = (async () => {
+      while (running) {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '')
+        const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)
+        if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]))
+        await sleep(5)
+      }
+    })()
+    const done = await child
+    running = false
+    await poll
+    return {result: {stdout: String(done.stdout), stderr: String(done.stderr), exitCode: done.exitCode ?? -1}, peakKiB, ms: Date.now() - started}
+  }
+
+  beforeAll(async () => {
+    hostile = await startHostileRegistry()
+    box = await sandbox()
+    env = {...box.env, PROVISIONING_OCI__REGISTRY: hostile.host, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TLS_ENABLED: 'false'}
+    hostile.setArtifact('provisioning-extensions/honest', '1.0.0', {layer: extensionLayer('honest')})
+    const baseline = await measured(['oci', 'pull', 'honest:1.0.0', '--output', path.join(box.root, 'honest'), '--json'])
+    expect(baseline.result.exitCode, baseline.result.stderr).toBe(0)
+    baselineKiB = baseline.peakKiB
+  })
+  afterAll(async () => {
+    await hostile?.stop()
+    await box?.cleanup()
+  })
+  beforeEach(() => hostile.reset())
+
+  for (const contentLength of [true, false]) {
+    it(`a 200 MB manifest (${contentLength ? 'Content-Length says so' : 'chunked'}) is refused (exit 8) unread, in bounded memory, nothing cached`, async () => {
+      const artifact = hostile.setArtifact('provisioning-extensions/fat-manifest', '1.0.0', {layer: extensionLayer('fat-manifest')})
+      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {oversize: HUGE, contentLength}})
+      const {result, peakKiB} = await measured(['oci', 'pull', 'fat-manifest:1.0.0', '--output', path.join(box.root, 'fat'), '--json'])
+      const error = expectFailure(result, 8, /more than the 4194304 bytes allowed/)
+      expect(error.message).toContain(hostile.host)
+      expect(peakKiB - baselineKiB).toBeLessThan(MEMORY_HEADROOM_KIB)
+      // Refused, not retried: one GET of the manifest.
+      expect(hostile.requests.filter((r) => r.method === 'GET' && r.path.includes('/manifests/'))).toHaveLength(1)
+      expect(await cached()).not.toContain(artifact.digest.slice(7))
+      expect(existsSync(path.join(box.root, 'fat'))).toBe(false)
+    })
+  }
+
+  it('a config descriptor promising 200 MB is refused before the config is fetched (exit 8)', async () => {
+    const artifact = hostile.setArtifact('provisioning-extensions/fat-config', '1.0.0', {layer: extensionLayer('fat-config'), edit: (m) => void (m.config.size = HUGE)})
+    const result = await cli(['oci', 'inspect', 'fat-config:1.0.0', '--json'])
+    expectFailure(result, 8, /config blob .* more than the 4194304 bytes/)
+    expect(hostile.requests.filter((r) => r.path.includes(artifact.config.digest))).toEqual([])
+  })
+
+  it('a config blob answered with 200 MB instead of its declared size is refused (exit 8), nothing cached', async () => {
+    const artifact = hostile.setArtifact('provisioning-extensions/lying-config', '1.0.0', {layer: extensionLayer('lying-config')})
+    hostile.behave({match: {method: 'GET', path: artifact.config.digest}, behaviour: {oversize: HUGE, contentLength: false}})
+    const {result, peakKiB} = await measured(['oci', 'inspect', 'lying-config:1.0.0', '--json'])
+    expectFailure(result, 8, new RegExp(`more than the ${artifact.config.size} bytes allowed`))
+    expect(peakKiB - baselineKiB).toBeLessThan(MEMORY_HEADROOM_KIB)
+    expect(await cached()).not.toContain(artifact.config.digest.slice(7))
+  })
+
+  for (const contentLength of [true, false]) {
+    it(`a small layer answered with 200 MB (${contentLength ? 'Content-Length' : 'chunked'}) fails at its declared size + 1 (exit 8), nothing cached or unpacked`, async () => {
+      const artifact = hostile.setArtifact('provisioning-extensions/lying-layer', '1.0.0', {layer: extensionLayer('lying-layer')})
+      expect(artifact.layer!.size).toBeLessThan(1024)
+      hostile.behave({match: {method: 'GET', path: artifact.layer!.digest}, behaviour: {oversize: HUGE, contentLength}})
+      const output = path.join(box.root, 'lying-layer')
+      const {result, peakKiB} = await measured(['oci', 'pull', 'lying-layer:1.0.0', '--output', output, '--json'])
+      expectFailure(result, 8, new RegExp(`more than the ${artifact.layer!.size} bytes allowed`))
+      expect(peakKiB - baselineKiB).toBeLessThan(MEMORY_HEADROOM_KIB)
+      expect(await cached()).not.toContain(artifact.layer!.digest.slice(7))
+      expect(existsSync(output)).toBe(false)
+    })
+  }
+
+  it('a streamed (large) layer answered with 200 MB fails at its declared size + 1 (exit 8), nothing cached or unpacked', async () => {
+    const artifact = hostile.setArtifact('provisioning-extensions/lying-big', '1.0.0', {layer: extensionLayer('lying-big', {'data.bin': randomBytes(5 * MiB)})})
+    expect(artifact.layer!.size).toBeGreaterThan(4 * MiB) // over STREAM_LAYER_THRESHOLD_BYTES: the sink path
+    hostile.behave({match: {method: 'GET', path: artifact.layer!.digest}, behaviour: {oversize: HUGE, contentLength: false}})
+    const output = path.join(box.root, 'lying-big')
+    const {result, peakKiB} = await measured(['oci', 'pull', 'lying-big:1.0.0', '--output', output, '--json'])
+    expectFailure(result, 8, /more than|size mismatch/)
+    expect(peakKiB - baselineKiB).toBeLessThan(MEMORY_HEADROOM_KIB)
+    expect(hostile.requests.filter((r) => r.path.includes(artifact.layer!.digest))).toHaveLength(1)
+    expect((await cached()).filter((n) => n.includes(artifact.layer!.digest.slice(7)))).toEqual([])
+    expect(existsSync(output)).toBe(false)
+  })
+
+  for (const phase of ['headers', 'body'] as const) {
+    it(`a registry dripping its ${phase} one byte a second is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
+      hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})
+      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000}})
+      const started = Date.now()
+      const result = await cli(['oci', 'pull', 'drip:1.0.0', '--output', path.join(box.root, 'drip'), '--json'], {PROVISIONING_OCI__TIMEOUT_SECONDS: String(DRIP_TIMEOUT_S)})
+      const elapsed = Date.now() - started
+      const error = expectFailure(result, 6, /deadline/)
+      expect(error.message).toContain(hostile.host)
+      expect(elapsed).toBeLessThan(DRIP_BOUND_MS)
+      // The deadline is final: not retried.
+      expect(hostile.requests.filter((r) => r.path.includes('/manifests/'))).toHaveLength(1)
+    })
+  }
+
+  it('a tag list whose Link points back to itself ends (exit 6 naming the loop) after one page', async () => {
+    hostile.setArtifact('provisioning-extensions/looping', '1.0.0', {layer: extensionLayer('looping')})
+    hostile.behave({match: {path: /\/tags\/list/}, behaviour: {link: '/v2/provisioning-extensions/looping/tags/list?n=1000'}})
+    const result = await cli(['oci', 'tags', 'looping', '--json'])
+    expectFailure(result, 6, /loop/)
+    expect(hostile.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(1)
+  })
+
+  it('dep resolve against a looping tag list ends (exit 6 naming the loop)', async () => {
+    hostile.setArtifact('provisioning-extensions/looping-dep', '1.0.0', {layer: extensionLayer('looping-dep')})
+    hostile.behave({match: {path: /looping-dep\/tags\/list/}, behaviour: {link: '/v2/provisioning-extensions/looping-dep/tags/list?n=1000'}})
+    const ws = await bareWorkspace(box.root, 'ws-loop')
+    await declare(ws, {registry: hostile.host}, {taskservs: ['looping-dep:1.0.0']})
+    const result = await runCli(['dep', 'resolve', '--json'], {env, cwd: ws})
+    expectFailure(result, 6, /loop/)
+    expect(hostile.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(1)
+  })
+
+  it('a _catalog whose Link loops (through a second page) ends (exit 6 naming the loop): oci search', async () => {
+    hostile.behave({match: {path: /_catalog\?n=1000$/}, behaviour: {link: '/v2/_catalog?n=1000&last=a'}})
+    hostile.behave({match: {path: /_catalog\?n=1000&last=a/}, behaviour: {link: '/v2/_catalog?n=1000'}})
+    const result = await cli(['oci', 'search', 'x', '--refresh', '--json'])
+    expectFailure(result, 6, /loop/)
+    expect(hostile.requests.filter((r) => r.path.includes('_catalog'))).toHaveLength(2)
+  })
+
+  it('a Link to another origin is not followed (exit 6)', async () => {
+    hostile.setArtifact('provisioning-extensions/elsewhere', '1.0.0', {layer: extensionLayer('elsewhere')})
+    hostile.behave({match: {path: /\/tags\/list/, listener: 'main'}, behaviour: {link: `${hostile.plainUrl}/v2/provisioning-extensions/elsewhere/tags/list?last=1`}})
+    const result = await cli(['oci', 'tags', 'elsewhere', '--json'])
+    expectFailure(result, 6, /another origin/)
+    expect(hostile.requests.filter((r) => r.listener === 'plain')).toEqual([])
+  })
+})
