@@ -149,6 +149,25 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     expect(existsSync(output)).toBe(false)
   })
 
+  it('oci copy streams a large layer through the cache (bounded memory), and refuses one answered with 200 MB (exit 8, nothing at the destination)', async () => {
+    const payload = randomBytes(40 * MiB)
+    const honest = hostile.setArtifact('provisioning-extensions/big-honest', '1.0.0', {layer: extensionLayer('big-honest', {'data.bin': payload})})
+    const layout = path.join(box.root, 'copied-store')
+    const copied = await measured(['oci', 'copy', 'big-honest:1.0.0', `oci-layout://${layout}/big-honest:1.0.0`, '--json'])
+    expect(copied.result.exitCode, copied.result.stderr).toBe(0)
+    // 40 MiB went through; held whole it would show up here.
+    expect(copied.peakKiB - baselineKiB).toBeLessThan(32 * 1024)
+    expect(existsSync(path.join(layout, 'big-honest', 'blobs', 'sha256', honest.layer!.digest.slice(7)))).toBe(true)
+
+    const lying = hostile.setArtifact('provisioning-extensions/big-lying', '1.0.0', {layer: extensionLayer('big-lying', {'data.bin': randomBytes(5 * MiB)})})
+    hostile.behave({match: {method: 'GET', path: lying.layer!.digest}, behaviour: {oversize: HUGE, contentLength: false}})
+    const refused = await measured(['oci', 'copy', 'big-lying:1.0.0', `oci-layout://${layout}/big-lying:1.0.0`, '--json'])
+    expectFailure(refused.result, 8, /more than|size mismatch/)
+    expect(refused.peakKiB - baselineKiB).toBeLessThan(MEMORY_HEADROOM_KIB)
+    expect((await cached()).filter((n) => n.includes(lying.layer!.digest.slice(7)))).toEqual([])
+    expect(existsSync(path.join(layout, 'big-lying', 'index.json'))).toBe(false)
+  })
+
   for (const phase of ['headers', 'body'] as const) {
     it(`a registry dripping its ${phase} one byte a second is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
       hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})

@@ -89,7 +89,7 @@ export function formatOciConfig(result: OciConfigResult): string {
     ['transport', result.transport],
     ['credentials', result.credentials],
     ['concurrency', result.concurrency],
-    ['timeout', `${result.timeoutSeconds}s, ${result.retries} retries`],
+    ['timeout', `${result.timeoutSeconds}s idle, total deadline + size at ${result.minTransferRateKiB} KiB/s; ${result.retries} retries`],
     ['ca file', result.caFile],
     ['cache', result.cacheDir],
   ])

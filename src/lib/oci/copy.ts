@@ -1,9 +1,12 @@
 import pLimit from 'p-limit'
 
-import {bodySize} from './blob-body.js'
+import {type BlobFile, bodySize} from './blob-body.js'
 import type {BlobCache} from './blob-cache.js'
+import {fillCacheStreaming, hasIntactBlob} from './cache-fill.js'
 import {type Descriptor, type ImageIndex, type ImageManifest, isIndex} from './media-types.js'
+import type {RegistryStore} from './registry-store.js'
 import type {ContentStore, ManifestContent} from './store.js'
+import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 export interface CopyEndpoint {
   store: ContentStore
@@ -36,6 +39,14 @@ export interface CopyStats {
 export interface CopyResult extends CopyStats {
   descriptor: Descriptor
   tag?: string
+}
+
+const isStreamingStore = (store: ContentStore): store is RegistryStore => 'fetchBlobStreaming' in store
+
+async function streamedThroughCache(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
+  const cached = await hasIntactBlob(cache, descriptor)
+  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`)
+  return {data: {file: cache.file(descriptor.digest), size: descriptor.size}, cached}
 }
 
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
@@ -72,8 +83,12 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
     const fetch = () => source.store.fetchBlob(source.repository, descriptor)
     const useCache = options.cache && source.store.location.kind === 'remote'
     // Local sources hand over a file where they can: large blobs stream, never held whole.
+    // A large blob from a registry is streamed into the cache (size-capped, verified) and
+    // sent on from that file, so a hostile or merely huge layer never sits in memory.
     const {data, cached} = useCache && options.cache
-      ? await options.cache.through(descriptor, fetch)
+      ? descriptor.size >= STREAM_LAYER_THRESHOLD_BYTES && isStreamingStore(source.store)
+        ? await streamedThroughCache(options.cache, source.store, source.repository, descriptor)
+        : await options.cache.through(descriptor, fetch)
       : {data: await source.store.openBlob(source.repository, descriptor), cached: false}
     await destination.store.pushBlob(destination.repository, descriptor, data)
     stats.transferred++

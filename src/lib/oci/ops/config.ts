@@ -11,6 +11,8 @@ export interface OciConfigResult {
   transport: string
   concurrency: number
   timeoutSeconds: number
+  /** The total-deadline allowance: a request may take timeoutSeconds plus its size at this rate. */
+  minTransferRateKiB: number
   retries: number
   caFile?: string
   cacheDir: string
@@ -31,6 +33,7 @@ export async function describeOciConfig(options: OciOperationOptions): Promise<O
       transport: location.kind === 'layout' ? 'local OCI image layout' : settings.tlsEnabled ? `https${settings.insecure ? ' (certificate not verified)' : ''}` : 'plain http',
       concurrency: settings.concurrency,
       timeoutSeconds: settings.timeoutMs / 1000,
+      minTransferRateKiB: settings.minBytesPerSecond / 1024,
       retries: settings.retries,
       ...(settings.caFile ? {caFile: settings.caFile} : {}),
       cacheDir: settings.cacheDir,
