@@ -98,7 +98,15 @@ async function loadTomlParser(): Promise<void> {
 function tomlKeyLines(text: string): Map<string, number> {
   const lines = new Map<string, number>()
   if (!tomlParser) return lines
-  const ast = tomlParser.parseTOML(text) as unknown as {body: TomlNode[]}
+  let ast: {body: TomlNode[]}
+  try {
+    ast = tomlParser.parseTOML(text) as unknown as {body: TomlNode[]}
+  } catch {
+    // smol-toml already accepted the text; this parser gives up on some of it (a string of
+    // ~100k characters overflows its stack). Lines only decorate messages and --origin,
+    // so the values are shown without them rather than not at all.
+    return lines
+  }
   const keyName = (k: {name?: string; value?: string}) => String(k.name ?? k.value)
   const visitKeyValue = (node: TomlNode, prefix: string[]) => {
     const own = [...prefix, ...(node.key?.keys.map((k) => keyName(k)) ?? [])]
