@@ -2,6 +2,8 @@ import {distance} from 'fastest-levenshtein'
 import semver from 'semver'
 import {parseDocument} from 'yaml'
 
+import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
+import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {EXTENSION_NAME_PATTERN} from './names.js'
 import {hasErrors, type Problem} from './problems.js'
 
@@ -295,10 +297,17 @@ export function parseManifestYaml(text: string): {manifest?: ExtensionManifest; 
   }
   let data: unknown
   try {
-    data = document.toJS()
+    data = document.toJS({maxAliasCount: YAML_MAX_ALIAS_COUNT})
   } catch (error) {
     // e.g. an alias explosion ("billion laughs") stopped by the yaml library.
     return {problems: [{severity: 'error', field: 'manifest.yaml', message: `cannot read the YAML: ${(error as Error).message}`, hint: 'simplify the document (no alias expansion)'}]}
+  }
+  // Unknown fields are kept and walked recursively (sorted keys, canonical JSON).
+  const nesting = nestingProblem(data)
+  if (nesting) {
+    const at = shortKeyPath(nesting.path)
+    const message = nesting.kind === 'cycle' ? `the value of ${at} contains itself (a YAML alias to one of its parents)` : `values nest more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`
+    return {problems: [{severity: 'error', field: 'manifest.yaml', message, hint: 'simplify the document: a manifest needs a few levels at most'}]}
   }
   return {data, ...parseManifest(data)}
 }
