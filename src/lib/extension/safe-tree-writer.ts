@@ -33,9 +33,13 @@ const SPECIAL_TYPES: Record<string, string> = {
   FIFO: 'FIFO',
 }
 
-/** Only permission bits; the owner can always read, write (and list) what we extract. */
-const fileMode = (mode: number | undefined) => ((mode ?? 0o644) & 0o777) | 0o600
-const dirMode = (mode: number | undefined) => ((mode ?? 0o755) & 0o777) | 0o700
+/**
+ * Only read and execute for group and others: an archive's 0777 would let any local user
+ * rewrite the scripts of an installed extension, and setuid/setgid/sticky have no place
+ * in one. The owner can always read, write (and list) what we extract.
+ */
+const fileMode = (mode: number | undefined) => ((mode ?? 0o644) & 0o755) | 0o600
+const dirMode = (mode: number | undefined) => ((mode ?? 0o755) & 0o755) | 0o700
 
 /**
  * Writes archive entries below a fresh, private root folder, refusing anything that
