@@ -106,6 +106,17 @@ export class SafeTreeWriter {
 
   /** Checks one entry and writes it. Rejects (IntegrityError) on the first unsafe property. */
   async add(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
+    try {
+      await this.addEntry(entry, signal, maxFileBytes)
+    } catch (error) {
+      // The name checks keep paths short, but the root's own path counts too: what the
+      // file system still finds too long is this entry's fault, not an internal error.
+      if ((error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw unsafeEntry(entry.path, 'has a path too long for this file system')
+      throw error
+    }
+  }
+
+  private async addEntry(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
     const normalized = normalizeEntryPath(entry.path)
     if (!normalized.ok) throw unsafeEntry(entry.path, normalized.reason)
     const canonical = normalized.path
