@@ -104,6 +104,11 @@ export class SafeTreeWriter {
     return this.realDirs.has(canonical) || this.symlinks.has(canonical) || this.regularFiles.has(canonical)
   }
 
+  /** Whether the archive held a regular file (or hardlink to one) at this canonical path. */
+  hasFile(canonical: string): boolean {
+    return this.regularFiles.has(canonical)
+  }
+
   /** Checks one entry and writes it. Rejects (IntegrityError) on the first unsafe property. */
   async add(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
     try {

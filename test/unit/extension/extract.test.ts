@@ -180,6 +180,14 @@ describe('extractArchive: hostile archives', () => {
     expect((await readdir(root)).sort()).toEqual(['installs', 'outside'])
   })
 
+  it('rejects an archive without manifest.yaml at its root (none, only nested, or a symlink)', async () => {
+    const none = await expectRejected(rawTarGz([{path: 'kcl/redis.k', data: 'x'}]))
+    expect(none).toContain(`archive for ${dest} has no manifest.yaml at its root`)
+    const nested = await expectProvisioningError(() => extractArchive(rawTarGz([{path: 'redis/manifest.yaml', data: 'x'}]), dest))
+    expect(nested.hint).toContain('it has redis/manifest.yaml: entries must be relative to the extension folder')
+    await expectRejected(rawTarGz([{path: 'real.yaml', data: 'x'}, {path: 'manifest.yaml', type: 'SymbolicLink', linkpath: 'real.yaml'}]))
+  })
+
   it('leaves no trace when dest did not exist and its parents had to be created', async () => {
     const fresh = path.join(root, 'new', 'deeper', 'redis')
     await expectProvisioningError(() => extractArchive(rawTarGz([{path: '../evil', data: 'x'}]), fresh))
@@ -222,6 +230,7 @@ describe('extractArchive: normal archives', () => {
   it('strips setuid/setgid/sticky bits and keeps folders listable by the owner', async () => {
     await extractArchive(
       rawTarGz([
+        manifestEntry,
         {path: 'locked/', type: 'Directory', mode: 0o555},
         {path: 'locked/inside.txt', data: 'x', mode: 0o444},
         {path: 'suid', data: 'x', mode: 0o4755},
