@@ -15,7 +15,7 @@ interface ErrorDoc {
 }
 
 /** Generous for 2 busy cores; the unbounded cases ran out of stack or memory instead. */
-const BOUNDED_MS = 20_000
+const BOUNDED_MS = 30_000
 
 describe('pathological configuration input (built CLI)', () => {
   let box: Sandbox
