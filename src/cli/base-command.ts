@@ -68,6 +68,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return result
   }
 
+  /**
+   * The one JSON document on stdout (results and errors). oclif's own logJson runs the
+   * text through a regex tokenizer to colour it even when nothing will be coloured:
+   * 20-40x slower than JSON.stringify (seconds for a few MB of results). Colour is only
+   * for a terminal without NO_COLOR (SPEC §3), so everything else gets the plain text.
+   */
+  protected override logJson(json: unknown): void {
+    if (process.stdout.isTTY && !process.env.NO_COLOR) {
+      super.logJson(json)
+      return
+    }
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
   /** A note for people on stderr; silent under --quiet. */
   protected note(message: string): void {
     if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${message}\n`)

@@ -12,7 +12,7 @@ export interface TarEntry {
   mode?: number
 }
 
-const TYPEFLAG = {file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6'} as const
+const TYPEFLAG = {file: '0', hardlink: '1', symlink: '2', chardev: '3', dir: '5', fifo: '6', longname: 'L'} as const
 
 function field(header: Buffer, offset: number, length: number, value: string): void {
   const bytes = Buffer.from(value, 'utf8')
@@ -22,7 +22,7 @@ function field(header: Buffer, offset: number, length: number, value: string): v
 
 const octal = (value: number, length: number) => value.toString(8).padStart(length - 1, '0')
 
-function header(entry: TarEntry, size: number): Buffer {
+function header(entry: Omit<TarEntry, 'type'> & {type?: keyof typeof TYPEFLAG}, size: number): Buffer {
   const type = entry.type ?? 'file'
   const block = Buffer.alloc(512)
   field(block, 0, 100, entry.name)
@@ -42,12 +42,23 @@ function header(entry: TarEntry, size: number): Buffer {
   return block
 }
 
-/** An uncompressed tar of the entries, in the given order. */
+const padded = (data: Buffer) => [data, Buffer.alloc((512 - (data.length % 512)) % 512)]
+
+/**
+ * An uncompressed tar of the entries, in the given order. A name over 100 bytes goes in a
+ * GNU long-name entry (`././@LongLink`, type L) before its header, as GNU tar writes it.
+ */
 export function tar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = []
   for (const entry of entries) {
     const data = entry.type === undefined || entry.type === 'file' ? Buffer.from(entry.content ?? '') : Buffer.alloc(0)
-    parts.push(header(entry, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512))
+    let name = entry.name
+    if (Buffer.byteLength(name) > 100) {
+      const longName = Buffer.from(`${name}\0`)
+      parts.push(header({name: '././@LongLink', type: 'longname'}, longName.length), ...padded(longName))
+      while (Buffer.byteLength(name) > 100) name = name.slice(0, -1)
+    }
+    parts.push(header({...entry, name}, data.length), ...padded(data))
   }
   parts.push(Buffer.alloc(1024))
   return Buffer.concat(parts)

@@ -29,7 +29,23 @@ function isPathKey(keyPath: string): boolean {
   return keyPath.startsWith('paths.') || /(^|[._])(path|dir|file|home)$/.test(keyPath)
 }
 
+/**
+ * References followed from one value (`a1 -> a2 -> …`). Real chains are a few steps
+ * (oci.cache.dir -> paths.cache -> paths.base); each step is several nested calls, and
+ * a generated file with thousands of steps would overflow the stack.
+ */
+export const MAX_REFERENCE_DEPTH = 32
+/**
+ * Characters one value may grow to by interpolation, and all interpolated values
+ * together. Each level of `b2 = "{{b1}}{{b1}}"` doubles the text: 40 lines of config
+ * would ask for terabytes.
+ */
+export const MAX_INTERPOLATED_VALUE_CHARS = 1024 * 1024
+export const MAX_INTERPOLATED_TOTAL_CHARS = 64 * 1024 * 1024
+
 class Unresolvable extends Error {}
+/** Stops the whole pass: past a limit every further value would report the same. */
+class LimitReached extends Unresolvable {}
 
 /**
  * Replaces `{{…}}` placeholders in every string value, in place. References to other
@@ -47,10 +63,17 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     const last = history?.[history.length - 1]
     return {file: last?.file ?? last?.source, layer: last?.layer}
   }
-  const fail = (keyPath: string, message: string, hint: string): never => {
+  const fail = (keyPath: string, message: string, hint: string, stop = false): never => {
     const {file} = where(keyPath)
     problems.push({severity: 'error', key: keyPath, file, message: `${keyPath}: ${message}`, hint})
-    throw new Unresolvable()
+    throw stop ? new LimitReached() : new Unresolvable()
+  }
+  let totalChars = 0
+  const grown = (keyPath: string, chars: number) => {
+    const growth = 'values that reference one another several times grow exponentially ("{{a}}{{a}}" doubles at each level); reference a value once, or write it out'
+    if (chars > MAX_INTERPOLATED_VALUE_CHARS) fail(keyPath, `interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`, growth, true)
+    totalChars += chars
+    if (totalChars > MAX_INTERPOLATED_TOTAL_CHARS) fail(keyPath, `interpolated values together pass ${MAX_INTERPOLATED_TOTAL_CHARS} characters`, growth, true)
   }
 
   const special = (name: string, keyPath: string): {found: boolean; value?: unknown} => {
@@ -93,6 +116,10 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
       const cycle = [...resolving.slice(resolving.indexOf(name)), name].join(' -> ')
       fail(keyPath, `interpolation cycle: ${cycle}`, `break the cycle by giving one of ${[...new Set(resolving.slice(resolving.indexOf(name)))].join(', ')} a literal value`)
     }
+    if (resolving.length > MAX_REFERENCE_DEPTH) {
+      const chain = [...resolving.slice(0, 3), '…', ...resolving.slice(-2), name].join(' -> ')
+      fail(keyPath, `interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row (${chain})`, 'give a key in the middle of the chain a literal value; real chains are a few steps', true)
+    }
     const target = getPath(values, name)
     if (target === undefined) fail(keyPath, `unknown variable {{${name}}}`, `define ${name} in a config layer, or use {{env.NAME}} for environment variables`)
     if (isTable(target)) fail(keyPath, `{{${name}}} refers to a table, not a value`, `name a single value such as ${name}.<key>`)
@@ -102,11 +129,23 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
 
   const render = (template: string, keyPath: string): unknown => {
     const whole = /^\{\{\s*([^{}]+?)\s*\}\}$/.exec(template)
-    if (whole) return lookup(whole[1], keyPath)
-    return template.replace(PLACEHOLDER, (_m, name: string) => {
+    if (whole) {
+      const value = lookup(whole[1], keyPath)
+      // The same string again, not a copy; but shown once more in every output.
+      if (typeof value === 'string') grown(keyPath, value.length)
+      return value
+    }
+    let chars = template.length
+    const rendered = template.replace(PLACEHOLDER, (_m, name: string) => {
       const value = lookup(name, keyPath)
-      return Array.isArray(value) ? value.join(',') : String(value)
+      const text = Array.isArray(value) ? value.join(',') : String(value)
+      // Checked piece by piece: the whole text may be too large to build at all.
+      chars += text.length
+      if (chars > MAX_INTERPOLATED_VALUE_CHARS) grown(keyPath, chars)
+      return text
     })
+    grown(keyPath, rendered.length)
+    return rendered
   }
 
   // `keyPath` is the config key (problems name it and its file); `pathKey` decides `~/`
@@ -142,6 +181,7 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
       resolveKey(keyPath)
     } catch (error) {
       if (!(error instanceof Unresolvable)) throw error
+      if (error instanceof LimitReached) break
       done.add(keyPath)
     }
   }

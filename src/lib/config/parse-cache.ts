@@ -22,7 +22,8 @@ export interface ParsedEntry {
   lines: Record<string, number>
 }
 
-const FORMAT = 2
+/** Raised whenever the same text would parse differently (3: nesting and alias limits refuse some texts). */
+const FORMAT = 3
 /** Larger texts are parsed every time: rare for config files, and the entry would be large too. */
 const MAX_TEXT_CHARS = 512 * 1024
 /** Entries kept; past this the oldest half is dropped (every edit of a file makes a new one). */

@@ -1,5 +1,5 @@
 import {ConfigError, NotFoundError} from '../errors.js'
-import {isSecretKey} from '../util/redact.js'
+import {isSecretKey, redact} from '../util/redact.js'
 import {formatProblem, loadConfig, type LoadedConfig, type LoadOptions} from './loader.js'
 import {getPath, leaves} from './merge.js'
 import {type ConfigProblem, type ConfigTable, isTable, type LayerReport, type Origin} from './types.js'
@@ -23,18 +23,19 @@ export interface ConfigShowResult {
   origins?: ValueOrigin[]
 }
 
-function maskTable(table: ConfigTable, prefix = ''): ConfigTable {
+/**
+ * What `config show/get` may print of a value: everything under a secret key name is
+ * masked, tables and lists are walked, and any other string is redacted as free text (a
+ * `https://user:password@host` URL, a `password=…` inside a DSN).
+ */
+function masked(keyPath: string, value: unknown): unknown {
+  if (isSecretKey(keyPath)) return MASK
+  if (typeof value === 'string') return redact(value)
+  if (Array.isArray(value)) return value.map((item) => masked(keyPath, item))
+  if (!isTable(value)) return value
   const out: ConfigTable = {}
-  for (const [key, value] of Object.entries(table)) {
-    const keyPath = prefix ? `${prefix}.${key}` : key
-    out[key] = isTable(value) ? maskTable(value, keyPath) : isSecretKey(keyPath) ? MASK : value
-  }
+  for (const [key, item] of Object.entries(value)) out[key] = masked(keyPath ? `${keyPath}.${key}` : key, item)
   return out
-}
-
-function masked(key: string, value: unknown): unknown {
-  if (isTable(value)) return maskTable(value, key)
-  return isSecretKey(key) ? MASK : value
 }
 
 function missingKey(loaded: LoadedConfig, key: string): NotFoundError {

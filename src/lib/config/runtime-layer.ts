@@ -1,4 +1,5 @@
-import {UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
+import {MAX_NESTING_DEPTH} from '../util/nesting.js'
 import {mergeLayer, type OriginMap, tableFromPath} from './merge.js'
 import type {ConfigTable} from './types.js'
 
@@ -60,6 +61,9 @@ export function parseSetFlag(assignment: string): {key: string; raw: string} {
       hint: 'example: --set oci.registry=localhost:5000',
     })
   }
+  if (key.split('.').length > MAX_NESTING_DEPTH) {
+    throw new UsageError(`--set key "${key.slice(0, 60)}…" has more than ${MAX_NESTING_DEPTH} levels`, {hint: 'config keys are a few levels deep, e.g. --set oci.registry=localhost:5000'})
+  }
   return {key, raw: assignment.slice(eq + 1)}
 }
 
@@ -76,7 +80,10 @@ export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap,
   const valueOf = async (raw: string): Promise<unknown> => {
     const quick = quickRuntimeValue(raw)
     if (quick) return quick.value
-    parse ??= (await import('smol-toml')).parse
+    if (!parse) {
+      const toml = await import('smol-toml')
+      parse = (text) => toml.parse(text, {maxDepth: MAX_NESTING_DEPTH})
+    }
     return parseRuntimeValue(raw, parse)
   }
   let count = 0
@@ -89,7 +96,11 @@ export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap,
   for (const name of names) {
     const key = envVarKey(name)
     const raw = inputs.env[name]
-    if (key && raw !== undefined) apply(key, await valueOf(raw), name)
+    if (!key || raw === undefined) continue
+    if (key.split('.').length > MAX_NESTING_DEPTH) {
+      throw new ConfigError(`environment variable ${name.slice(0, 60)}… names a key more than ${MAX_NESTING_DEPTH} levels deep`, {hint: 'unset it; PROVISIONING_<A>__<B> variables name keys a few levels deep', details: {variable: name}})
+    }
+    apply(key, await valueOf(raw), name)
   }
   for (const assignment of inputs.sets) {
     const {key, raw} = parseSetFlag(assignment)

@@ -2,6 +2,8 @@ import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
+import {isAliasExpansionError, YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {parseCacheEnabled, readParsed, writeParsed} from './parse-cache.js'
 import {snapshotSource} from './template-snapshot.js'
 
@@ -45,6 +47,26 @@ export async function parseConfigText(text: string, file: string, format = forma
   return format === 'toml' ? parseToml(text, file) : parseYaml(text, file)
 }
 
+/**
+ * Parsed data every later step can walk: nested at most MAX_NESTING_DEPTH levels and
+ * free of cycles (a YAML alias to its own ancestor), which would overflow the stack of
+ * the recursive merge, interpolation and output.
+ */
+function checkedNesting<T>(data: T, file: string): T {
+  const problem = nestingProblem(data)
+  if (!problem) return data
+  const at = shortKeyPath(problem.path)
+  throw problem.kind === 'cycle'
+    ? new ConfigError(`${file} has a value that contains itself at ${at} (a YAML alias to one of its own parents)`, {
+      hint: `replace the alias under ${at} in ${file} with a copy of the values it needs`,
+      details: {file, key: at},
+    })
+    : new ConfigError(`${file} nests tables and lists more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`, {
+      hint: `flatten the structure in ${file}; configuration never needs more than a few levels`,
+      details: {file, key: at, maxDepth: MAX_NESTING_DEPTH},
+    })
+}
+
 function syntaxError(file: string, line: number, column: number, reason: string): ConfigError {
   return new ConfigError(`${file}:${line}:${column}: syntax error: ${reason}`, {
     hint: `fix the syntax at line ${line}, column ${column} of ${file}`,
@@ -56,7 +78,9 @@ async function parseToml(text: string, file: string): Promise<ConfigSource> {
   const {parse, TomlError} = await import('smol-toml')
   let data: ConfigTable
   try {
-    data = parse(text) as ConfigTable
+    // maxDepth stops deep inline `[[[…` / `{a={…` early with a position; deep dotted keys
+    // and table headers it does not count are caught by checkedNesting.
+    data = parse(text, {maxDepth: MAX_NESTING_DEPTH}) as ConfigTable
   } catch (error) {
     if (error instanceof TomlError) {
       const reason = error.message.split('\n')[0].replace(/^Invalid TOML document: /, '')
@@ -64,6 +88,7 @@ async function parseToml(text: string, file: string): Promise<ConfigSource> {
     }
     throw error
   }
+  checkedNesting(data, file)
   let lines: Map<string, number> | undefined
   return {
     file,
@@ -98,7 +123,15 @@ async function loadTomlParser(): Promise<void> {
 function tomlKeyLines(text: string): Map<string, number> {
   const lines = new Map<string, number>()
   if (!tomlParser) return lines
-  const ast = tomlParser.parseTOML(text) as unknown as {body: TomlNode[]}
+  let ast: {body: TomlNode[]}
+  try {
+    ast = tomlParser.parseTOML(text) as unknown as {body: TomlNode[]}
+  } catch {
+    // smol-toml already accepted the text; this parser gives up on some of it (a string of
+    // ~100k characters overflows its stack). Lines only decorate messages and --origin,
+    // so the values are shown without them rather than not at all.
+    return lines
+  }
   const keyName = (k: {name?: string; value?: string}) => String(k.name ?? k.value)
   const visitKeyValue = (node: TomlNode, prefix: string[]) => {
     const own = [...prefix, ...(node.key?.keys.map((k) => keyName(k)) ?? [])]
@@ -122,7 +155,7 @@ function tomlKeyLines(text: string): Map<string, number> {
 
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   const cached = readParsed(text)
-  if (cached) return {file, format: 'yaml', data: cached.data, lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined)}
+  if (cached) return {file, format: 'yaml', data: checkedNesting(cached.data, file), lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined)}
   const {parseDocument, LineCounter, isMap, isPair, isScalar} = await import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
@@ -132,13 +165,23 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
     const pos = first.linePos?.[0] ?? lineCounter.linePos(first.pos[0])
     throw syntaxError(file, pos.line, pos.col, first.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, ''))
   }
-  const value: unknown = doc.toJS({maxAliasCount: 100}) ?? {}
+  let value: unknown
+  try {
+    value = doc.toJS({maxAliasCount: YAML_MAX_ALIAS_COUNT}) ?? {}
+  } catch (error) {
+    if (!isAliasExpansionError(error)) throw error
+    throw new ConfigError(`${file} uses YAML aliases that expand too much (at most ${YAML_MAX_ALIAS_COUNT} expansions: ${(error as Error).message})`, {
+      hint: `write the repeated values out in ${file} instead of nesting anchors (&name) and aliases (*name)`,
+      details: {file, maxAliasCount: YAML_MAX_ALIAS_COUNT},
+    })
+  }
   if (typeof value !== 'object' || Array.isArray(value) || value === null) {
     throw new ConfigError(`${file}:1:1: the top level must be a mapping of keys, not ${Array.isArray(value) ? 'a list' : typeof value}`, {
       hint: 'write the file as `key: value` lines',
       details: {file, line: 1, column: 1},
     })
   }
+  checkedNesting(value, file)
   let lines: Map<string, number> | undefined
   const collect = (node: unknown, prefix: string[], into: Map<string, number>) => {
     if (!isMap(node)) return

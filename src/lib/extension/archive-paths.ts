@@ -12,6 +12,15 @@ function segmentsOf(value: string): string[] {
 export type EntryPathResult = {ok: true; path: string} | {ok: false; reason: string}
 
 /**
+ * Longest name of one path segment (NAME_MAX of Linux file systems), and of a whole path
+ * below the extension root, in UTF-8 bytes. Longer names cannot be created anyway (the
+ * system call fails with ENAMETOOLONG); the root's own path plus 1024 stays far below
+ * PATH_MAX (4096), and no extension needs deeper paths.
+ */
+export const MAX_SEGMENT_BYTES = 255
+export const MAX_PATH_BYTES = 1024
+
+/**
  * Canonical form of an archive entry path: `./kcl//x.k` -> `kcl/x.k`, `./` -> `` (the
  * root itself). Absolute paths, drive letters, NUL bytes and any `..` segment are refused
  * outright rather than "cleaned", since a legitimate archive never needs them.
@@ -22,7 +31,10 @@ export function normalizeEntryPath(raw: string): EntryPathResult {
   if (/^[A-Za-z]:/.test(raw) || raw.startsWith('\\')) return {ok: false, reason: 'is an absolute (drive or UNC) path'}
   const segments = segmentsOf(raw)
   if (segments.includes('..')) return {ok: false, reason: 'contains a ".." segment'}
-  return {ok: true, path: segments.join('/')}
+  const canonical = segments.join('/')
+  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)) return {ok: false, reason: `has a name longer than ${MAX_SEGMENT_BYTES} bytes`}
+  if (Buffer.byteLength(canonical) > MAX_PATH_BYTES) return {ok: false, reason: `is a path longer than ${MAX_PATH_BYTES} bytes`}
+  return {ok: true, path: canonical}
 }
 
 /**

@@ -67,6 +67,19 @@ function bomb(reason: string, details: Record<string, unknown>): IntegrityError 
   })
 }
 
+/** Every extension archive has this at its root (SPEC §8.2); without it nothing is installed. */
+const MANIFEST_FILE = 'manifest.yaml'
+
+function notAnExtension(target: string, files: string[]): IntegrityError {
+  const nested = files.find((file) => file.endsWith(`/${MANIFEST_FILE}`))
+  return new IntegrityError(`archive for ${target} has no ${MANIFEST_FILE} at its root, so it is not an extension; nothing was installed`, {
+    hint: nested
+      ? `it has ${nested}: entries must be relative to the extension folder; re-package it with "provisioning oci package DIR"`
+      : 'the artifact was not packaged from an extension folder; re-package it with "provisioning oci package DIR"',
+    details: {output: target, entries: files.slice(0, 10)},
+  })
+}
+
 function asIntegrityError(error: unknown): Error {
   if (isProvisioningError(error)) return error
   // File-system trouble while writing (disk full, permissions) is not the archive's fault.
@@ -97,7 +110,7 @@ class Unpacker {
   private pending: Buffer[] = []
   private pendingBytes = 0
 
-  constructor(root: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
+  constructor(root: string, private readonly target: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
     this.writer = new SafeTreeWriter(root)
     // Each decompressed chunk is one round trip to zlib's thread: 16 KiB chunks (the
     // default) make gunzip of a large layer several times slower than 256 KiB ones. The
@@ -226,6 +239,7 @@ class Unpacker {
     await chain // every write has settled (writers give up on abort), so cleanup cannot race them
     if (this.failure) return undefined
     if (entries === 0) throw new IntegrityError('archive holds no entries', {hint: 'the layer is empty; re-package the extension', details: {}})
+    if (!writer.hasFile(MANIFEST_FILE)) throw notAnExtension(this.target, writer.files)
     await writer.finish()
     return {files: writer.files, bytes: writer.bytes}
   }
@@ -287,7 +301,7 @@ export class ArchiveExtraction {
     // Synchronous: two quick metadata calls, cheaper than two thread-pool round trips.
     const firstCreated = mkdirSync(path.dirname(target), {recursive: true})
     const staging = mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.extract-`))
-    return new ArchiveExtraction(target, staging, firstCreated, new Unpacker(staging, effective, compressedSize))
+    return new ArchiveExtraction(target, staging, firstCreated, new Unpacker(staging, target, effective, compressedSize))
   }
 
   /** The first problem found so far (unsafe entry, bomb, corrupt data, write error). */

@@ -1,5 +1,6 @@
 import {parseDocument} from 'yaml'
 
+import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {type ExtensionManifest, parseManifest} from './manifest-schema.js'
 import type {Problem} from './problems.js'
 
@@ -26,7 +27,7 @@ export function parseManifestYaml(text: string): {manifest?: ExtensionManifest; 
   }
   let data: unknown
   try {
-    data = document.toJS()
+    data = document.toJS({maxAliasCount: YAML_MAX_ALIAS_COUNT})
   } catch (error) {
     // e.g. an alias explosion ("billion laughs") stopped by the yaml library.
     return {problems: [{severity: 'error', field: 'manifest.yaml', message: `cannot read the YAML: ${(error as Error).message}`, hint: 'simplify the document (no alias expansion)'}]}

@@ -33,9 +33,13 @@ const SPECIAL_TYPES: Record<string, string> = {
   FIFO: 'FIFO',
 }
 
-/** Only permission bits; the owner can always read, write (and list) what we extract. */
-const fileMode = (mode: number | undefined) => ((mode ?? 0o644) & 0o777) | 0o600
-const dirMode = (mode: number | undefined) => ((mode ?? 0o755) & 0o777) | 0o700
+/**
+ * Only read and execute for group and others: an archive's 0777 would let any local user
+ * rewrite the scripts of an installed extension, and setuid/setgid/sticky have no place
+ * in one. The owner can always read, write (and list) what we extract.
+ */
+const fileMode = (mode: number | undefined) => ((mode ?? 0o644) & 0o755) | 0o600
+const dirMode = (mode: number | undefined) => ((mode ?? 0o755) & 0o755) | 0o700
 
 /**
  * Writes archive entries below a fresh, private root folder, refusing anything that
@@ -100,8 +104,24 @@ export class SafeTreeWriter {
     return this.realDirs.has(canonical) || this.symlinks.has(canonical) || this.regularFiles.has(canonical)
   }
 
+  /** Whether the archive held a regular file (or hardlink to one) at this canonical path. */
+  hasFile(canonical: string): boolean {
+    return this.regularFiles.has(canonical)
+  }
+
   /** Checks one entry and writes it. Rejects (IntegrityError) on the first unsafe property. */
   async add(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
+    try {
+      await this.addEntry(entry, signal, maxFileBytes)
+    } catch (error) {
+      // The name checks keep paths short, but the root's own path counts too: what the
+      // file system still finds too long is this entry's fault, not an internal error.
+      if ((error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw unsafeEntry(entry.path, 'has a path too long for this file system')
+      throw error
+    }
+  }
+
+  private async addEntry(entry: ReadEntry, signal: AbortSignal, maxFileBytes: number): Promise<void> {
     const normalized = normalizeEntryPath(entry.path)
     if (!normalized.ok) throw unsafeEntry(entry.path, normalized.reason)
     const canonical = normalized.path

@@ -6,12 +6,13 @@ import {getPath} from '../config/merge.js'
 import {openDependencyContext, readLock} from '../deps/dependency-context.js'
 import {readLocalCatalog} from '../deps/local-catalog.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
-import {NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
 import {loadCatalogIndex} from '../oci/catalog-index.js'
 import {OciContext} from '../oci/context.js'
 import {parseLocation} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {editModules} from './declaration-edit.js'
@@ -89,9 +90,15 @@ async function manifestsUnder(root: string, source: DiscoveredModule['source']):
   const found: DiscoveredModule[] = []
   for (const group of ['providers', 'taskservs', 'clusters']) {
     for (const name of await readdir(path.join(root, group)).catch(() => [] as string[])) {
-      const text = await readFile(path.join(root, group, name, 'manifest.yaml'), 'utf8').catch(() => undefined)
+      const file = path.join(root, group, name, 'manifest.yaml')
+      const text = await readFile(file, 'utf8').catch(() => undefined)
       if (!text) continue
-      const m = (parse(text) ?? {}) as Record<string, unknown>
+      let m: Record<string, unknown>
+      try {
+        m = (parse(text, {maxAliasCount: YAML_MAX_ALIAS_COUNT}) ?? {}) as Record<string, unknown>
+      } catch (error) {
+        throw new ConfigError(`cannot read ${file}: ${(error as Error).message.split('\n')[0]}`, {hint: `fix the manifest, or remove the folder ${path.dirname(file)}`, details: {file}})
+      }
       found.push({name, type: String(m.type ?? group.replace(/s$/, '')), version: m.version === undefined ? undefined : String(m.version), description: typeof m.description === 'string' ? m.description : undefined, source})
     }
   }

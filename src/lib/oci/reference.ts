@@ -27,6 +27,21 @@ export interface ReferenceDefaults {
 }
 
 const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+/**
+ * A registry host as the distribution reference grammar has it: DNS labels joined by dots
+ * (`localhost`, `ghcr.io`), an IPv4 address or a bracketed IPv6 one, and an optional port.
+ * Anything else (`..`, `.`, `a..b`, `user:pw@host`, a path) is a mistake, never a host to
+ * look up.
+ */
+const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+const REGISTRY_HOST = new RegExp(`^(?:${DNS_LABEL}(?:\\.${DNS_LABEL})*|\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?$`)
+
+function isRegistryHost(host: string): boolean {
+  const match = REGISTRY_HOST.exec(host)
+  if (!match || host.length > 255) return false
+  const port = match[1] === undefined ? undefined : Number(match[1])
+  return port === undefined || (port >= 1 && port <= 65_535)
+}
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
 
 export function parseLocation(registry: string, cwd = process.cwd()): Location {
@@ -36,7 +51,10 @@ export function parseLocation(registry: string, cwd = process.cwd()): Location {
     return {kind: 'layout', root: path.resolve(cwd, expandHome(dir))}
   }
   const host = registry.replace(/^oci:\/\//, '').replace(/^https?:\/\//, '').replace(/\/+$/, '')
-  if (!host || host.includes('/')) throw new UsageError(`invalid registry "${registry}"`, {hint: 'use host[:port] (e.g. localhost:5000) or oci-layout://PATH'})
+  const hint = 'use host[:port] (e.g. localhost:5000) or oci-layout://PATH'
+  // Never echoed: the part before "@" is a password as often as not.
+  if (host.includes('@')) throw new UsageError('invalid registry: credentials do not belong in a registry name', {hint: `${hint}; store credentials with "provisioning oci login"`})
+  if (!isRegistryHost(host)) throw new UsageError(`invalid registry "${registry}"`, {hint})
   return {kind: 'remote', host: host === 'docker.io' ? 'registry-1.docker.io' : host}
 }
 
@@ -84,6 +102,11 @@ export function parseReference(input: string, defaults: ReferenceDefaults, cwd =
   const first = name.split('/')[0]
   const explicitHost = body !== trimmed || (name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))
   if (explicitHost) {
+    if (!first.includes('@') && !isRegistryHost(first)) {
+      throw new UsageError(`invalid reference "${input}": "${first}" is not a registry host (name[.name…][:port], localhost or an IP address)`, {
+        hint: 'references look like name:1.0.0 or host:5000/namespace/name:1.0.0; a folder is addressed as oci-layout://PATH',
+      })
+    }
     const repository = name.slice(first.length + 1)
     if (!repository) throw new UsageError(`invalid reference "${input}": no repository after the host`, {hint: 'e.g. oci://localhost:5000/provisioning-extensions/redis:7.2.0'})
     checkParts(input, repository, tag, digest)

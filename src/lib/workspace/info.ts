@@ -2,6 +2,7 @@ import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import type {LockStatus} from './lock/status.js'
 import {readRegistry} from './registry.js'
 
@@ -37,7 +38,7 @@ async function manifestVersion(dir: string): Promise<string | undefined> {
   if (text === undefined) return undefined
   const {parse} = await import('yaml')
   try {
-    const version = (parse(text) as {version?: unknown} | null)?.version
+    const version = (parse(text, {maxAliasCount: YAML_MAX_ALIAS_COUNT}) as {version?: unknown} | null)?.version
     return version === undefined ? undefined : String(version)
   } catch {
     return undefined

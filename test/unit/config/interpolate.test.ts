@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {interpolate, needsGit} from '../../../src/lib/config/interpolate.js'
+import {interpolate, MAX_INTERPOLATED_TOTAL_CHARS, MAX_INTERPOLATED_VALUE_CHARS, MAX_REFERENCE_DEPTH, needsGit} from '../../../src/lib/config/interpolate.js'
 import {loadConfig} from '../../../src/lib/config/loader.js'
 import {getPath, type OriginMap} from '../../../src/lib/config/merge.js'
 import {ConfigError} from '../../../src/lib/errors.js'
@@ -315,6 +315,38 @@ describe('interpolation errors', () => {
     expect(errors.map((p) => p.key).sort()).toEqual([expect.stringMatching(/^[ab]$/), 'vars.x', 'vars.y'])
     expect(vars(loaded.values).fine).toBe(sb.home)
     expect(getPath(loaded.values, 'oci.cache.dir')).toBe(path.join(sb.home, 'cache', 'oci'))
+  })
+})
+
+describe('interpolation limits', () => {
+  it('stops a long reference chain at the depth limit with one problem naming the chain', () => {
+    const values: Record<string, unknown> = {}
+    for (let i = 1; i < 2000; i++) values[`a${i}`] = `{{a${i + 1}}}`
+    values.a2000 = 'end'
+    const problems = interpolate(values, new Map(), {env: {}, now})
+    expect(problems).toHaveLength(1)
+    expect(problems[0].message).toMatch(new RegExp(`^a${MAX_REFERENCE_DEPTH + 1}: interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row \\(a1 -> a2 -> a3 -> … -> `))
+    // A chain of exactly the limit resolves.
+    const ok: Record<string, unknown> = {}
+    for (let i = 1; i <= MAX_REFERENCE_DEPTH; i++) ok[`a${i}`] = `{{a${i + 1}}}-`
+    ok[`a${MAX_REFERENCE_DEPTH + 1}`] = 'end'
+    expect(interpolate(ok, new Map(), {env: {}, now})).toEqual([])
+    expect(ok.a1).toBe(`end${'-'.repeat(MAX_REFERENCE_DEPTH)}`)
+  })
+
+  it('stops exponential growth at the per-value size limit, before building the text', () => {
+    const values: Record<string, unknown> = {a: 'xy', b1: '{{a}}{{a}}'}
+    for (let i = 2; i <= 40; i++) values[`b${i}`] = `{{b${i - 1}}}{{b${i - 1}}}`
+    const problems = interpolate(values, new Map(), {env: {}, now})
+    expect(problems).toEqual([expect.objectContaining({key: 'b19', message: `b19: interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`})])
+  })
+
+  it('bounds the total of interpolated text (a large value referenced many times)', () => {
+    const values: Record<string, unknown> = {big: 'x'.repeat(MAX_INTERPOLATED_VALUE_CHARS)}
+    for (let i = 0; i < 100; i++) values[`copy${i}`] = '{{big}}'
+    const problems = interpolate(values, new Map(), {env: {}, now})
+    expect(problems).toHaveLength(1)
+    expect(problems[0].message).toContain(`interpolated values together pass ${MAX_INTERPOLATED_TOTAL_CHARS} characters`)
   })
 })
 

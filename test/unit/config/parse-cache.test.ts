@@ -103,9 +103,8 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     chmodSync(dir, 0o700)
   })
 
-  it('a YAML alias cycle parses as before and is simply not cached', async () => {
-    const parsed = await parseConfigText('a: &a\n  b: *a\nname: x\n', '/cycle.yaml')
-    expect(parsed.data.name).toBe('x')
+  it('a YAML alias cycle is refused (the merge would recurse forever) and not cached', async () => {
+    await expect(parseConfigText('a: &a\n  b: *a\nname: x\n', '/cycle.yaml')).rejects.toThrow(/\/cycle\.yaml has a value that contains itself at a\.b/)
     expect(readdirSyncSafe(dir)).toEqual([])
   })
 

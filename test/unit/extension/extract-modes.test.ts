@@ -10,7 +10,7 @@ import {expectProvisioningError, makeTempDir, rawTarGz} from './helpers.js'
 /**
  * Extraction skips the chmod after creating a file or folder when the umask already left
  * the archive's mode; whatever the umask, the result must be the archive's modes (with
- * owner read/write always granted).
+ * owner read/write always granted, group/world write and special bits never).
  */
 let root: string
 let cleanup: () => Promise<void>
@@ -32,6 +32,8 @@ const archive = rawTarGz([
   {path: 'private/', type: 'Directory', mode: 0o700},
   {path: 'private/key', data: 'k', mode: 0o400},
   {path: 'implied/deep/file.txt', data: 'x', mode: 0o664},
+  {path: 'shared/', type: 'Directory', mode: 0o1777},
+  {path: 'shared/open.sh', data: '#!/bin/sh\n', mode: 0o6777},
 ])
 
 const modeOf = async (file: string) => (await lstat(file)).mode & 0o777
@@ -54,7 +56,9 @@ describe('extracted modes under any umask', () => {
       expect(await modeOf(path.join(dest, 'private'))).toBe(0o700)
       expect(await modeOf(path.join(dest, 'private/key'))).toBe(0o600)
       expect(await modeOf(path.join(dest, 'implied'))).toBe(0o755)
-      expect(await modeOf(path.join(dest, 'implied/deep/file.txt'))).toBe(0o664)
+      expect(await modeOf(path.join(dest, 'implied/deep/file.txt'))).toBe(0o644)
+      expect((await lstat(path.join(dest, 'shared'))).mode & 0o7777).toBe(0o755)
+      expect((await lstat(path.join(dest, 'shared/open.sh'))).mode & 0o7777).toBe(0o755)
     })
   }
 })

@@ -8,6 +8,14 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {DEFAULT_ARCHIVE_LIMITS, extractArchive} from '../../../src/lib/extension/extract.js'
 import {expectProvisioningError, makeTempDir, rawTar, rawTarGz, type RawEntry, snapshotTree, writeTree} from './helpers.js'
 
+/** rawTarGz, with a GNU long-name entry (type L) before every header whose path needs one. */
+function gnuLongNames(entries: RawEntry[]): Buffer {
+  return zlib.gzipSync(rawTar(entries.flatMap((entry) => {
+    if (Buffer.byteLength(entry.path) <= 100) return [entry]
+    return [{path: '././@LongLink', type: 'NextFileHasLongPath' as const, data: `${entry.path}\0`}, {...entry, path: entry.path.slice(0, 100)}]
+  })))
+}
+
 let root: string
 let cleanup: () => Promise<void>
 /** Where archives go: <root>/installs/redis. A sibling folder, <root>/outside, is the attacker's target. */
@@ -154,6 +162,32 @@ describe('extractArchive: hostile archives', () => {
     await expectRejected(rawTarGz([{path: 'x', data: 'file'}, {path: 'x/', type: 'Directory'}]))
   })
 
+  it('rejects names longer than the file system takes (a 300-byte segment, a path over 1024 bytes), naming the entry', async () => {
+    const long = 'n'.repeat(300)
+    const tooLong = await expectRejected(gnuLongNames([manifestEntry, {path: `docs/${long}`, data: 'x'}]))
+    expect(tooLong).toContain(`"docs/${long}"`)
+    expect(tooLong).toContain('longer than 255 bytes')
+    const deep = Array.from({length: 103}, () => 'abcdefghi').join('/')
+    expect(await expectRejected(gnuLongNames([manifestEntry, {path: deep, data: 'x'}]))).toContain('longer than 1024 bytes')
+  })
+
+  it('rejects an entry whose full path passes PATH_MAX below a deep destination, leaving nothing', async () => {
+    const deepDest = path.join(root, ...Array.from({length: 16}, () => 'd'.repeat(200)), 'redis')
+    const entry = Array.from({length: 5}, () => 'e'.repeat(200)).join('/')
+    const error = await expectProvisioningError(() => extractArchive(gnuLongNames([manifestEntry, {path: entry, data: 'x'}]), deepDest))
+    expect(error.exit).toBe(8)
+    expect(error.message).toContain(`"${entry}": has a path too long for this file system`)
+    expect((await readdir(root)).sort()).toEqual(['installs', 'outside'])
+  })
+
+  it('rejects an archive without manifest.yaml at its root (none, only nested, or a symlink)', async () => {
+    const none = await expectRejected(rawTarGz([{path: 'kcl/redis.k', data: 'x'}]))
+    expect(none).toContain(`archive for ${dest} has no manifest.yaml at its root`)
+    const nested = await expectProvisioningError(() => extractArchive(rawTarGz([{path: 'redis/manifest.yaml', data: 'x'}]), dest))
+    expect(nested.hint).toContain('it has redis/manifest.yaml: entries must be relative to the extension folder')
+    await expectRejected(rawTarGz([{path: 'real.yaml', data: 'x'}, {path: 'manifest.yaml', type: 'SymbolicLink', linkpath: 'real.yaml'}]))
+  })
+
   it('leaves no trace when dest did not exist and its parents had to be created', async () => {
     const fresh = path.join(root, 'new', 'deeper', 'redis')
     await expectProvisioningError(() => extractArchive(rawTarGz([{path: '../evil', data: 'x'}]), fresh))
@@ -196,6 +230,7 @@ describe('extractArchive: normal archives', () => {
   it('strips setuid/setgid/sticky bits and keeps folders listable by the owner', async () => {
     await extractArchive(
       rawTarGz([
+        manifestEntry,
         {path: 'locked/', type: 'Directory', mode: 0o555},
         {path: 'locked/inside.txt', data: 'x', mode: 0o444},
         {path: 'suid', data: 'x', mode: 0o4755},

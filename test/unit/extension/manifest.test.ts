@@ -138,6 +138,14 @@ describe('parseManifestYaml', () => {
     expect(problems).toEqual([expect.objectContaining({field: 'manifest.yaml', line: 2})])
   })
 
+  it('refuses unknown fields nested past the limit or containing themselves (they are walked recursively later)', () => {
+    const deep = parseManifestYaml(`name: etcd\ntype: taskserv\nversion: 3.5.9\nextra: ${'['.repeat(100)}${']'.repeat(100)}\n`)
+    expect(deep.manifest).toBeUndefined()
+    expect(deep.problems[0].message).toMatch(/^values nest more than 64 levels deep \(at extra\.0\.0/)
+    const loop = parseManifestYaml('name: etcd\ntype: taskserv\nversion: 3.5.9\nextra: &x\n  again: *x\n')
+    expect(loop.problems[0].message).toContain('the value of extra.again contains itself')
+  })
+
   it('validates the fields of a parseable document', () => {
     const {manifest, problems} = parseManifestYaml('name: etcd\ntype: service\nversion: 3.5\n')
     expect(manifest).toBeUndefined()

@@ -29,6 +29,34 @@ describe('parseReference', () => {
   it.each(['Redis:1.0', 'redis:bad tag', 'redis@sha256:xyz', 'oci://host:5000', 'oci-layout://'])('rejects %s as a usage error', (input) => {
     expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2}))
   })
+
+  it.each(['../redis:7.2.0', './redis', '.../redis', 'oci://../redis:1.0.0', 'a..b/redis', '-bad.example/ns/redis', 'host.-x/ns/redis', 'localhost:0/ns/redis', 'localhost:70000/ns/redis', `${'a'.repeat(64)}.example/ns/redis`])(
+    'refuses %s: its first part is not a registry host (no lookup of it)',
+    (input) => {
+      expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('is not a registry host')}))
+    },
+  )
+
+  it.each(['host:5000/../redis:1.0.0', 'host:5000/ns/./redis', 'host.example/ns/..'])('refuses the path segments of %s', (input) => {
+    expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('must be lower-case components')}))
+  })
+
+  it('accepts IPv4, bracketed IPv6 and ports up to 65535', () => {
+    expect(formatReference(parseReference('[::1]:5000/ns/redis:1.0.0', defaults))).toBe('[::1]:5000/ns/redis:1.0.0')
+    expect(formatReference(parseReference('oci://reg.example.com:65535/ns/redis', defaults))).toBe('reg.example.com:65535/ns/redis')
+  })
+
+  it.each(['..', 'a b', 'host/path', 'https://user:secret@reg.example'])('refuses the registry setting %s, never echoing credentials', (registry) => {
+    let message = ''
+    try {
+      parseReference('redis:1.0.0', {registry, namespace: 'ns'})
+    } catch (error) {
+      message = (error as Error & {exit: number}).message
+      expect((error as {exit: number}).exit).toBe(2)
+    }
+    expect(message).toMatch(/^invalid registry/)
+    expect(message).not.toContain('secret')
+  })
 })
 
 describe('tags', () => {
