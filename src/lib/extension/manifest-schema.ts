@@ -5,6 +5,7 @@
 import {distance} from 'fastest-levenshtein'
 import semver from 'semver'
 
+import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
 import {EXTENSION_NAME_MAX_LENGTH, EXTENSION_NAME_PATTERN, EXTENSION_TYPES, type ExtensionType} from './names.js'
 import {hasErrors, type Problem} from './problems.js'
 
@@ -220,6 +221,15 @@ export function validateManifest(data: unknown): Problem[] {
   const problems = new ProblemList()
   if (!isTable(data)) {
     problems.error('manifest', `manifest.yaml must be a map of fields, got ${describe(data)}`, 'start from `provisioning generate extension TYPE NAME`')
+    return problems.items
+  }
+  // Unknown fields are kept and walked recursively (sorted keys, canonical JSON), whether
+  // they came from manifest.yaml or from a registry's config blob.
+  const nesting = nestingProblem(data)
+  if (nesting) {
+    const at = shortKeyPath(nesting.path)
+    const message = nesting.kind === 'cycle' ? `the value of ${at} contains itself (a YAML alias to one of its parents)` : `values nest more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`
+    problems.error('manifest', message, 'simplify the document: a manifest needs a few levels at most')
     return problems.items
   }
 
