@@ -98,6 +98,12 @@ export function parseReference(input: string, defaults: ReferenceDefaults, cwd =
     return {location: {kind: 'layout', root: path.resolve(cwd, expandHome(name))}, repository: '', tag, digest}
   }
   const body = trimmed.replace(/^oci:\/\//, '')
+  // `user:password@host/ns/name`: a digest never contains "/", so this is userinfo. Never
+  // echoed (every message below repeats the input).
+  const at = body.indexOf('@')
+  if (at >= 0 && body.slice(at + 1).includes('/')) {
+    throw new UsageError('invalid reference: credentials do not belong in a reference', {hint: 'write host/namespace/name:tag and store credentials with "provisioning oci login HOST"'})
+  }
   const {name, tag, digest} = splitTagDigest(body)
   const first = name.split('/')[0]
   const explicitHost = body !== trimmed || (name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost'))

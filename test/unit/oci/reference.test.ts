@@ -41,6 +41,21 @@ describe('parseReference', () => {
     expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('must be lower-case components')}))
   })
 
+  it.each(['user:s3cret@reg.example/ns/redis:1.0.0', 'oci://user:s3cret@reg.example:5000/ns/redis', 'user:s3cret@localhost/redis@sha256:abc'])('refuses credentials in the reference %s without echoing them', (input) => {
+    let message = ''
+    try {
+      parseReference(input, defaults)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain('credentials do not belong in a reference')
+    expect(message).not.toContain('s3cret')
+  })
+
+  it('still takes a digest after "@"', () => {
+    expect(parseReference(`reg.example/ns/redis@sha256:${'a'.repeat(64)}`, defaults).digest).toBe(`sha256:${'a'.repeat(64)}`)
+  })
+
   it('accepts IPv4, bracketed IPv6 and ports up to 65535', () => {
     expect(formatReference(parseReference('[::1]:5000/ns/redis:1.0.0', defaults))).toBe('[::1]:5000/ns/redis:1.0.0')
     expect(formatReference(parseReference('oci://reg.example.com:65535/ns/redis', defaults))).toBe('reg.example.com:65535/ns/redis')
