@@ -84,6 +84,8 @@ describe('archives that must not install (real registry, built CLI)', () => {
     expect(error.message).toContain(`unsafe archive entry "docs/${LONG}"`)
     expect(error.message).toContain('longer than 255 bytes')
     expect(await readdir(cwd)).toEqual([])
+    // Refused content is not kept, even though its digest checked out.
+    expect(cacheHas('longname')).toBe(false)
   })
 
   it('oci pull: no manifest.yaml at the archive root is exit 8 naming the output and what was found; nothing left, the streamed layer not cached', async () => {
@@ -94,6 +96,7 @@ describe('archives that must not install (real registry, built CLI)', () => {
     expect(big.message).toContain(`archive for ${path.join(cwd, 'bignomanifest')} has no manifest.yaml`)
     expect(big.hint).toContain('it has bignomanifest/manifest.yaml: entries must be relative to the extension folder')
     expect(await readdir(cwd)).toEqual([])
+    expect(cacheHas('nomanifest')).toBe(false)
     expect(cacheHas('bignomanifest')).toBe(false)
   })
 
@@ -113,7 +116,10 @@ describe('archives that must not install (real registry, built CLI)', () => {
       for (let run = 0; run < (name === 'nomanifest' ? 2 : 1); run++) {
         const error = integrityError(await depResolve(ws, box.env, ['--json']))
         expect(error.message).toContain(expected)
+        // The message starts with the artifact, not only the folder it was unpacked into.
+        expect(error.message.startsWith(`${name}@1.0.0 (${registry.host}/${NAMESPACE}/${name}:1.0.0): `)).toBe(true)
         expect(await readdir(taskservs)).toEqual([])
+        expect(cacheHas(name)).toBe(false)
       }
     }
     const all = await readdir(path.join(ws, 'extensions'), {recursive: true})

@@ -24,7 +24,7 @@ import type {PlannedExtension} from './plan.js'
  * unpacks the files in pieces (so a 500 MB extension never costs 500 MB of memory, let
  * alone twice that while a download is assembled).
  */
-type FetchedLayer = {data: Buffer} | {cached: Descriptor; what: string} | {spooled: SpooledBlob}
+type FetchedLayer = {data: Buffer; layer?: Descriptor} | {cached: Descriptor; what: string} | {spooled: SpooledBlob}
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
 export function ociInstaller(oci: OciContext, concurrency: number, offline: boolean): Installer {
@@ -57,6 +57,7 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
       }
     }
     return {
+      layer,
       data: (await oci.cache.through(layer, () => {
         if (offline) throw offlineMissing(extension)
         return artifact.store.fetchBlob(artifact.ref.repository, layer)
@@ -86,16 +87,25 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
     },
     async install(extension: PlannedExtension, target: string) {
       const layer = await get(extension)
-      if ('data' in layer) await extractArchive(layer.data, target)
-      else if ('cached' in layer) await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
-      else {
-        try {
-          await extractFrom(target, layer.spooled.size, async (extraction) => {
-            for await (const chunk of bodyChunks(layer.spooled.body)) await extraction.write(chunk)
-          })
-        } finally {
-          await layer.spooled.dispose()
+      try {
+        if ('data' in layer) await extractArchive(layer.data, target)
+        else if ('cached' in layer) await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
+        else {
+          try {
+            await extractFrom(target, layer.spooled.size, async (extraction) => {
+              for await (const chunk of bodyChunks(layer.spooled.body)) await extraction.write(chunk)
+            })
+          } finally {
+            await layer.spooled.dispose()
+          }
         }
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error
+        // Refused content (an unsafe archive, a damaged entry) leaves no cache entry behind,
+        // and the message names the artifact, not only the temp folder it was unpacked into.
+        const descriptor = 'cached' in layer ? layer.cached : 'data' in layer ? layer.layer : undefined
+        if (descriptor) await oci.cache.remove(descriptor).catch(() => undefined)
+        throw new IntegrityError(`${extension.name}@${extension.version} (${extension.reference}): ${error.message}`, {hint: error.hint, details: {...error.details, extension: extension.name, reference: extension.reference}, cause: error})
       }
       fetched.delete(extension.name)
     },

@@ -129,6 +129,14 @@ export class BlobCache {
   }
 
   /** Fetches through the cache: a cached digest is never fetched again. */
+  /**
+   * Forgets an entry whose content checked out by digest but was refused for what it holds
+   * (an unsafe archive): refused content leaves nothing behind, and a next run asks again.
+   */
+  async remove(descriptor: Pick<Descriptor, 'digest'>): Promise<void> {
+    await rm(this.file(descriptor.digest), {force: true})
+  }
+
   async through(descriptor: Descriptor, fetch: () => Promise<Buffer>): Promise<{data: Buffer; cached: boolean}> {
     const hit = await this.get(descriptor)
     if (hit) return {data: hit, cached: true}

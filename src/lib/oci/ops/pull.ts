@@ -151,41 +151,52 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   const [{extractArchive}, {LayerPullAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
-  if (early) {
-    const fetched = await early
-    cached = fetched.cached
-    // Verified content: caching it and unpacking it can overlap.
-    const caching = cached ? Promise.resolve() : oci.cache.put(layer, fetched.data)
-    ;[extracted] = await Promise.all([extractArchive(fetched.data, output), caching])
-  } else {
-    const what = `layer of ${formatReference(artifact.ref)}`
-    // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
-    cached = await hasIntactBlob(oci.cache, layer)
-    if (!cached && !(artifact.store instanceof RegistryStore)) {
-      // A large layer of an OCI layout: copied into the cache in pieces (verified), then
-      // unpacked from there like a cached one, as dep resolve does; never read whole.
-      const body = await artifact.store.openBlob(artifact.ref.repository, layer)
-      if (isBlobFile(body)) await fillCacheFromFile(oci.cache, body.file, layer, what)
-      else await oci.cache.put(layer, body) // verified before it is cached
-    }
-    if (cached || !(artifact.store instanceof RegistryStore)) {
-      extracted = await extractCachedLayer(oci.cache, layer, output, what)
-    } else {
-      // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
-      // the cache entry and the output appear only once digest and archive both check out.
-      const store = artifact.store as RegistryStore
-      let attempt: LayerPullAttempt | undefined
-      extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
-        attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
-        return attempt
-      })
+  try {
+    if (early) {
+      const fetched = await early
+      cached = fetched.cached
+      // Verified content: caching it and unpacking it can overlap.
+      const caching = cached ? Promise.resolve() : oci.cache.put(layer, fetched.data)
       try {
-        await attempt!.publish()
+        ;[extracted] = await Promise.all([extractArchive(fetched.data, output), caching])
       } catch (error) {
-        await attempt!.abort()
+        await caching.catch(() => undefined) // settled before the entry may be removed below
         throw error
       }
+    } else {
+      const what = `layer of ${formatReference(artifact.ref)}`
+      // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
+      cached = await hasIntactBlob(oci.cache, layer)
+      if (!cached && !(artifact.store instanceof RegistryStore)) {
+        // A large layer of an OCI layout: copied into the cache in pieces (verified), then
+        // unpacked from there like a cached one, as dep resolve does; never read whole.
+        const body = await artifact.store.openBlob(artifact.ref.repository, layer)
+        if (isBlobFile(body)) await fillCacheFromFile(oci.cache, body.file, layer, what)
+        else await oci.cache.put(layer, body) // verified before it is cached
+      }
+      if (cached || !(artifact.store instanceof RegistryStore)) {
+        extracted = await extractCachedLayer(oci.cache, layer, output, what)
+      } else {
+        // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
+        // the cache entry and the output appear only once digest and archive both check out.
+        const store = artifact.store as RegistryStore
+        let attempt: LayerPullAttempt | undefined
+        extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
+          attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
+          return attempt
+        })
+        try {
+          await attempt!.publish()
+        } catch (error) {
+          await attempt!.abort()
+          throw error
+        }
+      }
     }
+  } catch (error) {
+    // Verified content that is refused for what it holds (an unsafe archive) is not kept.
+    if (error instanceof IntegrityError) await oci.cache.remove(layer).catch(() => undefined)
+    throw error
   }
   const {files, bytes} = extracted
   return {
