@@ -1,8 +1,9 @@
-import {readFile, rename, rm, stat} from 'node:fs/promises'
+import {lstat, realpath, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
-import {type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
+import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
+import {readUntrusted} from '../oci/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import type {PlannedExtension} from './plan.js'
 
@@ -42,23 +43,55 @@ export function extensionDir(workspace: string, type: ExtensionType, name: strin
  * turned into a folder to remove.
  */
 async function readState(workspace: string, onWarning?: (line: string) => void): Promise<InstalledState> {
+  const file = installedStateFile(workspace)
+  // No link followed, no FIFO waited on, no file larger than any install writes.
+  const read = await readUntrusted(file, {max: MAX_STATE_BYTES})
+  // A prototype-free table: an entry named "constructor" or "__proto__" is just a name.
+  const state: InstalledState = {extensions: Object.create(null) as InstalledState['extensions']}
+  if (read.kind !== 'data') {
+    if (read.kind === 'unusable') onWarning?.(`${file}: ignored (${read.reason}); extensions are reinstalled and nothing is removed`)
+    return state
+  }
   let data: {extensions?: unknown}
   try {
-    data = JSON.parse(await readFile(installedStateFile(workspace), 'utf8')) as {extensions?: unknown}
+    data = JSON.parse(read.data.toString('utf8')) as {extensions?: unknown}
   } catch {
-    return {extensions: {}}
+    return state
   }
-  const state: InstalledState = {extensions: {}}
   const raw = typeof data?.extensions === 'object' && data.extensions !== null && !Array.isArray(data.extensions) ? (data.extensions as Record<string, unknown>) : {}
   for (const [name, value] of Object.entries(raw)) {
     const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
     if (isExtensionName(name) && isExtensionType(entry.type) && typeof entry.version === 'string' && typeof entry.digest === 'string') {
       state.extensions[name] = {type: entry.type, version: entry.version, digest: entry.digest}
     } else {
-      onWarning?.(`${installedStateFile(workspace)}: ignored the entry ${JSON.stringify(name).slice(0, 80)}, which no install could have written (nothing was removed for it)`)
+      onWarning?.(`${file}: ignored the entry ${JSON.stringify(name).slice(0, 80)}, which no install could have written (nothing was removed for it)`)
     }
   }
   return state
+}
+
+/** Far above what any install writes (~150 bytes an extension). */
+const MAX_STATE_BYTES = 32 * 1024 * 1024
+
+/**
+ * `extensions/` and its group folders must be real folders of this workspace: a committed
+ * symbolic link (`extensions/taskservs -> ../../victim`) would turn every install and removal
+ * into one outside it, whatever the names are. Checked once per run, before anything changes.
+ */
+async function assertExtensionFolders(workspace: string): Promise<void> {
+  const root = path.join(await realpath(workspace), 'extensions')
+  for (const rel of ['', ...EXTENSION_TYPES.map((t) => `${t}s`)]) {
+    const dir = path.join(workspace, 'extensions', rel)
+    const info = await lstat(dir).catch(() => undefined)
+    if (!info) continue
+    const real = await realpath(dir).catch(() => undefined)
+    if (info.isSymbolicLink() || !info.isDirectory() || real !== path.join(root, rel)) {
+      throw new IntegrityError(`${dir} is ${info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'not inside the workspace' : 'not a folder'}: refusing to install or remove extensions through it`, {
+        hint: `make ${path.join('extensions', rel)} a plain folder of the workspace (a link there would let installs and removals reach outside it); nothing was changed`,
+        details: {path: dir},
+      })
+    }
+  }
 }
 
 /** The digest recorded while an extension is being (re)installed: never equal to a real one. */
@@ -80,6 +113,7 @@ export interface Installer {
 }
 
 export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void, onWarning?: (line: string) => void): Promise<InstallReport> {
+  await assertExtensionFolders(workspace)
   await removeLeftovers(workspace)
   const state = await readState(workspace, onWarning)
   const report: InstallReport = {installed: [], unchanged: [], removed: []}
