@@ -100,6 +100,7 @@ export function lockContentProblems(entry: LockedExtension, manifest: ExtensionM
   if (tagVersion(manifest.version) !== entry.version) problems.push(`${at}: the locked content is version ${manifest.version}`)
   if (problems.length > 0) return problems
 
+  // Own keys only (Object.hasOwn): an extension may be named "constructor".
   const byName = new Map(lock.extensions.map((e) => [e.name, e]))
   const relation = (spec: Record<string, string> | string[] | undefined) => (!spec ? {} : Array.isArray(spec) ? Object.fromEntries(spec.map((n) => [n, '*'])) : spec)
   const hard = relation(manifest.dependencies)
@@ -110,16 +111,16 @@ export function lockContentProblems(entry: LockedExtension, manifest: ExtensionM
     else if (!semver.satisfies(version, range)) problems.push(`${at} requires ${name} ${range}, but ${name}@${version} is locked`)
   }
   for (const [name, range] of Object.entries(hard)) {
-    if (!(name in entry.dependencies)) problems.push(`${at} requires ${name} ${range}, which its lock entry does not list`)
+    if (!Object.hasOwn(entry.dependencies, name)) problems.push(`${at} requires ${name} ${range}, which its lock entry does not list`)
     else recorded(name, entry.dependencies, 'hard', range)
   }
-  for (const name of Object.keys(entry.dependencies)) if (!(name in hard)) problems.push(`${at}: the lock lists ${name} as a dependency its content does not declare`)
+  for (const name of Object.keys(entry.dependencies)) if (!Object.hasOwn(hard, name)) problems.push(`${at}: the lock lists ${name} as a dependency its content does not declare`)
   for (const [name, range] of Object.entries(optional)) {
-    if (name in hard) continue
-    if (name in entry.optional) recorded(name, entry.optional, 'optional', range)
+    if (Object.hasOwn(hard, name)) continue
+    if (Object.hasOwn(entry.optional, name)) recorded(name, entry.optional, 'optional', range)
     else if (byName.has(name)) problems.push(`${at}: optional ${name} is locked but not recorded as present`)
   }
-  for (const name of Object.keys(entry.optional)) if (!(name in optional)) problems.push(`${at}: the lock lists ${name} as an optional dependency its content does not declare`)
+  for (const name of Object.keys(entry.optional)) if (!Object.hasOwn(optional, name)) problems.push(`${at}: the lock lists ${name} as an optional dependency its content does not declare`)
   for (const [name, range] of Object.entries(relation(manifest.conflicts))) {
     const other = byName.get(name)
     if (other && semver.satisfies(other.version, range)) problems.push(`${at} conflicts with ${name} ${range}, but ${name}@${other.version} is locked`)

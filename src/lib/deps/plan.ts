@@ -202,7 +202,7 @@ function withCycleStory(error: unknown, catalog: Catalog, declaration: Declarati
   const edges: Array<{from: string; version: string; to: string; range: string}> = []
   for (let i = 0; i + 1 < cycle.length; i++) {
     const [from, to] = [String(cycle[i]), String(cycle[i + 1])]
-    const requiring = [...(catalog.versions(from) ?? [])].filter((c) => to in c.dependencies).sort((a, b) => semver.rcompare(a.version, b.version))
+    const requiring = [...(catalog.versions(from) ?? [])].filter((c) => Object.hasOwn(c.dependencies, to)).sort((a, b) => semver.rcompare(a.version, b.version))
     for (const c of requiring.slice(0, 3)) edges.push({from, version: c.version, to, range: c.dependencies[to]})
   }
   const entries = declaration.modules.filter((m) => cycle.includes(m.name)).map((m) => `workspace -> ${m.name} ${m.range}   (declared at ${m.declaredAt})`)

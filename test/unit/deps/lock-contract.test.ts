@@ -79,6 +79,14 @@ describe('lockContractProblems', () => {
     ])
   })
 
+  it('an entry named "constructor" is a name like any other (no prototype lookups)', () => {
+    const lock = lockOf(entry('redis', '1.0.0', {dependencies: {constructor: '1.0.0'}}), entry('constructor', '1.0.0'), entry('tostring', '1.0.0'))
+    const declaration = ociDeclaration([module('redis')])
+    expect(lockContractProblems(lock, declaration, '/').problems).toEqual(['tostring@1.0.0 is locked, but nothing declared requires it'])
+    const manifest: ExtensionManifest = {name: 'redis', type: 'taskserv', version: '1.0.0'}
+    expect(lockContentProblems(lock.extensions[0], manifest, lock)).toEqual(['redis@1.0.0: the lock lists constructor as a dependency its content does not declare'])
+  })
+
   it('a local source accepts only {group}/{name}[/{version}] folders inside it', () => {
     const declaration: Declaration = {source: {kind: 'local', path: '/src'}, modules: [module('a'), module('b'), module('c'), module('d')]}
     const lock = lockOf(
@@ -113,6 +121,17 @@ describe('lockContentProblems', () => {
       'a@1.0.0 conflicts with c *, but c@1.0.0 is locked',
       'a@1.0.0 needs provisioning 2.0.0 or newer, but the lock is for core 1.0.0',
     ])
+  })
+})
+
+describe('the manifest schema against hostile config blobs', () => {
+  it('refuses more than 1,000 names in one relation, in linear time', async () => {
+    const {validateManifest, MAX_RELATION_ENTRIES} = await import('../../../src/lib/extension/manifest-schema.js')
+    const names = Array.from({length: 200_000}, (_, i) => `n${i}`)
+    const started = performance.now()
+    const problems = validateManifest({name: 'x', type: 'taskserv', version: '1.0.0', optional: names, conflicts: Object.fromEntries(names.map((n) => [n, '*']))})
+    expect(performance.now() - started).toBeLessThan(5000)
+    expect(problems.map((p) => p.message)).toEqual([`optional lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`, `conflicts lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`])
   })
 })
 
