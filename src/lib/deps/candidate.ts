@@ -19,8 +19,10 @@ const shortLine = (problem: Problem) => {
 /** Malformed metadata, with the exit code its origin calls for, naming the source and every field. */
 export function invalidMetadata(where: string, origin: MetadataOrigin, problems: readonly Problem[]): Error {
   const lines = errorsOf(problems).map(shortLine)
-  const message = `${where} has invalid extension metadata:\n${lines.map((l) => `  - ${l}`).join('\n')}`
-  const details = {where, problems: lines}
+  const shown = lines.slice(0, 20).map((l) => `  - ${l}`)
+  if (lines.length > shown.length) shown.push(`  … and ${lines.length - shown.length} more`)
+  const message = `${where} has invalid extension metadata:\n${shown.join('\n')}`
+  const details = {where, problems: lines.slice(0, 100)}
   return origin === 'registry'
     ? new IntegrityError(message, {hint: 'nothing was installed; the artifact was published with a malformed or hostile manifest: do not use it, and ask its publisher to re-publish it (check with "provisioning oci package validate")', details})
     : new ConfigError(message, {hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`, details})

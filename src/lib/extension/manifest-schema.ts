@@ -50,6 +50,8 @@ export interface NormalizedManifest extends Omit<ExtensionManifest, 'dependencie
 
 const TEXT_FIELDS = ['description', 'author', 'license', 'homepage', 'repository'] as const
 const RELATION_FIELDS = ['dependencies', 'optional', 'conflicts'] as const
+/** Names one relation field may list: real manifests list a handful. */
+export const MAX_RELATION_ENTRIES = 1000
 type RelationField = (typeof RELATION_FIELDS)[number]
 
 export const KNOWN_MANIFEST_FIELDS: readonly string[] = [
@@ -147,15 +149,21 @@ function checkRange(problems: ProblemList, field: string, value: unknown): void 
 function checkRelation(problems: ProblemList, field: RelationField, value: unknown): string[] {
   if (value === undefined || value === null) return []
   const listAllowed = field !== 'dependencies'
+  const count = Array.isArray(value) ? value.length : isTable(value) ? Object.keys(value).length : 0
+  if (count > MAX_RELATION_ENTRIES) {
+    // Config blobs come from registries: thousands of names are an attack on the resolver, not a manifest.
+    problems.error(field, `${field} lists ${count} extensions (at most ${MAX_RELATION_ENTRIES})`, 'split the extension; no real extension needs this many')
+    return []
+  }
   if (Array.isArray(value) && listAllowed) {
-    const names: string[] = []
+    const names = new Set<string>()
     value.forEach((item, index) => {
       if (checkName(problems, `${field}[${index}]`, item, `${field}[${index}]`)) {
-        if (names.includes(item)) problems.warning(`${field}[${index}]`, `"${item}" is listed twice in ${field}`, 'remove the duplicate')
-        else names.push(item)
+        if (names.has(item)) problems.warning(`${field}[${index}]`, `"${item}" is listed twice in ${field}`, 'remove the duplicate')
+        else names.add(item)
       }
     })
-    return names
+    return [...names]
   }
   if (!isTable(value)) {
     const shape = listAllowed ? 'a map of name: range, or a list of names' : 'a map of name: range'
@@ -191,7 +199,8 @@ function checkRelationOverlaps(problems: ProblemList, name: unknown, relations: 
       problems.error(`${field}.${name}`, `the extension "${name}" lists itself in ${field}`, `remove "${name}" from ${field}`)
     }
   }
-  const overlap = (a: RelationField, b: RelationField) => relations[a].filter((item) => relations[b].includes(item) && item !== name)
+  const sets = Object.fromEntries(RELATION_FIELDS.map((field) => [field, new Set(relations[field])])) as Record<RelationField, Set<string>>
+  const overlap = (a: RelationField, b: RelationField) => relations[a].filter((item) => sets[b].has(item) && item !== name)
   for (const dep of overlap('dependencies', 'conflicts')) {
     problems.error(`conflicts.${dep}`, `"${dep}" is both a dependency and a conflict`, `keep "${dep}" in only one of dependencies and conflicts`)
   }
