@@ -1,13 +1,14 @@
-import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import pLimit from 'p-limit'
 
-import {NotFoundError, RegistryError} from '../errors.js'
+import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {readArtifact, readExtensionConfig} from '../oci/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
-import {tagVersion} from '../oci/versions.js'
+import {isDigest} from '../oci/digest.js'
+import {readUntrusted} from '../oci/untrusted-file.js'
+import {sortTags} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {artifactLocator} from './artifact-location.js'
 import {candidateFromUntrusted} from './candidate.js'
@@ -36,14 +37,29 @@ function indexFile(cacheDir: string, location: Location, repository: string): st
   return path.join(cacheDir, 'tags', key, `${repository.replace(/\//g, '__')}.json`)
 }
 
+/** The tag index is a cache file: read under the untrusted-file rule, only string digests kept. */
 async function readIndex(file: string): Promise<TagIndex> {
+  const index: TagIndex = {tags: Object.create(null) as Record<string, string>}
+  const read = await readUntrusted(file, {max: MAX_TAG_INDEX_BYTES})
+  if (read.kind !== 'data') return index
   try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as TagIndex
-    return typeof data.tags === 'object' && data.tags !== null ? data : {tags: {}}
+    const data = JSON.parse(read.data.toString('utf8')) as {tags?: unknown}
+    if (typeof data?.tags !== 'object' || data.tags === null) return index
+    for (const [tag, digest] of Object.entries(data.tags)) if (typeof digest === 'string' && isDigest(digest)) index.tags[tag] = digest
   } catch {
-    return {tags: {}}
+    // A damaged index only costs the requests it would have saved.
   }
+  return index
 }
+
+/**
+ * Bounds on what one resolution fetches from registries: every read is capped already, but a
+ * hostile catalog could still name endless versions or dependency names. Real catalogs are
+ * orders of magnitude below these.
+ */
+const MAX_VERSIONS_PER_NAME = 1000
+const MAX_NAMES = 10_000
+const MAX_TAG_INDEX_BYTES = 16 * 1024 * 1024
 
 export interface RegistryCatalogOptions {
   /** Names the workspace asks for, with an explicit reference where it gave one. */
@@ -85,7 +101,8 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
         throw error
       }
     }
-    const semverTags = tags.filter((t) => tagVersion(t))
+    // The newest versions when a repository has more than a resolution looks at.
+    const semverTags = sortTags(tags).filter((t) => t.version).slice(0, MAX_VERSIONS_PER_NAME).map((t) => t.tag)
     if (semverTags.length === 0) {
       versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
       return []
@@ -108,7 +125,14 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       if (!config) {
         throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {hint: 'extensions are published with "provisioning oci push"'})
       }
-      const candidate = await candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
+      let candidate: CandidateVersion
+      try {
+        candidate = await candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
+      } catch (error) {
+        // Refused metadata leaves nothing in the cache: the next run asks the registry again.
+        if (error instanceof IntegrityError) await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])
+        throw error
+      }
       records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
       return candidate
     })))
@@ -122,6 +146,12 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
   while (wave.length > 0) {
     const next = (await Promise.all(wave.map((name) => fetchName(name)))).flat()
     wave = [...new Set(next)].filter((name) => !versions.has(name))
+    if (versions.size + wave.length > MAX_NAMES) {
+      throw new IntegrityError(`the dependency graph reaches more than ${MAX_NAMES} extensions`, {
+        hint: 'a registry whose extensions name this many dependencies is malformed or hostile; nothing was installed',
+        details: {names: versions.size + wave.length},
+      })
+    }
   }
   return {
     versions: (name) => versions.get(name),
