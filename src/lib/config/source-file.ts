@@ -1,4 +1,5 @@
-import {readFile} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {open} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
@@ -31,16 +32,51 @@ export function formatOf(file: string): ConfigFormat {
 export async function readConfigSource(file: string): Promise<ConfigSource | undefined> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readBoundedText(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
+    if (error instanceof ConfigError) throw error
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {
       hint: code === 'EACCES' ? `check the file's permissions (chmod u+r ${file})` : 'check that the path is a readable file',
       details: {file},
     })
   }
   return snapshotSource(file, text, formatOf(file)) ?? parseConfigText(text, file)
+}
+
+/** Config files are text a person writes: anything near this size is a mistake or an attack. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+/**
+ * A config file may be a link (dotfile managers link them), but it must end at a regular
+ * file of a sane size: a workspace config arriving through a pull request could be a link
+ * to /dev/zero or a FIFO, which would fill memory or block forever.
+ */
+async function readBoundedText(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const info = await handle.stat()
+    // A folder reads as EISDIR, as readFile reports it.
+    if (info.isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {code: 'EISDIR'})
+    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(`cannot read ${file}: ${info.isFile() ? `${info.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have` : 'not a regular file (a FIFO, socket or device)'}`, {
+        hint: 'point the layer at a regular config file',
+        details: {file},
+      })
+    }
+    const buffer = Buffer.alloc(info.size + 1)
+    let length = 0
+    while (length <= info.size) {
+      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > info.size) throw new ConfigError(`${file} grew while it was read`, {hint: 'try again', details: {file}})
+    return buffer.toString('utf8', 0, length)
+  } finally {
+    await handle.close()
+  }
 }
 
 export async function parseConfigText(text: string, file: string, format = formatOf(file)): Promise<ConfigSource> {

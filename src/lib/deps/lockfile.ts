@@ -1,4 +1,3 @@
-import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import semver from 'semver'
@@ -7,10 +6,13 @@ import {ConfigError} from '../errors.js'
 import {canonicalJson} from '../oci/artifact.js'
 import {isDigest, sha256} from '../oci/digest.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
+import {readUntrusted} from '../oci/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {isLockedReferenceText} from './locked-reference.js'
 
 export const LOCKFILE_VERSION = 1
+/** ~270 bytes an extension: room for 100,000 of them. */
+const MAX_LOCKFILE_BYTES = 32 * 1024 * 1024
 
 export const lockfilePath = (workspace: string) => path.join(workspace, 'config', 'provisioning.lock')
 
@@ -75,13 +77,17 @@ function invalid(file: string, problem: string): ConfigError {
 
 /** Reads the lockfile; `undefined` when there is none. A damaged file is a ConfigError (exit 3). */
 export async function readLockfile(file: string): Promise<Lockfile | undefined> {
-  let text: string
+  // The lock arrives through pull requests: a link to /dev/zero or a FIFO in its place must
+  // not hang or fill memory, so it is read like any untrusted file, bounded.
+  let read
   try {
-    text = await readFile(file, 'utf8')
+    read = await readUntrusted(file, {max: MAX_LOCKFILE_BYTES})
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw invalid(file, (error as Error).message)
+    throw invalid(file, (error as NodeJS.ErrnoException).code ?? (error as Error).message)
   }
+  if (read.kind === 'missing') return undefined
+  if (read.kind === 'unusable') throw invalid(file, read.reason)
+  const text = read.data.toString('utf8')
   const {parseConfigText} = await import('../config/source-file.js')
   let data: Record<string, unknown>
   try {
