@@ -1,18 +1,35 @@
 import type {ExtensionManifest} from '../extension/manifest-schema.js'
+import type {SpooledBlob} from '../oci/blob-spool.js'
+
+export interface PackagedLocal {
+  manifest: ExtensionManifest
+  /** The manifest digest the folder would publish as (reproducible): what a lock pins. */
+  digest: string
+  /** The packaged layer (a temp file when large); the caller disposes of it. */
+  layer: SpooledBlob
+}
 
 /**
- * What a local source folder would publish as: its checked manifest and the (reproducible)
- * manifest digest, the value a lock pins for local sources. A large archive is packaged to
- * a temp file under `spoolDir`, never held in memory.
+ * A local source folder packaged as `oci push` would: its checked manifest, its artifact's
+ * manifest digest, and the layer. A large archive goes to a temp file under `spoolDir`,
+ * never to memory.
  */
-export async function localArtifact(dir: string, spoolDir: string): Promise<{manifest: ExtensionManifest; digest: string}> {
+export async function packageLocal(dir: string, spoolDir: string): Promise<PackagedLocal> {
   const {packageExtensionSpooled} = await import('../extension/package.js')
   const {buildExtensionArtifact} = await import('../oci/artifact.js')
   const pkg = await packageExtensionSpooled(dir, spoolDir)
   try {
     const digest = buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest}).manifest.descriptor.digest
-    return {manifest: pkg.manifest, digest}
-  } finally {
+    return {manifest: pkg.manifest, digest, layer: pkg.layer}
+  } catch (error) {
     await pkg.layer.dispose()
+    throw error
   }
+}
+
+/** The manifest and digest only (the lock's digest, the lock check). */
+export async function localArtifact(dir: string, spoolDir: string): Promise<{manifest: ExtensionManifest; digest: string}> {
+  const {manifest, digest, layer} = await packageLocal(dir, spoolDir)
+  await layer.dispose()
+  return {manifest, digest}
 }

@@ -15,6 +15,7 @@ import type {Reference} from '../oci/reference.js'
 import {RegistryStore} from '../oci/registry-store.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../oci/stream-threshold.js'
 import type {Installer} from './install.js'
+import {packageLocal} from './local-artifact.js'
 import type {LockedExtension} from './lockfile.js'
 import type {PlannedExtension} from './plan.js'
 
@@ -34,8 +35,16 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
   const layerOf = async (extension: PlannedExtension): Promise<FetchedLayer> => {
     if (extension.origin.kind === 'local') {
       // Packaged like `oci push` does: a large archive goes to a temp file, not to memory.
-      const {packageExtensionSpooled} = await import('../extension/package.js')
-      const {layer} = await packageExtensionSpooled(extension.origin.dir, path.join(oci.cache.dir, 'tmp'))
+      // What is installed is what the plan pinned: a folder edited since it was checked (or
+      // resolved) is refused here, not installed under the old digest.
+      const {digest, layer} = await packageLocal(extension.origin.dir, path.join(oci.cache.dir, 'tmp'))
+      if (digest !== extension.digest) {
+        await layer.dispose()
+        throw new IntegrityError(`${extension.name}@${extension.version}: ${extension.origin.dir} changed while dep resolve ran (pinned ${extension.digest}, now ${digest})`, {
+          hint: 'run "provisioning dep resolve" again once the folder is no longer being edited',
+          details: {name: extension.name, dir: extension.origin.dir},
+        })
+      }
       return isBlobFile(layer.body) ? {spooled: layer} : {data: layer.body}
     }
     const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
