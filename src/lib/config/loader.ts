@@ -55,7 +55,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
   const home = provisioningHome(env)
-  useParseCache(homePaths.parseCache(home))
+  useParseCache(homePaths.parseCache(home), homePaths.cacheKey(home))
   const discovery = await discoverWorkspace({flag: options.workspace, env, cwd, home})
   const workspace = discovery.workspace
   const mode: ActiveMode = options.mode ? {name: options.mode, source: 'override', origin: 'argument'} : await activeMode(home, env)

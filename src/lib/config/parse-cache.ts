@@ -1,4 +1,4 @@
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -22,8 +22,8 @@ export interface ParsedEntry {
   lines: Record<string, number>
 }
 
-/** Raised whenever the same text would parse differently (3: nesting and alias limits refuse some texts). */
-const FORMAT = 3
+/** Raised whenever the same text would parse differently (3: nesting and alias limits refuse some texts; 4: signed entries). */
+const FORMAT = 4
 /** Larger texts are parsed every time: rare for config files, and the entry would be large too. */
 const MAX_TEXT_CHARS = 512 * 1024
 /** Entries kept; past this the oldest half is dropped (every edit of a file makes a new one). */
@@ -32,12 +32,56 @@ const MAX_ENTRIES = 256
 const STALE_TEMP_MS = 60 * 60 * 1000
 
 let cacheDir: string | undefined
+let keyFile: string | undefined
+let secret: Buffer | undefined | null
 let versions: string | undefined
 
 /** Where entries go for the rest of the process (the config loader sets it once the home is known). */
-export function useParseCache(dir: string | undefined): void {
+export function useParseCache(dir: string | undefined, signingKeyFile?: string): void {
   cacheDir = dir
+  keyFile = signingKeyFile
+  secret = undefined
 }
+
+const KEY_BYTES = 32
+
+/**
+ * The per-home secret entries are signed with (HMAC-SHA256). Owner and mode checks keep out
+ * other users of a shared home; the signature also keeps out entries that arrive with a
+ * restored or shared `cache/` folder (a CI cache written by another job, a copied home's
+ * cache), which carry this user's uid and sane modes but were never written under this key.
+ * Created on first write; readable by this user alone.
+ */
+function signingKey(create: boolean): Buffer | undefined {
+  if (secret || !keyFile || (secret === null && !create)) return secret ?? undefined
+  let fd: number | undefined
+  try {
+    fd = openSync(keyFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    const info = fstatSync(fd)
+    const key = info.isFile() && info.size === KEY_BYTES && info.uid === process.getuid?.() && (info.mode & 0o077) === 0 ? readFileSync(fd) : undefined
+    secret = key?.length === KEY_BYTES ? key : null
+  } catch {
+    secret = null
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+  if (secret === null && create) {
+    try {
+      mkdirSync(path.dirname(keyFile), {recursive: true, mode: 0o700})
+      // An unusable key (readable by others, another owner, damaged) is replaced: that only
+      // retires the entries signed with it.
+      rmSync(keyFile, {force: true})
+      const key = randomBytes(KEY_BYTES)
+      writeFileSync(keyFile, key, {mode: 0o600, flag: 'wx'})
+      secret = key
+    } catch {
+      // Another process made it first (EEXIST: read it next time) or the home is read-only.
+    }
+  }
+  return secret ?? undefined
+}
+
+const macOf = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('hex')
 
 export function parseCacheEnabled(): boolean {
   return cacheDir !== undefined
@@ -80,7 +124,16 @@ export function readParsed(text: string): ParsedEntry | undefined {
     fd = openSync(path.join(dir, `${key}.json`), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     const info = fstatSync(fd)
     if (!info.isFile() || !trusted(info)) return undefined
-    const entry = JSON.parse(readFileSync(fd, 'utf8')) as {key?: unknown; data?: unknown; lines?: unknown}
+    const signing = signingKey(false)
+    if (!signing) return undefined
+    // `MAC\nPAYLOAD`: only what was written under this home's key is believed.
+    const stored = readFileSync(fd, 'utf8')
+    const newline = stored.indexOf('\n')
+    const payload = stored.slice(newline + 1)
+    const mac = Buffer.from(stored.slice(0, Math.max(newline, 0)), 'utf8')
+    const expected = Buffer.from(macOf(signing, payload), 'utf8')
+    if (newline < 0 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined
+    const entry = JSON.parse(payload) as {key?: unknown; data?: unknown; lines?: unknown}
     // The entry names its own key: a renamed or copied entry does not answer for another text.
     if (entry.key !== key || !isPlainTable(entry.data) || !isPlainTable(entry.lines)) return undefined
     return {data: entry.data, lines: entry.lines as Record<string, number>}
@@ -103,7 +156,10 @@ export function writeParsed(text: string, entry: ParsedEntry): void {
     // `.NAME.PID.HEX.tmp` like writeFileAtomic: `workspace cleanup` recognizes a dead writer's.
     temp = path.join(dir, `.${key}.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
     // The values may be as sensitive as the file they come from: private to the user.
-    writeFileSync(temp, JSON.stringify({key, data: entry.data, lines: entry.lines}), {mode: 0o600, flag: 'wx'})
+    const signing = signingKey(true)
+    if (!signing) return
+    const payload = JSON.stringify({key, data: entry.data, lines: entry.lines})
+    writeFileSync(temp, `${macOf(signing, payload)}\n${payload}`, {mode: 0o600, flag: 'wx'})
     renameSync(temp, path.join(dir, `${key}.json`))
     temp = undefined
     pruneIfFull(dir)

@@ -21,4 +21,9 @@ export const homePaths = {
   authFile: (home: string) => path.join(home, 'auth.json'),
   /** Parsed YAML by content (config/parse-cache.ts). */
   parseCache: (home: string) => path.join(home, 'cache', 'parsed'),
+  /**
+   * The secret that signs parse-cache entries and markers: outside `cache/`, so a cache
+   * restored from elsewhere (a CI cache another job wrote) is not believed.
+   */
+  cacheKey: (home: string) => path.join(home, 'cache.key'),
 }

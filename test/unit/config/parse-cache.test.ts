@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {createHmac} from 'node:crypto'
 import {chmodSync, chownSync, mkdtempSync, symlinkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -14,12 +15,21 @@ const TEXT = 'workspace:\n  name: demo\noci:\n  registry: localhost:5000\n  tls:
 describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/parsed)', () => {
   let root: string
   let dir: string
+  let keyFile: string
   const entries = () => readdirSync(dir).filter((name) => name.endsWith('.json'))
+  /** An entry is `MAC\nPAYLOAD`: the payload as an object. */
+  const readEntry = (file: string) => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'))
+  /** Writes an entry signed with this home's key (as the CLI would), or with another one. */
+  const writeEntry = (file: string, entry: unknown, key = readFileSync(keyFile)) => {
+    const payload = JSON.stringify(entry)
+    writeFileSync(file, `${createHmac('sha256', key).update(payload).digest('hex')}\n${payload}`)
+  }
 
   beforeEach(() => {
     root = mkdtempSync(path.join(os.tmpdir(), 'parse-cache-'))
     dir = path.join(root, 'cache', 'parsed')
-    useParseCache(dir)
+    keyFile = path.join(root, 'cache.key')
+    useParseCache(dir, keyFile)
   })
   afterEach(() => {
     useParseCache(undefined)
@@ -35,23 +45,49 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     expect(second.data).toEqual(first.data)
     for (const key of ['workspace', 'workspace.name', 'oci.registry', 'oci.tls', 'list']) expect(second.lineOf(key), key).toBe(first.lineOf(key))
     expect(second.lineOf('oci.registry')).toBe(4)
-    // It really came from the entry: an entry with other (valid) content is believed.
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as {data: {oci: {registry: string}}}
+    // It really came from the entry: an entry with other (valid, signed) content is believed.
+    const entry = readEntry(file) as {data: {oci: {registry: string}}}
     entry.data.oci.registry = 'from-the-cache'
-    writeFileSync(file, JSON.stringify(entry))
+    writeEntry(file, entry)
     expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('from-the-cache')
+    // The signing key is this user's alone, outside cache/.
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+  })
+
+  it('does not believe an entry signed under another key or not signed (a cache restored from elsewhere)', async () => {
+    await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    const file = path.join(dir, entries()[0])
+    const entry = readEntry(file) as {data: {oci: {registry: string}}}
+    entry.data.oci.registry = 'planted.example.com'
+    for (const plant of [() => writeEntry(file, entry, Buffer.alloc(32, 7)), () => writeFileSync(file, JSON.stringify(entry)), () => writeFileSync(file, `\n${JSON.stringify(entry)}`)]) {
+      plant()
+      expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
+    }
+    // Without its key file (a home whose cache/ alone was restored) nothing is believed either.
+    writeEntry(file, entry)
+    rmSync(keyFile)
+    useParseCache(dir, keyFile)
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
+    // A key others can read is no secret: not used, and replaced by the next write.
+    const exposed = readFileSync(keyFile)
+    chmodSync(keyFile, 0o644)
+    useParseCache(dir, keyFile)
+    writeEntry(file, entry, exposed)
+    expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
+    expect(readFileSync(keyFile).equals(exposed)).toBe(false)
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600)
   })
 
   it('does not believe an entry that others could have written (group/world-writable or not ours)', async () => {
     await parseConfigText(TEXT, '/ws/provisioning.yaml')
     const file = path.join(dir, entries()[0])
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as {data: {oci: {registry: string}}}
+    const entry = readEntry(file) as {data: {oci: {registry: string}}}
     entry.data.oci.registry = 'planted.example.com'
-    writeFileSync(file, JSON.stringify(entry))
+    writeEntry(file, entry)
     chmodSync(file, 0o666)
     expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
     if (process.getuid?.() === 0) {
-      writeFileSync(file, JSON.stringify(entry), {mode: 0o600})
+      writeEntry(file, entry)
       chmodSync(file, 0o600)
       chownSync(file, 65_534, 65_534) // nobody
       expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
@@ -73,7 +109,7 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
       writeFileSync(file, damage)
       const again = await parseConfigText(TEXT, '/ws/provisioning.yaml')
       expect((again.data.oci as {registry: string}).registry).toBe('localhost:5000')
-      expect(JSON.parse(readFileSync(file, 'utf8')).key).toBe(key)
+      expect(readEntry(file).key).toBe(key)
     }
   })
 
@@ -95,9 +131,9 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     expect(Date.now() - started).toBeLessThan(5000)
     rmSync(file, {force: true})
     await parseConfigText(TEXT, '/ws/provisioning.yaml')
-    const planted = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as {data: {workspace: {name: string}}}
+    const planted = readEntry(path.join(dir, name)) as {data: {workspace: {name: string}}}
     planted.data.workspace.name = 'planted'
-    writeFileSync(path.join(dir, name), JSON.stringify(planted))
+    writeEntry(path.join(dir, name), planted)
     chmodSync(dir, 0o777)
     expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.workspace as {name: string}).name).toBe('demo')
     chmodSync(dir, 0o700)
