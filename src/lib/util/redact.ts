@@ -23,10 +23,15 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(\/\/[^/\s:@]*:)[^@\s/]+@/g, '$1***@'],
   // JSON fields: "db_password": "…"
   [new RegExp(`(${SECRET_NAME}"\\s*:\\s*")[^"\\\\]*(?:\\\\.[^"\\\\]*)*`, 'gi'), '$1***'],
-  // name=value (shell, query strings, --set): PGPASSWORD=…, ?token=…
-  [new RegExp(`(${SECRET_NAME}\\s*=\\s*["']?)[^\\s"',}&\\\\]+`, 'gi'), '$1***'],
-  // name: value (YAML, headers): the colon right after the name and a space after it.
-  [new RegExp(`(${SECRET_NAME}:[ \\t]+["']?)[^\\s"',}&\\\\]+`, 'gi'), '$1***'],
+  // Quoted values, whole (spaces and commas included): password="a b", token: 'x,y'.
+  [new RegExp(`(${SECRET_NAME}(?:\\s*=\\s*|:[ \\t]+)")[^"\\n]*`, 'gi'), '$1***'],
+  [new RegExp(`(${SECRET_NAME}(?:\\s*=\\s*|:[ \\t]+)')[^'\\n]*`, 'gi'), '$1***'],
+  // name=value (shell, query strings, --set): PGPASSWORD=…, ?token=…; a comma belongs to the
+  // value (password=x,y), the next query parameter does not.
+  [new RegExp(`(${SECRET_NAME}\\s*=\\s*)[^\\s"'&}\\\\]+`, 'gi'), '$1***'],
+  // name: value (YAML, headers): the colon right after the name and a space after it; a
+  // comma ends it (a YAML flow map: {password: x, user: u}).
+  [new RegExp(`(${SECRET_NAME}:[ \\t]+)[^\\s"',&}\\\\]+`, 'gi'), '$1***'],
 ]
 
 export function redact(text: string): string {

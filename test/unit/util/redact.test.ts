@@ -14,6 +14,11 @@ describe('redact (free text)', () => {
     ['https://user:pa55@registry.example.com/v2/', 'https://user:***@registry.example.com/v2/'],
     ['GET /v2/?token=abc&x=1', 'GET /v2/?token=***&x=1'],
     ['--set oci.password=xyz', '--set oci.password=***'],
+    // Quoted values whole, commas inside a value, YAML flow maps.
+    ['password: "a b c"', 'password: "***"'],
+    ["token='x,y z'", "token='***'"],
+    ['password=x,y&next=1', 'password=***&next=1'],
+    ['{password: x, user: u}', '{password: ***, user: u}'],
   ])('masks %s', (text, expected) => {
     expect(redact(text)).toBe(expected)
   })
