@@ -1,4 +1,5 @@
-import {cp, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 
@@ -61,7 +62,7 @@ describe('dep resolve: the trust boundary for metadata', () => {
 
   describe('hostile content from a registry (exit 8)', () => {
     it('a config blob whose type is "../../x/y" is refused before anything is written', async () => {
-      await pushExtension('evil', '1.0.0', {name: 'evil', type: '../../x/y', version: '1.0.0'})
+      const evil = await pushExtension('evil', '1.0.0', {name: 'evil', type: '../../x/y', version: '1.0.0'})
       const ws = await newWorkspace()
       await declare(ws, {registry: registry.host}, {taskservs: ['evil:1.0.0']})
       const before = await outside()
@@ -74,6 +75,10 @@ describe('dep resolve: the trust boundary for metadata', () => {
       expect(await outside()).toEqual(before)
       expect(await installedDirs(ws)).toEqual({})
       expect(await readLock(ws)).toBeUndefined()
+      // Refused metadata leaves neither its manifest nor its config blob in the cache.
+      const cached = await readdir(path.join(box.home, 'cache', 'oci', 'blobs', 'sha256')).catch(() => [] as string[])
+      expect(cached).not.toContain(evil.digest.slice('sha256:'.length))
+      expect(cached).not.toContain(evil.manifest.config.digest.slice('sha256:'.length))
     })
 
     it('a dependency named "../../../victim" is refused and never requested from the registry', async () => {
@@ -240,6 +245,43 @@ describe('dep resolve: the trust boundary for metadata', () => {
     expect(await outside()).toEqual(before)
     // The state file is rewritten without them once something changes; until then they stay inert.
     expect(Object.keys(await installedDirs(ws))).toEqual(['taskservs/redis'])
+  })
+
+  it('a committed symbolic link at extensions/taskservs is refused (exit 8): nothing installed or removed through it', async () => {
+    const ws = await newWorkspace()
+    await declare(ws, {registry: registry.host}, {taskservs: ['redis']})
+    expect((await depResolve(ws, box.env)).exitCode).toBe(0)
+    // The pull request: extensions/taskservs becomes a link next to the workspace, and the
+    // state file claims an extension there that is no longer wanted.
+    const taskservs = path.join(ws, 'extensions', 'taskservs')
+    await rename(taskservs, `${taskservs}.real`)
+    await symlink('../../victim', taskservs)
+    const stateFile = path.join(ws, 'extensions', '.installed.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as {extensions: Record<string, unknown>}
+    state.extensions['precious.txt'] = {type: 'taskserv', version: '1.0.0', digest: `sha256:${'0'.repeat(64)}`}
+    await writeFile(stateFile, JSON.stringify(state))
+    const before = await outside()
+    for (const args of [['--frozen', '--json'], ['--json']]) {
+      const result = await depResolve(ws, box.env, args)
+      expect(result.exitCode, result.stdout).toBe(8)
+      expect(json<ErrorDoc>(result).error.message).toContain(`${taskservs} is a symbolic link: refusing to install or remove extensions through it`)
+      expect(await outside()).toEqual(before)
+    }
+  })
+
+  it('a lockfile that is a link to /dev/zero or a FIFO is a configuration error (exit 3) at once', async () => {
+    const ws = await newWorkspace()
+    await declare(ws, {registry: registry.host}, {taskservs: ['redis']})
+    await symlink('/dev/zero', lockPath(ws))
+    const started = Date.now()
+    const linked = await depResolve(ws, box.env, ['--frozen', '--json'])
+    expect(linked.exitCode, linked.stdout).toBe(3)
+    expect(json<ErrorDoc>(linked).error.message).toMatch(/provisioning\.lock is not a valid lockfile: not a regular file/)
+    await rm(lockPath(ws))
+    execFileSync('mkfifo', [lockPath(ws)])
+    const fifo = await depResolve(ws, box.env, ['--frozen', '--json'])
+    expect(fifo.exitCode, fifo.stdout).toBe(3)
+    expect(Date.now() - started).toBeLessThan(30_000)
   })
 
   describe('a local source: the lock pins the content', () => {
