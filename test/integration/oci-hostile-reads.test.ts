@@ -168,10 +168,10 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     expect(existsSync(path.join(layout, 'big-lying', 'index.json'))).toBe(false)
   })
 
-  for (const phase of ['headers', 'body'] as const) {
-    it(`a registry dripping its ${phase} one byte a second is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
+  for (const [phase, contentLength] of [['headers', true], ['body', true], ['body', false]] as const) {
+    it(`a registry dripping its ${phase} one byte a second${contentLength ? '' : ' (chunked, no Content-Length)'} is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
       hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})
-      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000}})
+      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000, contentLength}})
       const started = Date.now()
       const result = await cli(['oci', 'pull', 'drip:1.0.0', '--output', path.join(box.root, 'drip'), '--json'], {PROVISIONING_OCI__TIMEOUT_SECONDS: String(DRIP_TIMEOUT_S)})
       const elapsed = Date.now() - started
