@@ -168,6 +168,29 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     expect(existsSync(path.join(layout, 'big-lying', 'index.json'))).toBe(false)
   })
 
+  it('oci copy of an index whose child "digest" is a tag pointing back at it ends at once (exit 8 naming the field)', async () => {
+    const looping = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.index.v1+json', digest: '1.0.0', size: 10}]}))
+    hostile.setArtifact('provisioning-extensions/index-loop', '1.0.0', {manifest: looping})
+    const started = Date.now()
+    const result = await cli(['oci', 'copy', 'index-loop:1.0.0', `oci-layout://${path.join(box.root, 'loop-store')}/index-loop:1.0.0`, '--json'])
+    expectFailure(result, 8, /manifests\[0\]\.digest is not a sha256 digest/)
+    expect(hostile.requests.filter((r) => r.path.includes('/manifests/'))).toHaveLength(1)
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  for (const command of ['copy', 'pull'] as const) {
+    it(`oci ${command}: an index child whose digest is an array is exit 8 naming the field, never a crash`, async () => {
+      const child = hostile.setArtifact('provisioning-extensions/array-digest', 'child', {layer: extensionLayer('array-digest')})
+      const index = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: [child.digest], size: child.manifest.length}]}))
+      hostile.setArtifact('provisioning-extensions/array-digest', '1.0.0', {manifest: index})
+      const args = command === 'copy'
+        ? ['oci', 'copy', 'array-digest:1.0.0', `oci-layout://${path.join(box.root, 'array-store')}/array-digest:1.0.0`, '--json']
+        : ['oci', 'pull', 'array-digest:1.0.0', '--output', path.join(box.root, 'array-digest'), '--json']
+      expectFailure(await cli(args), 8, /manifests\[0\]\.digest is not a sha256 digest/)
+      expect(hostile.requests.filter((r) => r.path.includes(child.digest))).toEqual([])
+    })
+  }
+
   for (const [phase, contentLength] of [['headers', true], ['body', true], ['body', false]] as const) {
     it(`a registry dripping its ${phase} one byte a second${contentLength ? '' : ' (chunked, no Content-Length)'} is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
       hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})
