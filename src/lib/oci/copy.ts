@@ -54,7 +54,9 @@ const isStreamingStore = (store: ContentStore): store is RegistryStore => 'fetch
 
 async function streamedThroughCache(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
   const cached = await hasIntactBlob(cache, descriptor)
-  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`)
+  // Any artifact, not only extensions: no extension-size cap (a container image's layer may
+  // weigh GiBs); the descriptor's size still bounds the download.
+  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`, null)
   return {data: {file: cache.file(descriptor.digest), size: descriptor.size}, cached}
 }
 
