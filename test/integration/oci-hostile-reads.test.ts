@@ -168,10 +168,59 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     expect(existsSync(path.join(layout, 'big-lying', 'index.json'))).toBe(false)
   })
 
-  for (const phase of ['headers', 'body'] as const) {
-    it(`a registry dripping its ${phase} one byte a second is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
+  it('oci pull refuses a layer declared 10 GiB before any blob request (exit 8)', async () => {
+    hostile.setArtifact('provisioning-extensions/giant', '1.0.0', {layer: extensionLayer('giant'), edit: (m) => void (m.layers[0].size = 10 * 1024 * MiB)})
+    const output = path.join(box.root, 'giant')
+    const result = await cli(['oci', 'pull', 'giant:1.0.0', '--output', output, '--json'])
+    expectFailure(result, 8, /more than an extension may unpack to/)
+    expect(hostile.requests.filter((r) => r.path.includes('/blobs/'))).toEqual([])
+    expect(existsSync(output)).toBe(false)
+  })
+
+  it('oci pull stops reading a streamed layer once its archive is refused (exit 8, nothing kept)', async () => {
+    // An unsafe first entry, then 40 MiB that cannot compress: refused after the first chunks.
+    const layer = tarGz([{name: '../escape', content: 'x'}, {name: 'data.bin', content: randomBytes(40 * MiB)}])
+    const artifact = hostile.setArtifact('provisioning-extensions/refused-early', '1.0.0', {layer})
+    hostile.behave({match: {method: 'GET', path: artifact.layer!.digest}, behaviour: {paced: true}})
+    const output = path.join(box.root, 'refused-early')
+    const result = await cli(['oci', 'pull', 'refused-early:1.0.0', '--output', output, '--json'])
+    expectFailure(result, 8, /escape/)
+    const served = hostile.requests.filter((r) => r.path.includes(artifact.layer!.digest))
+    // One attempt (an archive refusal is not retried), cut off long before its end: what
+    // was sent is at most what socket buffers hold ahead of the reader.
+    expect(served).toHaveLength(1)
+    expect(served[0].bytesSent).toBeLessThan(16 * MiB)
+    expect((await cached()).filter((n) => n.includes(artifact.layer!.digest.slice(7)))).toEqual([])
+    expect(existsSync(output)).toBe(false)
+  })
+
+  it('oci copy of an index whose child "digest" is a tag pointing back at it ends at once (exit 8 naming the field)', async () => {
+    const looping = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.index.v1+json', digest: '1.0.0', size: 10}]}))
+    hostile.setArtifact('provisioning-extensions/index-loop', '1.0.0', {manifest: looping})
+    const started = Date.now()
+    const result = await cli(['oci', 'copy', 'index-loop:1.0.0', `oci-layout://${path.join(box.root, 'loop-store')}/index-loop:1.0.0`, '--json'])
+    expectFailure(result, 8, /manifests\[0\]\.digest is not a sha256 digest/)
+    expect(hostile.requests.filter((r) => r.path.includes('/manifests/'))).toHaveLength(1)
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  for (const command of ['copy', 'pull'] as const) {
+    it(`oci ${command}: an index child whose digest is an array is exit 8 naming the field, never a crash`, async () => {
+      const child = hostile.setArtifact('provisioning-extensions/array-digest', 'child', {layer: extensionLayer('array-digest')})
+      const index = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: [child.digest], size: child.manifest.length}]}))
+      hostile.setArtifact('provisioning-extensions/array-digest', '1.0.0', {manifest: index})
+      const args = command === 'copy'
+        ? ['oci', 'copy', 'array-digest:1.0.0', `oci-layout://${path.join(box.root, 'array-store')}/array-digest:1.0.0`, '--json']
+        : ['oci', 'pull', 'array-digest:1.0.0', '--output', path.join(box.root, 'array-digest'), '--json']
+      expectFailure(await cli(args), 8, /manifests\[0\]\.digest is not a sha256 digest/)
+      expect(hostile.requests.filter((r) => r.path.includes(child.digest))).toEqual([])
+    })
+  }
+
+  for (const [phase, contentLength] of [['headers', true], ['body', true], ['body', false]] as const) {
+    it(`a registry dripping its ${phase} one byte a second${contentLength ? '' : ' (chunked, no Content-Length)'} is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
       hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})
-      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000}})
+      hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000, contentLength}})
       const started = Date.now()
       const result = await cli(['oci', 'pull', 'drip:1.0.0', '--output', path.join(box.root, 'drip'), '--json'], {PROVISIONING_OCI__TIMEOUT_SECONDS: String(DRIP_TIMEOUT_S)})
       const elapsed = Date.now() - started

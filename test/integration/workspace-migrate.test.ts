@@ -128,13 +128,15 @@ describe('workspace migrate-to-oci', () => {
     await declare(ws2, {local: src}, {taskservs: ['redis:7.2.0']})
     const file = path.join(ws2, 'config', 'provisioning.yaml')
     const config = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: Record<string, unknown>}}
-    config.dependencies.extensions.oci = {auth_token_path: '~/.provisioning/tokens/oci'}
+    // In the user's token store ($PROVISIONING_HOME/tokens): a declaration may name no other token file.
+    const tokenFile = path.join(box.home, 'tokens', 'oci')
+    config.dependencies.extensions.oci = {auth_token_path: tokenFile}
     await writeFile(file, YAML.stringify(config))
     const store = path.join(box.root, 'layout-store')
     const result = await runCli(['workspace', 'migrate-to-oci', ws2, '--registry', `oci-layout://${store}`, '--json'], {env, cwd: box.root})
     expect(result.exitCode, result.stderr).toBe(0)
     const after = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: {oci: unknown; modules: {taskservs: unknown[]}}}}
-    expect(after.dependencies.extensions.oci).toEqual({auth_token_path: '~/.provisioning/tokens/oci', registry: `oci-layout://${store}`, namespace: 'provisioning-extensions', tls_enabled: false})
+    expect(after.dependencies.extensions.oci).toEqual({auth_token_path: tokenFile, registry: `oci-layout://${store}`, namespace: 'provisioning-extensions', tls_enabled: false})
     // A layout has no per-repository reference form: the short name:tag resolves through the oci: block.
     expect(after.dependencies.extensions.modules.taskservs).toEqual(['redis:7.2.0'])
     const resolved = await depResolve(ws2, env, ['--json'])

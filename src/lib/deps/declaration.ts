@@ -68,7 +68,8 @@ export function parseDeclaration(values: ConfigTable, options: {workspacePath: s
       registry: text('registry') ?? options.defaults.registry,
       namespace: text('namespace') ?? options.defaults.namespace,
       ...(typeof oci.tls_enabled === 'boolean' ? {tlsEnabled: oci.tls_enabled} : {}),
-      ...(text('auth_token_path') ? {tokenPath: expandHome(text('auth_token_path') as string)} : {}),
+      // Relative to the workspace; where it may lie is checked by openDependencyContext.
+      ...(text('auth_token_path') ? {tokenPath: path.resolve(options.workspacePath, expandHome(text('auth_token_path') as string))} : {}),
     }
   } else {
     problems.push(`${PREFIX}.source_type must be oci or local, got ${JSON.stringify(sourceType)}`)

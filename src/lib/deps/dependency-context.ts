@@ -2,6 +2,7 @@ import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
 import {OciContext} from '../oci/context.js'
+import {assertTokenFileInStore} from '../oci/credentials.js'
 import {ociSettings, type OciSettings} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
@@ -29,7 +30,15 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
     settings.registry = declaration.source.registry
     settings.namespace = declaration.source.namespace
     if (declaration.source.tlsEnabled !== undefined) settings.tlsEnabled = declaration.source.tlsEnabled
-    if (declaration.source.tokenPath) settings.tokenPath = declaration.source.tokenPath
+    // A declaration is part of the workspace (it arrives through pull requests): its token
+    // file must lie in the user's token store, and is bound to the declared registry. The
+    // user's own oci.auth_token_path stays bound to the registry it was configured with
+    // (settings.token.registry), so declaring another registry does not send it there.
+    if (declaration.source.tokenPath) {
+      const key = 'dependencies.extensions.oci.auth_token_path'
+      assertTokenFileInStore(declaration.source.tokenPath, key, settings.home)
+      settings.token = {path: declaration.source.tokenPath, registry: declaration.source.registry, key}
+    }
   }
   const lockfile = lockfilePath(workspace)
   return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}

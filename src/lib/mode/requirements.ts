@@ -3,6 +3,7 @@ import {access} from 'node:fs/promises'
 import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
 import {lookupCredentials, registryKey} from '../oci/credentials.js'
+import {expandHome} from '../util/home.js'
 
 export interface Requirement {
   id: string
@@ -58,7 +59,9 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
     })
   }
   if (getPath(values, 'mode.registry.credentials_required') === true) {
-    const source = registry ? (await lookupCredentials(registry, {...context, tokenPath: str(values, 'oci.auth_token_path')}, false))?.source : undefined
+    // The token file counts for the configured registry, the one it is bound to.
+    const tokenPath = str(values, 'oci.auth_token_path')
+    const source = registry ? (await lookupCredentials(registry, {...context, token: tokenPath ? {path: expandHome(tokenPath), registry, key: 'oci.auth_token_path'} : undefined}, false))?.source : undefined
     checks.push({
       id: 'registry.credentials',
       description: `credentials for the registry${registry ? ` ${registryKey(registry)}` : ''}`,

@@ -1,7 +1,7 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import {isDigest} from './digest.js'
 import type {OciContext} from './context.js'
 import {assertDocumentSize} from './limits.js'
+import {parseManifestDocument} from './manifest-document.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
 import {formatReference, type Reference, withTag} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -34,27 +34,23 @@ export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<R
 export async function readArtifact(oci: OciContext, reference: Reference, known?: ManifestContent): Promise<ResolvedArtifact> {
   const ref = known ? reference : await withDefaultTag(oci, reference)
   const store = oci.store(ref.location)
+  const where = formatReference(ref)
   let manifest = known ?? await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
-  let parsed = parseManifestJson(manifest.bytes, formatReference(ref))
-  if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
-    const [first] = (parsed as unknown as {manifests: Descriptor[]}).manifests ?? []
-    if (!first) throw new NotFoundError(`${formatReference(ref)} is an empty index`, {hint: 'the artifact holds no manifest'})
-    if (!isDigest(first.digest)) throw new IntegrityError(`${formatReference(ref)}: the index names "${String(first.digest)}", which is not a digest`, {hint: 're-push the artifact'})
-    assertDocumentSize(first, `${formatReference(ref)}: the manifest ${first.digest}`)
+  let parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
+  // An index is followed one level, to its first manifest (checked as a descriptor by
+  // parseManifestDocument: a digest, never a tag, so it cannot lead back to itself); an
+  // index of indexes is not an extension.
+  if (parsed.kind === 'index') {
+    const [first] = parsed.index.manifests
+    if (!first) throw new NotFoundError(`${where} is an empty index`, {hint: 'the artifact holds no manifest'})
+    assertDocumentSize(first, `${where}: the manifest ${first.digest}`)
     manifest = await store.fetchManifest(ref.repository, first.digest)
-    parsed = parseManifestJson(manifest.bytes, formatReference(ref))
+    parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
+    if (parsed.kind === 'index') {
+      throw new NotFoundError(`${where} is an index whose first entry is another index: not an extension artifact`, {hint: 'extensions are pushed with "provisioning oci push DIR"', details: {reference: where}})
+    }
   }
-  return {ref, store, manifest, image: parsed}
-}
-
-function parseManifestJson(bytes: Buffer, where: string): ImageManifest {
-  try {
-    const data = JSON.parse(bytes.toString('utf8')) as ImageManifest
-    if (typeof data !== 'object' || data === null) throw new Error('not an object')
-    return data
-  } catch (error) {
-    throw new IntegrityError(`${where}: the manifest is not valid JSON (${(error as Error).message})`, {hint: 're-push the artifact'})
-  }
+  return {ref, store, manifest, image: parsed.manifest}
 }
 
 /** The single tar+gzip layer of an extension artifact (ours or made by other tools). */

@@ -47,11 +47,17 @@ export async function hasIntactBlob(cache: BlobCache, descriptor: Descriptor): P
  */
 export const MAX_LAYER_BYTES = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxBytes * 1.01) + 1024 * 1024
 
-export function assertLayerSize(descriptor: Descriptor, what: string): void {
-  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0 || descriptor.size > MAX_LAYER_BYTES) {
+export function assertLayerSize(descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): void {
+  if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+    throw new IntegrityError(`${what}: the manifest gives the blob a size of ${descriptor.size}, which is not a byte count`, {
+      hint: 'the artifact is malformed or hostile; nothing was downloaded',
+      details: {digest: descriptor.digest, size: descriptor.size},
+    })
+  }
+  if (cap !== null && descriptor.size > cap) {
     throw new IntegrityError(`${what}: the manifest gives the layer a size of ${descriptor.size} bytes, more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`, {
       hint: 'the artifact is malformed or hostile; nothing was downloaded',
-      details: {digest: descriptor.digest, size: descriptor.size, limit: MAX_LAYER_BYTES},
+      details: {digest: descriptor.digest, size: descriptor.size, limit: cap},
     })
   }
 }
@@ -71,9 +77,14 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
  * every retry of RegistryStore.fetchBlobStreaming) writes a fresh temp file while hashing,
  * refuses more bytes than the descriptor's size, and is aborted (temp file removed) when
  * it fails. The entry appears only once size and digest checked out.
+ *
+ * `cap`: the largest declared size accepted before anything is requested. An extension
+ * layer (pull, dep resolve) is bounded by what an extension may unpack to (the default);
+ * `oci copy` moves any artifact, container images with multi-GiB layers included, and
+ * passes null: the declared size still bounds what is read and written.
  */
-export async function fillCacheStreaming(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor, what: string): Promise<void> {
-  assertLayerSize(descriptor, what)
+export async function fillCacheStreaming(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+  assertLayerSize(descriptor, what, cap)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {
     attempt = await CacheFillAttempt.open(cache, descriptor, what)

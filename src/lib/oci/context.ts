@@ -5,6 +5,7 @@ import {type Location, parseReference, type Reference} from './reference.js'
 import {RegistryStore} from './registry-store.js'
 import type {OciSettings} from './settings.js'
 import type {ContentStore} from './store.js'
+import {usesPlainHttp} from './transport-policy.js'
 
 /** Opens stores for locations, shares the blob cache, and closes connections at the end. */
 export class OciContext {
@@ -39,14 +40,15 @@ export class OciContext {
     const {settings} = this
     const store = new RegistryStore({
       host,
-      plainHttp: !settings.tlsEnabled,
+      // Plain HTTP only for the configured registry and loopback hosts (transport-policy.ts).
+      plainHttp: usesPlainHttp(host, settings),
       caFile: settings.caFile,
       insecure: settings.insecure,
       timeoutMs: settings.timeoutMs,
       minBytesPerSecond: settings.minBytesPerSecond,
       retries: settings.retries,
       connections: Math.max(settings.concurrency, 2),
-      credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}))?.credential),
+      credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, token: settings.token}))?.credential),
     })
     if (credentials) this.extra.push(store)
     return store

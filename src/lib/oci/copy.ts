@@ -3,7 +3,10 @@ import pLimit from 'p-limit'
 import {type BlobFile, bodySize} from './blob-body.js'
 import type {BlobCache} from './blob-cache.js'
 import {fillCacheStreaming, hasIntactBlob} from './cache-fill.js'
-import {type Descriptor, type ImageIndex, type ImageManifest, isIndex} from './media-types.js'
+import {IntegrityError} from '../errors.js'
+import {assertDocumentSize} from './limits.js'
+import {parseManifestDocument} from './manifest-document.js'
+import {type Descriptor, isIndex} from './media-types.js'
 import type {RegistryStore} from './registry-store.js'
 import type {ContentStore, ManifestContent} from './store.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
@@ -41,11 +44,19 @@ export interface CopyResult extends CopyStats {
   tag?: string
 }
 
+/**
+ * How deep indexes may nest: an image index of platform manifests is one level, an index
+ * of such indexes two; nothing real goes deeper than this.
+ */
+export const MAX_INDEX_DEPTH = 4
+
 const isStreamingStore = (store: ContentStore): store is RegistryStore => 'fetchBlobStreaming' in store
 
 async function streamedThroughCache(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
   const cached = await hasIntactBlob(cache, descriptor)
-  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`)
+  // Any artifact, not only extensions: no extension-size cap (a container image's layer may
+  // weigh GiBs); the descriptor's size still bounds the download.
+  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`, null)
   return {data: {file: cache.file(descriptor.digest), size: descriptor.size}, cached}
 }
 
@@ -63,6 +74,8 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
   const limit = pLimit(Math.max(1, options.concurrency))
   const stats: CopyStats = {blobs: 0, transferred: 0, skipped: 0, mounted: 0, bytesTransferred: 0}
   const seen = new Set<string>()
+  /** Manifests already copied (an index may list one twice). */
+  const visited = new Set<string>()
 
   const copyBlob = async (descriptor: Descriptor): Promise<void> => {
     if (seen.has(descriptor.digest)) return
@@ -96,15 +109,28 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
     options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred'})
   }
 
-  const copyManifest = async (manifest: ManifestContent, tag?: string): Promise<void> => {
+  const copyManifest = async (manifest: ManifestContent, tag?: string, depth = 0): Promise<void> => {
     const transferredBefore = stats.transferred
-    const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest | ImageIndex
-    if (isIndex(manifest.descriptor.mediaType) || 'manifests' in parsed) {
-      for (const child of (parsed as ImageIndex).manifests) {
-        await copyManifest(await source.store.fetchManifest(source.repository, child.digest))
+    const where = `${source.repository}@${manifest.descriptor.digest}`
+    const parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
+    if (parsed.kind === 'index') {
+      // Children are named by digest (parseManifestDocument refuses anything else), so an
+      // index cannot lead back to itself through a tag; the depth bound and the visited set
+      // keep a deep or much-repeating graph from multiplying requests.
+      if (depth >= MAX_INDEX_DEPTH) {
+        throw new IntegrityError(`${where}: indexes nest more than ${MAX_INDEX_DEPTH} levels deep; refused`, {
+          hint: 'the artifact is malformed or hostile; nothing was pushed for it',
+          details: {digest: manifest.descriptor.digest, limit: MAX_INDEX_DEPTH},
+        })
+      }
+      for (const [i, child] of parsed.index.manifests.entries()) {
+        if (visited.has(child.digest)) continue
+        visited.add(child.digest)
+        assertDocumentSize(child, `${where}: manifests[${i}]`)
+        await copyManifest(await source.store.fetchManifest(source.repository, child.digest), undefined, depth + 1)
       }
     } else {
-      const image = parsed as ImageManifest
+      const image = parsed.manifest
       await Promise.all([image.config, ...image.layers].map((blob) => limit(() => copyBlob(blob))))
     }
     // A manifest whose blobs had to be sent cannot be there yet: skip the check (one
@@ -124,6 +150,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
   }
 
   const root = await source.store.fetchManifest(source.repository, source.reference)
+  visited.add(root.descriptor.digest)
   const tag = options.tag ?? (source.reference.startsWith('sha256:') ? undefined : source.reference)
   await copyManifest(root, tag)
   return {...stats, descriptor: root.descriptor, tag}

@@ -17,8 +17,12 @@ export function sha256(data: Uint8Array): string {
   return digest
 }
 
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value)
+/**
+ * A well-formed sha256 digest. Values come from parsed JSON, where a digest may be anything:
+ * RegExp.test() would coerce `["sha256:…"]` to its string and pass it, so the type is checked.
+ */
+export function isDigest(value: unknown): value is string {
+  return typeof value === 'string' && DIGEST.test(value)
 }
 
 export function digestHex(digest: string): string {

@@ -3,7 +3,7 @@ import https from 'node:https'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
-import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES} from './limits.js'
+import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES, PROGRESS_SLACK_BYTES} from './limits.js'
 
 export interface TransportOptions {
   /** Upper bound of parallel sockets per origin. */
@@ -138,12 +138,26 @@ export class HttpTransport {
         req.destroy(error)
       }
       // Until the headers are in, the deadline covers connecting and sending; the headers
-      // then extend it by what the body may weigh (the bytes limits.ts allows it).
-      const armDeadline = (bodyBytes: number) => {
-        clearTimeout(deadline)
-        const total = this.options.timeoutMs + this.allowanceMs(bodyLength(init.body) + bodyBytes)
-        deadline = setTimeout(() => abortWith(new DeadlineExceeded(total, url, received)), Math.max(0, started + total - Date.now()))
-        deadline.unref?.()
+      // then extend it by what the body may weigh (the bytes limits.ts allows it): the
+      // Content-Length, else the cap. Besides that upfront bound, the body must keep the
+      // minimum rate as it goes (progressive): by any moment, at most timeout + (bytes
+      // received + PROGRESS_SLACK_BYTES) at the minimum rate may have passed. Without it, a
+      // chunked answer with no Content-Length could drip for the whole cap's allowance
+      // (4 MiB at 32 KiB/s: ~133 s with a 5 s timeout); with it, ~timeout + 2 s.
+      const requestBytes = bodyLength(init.body)
+      const armDeadline = (bodyBytes: number, progressive: boolean) => {
+        const upfront = this.options.timeoutMs + this.allowanceMs(requestBytes + bodyBytes)
+        const bound = () => progressive ? Math.min(upfront, this.options.timeoutMs + this.allowanceMs(requestBytes + received + PROGRESS_SLACK_BYTES)) : upfront
+        // One timer, moved forward whenever it fires early because bytes arrived meanwhile.
+        const check = () => {
+          const total = bound()
+          const left = started + total - Date.now()
+          if (left <= 0) return abortWith(new DeadlineExceeded(total, url, received))
+          clearTimeout(deadline)
+          deadline = setTimeout(check, left)
+          deadline.unref?.()
+        }
+        check()
       }
       const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
         const status = res.statusCode ?? 0
@@ -156,7 +170,7 @@ export class HttpTransport {
           res.resume()
           return settle(undefined)
         }
-        armDeadline(init.method === 'HEAD' ? 0 : Math.min(declared ?? limit, limit))
+        armDeadline(init.method === 'HEAD' ? 0 : Math.min(declared ?? limit, limit), init.method !== 'HEAD')
         if (init.sink && init.method === 'GET' && success) {
           // From here the body loop below owns the outcome (a socket error ends it too).
           streaming = true
@@ -192,7 +206,7 @@ export class HttpTransport {
           if (!res.complete) finish(new TruncatedBody(received, declared ?? received + 1))
         })
       })
-      armDeadline(0)
+      armDeadline(0, false)
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new RequestTimeout(this.options.timeoutMs)))
       req.on('error', (error) => {
         if (!streaming) settle(error)

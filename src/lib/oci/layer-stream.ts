@@ -1,3 +1,4 @@
+import {IntegrityError, isProvisioningError} from '../errors.js'
 import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest} from './digest.js'
@@ -20,12 +21,16 @@ export interface StreamedBlobAttempt<T> extends BodySink {
  * verified size and digest (and the archive passed every extraction check), the caller
  * commits both with publish(); on any failure abort() removes both temp paths.
  *
- * When the archive is rejected mid-stream (unsafe entry, bomb, corrupt gzip), the rest of
- * the body is still hashed, so that damaged content is reported as a digest mismatch,
- * exactly as when the digest is checked before extraction.
+ * When the archive is rejected mid-stream (unsafe entry, bomb, corrupt gzip), the next
+ * write() throws that rejection: the download stops there (the connection is dropped and,
+ * being an IntegrityError, not retried), rather than reading up to 512 MiB more of an
+ * archive that will be refused anyway. Content damaged in transit may then be reported as
+ * a corrupt archive instead of a digest mismatch; either way nothing is kept.
  */
 export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
   private constructor(
+    private readonly descriptor: Descriptor,
+    private readonly what: string,
     private readonly check: StreamingDigest,
     private readonly cache: BlobCacheWriter,
     private readonly extraction: ArchiveExtraction,
@@ -35,7 +40,7 @@ export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
     const check = new StreamingDigest(descriptor, what) // sha256 only, well-formed
     const writer = await cache.writer(descriptor)
     try {
-      return new LayerPullAttempt(check, writer, await ArchiveExtraction.open(output, descriptor.size))
+      return new LayerPullAttempt(descriptor, what, check, writer, await ArchiveExtraction.open(output, descriptor.size))
     } catch (error) {
       await writer.abort()
       throw error
@@ -45,8 +50,16 @@ export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
   async write(chunk: Buffer): Promise<void> {
     // Never takes more than the descriptor promises (a registry streaming forever).
     this.check.update(chunk)
-    // Once the archive is rejected the pull will fail: only the hash still matters.
-    if (this.extraction.failed) return
+    // Once the archive is rejected the pull fails: stop reading (abort() cleans up).
+    const failed = this.extraction.failed
+    if (failed) {
+      const {digest} = this.descriptor
+      throw new IntegrityError(`${this.what} (${digest}): ${failed.message}; the download was stopped there (${this.check.bytes} of ${this.descriptor.size} bytes read, nothing kept)`, {
+        hint: isProvisioningError(failed) && failed.hint ? failed.hint : 'the layer is damaged or hostile; re-push the artifact from a trusted source',
+        details: {...(isProvisioningError(failed) ? failed.details : {}), digest},
+        cause: failed,
+      })
+    }
     await Promise.all([this.cache.write(chunk), this.extraction.write(chunk)])
   }
 

@@ -45,6 +45,15 @@ export const MAX_LISTING_BYTES = 64 * 1024 * 1024
 export const DEFAULT_MIN_TRANSFER_RATE_KIB = 32
 
 /**
+ * The rate is also enforced as the body arrives: a request fails once more than
+ * oci.timeout_seconds plus (bytes received + this slack) at the minimum rate have passed.
+ * A body without Content-Length (chunked) otherwise gets the whole cap's allowance (4 MiB:
+ * ~2 minutes at 32 KiB/s) however little it sends; the slack (2 s at 32 KiB/s) absorbs a
+ * slow first chunk (TCP slow start, a registry reading from cold storage).
+ */
+export const PROGRESS_SLACK_BYTES = 64 * 1024
+
+/**
  * A manifest or config descriptor promising more than MAX_DOCUMENT_BYTES is refused before
  * anything is fetched (exit 8), as is one whose size is not a byte count at all.
  */

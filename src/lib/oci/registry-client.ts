@@ -6,10 +6,11 @@ import {type Challenge, parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
 import {type BodySink, BodyTooLarge, DeadlineExceeded, HttpTransport, type RequestBody, TruncatedBody} from './http-transport.js'
 import {MAX_TOKEN_RESPONSE_BYTES} from './limits.js'
+import {isLoopbackHost} from './transport-policy.js'
 
 export interface RegistryClientOptions {
   host: string
-  /** oci.tls_enabled = false: plain HTTP. */
+  /** Plain HTTP: only the configured registry or a loopback host with oci.tls_enabled = false (transport-policy.ts). */
   plainHttp: boolean
   caFile?: string
   insecure?: boolean
@@ -301,7 +302,10 @@ export class RegistryClient {
       if (!credential || credential.kind !== 'basic') return force ? this.throwAuth(401, what, 'no credentials found') : undefined
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
     }
-    if (credential?.kind === 'bearer') return `Bearer ${credential.token}`
+    if (credential?.kind === 'bearer') {
+      refuseCleartextBearer(this.base, this.options.host)
+      return `Bearer ${credential.token}`
+    }
     const cached = this.tokens.get(scopeKey(scopes))
     if (cached && cached.expires > Date.now()) return `Bearer ${cached.token}`
     const token = await this.fetchToken(challenge, scopes, credential)
@@ -368,6 +372,20 @@ function refuseCleartextCredentials(realm: URL, options: RegistryClientOptions):
   throw new AuthError(`${options.host} asks for the credentials to be sent to ${realm.origin} over plain HTTP; refused, they were not sent`, {
     hint: `the registry's token realm must be https (fix its auth.token.realm); only for a registry you reach over plain HTTP on purpose may credentials travel unencrypted: set oci.tls_enabled=false for it`,
     details: {registry: options.host, realm: realm.origin},
+  })
+}
+
+/**
+ * A bearer token from a token file (oci.auth_token_path) is a standing credential, unlike
+ * the short-lived, scoped tokens a token service issues: it never travels in clear text
+ * except to a loopback host (a local registry). A registry configured plain HTTP on
+ * another host gets no such token; the request is refused before anything is sent (exit 7).
+ */
+function refuseCleartextBearer(base: string, host: string): void {
+  if (new URL(base).protocol === 'https:' || isLoopbackHost(host)) return
+  throw new AuthError(`refused to send the bearer token from the token file to ${host} over plain HTTP; it was not sent`, {
+    hint: `reach ${host} over HTTPS (oci.tls_enabled=true, with oci.ca_file for a private CA); a token file is sent in clear text only to a local (loopback) registry`,
+    details: {registry: host},
   })
 }
 

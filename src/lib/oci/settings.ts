@@ -1,5 +1,9 @@
+import path from 'node:path'
+
 import {loadConfig, type LoadedConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
+import {expandHome} from '../util/home.js'
+import {assertTokenFileInStore, type TokenFile} from './credentials.js'
 import {DEFAULT_MIN_TRANSFER_RATE_KIB} from './limits.js'
 
 export type EngineName = 'native' | 'oras'
@@ -12,7 +16,8 @@ export interface OciSettings {
   tlsEnabled: boolean
   insecure: boolean
   caFile?: string
-  tokenPath?: string
+  /** The bearer token file and the one registry it is for (credentials.ts). */
+  token?: TokenFile
   timeoutMs: number
   /** Slowest accepted transfer, bytes per second (limits.ts, the total deadline). */
   minBytesPerSecond: number
@@ -38,15 +43,16 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     const v = value(key)
     return typeof v === 'string' && v !== '' ? v : undefined
   }
+  const registry = overrides.registry ?? text('oci.registry') ?? 'localhost:5000'
   return {
-    registry: overrides.registry ?? text('oci.registry') ?? 'localhost:5000',
+    registry,
     namespace: text('oci.namespace') ?? 'provisioning-extensions',
     tool: (text('oci.tool') ?? 'auto') as OciSettings['tool'],
     concurrency: overrides.concurrency ?? Number(value('oci.concurrency') ?? 4),
     tlsEnabled: value('oci.tls_enabled') === true,
     insecure: overrides.insecure ?? value('oci.insecure') === true,
     caFile: text('oci.ca_file'),
-    tokenPath: text('oci.auth_token_path'),
+    token: tokenFile(text('oci.auth_token_path'), registry, config),
     timeoutMs: Number(value('oci.timeout_seconds') ?? 30) * 1000,
     minBytesPerSecond: Number(value('oci.min_transfer_rate_kib') ?? DEFAULT_MIN_TRANSFER_RATE_KIB) * 1024,
     retries: Number(value('oci.retries') ?? 3),
@@ -56,4 +62,22 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
   }
+}
+
+/** Layers the user writes: their own config file, the environment and the command line. */
+const USER_LAYERS = new Set(['defaults', 'user', 'runtime'])
+
+/**
+ * oci.auth_token_path, bound to the registry configured beside it. Set by the user
+ * (config.user.toml, PROVISIONING_OCI__AUTH_TOKEN_PATH, --set) it may name any file; set
+ * by a layer the workspace supplies (its config, environment or infra files, a workspace
+ * mode file), it must lie in the user's token store (assertTokenFileInStore).
+ */
+function tokenFile(value: string | undefined, registry: string, config: LoadedConfig): TokenFile | undefined {
+  if (!value) return undefined
+  const key = 'oci.auth_token_path'
+  const file = path.resolve(expandHome(value))
+  const layer = config.origins.get(key)?.at(-1)?.layer
+  if (!layer || !USER_LAYERS.has(layer)) assertTokenFileInStore(file, key, config.home)
+  return {path: file, registry, key}
 }

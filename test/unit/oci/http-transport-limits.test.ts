@@ -82,4 +82,20 @@ describe('HttpTransport bounds', () => {
     expect(elapsed).toBeGreaterThanOrEqual(2900)
     expect(elapsed).toBeLessThan(8000)
   })
+
+  it('without Content-Length the rate is enforced as the body arrives, not against the whole cap', async () => {
+    // 1 s base, 100 KB/s: a chunked body may lag at most (received + 64 KiB) at that rate.
+    const t = transport(1000, 100_000)
+    // ~400 KB/s, well above the rate: completes.
+    const ok = await t.request(`${base}/chunked-steady?bytes=200000&chunk=2000&every=5`, {method: 'GET', headers: {}, maxBytes: 4 * 1024 * 1024})
+    expect(ok.body.length).toBe(200_000)
+    // ~1 KB/s: the cap (4 MiB) alone would allow 1 + 42 s; the progressive bound ends it at ~1.7 s.
+    const started = Date.now()
+    const error = await t.request(`${base}/chunked-trickle?bytes=200000&chunk=100&every=100`, {method: 'GET', headers: {}, maxBytes: 4 * 1024 * 1024}).catch((e: unknown) => e)
+    const elapsed = Date.now() - started
+    t.close()
+    expect(error).toBeInstanceOf(DeadlineExceeded)
+    expect(elapsed).toBeGreaterThanOrEqual(1500)
+    expect(elapsed).toBeLessThan(6000)
+  })
 })

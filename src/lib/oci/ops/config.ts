@@ -23,7 +23,7 @@ export interface OciConfigResult {
 export async function describeOciConfig(options: OciOperationOptions): Promise<OciConfigResult> {
   return withSession(options, async ({settings, engine}) => {
     const location = parseLocation(settings.registry, settings.cwd)
-    const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, tokenPath: settings.tokenPath}, false) : undefined
+    const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined
     return {
       engine: engine.engine,
       reason: engine.reason,

@@ -138,6 +138,11 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
   const layer = extensionLayer(artifact)
   const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
   const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const what = `layer of ${formatReference(artifact.ref)}`
+  // A layer claiming more than an extension may unpack to is refused before any blob (the
+  // config included) is requested, as dep resolve's cache fill does: it could never be
+  // unpacked, and streaming it would fill the disk first.
+  if (streamed) (await modules)[2].assertLayerSize(layer, what)
   // A small layer is fetched (verified) while the config is read: one round trip less per
   // artifact. A streamed one needs the output folder first, which the config names.
   const early = streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
@@ -164,7 +169,6 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
         throw error
       }
     } else {
-      const what = `layer of ${formatReference(artifact.ref)}`
       // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
       cached = await hasIntactBlob(oci.cache, layer)
       if (!cached && !(artifact.store instanceof RegistryStore)) {

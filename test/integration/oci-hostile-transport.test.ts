@@ -1,0 +1,203 @@
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import YAML from 'yaml'
+
+import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
+import {type CliResult, runCli} from '../helpers/cli.js'
+import {bareWorkspace} from '../helpers/deps.js'
+import type {ErrorDoc} from '../helpers/oci-types.js'
+import {tarGz} from '../helpers/tar.js'
+import {type Sandbox, sandbox} from '../helpers/workspace.js'
+
+/**
+ * SPEC §14 "credentials are never sent over plain HTTP unless that registry is configured
+ * plain-HTTP", for hosts the configuration did not name and for token files (built CLI).
+ * oci.tls_enabled=false means plain HTTP only for the configured (or declared) registry
+ * and loopback hosts; a token file is offered only to the registry it is configured for,
+ * a workspace may name one only inside $PROVISIONING_HOME/tokens/, its content must be a
+ * token, and it never goes in clear text to a non-loopback host.
+ *
+ * A "remote" host is the fixture bound to this machine's first non-loopback IPv4 address
+ * (the tests needing it are skipped where there is none).
+ */
+const USER = 'alice'
+const PASSWORD = 'pa55-never-in-clear-Zq81'
+const TOKEN = 'static-token-7Hq2vW9xPz'
+const SECRET_FILE = 'https://alice:ghp_secretFromGitCredentials@github.com\n'
+const externalAddress = Object.values(os.networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address
+
+function errorOf(result: CliResult): ErrorDoc['error'] {
+  try {
+    return (JSON.parse(result.stdout) as ErrorDoc).error
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.exitCode}):\n${result.stdout}\n--- stderr:\n${result.stderr}`)
+  }
+}
+
+function expectExit(result: CliResult, exit: number): ErrorDoc['error'] {
+  const error = errorOf(result)
+  expect({exit: result.exitCode, code: error.exit}, `${error.message}\n${result.stderr}`).toEqual({exit, code: exit})
+  return error
+}
+
+function expectNothingLeaked(result: CliResult): void {
+  for (const stream of [result.stdout, result.stderr]) {
+    for (const secret of [PASSWORD, TOKEN, 'ghp_secretFromGitCredentials', Buffer.from(`${USER}:${PASSWORD}`).toString('base64')]) expect(stream).not.toContain(secret)
+  }
+}
+
+const extensionLayer = (name: string) => tarGz([{name: 'manifest.yaml', content: `name: ${name}\ntype: taskserv\nversion: 1.0.0\n`}])
+
+describe('plain HTTP and token files only where they belong (built CLI)', () => {
+  let box: Sandbox
+  let local: HostileRegistry
+  let other: HostileRegistry
+  let remote: HostileRegistry | undefined
+  let env: Record<string, string>
+  let storeToken: string
+  let n = 0
+
+  beforeAll(async () => {
+    box = await sandbox()
+    local = await startHostileRegistry()
+    other = await startHostileRegistry()
+    if (externalAddress) remote = await startHostileRegistry({bind: externalAddress})
+    const registries = [local, other, ...(remote ? [remote] : [])]
+    // Stored Basic credentials for the remote host (as `docker login` leaves them); the
+    // loopback registries have none, so a token file is their only credential.
+    const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
+    await mkdir(box.env.DOCKER_CONFIG, {recursive: true})
+    await writeFile(path.join(box.env.DOCKER_CONFIG, 'config.json'), JSON.stringify({auths: remote ? {[remote.host]: {auth}} : {}}))
+    for (const registry of registries) {
+      for (const name of ['secret', 'elsewhere']) registry.setArtifact(`provisioning-extensions/${name}`, '1.0.0', {layer: extensionLayer(name)})
+    }
+    storeToken = path.join(box.home, 'tokens', 'oci')
+    await mkdir(path.dirname(storeToken), {recursive: true})
+    await writeFile(storeToken, `${TOKEN}\n`)
+    await writeFile(path.join(box.root, 'git-credentials'), SECRET_FILE)
+    // No oci.registry of the user's own: each test names one.
+    env = {...box.env, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TIMEOUT_SECONDS: '10', PROVISIONING_OCI__RETRIES: '0'}
+  })
+  afterAll(async () => {
+    await Promise.all([local, other, remote].map((r) => r?.stop()))
+    await box?.cleanup()
+  })
+  afterEach(() => {
+    for (const r of [local, other, remote]) r?.reset()
+  })
+
+  /** A workspace declaring `oci` (tls_enabled false, as a pull request could write it) and `modules`. */
+  async function workspace(oci: Record<string, unknown>, taskservs: string[]): Promise<string> {
+    const ws = await bareWorkspace(box.root, `ws-${++n}`)
+    const file = path.join(ws, 'config', 'provisioning.yaml')
+    const config = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+    config.dependencies = {extensions: {source_type: 'oci', oci: {tls_enabled: false, ...oci}, modules: {taskservs}}}
+    await writeFile(file, YAML.stringify(config))
+    return ws
+  }
+  const depResolve = (ws: string, extra: Record<string, string> = {}) => runCli(['dep', 'resolve', '--json'], {env: {...env, ...extra}, cwd: ws})
+  const bearers = (r: HostileRegistry) => r.requests.filter((q) => q.authorization === 'bearer')
+
+  it.skipIf(!externalAddress)('a declaration with tls_enabled: false does not make another host a module names plain HTTP: HTTPS is tried, nothing goes there in clear', async () => {
+    const target = remote as HostileRegistry
+    // A man in the middle would answer 401 Basic to collect the stored password.
+    target.behave({match: {path: /^\/v2/}, behaviour: {status: 401, headers: {'www-authenticate': 'Basic realm="mitm"'}, body: '{}'}})
+    const ws = await workspace({registry: local.host}, [`oci://${target.host}/provisioning-extensions/secret:1.0.0`])
+    const result = await depResolve(ws)
+    expectExit(result, 6)
+    // The fixture speaks plain HTTP: a TLS handshake is never a request it could answer.
+    expect(target.requests).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it.skipIf(!externalAddress)('the configured registry itself is still plain HTTP with tls_enabled=false', async () => {
+    const target = remote as HostileRegistry
+    const result = await runCli(['oci', 'tags', 'secret', '--json'], {env: {...env, PROVISIONING_OCI__REGISTRY: target.host, PROVISIONING_OCI__TLS_ENABLED: 'false'}, cwd: box.root})
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+    expect(target.requests.some((r) => r.path.includes('/tags/list'))).toBe(true)
+  })
+
+  it('a declaration naming a token file outside $PROVISIONING_HOME/tokens (~/.git-credentials) is a configuration error (exit 3): nothing is read or sent', async () => {
+    local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
+    const ws = await workspace({registry: local.host, auth_token_path: path.join(box.root, 'git-credentials')}, ['secret:1.0.0'])
+    const result = await depResolve(ws)
+    const error = expectExit(result, 3)
+    expect(error.message).toContain('dependencies.extensions.oci.auth_token_path')
+    expect(local.requests).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it('oci.auth_token_path set by the workspace config (not the declaration) is held to the same rule (exit 3 naming the key)', async () => {
+    const ws = await workspace({registry: local.host}, ['secret:1.0.0'])
+    const file = path.join(ws, 'config', 'provisioning.yaml')
+    const config = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+    config.oci = {auth_token_path: path.join(box.root, 'git-credentials')}
+    await writeFile(file, YAML.stringify(config))
+    const result = await depResolve(ws)
+    const error = expectExit(result, 3)
+    expect(error.message).toMatch(/^oci\.auth_token_path names/)
+    expect(local.requests).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it('a token in $PROVISIONING_HOME/tokens/ is sent as Bearer to the declared (loopback) registry', async () => {
+    local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
+    local.acceptToken(TOKEN)
+    const ws = await workspace({registry: local.host, auth_token_path: storeToken}, ['secret:1.0.0'])
+    const result = await depResolve(ws)
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+    expect(bearers(local).length).toBeGreaterThan(0)
+    // The static token was used as it is: no token service round trip.
+    expect(local.requests.filter((r) => r.path.startsWith('/token'))).toEqual([])
+  })
+
+  it('the token file is never offered to another host a module names (exit 7 there, no bearer sent)', async () => {
+    for (const r of [local, other]) r.requireAuth({user: 'nobody', password: 'x', realm: `${r.plainUrl}/token`})
+    local.acceptToken(TOKEN)
+    other.acceptToken(TOKEN) // it would be accepted there: it must still not be sent
+    const ws = await workspace({registry: local.host, auth_token_path: storeToken}, ['secret:1.0.0', `oci://${other.host}/provisioning-extensions/elsewhere:1.0.0`])
+    const result = await depResolve(ws)
+    expectExit(result, 7)
+    expect(bearers(other)).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it('the user\'s own token file is bound to the user\'s registry: a declaration naming another registry does not get it', async () => {
+    other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
+    other.acceptToken(TOKEN)
+    const ws = await workspace({registry: other.host}, ['secret:1.0.0'])
+    const result = await depResolve(ws, {PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken})
+    expectExit(result, 7)
+    expect(bearers(other)).toEqual([])
+  })
+
+  it('a token file that does not hold one token (two lines) is not sent (exit 7), its content never echoed', async () => {
+    const file = path.join(box.home, 'tokens', 'two-lines')
+    await writeFile(file, SECRET_FILE + SECRET_FILE)
+    local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
+    const ws = await workspace({registry: local.host, auth_token_path: file}, ['secret:1.0.0'])
+    const result = await depResolve(ws)
+    const error = expectExit(result, 7)
+    expect(error.message).toContain('does not hold a bearer token')
+    expect(bearers(local)).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it.skipIf(!externalAddress)('a token file is never sent over plain HTTP to a non-loopback registry, even the configured one (exit 7)', async () => {
+    const target = remote as HostileRegistry
+    target.requireAuth({user: USER, password: PASSWORD, realm: `${target.plainUrl}/token`})
+    target.acceptToken(TOKEN)
+    const result = await runCli(['oci', 'tags', 'secret', '--json'], {
+      // No stored password for it this time: the token file is the credential.
+      env: {...env, DOCKER_CONFIG: path.join(box.root, 'no-docker'), PROVISIONING_OCI__REGISTRY: target.host, PROVISIONING_OCI__TLS_ENABLED: 'false', PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken},
+      cwd: box.root,
+    })
+    const error = expectExit(result, 7)
+    expect(error.message).toMatch(/plain HTTP/)
+    expect(bearers(target)).toEqual([])
+    expectNothingLeaked(result)
+  })
+})
