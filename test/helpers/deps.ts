@@ -152,3 +152,27 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/**
+ * The built CLI as a child process whose VmHWM (peak resident set) is polled while it runs.
+ * A high-water mark only grows, so the last successful read is the peak (once the process
+ * exited, its status has no memory lines any more).
+ */
+export async function spawnMeasured(args: string[], options: {env: Record<string, string>; cwd: string}): Promise<{result: CliResult; peakKiB: number; ms: number}> {
+  const started = Date.now()
+  const child = spawnCli(args, options)
+  let peakKiB = 0
+  let running = true
+  const poll = (async () => {
+    while (running) {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '')
+      const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)
+      if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]))
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  })()
+  const done = await child
+  running = false
+  await poll
+  return {result: {stdout: String(done.stdout), stderr: String(done.stderr), exitCode: done.exitCode ?? -1}, peakKiB, ms: Date.now() - started}
+}

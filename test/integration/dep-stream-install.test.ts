@@ -7,7 +7,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type CliResult, json, runCli} from '../helpers/cli.js'
-import {bareWorkspace, declare, type ErrorDoc, installedDirs, publish, type ResolveDoc, spawnCli, writeExtension} from '../helpers/deps.js'
+import {bareWorkspace, declare, type ErrorDoc, installedDirs, publish, type ResolveDoc, spawnCli, spawnMeasured, writeExtension} from '../helpers/deps.js'
 import {blobPath, useRegistry} from '../helpers/registry.js'
 import {readFiles, readTree} from '../helpers/tree.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -75,23 +75,7 @@ describe('dep resolve of an extension with a large layer (streamed through the b
     return measured(['dep', 'resolve', '--json', ...args], ws)
   }
 
-  async function measured(args: string[], cwd: string): Promise<{result: CliResult; peakKiB: number}> {
-    const child = spawnCli(args, {env: box.env, cwd})
-    let peakKiB = 0
-    let running = true
-    const poll = (async () => {
-      while (running) {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '')
-        const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)
-        if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]))
-        await sleep(5)
-      }
-    })()
-    const done = await child
-    running = false
-    await poll
-    return {result: {stdout: String(done.stdout), stderr: String(done.stderr), exitCode: done.exitCode ?? -1}, peakKiB}
-  }
+  const measured = async (args: string[], cwd: string) => spawnMeasured(args, {env: box.env, cwd})
 
   async function workspaceFor(name: string, extension: string): Promise<string> {
     const ws = await bareWorkspace(box.root, name)

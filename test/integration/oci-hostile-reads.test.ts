@@ -1,14 +1,13 @@
 import {randomBytes} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {readdir, readFile} from 'node:fs/promises'
+import {readdir} from 'node:fs/promises'
 import path from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
-import {bareWorkspace, declare, spawnCli} from '../helpers/deps.js'
+import {bareWorkspace, declare, spawnMeasured} from '../helpers/deps.js'
 import type {ErrorDoc} from '../helpers/oci-types.js'
 import {tarGz} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -56,25 +55,8 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   const cached = async () => readdir(blobsDir()).catch(() => [] as string[])
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, {env: {...env, ...extra}, cwd: box.root})
 
-  /** Runs the CLI and polls its VmHWM (peak RSS) while it runs (as dep-stream-install.test.ts does). */
-  async function measured(args: string[], extra: Record<string, string> = {}): Promise<{result: CliResult; peakKiB: number; ms: number}> {
-    const started = Date.now()
-    const child = spawnCli(args, {env: {...env, ...extra}, cwd: box.root})
-    let peakKiB = 0
-    let running = true
-    const poll = (async () => {
-      while (running) {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '')
-        const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status)
-        if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]))
-        await sleep(5)
-      }
-    })()
-    const done = await child
-    running = false
-    await poll
-    return {result: {stdout: String(done.stdout), stderr: String(done.stderr), exitCode: done.exitCode ?? -1}, peakKiB, ms: Date.now() - started}
-  }
+  /** Runs the CLI and polls its VmHWM (peak RSS) while it runs. */
+  const measured = (args: string[], extra: Record<string, string> = {}) => spawnMeasured(args, {env: {...env, ...extra}, cwd: box.root})
 
   beforeAll(async () => {
     hostile = await startHostileRegistry()
