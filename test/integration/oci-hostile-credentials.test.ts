@@ -93,7 +93,7 @@ describe('credentials and redirects against a hostile registry (built CLI)', () 
     expectNoSecret(result)
   })
 
-  it('a registry configured plain-HTTP may use a plain-HTTP realm (the user chose clear text for it)', async () => {
+  it('a loopback registry configured plain-HTTP may use a loopback plain-HTTP realm (clear text that never leaves the machine)', async () => {
     plain.requireAuth({user: USER, password: PASSWORD, realm: `${plain.plainUrl}/token`})
     const result = await runCli(['oci', 'tags', 'secret', '--json'], {
       env: {...box.env, PROVISIONING_OCI__REGISTRY: plain.host, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TLS_ENABLED: 'false'},

@@ -5,6 +5,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
 import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
+import {selfSignedCert} from '../helpers/certs.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {bareWorkspace} from '../helpers/deps.js'
 import type {ErrorDoc} from '../helpers/oci-types.js'
@@ -58,6 +59,9 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
   let local: HostileRegistry
   let other: HostileRegistry
   let remote: HostileRegistry
+  /** The same name over TLS, with a certificate naming it. */
+  let remoteTls: HostileRegistry
+  let ca: string
   let env: Record<string, string>
   let storeToken: string
   let n = 0
@@ -67,12 +71,17 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     local = await startHostileRegistry()
     other = await startHostileRegistry()
     remote = await startHostileRegistry({hostName: REMOTE})
-    const registries = [local, other, remote]
+    const certs = path.join(box.root, 'certs')
+    await mkdir(certs, {recursive: true})
+    const cert = await selfSignedCert(certs, 'remote', REMOTE, [REMOTE])
+    ca = cert.certFile
+    remoteTls = await startHostileRegistry({tls: cert, hostName: REMOTE})
+    const registries = [local, other, remote, remoteTls]
     // Stored Basic credentials for the remote host (as `docker login` leaves them); the
     // loopback registries have none, so a token file is their only credential.
     const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
     await mkdir(box.env.DOCKER_CONFIG, {recursive: true})
-    await writeFile(path.join(box.env.DOCKER_CONFIG, 'config.json'), JSON.stringify({auths: {[remote.host]: {auth}}}))
+    await writeFile(path.join(box.env.DOCKER_CONFIG, 'config.json'), JSON.stringify({auths: {[remote.host]: {auth}, [remoteTls.host]: {auth}}}))
     for (const registry of registries) {
       for (const name of ['secret', 'elsewhere']) registry.setArtifact(`provisioning-extensions/${name}`, '1.0.0', {layer: extensionLayer(name)})
     }
@@ -84,11 +93,11 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     env = {...box.env, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TIMEOUT_SECONDS: '10', PROVISIONING_OCI__RETRIES: '0', ...testHostsEnv([REMOTE])}
   })
   afterAll(async () => {
-    await Promise.all([local, other, remote].map((r) => r?.stop()))
+    await Promise.all([local, other, remote, remoteTls].map((r) => r?.stop()))
     await box?.cleanup()
   })
   afterEach(() => {
-    for (const r of [local, other, remote]) r?.reset()
+    for (const r of [local, other, remote, remoteTls]) r?.reset()
   })
 
   /** A workspace declaring `oci` (tls_enabled false, as a pull request could write it) and `modules`. */
@@ -102,6 +111,19 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
   }
   const depResolve = (ws: string, extra: Record<string, string> = {}) => runCli(['dep', 'resolve', '--json'], {env: {...env, ...extra}, cwd: ws})
   const bearers = (r: HostileRegistry) => r.requests.filter((q) => q.authorization === 'bearer')
+  /** Requests that carried a stored credential: any Basic header, or a POST to the realm (a refresh token). */
+  const credentialed = (r: HostileRegistry) => r.requests.filter((q) => q.authorization === 'basic' || q.authorization === 'other' || q.sentPassword || (q.method === 'POST' && q.path.startsWith('/token')))
+  /** `oci ARGS --json` with `registry` configured plain HTTP (tls_enabled=false), as the user's own config would. */
+  const plainCli = (registry: HostileRegistry, args: string[], extra: Record<string, string> = {}) => runCli(['oci', ...args, '--json'], {
+    env: {...env, PROVISIONING_OCI__REGISTRY: registry.host, PROVISIONING_OCI__TLS_ENABLED: 'false', ...extra},
+    cwd: box.root,
+  })
+  const expectCleartextRefusal = (result: CliResult) => {
+    const error = expectExit(result, 7)
+    expect(error.message).toMatch(/plain HTTP and is not a loopback host/)
+    expect(error.hint).toContain('serve the registry over TLS; credentials are never sent in clear text to another host')
+    expectNothingLeaked(result)
+  }
 
   it('a declaration with tls_enabled: false does not make another host a module names plain HTTP: HTTPS is tried, nothing goes there in clear', async () => {
     const target = remote
@@ -202,6 +224,77 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     const error = expectExit(result, 7)
     expect(error.message).toMatch(/plain HTTP/)
     expect(bearers(target)).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it('a declaration naming a real host as its plain-HTTP registry does not get the stored Basic credentials for it: anonymous, then exit 7', async () => {
+    // The attack: `registry: registry.company.com` with `tls_enabled: false` in a pull request.
+    remote.requireAuth({user: USER, password: PASSWORD, realm: `${remote.url}/token`})
+    const ws = await workspace({registry: remote.host}, ['secret:1.0.0'])
+    const result = await depResolve(ws)
+    expectCleartextRefusal(result)
+    expect(remote.requests.length).toBeGreaterThan(0)
+    expect(remote.requests.map((r) => r.authorization)).toEqual(remote.requests.map(() => undefined))
+    expect(credentialed(remote)).toEqual([])
+  })
+
+  it('a plain-HTTP non-loopback registry asking for Basic itself gets no Authorization header (exit 7 with the TLS hint)', async () => {
+    remote.behave({match: {path: /^\/v2/}, behaviour: {status: 401, headers: {'www-authenticate': 'Basic realm="registry"'}, body: '{}'}})
+    const result = await plainCli(remote, ['tags', 'secret'])
+    expectCleartextRefusal(result)
+    expect(remote.requests.length).toBeGreaterThan(0)
+    expect(remote.requests.map((r) => r.authorization)).toEqual(remote.requests.map(() => undefined))
+  })
+
+  it('nor its token realm, even on loopback: the Basic credentials and identity tokens stay home (exit 7)', async () => {
+    remote.requireAuth({user: USER, password: PASSWORD, realm: `${remote.plainUrl}/token`})
+    const basic = await plainCli(remote, ['pull', 'secret:1.0.0', '--output', path.join(box.root, 'never-basic')])
+    expectCleartextRefusal(basic)
+    expect(credentialed(remote)).toEqual([])
+    expect(remote.requests.map((r) => r.authorization)).toEqual(remote.requests.map(() => undefined))
+
+    remote.reset()
+    remote.requireAuth({user: USER, password: PASSWORD, realm: `${remote.plainUrl}/token`})
+    const dockerConfig = path.join(box.root, 'docker-identity')
+    await mkdir(dockerConfig, {recursive: true})
+    await writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({auths: {[remote.host]: {username: '<token>', identitytoken: TOKEN}}}))
+    const identity = await plainCli(remote, ['tags', 'secret'], {DOCKER_CONFIG: dockerConfig})
+    expectCleartextRefusal(identity)
+    expect(credentialed(remote)).toEqual([])
+  })
+
+  it('oci login to a plain-HTTP non-loopback registry is refused before anything is sent (exit 7), nothing saved', async () => {
+    remote.requireAuth({user: USER, password: PASSWORD, realm: `${remote.url}/token`})
+    const result = await runCli(['oci', 'login', remote.host, '--username', USER, '--password-stdin', '--json'], {
+      env: {...env, PROVISIONING_OCI__REGISTRY: remote.host, PROVISIONING_OCI__TLS_ENABLED: 'false'},
+      cwd: box.root,
+      input: `${PASSWORD}\n`,
+    })
+    expectCleartextRefusal(result)
+    expect(remote.requests).toEqual([])
+    await expect(readFile(path.join(box.home, 'auth.json'), 'utf8')).rejects.toThrow()
+  })
+
+  it('anonymous pulls from a plain-HTTP non-loopback registry still work, with tokens its token service issues to anonymous requests', async () => {
+    remote.requireAuth({user: USER, password: PASSWORD, realm: `${remote.url}/token`, anonymous: true})
+    const out = path.join(box.root, 'anonymous-pull')
+    const result = await plainCli(remote, ['pull', 'secret:1.0.0', '--output', out])
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+    expect(await readFile(path.join(out, 'manifest.yaml'), 'utf8')).toContain('name: secret')
+    expect(bearers(remote).length).toBeGreaterThan(0)
+    expect(credentialed(remote)).toEqual([])
+    expectNothingLeaked(result)
+  })
+
+  it('the same host over TLS (a certificate naming it) gets the stored Basic credentials at its https realm', async () => {
+    remoteTls.requireAuth({user: USER, password: PASSWORD, realm: `${remoteTls.url}/token`})
+    const result = await runCli(['oci', 'tags', 'secret', '--json'], {
+      env: {...env, PROVISIONING_OCI__REGISTRY: remoteTls.host, PROVISIONING_OCI__TLS_ENABLED: 'true', PROVISIONING_OCI__CA_FILE: ca},
+      cwd: box.root,
+    })
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+    expect(remoteTls.requests.filter((r) => r.sentPassword).map((r) => ({listener: r.listener, path: r.path.split('?')[0]}))).toEqual([{listener: 'main', path: '/token'}])
+    expect(bearers(remoteTls).length).toBeGreaterThan(0)
     expectNothingLeaked(result)
   })
 })
