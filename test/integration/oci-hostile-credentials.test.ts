@@ -11,8 +11,9 @@ import {tarGz} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /**
- * SPEC §14: credentials are never sent over plain HTTP unless the registry is configured
- * plain-HTTP, and HTTPS -> HTTP redirects are refused; a redirect to another HTTPS origin
+ * SPEC §14: credentials go over plain HTTP only from a loopback registry configured
+ * plain-HTTP to a loopback realm (non-loopback hosts: oci-hostile-transport.test.ts), and
+ * HTTPS -> HTTP redirects are refused; a redirect to another HTTPS origin
  * is followed without the Authorization header. The built CLI against the hostile
  * registry over TLS, with stored Basic credentials and a token realm the test chooses.
  */

@@ -14,12 +14,14 @@ import {testHostsEnv} from '../helpers/test-hosts.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /**
- * SPEC §14 "credentials are never sent over plain HTTP unless that registry is configured
- * plain-HTTP", for hosts the configuration did not name and for token files (built CLI).
+ * SPEC §14 and README "Credentials only where they belong", for hosts the configuration did
+ * not name, for the configured or declared registry itself and for token files (built CLI).
  * oci.tls_enabled=false means plain HTTP only for the configured (or declared) registry
- * and loopback hosts; a token file is offered only to the registry it is configured for,
- * a workspace may name one only inside $PROVISIONING_HOME/tokens/, its content must be a
- * token, and it never goes in clear text to a non-loopback host.
+ * and loopback hosts, and no stored credential of any kind (Basic, identity token, token
+ * file) ever goes in clear text to a host that is not loopback: such a registry is spoken
+ * to anonymously, and a demand for credentials is exit 7. A token file is offered only to
+ * the registry it is configured for, and a workspace may name one only inside
+ * $PROVISIONING_HOME/tokens/; its content must be a token.
  *
  * A "remote" host is a fixture on 127.0.0.1 that the CLI reaches as `registry.test`: a name
  * the transport policy does not take for loopback, mapped to 127.0.0.1 in the CLI process
