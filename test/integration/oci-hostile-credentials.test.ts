@@ -11,8 +11,9 @@ import {tarGz} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /**
- * SPEC §14: credentials are never sent over plain HTTP unless the registry is configured
- * plain-HTTP, and HTTPS -> HTTP redirects are refused; a redirect to another HTTPS origin
+ * SPEC §14: credentials go over plain HTTP only from a loopback registry configured
+ * plain-HTTP to a loopback realm (non-loopback hosts: oci-hostile-transport.test.ts), and
+ * HTTPS -> HTTP redirects are refused; a redirect to another HTTPS origin
  * is followed without the Authorization header. The built CLI against the hostile
  * registry over TLS, with stored Basic credentials and a token realm the test chooses.
  */
@@ -93,7 +94,7 @@ describe('credentials and redirects against a hostile registry (built CLI)', () 
     expectNoSecret(result)
   })
 
-  it('a registry configured plain-HTTP may use a plain-HTTP realm (the user chose clear text for it)', async () => {
+  it('a loopback registry configured plain-HTTP may use a loopback plain-HTTP realm (clear text that never leaves the machine)', async () => {
     plain.requireAuth({user: USER, password: PASSWORD, realm: `${plain.plainUrl}/token`})
     const result = await runCli(['oci', 'tags', 'secret', '--json'], {
       env: {...box.env, PROVISIONING_OCI__REGISTRY: plain.host, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TLS_ENABLED: 'false'},

@@ -88,6 +88,18 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     })
   }
 
+  for (const [what, body] of [['an HTML page', '<html><body>502 Bad Gateway</body></html>'], ['JSON null', 'null'], ['a numeric mediaType', '{"schemaVersion":2,"mediaType":42}']] as const) {
+    it(`a manifest answered without Content-Type that is ${what} is refused (exit 8 naming the reference), not a crash`, async () => {
+      hostile.setArtifact('provisioning-extensions/untyped', '1.0.0', {layer: extensionLayer('untyped')})
+      // HEAD as well: without its Content-Type the client falls back to a GET by tag.
+      hostile.behave({match: {path: /\/manifests\/1\.0\.0$/}, behaviour: {status: 200, body}})
+      const result = await cli(['oci', 'pull', 'untyped:1.0.0', '--output', path.join(box.root, 'untyped'), '--json'])
+      const error = expectFailure(result, 8, /manifest provisioning-extensions\/untyped:1\.0\.0 from /)
+      expect(error.message).toContain(hostile.host)
+      expect(existsSync(path.join(box.root, 'untyped'))).toBe(false)
+    })
+  }
+
   it('a config descriptor promising 200 MB is refused before the config is fetched (exit 8)', async () => {
     const artifact = hostile.setArtifact('provisioning-extensions/fat-config', '1.0.0', {layer: extensionLayer('fat-config'), edit: (m) => void (m.config.size = HUGE)})
     const result = await cli(['oci', 'inspect', 'fat-config:1.0.0', '--json'])

@@ -10,7 +10,11 @@ import {isLoopbackHost} from './transport-policy.js'
 
 export interface RegistryClientOptions {
   host: string
-  /** Plain HTTP: only the configured registry or a loopback host with oci.tls_enabled = false (transport-policy.ts). */
+  /**
+   * Plain HTTP: only the configured registry or a loopback host with oci.tls_enabled = false
+   * (transport-policy.ts). Over plain HTTP to a host that is not loopback, no stored
+   * credential is ever sent (see cleartextRefusal()).
+   */
   plainHttp: boolean
   caFile?: string
   insecure?: boolean
@@ -90,9 +94,19 @@ export class RegistryClient {
   private challenge?: Challenge
   private readonly tokens = new Map<string, {token: string; expires: number}>()
   private credential?: Promise<Credential | undefined>
+  /**
+   * Plain HTTP to a host that is not loopback: every request goes anonymously, whatever
+   * credentials are stored for it (SPEC §14, README "Credentials only where they belong").
+   * A workspace declaration arrives through pull requests and can name any host as its
+   * registry with `tls_enabled: false`; the user's password for that host must not then
+   * cross the network in clear text. Tokens the registry's token service issues to an
+   * anonymous request carry no stored secret and are still used.
+   */
+  private readonly withheld: boolean
 
   constructor(private readonly options: RegistryClientOptions) {
     this.base = `${options.plainHttp ? 'http' : 'https'}://${options.host}`
+    this.withheld = options.plainHttp && !isLoopbackHost(options.host)
   }
 
   private async http(): Promise<HttpTransport> {
@@ -109,7 +123,8 @@ export class RegistryClient {
   }
 
   private credentials(): Promise<Credential | undefined> {
-    this.credential ??= this.options.credentials()
+    // Not even looked up when withheld: a credential helper is not run for nothing.
+    this.credential ??= this.withheld ? Promise.resolve(undefined) : this.options.credentials()
     return this.credential
   }
 
@@ -206,8 +221,13 @@ export class RegistryClient {
     this.check(res, {method: 'GET', path: '/v2/', scopes: []}, `connect to ${this.options.host}`)
   }
 
-  /** `oci login`: GET /v2/ with the credentials (token flow included) must answer 200. */
+  /**
+   * `oci login`: GET /v2/ with the credentials (token flow included) must answer 200. Over
+   * plain HTTP to a host that is not loopback the password is never sent, so it could be
+   * neither verified nor used: refused before any request.
+   */
   async verifyLogin(): Promise<void> {
+    if (this.withheld) throw this.cleartextRefusal(`login to ${this.options.host}`)
     const res = await this.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `login to ${this.options.host}`)
     if (res.status === 401) {
       const challenge = parseChallenge(header(res, 'www-authenticate'))
@@ -264,6 +284,8 @@ export class RegistryClient {
   }
 
   private throwAuth(status: number, what: string, detail: string): never {
+    // Refused while anonymous only because credentials are withheld: say that, not "log in".
+    if (this.withheld) throw this.cleartextRefusal(what, status)
     throw new AuthError(`${what}: ${status === 401 ? 'authentication required or rejected' : 'access denied'} by ${this.options.host}${detail ? ` (${detail})` : ''}`, {
       hint: status === 401 ? `log in with "provisioning oci login ${this.options.host}"` : 'your credentials lack permission for this repository; ask the registry admin',
       details: {registry: this.options.host, status},
@@ -302,14 +324,24 @@ export class RegistryClient {
       if (!credential || credential.kind !== 'basic') return force ? this.throwAuth(401, what, 'no credentials found') : undefined
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`
     }
-    if (credential?.kind === 'bearer') {
-      refuseCleartextBearer(this.base, this.options.host)
-      return `Bearer ${credential.token}`
-    }
+    // A token file's token (never withheld here: see credentials()).
+    if (credential?.kind === 'bearer') return `Bearer ${credential.token}`
     const cached = this.tokens.get(scopeKey(scopes))
     if (cached && cached.expires > Date.now()) return `Bearer ${cached.token}`
     const token = await this.fetchToken(challenge, scopes, credential)
     return `Bearer ${token}`
+  }
+
+  /**
+   * The answer when a registry reached over plain HTTP on a host that is not loopback
+   * demands credentials: they were withheld (see `withheld`), nothing secret was sent.
+   */
+  private cleartextRefusal(what: string, status?: number): AuthError {
+    const {host} = this.options
+    return new AuthError(`${what}: ${host} requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent`, {
+      hint: `serve the registry over TLS; credentials are never sent in clear text to another host (then set oci.tls_enabled=true for it, with oci.ca_file for a private CA)`,
+      details: {registry: host, ...(status === undefined ? {} : {status}), cleartext: true},
+    })
   }
 
   private async fetchToken(challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<string> {
@@ -335,6 +367,7 @@ export class RegistryClient {
       return {status: r.status, text: r.body.toString('utf8')}
     })
     if (res.status === 401 || res.status === 403) {
+      if (this.withheld) throw this.cleartextRefusal('token request', res.status)
       throw new AuthError(`the token service of ${this.options.host} rejected ${credential ? 'the credentials' : 'anonymous access'} (HTTP ${res.status})`, {
         hint: `log in with "provisioning oci login ${this.options.host}"`,
         details: {registry: this.options.host, status: res.status},
@@ -357,35 +390,26 @@ export class RegistryClient {
 }
 
 /**
- * Where credentials may go (SPEC §14, README "Security model"):
- * - Credentials (the Basic header for the token realm, or a refresh token) are sent over
- *   plain HTTP only when the registry itself is configured plain-HTTP
- *   (oci.tls_enabled=false): an HTTPS registry whose challenge names an http:// realm gets
- *   nothing, the request is refused (exit 7).
- * - The realm may be on another host than the registry (Docker Hub's auth.docker.io is),
- *   as long as it is https; the registry chose it, and whoever controls the registry's
- *   answers controls its content anyway.
- * - Anonymous token requests carry no secret and may use an http:// realm.
+ * Where credentials may go (SPEC §14, README "Security model"). Registries on a host that is
+ * not loopback and reached over plain HTTP never get any (RegistryClient.withheld); for the
+ * others, the Basic header or refresh token of a token request:
+ * - goes to an https realm, which may be on another host than the registry (Docker Hub's
+ *   auth.docker.io is): the registry chose it, and whoever controls the registry's answers
+ *   controls its content anyway;
+ * - goes to an http:// realm only from a loopback registry reached over plain HTTP, to a
+ *   loopback realm: clear text that never leaves the machine;
+ * - otherwise is not sent: the command stops before the token request (exit 7). An HTTPS
+ *   registry naming an http:// realm is downgrading its clients, as an HTTPS -> HTTP
+ *   redirect would.
+ * Anonymous token requests carry no secret and may use any http(s) realm.
  */
 function refuseCleartextCredentials(realm: URL, options: RegistryClientOptions): void {
-  if (realm.protocol === 'https:' || options.plainHttp) return
+  if (realm.protocol === 'https:' || (options.plainHttp && isLoopbackHost(options.host) && isLoopbackHost(realm.host))) return
   throw new AuthError(`${options.host} asks for the credentials to be sent to ${realm.origin} over plain HTTP; refused, they were not sent`, {
-    hint: `the registry's token realm must be https (fix its auth.token.realm); only for a registry you reach over plain HTTP on purpose may credentials travel unencrypted: set oci.tls_enabled=false for it`,
+    hint: options.plainHttp
+      ? `the registry's token realm must be https, or on this machine (loopback) for a local registry (fix its auth.token.realm); credentials are never sent in clear text to another host`
+      : `the registry's token realm must be https (fix its auth.token.realm); credentials are never sent in clear text to another host`,
     details: {registry: options.host, realm: realm.origin},
-  })
-}
-
-/**
- * A bearer token from a token file (oci.auth_token_path) is a standing credential, unlike
- * the short-lived, scoped tokens a token service issues: it never travels in clear text
- * except to a loopback host (a local registry). A registry configured plain HTTP on
- * another host gets no such token; the request is refused before anything is sent (exit 7).
- */
-function refuseCleartextBearer(base: string, host: string): void {
-  if (new URL(base).protocol === 'https:' || isLoopbackHost(host)) return
-  throw new AuthError(`refused to send the bearer token from the token file to ${host} over plain HTTP; it was not sent`, {
-    hint: `reach ${host} over HTTPS (oci.tls_enabled=true, with oci.ca_file for a private CA); a token file is sent in clear text only to a local (loopback) registry`,
-    details: {registry: host},
   })
 }
 

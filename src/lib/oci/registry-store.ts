@@ -11,12 +11,38 @@ import type {ContentStore, ManifestContent} from './store.js'
 
 const PAGE_SIZE = 1000
 
+/**
+ * The media type a manifest answered without Content-Type declares in its own `mediaType`
+ * field (an image manifest when it has none). The body is the registry's word, not JSON
+ * until parsed: anything but a JSON object, or a mediaType that is not a string, is a
+ * broken or hostile answer (exit 8 naming the reference), never an internal error.
+ */
+function ownMediaType(bytes: Buffer, reference: string, host: string): string {
+  let document: unknown
+  try {
+    document = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    document = undefined
+  }
+  const refuse = (what: string) => new IntegrityError(`manifest ${reference} from ${host} ${what}`, {
+    hint: 'the registry is misbehaving or hostile; report it to the registry operator and do not use this artifact',
+    details: {registry: host, reference},
+  })
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw refuse('is not a JSON object (and came without a Content-Type)')
+  const {mediaType} = document as {mediaType?: unknown}
+  if (mediaType === undefined || mediaType === '') return MediaType.imageManifest
+  if (typeof mediaType !== 'string') throw refuse('has a mediaType that is not a string')
+  return mediaType
+}
+
 /** A remote registry speaking the OCI distribution API (SPEC §8.3). */
 export class RegistryStore implements ContentStore {
   readonly location: Location
   readonly client: RegistryClient
+  private readonly host: string
 
   constructor(options: RegistryClientOptions) {
+    this.host = options.host
     this.location = {kind: 'remote', host: options.host}
     this.client = new RegistryClient(options)
   }
@@ -59,7 +85,7 @@ export class RegistryStore implements ContentStore {
     const declared = responseHeader(res, 'docker-content-digest')
     const expected = isDigest(reference) ? reference : declared ?? sha256(bytes)
     verifyContent(bytes, {digest: expected}, `manifest ${repository}:${reference}`)
-    const mediaType = responseHeader(res, 'content-type')?.split(';')[0] || (JSON.parse(bytes.toString('utf8')) as {mediaType?: string}).mediaType || MediaType.imageManifest
+    const mediaType = responseHeader(res, 'content-type')?.split(';')[0] || ownMediaType(bytes, `${repository}:${reference}`, this.host)
     return {descriptor: {mediaType, digest: expected, size: bytes.byteLength}, bytes}
   }
 

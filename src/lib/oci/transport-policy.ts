@@ -9,6 +9,9 @@
  * registry.company.com/…, a copy destination) is reached over HTTPS whatever the setting:
  * otherwise one `tls_enabled: false` in a declaration would send every host's traffic, and
  * the credentials stored for those hosts, in clear text to whoever answers on the way.
+ * Even the configured registry, when it is not loopback, gets no stored credential over
+ * plain HTTP (RegistryClient sends it anonymous requests only): a declaration can name
+ * the user's real registry as its plain-HTTP one.
  */
 import {registryKey} from './credentials.js'
 

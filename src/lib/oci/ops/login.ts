@@ -46,7 +46,8 @@ export async function login(options: OciOperationOptions & {registry: string; us
       await store.client.verifyLogin()
     } catch (error) {
       // The generic hint ("log in with oci login") would send the user round in a circle.
-      if (!(error instanceof AuthError)) throw error
+      // A refusal to send the password in clear text is not a rejection: it says so itself.
+      if (!(error instanceof AuthError) || error.details.cleartext) throw error
       throw new AuthError(`${host} rejected the credentials of "${options.username}"`, {
         hint: 'check the user name and password, then run the login again (nothing was saved)',
         details: {...error.details, registry: host, username: options.username, reason: error.message},
