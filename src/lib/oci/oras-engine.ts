@@ -7,8 +7,9 @@ import {homePaths} from '../util/home.js'
 import type {BuiltArtifact} from './artifact.js'
 import {isBlobFile} from './blob-body.js'
 import {Annotation, MediaType} from './media-types.js'
-import {type Reference} from './reference.js'
+import type {Location, Reference} from './reference.js'
 import type {OciSettings} from './settings.js'
+import {usesPlainHttp} from './transport-policy.js'
 
 /** How oras names a target: `host/repo:tag` or, with --oci-layout, `PATH:tag`. */
 export function orasTarget(ref: Reference): {name: string; layout: boolean} {
@@ -17,10 +18,11 @@ export function orasTarget(ref: Reference): {name: string; layout: boolean} {
   return {name: `${ref.location.host}/${ref.repository}${suffix}`, layout: false}
 }
 
-function transportFlags(settings: Pick<OciSettings, 'tlsEnabled' | 'insecure' | 'caFile' | 'home'>, layout: boolean, prefix = ''): string[] {
-  if (layout) return [`--${prefix}oci-layout`]
+/** oras's transport flags for one side: plain HTTP per host, by the native engine's rule (transport-policy). */
+function transportFlags(settings: Pick<OciSettings, 'tlsEnabled' | 'insecure' | 'caFile' | 'home' | 'registry'>, location: Location, prefix = ''): string[] {
+  if (location.kind === 'layout') return [`--${prefix}oci-layout`]
   const flags: string[] = []
-  if (!settings.tlsEnabled) flags.push(`--${prefix}plain-http`)
+  if (usesPlainHttp(location.host, settings)) flags.push(`--${prefix}plain-http`)
   if (settings.insecure) flags.push(`--${prefix}insecure`)
   if (settings.caFile) flags.push(`--${prefix}ca-file`, settings.caFile)
   return flags
@@ -48,7 +50,7 @@ export function orasPushArgs(ref: Reference, settings: OciSettings, files: {conf
     '--config', `${files.config}:${MediaType.extensionConfig}`,
     '--annotation-file', files.annotations,
     '--disable-path-validation',
-    ...transportFlags(settings, layout),
+    ...transportFlags(settings, ref.location),
     ...(layout ? [] : registryConfig(settings)),
     '--format', 'json',
     `${path.basename(files.layer)}:${MediaType.layerTarGzip}`,
@@ -57,27 +59,27 @@ export function orasPushArgs(ref: Reference, settings: OciSettings, files: {conf
 
 export function orasPullArgs(ref: Reference, settings: OciSettings, outputDir: string): string[] {
   const {name, layout} = orasTarget(ref)
-  return ['pull', name, '--output', outputDir, ...transportFlags(settings, layout), ...(layout ? [] : registryConfig(settings)), '--format', 'json']
+  return ['pull', name, '--output', outputDir, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings)), '--format', 'json']
 }
 
 export function orasCopyArgs(source: Reference, destination: Reference, settings: OciSettings, concurrency: number): string[] {
   const from = orasTarget(source)
   const to = orasTarget(destination)
-  return ['cp', from.name, to.name, ...transportFlags(settings, from.layout, 'from-'), ...transportFlags(settings, to.layout, 'to-'), ...registryConfig(settings), '--concurrency', String(concurrency)]
+  return ['cp', from.name, to.name, ...transportFlags(settings, source.location, 'from-'), ...transportFlags(settings, destination.location, 'to-'), ...registryConfig(settings), '--concurrency', String(concurrency)]
 }
 
 export function orasTagsArgs(ref: Reference, settings: OciSettings): string[] {
   const {name, layout} = orasTarget({...ref, tag: undefined, digest: undefined})
-  return ['repo', 'tags', name, ...transportFlags(settings, layout), ...(layout ? [] : registryConfig(settings))]
+  return ['repo', 'tags', name, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
 }
 
 export function orasLoginArgs(host: string, username: string, settings: OciSettings): string[] {
-  return ['login', host, '--username', username, '--password-stdin', ...transportFlags(settings, false), ...registryConfig(settings)]
+  return ['login', host, '--username', username, '--password-stdin', ...transportFlags(settings, {kind: 'remote', host}), ...registryConfig(settings)]
 }
 
 export function orasDeleteArgs(ref: Reference, settings: OciSettings): string[] {
   const {name, layout} = orasTarget(ref)
-  return ['manifest', 'delete', name, '--force', ...transportFlags(settings, layout), ...(layout ? [] : registryConfig(settings))]
+  return ['manifest', 'delete', name, '--force', ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
 }
 
 /** oras ≥1.2 prints one JSON object with --format json; older ones print "Digest: sha256:…". */

@@ -43,6 +43,16 @@ describe('oras command construction', () => {
     expect(layout).not.toContain('--plain-http')
   })
 
+  it('plain HTTP only for the configured registry and loopback hosts, as the native engine', () => {
+    const plain = (host: string) => orasPullArgs(parseReference(`oci://${host}/ns/redis:1.0.0`, defaults), settings({registry: 'registry.internal:5000'}), '/out').includes('--plain-http')
+    expect(plain('registry.internal:5000')).toBe(true)
+    expect(plain('127.0.0.1:5000')).toBe(true)
+    expect(plain('harbor.example.com')).toBe(false)
+    const copy = orasCopyArgs(parseReference('oci://harbor.example.com/ns/a:1', defaults), parseReference('oci://localhost:5000/ns/a:1', defaults), settings(), 4)
+    expect(copy).toContain('--to-plain-http')
+    expect(copy).not.toContain('--from-plain-http')
+  })
+
   it('copy, tags, login and delete', () => {
     const copy = orasCopyArgs(parseReference('redis:1.0.0', defaults), parseReference('oci-layout:///m/redis:1.0.0', defaults), settings(), 8)
     expect(copy).toEqual(expect.arrayContaining(['cp', 'localhost:5000/ext/redis:1.0.0', '/m/redis:1.0.0', '--from-plain-http', '--to-oci-layout', '--concurrency', '8']))

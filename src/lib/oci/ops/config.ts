@@ -1,5 +1,6 @@
 import {lookupCredentials} from '../credentials.js'
 import {formatLocation, parseLocation} from '../reference.js'
+import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
 export interface OciConfigResult {
@@ -23,6 +24,7 @@ export interface OciConfigResult {
 export async function describeOciConfig(options: OciOperationOptions): Promise<OciConfigResult> {
   return withSession(options, async ({settings, engine}) => {
     const location = parseLocation(settings.registry, settings.cwd)
+    const withheld = location.kind === 'remote' && usesPlainHttp(location.host, settings) && !isLoopbackHost(location.host)
     const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined
     return {
       engine: engine.engine,
@@ -37,7 +39,7 @@ export async function describeOciConfig(options: OciOperationOptions): Promise<O
       retries: settings.retries,
       ...(settings.caFile ? {caFile: settings.caFile} : {}),
       cacheDir: settings.cacheDir,
-      credentials: location.kind === 'layout' ? 'not needed' : found ? `from ${found.source}` : 'none (anonymous)',
+      credentials: location.kind === 'layout' ? 'not needed' : found ? (withheld ? `from ${found.source}, withheld: never sent in clear text to a host that is not loopback` : `from ${found.source}`) : 'none (anonymous)',
     }
   })
 }
