@@ -202,6 +202,19 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     expect(bearers(other)).toEqual([])
   })
 
+  it('the user\'s own token file is not sent to a registry that the workspace config (not the declaration) names', async () => {
+    other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
+    other.acceptToken(TOKEN)
+    const ws = await bareWorkspace(box.root, `ws-${++n}`)
+    const file = path.join(ws, 'config', 'provisioning.yaml')
+    const config = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+    config.oci = {registry: other.host, tls_enabled: false}
+    await writeFile(file, YAML.stringify(config))
+    const result = await runCli(['oci', 'pull', 'secret:1.0.0', '--output', path.join(box.root, `out-${n}`), '--json'], {env: {...env, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken}, cwd: ws})
+    expectExit(result, 7)
+    expect(bearers(other)).toEqual([])
+  })
+
   it('a token file that does not hold one token (two lines) is not sent (exit 7), its content never echoed', async () => {
     const file = path.join(box.home, 'tokens', 'two-lines')
     await writeFile(file, SECRET_FILE + SECRET_FILE)

@@ -78,6 +78,16 @@ function tokenFile(value: string | undefined, registry: string, config: LoadedCo
   const key = 'oci.auth_token_path'
   const file = path.resolve(expandHome(value))
   const layer = config.origins.get(key)?.at(-1)?.layer
-  if (!layer || !USER_LAYERS.has(layer)) assertTokenFileInStore(file, key, config.home)
-  return {path: file, registry, key}
+  if (!layer || !USER_LAYERS.has(layer)) {
+    assertTokenFileInStore(file, key, config.home)
+    return {path: file, registry, key}
+  }
+  // The user's own token goes to the user's own registry: when a workspace layer replaced
+  // oci.registry, the token stays bound to the registry the user set (or to none), so a
+  // workspace config naming another registry never receives it.
+  const assignments = config.origins.get('oci.registry') ?? []
+  const winner = assignments.at(-1)
+  if (!winner || USER_LAYERS.has(winner.layer)) return {path: file, registry, key}
+  const own = assignments.filter((a) => USER_LAYERS.has(a.layer)).at(-1)?.value
+  return {path: file, registry: typeof own === 'string' && !own.includes('{{') ? own : '', key}
 }
