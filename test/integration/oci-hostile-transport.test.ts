@@ -171,15 +171,29 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     expectNothingLeaked(result)
   })
 
-  it('a token in $PROVISIONING_HOME/tokens/ is sent as Bearer to the declared (loopback) registry', async () => {
+  it('a token in $PROVISIONING_HOME/tokens/ named by the declaration is sent as Bearer to the declared registry when the user\'s own config names it too', async () => {
     local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
     local.acceptToken(TOKEN)
     const ws = await workspace({registry: local.host, auth_token_path: storeToken}, ['secret:1.0.0'])
-    const result = await depResolve(ws)
+    const result = await depResolve(ws, {PROVISIONING_OCI__REGISTRY: local.host})
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     expect(bearers(local).length).toBeGreaterThan(0)
     // The static token was used as it is: no token service round trip.
     expect(local.requests.filter((r) => r.path.startsWith('/token'))).toEqual([])
+  })
+
+  it('a declaration naming the user\'s token file and a registry of its own choosing gets no token (exit 7, no bearer sent)', async () => {
+    other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
+    other.acceptToken(TOKEN)
+    const ws = await workspace({registry: other.host, auth_token_path: storeToken}, ['secret:1.0.0'])
+    // The user keeps that token for their own registry.
+    const result = await depResolve(ws, {PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken})
+    expectExit(result, 7)
+    expect(bearers(other)).toEqual([])
+    // Without a registry of the user's own (only the default), the declared one gets nothing either.
+    const bare = await depResolve(ws)
+    expectExit(bare, 7)
+    expect(bearers(other)).toEqual([])
   })
 
   it('the token file is never offered to another host a module names (exit 7 there, no bearer sent)', async () => {
@@ -220,7 +234,7 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     await writeFile(file, SECRET_FILE + SECRET_FILE)
     local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
     const ws = await workspace({registry: local.host, auth_token_path: file}, ['secret:1.0.0'])
-    const result = await depResolve(ws)
+    const result = await depResolve(ws, {PROVISIONING_OCI__REGISTRY: local.host})
     const error = expectExit(result, 7)
     expect(error.message).toContain('does not hold a bearer token')
     expect(bearers(local)).toEqual([])

@@ -31,13 +31,13 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
     settings.namespace = declaration.source.namespace
     if (declaration.source.tlsEnabled !== undefined) settings.tlsEnabled = declaration.source.tlsEnabled
     // A declaration is part of the workspace (it arrives through pull requests): its token
-    // file must lie in the user's token store, and is bound to the declared registry. The
-    // user's own oci.auth_token_path stays bound to the registry it was configured with
-    // (settings.token.registry), so declaring another registry does not send it there.
+    // file must lie in the user's token store, and, like the user's own token file, goes only
+    // to the registry the user's own config names (settings.userRegistry). A declaration naming
+    // another registry gets no token, whichever file it names.
     if (declaration.source.tokenPath) {
       const key = 'dependencies.extensions.oci.auth_token_path'
       assertTokenFileInStore(declaration.source.tokenPath, key, settings.home)
-      settings.token = {path: declaration.source.tokenPath, registry: declaration.source.registry, key}
+      settings.token = {path: declaration.source.tokenPath, registry: settings.userRegistry, key}
     }
   }
   const lockfile = lockfilePath(workspace)

@@ -18,6 +18,11 @@ export interface OciSettings {
   caFile?: string
   /** The bearer token file and the one registry it is for (credentials.ts). */
   token?: TokenFile
+  /**
+   * The registry as the user's own layers set it (defaults, config.user.toml, environment,
+   * --set); '' when only a workspace layer named one. Token files go to this registry only.
+   */
+  userRegistry: string
   timeoutMs: number
   /** Slowest accepted transfer, bytes per second (limits.ts, the total deadline). */
   minBytesPerSecond: number
@@ -44,15 +49,17 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     return typeof v === 'string' && v !== '' ? v : undefined
   }
   const registry = overrides.registry ?? text('oci.registry') ?? 'localhost:5000'
+  const userRegistry = overrides.registry ?? userRegistryOf(registry, config)
   return {
     registry,
+    userRegistry,
     namespace: text('oci.namespace') ?? 'provisioning-extensions',
     tool: (text('oci.tool') ?? 'auto') as OciSettings['tool'],
     concurrency: overrides.concurrency ?? Number(value('oci.concurrency') ?? 4),
     tlsEnabled: value('oci.tls_enabled') === true,
     insecure: overrides.insecure ?? value('oci.insecure') === true,
     caFile: text('oci.ca_file'),
-    token: tokenFile(text('oci.auth_token_path'), registry, config),
+    token: tokenFile(text('oci.auth_token_path'), userRegistry, config),
     timeoutMs: Number(value('oci.timeout_seconds') ?? 30) * 1000,
     minBytesPerSecond: Number(value('oci.min_transfer_rate_kib') ?? DEFAULT_MIN_TRANSFER_RATE_KIB) * 1024,
     retries: Number(value('oci.retries') ?? 3),
@@ -73,21 +80,24 @@ const USER_LAYERS = new Set(['defaults', 'user', 'runtime'])
  * by a layer the workspace supplies (its config, environment or infra files, a workspace
  * mode file), it must lie in the user's token store (assertTokenFileInStore).
  */
-function tokenFile(value: string | undefined, registry: string, config: LoadedConfig): TokenFile | undefined {
+function tokenFile(value: string | undefined, userRegistry: string, config: LoadedConfig): TokenFile | undefined {
   if (!value) return undefined
   const key = 'oci.auth_token_path'
   const file = path.resolve(expandHome(value))
   const layer = config.origins.get(key)?.at(-1)?.layer
-  if (!layer || !USER_LAYERS.has(layer)) {
-    assertTokenFileInStore(file, key, config.home)
-    return {path: file, registry, key}
-  }
-  // The user's own token goes to the user's own registry: when a workspace layer replaced
-  // oci.registry, the token stays bound to the registry the user set (or to none), so a
-  // workspace config naming another registry never receives it.
+  if (!layer || !USER_LAYERS.has(layer)) assertTokenFileInStore(file, key, config.home)
+  return {path: file, registry: userRegistry, key}
+}
+
+/**
+ * The registry the user's own layers name. A token goes only there, whoever named the token
+ * file: a workspace (config layer or declaration, both arrive through pull requests) that
+ * names another registry, with the user's own token file from the store, never receives it.
+ */
+function userRegistryOf(registry: string, config: LoadedConfig): string {
   const assignments = config.origins.get('oci.registry') ?? []
   const winner = assignments.at(-1)
-  if (!winner || USER_LAYERS.has(winner.layer)) return {path: file, registry, key}
+  if (!winner || USER_LAYERS.has(winner.layer)) return registry
   const own = assignments.filter((a) => USER_LAYERS.has(a.layer)).at(-1)?.value
-  return {path: file, registry: typeof own === 'string' && !own.includes('{{') ? own : '', key}
+  return typeof own === 'string' && !own.includes('{{') ? own : ''
 }

@@ -16,7 +16,7 @@ import {parseReference} from '../../../src/lib/oci/reference.js'
 import type {OciSettings} from '../../../src/lib/oci/settings.js'
 
 const settings = (over: Partial<OciSettings> = {}): OciSettings => ({
-  registry: 'localhost:5000', namespace: 'ext', tool: 'oras', concurrency: 4, tlsEnabled: false, insecure: false,
+  registry: 'localhost:5000', userRegistry: 'localhost:5000', namespace: 'ext', tool: 'oras', concurrency: 4, tlsEnabled: false, insecure: false,
   timeoutMs: 30_000, minBytesPerSecond: 32_768, retries: 3, cacheDir: '/tmp/c', indexTtlSeconds: 300, home: '/home/u/.provisioning', env: {}, cwd: '/tmp', ...over,
 })
 const defaults = {registry: 'localhost:5000', namespace: 'ext'}
