@@ -1,5 +1,5 @@
 import {ConfigError, IntegrityError, ResolutionError} from '../errors.js'
-import type {ExtensionManifest} from '../extension/manifest-schema.js'
+import {type ExtensionManifest, parseManifest, relationMap} from '../extension/manifest-schema.js'
 import {errorsOf, type Problem} from '../extension/problems.js'
 import {tagVersion} from '../oci/versions.js'
 import type {CandidateVersion} from './types.js'
@@ -28,8 +28,6 @@ export function invalidMetadata(where: string, origin: MetadataOrigin, problems:
     : new ConfigError(message, {hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`, details})
 }
 
-const relationMap = (spec: Record<string, string> | string[] | undefined | null): Record<string, string> =>
-  !spec ? {} : Array.isArray(spec) ? Object.fromEntries(spec.map((name) => [name, '*'])) : {...spec}
 
 /**
  * The trust boundary for extension metadata read from a store (config blob) or a local
@@ -37,8 +35,7 @@ const relationMap = (spec: Record<string, string> | string[] | undefined | null)
  * versions, ranges, relation names) before any of it becomes a request, a path or a
  * resolver constraint.
  */
-export async function candidateFromUntrusted(data: unknown, expected: {name: string; tag: string; where: string}, origin: MetadataOrigin): Promise<CandidateVersion> {
-  const {parseManifest} = await import('../extension/manifest-schema.js')
+export function candidateFromUntrusted(data: unknown, expected: {name: string; tag: string; where: string}, origin: MetadataOrigin): CandidateVersion {
   const {manifest, problems} = parseManifest(data)
   if (!manifest) throw invalidMetadata(expected.where, origin, problems)
   return candidateFrom(manifest, expected)

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import pLimit from 'p-limit'
 
+import {parseManifest} from '../extension/manifest-schema.js'
 import {readExtensionConfig} from '../oci/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
@@ -18,7 +19,6 @@ import {pinnedArtifact} from './oci-installer.js'
  * lock records. Malformed metadata in a store is exit 8, as in a fresh resolution.
  */
 export async function lockedContentProblems(oci: OciContext | undefined, lock: Lockfile, entries: LockedEntry[], options: {offline: boolean; concurrency: number}): Promise<string[]> {
-  const {parseManifest} = await import('../extension/manifest-schema.js')
   const limit = pLimit(Math.max(1, options.concurrency))
   const found = await Promise.all(entries.map(({entry, origin}) => limit(async () => {
     if (origin.kind === 'local') {

@@ -2,7 +2,8 @@ import path from 'node:path'
 
 import semver from 'semver'
 
-import type {ExtensionManifest} from '../extension/manifest-schema.js'
+import {type ExtensionManifest, relationMap} from '../extension/manifest-schema.js'
+import {EXTENSION_TYPES} from '../extension/names.js'
 import {formatReference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
 import {artifactLocator} from './artifact-location.js'
@@ -10,7 +11,7 @@ import type {Declaration} from './declaration.js'
 import {type LockedOrigin, parseLockedReference} from './locked-reference.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
 
-const GROUPS = new Set(['providers', 'taskservs', 'clusters'])
+const GROUPS = new Set<string>(EXTENSION_TYPES.map((type) => `${type}s`))
 
 /** A locked extension with its reference parsed. */
 export interface LockedEntry {
@@ -102,9 +103,8 @@ export function lockContentProblems(entry: LockedExtension, manifest: ExtensionM
 
   // Own keys only (Object.hasOwn): an extension may be named "constructor".
   const byName = new Map(lock.extensions.map((e) => [e.name, e]))
-  const relation = (spec: Record<string, string> | string[] | undefined) => (!spec ? {} : Array.isArray(spec) ? Object.fromEntries(spec.map((n) => [n, '*'])) : spec)
-  const hard = relation(manifest.dependencies)
-  const optional = relation(manifest.optional)
+  const hard = relationMap(manifest.dependencies)
+  const optional = relationMap(manifest.optional)
   const recorded = (name: string, locked: Record<string, string>, kind: string, range: string) => {
     const version = locked[name]
     if (byName.get(name)?.version !== version) problems.push(`${at}: its ${kind} dependency ${name}@${version} is not the locked ${name}`)
@@ -121,7 +121,7 @@ export function lockContentProblems(entry: LockedExtension, manifest: ExtensionM
     else if (byName.has(name)) problems.push(`${at}: optional ${name} is locked but not recorded as present`)
   }
   for (const name of Object.keys(entry.optional)) if (!Object.hasOwn(optional, name)) problems.push(`${at}: the lock lists ${name} as an optional dependency its content does not declare`)
-  for (const [name, range] of Object.entries(relation(manifest.conflicts))) {
+  for (const [name, range] of Object.entries(relationMap(manifest.conflicts))) {
     const other = byName.get(name)
     if (other && semver.satisfies(other.version, range)) problems.push(`${at} conflicts with ${name} ${range}, but ${name}@${other.version} is locked`)
   }

@@ -1,13 +1,11 @@
 import path from 'node:path'
 
-import {LAYOUT_SCHEME, parseReference, type Reference} from '../oci/reference.js'
+import {isRegistryHost, LAYOUT_SCHEME, parseReference, type Reference, TAG_PATTERN} from '../oci/reference.js'
 
 /** Where a locked extension comes from, parsed from the lockfile's `reference` field. */
 export type LockedOrigin = {kind: 'oci'; reference: Reference} | {kind: 'local'; dir: string}
 
 const LOCAL_PREFIX = 'local:'
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 /** An absolute path without `.`/`..` segments or control characters, as this CLI writes them. */
 // eslint-disable-next-line no-control-regex -- control characters are what this refuses
@@ -29,11 +27,11 @@ export function parseLockedReference(text: string, digest: string): LockedOrigin
     const body = text.slice(LAYOUT_SCHEME.length)
     const colon = body.lastIndexOf(':')
     const [root, tag] = [body.slice(0, colon), body.slice(colon + 1)]
-    if (colon < 0 || !isCleanAbsolute(root) || !TAG.test(tag)) return undefined
+    if (colon < 0 || !isCleanAbsolute(root) || !TAG_PATTERN.test(tag)) return undefined
     return {kind: 'oci', reference: {location: {kind: 'layout', root}, repository: '', tag, digest}}
   }
   const host = text.slice(0, text.indexOf('/'))
-  if (!HOST.test(host)) return undefined
+  if (!isRegistryHost(host)) return undefined
   try {
     const reference = parseReference(`oci://${text}`, {registry: '', namespace: ''})
     if (!reference.tag || reference.digest || reference.location.kind !== 'remote') return undefined

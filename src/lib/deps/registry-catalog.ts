@@ -7,7 +7,7 @@ import {readArtifact, readExtensionConfig} from '../oci/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
 import {isDigest} from '../oci/digest.js'
-import {readUntrusted} from '../oci/untrusted-file.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {sortTags} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {artifactLocator} from './artifact-location.js'
@@ -127,7 +127,7 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       }
       let candidate: CandidateVersion
       try {
-        candidate = await candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
+        candidate = candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
       } catch (error) {
         // Refused metadata leaves nothing in the cache: the next run asks the registry again.
         if (error instanceof IntegrityError) await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])

@@ -306,7 +306,8 @@ function sortKeysDeep(value: unknown): unknown {
   )
 }
 
-function relationMap(spec: RelationSpec | undefined | null): Record<string, string> {
+/** A relation as a map name -> range (a list of names means any version of each). */
+export function relationMap(spec: RelationSpec | undefined | null): Record<string, string> {
   if (!spec) return {}
   return Array.isArray(spec) ? Object.fromEntries(spec.map((name) => [name, '*'])) : {...spec}
 }

@@ -36,13 +36,13 @@ const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const DNS_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const REGISTRY_HOST = new RegExp(`^(?:${DNS_LABEL}(?:\\.${DNS_LABEL})*|\\d{1,3}(?:\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?$`)
 
-function isRegistryHost(host: string): boolean {
+export function isRegistryHost(host: string): boolean {
   const match = REGISTRY_HOST.exec(host)
   if (!match || host.length > 255) return false
   const port = match[1] === undefined ? undefined : Number(match[1])
   return port === undefined || (port >= 1 && port <= 65_535)
 }
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/
 
 export function parseLocation(registry: string, cwd = process.cwd()): Location {
   if (registry.startsWith(LAYOUT_SCHEME)) {
@@ -80,7 +80,7 @@ function checkParts(input: string, repository: string, tag?: string, digest?: st
   if (repository && !repository.split('/').every((c) => REPO_COMPONENT.test(c))) {
     throw new UsageError(`invalid reference "${input}": repository "${repository}" must be lower-case components separated by "/"`, {hint})
   }
-  if (tag !== undefined && !TAG.test(tag)) throw new UsageError(`invalid reference "${input}": bad tag "${tag}"`, {hint})
+  if (tag !== undefined && !TAG_PATTERN.test(tag)) throw new UsageError(`invalid reference "${input}": bad tag "${tag}"`, {hint})
   if (digest !== undefined && !isDigest(digest)) throw new UsageError(`invalid reference "${input}": bad digest "${digest}"`, {hint})
 }
 
