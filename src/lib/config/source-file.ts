@@ -1,9 +1,8 @@
-import {constants} from 'node:fs'
-import {open} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
 import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {isAliasExpansionError, YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {parseCacheEnabled, readParsed, writeParsed} from './parse-cache.js'
 import {snapshotSource} from './template-snapshot.js'
@@ -54,29 +53,12 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024
  * to /dev/zero or a FIFO, which would fill memory or block forever.
  */
 async function readBoundedText(file: string): Promise<string> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
-  try {
-    const info = await handle.stat()
-    // A folder reads as EISDIR, as readFile reports it.
-    if (info.isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {code: 'EISDIR'})
-    if (!info.isFile() || info.size > MAX_CONFIG_BYTES) {
-      throw new ConfigError(`cannot read ${file}: ${info.isFile() ? `${info.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have` : 'not a regular file (a FIFO, socket or device)'}`, {
-        hint: 'point the layer at a regular config file',
-        details: {file},
-      })
-    }
-    const buffer = Buffer.alloc(info.size + 1)
-    let length = 0
-    while (length <= info.size) {
-      const {bytesRead} = await handle.read(buffer, length, buffer.length - length, length)
-      if (bytesRead === 0) break
-      length += bytesRead
-    }
-    if (length > info.size) throw new ConfigError(`${file} grew while it was read`, {hint: 'try again', details: {file}})
-    return buffer.toString('utf8', 0, length)
-  } finally {
-    await handle.close()
-  }
+  const read = await readUntrusted(file, {max: MAX_CONFIG_BYTES, followLinks: true})
+  if (read.kind === 'data') return read.data.toString('utf8')
+  // Errors shaped like readFile's: the caller reports both the same way.
+  if (read.kind === 'missing') throw Object.assign(new Error(`ENOENT: no such file, open '${file}'`), {code: 'ENOENT'})
+  if (read.reason.includes('a folder')) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {code: 'EISDIR'})
+  throw new ConfigError(`cannot read ${file}: ${read.reason}`, {hint: 'point the layer at a regular config file', details: {file}})
 }
 
 export async function parseConfigText(text: string, file: string, format = formatOf(file)): Promise<ConfigSource> {

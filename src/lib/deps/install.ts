@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
-import {readUntrusted} from '../oci/untrusted-file.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import type {PlannedExtension} from './plan.js'
 

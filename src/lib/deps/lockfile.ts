@@ -6,7 +6,7 @@ import {ConfigError} from '../errors.js'
 import {canonicalJson} from '../oci/artifact.js'
 import {isDigest, sha256} from '../oci/digest.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
-import {readUntrusted} from '../oci/untrusted-file.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {isLockedReferenceText} from './locked-reference.js'
 

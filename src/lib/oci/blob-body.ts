@@ -1,7 +1,7 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
 import {StreamingDigest} from './digest.js'
 import type {StreamBody} from './http-transport.js'
-import {openUntrusted, readUntrusted} from './untrusted-file.js'
+import {openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
 /**
  * Blob content as it travels between stores: in memory, or a file on disk for large

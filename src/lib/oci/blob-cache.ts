@@ -9,7 +9,7 @@ import {FILE_READ_BYTES} from './blob-body.js'
 import {digestHex, verifyContent} from './digest.js'
 import {MAX_DOCUMENT_BYTES} from './limits.js'
 import type {Descriptor} from './media-types.js'
-import {type Expected, type Identity, openUntrusted, readUntrusted, readUntrustedSync, removeIfUnchanged} from './untrusted-file.js'
+import {type Expected, type Identity, openUntrusted, readUntrusted, readUntrustedSync, removeIfUnchanged} from '../util/untrusted-file.js'
 
 /**
  * Content-addressed blob cache (`blobs/sha256/<hex>`, SPEC §4). Only verified content

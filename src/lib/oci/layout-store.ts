@@ -10,7 +10,7 @@ import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
-import {type Expected, openUntrusted, readUntrusted} from './untrusted-file.js'
+import {type Expected, openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
 const LAYOUT_FILE = JSON.stringify({imageLayoutVersion: '1.0.0'})
 

@@ -15,6 +15,11 @@ export interface Expected {
   size?: number
   /** The most bytes accepted when the size is not known. */
   max: number
+  /**
+   * Follow a link to its target (config files, which dotfile managers link); the target
+   * must still be a regular file within the bounds. Content files never follow links.
+   */
+  followLinks?: boolean
 }
 
 /** The file found at a path: dev/ino, to remove exactly that file and not a newer one. */
@@ -66,7 +71,7 @@ function openFailure(error: unknown, linkInfo: () => Stats | undefined): Missing
 export async function openUntrusted(file: string, expected: Expected): Promise<OpenedFile | Missing | Unusable> {
   let handle: FileHandle
   try {
-    handle = await open(file, OPEN_FLAGS)
+    handle = await open(file, expected.followLinks ? OPEN_FLAGS & ~constants.O_NOFOLLOW : OPEN_FLAGS)
   } catch (error) {
     const info = await lstat(file).catch(() => undefined)
     return openFailure(error, () => info)
