@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'E_CONFIG'
   | 'E_NOT_FOUND'
   | 'E_RESOLUTION'
+  | 'E_RESOLUTION_LIMIT'
   | 'E_REGISTRY'
   | 'E_AUTH'
   | 'E_INTEGRITY'
@@ -38,6 +39,7 @@ const exitFor: Record<ErrorCode, ExitCodeValue> = {
   E_CONFIG: ExitCode.CONFIG,
   E_NOT_FOUND: ExitCode.NOT_FOUND,
   E_RESOLUTION: ExitCode.RESOLUTION,
+  E_RESOLUTION_LIMIT: ExitCode.RESOLUTION,
   E_REGISTRY: ExitCode.REGISTRY,
   E_AUTH: ExitCode.AUTH,
   E_INTEGRITY: ExitCode.INTEGRITY,
@@ -88,6 +90,16 @@ export class UsageError extends ProvisioningError {
 export class ResolutionError extends ProvisioningError {
   constructor(message: string, options?: ErrorOptions) {
     super('E_RESOLUTION', message, options)
+  }
+}
+
+/**
+ * The search was cut short by its budget: nothing is known about satisfiability, so this is
+ * never presented as "unsatisfiable" (same exit code, its own error code).
+ */
+export class ResolutionLimitError extends ProvisioningError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_RESOLUTION_LIMIT', message, options)
   }
 }
 

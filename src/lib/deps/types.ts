@@ -18,6 +18,11 @@ export interface CandidateVersion {
 export interface Catalog {
   /** All versions of a name, any order; `undefined` when no such extension exists. */
   versions(name: string): readonly CandidateVersion[] | undefined
+  /**
+   * Where a name was looked for, for "no extension named X exists in …": `the registry
+   * (looked for host/ns/x)` or `the local source /path`; `repository` goes to --json.
+   */
+  whereIs?(name: string): {text: string; repository?: string}
 }
 
 /** A requirement of the workspace itself. */
@@ -26,6 +31,8 @@ export interface RootRequirement {
   range: string
   /** Where it is declared, for explanations (`dependencies.extensions.modules.taskservs[1]`). */
   source: string
+  /** The declaring file and line, relative to the workspace (`config/provisioning.yaml:12`), when known. */
+  location?: string
 }
 
 export interface ResolveInput {
