@@ -44,6 +44,11 @@ export interface ResolveInput {
   preferred?: ReadonlyMap<string, string>
   /** Resolve these names as if no preference existed (`dep update NAME`). */
   unlock?: ReadonlySet<string>
+  /**
+   * How much search a resolution may spend (conflicts learned, wall-clock ms) before it stops
+   * with ResolutionLimitError (E_RESOLUTION_LIMIT): never presented as unsatisfiable.
+   */
+  limits?: {conflicts?: number; milliseconds?: number}
 }
 
 export interface Requirer {
