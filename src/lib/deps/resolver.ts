@@ -40,6 +40,7 @@ export function resolve(input: ResolveInput): Resolution {
       roots: input.roots,
       rank: (name) => (name === ROOT ? -1 : ranks.get(name) ?? Number.MAX_SAFE_INTEGER),
       preferred: preferredIndex,
+      reachable: [...ranks.keys()].sort((a, b) => (ranks.get(a) as number) - (ranks.get(b) as number)),
       limits,
     })
   } catch (error) {

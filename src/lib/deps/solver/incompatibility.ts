@@ -31,17 +31,21 @@ export class Incompatibility {
   readonly terms: Term[]
 
   constructor(terms: Term[], readonly cause: Cause) {
-    const merged = new Map<string, VersionSet>()
-    for (const term of terms) {
-      const previous = merged.get(term.name)
-      merged.set(term.name, previous ? previous.intersect(term.set) : term.set)
+    // Most facts have two terms on different names: skip the merge map for them.
+    const distinct = terms.length < 2 || (terms.length === 2 && terms[0].name !== terms[1].name)
+    let merged: Term[]
+    if (distinct) {
+      merged = terms.filter((t) => !t.set.isFull())
+    } else {
+      const byName = new Map<string, VersionSet>()
+      for (const term of terms) {
+        const previous = byName.get(term.name)
+        byName.set(term.name, previous ? previous.intersect(term.set) : term.set)
+      }
+      merged = [...byName].filter(([, set]) => !set.isFull()).map(([name, set]) => ({name, set}))
     }
-    for (const [name, set] of merged) if (set.isFull()) merged.delete(name)
-    if (cause.kind === 'derived' && merged.size > 1) {
-      const root = merged.get(ROOT)
-      if (root && !root.allowsAbsent) merged.delete(ROOT)
-    }
-    this.terms = [...merged].map(([name, set]) => ({name, set}))
+    if (cause.kind === 'derived' && merged.length > 1) merged = merged.filter((t) => t.name !== ROOT || t.set.allowsAbsent)
+    this.terms = merged
   }
 
   get external(): boolean {

@@ -10,6 +10,13 @@ export interface SolveOptions {
   roots: import('../types.js').RootRequirement[]
   /** Decision order among required names (lower first). */
   rank: (name: string) => number
+  /**
+   * Names whose facts are loaded before the first decision (everything reachable through
+   * dependencies): versions that can never work (too new for the core, a requirement
+   * nothing satisfies) are ruled out by propagation at level 0, instead of being found one
+   * decision at a time and undone by a backjump that throws away every later decision.
+   */
+  reachable: readonly string[]
   /** Version index to try first for a name, when still allowed (the lockfile's). */
   preferred: (name: string) => number | undefined
   limits: {conflicts: number; milliseconds: number}
@@ -111,8 +118,8 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
     throw new NoSolution(incompatibility)
   }
 
-  const propagate = (start: string) => {
-    const changed = new Set([start])
+  const propagate = (...start: string[]) => {
+    const changed = new Set(start)
     while (changed.size > 0) {
       const name = changed.values().next().value as string
       changed.delete(name)
@@ -145,8 +152,7 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
     for (let name = heap.pop(); name !== undefined; name = heap.pop()) {
       if (!requiredAndOpen(name)) continue
       if (!loaded.has(name)) {
-        loaded.add(name)
-        for (const fact of packageFacts(name, domains, options)) add(fact)
+        load(name)
         heap.push(name)
         return {name, loadedOnly: true}
       }
@@ -197,6 +203,12 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
   }
 
   add(new Incompatibility([{name: ROOT, set: domains.absent(ROOT)}], {kind: 'root'}))
+  const load = (name: string) => {
+    loaded.add(name)
+    for (const fact of packageFacts(name, domains, options)) add(fact)
+  }
+  for (const name of [ROOT, ...options.reachable]) load(name)
+  propagate(ROOT, ...options.reachable)
   let next = ROOT
   for (;;) {
     propagate(next)

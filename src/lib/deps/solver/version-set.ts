@@ -69,7 +69,10 @@ export class VersionSet {
   }
 
   isFull(): boolean {
-    return this.complement().isEmpty()
+    const last = this.words.length - 1
+    for (let i = 0; i < last; i++) if (this.words[i] !== 0xffffffff) return false
+    const tail = this.size & 31
+    return this.words[last] === (tail === 0 ? 0xffffffff : ((1 << tail) - 1) >>> 0)
   }
 
   isSubsetOf(other: VersionSet): boolean {
