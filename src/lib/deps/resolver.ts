@@ -23,7 +23,7 @@ export const DEFAULT_LIMITS = {conflicts: 1_000_000, milliseconds: 120_000}
  * ties by name), so the result is deterministic.
  */
 export function resolve(input: ResolveInput): Resolution {
-  const domains = new Domains(input.catalog, input.roots)
+  const domains = new Domains(input.catalog)
   for (const root of input.roots) domains.range(root.range)
   const ranks = decisionRanks(input.roots.map((r) => r.name), input.catalog)
   const preferredIndex = (name: string): number | undefined => {
@@ -75,7 +75,7 @@ function cutShort(error: SearchCutShort): ResolutionLimitError {
   const seconds = (error.milliseconds / 1000).toFixed(1)
   const limit = error.reason === 'conflicts' ? `${error.conflicts} learned conflicts` : `${seconds} s`
   return new ResolutionLimitError(
-    `dependency resolution was cut short after ${limit} (${error.conflicts} conflicts, ${seconds} s): the search neither found a solution nor proved that none exists, so this is not a verdict that the workspace is unsatisfiable`,
+    `dependency resolution was cut short after ${limit} (${error.conflicts} conflicts, ${seconds} s): the search neither found a solution nor proved that none exists, so it says nothing about whether the workspace can be resolved`,
     {
       hint: 'narrow the search: pin exact versions of the extensions involved in dependencies.extensions.modules, or remove conflicting extensions; "provisioning dep validate" shows the declaration',
       details: {kind: 'search-limit', reason: error.reason, conflicts: error.conflicts, milliseconds: Math.round(error.milliseconds)},
@@ -89,7 +89,7 @@ function cutShort(error: SearchCutShort): ResolutionLimitError {
  * better to stop loudly than to install a wrong set.
  */
 function assertValid(selected: Map<string, CandidateVersion>, input: ResolveInput): void {
-  const domains = new Domains(input.catalog, [])
+  const domains = new Domains(input.catalog)
   const inRange = (name: string, range: string) => domains.range(range).test((selected.get(name) as CandidateVersion).version)
   const problems: string[] = []
   for (const root of input.roots) if (!selected.has(root.name) || !inRange(root.name, root.range)) problems.push(`root ${root.name} ${root.range}`)

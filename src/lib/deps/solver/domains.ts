@@ -1,7 +1,7 @@
 import semver from 'semver'
 
 import {ResolutionError} from '../../errors.js'
-import type {CandidateVersion, Catalog, RootRequirement} from '../types.js'
+import type {CandidateVersion, Catalog} from '../types.js'
 import {ROOT} from './incompatibility.js'
 import {VersionSet} from './version-set.js'
 
@@ -21,12 +21,9 @@ export class Domains {
   private readonly basics = new Map<string, {full: VersionSet; absent: VersionSet; present: VersionSet}>()
   readonly workspace: CandidateVersion
 
-  constructor(readonly catalog: Catalog, roots: readonly RootRequirement[]) {
-    const dependencies: Record<string, string> = {}
-    for (const root of [...roots].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      dependencies[root.name] = dependencies[root.name] ? `${dependencies[root.name]} ${root.range}` : root.range
-    }
-    this.workspace = {name: ROOT, version: '0.0.0', tag: '', dependencies, optional: {}, conflicts: {}}
+  /** The workspace's requirements are facts of their own (package-facts.ts), not relations of this version. */
+  constructor(readonly catalog: Catalog) {
+    this.workspace = {name: ROOT, version: '0.0.0', tag: '', dependencies: {}, optional: {}, conflicts: {}}
   }
 
   /** Versions of a name, highest first (ties by tag, so the order never depends on the catalog's). */

@@ -2,7 +2,7 @@ import semver from 'semver'
 
 import type {RootRequirement} from '../types.js'
 import type {Domains} from './domains.js'
-import {Incompatibility, ROOT} from './incompatibility.js'
+import {type Cause, Incompatibility, ROOT} from './incompatibility.js'
 import type {VersionSet} from './version-set.js'
 
 type Relation = 'dependency' | 'optional' | 'conflict'
@@ -25,6 +25,11 @@ interface Group {
  * contribute no relations.
  */
 export function packageFacts(name: string, domains: Domains, context: {coreVersion: string; roots: readonly RootRequirement[]}): Incompatibility[] {
+  if (name === ROOT) {
+    // In name order, so that neither the answer nor its explanation depends on declaration order.
+    const roots = [...context.roots].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.range < b.range ? -1 : a.range > b.range ? 1 : 0))
+    return roots.map((root) => requirementFact(root, domains))
+  }
   const facts: Incompatibility[] = []
   const versions = domains.versions(name)
   const tooNew = new Map<string, number[]>()
@@ -57,13 +62,13 @@ export function packageFacts(name: string, domains: Domains, context: {coreVersi
   }
   for (const g of groups.values()) {
     const from = {name, set: domains.only(name, g.from)}
-    const fact = relationFact(name, g, from, domains, context.roots)
+    const fact = relationFact(name, g, from, domains)
     if (fact) facts.push(fact)
   }
   return facts
 }
 
-function relationFact(name: string, g: Group, from: {name: string; set: VersionSet}, domains: Domains, roots: readonly RootRequirement[]): Incompatibility | undefined {
+function relationFact(name: string, g: Group, from: {name: string; set: VersionSet}, domains: Domains): Incompatibility | undefined {
   const range = g.ranges.join(' || ')
   if (g.relation === 'optional') {
     // "if installed, inside the range": installed outside it is the incompatible case.
@@ -74,19 +79,21 @@ function relationFact(name: string, g: Group, from: {name: string; set: VersionS
     if (g.to === name || g.match.isEmpty()) return undefined
     return new Incompatibility([from, {name: g.to, set: g.match}], {kind: 'conflict', from: name, to: g.to, ranges: g.ranges})
   }
-  const cause = name === ROOT
-    ? requirementCause(g.to, range, roots)
-    : {kind: 'dependency' as const, from: name, to: g.to, ranges: g.ranges}
   if (g.to === name) return new Incompatibility([from], {kind: 'cycle', path: [name, name]})
-  const dependency = new Incompatibility([from, {name: g.to, set: g.match.complement()}], cause)
-  if (!g.match.isEmpty()) return dependency
-  // Nothing can satisfy it: the requiring versions are out, and the explanation says why
-  // (no such extension, or no version in the range) as pub does.
-  const missing = new Incompatibility([{name: g.to, set: domains.present(g.to)}], {kind: 'no-versions', name: g.to, range, unknown: !domains.known(g.to)})
-  return new Incompatibility([from], {kind: 'derived', causes: [dependency, missing]})
+  return requires(from, g.to, range, g.match, {kind: 'dependency', from: name, to: g.to, ranges: g.ranges}, domains)
 }
 
-function requirementCause(to: string, range: string, roots: readonly RootRequirement[]) {
-  const root = roots.find((r) => r.name === to)
-  return {kind: 'requirement' as const, to, range, source: root?.source ?? 'the workspace', ...(root?.location ? {location: root.location} : {})}
+/** One requirement of the workspace (two on one name are two facts: ranges with `||` cannot be joined as text). */
+function requirementFact(root: RootRequirement, domains: Domains): Incompatibility {
+  const cause = {kind: 'requirement' as const, to: root.name, range: root.range, source: root.source, ...(root.location ? {location: root.location} : {})}
+  return requires({name: ROOT, set: domains.only(ROOT, [1])}, root.name, root.range, domains.matching(root.name, root.range), cause, domains)
+}
+
+function requires(from: {name: string; set: VersionSet}, to: string, range: string, match: VersionSet, cause: Cause, domains: Domains): Incompatibility {
+  const dependency = new Incompatibility([from, {name: to, set: match.complement()}], cause)
+  if (!match.isEmpty()) return dependency
+  // Nothing can satisfy it: the requiring versions are out, and the explanation says why
+  // (no such extension, or no version in the range) as pub does.
+  const missing = new Incompatibility([{name: to, set: domains.present(to)}], {kind: 'no-versions', name: to, range, unknown: !domains.known(to)})
+  return new Incompatibility([from], {kind: 'derived', causes: [dependency, missing]})
 }
