@@ -50,6 +50,17 @@ export async function locateModule(declaration: Declaration, module: Pick<Declar
   return declaration.locate?.(module.declaredAt)
 }
 
+/** Module name → where it is declared (`config/provisioning.yaml:12`), for the modules the declaration can locate. */
+export async function moduleSites(declaration: Declaration): Promise<Map<string, string>> {
+  const sites = new Map<string, string>()
+  if (!declaration.locate) return sites
+  for (const m of declaration.modules) {
+    const site = await locateModule(declaration, m)
+    if (site !== undefined) sites.set(m.name, site)
+  }
+  return sites
+}
+
 /**
  * The resolver's roots: one requirement per declared module, with `location` (the declaring
  * file and line) when the declaration can tell. Costs a line lookup per module (a map
