@@ -8,7 +8,7 @@ import {templatePath} from '../util/package-root.js'
 import {discoverWorkspace, type WorkspaceRef, workspaceConfigFile} from '../workspace/discover.js'
 import {readGitInfo} from './git-info.js'
 import {interpolate, needsGit} from './interpolate.js'
-import {describeSite, winningAssignment} from './locate.js'
+import {describeSite, parentKeyPath, winningAssignment} from './locate.js'
 import {getPath, mergeLayer, type OriginMap} from './merge.js'
 import {useParseCache} from './parse-cache.js'
 import {applyRuntimeLayer} from './runtime-layer.js'
@@ -181,8 +181,12 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     const {key, assignment} = won
     const source = assignment.file ? sources.get(assignment.file) : undefined
     if (source?.format === 'toml') await prepareLineLookups()
-    // An item's own line; else the list's (a parse-cache entry written before item lines were recorded).
-    const line = (keyPath === key ? undefined : source?.lineOf(keyPath)) ?? assignment.line ?? source?.lineOf(key)
+    // The line of the path itself, else of its nearest enclosing item or key that has one:
+    // `a.list[1].name` → `a.list[1]` (keys inside list items are not recorded) → `a.list` (a
+    // parse-cache entry written before item lines were recorded).
+    let line: number | undefined
+    for (let at = keyPath; line === undefined && at.length > key.length; at = parentKeyPath(at)) line = source?.lineOf(at)
+    line ??= assignment.line ?? source?.lineOf(key)
     return describeSite({file: assignment.file, line, source: assignment.source}, {workspace: workspace?.path, home: env.HOME || undefined})
   }
 

@@ -10,14 +10,13 @@ import type {Assignment} from './types.js'
  * replaces a whole list, so one assignment set every item of it).
  */
 export function owningKey(origins: OriginMap, keyPath: string): string | undefined {
-  let key = keyPath
-  while (key !== '') {
-    if (origins.has(key)) return key
-    const cut = Math.max(key.lastIndexOf('.'), key.lastIndexOf('['))
-    if (cut <= 0) return undefined
-    key = key.slice(0, cut)
-  }
+  for (let key = keyPath; key !== ''; key = parentKeyPath(key)) if (origins.has(key)) return key
   return undefined
+}
+
+/** `a.list[1].name` → `a.list[1]` → `a.list` → `a` → `''`. */
+export function parentKeyPath(keyPath: string): string {
+  return keyPath.slice(0, Math.max(keyPath.lastIndexOf('.'), keyPath.lastIndexOf('['), 0))
 }
 
 /** The assignment that set the effective value at `keyPath` (the last of its owning key's history). */

@@ -17,8 +17,9 @@ export interface ConfigSource {
   data: ConfigTable
   /**
    * 1-based line of the key, computed on first use (only `--origin` and errors need it).
-   * List items are addressed with brackets (`a.list[1]`, `a.list[1][0]`, `a.list[1].name`);
-   * see {@link itemKeyPath}. TOML lines need {@link prepareLineLookups} first.
+   * List items are addressed with brackets (`a.list[1]`, `a.list[1][0]`; see {@link itemKeyPath}).
+   * Keys inside a list item (`a.list[1].name`) have a line in TOML files only; ask for the
+   * item's then. TOML lines need {@link prepareLineLookups} first.
    */
   lineOf(keyPath: string): number | undefined
 }
@@ -233,15 +234,17 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
     const offset = (node as {range?: [number, number, number]} | null)?.range?.[0]
     return offset === undefined ? undefined : lineCounter.linePos(offset).line
   }
-  // Keys of mappings and items of sequences (block `- x` or flow `[x, y]`), at any depth:
-  // `a.list[1]` is the line where that item starts.
+  // Keys of mappings, and items of sequences (block `- x` or flow `[x, y]`): `a.list[1]` is
+  // the line where that item starts, `a.list[1][0]` an item of a list in a list. Not the keys
+  // of a mapping inside a list (`a.list[1].name`): the lines go into the parse cache, and a
+  // lockfile's entries (~8 keys each) would double its entry, read on every locked run.
   const collect = (node: unknown, prefix: string, into: Map<string, number>) => {
     if (isSeq(node)) {
       node.items.forEach((item, index) => {
         const keyPath = itemKeyPath(prefix, index)
         const line = lineOfNode(item)
         if (line !== undefined) into.set(keyPath, line)
-        collect(item, keyPath, into)
+        if (isSeq(item)) collect(item, keyPath, into)
       })
       return
     }

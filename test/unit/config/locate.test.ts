@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {describeSite, displayFile, owningKey} from '../../../src/lib/config/locate.js'
+import {describeSite, displayFile, owningKey, parentKeyPath} from '../../../src/lib/config/locate.js'
 import {makeSandbox, type Sandbox} from './helpers.js'
 
 const AT = 'dependencies.extensions.modules'
@@ -40,7 +40,8 @@ describe('LoadedConfig.locate', () => {
     expect(await loaded.locate(`${AT}.taskservs[0]`)).toBe('config/provisioning.yaml:10')
     expect(await loaded.locate(`${AT}.taskservs[1]`)).toBe('config/provisioning.yaml:12')
     expect(await loaded.locate(`${AT}.taskservs[2]`)).toBe('config/provisioning.yaml:13')
-    expect(await loaded.locate(`${AT}.taskservs[2].version`)).toBe('config/provisioning.yaml:14')
+    // Keys inside an item have no line of their own: the item's.
+    expect(await loaded.locate(`${AT}.taskservs[2].version`)).toBe('config/provisioning.yaml:13')
     expect(await loaded.locate(`${AT}.providers[1]`)).toBe('config/provisioning.yaml:8')
     expect(await loaded.locate(`${AT}.taskservs`)).toBe('config/provisioning.yaml:9')
     expect(await loaded.locate('workspace.name')).toBe('config/provisioning.yaml:2')
@@ -92,6 +93,7 @@ describe('site helpers', () => {
     expect(owningKey(origins, 'a.b')).toBe('a.b')
     expect(owningKey(origins, 'a')).toBeUndefined()
     expect(owningKey(origins, 'x[0]')).toBeUndefined()
+    expect(['a.list[1][0].c', 'a.list[1][0]', 'a.list[1]', 'a.list', 'a'].map((k) => parentKeyPath(k))).toEqual(['a.list[1][0]', 'a.list[1]', 'a.list', 'a', ''])
   })
 
   it('displayFile: relative inside the workspace, ~ inside the home folder, else absolute', () => {
