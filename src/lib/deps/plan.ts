@@ -8,7 +8,7 @@ import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
-import type {Declaration} from './declaration.js'
+import {type Declaration, rootRequirements} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
@@ -104,7 +104,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     })
   }
 
-  const roots = declaration.modules.map((m) => ({name: m.name, range: m.range, source: m.declaredAt}))
+  const roots = await rootRequirements(declaration)
   const preferred = lock && options.update !== true ? new Map(lock.extensions.map((e) => [e.name, e.version])) : undefined
   const unlock = Array.isArray(options.update) ? new Set(options.update) : undefined
   const source = declaration.source
