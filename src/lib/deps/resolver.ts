@@ -40,7 +40,6 @@ export function resolve(input: ResolveInput): Resolution {
       roots: input.roots,
       rank: (name) => (name === ROOT ? -1 : ranks.get(name) ?? Number.MAX_SAFE_INTEGER),
       preferred: preferredIndex,
-      reachable: [...ranks.keys()].sort((a, b) => (ranks.get(a) as number) - (ranks.get(b) as number)),
       limits,
     })
   } catch (error) {
@@ -51,7 +50,7 @@ export function resolve(input: ResolveInput): Resolution {
 
   const selected = new Map<string, CandidateVersion>()
   for (const name of [...chosen.keys()].sort()) selected.set(name, domains.version(name, chosen.get(name) as number))
-  assertValid(selected, input)
+  assertValid(selected, input, domains)
   const requiredBy = new Map<string, Requirer[]>()
   const requirer = (name: string, entry: Requirer) => requiredBy.get(name)?.push(entry)
   for (const name of selected.keys()) requiredBy.set(name, [])
@@ -88,9 +87,8 @@ function cutShort(error: SearchCutShort): ResolutionLimitError {
  * versions' relations). It can only fail through a bug in the solver, and then it is
  * better to stop loudly than to install a wrong set.
  */
-function assertValid(selected: Map<string, CandidateVersion>, input: ResolveInput): void {
-  const domains = new Domains(input.catalog)
-  const inRange = (name: string, range: string) => domains.range(range).test((selected.get(name) as CandidateVersion).version)
+function assertValid(selected: Map<string, CandidateVersion>, input: ResolveInput, domains: Domains): void {
+  const inRange = (name: string, range: string) => domains.range(range).test(domains.semver((selected.get(name) as CandidateVersion).version))
   const problems: string[] = []
   for (const root of input.roots) if (!selected.has(root.name) || !inRange(root.name, root.range)) problems.push(`root ${root.name} ${root.range}`)
   for (const [name, c] of selected) {

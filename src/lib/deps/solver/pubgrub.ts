@@ -2,25 +2,22 @@ import {findCycle} from '../install-order.js'
 import {NameHeap} from '../name-heap.js'
 import type {Domains} from './domains.js'
 import {Incompatibility, ROOT, type Term} from './incompatibility.js'
-import {packageFacts} from './package-facts.js'
+import {FactLoader} from './package-facts.js'
 import {type Assignment, PartialSolution} from './partial-solution.js'
+import type {VersionSet} from './version-set.js'
 
 export interface SolveOptions {
   coreVersion: string
   roots: import('../types.js').RootRequirement[]
   /** Decision order among required names (lower first). */
   rank: (name: string) => number
-  /**
-   * Names whose facts are loaded before the first decision (everything reachable through
-   * dependencies): versions that can never work (too new for the core, a requirement
-   * nothing satisfies) are ruled out by propagation at level 0, instead of being found one
-   * decision at a time and undone by a backjump that throws away every later decision.
-   */
-  reachable: readonly string[]
   /** Version index to try first for a name, when still allowed (the lockfile's). */
   preferred: (name: string) => number | undefined
   limits: {conflicts: number; milliseconds: number}
 }
+
+/** How many decision levels a conflict may undo at once before backtracking chronologically. */
+const BACKJUMP_DISTANCE = 32
 
 /** No solution exists; `incompatibility` is the root of the proof. */
 export class NoSolution {
@@ -45,9 +42,14 @@ export class SearchCutShort {
  */
 export function solve(domains: Domains, options: SolveOptions): Map<string, number> {
   const solution = new PartialSolution(domains)
-  const byName = new Map<string, Incompatibility[]>()
+  // Facts by name, bucketed by their term on that name: when a name's allowed set changes,
+  // a fact can only become unit or conflicting if that term became satisfied, so one check
+  // per distinct term skips whole buckets (a popular extension has thousands of dependents
+  // but a few dozen distinct ranges).
+  // Buckets are keyed by set identity: facts built from one range share one set object.
+  const byName = new Map<string, Map<VersionSet, Incompatibility[]>>()
   const all: Incompatibility[] = []
-  const loaded = new Set<string>()
+  const loader = new FactLoader(domains, options)
   const heap = new NameHeap(options.rank)
   const started = performance.now()
   let conflicts = 0
@@ -55,9 +57,11 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
   const add = (incompatibility: Incompatibility) => {
     all.push(incompatibility)
     for (const term of incompatibility.terms) {
-      const list = byName.get(term.name)
-      if (list) list.push(incompatibility)
-      else byName.set(term.name, [incompatibility])
+      let buckets = byName.get(term.name)
+      if (!buckets) byName.set(term.name, (buckets = new Map()))
+      const bucket = buckets.get(term.set)
+      if (bucket) bucket.push(incompatibility)
+      else buckets.set(term.set, [incompatibility])
     }
   }
   const requiredAndOpen = (name: string) => !solution.decided.has(name) && !solution.allowed(name).allowsAbsent
@@ -103,7 +107,13 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
       }
       if (!satisfier.cause || previousLevel < satisfier.level) {
         if (learned) add(incompatibility)
-        for (const name of solution.backtrack(previousLevel)) if (requiredAndOpen(name)) heap.push(name)
+        // Any level from previousLevel to satisfier.level - 1 leaves the incompatibility
+        // almost satisfied. A far backjump discards every decision in between, most of them
+        // unrelated (a fact found late about one name sent the whole search back to the
+        // start); beyond a short distance, undo just the satisfier's level (chronological
+        // backtracking, Nadel & Ryvchin 2018) and keep the rest.
+        const level = satisfier.level - previousLevel > BACKJUMP_DISTANCE ? satisfier.level - 1 : previousLevel
+        for (const name of solution.backtrack(level)) if (requiredAndOpen(name)) heap.push(name)
         return incompatibility
       }
       const terms: Term[] = [
@@ -118,50 +128,65 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
     throw new NoSolution(incompatibility)
   }
 
-  const propagate = (...start: string[]) => {
-    const changed = new Set(start)
-    while (changed.size > 0) {
+  /**
+   * Unit propagation from changed names and from facts not checked yet (just loaded or
+   * learned). A name that becomes required has its facts loaded there and then, so what
+   * rules its versions out is known before anything else is decided.
+   */
+  const propagate = (names: Iterable<string>, fresh: Incompatibility[] = []) => {
+    const changed = new Set(names)
+    const pending = [...fresh]
+    const check = (fact: Incompatibility): boolean => {
+      let result = propagateOne(fact)
+      let conflicted = false
+      if (result === 'conflict') {
+        conflicted = true
+        result = propagateOne(resolveConflict(fact))
+        if (typeof result !== 'string' || result === 'conflict') throw new Error('internal: a learned incompatibility was not almost satisfied')
+      }
+      if (result !== undefined) {
+        changed.add(result)
+        if (!loader.nameLoaded(result) && requiredAndOpen(result)) pending.push(...load(loader.nameFacts(result)))
+      }
+      return conflicted
+    }
+    while (pending.length > 0 || changed.size > 0) {
+      const fact = pending.pop()
+      if (fact) {
+        check(fact)
+        continue
+      }
       const name = changed.values().next().value as string
       changed.delete(name)
-      const list = byName.get(name) ?? []
-      for (let i = list.length - 1; i >= 0; i--) {
-        const result = propagateOne(list[i])
-        if (result === 'conflict') {
-          const root = resolveConflict(list[i])
-          const derived = propagateOne(root)
-          if (typeof derived !== 'string' || derived === 'conflict') throw new Error('internal: a learned incompatibility was not almost satisfied')
-          changed.clear()
-          changed.add(derived)
-          break
-        }
-        if (result !== undefined) changed.add(result)
+      scan: for (const [set, facts] of byName.get(name) ?? []) {
+        if (!solution.allowed(name).isSubsetOf(set)) continue
+        for (let i = facts.length - 1; i >= 0; i--) if (check(facts[i])) break scan
       }
     }
   }
 
-  /** Conflict found outside propagation (a cycle, a fact not yet seen): learn, backjump, go on. */
-  const conflictAt = (incompatibility: Incompatibility): string => {
-    const root = resolveConflict(incompatibility)
-    const derived = propagateOne(root)
-    if (typeof derived !== 'string' || derived === 'conflict') throw new Error('internal: a learned incompatibility was not almost satisfied')
-    return derived
-  }
-
   /** The next name to decide, loading its facts first; undefined when nothing required is open. */
-  const decide = (): {name: string; loadedOnly: boolean} | undefined => {
+  const decide = (): {name: string; fresh?: Incompatibility[]} | undefined => {
     for (let name = heap.pop(); name !== undefined; name = heap.pop()) {
       if (!requiredAndOpen(name)) continue
-      if (!loaded.has(name)) {
-        load(name)
+      if (!loader.nameLoaded(name)) {
         heap.push(name)
-        return {name, loadedOnly: true}
+        return {name, fresh: load(loader.nameFacts(name))}
       }
       const allowed = solution.allowed(name)
       const preferred = options.preferred(name)
       const index = preferred !== undefined && allowed.has(preferred) ? preferred : allowed.firstVersion()
       if (index === undefined) throw new Error(`internal: ${name} has no allowed version left`)
+      if (!loader.versionLoaded(name, index)) {
+        // Its relations first: they may rule it (and its like) out before it is chosen.
+        const fresh = load(loader.versionFacts(name, index === preferred ? [index, ...allowed.indices()] : allowed.indices()))
+        if (fresh.length > 0) {
+          heap.push(name)
+          return {name, fresh}
+        }
+      }
       solution.decide(name, index)
-      return {name, loadedOnly: false}
+      return {name}
     }
     return undefined
   }
@@ -202,31 +227,29 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
     return new Incompatibility(terms, {kind: 'cycle', path: cycle})
   }
 
-  add(new Incompatibility([{name: ROOT, set: domains.absent(ROOT)}], {kind: 'root'}))
-  const load = (name: string) => {
-    loaded.add(name)
-    for (const fact of packageFacts(name, domains, options)) add(fact)
+  const load = (facts: Incompatibility[]): Incompatibility[] => {
+    for (const fact of facts) add(fact)
+    return facts
   }
-  for (const name of [ROOT, ...options.reachable]) load(name)
-  propagate(ROOT, ...options.reachable)
-  let next = ROOT
+  const rootFact = new Incompatibility([{name: ROOT, set: domains.absent(ROOT)}], {kind: 'root'})
+  add(rootFact)
+  propagate([], [rootFact])
   for (;;) {
-    propagate(next)
     const decision = decide()
     if (decision) {
-      next = decision.name
+      propagate([decision.name], decision.fresh)
       continue
     }
     const leftOut = brokenByAbsence()
     if (leftOut !== undefined) {
       solution.decide(leftOut, 0)
-      next = leftOut
+      propagate([leftOut])
       continue
     }
     const cycle = cycleFact()
     if (!cycle) break
     add(cycle)
-    next = conflictAt(cycle)
+    propagate([], [cycle])
   }
   const selected = new Map<string, number>()
   for (const [name, index] of solution.decided) if (name !== ROOT && index > 0) selected.set(name, index)

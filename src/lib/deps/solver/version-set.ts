@@ -50,11 +50,17 @@ export class VersionSet {
     return new VersionSet(this.size, words)
   }
 
+  private memoComplement?: VersionSet
+
+  /** Memoized: facts on one target share their match sets, and so their complements. */
   complement(): VersionSet {
+    if (this.memoComplement) return this.memoComplement
     const full = VersionSet.full(this.size)
     const words = new Uint32Array(this.words.length)
     for (let i = 0; i < words.length; i++) words[i] = ~this.words[i] & full.words[i]
-    return new VersionSet(this.size, words)
+    this.memoComplement = new VersionSet(this.size, words)
+    this.memoComplement.memoComplement = this
+    return this.memoComplement
   }
 
   minus(other: VersionSet): VersionSet {
