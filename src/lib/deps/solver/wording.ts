@@ -12,12 +12,13 @@ export class Wording {
   positive(term: Term): string {
     if (term.name === ROOT) return 'the workspace'
     const text = this.domains.describe(term.name, term.set)
-    return text === 'any version' ? term.name : `${term.name} ${text}`
+    return text === 'any version' ? `every version of ${term.name}` : `${term.name} ${text}`
   }
 
   /** The versions a negative term (one that admits absence) leaves required. */
   required(term: Term): string {
-    return this.positive({name: term.name, set: term.set.complement()})
+    const text = this.positive({name: term.name, set: term.set.complement()})
+    return text.startsWith('every version of ') ? term.name : text
   }
 
   private from(incompatibility: Incompatibility, name: string): string {
@@ -67,6 +68,15 @@ export class Wording {
     if (a.kind === 'requirement' && b.kind === 'requirement') {
       return `the workspace depends on both ${a.to} ${a.range} (${a.location ?? a.source}) and ${b.to} ${b.range} (${b.location ?? b.source})`
     }
+    // "foo depends on bar ^2.0.0 which depends on baz ^3.0.0": only when every bar the first
+    // range allows states the second (pub's wording, kept truthful for partial ranges).
+    if (a.kind === 'dependency' && b.kind === 'dependency' && (b.from === a.to || a.from === b.to)) {
+      const [near, far] = b.from === a.to ? [first, second] : [second, first]
+      const [nc, fc] = [near.cause, far.cause] as Array<typeof a>
+      const allowed = this.domains.matching(nc.to, nc.ranges.join(' || '))
+      const stating = far.term(fc.from)?.set
+      if (stating && allowed.isSubsetOf(stating)) return `${this.fact(near)} which depends on ${fc.to} ${fc.ranges.join(' || ')}`
+    }
     if (a.kind === 'dependency' && b.kind === 'dependency' && a.from === b.from) {
       const [fa, fb] = [this.from(first, a.from), this.from(second, b.from)]
       if (fa === fb) return `${fa} depends on both ${a.to} ${a.ranges.join(' || ')} and ${b.to} ${b.ranges.join(' || ')}`
@@ -81,7 +91,9 @@ export class Wording {
     const negatives = incompatibility.terms.filter((t) => t.set.allowsAbsent)
     if (incompatibility.terms.length === 1) {
       const [term] = incompatibility.terms
-      return positives.length === 1 ? `${this.positive(term)} cannot be installed` : `${this.required(term)} is required`
+      if (positives.length === 0) return `${this.required(term)} is required`
+      const subject = this.positive(term)
+      return subject.startsWith('every version of ') ? `no version of ${term.name} can be installed` : `${subject} cannot be installed`
     }
     const subject = positives.map((t) => this.positive(t))
     const needs = negatives.map((t) => this.required(t))
