@@ -77,7 +77,7 @@ describe('readLocalCatalog', () => {
   let cacheDir: string
   let keyFile: string
   const cacheEntries = () => readdirSync(cacheDir).filter((name) => name.endsWith('.json'))
-  const readEntry = (file: string) => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as {key: string; data: {items: Record<string, Record<string, unknown>>}; lines: object}
+  const readEntry = (file: string) => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as {key: string; data: {items: Record<string, unknown[]>}; lines: object}
   const writeEntry = (file: string, entry: unknown, key = readFileSync(keyFile)) => {
     const payload = JSON.stringify(entry)
     writeFileSync(file, `${createHmac('sha256', key).update(payload).digest('hex')}\n${payload}`)
@@ -243,23 +243,25 @@ describe('readLocalCatalog', () => {
     const file = path.join(cacheDir, name)
     const entry = readEntry(file)
     const [key] = Object.keys(entry.data.items)
+    // Items are [version, type, dependencies, optional, conflicts].
+    expect(entry.data.items[key]).toEqual(['7.2.0', 'taskserv', {etcd: '^3'}, {}, {}])
     // Re-signed with this home's key, as the CLI would write it: believed (the reads really come from it).
-    entry.data.items[key].dependencies = {etcd: '>=3.5.0'}
+    entry.data.items[key][2] = {etcd: '>=3.5.0'}
     writeEntry(file, entry)
     expect((await readLocalCatalog(src)).versions('redis')?.[0].dependencies).toEqual({etcd: '>=3.5.0'})
 
     // Edited in place (signature no longer matches), or signed under another key: ignored and rewritten.
-    entry.data.items[key].dependencies = {planted: '*'}
+    entry.data.items[key][2] = {planted: '*'}
     const signed = readFileSync(file, 'utf8').split('\n')[0]
     for (const plant of [() => writeFileSync(file, `${signed}\n${JSON.stringify(entry)}`), () => writeEntry(file, entry, Buffer.alloc(32, 7)), () => writeFileSync(file, '{not json')]) {
       plant()
       expect((await readLocalCatalog(src)).versions('redis')?.[0].dependencies).toEqual({etcd: '^3'})
-      expect(readEntry(file).data.items[key].dependencies).toEqual({etcd: '^3'})
+      expect(readEntry(file).data.items[key][2]).toEqual({etcd: '^3'})
     }
 
     // A signed entry whose item does not have a candidate's shape is parsed anew.
     const damaged = readEntry(file)
-    damaged.data.items[key] = {name: 'redis', version: 7}
+    damaged.data.items[key] = ['7.2.0', 'taskserv', {etcd: 3}, {}, {}]
     writeEntry(file, damaged)
     expect((await readLocalCatalog(src)).versions('redis')?.[0]).toMatchObject({version: '7.2.0', dependencies: {etcd: '^3'}})
   })
