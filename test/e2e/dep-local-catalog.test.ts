@@ -1,4 +1,5 @@
-import {mkdir, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -81,6 +82,28 @@ describe('dep validate on a local source', () => {
     const human = await runCli(['dep', 'validate'], {env: box.env, cwd: ws})
     expect(human.exitCode).toBe(3)
     expect(human.stderr).toContain('dependencies.x: the extension "x" lists itself in dependencies')
+  })
+
+  it('a FIFO or a link to /dev/zero as a manifest is exit 3 at once, naming the file', async () => {
+    const src = path.join(box.root, 'fifo-src')
+    await writeExtension(path.join(src, 'taskservs', 'ok'), {name: 'ok', version: '1.0.0'})
+    const fifo = path.join(src, 'taskservs', 'pipe', 'manifest.yaml')
+    const zero = path.join(src, 'providers', 'zero', '1.0.0', 'manifest.yaml')
+    await mkdir(path.dirname(fifo), {recursive: true})
+    await mkdir(path.dirname(zero), {recursive: true})
+    execFileSync('mkfifo', [fifo])
+    await symlink('/dev/zero', zero)
+    const ws = await bareWorkspace(box.root, 'fifo')
+    await declare(ws, {local: src}, {taskservs: ['ok']})
+    const result = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
+    expect(result.exitCode).toBe(3)
+    expect(json<ErrorDoc>(result).error.message.split('\n')).toEqual([
+      `2 manifests of the local extension source ${src} are invalid:`,
+      `  ${zero}:`,
+      '    - manifest.yaml: cannot be used: not a regular file (a symbolic link)',
+      `  ${fifo}:`,
+      '    - manifest.yaml: cannot be used: not a regular file (a FIFO)',
+    ])
   })
 
   it('every invalid manifest of the source is listed in one run (exit 3)', async () => {
