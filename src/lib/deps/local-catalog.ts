@@ -173,7 +173,7 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
   const stored = readSlot(slot)
   const cached = isPlainTable(stored?.items) ? stored.items : {}
   const used: Record<string, CachedItem> = {}
-  let parsed = 0
+  let added = 0
   let parseManifestYaml: typeof import('../extension/manifest.js').parseManifestYaml | undefined
 
   const byName = new Map<string, CandidateVersion[]>()
@@ -194,7 +194,6 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
       // The YAML parser is loaded only when some manifest is not in the cache.
       parseManifestYaml ??= (await import('../extension/manifest.js')).parseManifestYaml
       const {manifest, problems} = parseManifestYaml(read.text)
-      parsed++
       if (!manifest) {
         invalid.push({where: file, problems})
         continue
@@ -205,7 +204,11 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
       }
       candidate = candidateFrom(manifest, {name, tag: manifest.version, where: file})
     }
-    used[key] = hit ? (cached[key] as CachedItem) : toItem(candidate)
+    if (hit) used[key] = cached[key] as CachedItem
+    else {
+      used[key] = toItem(candidate)
+      added++
+    }
     const id = `${name}@${candidate.version}`
     const first = fileOf.get(id)
     if (first) {
@@ -219,10 +222,11 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
     records.set(id, {candidate, dir})
   }
 
-  // Rewritten when something was parsed or a cached manifest is gone (so the slot stays the
-  // size of the source), also before reporting invalid ones: fixing one file of many then
-  // costs one parse.
-  if (parsed > 0 || Object.keys(used).length !== Object.keys(cached).length) writeSlot(slot, {items: used})
+  // Rewritten when a manifest was validated anew or a cached one is gone (so the slot stays
+  // the size of the source), also before reporting invalid ones: fixing one file of many
+  // then costs one parse. (Every key of `used` not in `cached` was added: equal counts and
+  // nothing added mean equal sets.)
+  if (added > 0 || Object.keys(used).length !== Object.keys(cached).length) writeSlot(slot, {items: used})
   if (invalid.length > 0) throw invalidLocalManifests(source, invalid)
 
   const sorted = () => [...records.values()].sort((a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}))

@@ -163,6 +163,14 @@ describe('readLocalCatalog', () => {
     expect(details.source).toBe(src)
     expect(details.invalid).toBe(5)
     expect(details.files.map((f) => f.where)).toEqual([bad.notype, path.join(src, 'taskservs', 'good-copy', 'y', 'manifest.yaml'), bad.self, bad.syntax, bad.impostor])
+    // The valid manifests were cached all the same (good and both good-copy: a version found
+    // twice is a fact about the folder, checked on every read); a second run with nothing
+    // changed rewrites nothing.
+    const [entry] = cacheEntries()
+    expect(Object.keys(readEntry(path.join(cacheDir, entry)).data.items)).toHaveLength(3)
+    const {ino} = statSync(path.join(cacheDir, entry))
+    expect((await failure(readLocalCatalog(src))).message).toBe(error.message)
+    expect(statSync(path.join(cacheDir, entry)).ino).toBe(ino)
 
     // One invalid file keeps the single-manifest shape (as a registry's config blob gets).
     rmSync(path.join(src, 'taskservs'), {recursive: true})
