@@ -4,6 +4,8 @@ import {type Incompatibility, ROOT} from './incompatibility.js'
 import {derivationReport, derivationShape, formatReport, MAX_REPORTED_STEPS, type ReportLine} from './report.js'
 import {Wording} from './wording.js'
 
+const MAX_LISTED_CONSTRAINTS = 20
+
 interface Constraint {
   chain: string
   kind: string
@@ -33,7 +35,12 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
   else if (unknown) lines.push(`no extension named "${focus}" exists in ${where(focus)?.text ?? 'the catalog'}`)
   else lines.push(`no version of ${focus} satisfies every constraint`)
   if (!cycle && focus !== undefined) {
-    if (constraints.length > 0) lines.push('', `constraints on ${focus}:`, ...constraints.map((c) => `  ${c.chain}   (${c.kind})`))
+    if (constraints.length > 0) {
+      // A pigeonhole-like failure can involve hundreds; the derivation below still names them all.
+      const shown = constraints.slice(0, MAX_LISTED_CONSTRAINTS).map((c) => `  ${c.chain}   (${c.kind})`)
+      if (constraints.length > shown.length) shown.push(`  … and ${constraints.length - shown.length} more (all of them in --json)`)
+      lines.push('', `constraints on ${focus}:`, ...shown)
+    }
     if (!unknown) lines.push('', `available versions of ${focus}: ${available.join(', ') || 'none'}`)
   }
 
