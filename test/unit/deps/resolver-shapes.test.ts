@@ -283,6 +283,25 @@ describe('backjumping and size', () => {
     expect(ms).toBeLessThan(2000)
   })
 
+  it('a chain of 8,000 names resolves and orders without overflowing the stack (a registry may serve 10,000 names; 6,000 overflowed)', () => {
+    const all = Array.from({length: 8000}, (_, i) => candidate(`n${i}`, '1.0.0', {dependencies: i + 1 < 8000 ? {[`n${i + 1}`]: '*'} : {}}))
+    const {selected, order} = solve(inputOf(all, [root('n0')]))
+    expect(Object.keys(selected)).toHaveLength(8000)
+    expect(order[0]).toBe('n7999')
+    expect(order.at(-1)).toBe('n0')
+  })
+
+  it('two tags of one version (1.1.0 and v1.1.0) are one choice, the plain tag', () => {
+    const all = [
+      {...candidate('a', '1.1.0', {dependencies: {b: '2.0.0'}}), tag: '1.1.0'},
+      {...candidate('a', '1.1.0', {dependencies: {b: '>=1.0.0'}}), tag: 'v1.1.0'},
+      candidate('b', '2.0.0'), candidate('b', '3.0.0'),
+    ]
+    const result = resolve({catalog: catalogOf(all), roots: [root('a')], coreVersion: CORE})
+    expect(result.selected.get('a')?.tag).toBe('1.1.0')
+    expect(result.selected.get('b')?.version).toBe('2.0.0')
+  })
+
   it('one name with 5,000 versions, where only the lowest has a dependency that exists', () => {
     // x@1.0.k requires y 1.0.k, and y@1.0.k requires a missing extension, except for k = 0.
     const all: CandidateVersion[] = []

@@ -41,9 +41,12 @@ export class Domains {
     if (!list) {
       const pairs = (name === ROOT ? [this.workspace] : [...(this.catalog.versions(name) ?? [])]).map((c) => ({c, v: this.semver(c.version)}))
       pairs.sort((a, b) => b.v.compare(a.v) || (a.c.tag < b.c.tag ? -1 : a.c.tag > b.c.tag ? 1 : 0))
-      list = pairs.map((p) => p.c)
+      // One artifact per version: `1.1.0` and `v1.1.0` tags of one version would be two
+      // choices the lock cannot tell apart; the plain tag (sorted first) is the version.
+      const unique = pairs.filter((p, i) => i === 0 || p.c.version !== pairs[i - 1].c.version)
+      list = unique.map((p) => p.c)
       this.sorted.set(name, list)
-      this.parsed.set(name, pairs.map((p) => p.v))
+      this.parsed.set(name, unique.map((p) => p.v))
     }
     return list
   }

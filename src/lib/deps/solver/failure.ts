@@ -41,7 +41,7 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
       if (constraints.length > shown.length) shown.push(`  … and ${constraints.length - shown.length} more (all of them in --json)`)
       lines.push('', `constraints on ${focus}:`, ...shown)
     }
-    if (!unknown) lines.push('', `available versions of ${focus}: ${available.join(', ') || 'none'}`)
+    if (!unknown) lines.push('', `available versions of ${focus}: ${wording.available(focus)}`)
   }
 
   let report: ReportLine[]

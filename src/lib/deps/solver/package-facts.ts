@@ -51,7 +51,8 @@ export class FactLoader {
     this.loadedNames.add(name)
     if (name === ROOT) {
       // In name order, so that neither the answer nor its explanation depends on declaration order.
-      const roots = [...this.context.roots].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.range < b.range ? -1 : a.range > b.range ? 1 : 0))
+      const key = (r: RootRequirement) => `${r.name}\0${r.range}\0${r.source}`
+      const roots = [...this.context.roots].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
       this.loadedVersions.set(ROOT, new Set([1]))
       return roots.map((root) => requirementFact(root, this.domains))
     }

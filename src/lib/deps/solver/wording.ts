@@ -26,6 +26,13 @@ export class Wording {
     return term ? this.positive(term) : name === ROOT ? 'the workspace' : name
   }
 
+  /** Published versions, the newest 20 at most (a hostile registry may publish a thousand). */
+  available(name: string): string {
+    const all = this.domains.available(name)
+    if (all.length === 0) return 'none'
+    return all.length > 20 ? `${all.length - 20} older, ${all.slice(-20).join(', ')}` : all.join(', ')
+  }
+
   /** One incompatibility as a clause ("kubernetes 1.28.0 depends on containerd >=1.7.0"). */
   fact(incompatibility: Incompatibility): string {
     const cause = incompatibility.cause
@@ -45,7 +52,7 @@ export class Wording {
       case 'no-versions':
         return cause.unknown
           ? `no extension named "${cause.name}" exists in ${this.whereIs(cause.name)}`
-          : `no version of ${cause.name} matches ${cause.range} (available: ${this.domains.available(cause.name).join(', ') || 'none'})`
+          : `no version of ${cause.name} matches ${cause.range} (available: ${this.available(cause.name)})`
       case 'cycle':
         return this.cycle(incompatibility, cause.path)
       case 'derived':
