@@ -223,8 +223,10 @@ describe('dep resolve interrupted and concurrent', () => {
     it('while one run holds the lock, a second waits and then follows its lock; with deps.lock_timeout_seconds = 0 a third exits 9 naming the holder', async () => {
       const ws = await bareWorkspace(box.root, 'busy')
       await declare(ws, {registry: proxy.host}, DECLARATIONS.A)
-      // Keep the first run inside its lock for a few seconds: its tag listing is slow.
-      proxy.plan([{match: {pathRegex: '/tags/list'}, fault: {delayMs: 3000}, times: 1}])
+      // Keep the first run inside its lock for a few seconds: its tag listing is slow. Long
+      // enough that the third run's start-up (seconds on a loaded two-core machine running the
+      // whole suite) ends while the first still holds the lock; the waiter may wait longer.
+      proxy.plan([{match: {pathRegex: '/tags/list'}, fault: {delayMs: 8000}, times: 1}])
       const first = spawnCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
       try {
         const lockFile = path.join(ws, 'config', '.dep-resolve.lock')
@@ -232,7 +234,7 @@ describe('dep resolve interrupted and concurrent', () => {
         expect(existsSync(lockFile), 'the first run took the workspace lock').toBe(true)
 
         const [waiter, busy] = await Promise.all([
-          depResolve(ws, box.env, ['--json']),
+          depResolve(ws, {...box.env, PROVISIONING_DEPS__LOCK_TIMEOUT_SECONDS: '60'}, ['--json']),
           depResolve(ws, {...box.env, PROVISIONING_DEPS__LOCK_TIMEOUT_SECONDS: '0'}, ['--json']),
         ])
         expect(busy.exitCode, busy.stdout).toBe(9)
