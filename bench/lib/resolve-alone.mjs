@@ -4,14 +4,19 @@
 // Started by resolve.mjs with `node --expose-gc`, one fresh process per graph and round, so
 // that the first call (cold JIT, what `dep resolve` pays) is measured too.
 //
-// argv[2]: JSON {app, family, size, seed, runs, graph: {generateGraph options}, coreVersion}
+// argv[2]: JSON {app, family, size, seed, runs, graph: {generateGraph options}, coreVersion,
+//   graphFile?, lite?}. graphFile: the graph is read from there when the file exists, else
+//   generated and written there (and read back, so every process times the same kind of
+//   objects); the new and the old resolver's processes of one seed share it. lite: only the
+//   timed calls (no breakdown, retained heap or backtracking probe): the old resolver's side.
+import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {constants as perf, performance, PerformanceObserver} from 'node:perf_hooks'
 import {setImmediate, setTimeout} from 'node:timers'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {median} from './measure.mjs'
-import {catalogOf, checkResolution, countingCatalog, generateGraph, witnessResolution} from './resolve-graph.mjs'
+import {catalogOf, checkResolution, countingCatalog, generateGraph, graphFromJson, graphToJson, witnessResolution} from './resolve-graph.mjs'
 
 const job = JSON.parse(process.argv[2])
 const dist = (file) => pathToFileURL(path.join(job.app, 'dist', 'lib', 'deps', file)).href
@@ -24,8 +29,20 @@ const {resolve} = await import(dist('resolver.js'))
 const importMs = now() - t
 
 t = now()
-const graph = generateGraph({...job.graph, size: job.size, seed: job.seed})
-const generateMs = now() - t
+let graph
+let generateMs = null
+if (job.graphFile && existsSync(job.graphFile)) graph = graphFromJson(readFileSync(job.graphFile, 'utf8'))
+else {
+  graph = generateGraph({...job.graph, size: job.size, seed: job.seed})
+  generateMs = now() - t
+  if (job.graphFile) {
+    const text = graphToJson(graph)
+    writeFileSync(`${job.graphFile}.tmp`, text)
+    renameSync(`${job.graphFile}.tmp`, job.graphFile)
+    graph = graphFromJson(text)
+  }
+}
+const loadMs = now() - t
 const witnessProblems = checkResolution(graph, witnessResolution(graph), job.coreVersion)
 if (witnessProblems.length > 0) throw new Error(`generated graph is not satisfiable by its witness: ${witnessProblems.slice(0, 3).join('; ')}`)
 const input = {roots: graph.roots, catalog: catalogOf(graph), coreVersion: job.coreVersion}
@@ -69,6 +86,7 @@ const out = {
   graph: graph.stats,
   importMs,
   generateMs,
+  loadMs,
 }
 
 if (job.family === 'stress') {
@@ -100,6 +118,12 @@ for (let i = 0; i < job.runs; i++) runs.push(await timed())
 out.runsMs = runs.map((r) => r.ms)
 out.gc = runs.map((r) => r.gc)
 out.heapGrowthMb = median(runs.map((r) => r.heapGrowthMb))
+out.selected = first.result.selected.size
+if (job.lite) {
+  observer.disconnect()
+  console.log(JSON.stringify(out))
+  process.exit(0)
+}
 
 // Where a steady-state call goes: the two whole-graph passes, timed alone on the same input
 // (same heap as the timed calls: before the probe below allocates its copies).
