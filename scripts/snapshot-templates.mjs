@@ -10,12 +10,12 @@ const {parseConfigText, prepareLineLookups} = await import(pathToFileURL(path.jo
 const {isJsonExact} = await import(pathToFileURL(path.join(dist, 'lib', 'util', 'json-exact.js')).href)
 await prepareLineLookups()
 
-/** Every key path of the data (objects and list items), as `lineOf` takes them. */
-function* keyPaths(value, prefix = []) {
+/** Every key path of the data (`a.b`, list items `a.list[0]`), as `lineOf` takes them. */
+function* keyPaths(value, prefix = '') {
   if (value === null || typeof value !== 'object' || value instanceof Date) return
   for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
-    const own = [...prefix, String(key)]
-    yield own.join('.')
+    const own = Array.isArray(value) ? `${prefix}[${key}]` : prefix === '' ? key : `${prefix}.${key}`
+    yield own
     yield* keyPaths(child, own)
   }
 }

@@ -151,7 +151,11 @@ describe('dep resolve against a real registry', () => {
       const result = await depResolve(ws, box.env)
       expect(result.exitCode).toBe(5)
       expect(result.stderr).toContain('no version of containerd satisfies every constraint')
-      expect(result.stderr).toContain('workspace -> containerd 1.6.0   (declared at dependencies.extensions.modules.taskservs[0])')
+      // The declaring file and line (issue 11), then the key.
+      const line = (await readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')).split('\n').findIndex((l) => l.includes('containerd:1.6.0')) + 1
+      expect(line).toBeGreaterThan(0)
+      expect(result.stderr).toContain(`workspace -> containerd 1.6.0   (declared at config/provisioning.yaml:${line}, dependencies.extensions.modules.taskservs[0])`)
+      expect(result.stderr).toContain(`the workspace depends on containerd 1.6.0 (config/provisioning.yaml:${line})`)
       expect(result.stderr).toContain('workspace -> kubernetes@1.28.0 -> containerd >=1.7.0')
       expect(result.stderr).toContain('available versions of containerd: 1.6.0, 1.6.9, 1.7.2')
       expect(result.stderr).toMatch(/Hint: .*relax one of the constraints/)

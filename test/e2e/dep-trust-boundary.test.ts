@@ -6,7 +6,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
-import {json} from '../helpers/cli.js'
+import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, depResolve, type ErrorDoc, exampleDir, installedDirs, lockPath, publish, readLock, type ResolveDoc, writeExtension} from '../helpers/deps.js'
 import {pushArtifact} from '../helpers/registry-http.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
@@ -107,6 +107,19 @@ describe('dep resolve: the trust boundary for metadata', () => {
         expect(json<ErrorDoc>(result).error.message).toContain('has invalid extension metadata')
         expect(await installedDirs(ws)).toEqual({})
       }
+    })
+
+    it('a self-dependent config blob is exit 8 naming the reference and the reason (as a local manifest is exit 3)', async () => {
+      await pushExtension('selfish', '1.0.0', {name: 'selfish', type: 'taskserv', version: '1.0.0', dependencies: {selfish: '*'}})
+      const ws = await newWorkspace()
+      await declare(ws, {registry: registry.host}, {taskservs: ['selfish:1.0.0']})
+      for (const command of ['validate', 'resolve']) {
+        const result = await runCli(['dep', command, '--json'], {env: box.env, cwd: ws})
+        expect(result.exitCode, command).toBe(8)
+        const {error} = json<ErrorDoc>(result)
+        expect(error.message).toBe(`${registry.host}/provisioning-extensions/selfish:1.0.0 has invalid extension metadata:\n  - dependencies.selfish: the extension "selfish" lists itself in dependencies`)
+      }
+      expect(await installedDirs(ws)).toEqual({})
     })
   })
 

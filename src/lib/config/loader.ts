@@ -8,6 +8,7 @@ import {templatePath} from '../util/package-root.js'
 import {discoverWorkspace, type WorkspaceRef, workspaceConfigFile} from '../workspace/discover.js'
 import {readGitInfo} from './git-info.js'
 import {interpolate, needsGit} from './interpolate.js'
+import {describeSite, parentKeyPath, winningAssignment} from './locate.js'
 import {getPath, mergeLayer, type OriginMap} from './merge.js'
 import {useParseCache} from './parse-cache.js'
 import {applyRuntimeLayer} from './runtime-layer.js'
@@ -46,6 +47,16 @@ export interface LoadedConfig {
   workspaceWarning?: string
   environment?: string
   infra?: string
+  /**
+   * Where the effective value at `keyPath` was set, for messages: a key (`oci.registry`) or
+   * a list item (`dependencies.extensions.modules.taskservs[1]`, located at the item's own
+   * line, else at its list's key). `config/provisioning.yaml:12` for a file inside the
+   * workspace, `~/…:N` inside the home folder, else the absolute path; the source for a
+   * runtime value (`--set a.b`, `PROVISIONING_A__B`); `undefined` for a key nobody set.
+   * Lines are looked up only by this call (loading the TOML line parser when the file is
+   * TOML), never while loading.
+   */
+  locate(keyPath: string): Promise<string | undefined>
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
@@ -164,7 +175,22 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const errors = problems.filter((p) => p.severity === 'error')
   if (errors.length > 0 && !options.tolerant) throw configErrorFrom(errors)
 
-  return {values, origins, layers, problems, home, mode, workspace, workspaceWarning: discovery.warning, environment: envName, infra}
+  const locate = async (keyPath: string): Promise<string | undefined> => {
+    const won = winningAssignment(origins, keyPath)
+    if (!won) return undefined
+    const {key, assignment} = won
+    const source = assignment.file ? sources.get(assignment.file) : undefined
+    if (source?.format === 'toml') await prepareLineLookups()
+    // The line of the path itself, else of its nearest enclosing item or key that has one:
+    // `a.list[1].name` → `a.list[1]` (keys inside list items are not recorded) → `a.list` (a
+    // parse-cache entry written before item lines were recorded).
+    let line: number | undefined
+    for (let at = keyPath; line === undefined && at.length > key.length; at = parentKeyPath(at)) line = source?.lineOf(at)
+    line ??= assignment.line ?? source?.lineOf(key)
+    return describeSite({file: assignment.file, line, source: assignment.source}, {workspace: workspace?.path, home: env.HOME || undefined})
+  }
+
+  return {values, origins, layers, problems, home, mode, workspace, workspaceWarning: discovery.warning, environment: envName, infra, locate}
 }
 
 function fillLine(entry: Assignment, key: string, sources: Map<string, ConfigSource>): void {

@@ -197,3 +197,20 @@ export function hasMarker(subject: string): boolean {
 export function writeMarker(subject: string): void {
   writeParsed(markerText(subject), {data: {marked: true}, lines: {}})
 }
+
+/**
+ * A named slot with the same trust rules (only this user's, signed, keyed by the name and
+ * this CLI's version), for a value that is NOT a function of its name: each writer replaces
+ * it. Whatever a caller keeps in a slot must therefore be keyed by content inside it (e.g.
+ * the sha256 of each manifest it validated) and looked up by that content on every read,
+ * so that a slot never answers for a file that changed since.
+ */
+const slotText = (name: string) => `\0slot\0${name}`
+
+export function readSlot(name: string): ConfigTable | undefined {
+  return readParsed(slotText(name))?.data
+}
+
+export function writeSlot(name: string, data: ConfigTable): void {
+  writeParsed(slotText(name), {data, lines: {}})
+}

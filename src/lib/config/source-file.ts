@@ -15,9 +15,22 @@ export interface ConfigSource {
   file: string
   format: ConfigFormat
   data: ConfigTable
-  /** 1-based line of the key, computed on first use (only `--origin` and errors need it). */
+  /**
+   * 1-based line of the key, computed on first use (only `--origin` and errors need it).
+   * List items are addressed with brackets (`a.list[1]`, `a.list[1][0]`; see {@link itemKeyPath}).
+   * Keys inside a list item (`a.list[1].name`) have a line in TOML files only; ask for the
+   * item's then. TOML lines need {@link prepareLineLookups} first.
+   */
   lineOf(keyPath: string): number | undefined
 }
+
+/** `a.list` + 1 → `a.list[1]`: the key path of a list item, as `lineOf` takes it. */
+export function itemKeyPath(listKeyPath: string, index: number): string {
+  return `${listKeyPath}[${index}]`
+}
+
+/** `a.list` + `b` → `a.list.b`; the top level has no prefix. */
+const childKeyPath = (prefix: string, key: string) => (prefix === '' ? key : `${prefix}.${key}`)
 
 export function formatOf(file: string): ConfigFormat {
   return path.extname(file) === '.toml' ? 'toml' : 'yaml'
@@ -113,6 +126,9 @@ async function parseToml(text: string, file: string): Promise<ConfigSource> {
     format: 'toml',
     data,
     lineOf(keyPath) {
+      // Not remembered before the parser is loaded: a lookup made too early must not leave
+      // the file without lines for the rest of the run.
+      if (!tomlParser) return undefined
       lines ??= tomlKeyLines(text)
       return lines.get(keyPath)
     },
@@ -129,6 +145,7 @@ interface TomlNode {
   key?: TomlKeyNode
   body?: TomlNode[]
   value?: TomlNode
+  elements?: TomlNode[]
 }
 
 // smol-toml returns values only; positions come from toml-eslint-parser's AST, loaded
@@ -151,20 +168,32 @@ function tomlKeyLines(text: string): Map<string, number> {
     return lines
   }
   const keyName = (k: {name?: string; value?: string}) => String(k.name ?? k.value)
-  const visitKeyValue = (node: TomlNode, prefix: string[]) => {
-    const own = [...prefix, ...(node.key?.keys.map((k) => keyName(k)) ?? [])]
-    lines.set(own.join('.'), node.loc.start.line)
-    if (node.value?.type === 'TOMLInlineTable') for (const child of node.value.body ?? []) visitKeyValue(child, own)
+  // Inline tables and arrays nest: `a = [{b = [1, 2]}]` gives a, a[0], a[0].b, a[0].b[0], …
+  const visitValue = (node: TomlNode | undefined, own: string) => {
+    if (node?.type === 'TOMLInlineTable') for (const child of node.body ?? []) visitKeyValue(child, own)
+    else if (node?.type === 'TOMLArray') {
+      node.elements?.forEach((element, index) => {
+        const item = itemKeyPath(own, index)
+        lines.set(item, element.loc.start.line)
+        visitValue(element, item)
+      })
+    }
+  }
+  const visitKeyValue = (node: TomlNode, prefix: string) => {
+    const own = (node.key?.keys ?? []).reduce((at, k) => childKeyPath(at, keyName(k)), prefix)
+    lines.set(own, node.loc.start.line)
+    visitValue(node.value, own)
   }
   for (const top of ast.body[0]?.body ?? []) {
-    if (top.type === 'TOMLKeyValue') visitKeyValue(top, [])
+    if (top.type === 'TOMLKeyValue') visitKeyValue(top, '')
     else if (top.type === 'TOMLTable') {
-      const tablePath = (top.resolvedKey ?? []).map(String)
-      // Every prefix, so `[[a.list]]` (resolved as a.list.0) also locates `a.list` itself.
-      tablePath.forEach((_, i) => {
-        const prefix = tablePath.slice(0, i + 1).join('.')
-        if (!lines.has(prefix)) lines.set(prefix, top.loc.start.line)
-      })
+      // `[[a.list]]` resolves as ['a', 'list', 0]: numbers are items of an array of tables.
+      // Every prefix, so the header also locates `a.list` (its first header) and `a.list[0]`.
+      let tablePath = ''
+      for (const part of top.resolvedKey ?? []) {
+        tablePath = typeof part === 'number' ? itemKeyPath(tablePath, part) : childKeyPath(tablePath, part)
+        if (!lines.has(tablePath)) lines.set(tablePath, top.loc.start.line)
+      }
       for (const child of top.body ?? []) visitKeyValue(child, tablePath)
     }
   }
@@ -174,7 +203,7 @@ function tomlKeyLines(text: string): Map<string, number> {
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   const cached = readParsed(text)
   if (cached) return {file, format: 'yaml', data: checkedNesting(cached.data, file), lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined)}
-  const {parseDocument, LineCounter, isMap, isPair, isScalar} = await import('yaml')
+  const {parseDocument, LineCounter, isMap, isPair, isScalar, isSeq} = await import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
   const [first] = doc.errors
@@ -201,21 +230,38 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   }
   checkedNesting(value, file)
   let lines: Map<string, number> | undefined
-  const collect = (node: unknown, prefix: string[], into: Map<string, number>) => {
+  const lineOfNode = (node: unknown) => {
+    const offset = (node as {range?: [number, number, number]} | null)?.range?.[0]
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line
+  }
+  // Keys of mappings, and items of sequences (block `- x` or flow `[x, y]`): `a.list[1]` is
+  // the line where that item starts, `a.list[1][0]` an item of a list in a list. Not the keys
+  // of a mapping inside a list (`a.list[1].name`): the lines go into the parse cache, and a
+  // lockfile's entries (~8 keys each) would double its entry, read on every locked run.
+  const collect = (node: unknown, prefix: string, into: Map<string, number>) => {
+    if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        const keyPath = itemKeyPath(prefix, index)
+        const line = lineOfNode(item)
+        if (line !== undefined) into.set(keyPath, line)
+        if (isSeq(item)) collect(item, keyPath, into)
+      })
+      return
+    }
     if (!isMap(node)) return
     for (const item of node.items) {
       if (!isPair(item)) continue
       const key = isScalar(item.key) ? String(item.key.value) : String(item.key)
-      const keyPath = [...prefix, key]
-      const offset = (item.key as {range?: [number, number, number]} | null)?.range?.[0]
-      if (offset !== undefined) into.set(keyPath.join('.'), lineCounter.linePos(offset).line)
+      const keyPath = childKeyPath(prefix, key)
+      const line = lineOfNode(item.key)
+      if (line !== undefined) into.set(keyPath, line)
       collect(item.value, keyPath, into)
     }
   }
   const lineMap = () => {
     if (!lines) {
       lines = new Map()
-      collect(doc.contents, [], lines)
+      collect(doc.contents, '', lines)
     }
     return lines
   }

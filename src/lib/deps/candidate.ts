@@ -28,6 +28,35 @@ export function invalidMetadata(where: string, origin: MetadataOrigin, problems:
     : new ConfigError(message, {hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`, details})
 }
 
+/** A manifest file of a local source and everything wrong with it. */
+export interface InvalidManifest {
+  where: string
+  problems: readonly Problem[]
+}
+
+/** Files listed in a message; the rest are counted (details carry up to 100). */
+const MAX_FILES_SHOWN = 20
+/** Problem lines per file when several files are listed. */
+const MAX_LINES_PER_FILE = 5
+
+/**
+ * Every malformed manifest of a local source at once (exit 3), so one run shows what to fix:
+ * one file keeps invalidMetadata's shape; several are listed (up to 20) with their reasons.
+ */
+export function invalidLocalManifests(source: string, invalid: readonly InvalidManifest[]): Error {
+  if (invalid.length === 1) return invalidMetadata(invalid[0].where, 'local', invalid[0].problems)
+  const files = invalid.map(({where, problems}) => ({where, problems: errorsOf(problems).map(shortLine)}))
+  const shown = files.slice(0, MAX_FILES_SHOWN).flatMap(({where, problems}) => [
+    `  ${where}:`,
+    ...problems.slice(0, MAX_LINES_PER_FILE).map((l) => `    - ${l}`),
+    ...(problems.length > MAX_LINES_PER_FILE ? [`    … and ${problems.length - MAX_LINES_PER_FILE} more`] : []),
+  ])
+  if (files.length > MAX_FILES_SHOWN) shown.push(`  … and ${files.length - MAX_FILES_SHOWN} more file(s)`)
+  return new ConfigError(`${files.length} manifests of the local extension source ${source} are invalid:\n${shown.join('\n')}`, {
+    hint: 'fix each manifest.yaml ("provisioning oci package validate DIR" lists the problems of one extension folder)',
+    details: {source, invalid: files.length, files: files.slice(0, 100).map((f) => ({where: f.where, problems: f.problems.slice(0, 20)}))},
+  })
+}
 
 /**
  * The trust boundary for extension metadata read from a store (config blob) or a local

@@ -9,6 +9,7 @@ import {isExtensionName} from '../extension/names.js'
 import {parseReference, type Reference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
 import {expandHome} from '../util/home.js'
+import type {RootRequirement} from './types.js'
 
 export const MODULE_GROUPS = {providers: 'provider', taskservs: 'taskserv', clusters: 'cluster'} as const
 export type ModuleGroup = keyof typeof MODULE_GROUPS
@@ -35,6 +36,42 @@ export interface Declaration {
   modules: DeclaredModule[]
   /** `dependencies.core.source`: its tag is the core version checked by min_provisioning_version. */
   core?: {source: string; version: string}
+  /**
+   * Where a key path of the declaration (a module's `declaredAt`) was set: the file and
+   * line (`config/provisioning.yaml:12`) or the runtime source (`--set …`). Present when
+   * the declaration was read from a loaded config (LoadedConfig.locate); reads line
+   * information only when called, so call it only to explain something.
+   */
+  locate?: (keyPath: string) => Promise<string | undefined>
+}
+
+/** Where a declared module is declared (`config/provisioning.yaml:12`), when the declaration can tell. */
+export async function locateModule(declaration: Declaration, module: Pick<DeclaredModule, 'declaredAt'>): Promise<string | undefined> {
+  return declaration.locate?.(module.declaredAt)
+}
+
+/** Module name → where it is declared (`config/provisioning.yaml:12`), for the modules the declaration can locate. */
+export async function moduleSites(declaration: Declaration): Promise<Map<string, string>> {
+  const sites = new Map<string, string>()
+  if (!declaration.locate) return sites
+  for (const m of declaration.modules) {
+    const site = await locateModule(declaration, m)
+    if (site !== undefined) sites.set(m.name, site)
+  }
+  return sites
+}
+
+/**
+ * The resolver's roots: one requirement per declared module, with `location` (the declaring
+ * file and line) when the declaration can tell. Costs a line lookup per module (a map
+ * lookup for YAML; the TOML line parser is loaded when a module comes from a TOML layer),
+ * so it is built only for a fresh resolution, never when a lock is followed.
+ */
+export async function rootRequirements(declaration: Declaration): Promise<RootRequirement[]> {
+  return Promise.all(declaration.modules.map(async (m) => {
+    const location = await locateModule(declaration, m)
+    return {name: m.name, range: m.range, source: m.declaredAt, ...(location === undefined ? {} : {location})}
+  }))
 }
 
 const PREFIX = 'dependencies.extensions'
@@ -43,7 +80,7 @@ const PREFIX = 'dependencies.extensions'
  * Reads the workspace's dependency declaration (merged config) and reports every problem
  * at once as one ConfigError (exit 3), naming each key.
  */
-export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}}): Declaration {
+export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}; locate?: Declaration['locate']}): Declaration {
   const problems: string[] = []
   const extensions = getPath(values, PREFIX)
   if (extensions !== undefined && !isTable(extensions)) problems.push(`${PREFIX} must be a table`)
@@ -118,7 +155,7 @@ export function parseDeclaration(values: ConfigTable, options: {workspacePath: s
     const options: ErrorOptions = {hint: 'fix the dependency declaration in config/provisioning.yaml (SPEC §9.1)', details: {problems}}
     throw new ConfigError(problems.length === 1 ? problems[0] : `${problems.length} problems in the dependency declaration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options)
   }
-  return {source, modules, ...(core ? {core} : {})}
+  return {source, modules, ...(core ? {core} : {}), ...(options.locate ? {locate: options.locate} : {})}
 }
 
 function parseModule(item: unknown, type: ExtensionKind, at: string, source: ExtensionSource): DeclaredModule {

@@ -25,7 +25,7 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
-  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
+  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}, locate: loaded.locate})
   if (declaration.source.kind === 'oci') {
     settings.registry = declaration.source.registry
     settings.namespace = declaration.source.namespace

@@ -10,13 +10,14 @@ import type {Catalog} from './types.js'
 
 type Options = LoadOptions & {offline?: boolean; concurrency?: number}
 
-async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean} = {}): Promise<ResolutionPlan> {
+async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {}): Promise<ResolutionPlan> {
   const lock = extra.ignoreLock ? undefined : await readLock(context)
   return withSourceOci(context, (oci) => planResolution(oci, {
     declaration: context.declaration,
     lock,
     offline: options.offline,
     update: extra.update,
+    skipLocalDigests: extra.skipLocalDigests,
     concurrency: context.settings.concurrency,
     lockfilePath: context.lockfile,
   }))
@@ -80,7 +81,7 @@ export async function validateDependencies(options: Options): Promise<Dependency
   let extensions = 0
   if (context) {
     try {
-      const fresh = await plan(context, options, {ignoreLock: true})
+      const fresh = await plan(context, options, {ignoreLock: true, skipLocalDigests: true})
       extensions = fresh.extensions.length
       const lock = await readLock(context).catch(() => undefined)
       if (lock) lockfile = lock.inputs_digest === fresh.lock.inputs_digest ? 'current' : 'stale'

@@ -25,9 +25,10 @@ export interface LockedEntry {
  * local folders inside the local source), the declared modules are there with their type and
  * range, and nothing else is (every entry is reachable from them). A lock whose inputs digest
  * matches is followed without resolving, so this is what stands between a hand-edited lock and
- * an install of something else.
+ * an install of something else. `sites` (module name → `config/provisioning.yaml:12`, see
+ * moduleSites) adds the declaring file and line to the messages about declared modules.
  */
-export function lockContractProblems(lock: Lockfile, declaration: Declaration, cwd: string): {entries: LockedEntry[]; problems: string[]} {
+export function lockContractProblems(lock: Lockfile, declaration: Declaration, cwd: string, sites?: ReadonlyMap<string, string>): {entries: LockedEntry[]; problems: string[]} {
   const problems: string[] = []
   const entries: LockedEntry[] = []
   const source = declaration.source
@@ -71,9 +72,11 @@ export function lockContractProblems(lock: Lockfile, declaration: Declaration, c
   const byName = new Map(lock.extensions.map((e) => [e.name, e]))
   for (const module of declaration.modules) {
     const locked = byName.get(module.name)
-    if (!locked) problems.push(`${module.name} is declared (${module.declaredAt}) but not locked`)
-    else if (locked.type !== module.type) problems.push(`${module.name} is declared as a ${module.type} (${module.declaredAt}) but locked as a ${locked.type}`)
-    else if (!semver.satisfies(locked.version, module.range)) problems.push(`${module.name}@${locked.version} is locked, but ${module.declaredAt} asks for ${module.range}`)
+    const site = sites?.get(module.name)
+    const declaredAt = site ? `${module.declaredAt}, ${site}` : module.declaredAt
+    if (!locked) problems.push(`${module.name} is declared (${declaredAt}) but not locked`)
+    else if (locked.type !== module.type) problems.push(`${module.name} is declared as a ${module.type} (${declaredAt}) but locked as a ${locked.type}`)
+    else if (!semver.satisfies(locked.version, module.range)) problems.push(`${module.name}@${locked.version} is locked, but ${module.declaredAt}${site ? ` (${site})` : ''} asks for ${module.range}`)
   }
   const reached = new Set<string>()
   const queue = declaration.modules.map((m) => m.name)

@@ -1,7 +1,7 @@
 import {hasMarker, writeMarker} from '../config/parse-cache.js'
 import type {OciContext} from '../oci/context.js'
 import {canonicalJson} from '../oci/artifact.js'
-import type {Declaration} from './declaration.js'
+import {type Declaration, moduleSites} from './declaration.js'
 import {type LockedEntry, lockContractProblems} from './lock-contract.js'
 import type {Lockfile} from './lockfile.js'
 
@@ -24,7 +24,11 @@ export interface FollowedLockCheck {
  */
 export async function checkFollowedLock(oci: OciContext | undefined, lock: Lockfile, declaration: Declaration, options: {offline: boolean; concurrency: number}): Promise<FollowedLockCheck> {
   const {entries, problems} = lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd())
-  if (problems.length > 0) return {entries, problems}
+  if (problems.length > 0) {
+    // Only now, with something to explain: the declaring file and line of each module.
+    const sites = await moduleSites(declaration)
+    return sites.size > 0 ? lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd(), sites) : {entries, problems}
+  }
   const remembered = entries.every((e) => e.origin.kind === 'oci')
   const subject = `verified lock content\n${canonicalJson({core: lock.core_version, extensions: lock.extensions})}`
   if (remembered && hasMarker(subject)) return {entries, problems: []}

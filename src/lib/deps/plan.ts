@@ -8,7 +8,7 @@ import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
-import type {Declaration} from './declaration.js'
+import {type Declaration, rootRequirements} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
@@ -16,7 +16,7 @@ import type {LockedEntry} from './lock-contract.js'
 import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
-import {type FetchedCatalog, fetchRegistryCatalog} from './registry-catalog.js'
+import {fetchRegistryCatalog} from './registry-catalog.js'
 import {resolve} from './resolver.js'
 import type {Catalog, Requirer} from './types.js'
 
@@ -44,6 +44,11 @@ export interface PlanOptions {
   lock?: Lockfile
   frozen?: boolean
   offline?: boolean
+  /**
+   * Local sources only: skip packaging each chosen folder to learn its digest (`dep validate`
+   * writes no lock, and packaging 30 folders cost more than resolving 10,000 versions).
+   */
+  skipLocalDigests?: boolean
   /** Re-resolve allowing newer versions: every name (`true`) or just these. */
   update?: true | string[]
   concurrency: number
@@ -104,7 +109,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     })
   }
 
-  const roots = declaration.modules.map((m) => ({name: m.name, range: m.range, source: m.declaredAt}))
+  const roots = await rootRequirements(declaration)
   const preferred = lock && options.update !== true ? new Map(lock.extensions.map((e) => [e.name, e.version])) : undefined
   const unlock = Array.isArray(options.update) ? new Set(options.update) : undefined
   const source = declaration.source
@@ -136,7 +141,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     try {
       resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
     } catch (error) {
-      throw withCycleStory(withRepository(error, fetched), catalog, declaration)
+      throw withCycleStory(error, catalog, declaration)
     }
     originOf = (name, version) => {
       const record = fetched.record(name, version)
@@ -166,7 +171,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
       type: c.type ?? 'taskserv',
       version: c.version,
       reference,
-      digest: digest ?? (await localArtifact((origin as {dir: string}).dir, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())).digest,
+      digest: digest ?? (options.skipLocalDigests ? '' : (await localArtifact((origin as {dir: string}).dir, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())).digest),
       dependencies: present(c.dependencies),
       optional: present(c.optional),
       origin,
@@ -179,17 +184,6 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
   return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog}
-}
-
-/** "no extension named X exists": say which repository was asked, so a typo in a namespace shows. */
-function withRepository(error: unknown, catalog: FetchedCatalog): unknown {
-  const name = error instanceof ResolutionError ? error.details.name : undefined
-  if (typeof name !== 'string' || catalog.versions(name) !== undefined) return error
-  const [first, ...rest] = (error as ResolutionError).message.split('\n')
-  return new ResolutionError([`${first} (looked for ${catalog.repositoryOf(name)})`, ...rest].join('\n'), {
-    hint: (error as ResolutionError).hint,
-    details: {...(error as ResolutionError).details, repository: catalog.repositoryOf(name)},
-  })
 }
 
 /**

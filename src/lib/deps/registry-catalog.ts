@@ -153,13 +153,15 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       })
     }
   }
+  const repositoryOf = (name: string) => {
+    const {location, repository} = locate(name)
+    return `${formatLocation(location)}/${repository}`
+  }
   return {
     versions: (name) => versions.get(name),
     record: (name, version) => records.get(`${name}@${version}`),
-    repositoryOf: (name) => {
-      const {location, repository} = locate(name)
-      return `${formatLocation(location)}/${repository}`
-    },
+    repositoryOf,
+    whereIs: (name) => ({text: `the registry (looked for ${repositoryOf(name)})`, repository: repositoryOf(name)}),
   }
 }
 

@@ -54,6 +54,22 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     expect(statSync(keyFile).mode & 0o777).toBe(0o600)
   })
 
+  it('stores list item lines too; an entry without them (written before they were recorded) answers items with none', async () => {
+    const first = await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    expect([first.lineOf('list[0]'), first.lineOf('list[1]'), first.lineOf('list[1].b')]).toEqual([7, 8, undefined])
+    const file = path.join(dir, entries()[0])
+    const entry = readEntry(file) as {lines: Record<string, number>}
+    expect(entry.lines).toMatchObject({list: 6, 'list[0]': 7, 'list[1]': 8})
+    expect(Object.keys(entry.lines)).not.toContain('list[1].b')
+    const cached = await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    expect([cached.lineOf('list'), cached.lineOf('list[0]'), cached.lineOf('list[1]')]).toEqual([6, 7, 8])
+    // An older entry: map keys only. Items have no line (LoadedConfig.locate then gives the list's).
+    entry.lines = Object.fromEntries(Object.entries(entry.lines).filter(([key]) => !key.includes('[')))
+    writeEntry(file, entry)
+    const old = await parseConfigText(TEXT, '/ws/provisioning.yaml')
+    expect([old.lineOf('list'), old.lineOf('list[1]')]).toEqual([6, undefined])
+  })
+
   it('does not believe an entry signed under another key or not signed (a cache restored from elsewhere)', async () => {
     await parseConfigText(TEXT, '/ws/provisioning.yaml')
     const file = path.join(dir, entries()[0])

@@ -1,4 +1,4 @@
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {formatProblem} from '../../../src/lib/config/loader.js'
 import {showConfig} from '../../../src/lib/config/query.js'
@@ -54,6 +54,98 @@ describe('line lookup', () => {
     expect(source.lineOf('workspace.name')).toBe(2)
     expect(source.lineOf('oci.cache.dir')).toBe(7)
     expect(source.lineOf('vars.list')).toBe(9)
+  })
+
+  it('finds YAML list items: block and flow lists, lists in lists', async () => {
+    const text = [
+      'dependencies:', //                                     1
+      '  extensions:', //                                     2
+      '    modules:', //                                      3
+      '      providers: ["aws:2.0.0", local]', //             4
+      '      taskservs:', //                                  5
+      '        # a comment before the first item', //         6
+      '        - "oci://reg.example/ext/kubernetes:1.28.0"', // 7
+      '', //                                                  8
+      '        - {name: cilium, version: "^1.14"}', //        9
+      '        - name: redis', //                            10
+      '          version: "7.x"', //                         11
+      '      clusters:', //                                  12
+      '        [', //                                        13
+      '          buildkit,', //                              14
+      '          "k8s-basic:1.0.0"', //                      15
+      '        ]', //                                        16
+      'matrix:', //                                          17
+      '  - [a, b]', //                                       18
+      '  -', //                                              19
+      '    - c', //                                          20
+      '    - [d,', //                                        21
+      '       e]', //                                        22
+    ].join('\n')
+    const source = await parseConfigText(text, '/x/provisioning.yaml')
+    const at = 'dependencies.extensions.modules'
+    expect(source.lineOf(`${at}.providers`)).toBe(4)
+    expect(source.lineOf(`${at}.providers[0]`)).toBe(4)
+    expect(source.lineOf(`${at}.providers[1]`)).toBe(4)
+    expect(source.lineOf(`${at}.taskservs`)).toBe(5)
+    expect(source.lineOf(`${at}.taskservs[0]`)).toBe(7)
+    expect(source.lineOf(`${at}.taskservs[1]`)).toBe(9)
+    expect(source.lineOf(`${at}.taskservs[2]`)).toBe(10)
+    // Keys inside list items are not recorded (they would double a cached lockfile entry).
+    expect(source.lineOf(`${at}.taskservs[2].version`)).toBeUndefined()
+    expect(source.lineOf(`${at}.taskservs[3]`)).toBeUndefined()
+    expect(source.lineOf(`${at}.clusters[0]`)).toBe(14)
+    expect(source.lineOf(`${at}.clusters[1]`)).toBe(15)
+    expect(source.lineOf('matrix[0]')).toBe(18)
+    expect(source.lineOf('matrix[0][1]')).toBe(18)
+    expect(source.lineOf('matrix[1]')).toBe(20)
+    expect(source.lineOf('matrix[1][0]')).toBe(20)
+    expect(source.lineOf('matrix[1][1]')).toBe(21)
+    expect(source.lineOf('matrix[1][1][1]')).toBe(22)
+  })
+
+  it('finds TOML array items: inline arrays, arrays in arrays, arrays of tables', async () => {
+    const text = [
+      '[dependencies.extensions.modules]', //  1
+      'providers = ["aws:2.0.0"]', //           2
+      'taskservs = [', //                       3
+      '  "kubernetes:1.28.0",', //              4
+      '  # cilium next', //                     5
+      '  {name = "cilium", version = "^1.14"},', // 6
+      '  [ "a",', //                            7
+      '    "b" ],', //                          8
+      ']', //                                   9
+      '', //                                   10
+      '[[dependencies.extensions.modules.clusters]]', // 11
+      'name = "buildkit"', //                  12
+      '', //                                   13
+      '[[dependencies.extensions.modules.clusters]]', // 14
+      'name = "k8s-basic"', //                 15
+    ].join('\n')
+    await prepareLineLookups()
+    const source = await parseConfigText(text, '/x/config.toml')
+    const at = 'dependencies.extensions.modules'
+    expect(source.lineOf(`${at}.providers`)).toBe(2)
+    expect(source.lineOf(`${at}.providers[0]`)).toBe(2)
+    expect(source.lineOf(`${at}.taskservs`)).toBe(3)
+    expect(source.lineOf(`${at}.taskservs[0]`)).toBe(4)
+    expect(source.lineOf(`${at}.taskservs[1]`)).toBe(6)
+    expect(source.lineOf(`${at}.taskservs[1].version`)).toBe(6)
+    expect(source.lineOf(`${at}.taskservs[2]`)).toBe(7)
+    expect(source.lineOf(`${at}.taskservs[2][1]`)).toBe(8)
+    expect(source.lineOf(`${at}.clusters`)).toBe(11)
+    expect(source.lineOf(`${at}.clusters[0]`)).toBe(11)
+    expect(source.lineOf(`${at}.clusters[0].name`)).toBe(12)
+    expect(source.lineOf(`${at}.clusters[1]`)).toBe(14)
+    expect(source.lineOf(`${at}.clusters[1].name`)).toBe(15)
+  })
+
+  it('a TOML lookup made before the line parser is loaded does not spoil later lookups', async () => {
+    vi.resetModules()
+    const fresh = await import('../../../src/lib/config/source-file.js')
+    const source = await fresh.parseConfigText('[oci]\nregistry = "r"\n', '/x/config.toml')
+    expect(source.lineOf('oci.registry')).toBeUndefined()
+    await fresh.prepareLineLookups()
+    expect(source.lineOf('oci.registry')).toBe(2)
   })
 })
 

@@ -7,10 +7,13 @@ import {parseConfigText, prepareLineLookups, readConfigSource} from '../../../sr
 import {SNAPSHOT_FILE, snapshotKey, snapshotSource} from '../../../src/lib/config/template-snapshot.js'
 import {templatePath} from '../../../src/lib/util/package-root.js'
 
-/** Every key path of parsed data, as lineOf takes them. */
-function keyPaths(value: unknown, prefix: string[] = []): string[] {
+/** Every key path of parsed data (list items as `a.list[0]`), as lineOf takes them. */
+function keyPaths(value: unknown, prefix = ''): string[] {
   if (value === null || typeof value !== 'object') return []
-  return Object.entries(value).flatMap(([key, child]) => [[...prefix, key].join('.'), ...keyPaths(child, [...prefix, key])])
+  return Object.entries(value).flatMap(([key, child]) => {
+    const own = Array.isArray(value) ? `${prefix}[${key}]` : prefix === '' ? key : `${prefix}.${key}`
+    return [own, ...keyPaths(child, own)]
+  })
 }
 
 const templates = ['config.defaults.toml', ...readdirSync(templatePath('modes')).filter((f) => f.endsWith('.yaml')).map((f) => `modes/${f}`)]

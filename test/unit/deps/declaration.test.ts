@@ -1,11 +1,13 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
-import {parseDeclaration} from '../../../src/lib/deps/declaration.js'
+import {parseDeclaration, rootRequirements} from '../../../src/lib/deps/declaration.js'
+import {openDependencyContext} from '../../../src/lib/deps/dependency-context.js'
 import {inputsDigest, LOCKFILE_VERSION, type Lockfile, readLockfile, serializeLockfile, writeLockfile} from '../../../src/lib/deps/lockfile.js'
+import {bareWorkspace, declare as declareIn} from '../../helpers/deps.js'
 
 const defaults = {registry: 'localhost:5000', namespace: 'provisioning-extensions'}
 const declare = (yamlText: string) => parseDeclaration(parse(yamlText) as Record<string, unknown>, {workspacePath: '/ws', defaults})
@@ -114,5 +116,72 @@ describe('lockfile (SPEC §9.3)', () => {
       await writeFile(file, broken)
       await expect(readLockfile(file)).rejects.toMatchObject({exit: 3})
     }
+  })
+})
+
+describe('where each declared module is declared (roots for the resolver)', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'decl-at-'))
+  })
+  afterEach(() => rm(dir, {recursive: true, force: true}))
+  const open = (ws: string, extra: {sets?: string[]} = {}) => openDependencyContext({env: {PROVISIONING_HOME: path.join(dir, 'home'), HOME: dir}, cwd: ws, workspace: ws, ...extra})
+  /** The 1-based line of the first line of `text` containing `needle`. */
+  const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1
+
+  it('gives every root config/provisioning.yaml:N, N the line of its list item (as the e2e helpers write it)', async () => {
+    const ws = await bareWorkspace(dir, 'ws')
+    await declareIn(ws, {local: './src'}, {
+      providers: ['aws:2.0.0'],
+      taskservs: ['kubernetes:1.28.0', {name: 'cilium', version: '^1.14'}, 'containerd'],
+      clusters: ['k8s-basic'],
+    })
+    const text = await readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')
+    const expected = {aws: 'aws:2.0.0', kubernetes: 'kubernetes:1.28.0', cilium: 'name: cilium', containerd: 'containerd', 'k8s-basic': 'k8s-basic'}
+    // Each on its own line, after its list's key, so a fallback to the key's line would show.
+    for (const needle of Object.values(expected)) expect(lineOf(text, needle)).toBeGreaterThan(0)
+    expect(lineOf(text, 'kubernetes')).toBeGreaterThan(lineOf(text, 'taskservs:'))
+
+    const context = await open(ws)
+    const roots = await rootRequirements(context.declaration)
+    expect(roots.map((r) => [r.name, r.location])).toEqual(Object.entries(expected).map(([name, needle]) => [name, `config/provisioning.yaml:${lineOf(text, needle)}`]))
+    expect(roots.find((r) => r.name === 'cilium')).toEqual({name: 'cilium', range: '^1.14', source: 'dependencies.extensions.modules.taskservs[1]', location: `config/provisioning.yaml:${lineOf(text, 'name: cilium')}`})
+  })
+
+  it('a hand-written file with block and flow lists; a list from --set names the flag', async () => {
+    const ws = await bareWorkspace(dir, 'ws')
+    await writeFile(path.join(ws, 'config', 'provisioning.yaml'), [
+      'workspace: {name: ws}', //                          1
+      'dependencies:', //                                  2
+      '  extensions:', //                                  3
+      '    source_type: local', //                         4
+      '    local: {path: ./src}', //                       5
+      '    modules:', //                                   6
+      '      providers: [aws, local]', //                  7
+      '      taskservs:', //                               8
+      '', //                                               9
+      '        - etcd', //                                10
+      '        - name: redis', //                         11
+      '          version: "7.x"', //                      12
+      '      clusters: [', //                             13
+      '        k8s-basic', //                             14
+      '      ]', //                                       15
+      '',
+    ].join('\n'))
+    const roots = await rootRequirements((await open(ws)).declaration)
+    expect(Object.fromEntries(roots.map((r) => [r.name, r.location]))).toEqual({
+      aws: 'config/provisioning.yaml:7',
+      local: 'config/provisioning.yaml:7',
+      etcd: 'config/provisioning.yaml:10',
+      redis: 'config/provisioning.yaml:11',
+      'k8s-basic': 'config/provisioning.yaml:14',
+    })
+    const set = await rootRequirements((await open(ws, {sets: ['dependencies.extensions.modules.taskservs=["postgres"]']})).declaration)
+    expect(Object.fromEntries(set.map((r) => [r.name, r.location]))).toMatchObject({aws: 'config/provisioning.yaml:7', postgres: '--set dependencies.extensions.modules.taskservs'})
+  })
+
+  it('a declaration parsed from bare values has no location', async () => {
+    const roots = await rootRequirements(declare('dependencies: {extensions: {modules: {taskservs: [etcd]}}}'))
+    expect(roots).toEqual([{name: 'etcd', range: '*', source: 'dependencies.extensions.modules.taskservs[0]'}])
   })
 })

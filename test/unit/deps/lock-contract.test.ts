@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import type {Declaration} from '../../../src/lib/deps/declaration.js'
 import {extensionDir} from '../../../src/lib/deps/install.js'
 import {lockContentProblems, lockContractProblems} from '../../../src/lib/deps/lock-contract.js'
+import {checkFollowedLock} from '../../../src/lib/deps/lock-verify.js'
 import {parseLockedReference} from '../../../src/lib/deps/locked-reference.js'
 import type {LockedExtension, Lockfile} from '../../../src/lib/deps/lockfile.js'
 import type {ExtensionManifest} from '../../../src/lib/extension/manifest-schema.js'
@@ -77,6 +78,18 @@ describe('lockContractProblems', () => {
       'missing is declared (modules.taskservs[missing]) but not locked',
       'g@1.0.0 is locked, but nothing declared requires it',
     ])
+  })
+
+  it('names the declaring file and line of a declared module when the declaration can locate it', async () => {
+    const lock = lockOf(entry('e', '3.0.0', {type: 'provider'}), entry('f', '1.0.0'))
+    const sites: Record<string, string> = {'modules.taskservs[e]': 'config/provisioning.yaml:7', 'modules.taskservs[missing]': 'config/provisioning.yaml:9'}
+    const declaration: Declaration = {...ociDeclaration([module('e'), module('f', '^2'), module('missing')]), locate: async (keyPath) => sites[keyPath]}
+    expect((await checkFollowedLock(undefined, lock, declaration, {offline: true, concurrency: 1})).problems).toEqual([
+      'e is declared as a taskserv (modules.taskservs[e], config/provisioning.yaml:7) but locked as a provider',
+      'f@1.0.0 is locked, but modules.taskservs[f] asks for ^2',
+      'missing is declared (modules.taskservs[missing], config/provisioning.yaml:9) but not locked',
+    ])
+    expect(lockContractProblems(lock, declaration, '/', new Map([['f', 'config/dev-defaults.toml:3']])).problems).toContain('f@1.0.0 is locked, but modules.taskservs[f] (config/dev-defaults.toml:3) asks for ^2')
   })
 
   it('an entry named "constructor" is a name like any other (no prototype lookups)', () => {

@@ -73,7 +73,9 @@ describe('resolver on the example catalog', () => {
   it('explains a missing extension with the chain that required it', () => {
     const broken = catalogOf([candidate('app', '1.0.0', {dependencies: {lib: '^1'}}), candidate('lib', '0.9.0')])
     const error = failure(broken, [root('app')])
-    expect(error.message).toContain('requires lib ^1; available: 0.9.0')
+    expect(error.message).toContain('workspace -> app@1.0.0 -> lib ^1')
+    expect(error.message).toContain('available versions of lib: 0.9.0')
+    expect(error.message).toContain('Because app 1.0.0 depends on lib ^1 and no version of lib matches ^1 (available: 0.9.0), app 1.0.0 cannot be installed.')
     const missing = failure(catalogOf([candidate('app', '1.0.0', {dependencies: {ghost: '*'}})]), [root('app')])
     expect(missing.message).toContain('no extension named "ghost"')
     expect(missing.message).toContain('workspace -> app@1.0.0 -> ghost *')
