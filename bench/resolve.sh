@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resolver benchmark (see bench/README.md, "Resolver"): `npm run bench:resolve`.
-#  (a) alone     the resolver alone on synthetic graphs of 1,000 and 10,000 extensions (in process);
+#  (a) alone     the resolver alone on synthetic graphs of 1,000 and 10,000 extensions (in process),
+#                and one call on the stress graph of each size;
 #  (d) shapes    adversarial catalogs: lowest-only-solvable chain (L=14 V=3, L=300 V=100), pub's
 #                complex backtrack widened (N=20, 30), pigeonhole n=8 (unsatisfiable);
 #  (e) validate  `provisioning dep validate --json` on a local catalog of 10,000 versions, cold and
@@ -9,19 +10,22 @@
 #                docker-registry: cold, warm, locked; (c) locked against `provisioning --version`.
 # (a), (d), (e) also run the OLD resolver / CLI side by side (issue 11): BENCH_OLD_REF is built from
 # git into the scratch folder (git archive + its own `npm run build`, ~10 s), and each of its runs
-# is a child process with a time limit, reported as it ended ("gave up …", "> 60 s").
+# is a child process with a time limit, reported as it ended ("gave up …", "> 120 s (killed)").
 #   BENCH_ONLY=alone,shapes,validate   parts to run, comma-separated, or "all" (= the three and
 #                           cli); only cli needs docker-registry
 #   BENCH_OLD_REF=db605b8   commit of the old resolver; "none": no old side (no build)
 #   BENCH_OLD_DIR=          build the old side there (kept) instead of in the scratch folder, and
 #                           reuse it while it holds a build of the same commit
-#   BENCH_OLD_TIMEOUT=60    seconds per old-resolver process (shape, graph or validate run)
+#   BENCH_OLD_TIMEOUT=120   seconds per old-resolver process (shape, graph or validate run); the
+#                           old resolver needs 70-100 s to give up on the stress graph at 10,000
 #   BENCH_NEW_TIMEOUT=120   seconds per new-resolver process ("> 120 s" for pigeonhole)
-#   BENCH_OLD_ROUNDS=1      rounds that also run the old side (the old figures are the reference)
+#   BENCH_OLD_ROUNDS=       rounds that also run the old side (default: every round, interleaved,
+#                           so both sides see the same load; 1: only the first, faster)
 #   BENCH_SIZES=1000,10000  graph sizes of (a); BENCH_ALONE_ROUNDS=3 processes per graph,
 #                           BENCH_ALONE_RUNS=5 timed calls per process (after the first)
-#   BENCH_STRESS=1000       sizes of the one-call stress graph ("" to skip; 10000 takes minutes)
-#   BENCH_SHAPE_ROUNDS=3    processes per shape (new side); BENCH_SHAPE_RUNS=5 repeated calls per
+#   BENCH_STRESS=1000,10000 sizes of the stress graph, one call per side ("" to skip; the old
+#                           side's call at 10,000 runs until its step limit, ~1 min or more)
+#   BENCH_SHAPE_ROUNDS=3    processes per shape and side; BENCH_SHAPE_RUNS=5 repeated calls per
 #                           process after the first, while the calls took < 2 s in all
 #   BENCH_VALIDATE_ROUNDS=3 timed rounds of (e); BENCH_VALIDATE_NAMES=2000,
 #                           BENCH_VALIDATE_VERSIONS=5 (the catalog), BENCH_VALIDATE_ROOTS=20

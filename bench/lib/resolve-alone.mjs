@@ -8,7 +8,10 @@
 //   graphFile?, lite?}. graphFile: the graph is read from there when the file exists, else
 //   generated and written there (and read back, so every process times the same kind of
 //   objects); the new and the old resolver's processes of one seed share it. lite: only the
-//   timed calls (no breakdown, retained heap or backtracking probe): the old resolver's side.
+//   timed calls (no breakdown or retained heap): the old resolver's side.
+// The stress family is one call, whose outcome is classified (ok, unsat, gave-up, limit,
+// error) instead of thrown: a resolver that calls the satisfiable graph unsatisfiable is the
+// finding, not a crash of the benchmark.
 import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {constants as perf, performance, PerformanceObserver} from 'node:perf_hooks'
 import {setImmediate, setTimeout} from 'node:timers'
@@ -16,7 +19,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {median} from './measure.mjs'
-import {catalogOf, checkResolution, countingCatalog, generateGraph, graphFromJson, graphToJson, witnessResolution} from './resolve-graph.mjs'
+import {catalogOf, checkResolution, generateGraph, graphFromJson, graphToJson, witnessResolution} from './resolve-graph.mjs'
 
 const job = JSON.parse(process.argv[2])
 const dist = (file) => pathToFileURL(path.join(job.app, 'dist', 'lib', 'deps', file)).href
@@ -54,7 +57,7 @@ observer.observe({entryTypes: ['gc']})
 const flush = () => new Promise((r) => setTimeout(r, 0)).then(() => new Promise((r) => setImmediate(r)))
 
 /** One timed call; returns {ms, result | error, gc: {count, major, ms}, heapGrowthMb}. */
-async function timed(catalog = input.catalog) {
+async function timed() {
   gc()
   await flush()
   const heapBefore = process.memoryUsage().heapUsed
@@ -62,7 +65,7 @@ async function timed(catalog = input.catalog) {
   let result
   let error
   try {
-    result = resolve({...input, catalog})
+    result = resolve(input)
   } catch (e) {
     error = e
   }
@@ -89,18 +92,30 @@ const out = {
   loadMs,
 }
 
+/**
+ * The outcome of a call, as resolve-shape-run.mjs classifies it: E_RESOLUTION_LIMIT is the
+ * new solver's search budget; E_RESOLUTION saying it gave up is the old resolver's step limit
+ * (presented to the user as a resolution failure); any other E_RESOLUTION is "no solution".
+ */
+function classify(error) {
+  const code = error.code ?? error.name
+  const message = String(error.message ?? error).split('\n')[0].slice(0, 300)
+  if (code === 'E_RESOLUTION_LIMIT') return {outcome: 'limit', code, message}
+  if (code === 'E_RESOLUTION') return {outcome: /gave up|too many combinations/.test(message) ? 'gave-up' : 'unsat', code, message}
+  return {outcome: 'error', code, message}
+}
+
 if (job.family === 'stress') {
-  // One call, which may run into the resolver's step limit (that is the finding).
-  const {catalog, counter} = countingCatalog(graph)
-  const run = await timed(catalog)
+  // One call on the plain catalog (satisfiable by construction, like the others).
+  const run = await timed()
   out.firstMs = run.ms
   out.gc = [run.gc]
-  out.decisions = counter.iterations - graph.reachable.size
-  if (run.error) out.error = String(run.error.message).split('\n')[0]
+  if (run.error) Object.assign(out, classify(run.error))
   else {
-    out.selected = run.result.selected.size
     const problems = checkResolution(graph, run.result, job.coreVersion)
-    if (problems.length > 0) throw new Error(`invalid resolution: ${problems.slice(0, 3).join('; ')}`)
+    out.outcome = problems.length === 0 ? 'ok' : 'wrong'
+    out.problems = problems.slice(0, 5)
+    out.selected = run.result.selected.size
   }
   observer.disconnect()
   console.log(JSON.stringify(out))
@@ -119,6 +134,11 @@ out.runsMs = runs.map((r) => r.ms)
 out.gc = runs.map((r) => r.gc)
 out.heapGrowthMb = median(runs.map((r) => r.heapGrowthMb))
 out.selected = first.result.selected.size
+out.olderThanNewest = [...first.result.selected.values()].filter((c) => {
+  const list = graph.byName.get(c.name)
+  return c.version !== list[list.length - 1].version
+}).length
+out.trapsSelected = [...graph.traps.keys()].filter((n) => first.result.selected.has(n)).length
 if (job.lite) {
   observer.disconnect()
   console.log(JSON.stringify(out))
@@ -161,19 +181,6 @@ gc()
 out.resultRetainedMb = (process.memoryUsage().heapUsed - heapWithout) / MB
 out.graphHeapMb = heapWithout / MB
 if (kept.selected.size !== first.result.selected.size) throw new Error('resolution is not deterministic')
-
-// Backtracking probe (untimed): decisions made vs names in the final selection.
-const probe = countingCatalog(graph)
-const probed = resolve({...input, catalog: probe.catalog})
-const decisions = probe.counter.iterations - graph.reachable.size
-out.selected = probed.selected.size
-out.decisions = decisions >= probed.selected.size ? decisions : null
-out.redecisions = out.decisions === null ? null : decisions - probed.selected.size
-out.olderThanNewest = [...probed.selected.values()].filter((c) => {
-  const list = graph.byName.get(c.name)
-  return c.version !== list[list.length - 1].version
-}).length
-out.trapsSelected = [...graph.traps.keys()].filter((n) => probed.selected.has(n)).length
 
 observer.disconnect()
 console.log(JSON.stringify(out))

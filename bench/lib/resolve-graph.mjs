@@ -279,39 +279,6 @@ export function catalogOf(graph) {
 }
 
 /**
- * The same catalog, counting how often the resolver iterates a name's version list. The
- * resolver (dist/lib/deps/resolver.js as of this benchmark) iterates it once per reachable
- * name to rank names (decision-order) and once per decision (candidates sorted with
- * `[...versions]`); `.some()` and `.map()` elsewhere do not iterate. So
- * decisions = iterations − reachable names, and decisions beyond the final selection are
- * names decided again after a backtrack (or decided, then dropped). A probe, not an API:
- * it is checked for plausibility (decisions ≥ selected names) before being reported.
- */
-export function countingCatalog(graph) {
-  const counter = {iterations: 0, calls: 0}
-  const lists = new Map()
-  for (const [name, list] of graph.byName) {
-    const copy = [...list]
-    Object.defineProperty(copy, Symbol.iterator, {
-      value() {
-        counter.iterations++
-        return Array.prototype[Symbol.iterator].call(this)
-      },
-    })
-    lists.set(name, copy)
-  }
-  return {
-    counter,
-    catalog: {
-      versions(name) {
-        counter.calls++
-        return lists.get(name)
-      },
-    },
-  }
-}
-
-/**
  * Checks a resolution against the graph: roots satisfied, every selected version's hard
  * dependencies selected and in range, optional ranges hold when present, no conflict
  * present. Returns a list of problems (empty when valid).
