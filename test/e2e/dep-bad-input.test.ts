@@ -35,7 +35,7 @@ describe('dep resolve with bad input', () => {
     const result = await depResolve(ws, box.env)
     expect(result.exitCode).toBe(5)
     expect(result.stderr).toContain('no version of redis satisfies every constraint')
-    expect(result.stderr).toMatch(/workspace -> redis 9\.9\.9   \(declared at config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]\)/)
+    expect(result.stderr).toMatch(/workspace -> redis 9\.9\.9 {3}\(declared at config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]\)/)
     expect(result.stderr).toContain('available versions of redis: 7.2.0')
   })
 
