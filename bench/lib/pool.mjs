@@ -4,6 +4,7 @@
 // No dependencies: node:child_process only.
 import {Buffer} from 'node:buffer'
 import {spawn} from 'node:child_process'
+import {clearTimeout, setTimeout} from 'node:timers'
 
 /** One process; resolves with its stdout, rejects with the command and its output. */
 export function runProcess(c) {
@@ -43,4 +44,34 @@ export async function runBatch(jobs, parallel = 1) {
   }
   await Promise.all(Array.from({length: Math.max(1, Math.min(parallel, jobs.length))}, worker))
   return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+/**
+ * One process with a time limit: never rejects for the command's own failure. Resolves with
+ * {code, signal, stdout, stderr, ms, timedOut}; on timeout the process gets SIGKILL (a
+ * resolver stuck in a search does not look at SIGTERM any sooner).
+ */
+export function runWithTimeout(c, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint()
+    const child = spawn(c.command, c.args, {cwd: c.cwd, env: c.env, stdio: ['ignore', 'pipe', 'pipe']})
+    const out = []
+    const err = []
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.stdout.on('data', (d) => out.push(d))
+    child.stderr.on('data', (d) => err.push(d))
+    child.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      const ms = Number(process.hrtime.bigint() - start) / 1e6
+      resolve({code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms, timedOut})
+    })
+  })
 }

@@ -4,14 +4,22 @@
 // Started by resolve.mjs with `node --expose-gc`, one fresh process per graph and round, so
 // that the first call (cold JIT, what `dep resolve` pays) is measured too.
 //
-// argv[2]: JSON {app, family, size, seed, runs, graph: {generateGraph options}, coreVersion}
+// argv[2]: JSON {app, family, size, seed, runs, graph: {generateGraph options}, coreVersion,
+//   graphFile?, lite?}. graphFile: the graph is read from there when the file exists, else
+//   generated and written there (and read back, so every process times the same kind of
+//   objects); the new and the old resolver's processes of one seed share it. lite: only the
+//   timed calls (no breakdown or retained heap): the old resolver's side.
+// The stress family is one call, whose outcome is classified (ok, unsat, gave-up, limit,
+// error) instead of thrown: a resolver that calls the satisfiable graph unsatisfiable is the
+// finding, not a crash of the benchmark.
+import {existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {constants as perf, performance, PerformanceObserver} from 'node:perf_hooks'
 import {setImmediate, setTimeout} from 'node:timers'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {median} from './measure.mjs'
-import {catalogOf, checkResolution, countingCatalog, generateGraph, witnessResolution} from './resolve-graph.mjs'
+import {catalogOf, checkResolution, generateGraph, graphFromJson, graphToJson, witnessResolution} from './resolve-graph.mjs'
 
 const job = JSON.parse(process.argv[2])
 const dist = (file) => pathToFileURL(path.join(job.app, 'dist', 'lib', 'deps', file)).href
@@ -24,8 +32,20 @@ const {resolve} = await import(dist('resolver.js'))
 const importMs = now() - t
 
 t = now()
-const graph = generateGraph({...job.graph, size: job.size, seed: job.seed})
-const generateMs = now() - t
+let graph
+let generateMs = null
+if (job.graphFile && existsSync(job.graphFile)) graph = graphFromJson(readFileSync(job.graphFile, 'utf8'))
+else {
+  graph = generateGraph({...job.graph, size: job.size, seed: job.seed})
+  generateMs = now() - t
+  if (job.graphFile) {
+    const text = graphToJson(graph)
+    writeFileSync(`${job.graphFile}.tmp`, text)
+    renameSync(`${job.graphFile}.tmp`, job.graphFile)
+    graph = graphFromJson(text)
+  }
+}
+const loadMs = now() - t
 const witnessProblems = checkResolution(graph, witnessResolution(graph), job.coreVersion)
 if (witnessProblems.length > 0) throw new Error(`generated graph is not satisfiable by its witness: ${witnessProblems.slice(0, 3).join('; ')}`)
 const input = {roots: graph.roots, catalog: catalogOf(graph), coreVersion: job.coreVersion}
@@ -37,7 +57,7 @@ observer.observe({entryTypes: ['gc']})
 const flush = () => new Promise((r) => setTimeout(r, 0)).then(() => new Promise((r) => setImmediate(r)))
 
 /** One timed call; returns {ms, result | error, gc: {count, major, ms}, heapGrowthMb}. */
-async function timed(catalog = input.catalog) {
+async function timed() {
   gc()
   await flush()
   const heapBefore = process.memoryUsage().heapUsed
@@ -45,7 +65,7 @@ async function timed(catalog = input.catalog) {
   let result
   let error
   try {
-    result = resolve({...input, catalog})
+    result = resolve(input)
   } catch (e) {
     error = e
   }
@@ -69,20 +89,33 @@ const out = {
   graph: graph.stats,
   importMs,
   generateMs,
+  loadMs,
+}
+
+/**
+ * The outcome of a call, as resolve-shape-run.mjs classifies it: E_RESOLUTION_LIMIT is the
+ * new solver's search budget; E_RESOLUTION saying it gave up is the old resolver's step limit
+ * (presented to the user as a resolution failure); any other E_RESOLUTION is "no solution".
+ */
+function classify(error) {
+  const code = error.code ?? error.name
+  const message = String(error.message ?? error).split('\n')[0].slice(0, 300)
+  if (code === 'E_RESOLUTION_LIMIT') return {outcome: 'limit', code, message}
+  if (code === 'E_RESOLUTION') return {outcome: /gave up|too many combinations/.test(message) ? 'gave-up' : 'unsat', code, message}
+  return {outcome: 'error', code, message}
 }
 
 if (job.family === 'stress') {
-  // One call, which may run into the resolver's step limit (that is the finding).
-  const {catalog, counter} = countingCatalog(graph)
-  const run = await timed(catalog)
+  // One call on the plain catalog (satisfiable by construction, like the others).
+  const run = await timed()
   out.firstMs = run.ms
   out.gc = [run.gc]
-  out.decisions = counter.iterations - graph.reachable.size
-  if (run.error) out.error = String(run.error.message).split('\n')[0]
+  if (run.error) Object.assign(out, classify(run.error))
   else {
-    out.selected = run.result.selected.size
     const problems = checkResolution(graph, run.result, job.coreVersion)
-    if (problems.length > 0) throw new Error(`invalid resolution: ${problems.slice(0, 3).join('; ')}`)
+    out.outcome = problems.length === 0 ? 'ok' : 'wrong'
+    out.problems = problems.slice(0, 5)
+    out.selected = run.result.selected.size
   }
   observer.disconnect()
   console.log(JSON.stringify(out))
@@ -100,6 +133,17 @@ for (let i = 0; i < job.runs; i++) runs.push(await timed())
 out.runsMs = runs.map((r) => r.ms)
 out.gc = runs.map((r) => r.gc)
 out.heapGrowthMb = median(runs.map((r) => r.heapGrowthMb))
+out.selected = first.result.selected.size
+out.olderThanNewest = [...first.result.selected.values()].filter((c) => {
+  const list = graph.byName.get(c.name)
+  return c.version !== list[list.length - 1].version
+}).length
+out.trapsSelected = [...graph.traps.keys()].filter((n) => first.result.selected.has(n)).length
+if (job.lite) {
+  observer.disconnect()
+  console.log(JSON.stringify(out))
+  process.exit(0)
+}
 
 // Where a steady-state call goes: the two whole-graph passes, timed alone on the same input
 // (same heap as the timed calls: before the probe below allocates its copies).
@@ -137,19 +181,6 @@ gc()
 out.resultRetainedMb = (process.memoryUsage().heapUsed - heapWithout) / MB
 out.graphHeapMb = heapWithout / MB
 if (kept.selected.size !== first.result.selected.size) throw new Error('resolution is not deterministic')
-
-// Backtracking probe (untimed): decisions made vs names in the final selection.
-const probe = countingCatalog(graph)
-const probed = resolve({...input, catalog: probe.catalog})
-const decisions = probe.counter.iterations - graph.reachable.size
-out.selected = probed.selected.size
-out.decisions = decisions >= probed.selected.size ? decisions : null
-out.redecisions = out.decisions === null ? null : decisions - probed.selected.size
-out.olderThanNewest = [...probed.selected.values()].filter((c) => {
-  const list = graph.byName.get(c.name)
-  return c.version !== list[list.length - 1].version
-}).length
-out.trapsSelected = [...graph.traps.keys()].filter((n) => probed.selected.has(n)).length
 
 observer.disconnect()
 console.log(JSON.stringify(out))

@@ -2,7 +2,7 @@
 // with `provisioning generate extension`, several versions each whose manifests form a
 // satisfiable dependency graph (resolve-graph.mjs), published with one batch `oci push`, and
 // a workspace made with `workspace init` that declares ~20 of them as roots (SPEC §9.1).
-import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {generateExtensions} from './oci-fixtures.mjs'
@@ -108,4 +108,88 @@ export async function makeWorkspace(cli, dir, yaml) {
   if (at < 0) throw new Error(`${file}: no "dependencies:" block to replace`)
   writeFileSync(file, `${text.slice(0, at)}${yaml}`)
   return dir
+}
+
+/**
+ * The catalog of the `dep validate` case (issue 11, row 5): `names` extensions e0000…,
+ * `versions` each (2,000 × 5 = 10,000 versions by default), 1–3 hard dependencies per version
+ * on lower-numbered names with the ranges of resolve-graph.mjs (200 leaves with none),
+ * optional dependencies and conflicts, no version needing a newer core; 20 roots among the top
+ * 10 %. About 1,570 names are reachable from the roots, ~390 resolve (seed 1).
+ */
+export function localCatalogGraph({names, versions, roots, seed}) {
+  return generateGraph({
+    size: names,
+    seed,
+    versions: [versions, versions],
+    deps: [1, 3],
+    leaves: Math.round(names * 0.1),
+    roots: [roots, roots],
+    rootPool: 0.1,
+    prefix: 'e',
+    pad: 4,
+    optionalRate: 0.2,
+    conflictRate: 0.03,
+    traps: 0,
+  })
+}
+
+/**
+ * Writes the graph as a local extension source (SPEC §9.1 source_type local):
+ * `root/taskservs/{name}/{version}/` with the files `provisioning generate extension` makes
+ * (read once from `templateDir`, generated as `templateName`, the name replaced in paths and
+ * contents) and the manifest's version and relations set. Returns the number of folders.
+ */
+export function writeLocalCatalog(graph, root, templateDir, templateName) {
+  const files = []
+  const walk = (rel) => {
+    for (const e of readdirSync(path.join(templateDir, rel), {withFileTypes: true})) {
+      const r = path.join(rel, e.name)
+      if (e.isDirectory()) walk(r)
+      else files.push({rel: r, text: readFileSync(path.join(templateDir, r), 'utf8')})
+    }
+  }
+  walk('')
+  if (!files.some((f) => f.rel === 'manifest.yaml')) throw new Error(`${templateDir}: no manifest.yaml`)
+  let count = 0
+  for (const name of graph.names) {
+    const sub = (s) => s.split(templateName).join(name)
+    for (const c of graph.byName.get(name)) {
+      const dir = path.join(root, 'taskservs', name, c.version)
+      for (const f of files) {
+        const to = path.join(dir, sub(f.rel))
+        mkdirSync(path.dirname(to), {recursive: true})
+        writeFileSync(to, sub(f.text))
+      }
+      editManifest(path.join(dir, 'manifest.yaml'), {
+        version: c.version,
+        dependencies: c.dependencies,
+        optional: c.optional,
+        conflicts: c.conflicts,
+        min_provisioning_version: c.minProvisioningVersion ?? '0.1.0',
+      })
+      count++
+    }
+  }
+  return count
+}
+
+/** The `dependencies:` block declaring the roots from a local source folder (`{name, version}` and `name:version` forms). */
+export function localDependenciesYaml(graph, sourceDir) {
+  const lines = graph.roots.map((root) => {
+    if (/^\d+\.\d+\.\d+$/.test(root.range)) return `        - "${root.name}:${root.range}"`
+    return root.range === '*' ? `        - {name: ${root.name}}` : `        - {name: ${root.name}, version: ${JSON.stringify(root.range)}}`
+  })
+  return [
+    'dependencies:',
+    '  extensions:',
+    '    source_type: local',
+    `    local: {path: ${JSON.stringify(sourceDir)}}`,
+    '    modules:',
+    '      providers: []',
+    '      taskservs:',
+    ...lines,
+    '      clusters: []',
+    '',
+  ].join('\n')
 }

@@ -59,7 +59,26 @@ const DEFAULTS = {
   first: 0,
 }
 
-const parse = (v) => ({major: semver.major(v), minor: semver.minor(v), patch: semver.patch(v), text: v})
+// Memoized semver (pure functions of their strings, so the graphs are unchanged): generating
+// 10,000 extensions spent most of its 6–13 s parsing the same versions and ranges again.
+const semvers = new Map()
+const ranges = new Map()
+const semverOf = (v) => {
+  let s = semvers.get(v)
+  if (!s) semvers.set(v, (s = new semver.SemVer(v)))
+  return s
+}
+/** semver.satisfies for the valid ranges and versions of these graphs. */
+const satisfies = (version, range) => {
+  let r = ranges.get(range)
+  if (!r) ranges.set(range, (r = new semver.Range(range)))
+  return r.test(semverOf(version))
+}
+const gt = (a, b) => semverOf(a).compare(semverOf(b)) > 0
+const parse = (v) => {
+  const s = semverOf(v)
+  return {major: s.major, minor: s.minor, patch: s.patch, text: v}
+}
 
 /** `count` ascending versions, majors starting at 1: patch, minor and major bumps mixed. */
 function versionList(rng, count) {
@@ -100,7 +119,7 @@ function rangeContaining(rng, versions, target, open = false) {
   } else if (r < 0.94) range = rng() < 0.5 ? target : `=${target}`
   else if (r < 0.98) range = `${t.major}.x || >=${parse(versions[versions.length - 1]).major + 1}`
   else range = '*'
-  if (!semver.satisfies(target, range)) throw new Error(`resolve-graph: ${range} does not contain ${target}`)
+  if (!satisfies(target, range)) throw new Error(`resolve-graph: ${range} does not contain ${target}`)
   return range
 }
 
@@ -112,7 +131,7 @@ function rangeExcluding(rng, versions, target) {
   if (idx > 0) options.push(`<${target}`)
   if (options.length === 0) return undefined
   const range = options[Math.floor(rng() * options.length)]
-  if (semver.satisfies(target, range)) throw new Error(`resolve-graph: ${range} contains ${target}`)
+  if (satisfies(target, range)) throw new Error(`resolve-graph: ${range} contains ${target}`)
   return range
 }
 
@@ -198,7 +217,7 @@ export function generateGraph(options = {}) {
       }
       // Versions above a private dependency's witness need a newer core (9.0.0 > 1.0.0);
       // elsewhere, a few non-witness versions do too (rejected at once, no backtracking).
-      const needsNewCore = isPrivate.has(i) ? semver.gt(v, witness[i]) : !isWitness && rng() < 0.02
+      const needsNewCore = isPrivate.has(i) ? gt(v, witness[i]) : !isWitness && rng() < 0.02
       list.push({
         name: names[i],
         version: v,
@@ -260,39 +279,6 @@ export function catalogOf(graph) {
 }
 
 /**
- * The same catalog, counting how often the resolver iterates a name's version list. The
- * resolver (dist/lib/deps/resolver.js as of this benchmark) iterates it once per reachable
- * name to rank names (decision-order) and once per decision (candidates sorted with
- * `[...versions]`); `.some()` and `.map()` elsewhere do not iterate. So
- * decisions = iterations − reachable names, and decisions beyond the final selection are
- * names decided again after a backtrack (or decided, then dropped). A probe, not an API:
- * it is checked for plausibility (decisions ≥ selected names) before being reported.
- */
-export function countingCatalog(graph) {
-  const counter = {iterations: 0, calls: 0}
-  const lists = new Map()
-  for (const [name, list] of graph.byName) {
-    const copy = [...list]
-    Object.defineProperty(copy, Symbol.iterator, {
-      value() {
-        counter.iterations++
-        return Array.prototype[Symbol.iterator].call(this)
-      },
-    })
-    lists.set(name, copy)
-  }
-  return {
-    counter,
-    catalog: {
-      versions(name) {
-        counter.calls++
-        return lists.get(name)
-      },
-    },
-  }
-}
-
-/**
  * Checks a resolution against the graph: roots satisfied, every selected version's hard
  * dependencies selected and in range, optional ranges hold when present, no conflict
  * present. Returns a list of problems (empty when valid).
@@ -302,22 +288,22 @@ export function checkResolution(graph, resolution, coreVersion) {
   const sel = resolution.selected
   for (const root of graph.roots) {
     const c = sel.get(root.name)
-    if (!c || !semver.satisfies(c.version, root.range)) problems.push(`root ${root.name} ${root.range}: got ${c?.version}`)
+    if (!c || !satisfies(c.version, root.range)) problems.push(`root ${root.name} ${root.range}: got ${c?.version}`)
   }
   for (const [name, c] of sel) {
     for (const [dep, range] of Object.entries(c.dependencies)) {
       const d = sel.get(dep)
-      if (!d || !semver.satisfies(d.version, range)) problems.push(`${name}@${c.version} needs ${dep} ${range}: got ${d?.version}`)
+      if (!d || !satisfies(d.version, range)) problems.push(`${name}@${c.version} needs ${dep} ${range}: got ${d?.version}`)
     }
     for (const [dep, range] of Object.entries(c.optional)) {
       const d = sel.get(dep)
-      if (d && !semver.satisfies(d.version, range)) problems.push(`${name}@${c.version} optional ${dep} ${range}: got ${d.version}`)
+      if (d && !satisfies(d.version, range)) problems.push(`${name}@${c.version} optional ${dep} ${range}: got ${d.version}`)
     }
     for (const [other, range] of Object.entries(c.conflicts)) {
       const d = sel.get(other)
-      if (d && semver.satisfies(d.version, range)) problems.push(`${name}@${c.version} conflicts with ${other} ${range}: got ${d.version}`)
+      if (d && satisfies(d.version, range)) problems.push(`${name}@${c.version} conflicts with ${other} ${range}: got ${d.version}`)
     }
-    if (c.minProvisioningVersion && semver.gt(c.minProvisioningVersion, coreVersion)) problems.push(`${name}@${c.version} needs core ${c.minProvisioningVersion}`)
+    if (c.minProvisioningVersion && gt(c.minProvisioningVersion, coreVersion)) problems.push(`${name}@${c.version} needs core ${c.minProvisioningVersion}`)
     if (problems.length > 20) break
   }
   return problems
@@ -335,4 +321,26 @@ export function witnessResolution(graph) {
     stack.push(...Object.keys(c.dependencies))
   }
   return {selected}
+}
+
+/**
+ * A generated graph as JSON (generating 10,000 extensions takes 6–13 s on this machine,
+ * reading them back ~1 s), so that the new and the old resolver's processes of one seed
+ * read the same graph without generating it twice.
+ */
+export function graphToJson(graph) {
+  return JSON.stringify({
+    names: graph.names,
+    byName: [...graph.byName],
+    roots: graph.roots,
+    witness: [...graph.witness],
+    traps: [...graph.traps],
+    reachable: [...graph.reachable],
+    stats: graph.stats,
+  })
+}
+
+export function graphFromJson(text) {
+  const g = JSON.parse(text)
+  return {...g, byName: new Map(g.byName), witness: new Map(g.witness), traps: new Map(g.traps), reachable: new Set(g.reachable)}
 }
