@@ -61,7 +61,22 @@ describe('dep resolve: the trust boundary for metadata', () => {
   })
 
   describe('hostile content from a registry (exit 8)', () => {
-    it('a config blob whose type is "../../x/y" is refused before anything is written', async () => {
+    it('two tags of one version (1.1.0 and v1.1.0, different content): the plain tag is resolved, locked and installed, every run', async () => {
+    await pushExtension('twotags', '1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {etcd: '*'}})
+    await pushExtension('twotags', 'v1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {redis: '*'}})
+    for (let run = 0; run < 3; run++) {
+      const ws = await newWorkspace()
+      await declare(ws, {registry: registry.host}, {taskservs: ['twotags']})
+      const result = await depResolve(ws, box.env, ['--json'])
+      expect(result.exitCode, result.stderr).toBe(0)
+      const order = json<ResolveDoc>(result).order
+      // The record (reference, digest) is the artifact whose dependencies were resolved.
+      expect(order.map((e) => e.name).sort()).toEqual(['etcd', 'twotags'])
+      expect(order.find((e) => e.name === 'twotags')?.reference).toBe(`${registry.host}/provisioning-extensions/twotags:1.1.0`)
+    }
+  })
+
+  it('a config blob whose type is "../../x/y" is refused before anything is written', async () => {
       const evil = await pushExtension('evil', '1.0.0', {name: 'evil', type: '../../x/y', version: '1.0.0'})
       const ws = await newWorkspace()
       await declare(ws, {registry: registry.host}, {taskservs: ['evil:1.0.0']})

@@ -101,8 +101,11 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
         throw error
       }
     }
-    // The newest versions when a repository has more than a resolution looks at.
-    const semverTags = sortTags(tags).filter((t) => t.version).slice(0, MAX_VERSIONS_PER_NAME).map((t) => t.tag)
+    // The newest versions when a repository has more than a resolution looks at; one tag per
+    // version (`1.1.0` before `v1.1.0`, as sortTags orders them): records are kept by version,
+    // so two artifacts of one version would make the record (reference, digest) depend on
+    // which fetch finished last, not on what the resolver chose.
+    const semverTags = sortTags(tags).filter((t, i, all) => t.version && t.version !== all[i - 1]?.version).slice(0, MAX_VERSIONS_PER_NAME).map((t) => t.tag)
     if (semverTags.length === 0) {
       versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
       return []

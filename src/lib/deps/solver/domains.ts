@@ -41,8 +41,9 @@ export class Domains {
     if (!list) {
       const pairs = (name === ROOT ? [this.workspace] : [...(this.catalog.versions(name) ?? [])]).map((c) => ({c, v: this.semver(c.version)}))
       pairs.sort((a, b) => b.v.compare(a.v) || (a.c.tag < b.c.tag ? -1 : a.c.tag > b.c.tag ? 1 : 0))
-      // One artifact per version: `1.1.0` and `v1.1.0` tags of one version would be two
-      // choices the lock cannot tell apart; the plain tag (sorted first) is the version.
+      // One choice per version whatever the catalog gives (the registry catalog already keeps
+      // one tag per version, the local one refuses two folders of one version): `1.1.0` and
+      // `v1.1.0` would be two choices a lock cannot tell apart; the plain tag sorts first.
       const unique = pairs.filter((p, i) => i === 0 || p.c.version !== pairs[i - 1].c.version)
       list = unique.map((p) => p.c)
       this.sorted.set(name, list)

@@ -85,8 +85,7 @@ function focusOf(facts: readonly Incompatibility[]): string | undefined {
   const bump = (name: string, by: number) => name !== ROOT && score.set(name, (score.get(name) ?? 0) + by)
   for (const fact of facts) {
     const cause = fact.cause
-    if (cause.kind === 'requirement') bump(cause.to, 1)
-    else if (cause.kind === 'dependency' || cause.kind === 'optional' || cause.kind === 'conflict') bump(cause.to, 1)
+    if (cause.kind === 'requirement' || cause.kind === 'dependency' || cause.kind === 'optional' || cause.kind === 'conflict') bump(cause.to, 1)
     else if (cause.kind === 'no-versions') bump(cause.name, 2)
     else if (cause.kind === 'core') bump(cause.name, 1)
   }

@@ -48,10 +48,6 @@ export class Incompatibility {
     this.terms = merged
   }
 
-  get external(): boolean {
-    return this.cause.kind !== 'derived'
-  }
-
   /** No terms, or only "the workspace is installed": no solution exists. */
   get failsResolution(): boolean {
     return this.terms.length === 0 || (this.terms.length === 1 && this.terms[0].name === ROOT && !this.terms[0].set.allowsAbsent)

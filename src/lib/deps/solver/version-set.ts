@@ -44,12 +44,6 @@ export class VersionSet {
     return new VersionSet(this.size, words)
   }
 
-  union(other: VersionSet): VersionSet {
-    const words = new Uint32Array(this.words.length)
-    for (let i = 0; i < words.length; i++) words[i] = this.words[i] | other.words[i]
-    return new VersionSet(this.size, words)
-  }
-
   private memoComplement?: VersionSet
 
   /** Memoized: facts on one target share their match sets, and so their complements. */
