@@ -74,29 +74,24 @@ export async function makeExtensions(cli, graph, dir) {
   return folders
 }
 
+/** A root as a module entry: `name:version` for an exact pin, else `{name, version}`. */
+const moduleEntry = (root) => {
+  if (/^\d+\.\d+\.\d+$/.test(root.range)) return `        - "${root.name}:${root.range}"`
+  return root.range === '*' ? `        - {name: ${root.name}}` : `        - {name: ${root.name}, version: ${JSON.stringify(root.range)}}`
+}
+
+/** The `dependencies:` block: the source's lines, then the roots as taskservs. */
+const dependenciesBlock = (sourceLines, entries) =>
+  ['dependencies:', '  extensions:', ...sourceLines, '    modules:', '      providers: []', '      taskservs:', ...entries, '      clusters: []', ''].join('\n')
+
 /**
  * The `dependencies:` block of the workspace config: the roots in the three forms of SPEC
  * §9.1 (range maps, `name:tag` and a full `oci://` reference for exact pins).
  */
 export function dependenciesYaml(graph, {registry, namespace}) {
-  const lines = graph.roots.map((root, k) => {
-    const exact = /^\d+\.\d+\.\d+$/.test(root.range)
-    if (exact && k % 2 === 0) return `        - "oci://${registry}/${namespace}/${root.name}:${root.range}"`
-    if (exact) return `        - "${root.name}:${root.range}"`
-    return root.range === '*' ? `        - {name: ${root.name}}` : `        - {name: ${root.name}, version: ${JSON.stringify(root.range)}}`
-  })
-  return [
-    'dependencies:',
-    '  extensions:',
-    '    source_type: oci',
-    `    oci: {registry: "${registry}", namespace: "${namespace}", tls_enabled: false}`,
-    '    modules:',
-    '      providers: []',
-    '      taskservs:',
-    ...lines,
-    '      clusters: []',
-    '',
-  ].join('\n')
+  const entries = graph.roots.map((root, k) =>
+    /^\d+\.\d+\.\d+$/.test(root.range) && k % 2 === 0 ? `        - "oci://${registry}/${namespace}/${root.name}:${root.range}"` : moduleEntry(root))
+  return dependenciesBlock(['    source_type: oci', `    oci: {registry: "${registry}", namespace: "${namespace}", tls_enabled: false}`], entries)
 }
 
 /** `workspace init` then the declaration written into config/provisioning.yaml. */
@@ -176,20 +171,5 @@ export function writeLocalCatalog(graph, root, templateDir, templateName) {
 
 /** The `dependencies:` block declaring the roots from a local source folder (`{name, version}` and `name:version` forms). */
 export function localDependenciesYaml(graph, sourceDir) {
-  const lines = graph.roots.map((root) => {
-    if (/^\d+\.\d+\.\d+$/.test(root.range)) return `        - "${root.name}:${root.range}"`
-    return root.range === '*' ? `        - {name: ${root.name}}` : `        - {name: ${root.name}, version: ${JSON.stringify(root.range)}}`
-  })
-  return [
-    'dependencies:',
-    '  extensions:',
-    '    source_type: local',
-    `    local: {path: ${JSON.stringify(sourceDir)}}`,
-    '    modules:',
-    '      providers: []',
-    '      taskservs:',
-    ...lines,
-    '      clusters: []',
-    '',
-  ].join('\n')
+  return dependenciesBlock(['    source_type: local', `    local: {path: ${JSON.stringify(sourceDir)}}`], graph.roots.map(moduleEntry))
 }

@@ -45,17 +45,12 @@ export interface Declaration {
   locate?: (keyPath: string) => Promise<string | undefined>
 }
 
-/** Where a declared module is declared (`config/provisioning.yaml:12`), when the declaration can tell. */
-export async function locateModule(declaration: Declaration, module: Pick<DeclaredModule, 'declaredAt'>): Promise<string | undefined> {
-  return declaration.locate?.(module.declaredAt)
-}
-
 /** Module name → where it is declared (`config/provisioning.yaml:12`), for the modules the declaration can locate. */
 export async function moduleSites(declaration: Declaration): Promise<Map<string, string>> {
   const sites = new Map<string, string>()
   if (!declaration.locate) return sites
   for (const m of declaration.modules) {
-    const site = await locateModule(declaration, m)
+    const site = await declaration.locate(m.declaredAt)
     if (site !== undefined) sites.set(m.name, site)
   }
   return sites
@@ -69,7 +64,7 @@ export async function moduleSites(declaration: Declaration): Promise<Map<string,
  */
 export async function rootRequirements(declaration: Declaration): Promise<RootRequirement[]> {
   return Promise.all(declaration.modules.map(async (m) => {
-    const location = await locateModule(declaration, m)
+    const location = await declaration.locate?.(m.declaredAt)
     return {name: m.name, range: m.range, source: m.declaredAt, ...(location === undefined ? {} : {location})}
   }))
 }

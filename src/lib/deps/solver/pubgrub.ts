@@ -1,5 +1,6 @@
 import {findCycle} from '../install-order.js'
 import {NameHeap} from '../name-heap.js'
+import type {RootRequirement} from '../types.js'
 import type {Domains} from './domains.js'
 import {Incompatibility, ROOT, type Term} from './incompatibility.js'
 import {FactLoader} from './package-facts.js'
@@ -8,7 +9,7 @@ import type {VersionSet} from './version-set.js'
 
 export interface SolveOptions {
   coreVersion: string
-  roots: import('../types.js').RootRequirement[]
+  roots: RootRequirement[]
   /** Decision order among required names (lower first). */
   rank: (name: string) => number
   /** Version index to try first for a name, when still allowed (the lockfile's). */
