@@ -1,10 +1,7 @@
 import {readdir} from 'node:fs/promises'
 import path from 'node:path'
 
-import {lockfilePath, readLockfile} from '../deps/lockfile.js'
-import {availableModes} from '../mode/active.js'
 import {readUntrusted} from '../util/untrusted-file.js'
-import {discoverWorkspace} from '../workspace/discover.js'
 import {readRegistry} from '../workspace/registry.js'
 
 export const COMPLETION_KINDS = ['workspaces', 'modes', 'extensions'] as const
@@ -35,15 +32,18 @@ interface Named {
  * Shell completion candidates, from local files only: the workspace registry, the mode
  * definitions, and for extension names the lock, the installed folders and the cached
  * catalog indexes (never a registry). Every source that cannot be read adds nothing: a
- * broken config must not put errors (or file contents) on the user's terminal.
+ * broken config must not put errors (or file contents) on the user's terminal. This runs
+ * on every <Tab>: each kind imports only what it reads.
  */
 export async function completionCandidates(kind: CompletionKind, options: CompletionOptions): Promise<string[]> {
   const found: Named[] = []
   if (kind === 'workspaces') {
     found.push(...(await readRegistry(options.home).then((r) => r.workspaces, () => [])))
   } else {
+    const {discoverWorkspace} = await import('../workspace/discover.js')
     const workspace = await discoverWorkspace({flag: options.workspace, env: options.env, cwd: options.cwd, home: options.home}).then((d) => d.workspace?.path, () => undefined)
     if (kind === 'modes') {
+      const {availableModes} = await import('../mode/active.js')
       found.push(...(await availableModes(workspace).catch(() => [] as string[])).map((name) => ({name})))
     } else {
       const sources = [lockedExtensions(workspace), installedExtensions(workspace), cachedIndexEntries(path.join(options.home, 'cache', 'oci', 'index'))]
@@ -56,6 +56,7 @@ export async function completionCandidates(kind: CompletionKind, options: Comple
 
 async function lockedExtensions(workspace: string | undefined): Promise<Named[]> {
   if (!workspace) return []
+  const {lockfilePath, readLockfile} = await import('../deps/lockfile.js')
   return (await readLockfile(lockfilePath(workspace)))?.extensions.map((e) => ({name: e.name, type: e.type})) ?? []
 }
 
