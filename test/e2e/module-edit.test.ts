@@ -3,7 +3,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
-import {bareWorkspace, EXAMPLES, exampleDirs} from '../helpers/deps.js'
+import {bareWorkspace, EXAMPLES, exampleDirs, publish} from '../helpers/deps.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /** A hand-written config: comments, flow maps without padding, blank lines, odd indentation. */
@@ -56,8 +56,7 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
   beforeAll(async () => {
     box = await sandbox()
     box.env.PROVISIONING_OCI__REGISTRY = `oci-layout://${box.root}/store`
-    const pushed = await runCli(['oci', 'push', ...(await exampleDirs())], {env: box.env, cwd: box.root})
-    if (pushed.exitCode !== 0) throw new Error(pushed.stderr)
+    await publish(box.env.PROVISIONING_OCI__REGISTRY, box.env, await exampleDirs())
     ws = await bareWorkspace(box.root, 'edit')
     file = path.join(ws, 'config', 'provisioning.yaml')
     await writeFile(file, HAND_WRITTEN)
