@@ -115,6 +115,18 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     await writeFile(file, HAND_WRITTEN)
   })
 
+  it('a CRLF file stays CRLF: the new line ends in CRLF, and unload gives the file back byte for byte', async () => {
+    const crlf = HAND_WRITTEN.replaceAll('\n', '\r\n')
+    await writeFile(file, crlf)
+    expect((await cli(['module', 'load', 'taskserv', 'etcd@^3'])).exitCode).toBe(0)
+    const loaded = await readFile(file, 'utf8')
+    expect(loaded).toContain('            -   {name: redis, version: "^7"}\r\n            -   {name: etcd, version: "^3"}\r\n')
+    expect(loaded.replaceAll('\r\n', '')).not.toContain('\n')
+    expect((await cli(['module', 'unload', 'taskserv', 'etcd'])).exitCode).toBe(0)
+    expect(await readFile(file, 'utf8')).toBe(crlf)
+    await writeFile(file, HAND_WRITTEN)
+  })
+
   it('--source oci on an OCI workspace loads; --source local there is refused (exit 3) and changes nothing', async () => {
     const ok = await cli(['module', 'load', 'taskserv', 'helm', '--source', 'oci', '--json'])
     expect(ok.exitCode, ok.stderr).toBe(0)

@@ -16,6 +16,13 @@ const lineEnd = (text: string, at: number) => {
   const end = text.indexOf('\n', at)
   return end < 0 ? text.length : end
 }
+/** A new line after the line holding `at`, in the file's own line ending (CRLF stays CRLF). */
+function insertLine(text: string, at: number, line: string): string {
+  const crlf = text.includes('\r\n')
+  let end = lineEnd(text, at)
+  if (crlf && text[end - 1] === '\r') end--
+  return `${text.slice(0, end)}${crlf ? '\r\n' : '\n'}${line}${text.slice(end)}`
+}
 
 /** The text of a new entry in the style of its siblings: flow-map padding and quote character. */
 export function entryText(text: string, seq: YAMLSeq | undefined, entry: {name: string; version: string}, yaml: Yaml): string {
@@ -56,8 +63,7 @@ export function spliceAppend(text: string, parent: YAMLMap, key: string, item: s
   const first = items[0] as Range
   const dash = text.slice(lineStart(text, first[0]), first[0])
   if (!/^\s*-\s+$/.test(dash)) return undefined
-  const at = lineEnd(text, last[1])
-  return `${text.slice(0, at)}\n${dash}${item}${text.slice(at)}`
+  return insertLine(text, last[1], `${dash}${item}`)
 }
 
 /** A new `key: value` line after the last entry of a block map, at its entries' indentation. */
@@ -68,8 +74,7 @@ function appendKey(text: string, parent: YAMLMap, line: string): string | undefi
   if (parent.flow || !first || !end) return undefined
   const indent = text.slice(lineStart(text, first[0]), first[0])
   if (!/^\s*$/.test(indent)) return undefined
-  const at = lineEnd(text, end[1])
-  return `${text.slice(0, at)}\n${indent}${line}${text.slice(at)}`
+  return insertLine(text, end[1], `${indent}${line}`)
 }
 
 /** Removes entry `index` from the list under `key` of `parent`. */
