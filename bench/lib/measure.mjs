@@ -1,8 +1,9 @@
 // Wall-clock timing of whole processes, interleaved round-robin so that machine noise
 // (2 shared, noisy cores) hits every case alike. No dependencies: node:child_process only.
 //
-// A case is {name, command, args, cwd?, env?, expect?}; `expect` is a RegExp that stdout
-// must match (checked on every run, so a broken command cannot pass as a fast one).
+// A case is {name, command, args, cwd?, env?, expect?, exitCode?}; `expect` is a RegExp that
+// stdout must match and `exitCode` (default 0) the exit status, both checked on every run, so a
+// broken command cannot pass as a fast one.
 import {spawnSync} from 'node:child_process'
 import os from 'node:os'
 
@@ -17,7 +18,7 @@ export function runOnce(c) {
     maxBuffer: 64 * 1024 * 1024,
   })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
-  const ok = !r.error && r.status === 0 && (!c.expect || c.expect.test(r.stdout))
+  const ok = !r.error && r.status === (c.exitCode ?? 0) && (!c.expect || c.expect.test(r.stdout))
   if (!ok) {
     const why = r.error ? String(r.error) : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`
     throw new Error(

@@ -30,9 +30,12 @@ const env = {...hermeticEnv((name) => path.join(scratch, `xdg-${name}`)), PROVIS
 const cwd = path.join(scratch, 'cwd')
 mkdirSync(cwd)
 mkdirSync(env.PROVISIONING_HOME)
+// Two registered workspaces for the completion case.
+mkdirSync(path.join(env.PROVISIONING_HOME, 'config'))
+writeFileSync(path.join(env.PROVISIONING_HOME, 'config', 'user_config.yaml'), `workspaces:\n  - {name: alpha, path: ${cwd}}\n  - {name: beta, path: ${cwd}}\n`)
 
 const node = process.execPath
-const mk = (name, args, expect) => ({name, command: node, args, cwd, env, expect})
+const mk = (name, args, expect, exitCode) => ({name, command: node, args, cwd, env, expect, exitCode})
 const mainRun = path.join(ROOT, 'bin', 'run.js')
 const bareRun = path.join(BARE, 'bin', 'run.js')
 
@@ -44,6 +47,10 @@ const cases = [
   mk(PROV_VERSION, [mainRun, '--version'], /^provisioning\/\d/),
   mk('provisioning --help', [mainRun, '--help'], /USAGE/),
   mk('provisioning config show --json', [mainRun, 'config', 'show', '--json'], /"value"/),
+  // An unknown command: the did-you-mean path (usage error, exit 2, SPEC §3).
+  mk('provisioning oci pusj (did you mean)', [mainRun, 'oci', 'pusj'], undefined, 2),
+  // What bash runs on <Tab> after "workspace switch" (README "Shell completion").
+  mk('provisioning __complete workspaces', [mainRun, '__complete', 'workspaces'], /^alpha\nbeta$/m),
   mk(BASELINE, [bareRun, '--version'], /^bare\/\d/),
   mk('bare hello', [bareRun, 'hello'], /^hello$/m),
   mk(FLOOR, ['-e', '0']),

@@ -71,6 +71,7 @@ const CASES: Record<string, string[][]> = {
   'dep update': [[], ['demo', '--dry-run']],
   'module unload': [['taskserv', 'demo'], ['taskserv', 'ghost']],
   audit: [[], ['--since', '1h'], ['--since', 'bogus']],
+  completion: [['bash'], ['fish']],
 }
 const PLUGIN_COMMANDS = new Set(['help', 'autocomplete', 'autocomplete:create', 'autocomplete create'])
 

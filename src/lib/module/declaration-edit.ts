@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {ConfigError, NotFoundError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import type {ModuleType} from './module-types.js'
+import {entryText, sameData, spliceAppend, spliceRemove} from './yaml-splice.js'
 
 /** Where a workspace config declares its modules. */
 export const MODULES_KEY = ['dependencies', 'extensions', 'modules']
@@ -27,12 +28,16 @@ function entryName(entry: unknown): string | undefined {
 }
 
 /**
- * Adds or removes modules in `config/provisioning.yaml`, editing the YAML document so
- * comments and layout survive, and writing it atomically.
+ * Adds or removes modules in `config/provisioning.yaml` and writes it atomically. The edit
+ * is made on the text (yaml-splice.ts), so comments, flow spacing, blank lines and
+ * indentation of every untouched line stay byte-identical; the Document API computes the
+ * expected data, and its rendering is the fallback for layouts the text edit does not handle.
  */
 export async function editModules(file: string, type: ModuleType, change: {add?: Array<{name: string; version: string}>; remove?: string[]}): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
-  const {yaml: {isSeq, YAMLSeq}, doc} = await openConfigDocument(file)
-  const listPath = [...MODULES_KEY, `${type}s`]
+  const {yaml, doc, text} = await openConfigDocument(file)
+  const {isSeq, YAMLSeq} = yaml
+  const group = `${type}s`
+  const listPath = [...MODULES_KEY, group]
   let list = doc.getIn(listPath, true)
   if (!isSeq(list)) {
     list = new YAMLSeq()
@@ -41,25 +46,37 @@ export async function editModules(file: string, type: ModuleType, change: {add?:
   const seq = list as InstanceType<typeof YAMLSeq>
   const names = () => seq.items.map((item) => entryName((item as {toJSON?: () => unknown}).toJSON?.() ?? item))
   const result = {added: [] as string[], removed: [] as string[], unchanged: [] as string[]}
-  for (const {name, version} of change.add ?? []) {
-    if (names().includes(name)) {
-      result.unchanged.push(name)
+  let edited: string | undefined = text
+  // Each hand edit works on a fresh parse of the text edited so far (node ranges stay exact).
+  const modulesNode = (source: string): unknown => yaml.parseDocument(source).getIn(MODULES_KEY, true)
+  for (const entry of change.add ?? []) {
+    if (names().includes(entry.name)) {
+      result.unchanged.push(entry.name)
       continue
     }
-    seq.add(doc.createNode(version === '*' ? {name, version: '*'} : {name, version}, {flow: true}))
-    result.added.push(name)
+    const parent: unknown = edited === undefined ? undefined : modulesNode(edited)
+    const current = yaml.isMap(parent) ? parent.get(group, true) : undefined
+    const item = entryText(edited ?? text, isSeq(current) ? current : undefined, entry, yaml)
+    edited = edited !== undefined && yaml.isMap(parent) ? spliceAppend(edited, parent, group, item, yaml) : undefined
+    // The document gets the same entry as the text (string or map form), so the two can be compared.
+    seq.add(yaml.parseDocument(item).contents)
+    result.added.push(entry.name)
   }
   for (const name of change.remove ?? []) {
     const index = names().indexOf(name)
     if (index < 0) {
-      throw new NotFoundError(`${name} is not declared under dependencies.extensions.modules.${type}s in ${file}`, {
+      throw new NotFoundError(`${name} is not declared under dependencies.extensions.modules.${group} in ${file}`, {
         hint: `"provisioning module list ${type}" shows what is declared`,
         details: {name, type, file},
       })
     }
+    const parent: unknown = edited === undefined ? undefined : modulesNode(edited)
+    edited = edited !== undefined && yaml.isMap(parent) ? spliceRemove(edited, parent, group, index, yaml) : undefined
     seq.items.splice(index, 1)
     result.removed.push(name)
   }
-  if (result.added.length > 0 || result.removed.length > 0) await writeFileAtomic(file, doc.toString())
+  if (result.added.length > 0 || result.removed.length > 0) {
+    await writeFileAtomic(file, edited !== undefined && sameData(yaml, edited, doc) ? edited : doc.toString())
+  }
   return result
 }

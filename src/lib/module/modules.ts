@@ -16,6 +16,7 @@ import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {editModules} from './declaration-edit.js'
+import {assertLoadSource, type LoadSource} from './load-source.js'
 import type {ModuleType} from './module-types.js'
 
 /** `redis`, `redis@^7`, `redis:7.2.0` → name and range. */
@@ -28,6 +29,8 @@ export function parseModuleSpec(spec: string): {name: string; version: string} {
 export interface ModuleChange {
   workspace: string
   type: ModuleType
+  /** The workspace's extension source (`source_type`): where the modules came from. */
+  source: string
   added: string[]
   removed: string[]
   unchanged: string[]
@@ -39,17 +42,18 @@ export interface ModuleChange {
  * resolver (so dependencies come and go with the modules). If resolution fails, the
  * declaration is restored as it was.
  */
-export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]}): Promise<ModuleChange> {
+export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]; source?: LoadSource}): Promise<ModuleChange> {
   const loaded = await loadConfig(options)
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   await assertWorkspaceWritable(ref, loaded.values, `${options.remove ? 'unload' : 'load'} modules`)
   const file = workspaceConfigFile(workspace)
+  const source = await assertLoadSource(loaded.values, workspace, file, options.source)
   const before = await readFile(file, 'utf8')
   const edit = await editModules(file, options.type, {add: options.add?.map(parseModuleSpec), remove: options.remove})
   try {
     const resolve = await resolveWorkspace({...options, workspace})
-    return {workspace, type: options.type, ...edit, resolve}
+    return {workspace, type: options.type, source, ...edit, resolve}
   } catch (error) {
     await writeFileAtomic(file, before)
     throw error
