@@ -1,5 +1,6 @@
 import {ValidationError} from '../errors.js'
 import {type ExtensionEntry, readExtensionDir} from './extension-dir.js'
+import type {ExcludedEntry} from './ignore-rules.js'
 import type {ExtensionManifest} from './manifest.js'
 import {errorsOf, formatProblem, type Problem} from './problems.js'
 
@@ -12,6 +13,8 @@ export interface ExtensionValidationReport {
   errors: number
   warnings: number
   files: ExtensionEntry[]
+  /** Left out by .provisioningignore or its defaults. */
+  excluded: ExcludedEntry[]
 }
 
 export interface ValidExtension extends ExtensionValidationReport {
@@ -31,6 +34,7 @@ export async function validateExtension(dir: string): Promise<ExtensionValidatio
     errors,
     warnings: contents.problems.length - errors,
     files: contents.files,
+    excluded: contents.excluded,
   }
 }
 

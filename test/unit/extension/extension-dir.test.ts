@@ -106,9 +106,11 @@ describe('readExtensionDir', () => {
 
   it('warns about unexpected top-level entries and standard names that are not folders', async () => {
     await writeTree(ext, {'manifest.yaml': MINIMAL_MANIFEST, docs: 'not a folder', 'LICENSE': 'MIT', 'CHANGELOG.md': '', 'build/out.o': '', '.env': 'X=1'})
-    const {problems} = await readExtensionDir(ext)
+    const {problems, excluded} = await readExtensionDir(ext)
     expect(fieldsOf(problems, 'error')).toEqual([])
-    expect(fieldsOf(problems, 'warning')).toEqual(['.env', 'build', 'docs'])
+    // .env is left out by the default .provisioningignore rules, so it is no layout problem.
+    expect(fieldsOf(problems, 'warning')).toEqual(['build', 'docs'])
+    expect(excluded.map((e) => e.path)).toEqual(['.env'])
     expect(problems.find((p) => p.field === 'docs')?.message).toContain('expected a folder')
   })
 

@@ -3,6 +3,7 @@ import pLimit from 'p-limit'
 import {UsageError, ValidationError} from '../../errors.js'
 import path from 'node:path'
 
+import type {ExcludedEntry} from '../../extension/ignore-rules.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
@@ -33,6 +34,8 @@ export interface PushResult extends Partial<CopyStats> {
   size: number
   engine: string
   dryRun: boolean
+  /** Entries .provisioningignore (or its defaults) left out of the layer. */
+  excluded: ExcludedEntry[]
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
@@ -60,7 +63,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   }
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
   const ref = withTag(oci.parse(name), version)
-  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
+  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded}
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {
     await orasPush(engine.orasPath, ref, artifact, settings)
