@@ -11,6 +11,7 @@ import {loadCatalogIndex} from '../oci/catalog-index.js'
 import {OciContext} from '../oci/context.js'
 import {parseLocation} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
+import {latestFields} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
@@ -82,6 +83,8 @@ export interface DiscoveredModule {
   type?: string
   version?: string
   description?: string
+  /** When the name has only pre-releases and `--pre` was not given: the newest one. */
+  onlyPrerelease?: string
   source: 'core' | 'local' | 'registry'
 }
 
@@ -106,7 +109,7 @@ async function manifestsUnder(root: string, source: DiscoveredModule['source']):
 }
 
 /** `module discover`: what could be loaded, from the core layer, the local source and the registry index. */
-export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
   const loaded = await loadConfig(options)
   const warnings: string[] = []
   const found: DiscoveredModule[] = [...(await manifestsUnder(String(getPath(loaded.values, 'paths.extensions')), 'core'))]
@@ -119,7 +122,7 @@ export async function discoverModules(options: LoadOptions & {type?: ModuleType;
   const oci = new OciContext(settings)
   try {
     const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
-    found.push(...index.entries.map((e) => ({name: e.name, type: e.type, version: e.latest, description: e.description, source: 'registry' as const})))
+    found.push(...index.entries.map((e) => ({name: e.name, type: e.type, ...latestFields(e.versions, {pre: options.pre}), description: e.description, source: 'registry' as const})).map(({latest, ...m}) => ({...m, version: latest})))
   } catch (error) {
     warnings.push(`registry index unavailable: ${(error as Error).message.split('\n')[0]}`)
   } finally {

@@ -6,6 +6,7 @@ import path from 'node:path'
 import type {ExcludedEntry} from '../../extension/ignore-rules.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
+import {updateIndexEntry} from '../catalog-index.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
@@ -67,6 +68,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {
     await orasPush(engine.orasPath, ref, artifact, settings)
+    await updateIndexEntry(oci, ref.location, ref.repository)
     return {...base, dryRun: false}
   }
   const source = new MemoryStore()
@@ -78,6 +80,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
     {store: oci.store(ref.location), repository: ref.repository},
     {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
   )
+  await updateIndexEntry(oci, ref.location, ref.repository)
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
 }
 
