@@ -64,6 +64,16 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     expect((await search('alpha')).doc.matches.map((m) => m.name)).toEqual(['alpha'])
   })
 
+  it('a batch push (several at a time) records every extension in the index', async () => {
+    const dirs = await Promise.all(['bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map((name) => extension(name, '1.0.0', `batch ${name}`)))
+    const pushed = await cli(['oci', 'push', ...dirs, '--concurrency', '4'])
+    expect(pushed.exitCode, pushed.stderr).toBe(0)
+    const found = await search('batch')
+    expect(found.doc.fromCache).toBe(true)
+    expect(found.doc.matches.map((m) => m.name)).toEqual(['bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'])
+    expect((await readdir(path.join(box.home, 'cache', 'oci', 'index'), {recursive: true})).filter((f) => f.endsWith('.lock'))).toEqual([])
+  })
+
   it('copy adds the destination entry; delete updates or drops it', async () => {
     const ns = 'provisioning-extensions'
     const copied = await cli(['oci', 'copy', `${registry().host}/${ns}/xray:1.1.0`, `${registry().host}/${ns}/yankee:1.1.0`])

@@ -4,6 +4,7 @@ import pLimit from 'p-limit'
 
 import {NotFoundError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {withFileLock} from '../util/file-lock.js'
 import {isPlainTable} from '../util/json-exact.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {readArtifact, readExtensionConfig} from './artifact-reader.js'
@@ -33,6 +34,8 @@ export interface CatalogIndex {
 const INDEX_FORMAT = 2
 /** A cache file this CLI wrote; an index of 100,000 extensions is ~30 MiB. Anything larger is not ours. */
 export const MAX_INDEX_BYTES = 64 * 1024 * 1024
+/** An update waits this long for another one; then it is skipped (the index is a cache: search says its age). */
+const INDEX_LOCK_WAIT_MS = 5000
 
 function indexFile(cacheDir: string, location: Location, namespace: string): string {
   const key = formatLocation(location).replace(/[^A-Za-z0-9._-]+/g, '_')
@@ -129,16 +132,21 @@ export async function updateIndexEntry(oci: OciContext, location: Location, repo
 
 async function rebuildEntry(oci: OciContext, location: Location, repository: string): Promise<void> {
   const files = namespacesOf(repository).map((namespace) => indexFile(oci.settings.cacheDir, location, namespace))
-  const cached = (await Promise.all(files.map(async (file) => ({file, index: await readIndexFile(file)})))).filter((c): c is {file: string; index: CatalogIndex} => c.index !== undefined)
+  const cached = (await Promise.all(files.map(async (file) => ({file, index: await readIndexFile(file)})))).filter((c) => c.index !== undefined)
   if (cached.length === 0) return
   const entry = await buildEntry(oci, location, repository).catch((error: unknown) => {
     if (error instanceof NotFoundError) return undefined // the repository is gone
     throw error
   })
-  for (const {file, index} of cached) {
-    const entries = index.entries.filter((e) => e.repository !== repository)
-    if (entry && entry.versions.length > 0) entries.push(entry)
-    await writeFileAtomic(file, JSON.stringify({...index, entries: entries.sort(byName)}), {durable: false})
+  for (const {file} of cached) {
+    // Read, change, write under a lock: parallel pushes (a batch, or several processes) must not drop each other's entries.
+    await withFileLock(`${file}.lock`, {waitMs: INDEX_LOCK_WAIT_MS, purpose: 'search index update'}, async () => {
+      const index = await readIndexFile(file)
+      if (!index) return
+      const entries = index.entries.filter((e) => e.repository !== repository)
+      if (entry && entry.versions.length > 0) entries.push(entry)
+      await writeFileAtomic(file, JSON.stringify({...index, entries: entries.sort(byName)}), {durable: false})
+    })
   }
 }
 
