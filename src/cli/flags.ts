@@ -9,3 +9,8 @@ export const ociFlags = {
 export const yesFlag = {
   yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (required without a TTY)'}),
 }
+
+/** Commands that show or pick a latest version: pre-releases only when asked for (SPEC §8.2). */
+export const preFlag = {
+  pre: Flags.boolean({description: 'let "latest" be a pre-release (default: the latest stable version)'}),
+}

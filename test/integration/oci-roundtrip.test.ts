@@ -211,16 +211,17 @@ describe.each(['registry', 'layout'] as const)('oci round trip on a %s store', (
     expect(human).toMatch(/^containerd\s+1\.7\.2\s+4\s/m)
   })
 
-  it('oci search answers from the cached index until --refresh', async () => {
+  it('oci search answers from the cached index, which a push through the CLI updates in place, until --refresh', async () => {
     const first = await cliJson<SearchJson>(['oci', 'search', 'in-memory', '--refresh'])
     expect(first.fromCache).toBe(false)
     expect(first.matches.map((m) => m.name)).toEqual(['redis'])
 
     ok(await cli(['oci', 'push', path.join(EXAMPLES, 'postgres/16.1.0')]))
     proxy?.clear()
+    // The push updated the cached entry (issue 12: it was missing until --refresh): no _catalog walk.
     const cached = await cliJson<SearchJson>(['oci', 'search', 'relational'])
     expect(cached.fromCache).toBe(true)
-    expect(cached.matches).toEqual([])
+    expect(cached.matches.map((m) => [m.name, m.latest])).toEqual([['postgres', '16.1.0']])
     if (proxy) expect(proxy.requests.filter((r) => r.path.startsWith('/v2/_catalog'))).toEqual([])
 
     const refreshed = await cliJson<SearchJson>(['oci', 'search', 'relational', '--refresh'])

@@ -1,5 +1,6 @@
 import type {DiscoveredModule, LayerResolution, ModuleChange, ModuleListing} from '../../lib/module/modules.js'
 import {formatResolve} from './deps.js'
+import {latestCell} from './oci.js'
 import {table} from './table.js'
 
 export function formatChange(result: ModuleChange): string {
@@ -17,7 +18,7 @@ export function formatModuleList(result: ModuleListing): string {
 }
 
 export function formatDiscover(result: {modules: DiscoveredModule[]; warnings: string[]}): string {
-  const rows = table(['name', 'type', 'version', 'source', 'description'], result.modules.map((m) => [m.name, m.type ?? '?', m.version ?? '?', m.source, m.description ?? '']))
+  const rows = table(['name', 'type', 'version', 'source', 'description'], result.modules.map((m) => [m.name, m.type ?? '?', m.version || m.onlyPrerelease ? latestCell({latest: m.version, onlyPrerelease: m.onlyPrerelease}) : '?', m.source, m.description ?? '']))
   return [rows || 'nothing found', ...result.warnings.map((w) => `warning: ${w}`)].join('\n')
 }
 

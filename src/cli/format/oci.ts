@@ -68,12 +68,32 @@ export function formatInspect(result: InspectResult): string {
 
 export function formatList(result: ListResult): string {
   if (result.extensions.length === 0) return `no extensions in ${result.registry}/${result.namespace}`
-  return table(['name', 'latest', 'versions', 'repository'], result.extensions.map((e) => [e.name, e.latest ?? '-', e.versions, e.repository]))
+  return table(['name', 'latest', 'versions', 'repository'], result.extensions.map((e) => [e.name, latestCell(e), e.versions, e.repository]))
 }
 
 export function formatSearch(result: SearchResult): string {
-  if (result.matches.length === 0) return `no extension matches "${result.term}" in ${result.registry}/${result.namespace}`
-  return table(['name', 'type', 'latest', 'description'], result.matches.map((m) => [m.name, m.type ?? '-', m.latest ?? '-', m.description ?? '']))
+  if (result.matches.length === 0) {
+    const stale = result.fromCache ? ` (index from ${formatAge(result.indexAgeSeconds)} ago; pushed elsewhere since? run with --refresh)` : ''
+    return `no extension matches "${result.term}" in ${result.registry}/${result.namespace}${stale}`
+  }
+  return table(['name', 'type', 'latest', 'description'], result.matches.map((m) => [m.name, m.type ?? '-', latestCell(m), m.description ?? '']))
+}
+
+/** The latest column: a name with only pre-releases says so and how to see them. */
+export function latestCell(entry: {latest?: string; onlyPrerelease?: string}): string {
+  if (entry.latest) return entry.latest
+  return entry.onlyPrerelease ? `- (pre-release ${entry.onlyPrerelease} only: --pre)` : '-'
+}
+
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds}s`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`
+  return `${Math.round(seconds / 3600)} h`
+}
+
+/** stderr note when search answers from the cached index. */
+export function formatIndexAge(result: SearchResult): string {
+  return `using the index of ${result.registry}/${result.namespace} built ${formatAge(result.indexAgeSeconds)} ago; --refresh rebuilds it from the registry`
 }
 
 export function formatCopy(result: CopyCommandResult): string {

@@ -1,20 +1,22 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {preFlag} from '../../cli/flags.js'
 import {formatDiscover} from '../../cli/format/module.js'
 import {moduleType} from '../../lib/module/module-types.js'
 import {type DiscoveredModule, discoverModules} from '../../lib/module/modules.js'
 
 export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
   static summary = 'Find extensions to load: the core layer, the local source and the registry index'
+  static description = 'Shows each extension at its latest stable version (--pre: pre-releases too). Local sources may keep versions side by side ({type}s/{name}/{version}/manifest.yaml). Inside a workspace, the registry is its declared source, as for dep resolve.'
   static args = {
     type: Args.string({description: 'provider, taskserv or cluster (default: all)'}),
     term: Args.string({description: 'text to look for in names and descriptions'}),
   }
-  static flags = {refresh: Flags.boolean({description: 'rebuild the registry index now'})}
+  static flags = {...preFlag, refresh: Flags.boolean({description: 'rebuild the registry index now'})}
 
   async run(): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
-    const result = await discoverModules({...this.loadOptions(), type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh})
+    const result = await discoverModules({...this.loadOptions(), type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh, pre: this.flags.pre})
     return this.present(result, formatDiscover)
   }
 }

@@ -4,8 +4,9 @@ import {describeOciConfig, type OciConfigResult} from '../../lib/oci/ops/config.
 
 export default class OciConfig extends BaseCommand<typeof OciConfig> {
   static summary = 'Show the OCI settings in effect and which engine runs, and why'
+  static description = 'Inside a workspace, the registry shown is its declared source (dependencies.extensions.oci), the one dep resolve uses.'
 
   async run(): Promise<OciConfigResult> {
-    return this.present(await describeOciConfig(this.loadOptions()), formatOciConfig)
+    return this.present(await describeOciConfig({...this.loadOptions(), workspaceSource: true}), formatOciConfig)
   }
 }

@@ -1,16 +1,16 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {ociFlags} from '../../cli/flags.js'
+import {ociFlags, preFlag} from '../../cli/flags.js'
 import {formatInspect} from '../../cli/format/oci.js'
 import {inspectArtifact, type InspectResult} from '../../lib/oci/ops/inspect.js'
 
 export default class OciInspect extends BaseCommand<typeof OciInspect> {
   static summary = 'Show an artifact: digest, size, media types, annotations and the extension manifest'
   static args = {reference: Args.string({description: 'NAME:VERSION or a full reference', required: true})}
-  static flags = {...ociFlags}
+  static flags = {...ociFlags, ...preFlag}
 
   async run(): Promise<InspectResult> {
-    return this.present(await inspectArtifact({...this.loadOptions(), reference: this.args.reference, insecure: this.flags.insecure || undefined}), formatInspect)
+    return this.present(await inspectArtifact({...this.loadOptions(), reference: this.args.reference, insecure: this.flags.insecure || undefined, pre: this.flags.pre}), formatInspect)
   }
 }

@@ -1,24 +1,25 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {ociFlags, yesFlag} from '../../cli/flags.js'
+import {ociFlags, preFlag, yesFlag} from '../../cli/flags.js'
 import {formatBatchPull, formatPull} from '../../cli/format/oci.js'
 import {pullExtension, pullExtensions, type PullResult} from '../../lib/oci/ops/pull.js'
 
 export default class OciPull extends BaseCommand<typeof OciPull> {
   static summary = 'Pull extensions and unpack them into folders'
-  static description = 'Without a version, the highest semver tag is pulled. Content is verified against its digest before it is cached or unpacked. With several references, each goes to OUTPUT/NAME (default ./NAME), pulled in parallel by one process.'
+  static description = 'Without a version, the latest stable version is pulled (--pre: the highest, pre-releases included). Content is verified against its digest before it is cached or unpacked. With several references, each goes to OUTPUT/NAME (default ./NAME), pulled in parallel by one process.'
   static examples = ['<%= config.bin %> oci pull redis:7.2.0', '<%= config.bin %> oci pull oci://localhost:5000/provisioning-extensions/redis --output ./vendor/redis', '<%= config.bin %> oci pull redis:7.2.0 etcd:3.5.9 --output ./vendor']
   static strict = false
   static args = {reference: Args.string({description: 'NAME[:VERSION] or a full reference; several pull a batch', required: true})}
   static flags = {
     ...ociFlags,
     ...yesFlag,
+    ...preFlag,
     output: Flags.string({char: 'o', description: 'folder to unpack into (default: ./NAME); with several references, the parent folder'}),
   }
 
   async run(): Promise<PullResult | {pulled: PullResult[]}> {
-    const common = {...this.loadOptions(), output: this.flags.output, overwrite: this.flags.yes, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency}
+    const common = {...this.loadOptions(), output: this.flags.output, overwrite: this.flags.yes, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre}
     if (this.positionals.length > 1) {
       const result = await this.withTransfer(`pull ${this.positionals.length} extensions`, () => pullExtensions({...common, references: this.positionals}))
       return this.present(result, formatBatchPull)

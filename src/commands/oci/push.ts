@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags} from '../../cli/flags.js'
 import {describeEvent, formatBatchPush, formatPush} from '../../cli/format/oci.js'
+import {formatExcluded} from '../../cli/format/package.js'
 import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, type PushResult} from '../../lib/oci/ops/push.js'
 
 export default class OciPush extends BaseCommand<typeof OciPush> {
@@ -31,6 +32,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
       const result = await this.withTransfer(`push ${dirs.length} extensions`, (report) => pushExtensions({...common, dirs, onEvent: (event) => report(describeEvent(event))}))
+      if (this.verbose) for (const [i, pushed] of result.pushed.entries()) this.note(formatExcluded(dirs[i], pushed.excluded))
       return this.present(result, formatBatchPush)
     }
     const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report) => pushExtension({
@@ -40,6 +42,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
       version: this.args.version,
       onEvent: (event) => report(describeEvent(event)),
     }))
+    if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
     return this.present(result, formatPush)
   }
 }

@@ -7,10 +7,11 @@ import {listVersions, type TagsResult} from '../../lib/oci/ops/tags.js'
 
 export default class OciTags extends BaseCommand<typeof OciTags> {
   static summary = 'List the versions of an extension, highest semver first'
+  static description = 'Inside a workspace, the registry is its declared source (dependencies.extensions.oci), as for dep resolve.'
   static args = {name: Args.string({description: 'extension name or repository reference', required: true})}
   static flags = {...ociFlags}
 
   async run(): Promise<TagsResult> {
-    return this.present(await listVersions({...this.loadOptions(), name: this.args.name, insecure: this.flags.insecure || undefined}), formatTags)
+    return this.present(await listVersions({...this.loadOptions(), name: this.args.name, insecure: this.flags.insecure || undefined, workspaceSource: true}), formatTags)
   }
 }

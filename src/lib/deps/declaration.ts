@@ -72,10 +72,11 @@ export async function rootRequirements(declaration: Declaration): Promise<RootRe
 const PREFIX = 'dependencies.extensions'
 
 /**
- * Reads the workspace's dependency declaration (merged config) and reports every problem
- * at once as one ConfigError (exit 3), naming each key.
+ * `dependencies.extensions.source_type` and its `oci`/`local` table: where the workspace's
+ * extensions come from. Problems are returned (parseDeclaration reports them with the rest);
+ * gitea is refused at once.
  */
-export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}; locate?: Declaration['locate']}): Declaration {
+export function parseExtensionSource(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}}): {source: ExtensionSource; problems: string[]} {
   const problems: string[] = []
   const extensions = getPath(values, PREFIX)
   if (extensions !== undefined && !isTable(extensions)) problems.push(`${PREFIX} must be a table`)
@@ -100,12 +101,23 @@ export function parseDeclaration(values: ConfigTable, options: {workspacePath: s
       registry: text('registry') ?? options.defaults.registry,
       namespace: text('namespace') ?? options.defaults.namespace,
       ...(typeof oci.tls_enabled === 'boolean' ? {tlsEnabled: oci.tls_enabled} : {}),
-      // Relative to the workspace; where it may lie is checked by openDependencyContext.
+      // Relative to the workspace; where it may lie is checked by applyDeclaredSource.
       ...(text('auth_token_path') ? {tokenPath: path.resolve(options.workspacePath, expandHome(text('auth_token_path') as string))} : {}),
     }
   } else {
     problems.push(`${PREFIX}.source_type must be oci or local, got ${JSON.stringify(sourceType)}`)
   }
+  return {source, problems}
+}
+
+/**
+ * Reads the workspace's dependency declaration (merged config) and reports every problem
+ * at once as one ConfigError (exit 3), naming each key.
+ */
+export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}; locate?: Declaration['locate']}): Declaration {
+  const {source, problems} = parseExtensionSource(values, options)
+  const extensions = getPath(values, PREFIX)
+  const ext = isTable(extensions) ? extensions : {}
 
   const modules: DeclaredModule[] = []
   const groups = ext.modules === undefined ? {} : ext.modules

@@ -2,11 +2,11 @@ import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
 import {OciContext} from '../oci/context.js'
-import {assertTokenFileInStore} from '../oci/credentials.js'
 import {ociSettings, type OciSettings} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
 import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
+import {applyDeclaredSource} from './source-settings.js'
 
 export interface DependencyContext {
   workspace: string
@@ -26,20 +26,7 @@ export async function openDependencyContext(options: LoadOptions & {concurrency?
   const workspace = ref.path
   const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}, locate: loaded.locate})
-  if (declaration.source.kind === 'oci') {
-    settings.registry = declaration.source.registry
-    settings.namespace = declaration.source.namespace
-    if (declaration.source.tlsEnabled !== undefined) settings.tlsEnabled = declaration.source.tlsEnabled
-    // A declaration is part of the workspace (it arrives through pull requests): its token
-    // file must lie in the user's token store, and, like the user's own token file, goes only
-    // to the registry the user's own config names (settings.userRegistry). A declaration naming
-    // another registry gets no token, whichever file it names.
-    if (declaration.source.tokenPath) {
-      const key = 'dependencies.extensions.oci.auth_token_path'
-      assertTokenFileInStore(declaration.source.tokenPath, key, settings.home)
-      settings.token = {path: declaration.source.tokenPath, registry: settings.userRegistry, key}
-    }
-  }
+  applyDeclaredSource(settings, declaration.source)
   const lockfile = lockfilePath(workspace)
   return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
 }

@@ -1,7 +1,6 @@
-import semver from 'semver'
-
 import type {LoadOptions} from '../config/loader.js'
 import {ConfigError, NotFoundError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
+import {latestVersion} from '../oci/versions.js'
 import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {buildTree, renderGraph, type TreeNode} from './graph-view.js'
 import type {LockedExtension} from './lockfile.js'
@@ -119,8 +118,7 @@ export async function checkUpdates(options: Options): Promise<{workspace: string
   const catalog = wanted.catalog as Catalog
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const extensions = [...wanted.lock.extensions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => {
-    const versions = (catalog.versions(e.name) ?? []).map((v) => v.version).filter((v) => !semver.prerelease(v))
-    const latest = versions.sort(semver.rcompare)[0]
+    const latest = latestVersion((catalog.versions(e.name) ?? []).map((v) => v.version)).latest?.version
     return {name: e.name, type: e.type, ...(locked.has(e.name) ? {locked: locked.get(e.name)} : {}), wanted: e.version, ...(latest ? {latest} : {})}
   })
   return {workspace: context.workspace, extensions}

@@ -1,9 +1,12 @@
 import {accessSync, constants, lstatSync, readdirSync, readlinkSync, type Stats} from 'node:fs'
-import {readFile, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {NotFoundError, ValidationError} from '../errors.js'
+import {MAX_DOCUMENT_BYTES} from '../oci/limits.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {linkTargetProblem} from './archive-paths.js'
+import {type ExcludedEntry, type IgnoreRules, loadIgnoreRules} from './ignore-rules.js'
 import {type ExtensionManifest, parseManifestYaml} from './manifest.js'
 import type {Problem} from './problems.js'
 
@@ -35,8 +38,18 @@ export interface ExtensionDirContents {
   /** Present when manifest.yaml parsed and has no errors. */
   manifest?: ExtensionManifest
   problems: Problem[]
-  /** Every entry below the folder, sorted by path (byte order), directories included. */
+  /** Every entry below the folder that goes into the archive, sorted by path (byte order), directories included. */
   files: ExtensionEntry[]
+  /** Entries .provisioningignore (or its defaults) left out; an excluded folder is not walked. */
+  excluded: ExcludedEntry[]
+}
+
+interface Walk {
+  root: string
+  rules: IgnoreRules
+  files: ExtensionEntry[]
+  excluded: ExcludedEntry[]
+  problems: Problem[]
 }
 
 function fileProblem(field: string, message: string, hint: string, severity: Problem['severity'] = 'error'): Problem {
@@ -65,7 +78,8 @@ function isReadable(file: string): boolean {
  * Synchronous calls: an extension is a few dozen entries, and each promise-based call
  * would be a thread-pool round trip costing more than the system call itself.
  */
-function walk(root: string, relative: string, files: ExtensionEntry[], problems: Problem[]): void {
+function walk(state: Walk, relative: string): void {
+  const {root, rules, files, excluded, problems} = state
   const absolute = path.join(root, relative)
   let names: string[]
   try {
@@ -86,6 +100,12 @@ function walk(root: string, relative: string, files: ExtensionEntry[], problems:
       problems.push(fileProblem(entryPath, `cannot inspect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the permissions of ${absolute}`))
       continue
     }
+    // manifest.yaml is the extension: no rule leaves it out.
+    const exclusion = entryPath === MANIFEST_FILE ? undefined : rules.excludes(entryPath, info.isDirectory())
+    if (exclusion) {
+      excluded.push({path: info.isDirectory() ? `${entryPath}/` : entryPath, ...exclusion})
+      continue
+    }
     const mode = info.mode & 0o7777
     if (info.isSymbolicLink()) {
       const target = readlinkSync(full)
@@ -96,7 +116,7 @@ function walk(root: string, relative: string, files: ExtensionEntry[], problems:
       files.push({path: entryPath, kind: 'symlink', mode, size: 0, linkTarget: target})
     } else if (info.isDirectory()) {
       files.push({path: entryPath, kind: 'directory', mode, size: 0})
-      walk(root, entryPath, files, problems)
+      walk(state, entryPath)
     } else if (info.isFile()) {
       if (!isReadable(full)) {
         problems.push(fileProblem(entryPath, 'file is not readable', `check its permissions (chmod u+r ${full})`))
@@ -130,7 +150,16 @@ function checkLayout(files: ExtensionEntry[]): Problem[] {
   return problems
 }
 
-async function readManifestFile(dir: string, files: ExtensionEntry[]): Promise<{manifest?: ExtensionManifest; problems: Problem[]}> {
+/**
+ * manifest.yaml under the untrusted-file rule (no link followed, a FIFO never waited on, at
+ * most 4 MiB), read before the walk: its name gives the rule for the extension's own tarballs.
+ */
+async function readManifestText(dir: string): Promise<string | undefined> {
+  const read = await readUntrusted(path.join(dir, MANIFEST_FILE), {max: MAX_DOCUMENT_BYTES}).catch(() => undefined)
+  return read?.kind === 'data' ? read.data.toString('utf8') : undefined
+}
+
+function checkManifest(dir: string, files: ExtensionEntry[], parsed: ReturnType<typeof parseManifestYaml> | undefined): {manifest?: ExtensionManifest; problems: Problem[]} {
   const entry = files.find((file) => file.path === MANIFEST_FILE)
   if (!entry) {
     const alternative = files.find((file) => /^manifest\.(yml|json)$/i.test(file.path) || file.path === 'Manifest.yaml')
@@ -140,14 +169,11 @@ async function readManifestFile(dir: string, files: ExtensionEntry[]): Promise<{
   if (entry.kind !== 'file') {
     return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} must be a regular file, found a ${entry.kind}`, `replace it with a regular file`)]}
   }
-  let text: string
-  try {
-    text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8')
-  } catch {
-    return {problems: []} // reported as "not readable" by the walk
+  if (entry.size > MAX_DOCUMENT_BYTES) {
+    return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} is ${entry.size} bytes (at most ${MAX_DOCUMENT_BYTES})`, 'a manifest needs a few KiB; move data into the extension folders')]}
   }
-  const {manifest, problems} = parseManifestYaml(text)
-  return {manifest, problems}
+  // Unreadable: reported as "not readable" by the walk.
+  return parsed ? {manifest: parsed.manifest, problems: parsed.problems} : {problems: []}
 }
 
 /**
@@ -166,12 +192,15 @@ export async function readExtensionDir(dir: string): Promise<ExtensionDirContent
   if (!info.isDirectory()) {
     throw new ValidationError(`${root} is not a folder`, {hint: 'pass the extension folder (the one holding manifest.yaml), not a file', details: {dir: root}})
   }
-  const files: ExtensionEntry[] = []
-  const structureProblems: Problem[] = []
-  walk(root, '', files, structureProblems)
+  const text = await readManifestText(root)
+  const parsed = text === undefined ? undefined : parseManifestYaml(text)
+  const {rules, problems: ignoreProblems} = await loadIgnoreRules(root, parsed?.manifest?.name)
+  const state: Walk = {root, rules, files: [], excluded: [], problems: [...ignoreProblems]}
+  walk(state, '')
+  const {files, excluded, problems: structureProblems} = state
   // Byte order of the archive names (folders with their trailing slash), not locale order.
   const archiveName = (entry: ExtensionEntry) => Buffer.from(entry.kind === 'directory' ? `${entry.path}/` : entry.path)
   files.sort((a, b) => Buffer.compare(archiveName(a), archiveName(b)))
-  const {manifest, problems: manifestProblems} = await readManifestFile(root, files)
-  return {dir: root, manifest, problems: [...manifestProblems, ...structureProblems, ...checkLayout(files)], files}
+  const {manifest, problems: manifestProblems} = checkManifest(root, files, parsed)
+  return {dir: root, manifest, problems: [...manifestProblems, ...structureProblems, ...checkLayout(files)], files, excluded}
 }

@@ -85,8 +85,8 @@ class ProblemList {
   error(field: string, message: string, hint: string): void {
     this.items.push({severity: 'error', field, message, hint})
   }
-  warning(field: string, message: string, hint: string): void {
-    this.items.push({severity: 'warning', field, message, hint})
+  warning(field: string, message: string, hint: string, extra: Pick<Problem, 'suggestion'> = {}): void {
+    this.items.push({severity: 'warning', field, message, hint, ...extra})
   }
 }
 
@@ -281,11 +281,8 @@ export function validateManifest(data: unknown): Problem[] {
   for (const field of Object.keys(data)) {
     if (KNOWN_MANIFEST_FIELDS.includes(field)) continue
     const suggestion = closest(field)
-    problems.warning(
-      field,
-      `unknown field "${field}" is ignored`,
-      suggestion ? `did you mean ${suggestion}?` : `known fields: ${KNOWN_MANIFEST_FIELDS.join(', ')}`,
-    )
+    if (suggestion) problems.warning(field, `unknown field "${field}" is ignored`, `did you mean ${suggestion}?`, {suggestion})
+    else problems.warning(field, `unknown field "${field}" is ignored`, `known fields: ${KNOWN_MANIFEST_FIELDS.join(', ')}`)
   }
   return problems.items
 }

@@ -6,6 +6,7 @@ import {isBlobFile} from '../oci/blob-body.js'
 import {BlobSpool, type SpooledBlob} from '../oci/blob-spool.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {AdaptiveGzip} from './adaptive-gzip.js'
+import type {ExcludedEntry} from './ignore-rules.js'
 import type {ExtensionManifest} from './manifest.js'
 import {writeTarPieces} from './tar-stream.js'
 import {assertValidExtension, type ValidExtension} from './validate.js'
@@ -27,6 +28,8 @@ export interface ExtensionPackage {
   size: number
   /** Size of the tar stream before compression. */
   uncompressedSize: number
+  /** Entries .provisioningignore (or its defaults) left out of the archive. */
+  excluded: ExcludedEntry[]
 }
 
 /**
@@ -85,7 +88,7 @@ async function packageInto(dir: string, options: PackageOptions, spool: BlobSpoo
 export async function packageExtension(dir: string, options: PackageOptions = {}): Promise<ExtensionPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool())
   const data = blob.body as Buffer
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize}
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize, excluded: extension.excluded}
 }
 
 export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
@@ -99,7 +102,7 @@ export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
  */
 export async function packageExtensionSpooled(dir: string, spoolDir: string, options: PackageOptions = {}): Promise<SpooledPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool(spoolDir))
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, layer: blob}
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, excluded: extension.excluded, layer: blob}
 }
 
 export interface WrittenPackage extends Omit<ExtensionPackage, 'data'> {

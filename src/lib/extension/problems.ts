@@ -11,6 +11,8 @@ export interface Problem {
   message: string
   /** What to do about it. */
   hint: string
+  /** For an unknown field: the known field it most likely misspells. */
+  suggestion?: string
   /** For YAML syntax errors: 1-based position in manifest.yaml. */
   line?: number
   column?: number

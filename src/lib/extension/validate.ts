@@ -1,5 +1,6 @@
 import {ValidationError} from '../errors.js'
 import {type ExtensionEntry, readExtensionDir} from './extension-dir.js'
+import type {ExcludedEntry} from './ignore-rules.js'
 import type {ExtensionManifest} from './manifest.js'
 import {errorsOf, formatProblem, type Problem} from './problems.js'
 
@@ -9,9 +10,12 @@ export interface ExtensionValidationReport {
   manifest?: ExtensionManifest
   /** Errors and warnings, manifest problems first. */
   problems: Problem[]
-  errors: number
-  warnings: number
+  errors: Problem[]
+  /** Warnings only (unknown manifest fields, files outside the layout): valid, but worth a look. */
+  warnings: Problem[]
   files: ExtensionEntry[]
+  /** Left out by .provisioningignore or its defaults. */
+  excluded: ExcludedEntry[]
 }
 
 export interface ValidExtension extends ExtensionValidationReport {
@@ -22,15 +26,16 @@ export interface ValidExtension extends ExtensionValidationReport {
 /** Checks the folder structure and every manifest field; never throws for an invalid extension. */
 export async function validateExtension(dir: string): Promise<ExtensionValidationReport> {
   const contents = await readExtensionDir(dir)
-  const errors = errorsOf(contents.problems).length
+  const errors = errorsOf(contents.problems)
   return {
     dir: contents.dir,
-    valid: errors === 0 && contents.manifest !== undefined,
+    valid: errors.length === 0 && contents.manifest !== undefined,
     manifest: contents.manifest,
     problems: contents.problems,
     errors,
-    warnings: contents.problems.length - errors,
+    warnings: contents.problems.filter((problem) => problem.severity === 'warning'),
     files: contents.files,
+    excluded: contents.excluded,
   }
 }
 

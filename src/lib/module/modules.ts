@@ -4,15 +4,17 @@ import path from 'node:path'
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {openDependencyContext, readLock} from '../deps/dependency-context.js'
-import {readLocalCatalog} from '../deps/local-catalog.js'
+import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {sourceSettings} from '../deps/source-settings.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import {loadCatalogIndex} from '../oci/catalog-index.js'
 import {OciContext} from '../oci/context.js'
 import {parseLocation} from '../oci/reference.js'
-import {ociSettings} from '../oci/settings.js'
+import {latestFields} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
+import {expandHome} from '../util/home.js'
+import {readUntrusted} from '../util/untrusted-file.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {editModules} from './declaration-edit.js'
@@ -84,48 +86,75 @@ export async function listModules(options: LoadOptions & {type?: ModuleType}): P
 export interface DiscoveredModule {
   name: string
   type?: string
+  /** The latest version (stable unless `--pre`). */
   version?: string
+  /** When the name has only pre-releases and `--pre` was not given: the newest one. */
+  onlyPrerelease?: string
   description?: string
   source: 'core' | 'local' | 'registry'
 }
 
-async function manifestsUnder(root: string, source: DiscoveredModule['source']): Promise<DiscoveredModule[]> {
-  const {parse} = await import('yaml')
-  const found: DiscoveredModule[] = []
-  for (const group of ['providers', 'taskservs', 'clusters']) {
-    for (const name of await readdir(path.join(root, group)).catch(() => [] as string[])) {
-      const file = path.join(root, group, name, 'manifest.yaml')
-      const text = await readFile(file, 'utf8').catch(() => undefined)
-      if (!text) continue
-      let m: Record<string, unknown>
-      try {
-        m = (parse(text, {maxAliasCount: YAML_MAX_ALIAS_COUNT}) ?? {}) as Record<string, unknown>
-      } catch (error) {
-        throw new ConfigError(`cannot read ${file}: ${(error as Error).message.split('\n')[0]}`, {hint: `fix the manifest, or remove the folder ${path.dirname(file)}`, details: {file}})
-      }
-      found.push({name, type: String(m.type ?? group.replace(/s$/, '')), version: m.version === undefined ? undefined : String(m.version), description: typeof m.description === 'string' ? m.description : undefined, source})
-    }
-  }
-  return found
+/** The description in a local manifest (already validated by the catalog scan), read under the same bound. */
+async function localDescription(dir: string): Promise<string | undefined> {
+  const read = await readUntrusted(path.join(dir, 'manifest.yaml'), {max: MAX_MANIFEST_BYTES}).catch(() => undefined)
+  if (read?.kind !== 'data') return undefined
+  const {parseManifestYaml} = await import('../extension/manifest.js')
+  const description = parseManifestYaml(read.data.toString('utf8')).manifest?.description
+  return typeof description === 'string' ? description : undefined
 }
 
-/** `module discover`: what could be loaded, from the core layer, the local source and the registry index. */
-export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+/**
+ * The extensions of a folder laid out as `{type}s/{name}/manifest.yaml` or
+ * `{type}s/{name}/{version}/manifest.yaml`, through the scan `dep resolve` uses for local
+ * sources (deps/local-catalog.ts): one row per name, at its latest version.
+ */
+async function scanFolder(root: string, source: 'core' | 'local', pre: boolean): Promise<DiscoveredModule[]> {
+  const catalog = await readLocalCatalog(root)
+  const byName = new Map<string, LocalRecord[]>()
+  for (const record of catalog.records()) byName.set(record.candidate.name, [...(byName.get(record.candidate.name) ?? []), record])
+  return Promise.all([...byName].map(async ([name, records]) => {
+    const fields = latestFields(records.map((r) => r.candidate.version), {pre})
+    const shown = records.find((r) => r.candidate.version === (fields.latest ?? fields.onlyPrerelease)) ?? records[0]
+    return {name, type: shown.candidate.type, ...(fields.latest ? {version: fields.latest} : {}), ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}), description: await localDescription(shown.dir), source}
+  }))
+}
+
+const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
+
+/**
+ * `module discover`: what could be loaded, from the core layer, the local source and the
+ * registry index. The registry is the workspace's declared source, as for `dep resolve`.
+ */
+export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
   const loaded = await loadConfig(options)
+  const pre = Boolean(options.pre)
   const warnings: string[] = []
-  const found: DiscoveredModule[] = [...(await manifestsUnder(String(getPath(loaded.values, 'paths.extensions')), 'core'))]
-  const localPath = getPath(loaded.values, 'dependencies.extensions.local.path')
-  if (loaded.workspace && typeof localPath === 'string') {
-    const catalog = await readLocalCatalog(path.resolve(loaded.workspace.path, localPath)).catch(() => undefined)
-    if (catalog) found.push(...(await manifestsUnder(path.resolve(loaded.workspace.path, localPath), 'local')))
+  const found: DiscoveredModule[] = []
+  const core = String(getPath(loaded.values, 'paths.extensions'))
+  if (await stat(core).then((s) => s.isDirectory(), () => false)) {
+    found.push(...(await scanFolder(core, 'core', pre).catch((error: unknown) => {
+      warnings.push(`core layer ${core} skipped: ${firstLine(error)}`)
+      return []
+    })))
   }
-  const settings = await ociSettings(options, {}, loaded)
+  const localPath = getPath(loaded.values, 'dependencies.extensions.local.path')
+  if (loaded.workspace && typeof localPath === 'string' && localPath !== '') {
+    const local = path.resolve(loaded.workspace.path, expandHome(localPath))
+    found.push(...(await scanFolder(local, 'local', pre).catch((error: unknown) => {
+      warnings.push(`local source ${local} skipped: ${firstLine(error)}`)
+      return []
+    })))
+  }
+  const settings = await sourceSettings(options, {pre}, loaded)
   const oci = new OciContext(settings)
   try {
     const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
-    found.push(...index.entries.map((e) => ({name: e.name, type: e.type, version: e.latest, description: e.description, source: 'registry' as const})))
+    for (const e of index.entries) {
+      const fields = latestFields(e.versions, {pre})
+      found.push({name: e.name, type: e.type, ...(fields.latest ? {version: fields.latest} : {}), ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}), description: e.description, source: 'registry'})
+    }
   } catch (error) {
-    warnings.push(`registry index unavailable: ${(error as Error).message.split('\n')[0]}`)
+    warnings.push(`registry index unavailable: ${firstLine(error)}`)
   } finally {
     await oci.close()
   }

@@ -5,7 +5,7 @@ import {parseManifestDocument} from './manifest-document.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
 import {formatReference, type Reference, withTag} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
-import {sortTags} from './versions.js'
+import {latestVersion} from './versions.js'
 
 export interface ResolvedArtifact {
   ref: Reference
@@ -16,15 +16,23 @@ export interface ResolvedArtifact {
 
 const LAYER_TYPES = new Set<string>([MediaType.layerTarGzip, MediaType.dockerLayerTarGzip])
 
-/** Without a tag or digest, the highest semver tag is meant (like `latest`, but semver). */
+/**
+ * Without a tag or digest, the latest version is meant (versions.ts: the highest stable
+ * semver tag; pre-releases only with oci.settings.prereleases, i.e. `--pre`).
+ */
 export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<Reference> {
   if (ref.tag || ref.digest) return ref
   const store = oci.store(ref.location)
-  const [newest] = sortTags(await store.listTags(ref.repository)).filter((t) => t.version)
-  if (!newest) {
-    throw new NotFoundError(`${formatReference(ref)} has no semver tags`, {hint: 'name a version explicitly (NAME:VERSION)', details: {reference: formatReference(ref)}})
+  const {latest, prereleaseOnly} = latestVersion(await store.listTags(ref.repository), {pre: oci.settings.prereleases})
+  if (latest) return withTag(ref, latest.tag)
+  const where = formatReference(ref)
+  if (prereleaseOnly) {
+    throw new NotFoundError(`${where} has only pre-release versions (newest: ${prereleaseOnly.tag}), and latest means the latest stable version`, {
+      hint: `pass --pre to take the newest pre-release, or name it: ${where}:${prereleaseOnly.tag}`,
+      details: {reference: where, prerelease: prereleaseOnly.tag},
+    })
   }
-  return withTag(ref, newest.tag)
+  throw new NotFoundError(`${where} has no semver tags`, {hint: 'name a version explicitly (NAME:VERSION)', details: {reference: where}})
 }
 
 /**

@@ -29,6 +29,8 @@ export interface OciSettings {
   retries: number
   cacheDir: string
   indexTtlSeconds: number
+  /** `--pre`: "latest" may be a pre-release (versions.ts latestVersion). */
+  prereleases: boolean
   home: string
   env: NodeJS.ProcessEnv
   cwd: string
@@ -38,6 +40,8 @@ export interface OciOverrides {
   insecure?: boolean
   concurrency?: number
   registry?: string
+  /** `--pre` */
+  pre?: boolean
 }
 
 /** The `oci.*` settings of the merged config, with command-line overrides. */
@@ -65,6 +69,7 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     retries: Number(value('oci.retries') ?? 3),
     cacheDir: text('oci.cache.dir') ?? `${config.home}/cache/oci`,
     indexTtlSeconds: Number(value('oci.cache.index_ttl_seconds') ?? 300),
+    prereleases: overrides.pre ?? false,
     home: config.home,
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),

@@ -1,15 +1,16 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../../cli/base-command.js'
-import {formatProblem} from '../../../lib/extension/problems.js'
+import {formatValidation} from '../../../cli/format/package.js'
 import {assertValidExtension, type ExtensionValidationReport} from '../../../lib/extension/validate.js'
 
 export default class OciPackageValidate extends BaseCommand<typeof OciPackageValidate> {
   static summary = 'Check an extension folder: structure and every manifest field (exit 10 listing all problems)'
+  static description = 'Unknown manifest fields (typos such as dependancies) are warnings naming the closest known field; they keep the exit code 0 and are listed under "warnings" in --json.'
   static args = {dir: Args.string({description: 'extension folder (holds manifest.yaml)', required: true})}
 
   async run(): Promise<ExtensionValidationReport> {
     const report = await assertValidExtension(this.args.dir)
-    return this.present(report, (r) => [`${r.manifest?.name}@${r.manifest?.version} (${r.manifest?.type}) is valid`, ...(r.problems.length > 0 ? ['warnings:'] : []), ...r.problems.map((p) => formatProblem(p))].join('\n'))
+    return this.present(report, formatValidation)
   }
 }

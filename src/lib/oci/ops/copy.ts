@@ -1,3 +1,4 @@
+import {updateIndexEntry} from '../catalog-index.js'
 import {copyArtifact, type CopyEvent} from '../copy.js'
 import {orasCopyArgs, runOras} from '../oras-engine.js'
 import {formatReference} from '../reference.js'
@@ -24,6 +25,7 @@ export async function copyReference(options: OciOperationOptions & {source: stri
     if (engine.engine === 'oras' && engine.orasPath) {
       await runOras(engine.orasPath, orasCopyArgs(source, destination, settings, settings.concurrency))
       const descriptor = await oci.store(destination.location).resolve(destination.repository, destination.tag ?? destination.digest ?? '')
+      await updateIndexEntry(oci, destination.location, destination.repository)
       return {source: formatReference(source), destination: formatReference(destination), digest: descriptor.digest, engine: engine.engine}
     }
     const result = await copyArtifact(
@@ -31,6 +33,7 @@ export async function copyReference(options: OciOperationOptions & {source: stri
       {store: oci.store(destination.location), repository: destination.repository},
       {concurrency: settings.concurrency, tag: destination.tag, cache: oci.cache, onEvent: options.onEvent},
     )
+    await updateIndexEntry(oci, destination.location, destination.repository)
     return {source: formatReference(source), destination: formatReference(destination), digest: result.descriptor.digest, engine: engine.engine, blobs: result.blobs, transferred: result.transferred, skipped: result.skipped, mounted: result.mounted}
   })
 }

@@ -1,4 +1,5 @@
 import {UsageError} from '../../errors.js'
+import {updateIndexEntry} from '../catalog-index.js'
 import {formatReference} from '../reference.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
@@ -16,6 +17,7 @@ export async function deleteArtifact(options: OciOperationOptions & {reference: 
     const store = oci.store(ref.location)
     const descriptor = await store.resolve(ref.repository, ref.digest ?? (ref.tag as string))
     await store.deleteManifest(ref.repository, descriptor.digest)
+    await updateIndexEntry(oci, ref.location, ref.repository)
     return {reference: formatReference(ref), digest: descriptor.digest, deleted: true}
   })
 }

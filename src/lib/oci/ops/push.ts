@@ -3,8 +3,10 @@ import pLimit from 'p-limit'
 import {UsageError, ValidationError} from '../../errors.js'
 import path from 'node:path'
 
+import type {ExcludedEntry} from '../../extension/ignore-rules.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
+import {updateIndexEntry} from '../catalog-index.js'
 import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
@@ -33,6 +35,8 @@ export interface PushResult extends Partial<CopyStats> {
   size: number
   engine: string
   dryRun: boolean
+  /** Entries .provisioningignore (or its defaults) left out of the layer. */
+  excluded: ExcludedEntry[]
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
@@ -60,10 +64,11 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   }
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
   const ref = withTag(oci.parse(name), version)
-  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
+  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded}
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {
     await orasPush(engine.orasPath, ref, artifact, settings)
+    await updateIndexEntry(oci, ref.location, ref.repository)
     return {...base, dryRun: false}
   }
   const source = new MemoryStore()
@@ -75,6 +80,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
     {store: oci.store(ref.location), repository: ref.repository},
     {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
   )
+  await updateIndexEntry(oci, ref.location, ref.repository)
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
 }
 

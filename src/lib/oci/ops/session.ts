@@ -12,11 +12,14 @@ export interface OciSession {
 export type OciOperationOptions = LoadOptions & OciOverrides & {
   /** Settings the caller already built (from the config it loaded): not loaded again. */
   settings?: OciSettings
+  /** Read from the workspace's declared source, like `dep resolve` (deps/source-settings.ts). */
+  workspaceSource?: boolean
 }
 
 /** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
-  const settings = options.settings ?? (await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry}))
+  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, pre: options.pre}
+  const settings = options.settings ?? (options.workspaceSource ? await (await import('../../deps/source-settings.js')).sourceSettings(options, overrides) : await ociSettings(options, overrides))
   const engine = await chooseEngine(settings)
   const oci = new OciContext(settings)
   try {
