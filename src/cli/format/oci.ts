@@ -5,7 +5,8 @@ import type {OciConfigResult} from '../../lib/oci/ops/config.js'
 import type {PullResult} from '../../lib/oci/ops/pull.js'
 import type {PushResult} from '../../lib/oci/ops/push.js'
 import type {TagsResult} from '../../lib/oci/ops/tags.js'
-import type {CopyEvent} from '../../lib/oci/copy.js'
+import type {CopyEvent, CopyListeners} from '../../lib/oci/copy.js'
+import type {ReportBytes} from '../progress.js'
 import {keyValues, table} from './table.js'
 
 export function formatBytes(bytes: number): string {
@@ -25,6 +26,14 @@ export function describeEvent(event: CopyEvent): string {
   return event.kind === 'blob'
     ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})`
     : `manifest ${short} ${event.action}`
+}
+
+/** A transfer's events as progress lines, and its large blobs' bytes as a meter. */
+export function transferListeners(report: (line: string) => void, bytes: ReportBytes): CopyListeners {
+  return {
+    onEvent: (event) => report(describeEvent(event)),
+    onBytes: (descriptor, sent) => bytes(`blob ${descriptor.digest.slice(7, 19)}`, sent, descriptor.size),
+  }
 }
 
 export function formatPush(result: PushResult): string {

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags} from '../../cli/flags.js'
-import {describeEvent, formatBatchPush, formatPush} from '../../cli/format/oci.js'
+import {formatBatchPush, formatPush, transferListeners} from '../../cli/format/oci.js'
 import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, type PushResult} from '../../lib/oci/ops/push.js'
 
 export default class OciPush extends BaseCommand<typeof OciPush> {
@@ -30,15 +30,15 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
     const common = {...this.loadOptions(), dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency}
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
-      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report) => pushExtensions({...common, dirs, onEvent: (event) => report(describeEvent(event))}))
+      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) => pushExtensions({...common, dirs, ...transferListeners(report, bytes)}))
       return this.present(result, formatBatchPush)
     }
-    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report) => pushExtension({
+    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) => pushExtension({
       ...common,
+      ...transferListeners(report, bytes),
       dir: this.args.dir,
       name: this.args.name,
       version: this.args.version,
-      onEvent: (event) => report(describeEvent(event)),
     }))
     return this.present(result, formatPush)
   }

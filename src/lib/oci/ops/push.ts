@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
-import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
+import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference, withTag} from '../reference.js'
@@ -20,9 +20,8 @@ export interface PushTarget {
   version?: string
 }
 
-export interface PushOptions extends OciOperationOptions, PushTarget {
+export interface PushOptions extends OciOperationOptions, PushTarget, CopyListeners {
   dryRun?: boolean
-  onEvent?: (event: CopyEvent) => void
 }
 
 export interface PushResult extends Partial<CopyStats> {
@@ -36,7 +35,7 @@ export interface PushResult extends Partial<CopyStats> {
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
-async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
+async function pushOne(session: OciSession, target: PushTarget, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {oci} = session
   if (!options.dryRun) warmUp(session, target.name)
   // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
@@ -48,7 +47,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: {dryRun
   }
 }
 
-async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
+async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {manifest} = pkg
   const name = target.name ?? manifest.name
   const version = target.version ?? manifest.version
@@ -73,7 +72,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   const stats = await copyArtifact(
     {store: source, repository: ref.repository, reference: version},
     {store: oci.store(ref.location), repository: ref.repository},
-    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
+    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent, onBytes: options.onBytes},
   )
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
 }
@@ -123,7 +122,7 @@ export interface BatchPushResult {
  * pool and token cache, up to oci.concurrency artifacts at a time. The first failure
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
-export async function pushExtensions(options: OciOperationOptions & {dirs: string[]; dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<BatchPushResult> {
+export async function pushExtensions(options: OciOperationOptions & CopyListeners & {dirs: string[]; dryRun?: boolean}): Promise<BatchPushResult> {
   return withSession(options, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))
