@@ -38,6 +38,7 @@ export interface OciOverrides {
   insecure?: boolean
   concurrency?: number
   registry?: string
+  namespace?: string
 }
 
 /** The `oci.*` settings of the merged config, with command-line overrides. */
@@ -53,7 +54,7 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
   return {
     registry,
     userRegistry,
-    namespace: text('oci.namespace') ?? 'provisioning-extensions',
+    namespace: overrides.namespace ?? text('oci.namespace') ?? 'provisioning-extensions',
     tool: (text('oci.tool') ?? 'auto') as OciSettings['tool'],
     concurrency: overrides.concurrency ?? Number(value('oci.concurrency') ?? 4),
     tlsEnabled: value('oci.tls_enabled') === true,

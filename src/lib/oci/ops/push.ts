@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 
-import {UsageError, ValidationError} from '../../errors.js'
+import {UsageError} from '../../errors.js'
 import path from 'node:path'
 
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
@@ -8,17 +8,12 @@ import {buildExtensionArtifact} from '../artifact.js'
 import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
-import {formatReference, withTag} from '../reference.js'
+import {formatReference} from '../reference.js'
 import {RegistryStore} from '../registry-store.js'
+import {pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
-export interface PushTarget {
-  dir: string
-  /** Repository name (default: manifest name). */
-  name?: string
-  /** Tag (default: manifest version). */
-  version?: string
-}
+export type {PushTarget} from './push-target.js'
 
 export interface PushOptions extends OciOperationOptions, PushTarget, CopyListeners {
   dryRun?: boolean
@@ -49,16 +44,10 @@ async function pushOne(session: OciSession, target: PushTarget, options: CopyLis
 
 async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {manifest} = pkg
-  const name = target.name ?? manifest.name
-  const version = target.version ?? manifest.version
-  if (name !== manifest.name || version.replace(/^v/, '') !== manifest.version) {
-    throw new ValidationError(`refusing to push ${manifest.name}@${manifest.version} as ${name}:${version}: the reference must match manifest.yaml`, {
-      hint: 'edit name/version in manifest.yaml instead; resolution rejects artifacts whose manifest disagrees with their reference',
-      details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
-    })
-  }
+  const ref = pushReference(oci, target, manifest)
+  const name = manifest.name
+  const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
-  const ref = withTag(oci.parse(name), version)
   const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine}
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {

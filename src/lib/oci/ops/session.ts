@@ -16,7 +16,7 @@ export type OciOperationOptions = LoadOptions & OciOverrides & {
 
 /** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
-  const settings = options.settings ?? (await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry}))
+  const settings = options.settings ?? (await ociSettings(options, {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace}))
   const engine = await chooseEngine(settings)
   const oci = new OciContext(settings)
   try {
