@@ -39,7 +39,8 @@ export async function withProgress<T>(options: {interactive: boolean; verbose: b
     exitOnError: true,
     registerSignalListeners: true,
     renderer: StderrRenderer,
-    rendererOptions: {logger: new ListrLogger({processOutput: new ProcessOutput(process.stderr, process.stderr)})},
+    // The error is printed once, by the command (render-error.ts), not also under the task.
+    rendererOptions: {showErrorMessage: false, logger: new ListrLogger({processOutput: new ProcessOutput(process.stderr, process.stderr)})},
   })
   await tasks.run()
   return result as T
