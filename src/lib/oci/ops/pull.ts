@@ -11,7 +11,7 @@ import type {LayerPullAttempt} from '../layer-stream.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
 import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
-import {formatReference} from '../reference.js'
+import {artifactName, formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
 import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
@@ -132,8 +132,7 @@ function isVersionLabel(value: unknown): value is string {
  * output folder the current folder or its parent.
  */
 function fallbackName(artifact: ResolvedArtifact): string {
-  const {ref} = artifact
-  const candidate = ref.repository ? ref.repository.split('/').pop() : ref.location.kind === 'layout' ? path.basename(ref.location.root) : undefined
+  const candidate = artifactName(artifact.ref)
   return isExtensionName(candidate) ? candidate : 'extension'
 }
 
