@@ -1,13 +1,13 @@
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../helpers/cli.js'
-import {writeExtension} from '../helpers/deps.js'
+import {bareWorkspace, declare, readLock, writeExtension} from '../helpers/deps.js'
 import {runInPty} from '../helpers/pty.js'
-import {useRegistry} from '../helpers/registry.js'
-import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
+import type {Sandbox} from '../helpers/workspace.js'
 
 /** listr2's task marks; none of them may reach stdout. */
 const PROGRESS_MARKS = /[❯›✔⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
@@ -17,17 +17,16 @@ const PROGRESS_MARKS = /[❯›✔⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/
  * captured (`X=$(provisioning oci push …)`, `oci pull … > f`), stdout holds only the result.
  */
 describe('transfer progress goes to stderr (built CLI, real pty)', () => {
-  const registry = useRegistry()
+  const {registry, box: currentBox, env: currentEnv} = useRegistrySandbox()
   let box: Sandbox
   let env: Record<string, string>
   beforeAll(async () => {
-    box = await sandbox()
-    env = {...box.env, PROVISIONING_OCI__REGISTRY: registry().host}
+    box = currentBox()
+    env = currentEnv()
     await writeExtension(path.join(box.root, 'redis'), {name: 'redis', version: '0.2.0'}, {'install.sh': 'echo redis\n'})
     // Random bytes do not compress: the layer stays ~12 MiB, above the 8 MiB spool threshold, so a file-backed (streamed) upload.
     for (const name of ['big', 'logged']) await writeExtension(path.join(box.root, name), {name, version: '1.0.0'}, {'data.bin': randomBytes(12 * 1024 * 1024)})
   })
-  afterAll(() => box.cleanup())
 
   it('oci push with stdout in a file: the file holds the result only, the terminal the progress', async () => {
     const out = path.join(box.root, 'push.out')
@@ -66,5 +65,17 @@ describe('transfer progress goes to stderr (built CLI, real pty)', () => {
     expect(lines.filter((line) => / \/ /.test(line))).toEqual([])
     expect(lines.filter((line) => /^transferred blob [a-f0-9]{12} \(12.0 MiB\)$/.test(line))).toHaveLength(1)
     expect(logged.stdout).not.toMatch(PROGRESS_MARKS)
+  })
+
+  it('dep resolve with stdout in a file: the file holds the result only', async () => {
+    const ws = await bareWorkspace(box.root, 'ws')
+    await declare(ws, {registry: registry().host}, {taskservs: [{name: 'redis', version: '^0.2.0'}]})
+    const out = path.join(box.root, 'resolve.out')
+    const result = await runInPty(['dep', 'resolve'], {env: box.env, cwd: ws, stdoutFile: out})
+    expect(result.exitCode, result.terminal).toBe(0)
+    expect(result.stdout).not.toMatch(PROGRESS_MARKS)
+    expect(result.stdout).toContain('redis')
+    expect(result.terminal).toContain('dep resolve')
+    expect(await readLock(ws)).toContain('redis')
   })
 })

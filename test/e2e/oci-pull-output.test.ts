@@ -1,13 +1,13 @@
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
 import {publish, writeExtension} from '../helpers/deps.js'
 import {runInPty} from '../helpers/pty.js'
-import {useRegistry} from '../helpers/registry.js'
-import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
+import type {Sandbox} from '../helpers/workspace.js'
 
 interface ErrorDoc {
   error: {code: string; message: string; exit: number; hint?: string; details: Record<string, unknown>}
@@ -22,12 +22,12 @@ const listOrNone = (dir: string) => readdir(dir).catch(() => 'missing')
  * the terminal or with --yes; the error is printed once.
  */
 describe('oci pull output folders (built CLI, real registry)', () => {
-  const registry = useRegistry()
+  const {registry, box: currentBox, env: currentEnv} = useRegistrySandbox()
   let box: Sandbox
   let env: Record<string, string>
   beforeAll(async () => {
-    box = await sandbox()
-    env = {...box.env, PROVISIONING_OCI__REGISTRY: registry().host}
+    box = currentBox()
+    env = currentEnv()
     const dirs = []
     for (const [name, version] of [['redis', '0.1.0'], ['redis', '0.2.0'], ['etcd', '1.0.0']]) {
       const dir = path.join(box.root, 'src', `${name}-${version}`)
@@ -36,7 +36,6 @@ describe('oci pull output folders (built CLI, real registry)', () => {
     }
     await publish(registry().host, box.env, dirs)
   })
-  afterAll(() => box.cleanup())
 
   const pull = (args: string[]) => runCli(['oci', 'pull', ...args], {env, cwd: box.root})
 

@@ -2,13 +2,13 @@ import {createHash} from 'node:crypto'
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {beforeAll, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
 import {publish, writeExtension} from '../helpers/deps.js'
-import {useRegistry} from '../helpers/registry.js'
+import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
 import {skopeoInspectRaw, skopeoListTags} from '../helpers/skopeo.js'
-import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import type {Sandbox} from '../helpers/workspace.js'
 
 interface TagDoc {
   source: string
@@ -36,14 +36,14 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** `oci tag REF NEWTAG...` (issue 12 gap) and `oci tags` on a layout (item 14). */
 describe('oci tag (built CLI, real registry, checked with skopeo)', () => {
-  const registry = useRegistry()
+  const {registry, box: currentBox, env: currentEnv} = useRegistrySandbox()
   let box: Sandbox
   let env: Record<string, string>
   const repo = () => `docker://${registry().host}/provisioning-extensions/redis`
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, {env: {...env, ...extra}, cwd: box.root})
   beforeAll(async () => {
-    box = await sandbox()
-    env = {...box.env, PROVISIONING_OCI__REGISTRY: registry().host}
+    box = currentBox()
+    env = currentEnv()
     const dirs = []
     for (const version of ['0.1.0', '0.2.0']) {
       const dir = path.join(box.root, `redis-${version}`)
@@ -52,7 +52,6 @@ describe('oci tag (built CLI, real registry, checked with skopeo)', () => {
     }
     await publish(registry().host, box.env, dirs)
   })
-  afterAll(() => box.cleanup())
 
   it('adds stable and latest: both resolve to the same digest from outside, and no blob is uploaded', async () => {
     const blobs = path.join(registry().storageDir, 'docker/registry/v2/blobs')
