@@ -58,6 +58,13 @@ describe('transfer progress goes to stderr (built CLI, real pty)', () => {
     expect(result.stdout).toMatch(/^pushed \S+big:1\.0\.0\n/)
     expect(result.terminal).toMatch(/blob [a-f0-9]{12} {2}\d+\.\d MiB \/ 12.0 MiB {2}\d+\.\d [KMG]iB\/s/)
 
+    // And back down: a large layer streamed from the registry shows the same meter.
+    const pullOut = path.join(box.root, 'big-pull.out')
+    const pulled = await runInPty(['oci', 'pull', 'big:1.0.0', '-o', 'big-pulled'], {env, cwd: box.root, stdoutFile: pullOut})
+    expect(pulled.exitCode, pulled.terminal).toBe(0)
+    expect(pulled.stdout).toMatch(/^pulled \S+big:1\.0\.0 into \S+big-pulled \(2 file\(s\), 12\.0 MiB\)\ndigest: sha256:[a-f0-9]{64}\n$/)
+    expect(pulled.terminal).toMatch(/blob [a-f0-9]{12} {2}\d+\.\d MiB \/ 12.0 MiB {2}\d+\.\d [KMG]iB\/s/)
+
     // Not a terminal (a log): no meter, one line per finished blob with its size.
     const logged = await runCli(['oci', 'push', './logged', '--verbose'], {env, cwd: box.root})
     expect(logged.exitCode, logged.stderr).toBe(0)

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags, yesFlag} from '../../cli/flags.js'
-import {formatBatchPull, formatPull} from '../../cli/format/oci.js'
+import {formatBatchPull, formatPull, transferListeners} from '../../cli/format/oci.js'
 import {canPrompt} from '../../cli/prompt.js'
 import {OutputNotEmptyError, pullExtension, pullExtensions, type PullResult} from '../../lib/oci/ops/pull.js'
 
@@ -32,10 +32,10 @@ export default class OciPull extends BaseCommand<typeof OciPull> {
   private async pull(overwrite: boolean): Promise<PullResult | {pulled: PullResult[]}> {
     const common = {...this.loadOptions(), output: this.flags.output, overwrite, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency}
     if (this.positionals.length > 1) {
-      const result = await this.withTransfer(`pull ${this.positionals.length} extensions`, () => pullExtensions({...common, references: this.positionals}))
+      const result = await this.withTransfer(`pull ${this.positionals.length} extensions`, (report, bytes) => pullExtensions({...common, references: this.positionals, onBytes: transferListeners(report, bytes).onBytes}))
       return this.present(result, formatBatchPull)
     }
-    const result = await this.withTransfer(`pull ${this.args.reference}`, () => pullExtension({...common, reference: this.args.reference}))
+    const result = await this.withTransfer(`pull ${this.args.reference}`, (report, bytes) => pullExtension({...common, reference: this.args.reference, onBytes: transferListeners(report, bytes).onBytes}))
     return this.present(result, formatPull)
   }
 }

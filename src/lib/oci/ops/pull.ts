@@ -7,6 +7,7 @@ import {isExtensionName} from '../../extension/names.js'
 import type {ExtractResult} from '../../extension/extract.js'
 import {isBlobFile} from '../blob-body.js'
 import {verifyContent} from '../digest.js'
+import type {CopyOptions} from '../copy.js'
 import type {LayerPullAttempt} from '../layer-stream.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
 import {orasPullLayer} from '../oras-engine.js'
@@ -40,6 +41,8 @@ export interface PullOptions extends OciOperationOptions {
   output?: string
   /** Replace a non-empty output folder. */
   overwrite?: boolean
+  /** Bytes received so far of a large layer streamed from a registry. */
+  onBytes?: CopyOptions['onBytes']
 }
 
 export interface PullResult {
@@ -60,6 +63,7 @@ interface PullTarget {
   output?: string
   into?: boolean
   overwrite?: boolean
+  onBytes?: CopyOptions['onBytes']
 }
 
 /** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
@@ -72,14 +76,14 @@ export async function pullExtension(options: PullOptions): Promise<PullResult> {
  * at a time), each into `<output>/<name>` (default: the current folder); two references
  * for one folder are refused before anything is fetched.
  */
-export async function pullExtensions(options: OciOperationOptions & {references: string[]; output?: string; overwrite?: boolean}): Promise<{pulled: PullResult[]}> {
+export async function pullExtensions(options: OciOperationOptions & Pick<PullOptions, 'output' | 'overwrite' | 'onBytes'> & {references: string[]}): Promise<{pulled: PullResult[]}> {
   return withSession(options, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     // Every folder is known (manifests only) before the first layer is fetched or written.
     const located = await Promise.all(options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))))
     assertDistinctOutputs(located, options.references)
     if (!options.overwrite) assertEmptyOutputs(located.map((l) => l.output))
-    const pulled = await Promise.all(located.map((l) => limit(() => unpackLocated(session, l))))
+    const pulled = await Promise.all(located.map((l) => limit(() => unpackLocated(session, l, options))))
     return {pulled}
   })
 }
@@ -150,7 +154,7 @@ interface LocatedPull {
 async function pullOne(session: OciSession, options: PullTarget): Promise<PullResult> {
   const located = await locatePull(session, options, {prefetch: true})
   if (!options.overwrite) assertEmptyOutputs([located.output])
-  return unpackLocated(session, located)
+  return unpackLocated(session, located, options)
 }
 
 /** Output folders that hold something; replacing them needs --yes (or a yes at the prompt). */
@@ -208,13 +212,13 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
 }
 
 /** Fetches (or takes from the cache) the located layer and unpacks it into its folder. */
-async function unpackLocated({settings, engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull): Promise<PullResult> {
+async function unpackLocated({settings, engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
   const modules = loadUnpacking()
   const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
   const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
   const what = `layer of ${formatReference(artifact.ref)}`
   const early = prefetched ?? (streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings))
-  const [{extractArchive}, {LayerPullAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
+  const [{extractArchive}, {LayerPullAttempt, meteredAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
   try {
@@ -248,7 +252,7 @@ async function unpackLocated({settings, engine, oci}: OciSession, {artifact, lay
         let attempt: LayerPullAttempt | undefined
         extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
           attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
-          return attempt
+          return meteredAttempt(attempt, onBytes && ((received) => onBytes(layer, received)))
         })
         try {
           await attempt!.publish()
