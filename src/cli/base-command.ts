@@ -4,7 +4,7 @@ import type {LoadOptions} from '../lib/config/loader.js'
 import {provisioningHome} from '../lib/util/home.js'
 import {UsageError} from '../lib/errors.js'
 import {ask, canPrompt, readStdin} from './prompt.js'
-import {withProgress} from './progress.js'
+import {type ReportBytes, withProgress} from './progress.js'
 import {renderErrorText, toErrorDocument} from './render-error.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -88,7 +88,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** Runs a transfer with listr2 progress on a TTY, plain --verbose lines otherwise. */
-  protected withTransfer<R>(title: string, work: (report: (line: string) => void) => Promise<R>): Promise<R> {
+  protected withTransfer<R>(title: string, work: (report: (line: string) => void, bytes: ReportBytes) => Promise<R>): Promise<R> {
     const quiet = Boolean((this.flags as {quiet?: boolean}).quiet)
     return withProgress({interactive: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !quiet && !process.env.CI, verbose: this.verbose, title}, work)
   }

@@ -49,6 +49,7 @@ const CASES: Record<string, string[][]> = {
   'oci package': [['ext/demo', '--output', 'pkg'], ['ext/missing']],
   'oci push': [['ext/demo'], ['ext/demo', '--dry-run'], ['ext/missing']],
   'oci tags': [['demo'], ['ghost']],
+  'oci tag': [['demo:0.1.0', 'stable'], ['demo:0.1.0', 'bad tag'], ['ghost:1.0.0', 'stable']],
   'oci inspect': [['demo:0.1.0'], ['ghost:1.0.0']],
   'oci pull': [['demo:0.1.0', '--output', 'pulled'], ['demo:0.1.0', '--output', 'pulled'], ['ghost:1.0.0']],
   'oci list': [[]],

@@ -4,8 +4,10 @@ import type {CopyCommandResult} from '../../lib/oci/ops/copy.js'
 import type {OciConfigResult} from '../../lib/oci/ops/config.js'
 import type {PullResult} from '../../lib/oci/ops/pull.js'
 import type {PushResult} from '../../lib/oci/ops/push.js'
+import type {TagResult} from '../../lib/oci/ops/tag.js'
 import type {TagsResult} from '../../lib/oci/ops/tags.js'
-import type {CopyEvent} from '../../lib/oci/copy.js'
+import type {CopyEvent, CopyListeners} from '../../lib/oci/copy.js'
+import type {ReportBytes} from '../progress.js'
 import {keyValues, table} from './table.js'
 
 export function formatBytes(bytes: number): string {
@@ -25,6 +27,14 @@ export function describeEvent(event: CopyEvent): string {
   return event.kind === 'blob'
     ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})`
     : `manifest ${short} ${event.action}`
+}
+
+/** A transfer's events as progress lines, and its large blobs' bytes as a meter. */
+export function transferListeners(report: (line: string) => void, bytes: ReportBytes): CopyListeners {
+  return {
+    onEvent: (event) => report(describeEvent(event)),
+    onBytes: (descriptor, sent) => bytes(`blob ${descriptor.digest.slice(7, 19)}`, sent, descriptor.size),
+  }
 }
 
 export function formatPush(result: PushResult): string {
@@ -47,8 +57,12 @@ export function formatPull(result: PullResult): string {
 }
 
 export function formatTags(result: TagsResult): string {
-  if (result.tags.length === 0) return `${result.repository} has no tags on ${result.registry}`
+  if (result.tags.length === 0) return `${result.repository || result.name} has no tags on ${result.registry}`
   return table(['artifact', 'version', 'reference'], result.tags.map((t) => [result.name, t.version ? t.tag : `${t.tag} (not semver)`, t.reference]))
+}
+
+export function formatTag(result: TagResult): string {
+  return `${result.tags.map((t) => `tagged ${t.reference}`).join('\n')}\ndigest: ${result.digest}`
 }
 
 export function formatInspect(result: InspectResult): string {

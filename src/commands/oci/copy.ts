@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags} from '../../cli/flags.js'
-import {describeEvent, formatCopy} from '../../cli/format/oci.js'
+import {formatCopy, transferListeners} from '../../cli/format/oci.js'
 import {type CopyCommandResult, copyReference} from '../../lib/oci/ops/copy.js'
 
 export default class OciCopy extends BaseCommand<typeof OciCopy> {
@@ -17,13 +17,13 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static flags = {...ociFlags}
 
   async run(): Promise<CopyCommandResult> {
-    const result = await this.withTransfer(`copy ${this.args.source}`, (onEvent) => copyReference({
+    const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) => copyReference({
       ...this.loadOptions(),
       source: this.args.source,
       destination: this.args.destination,
       insecure: this.flags.insecure || undefined,
       concurrency: this.flags.concurrency,
-      onEvent: (event) => onEvent(describeEvent(event)),
+      ...transferListeners(report, bytes),
     }))
     return this.present(result, formatCopy)
   }

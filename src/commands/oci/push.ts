@@ -2,45 +2,50 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags} from '../../cli/flags.js'
-import {describeEvent, formatBatchPush, formatPush} from '../../cli/format/oci.js'
+import {formatBatchPush, formatPush, transferListeners} from '../../cli/format/oci.js'
 import {formatExcluded} from '../../cli/format/package.js'
 import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, type PushResult} from '../../lib/oci/ops/push.js'
 
 export default class OciPush extends BaseCommand<typeof OciPush> {
   static summary = 'Package extension folders and push them as OCI artifacts'
   static audit = true
-  static description = 'Name and version default to manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
+  static description = 'Name and version default to manifest.yaml. The target may be a full reference (oci://host/ns/name:1.0.0, host:5000/ns/name:1.0.0), a namespace (oci://host/ns, helm style) or an OCI layout folder (oci-layout://PATH[:tag]); a name or version in it must match manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
   static examples = [
     '<%= config.bin %> oci push ./redis',
     '<%= config.bin %> oci push ./extensions-src/taskservs/*',
     '<%= config.bin %> oci push ./redis --dry-run --json',
+    '<%= config.bin %> oci push ./redis oci://harbor.example.com/platform',
+    '<%= config.bin %> oci push ./redis localhost:5000/team/redis:0.2.0',
+    '<%= config.bin %> oci push ./redis --registry localhost:5000 --namespace team',
     'PROVISIONING_OCI__REGISTRY=oci-layout://./store <%= config.bin %> oci push ./redis',
   ]
   static strict = false
   static args = {
     dir: Args.string({description: 'extension folder (holds manifest.yaml); several folders push a batch', required: true}),
-    name: Args.string({description: 'extension name (must match manifest.yaml)'}),
+    name: Args.string({description: 'extension name (must match manifest.yaml) or a target reference: oci://host/ns[/name[:version]], host/ns/name:version, oci-layout://PATH[:version]'}),
     version: Args.string({description: 'version (must match manifest.yaml)'}),
   }
   static flags = {
     ...ociFlags,
     'dry-run': Flags.boolean({description: 'package and compute digests, push nothing'}),
+    registry: Flags.string({description: 'registry host[:port] or oci-layout://PATH to push to (default: oci.registry)'}),
+    namespace: Flags.string({description: 'repository namespace to push into (default: oci.namespace)'}),
   }
 
   async run(): Promise<PushResult | BatchPushResult> {
-    const common = {...this.loadOptions(), dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency}
+    const common = {...this.loadOptions(), dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, registry: this.flags.registry, namespace: this.flags.namespace}
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
-      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report) => pushExtensions({...common, dirs, onEvent: (event) => report(describeEvent(event))}))
+      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) => pushExtensions({...common, dirs, ...transferListeners(report, bytes)}))
       if (this.verbose) for (const [i, pushed] of result.pushed.entries()) this.note(formatExcluded(dirs[i], pushed.excluded))
       return this.present(result, formatBatchPush)
     }
-    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report) => pushExtension({
+    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) => pushExtension({
       ...common,
+      ...transferListeners(report, bytes),
       dir: this.args.dir,
       name: this.args.name,
       version: this.args.version,
-      onEvent: (event) => report(describeEvent(event)),
     }))
     if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
     return this.present(result, formatPush)

@@ -13,6 +13,8 @@ export type BlobBody = Buffer | BlobFile
 export interface BlobFile {
   readonly file: string
   readonly size: number
+  /** Told how many bytes of this reading have been read so far (progress of a send). */
+  readonly onRead?: (bytes: number) => void
 }
 
 export function isBlobFile(body: BlobBody): body is BlobFile {
@@ -38,7 +40,12 @@ export async function* bodyChunks(body: BlobBody): AsyncGenerator<Buffer> {
   const opened = await openUntrusted(body.file, {size: body.size, max: body.size})
   if (opened.kind !== 'file') throw unusableFile(body, opened.kind === 'missing' ? 'it is gone' : opened.reason)
   try {
-    yield* opened.handle.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: body.size, autoClose: false}) as AsyncIterable<Buffer>
+    let read = 0
+    for await (const chunk of opened.handle.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: body.size, autoClose: false}) as AsyncIterable<Buffer>) {
+      read += chunk.byteLength
+      body.onRead?.(read)
+      yield chunk
+    }
   } finally {
     await opened.handle.close()
   }

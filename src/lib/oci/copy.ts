@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 
-import {type BlobFile, bodySize} from './blob-body.js'
+import {type BlobFile, bodySize, isBlobFile} from './blob-body.js'
 import type {BlobCache} from './blob-cache.js'
 import {fillCacheStreaming, hasIntactBlob} from './cache-fill.js'
 import {IntegrityError} from '../errors.js'
@@ -29,7 +29,12 @@ export interface CopyOptions {
   /** Blobs read from a remote source go through this cache. */
   cache?: BlobCache
   onEvent?: (event: CopyEvent) => void
+  /** Bytes sent so far of a blob that goes out from a file (a large one), per read. */
+  onBytes?: (descriptor: Descriptor, sent: number) => void
 }
+
+/** What a copy reports while it runs (push and copy pass these through). */
+export type CopyListeners = Pick<CopyOptions, 'onEvent' | 'onBytes'>
 
 export interface CopyStats {
   blobs: number
@@ -103,7 +108,9 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
         ? await streamedThroughCache(options.cache, source.store, source.repository, descriptor)
         : await options.cache.through(descriptor, fetch)
       : {data: await source.store.openBlob(source.repository, descriptor), cached: false}
-    await destination.store.pushBlob(destination.repository, descriptor, data)
+    const {onBytes} = options
+    const body = onBytes && isBlobFile(data) ? {...data, onRead: (sent: number) => onBytes(descriptor, sent)} : data
+    await destination.store.pushBlob(destination.repository, descriptor, body)
     stats.transferred++
     stats.bytesTransferred += bodySize(data)
     options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred'})

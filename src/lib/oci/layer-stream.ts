@@ -14,6 +14,21 @@ export interface StreamedBlobAttempt<T> extends BodySink {
   abort(): Promise<void>
 }
 
+/** The attempt, telling `onBytes` how many bytes of this attempt arrived so far (progress). */
+export function meteredAttempt<T>(attempt: StreamedBlobAttempt<T>, onBytes?: (received: number) => void): StreamedBlobAttempt<T> {
+  if (!onBytes) return attempt
+  let received = 0
+  return {
+    write(chunk) {
+      received += chunk.byteLength
+      onBytes(received)
+      return attempt.write(chunk)
+    },
+    finish: () => attempt.finish(),
+    abort: () => attempt.abort(),
+  }
+}
+
 /**
  * One attempt at pulling an extension layer in a single pass: every chunk is hashed,
  * written to a temp file of the blob cache and unpacked into a temp folder next to the

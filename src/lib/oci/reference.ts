@@ -135,6 +135,15 @@ export function formatReference(ref: Reference): string {
   return `${base}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`
 }
 
+/**
+ * The artifact's own name: the repository's last part, or for a layout reference (the
+ * layout folder itself, no repository) the folder's name.
+ */
+export function artifactName(ref: Reference): string {
+  if (ref.repository) return ref.repository.split('/').pop() ?? ref.repository
+  return ref.location.kind === 'layout' ? path.basename(ref.location.root) : ''
+}
+
 export function withTag(ref: Reference, tag: string): Reference {
   return {...ref, tag, digest: undefined}
 }

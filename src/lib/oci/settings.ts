@@ -42,6 +42,7 @@ export interface OciOverrides {
   registry?: string
   /** `--pre` */
   pre?: boolean
+  namespace?: string
 }
 
 /** The `oci.*` settings of the merged config, with command-line overrides. */
@@ -57,7 +58,7 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
   return {
     registry,
     userRegistry,
-    namespace: text('oci.namespace') ?? 'provisioning-extensions',
+    namespace: overrides.namespace ?? text('oci.namespace') ?? 'provisioning-extensions',
     tool: (text('oci.tool') ?? 'auto') as OciSettings['tool'],
     concurrency: overrides.concurrency ?? Number(value('oci.concurrency') ?? 4),
     tlsEnabled: value('oci.tls_enabled') === true,

@@ -1,5 +1,5 @@
 import {updateIndexEntry} from '../catalog-index.js'
-import {copyArtifact, type CopyEvent} from '../copy.js'
+import {copyArtifact, type CopyListeners} from '../copy.js'
 import {orasCopyArgs, runOras} from '../oras-engine.js'
 import {formatReference} from '../reference.js'
 import {withDefaultTag} from '../artifact-reader.js'
@@ -17,7 +17,7 @@ export interface CopyCommandResult {
 }
 
 /** `oci copy SRC DST`: any store to any store; mounts within one registry. */
-export async function copyReference(options: OciOperationOptions & {source: string; destination: string; onEvent?: (e: CopyEvent) => void}): Promise<CopyCommandResult> {
+export async function copyReference(options: OciOperationOptions & CopyListeners & {source: string; destination: string}): Promise<CopyCommandResult> {
   return withSession(options, async ({settings, engine, oci}) => {
     const source = await withDefaultTag(oci, oci.parse(options.source))
     const parsedDestination = oci.parse(options.destination)
@@ -31,7 +31,7 @@ export async function copyReference(options: OciOperationOptions & {source: stri
     const result = await copyArtifact(
       {store: oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
       {store: oci.store(destination.location), repository: destination.repository},
-      {concurrency: settings.concurrency, tag: destination.tag, cache: oci.cache, onEvent: options.onEvent},
+      {concurrency: settings.concurrency, tag: destination.tag, cache: oci.cache, onEvent: options.onEvent, onBytes: options.onBytes},
     )
     await updateIndexEntry(oci, destination.location, destination.repository)
     return {source: formatReference(source), destination: formatReference(destination), digest: result.descriptor.digest, engine: engine.engine, blobs: result.blobs, transferred: result.transferred, skipped: result.skipped, mounted: result.mounted}

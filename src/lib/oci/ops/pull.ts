@@ -7,11 +7,12 @@ import {isExtensionName} from '../../extension/names.js'
 import type {ExtractResult} from '../../extension/extract.js'
 import {isBlobFile} from '../blob-body.js'
 import {verifyContent} from '../digest.js'
+import type {CopyOptions} from '../copy.js'
 import type {LayerPullAttempt} from '../layer-stream.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
 import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
-import {formatReference} from '../reference.js'
+import {artifactName, formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
 import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
@@ -40,6 +41,8 @@ export interface PullOptions extends OciOperationOptions {
   output?: string
   /** Replace a non-empty output folder. */
   overwrite?: boolean
+  /** Bytes received so far of a large layer streamed from a registry. */
+  onBytes?: CopyOptions['onBytes']
 }
 
 export interface PullResult {
@@ -60,6 +63,7 @@ interface PullTarget {
   output?: string
   into?: boolean
   overwrite?: boolean
+  onBytes?: CopyOptions['onBytes']
 }
 
 /** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
@@ -69,12 +73,17 @@ export async function pullExtension(options: PullOptions): Promise<PullResult> {
 
 /**
  * `oci pull REF...`: many extensions in one process (one session, up to oci.concurrency
- * at a time), each into `<output>/<name>` (default: the current folder).
+ * at a time), each into `<output>/<name>` (default: the current folder); two references
+ * for one folder are refused before anything is fetched.
  */
-export async function pullExtensions(options: OciOperationOptions & {references: string[]; output?: string; overwrite?: boolean}): Promise<{pulled: PullResult[]}> {
+export async function pullExtensions(options: OciOperationOptions & Pick<PullOptions, 'output' | 'overwrite' | 'onBytes'> & {references: string[]}): Promise<{pulled: PullResult[]}> {
   return withSession(options, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
-    const pulled = await Promise.all(options.references.map((reference) => limit(() => pullOne(session, {reference, output: options.output, into: true, overwrite: options.overwrite}))))
+    // Every folder is known (manifests only) before the first layer is fetched or written.
+    const located = await Promise.all(options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))))
+    assertDistinctOutputs(located, options.references)
+    if (!options.overwrite) assertEmptyOutputs(located.map((l) => l.output))
+    const pulled = await Promise.all(located.map((l) => limit(() => unpackLocated(session, l, options))))
     return {pulled}
   })
 }
@@ -127,33 +136,89 @@ function isVersionLabel(value: unknown): value is string {
  * output folder the current folder or its parent.
  */
 function fallbackName(artifact: ResolvedArtifact): string {
-  const {ref} = artifact
-  const candidate = ref.repository ? ref.repository.split('/').pop() : ref.location.kind === 'layout' ? path.basename(ref.location.root) : undefined
+  const candidate = artifactName(artifact.ref)
   return isExtensionName(candidate) ? candidate : 'extension'
 }
 
-async function pullOne({settings, engine, oci}: OciSession, options: PullTarget): Promise<PullResult> {
+/** An artifact whose layer, name and output folder are known; nothing unpacked yet. */
+interface LocatedPull {
+  artifact: ResolvedArtifact
+  layer: Descriptor
+  name: string
+  version?: string
+  output: string
+  /** A small layer fetched (verified, in memory) while the config was read. */
+  early?: Promise<{data: Buffer; cached: boolean}>
+}
+
+async function pullOne(session: OciSession, options: PullTarget): Promise<PullResult> {
+  const located = await locatePull(session, options, {prefetch: true})
+  if (!options.overwrite) assertEmptyOutputs([located.output])
+  return unpackLocated(session, located, options)
+}
+
+/** Output folders that hold something; replacing them needs --yes (or a yes at the prompt). */
+export class OutputNotEmptyError extends UsageError {
+  constructor(readonly outputs: string[]) {
+    super(`${outputs.join(', ')} ${outputs.length === 1 ? 'exists and is not empty' : 'exist and are not empty'}`, {
+      hint: 'pass --yes to replace (required without a terminal), or --output DIR for another folder',
+      details: {outputs},
+    })
+  }
+}
+
+function assertEmptyOutputs(outputs: string[]): void {
+  const occupied = outputs.filter((output) => listFolder(output).length > 0)
+  if (occupied.length > 0) throw new OutputNotEmptyError(occupied)
+}
+
+/**
+ * Two references of a batch that would unpack into the same folder (two versions of one
+ * extension, or one reference twice) are refused before any layer is fetched: the last
+ * one would silently win.
+ */
+function assertDistinctOutputs(located: LocatedPull[], references: string[]): void {
+  const byOutput = new Map<string, string[]>()
+  for (const [i, {output}] of located.entries()) byOutput.set(output, [...(byOutput.get(output) ?? []), references[i]])
+  const clashes = [...byOutput].filter(([, refs]) => refs.length > 1)
+  if (clashes.length === 0) return
+  throw new UsageError(`${clashes.map(([output, refs]) => `${refs.join(' and ')} would both unpack into ${output}`).join('; ')}; nothing was pulled`, {
+    hint: 'pull one version per folder: run oci pull once per version with its own --output DIR',
+    details: {clashes: Object.fromEntries(clashes)},
+  })
+}
+
+/**
+ * Resolves the manifest and names the output folder; with `prefetch`, a small layer is
+ * fetched (verified, in memory) meanwhile: one round trip less per artifact.
+ */
+async function locatePull({settings, engine, oci}: OciSession, options: PullTarget, {prefetch}: {prefetch: boolean}): Promise<LocatedPull> {
   const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
   const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
   const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
-  const what = `layer of ${formatReference(artifact.ref)}`
   // A layer claiming more than an extension may unpack to is refused before any blob (the
   // config included) is requested, as dep resolve's cache fill does: it could never be
   // unpacked, and streaming it would fill the disk first.
-  if (streamed) (await modules)[2].assertLayerSize(layer, what)
-  // A small layer is fetched (verified) while the config is read: one round trip less per
-  // artifact. A streamed one needs the output folder first, which the config names.
-  const early = streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
-  early?.catch(() => undefined) // awaited below; a failure must not go unhandled meanwhile
+  if (streamed) (await modules)[2].assertLayerSize(layer, `layer of ${formatReference(artifact.ref)}`)
+  // A small layer is fetched (verified) while the config is read. A streamed one needs the
+  // output folder first, which the config names.
+  const early = streamed || !prefetch ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
+  early?.catch(() => undefined) // awaited when unpacking; a failure must not go unhandled meanwhile
   const {name, version} = await extensionIdentity(oci, artifact)
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
-  const existing = listFolder(output)
-  if (existing.length > 0 && !options.overwrite) {
-    throw new UsageError(`${output} exists and is not empty`, {hint: 'pass --yes to replace it, or --output DIR for another folder', details: {output}})
-  }
-  const [{extractArchive}, {LayerPullAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
+  return {artifact, layer, name, version, output, early}
+}
+
+/** Fetches (or takes from the cache) the located layer and unpacks it into its folder. */
+async function unpackLocated({settings, engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
+  const modules = loadUnpacking()
+  const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
+  const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const what = `layer of ${formatReference(artifact.ref)}`
+  const early = prefetched ?? (streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings))
+  const [{extractArchive}, {LayerPullAttempt, meteredAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
   try {
@@ -187,7 +252,7 @@ async function pullOne({settings, engine, oci}: OciSession, options: PullTarget)
         let attempt: LayerPullAttempt | undefined
         extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
           attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
-          return attempt
+          return meteredAttempt(attempt, onBytes && ((received) => onBytes(layer, received)))
         })
         try {
           await attempt!.publish()

@@ -1,30 +1,24 @@
 import pLimit from 'p-limit'
 
-import {UsageError, ValidationError} from '../../errors.js'
+import {UsageError} from '../../errors.js'
 import path from 'node:path'
 
 import type {ExcludedEntry} from '../../extension/ignore-rules.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {updateIndexEntry} from '../catalog-index.js'
-import {copyArtifact, type CopyEvent, type CopyStats} from '../copy.js'
+import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
-import {formatReference, withTag} from '../reference.js'
+import {formatReference} from '../reference.js'
 import {RegistryStore} from '../registry-store.js'
+import {pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
-export interface PushTarget {
-  dir: string
-  /** Repository name (default: manifest name). */
-  name?: string
-  /** Tag (default: manifest version). */
-  version?: string
-}
+export type {PushTarget} from './push-target.js'
 
-export interface PushOptions extends OciOperationOptions, PushTarget {
+export interface PushOptions extends OciOperationOptions, PushTarget, CopyListeners {
   dryRun?: boolean
-  onEvent?: (event: CopyEvent) => void
 }
 
 export interface PushResult extends Partial<CopyStats> {
@@ -40,7 +34,7 @@ export interface PushResult extends Partial<CopyStats> {
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
-async function pushOne(session: OciSession, target: PushTarget, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
+async function pushOne(session: OciSession, target: PushTarget, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {oci} = session
   if (!options.dryRun) warmUp(session, target.name)
   // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
@@ -52,18 +46,12 @@ async function pushOne(session: OciSession, target: PushTarget, options: {dryRun
   }
 }
 
-async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: {dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<PushResult> {
+async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {manifest} = pkg
-  const name = target.name ?? manifest.name
-  const version = target.version ?? manifest.version
-  if (name !== manifest.name || version.replace(/^v/, '') !== manifest.version) {
-    throw new ValidationError(`refusing to push ${manifest.name}@${manifest.version} as ${name}:${version}: the reference must match manifest.yaml`, {
-      hint: 'edit name/version in manifest.yaml instead; resolution rejects artifacts whose manifest disagrees with their reference',
-      details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
-    })
-  }
+  const ref = pushReference(oci, target, manifest)
+  const name = manifest.name
+  const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
-  const ref = withTag(oci.parse(name), version)
   const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded}
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {
@@ -78,7 +66,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   const stats = await copyArtifact(
     {store: source, repository: ref.repository, reference: version},
     {store: oci.store(ref.location), repository: ref.repository},
-    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent},
+    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent, onBytes: options.onBytes},
   )
   await updateIndexEntry(oci, ref.location, ref.repository)
   return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
@@ -129,7 +117,7 @@ export interface BatchPushResult {
  * pool and token cache, up to oci.concurrency artifacts at a time. The first failure
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
-export async function pushExtensions(options: OciOperationOptions & {dirs: string[]; dryRun?: boolean; onEvent?: (event: CopyEvent) => void}): Promise<BatchPushResult> {
+export async function pushExtensions(options: OciOperationOptions & CopyListeners & {dirs: string[]; dryRun?: boolean}): Promise<BatchPushResult> {
   return withSession(options, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))

@@ -18,7 +18,7 @@ export type OciOperationOptions = LoadOptions & OciOverrides & {
 
 /** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
-  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, pre: options.pre}
+  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace, pre: options.pre}
   const settings = options.settings ?? (options.workspaceSource ? await (await import('../../deps/source-settings.js')).sourceSettings(options, overrides) : await ociSettings(options, overrides))
   const engine = await chooseEngine(settings)
   const oci = new OciContext(settings)

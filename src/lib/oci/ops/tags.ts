@@ -1,6 +1,6 @@
 import {NotFoundError} from '../../errors.js'
 import {orasTagsArgs, parseOrasTags, runOras} from '../oras-engine.js'
-import {formatLocation, formatReference, withTag} from '../reference.js'
+import {artifactName, formatLocation, formatReference, withTag} from '../reference.js'
 import {sortTags} from '../versions.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
@@ -21,14 +21,15 @@ export async function listVersions(options: OciOperationOptions & {name: string}
     const tags = await list().catch((error: unknown) => {
       // The store's generic hint points back at "oci tags"; name what is missing instead.
       if (!(error instanceof NotFoundError)) throw error
-      throw new NotFoundError(`no extension ${ref.repository} in ${formatLocation(ref.location)}`, {
-        hint: '"provisioning oci list" shows the extensions of the namespace, "provisioning oci search TERM" finds one',
+      const missing = ref.repository ? `no extension ${ref.repository} in ${formatLocation(ref.location)}` : `no OCI image layout at ${formatLocation(ref.location)}`
+      throw new NotFoundError(missing, {
+        hint: ref.repository ? '"provisioning oci list" shows the extensions of the namespace, "provisioning oci search TERM" finds one' : 'oci-layout://PATH names a folder holding oci-layout and index.json; check the path',
         details: {...error.details, repository: ref.repository},
         cause: error,
       })
     })
     return {
-      name: ref.repository.split('/').pop() ?? ref.repository,
+      name: artifactName(ref),
       repository: ref.repository,
       registry: formatLocation(ref.location),
       tags: sortTags(tags).map((t) => ({...t, reference: formatReference(withTag(ref, t.tag))})),
