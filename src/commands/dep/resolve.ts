@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {formatResolve} from '../../cli/format/deps.js'
+import {formatResolveWithChanges} from '../../cli/format/deps.js'
 import {type DepResolveResult, resolveWorkspace} from '../../lib/deps/resolve-workspace.js'
 
 export default class DepResolve extends BaseCommand<typeof DepResolve> {
@@ -26,6 +26,6 @@ export default class DepResolve extends BaseCommand<typeof DepResolve> {
       onProgress: report,
     }))
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
-    return this.present(result, formatResolve)
+    return this.present(result, formatResolveWithChanges)
   }
 }

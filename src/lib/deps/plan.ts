@@ -13,11 +13,12 @@ import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
 import type {LockedEntry} from './lock-contract.js'
+import {type LockChange, lockChanges} from './lock-changes.js'
+import {resolveKeepingLock} from './lock-preference.js'
 import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
 import {fetchRegistryCatalog} from './registry-catalog.js'
-import {resolve} from './resolver.js'
 import type {Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = LockedOrigin
@@ -37,6 +38,8 @@ export interface ResolutionPlan {
   requiredBy?: Map<string, Requirer[]>
   /** What a fresh resolution chose from (absent when the lock was followed). */
   catalog?: Catalog
+  /** Per extension, what changed against the lock the run started from, and why. */
+  changes: LockChange[]
 }
 
 export interface PlanOptions {
@@ -78,7 +81,7 @@ function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): R
     const {entry, origin} = byName.get(name) as LockedEntry
     return {...entry, origin}
   })
-  return {extensions, lock, followedLock: true, warnings}
+  return {extensions, lock, followedLock: true, warnings, changes: lockChanges(lock, lock.extensions)}
 }
 
 /**
@@ -110,46 +113,14 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   }
 
   const roots = await rootRequirements(declaration)
-  const preferred = lock && options.update !== true ? new Map(lock.extensions.map((e) => [e.name, e.version])) : undefined
-  const unlock = Array.isArray(options.update) ? new Set(options.update) : undefined
-  const source = declaration.source
-  let resolution
-  let originOf: (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
-  let catalog: Catalog
-  if (source.kind === 'local') {
-    const local = await readLocalCatalog(source.path)
-    catalog = local
-    try {
-      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
-    } catch (error) {
-      throw withCycleStory(error, catalog, declaration)
-    }
-    originOf = (name, version) => {
-      const dir = local.record(name, version)?.dir as string
-      return {origin: {kind: 'local', dir}, reference: localReference(dir)}
-    }
-  } else {
-    if (!oci) throw new Error('an OCI context is required for an OCI source')
-    const fetched = await fetchRegistryCatalog(oci, {
-      roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
-      registry: source.registry,
-      namespace: source.namespace,
-      concurrency: options.concurrency,
-      offline: Boolean(options.offline),
-    })
-    catalog = fetched
-    try {
-      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
-    } catch (error) {
-      throw withCycleStory(error, catalog, declaration)
-    }
-    originOf = (name, version) => {
-      const record = fetched.record(name, version)
-      if (!record) throw new Error(`no record for ${name}@${version}`)
-      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
-    }
+  const {catalog, originOf} = await loadCatalog(oci, declaration, options)
+  let solved
+  try {
+    solved = resolveKeepingLock({catalog, roots, coreVersion, lock, update: options.update})
+  } catch (error) {
+    throw withCycleStory(error, catalog, declaration)
   }
-
+  const {resolution, redecided} = solved
   for (const module of declaration.modules) {
     const chosen = resolution.selected.get(module.name)
     if (chosen?.type && chosen.type !== module.type) {
@@ -181,9 +152,48 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     lockfile_version: LOCKFILE_VERSION,
     inputs_digest: digest,
     core_version: coreVersion,
+    declared: Object.fromEntries(declaration.modules.map((m) => [m.name, m.range])),
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
-  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog}
+  const changes = lockChanges(lock, newLock.extensions, {catalog, requiredBy: resolution.requiredBy, redecided})
+  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes}
+}
+
+export type OriginOf = (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
+
+/**
+ * Everything resolution may choose from for the declaration's source (a local folder, or
+ * the registry's tags and config blobs reachable from the declared modules), and where each
+ * version's content comes from.
+ */
+export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+  const source = declaration.source
+  if (source.kind === 'local') {
+    const local = await readLocalCatalog(source.path)
+    return {
+      catalog: local,
+      originOf: (name, version) => {
+        const dir = local.record(name, version)?.dir as string
+        return {origin: {kind: 'local', dir}, reference: localReference(dir)}
+      },
+    }
+  }
+  if (!oci) throw new Error('an OCI context is required for an OCI source')
+  const fetched = await fetchRegistryCatalog(oci, {
+    roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
+    registry: source.registry,
+    namespace: source.namespace,
+    concurrency: options.concurrency,
+    offline: Boolean(options.offline),
+  })
+  return {
+    catalog: fetched,
+    originOf: (name, version) => {
+      const record = fetched.record(name, version)
+      if (!record) throw new Error(`no record for ${name}@${version}`)
+      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
+    },
+  }
 }
 
 /**

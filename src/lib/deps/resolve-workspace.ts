@@ -7,6 +7,7 @@ import {withFileLock} from '../util/file-lock.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {openDependencyContext} from './dependency-context.js'
 import {installPlan, type InstallReport} from './install.js'
+import type {LockChange} from './lock-changes.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {ociInstaller} from './oci-installer.js'
 import {planResolution} from './plan.js'
@@ -31,6 +32,8 @@ export interface DepResolveResult extends InstallReport {
   /** Things a person should know (e.g. a damaged lockfile that was re-resolved and rewritten). */
   warnings: string[]
   order: Array<{name: string; type: string; version: string; reference: string; digest: string}>
+  /** Per extension against the lock the run started from: kept, upgraded, downgraded, added, removed, and why. */
+  changes: LockChange[]
 }
 
 export {lockfilePath} from './lockfile.js'
@@ -62,7 +65,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         options.onProgress?.(warning)
       }
       const order = plan.extensions.map(({name, type, version, reference, digest}) => ({name, type, version, reference, digest}))
-      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order}
+      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order, changes: plan.changes}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: []}
       const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress, (warning) => warnings.push(warning))
       // A followed lock is the file itself: nothing to compare or write. --frozen never
