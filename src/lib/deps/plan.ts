@@ -8,6 +8,7 @@ import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
+import type {InvalidManifest} from './candidate.js'
 import {type Declaration, rootRequirements} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
@@ -19,7 +20,7 @@ import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
 import {fetchRegistryCatalog} from './registry-catalog.js'
-import type {Catalog, Requirer} from './types.js'
+import type {CandidateVersion, Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = LockedOrigin
 
@@ -88,10 +89,13 @@ function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): R
  * Decides what the workspace gets: the lock when it matches the declaration (no registry
  * request at all), else a fresh resolution that prefers the locked versions.
  */
+/** The inputs digest a lock resolved from this declaration records. */
+export const declarationDigest = (declaration: Declaration): string => inputsDigest(inputsOf(declaration, declaration.core?.version ?? cliVersion()))
+
 export async function planResolution(oci: OciContext | undefined, options: PlanOptions): Promise<ResolutionPlan> {
   const {declaration, lock} = options
   const coreVersion = declaration.core?.version ?? cliVersion()
-  const digest = inputsDigest(inputsOf(declaration, coreVersion))
+  const digest = declarationDigest(declaration)
   const current = lock && lock.inputs_digest === digest && lock.core_version === coreVersion
   const warnings: string[] = []
   if (current && !options.update) {
@@ -121,15 +125,8 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     throw withCycleStory(error, catalog, declaration)
   }
   const {resolution, redecided} = solved
-  for (const module of declaration.modules) {
-    const chosen = resolution.selected.get(module.name)
-    if (chosen?.type && chosen.type !== module.type) {
-      throw new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
-        hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
-        details: {name: module.name, declared: module.type, actual: chosen.type},
-      })
-    }
-  }
+  const [misplaced] = misplacedModules(declaration, resolution.selected)
+  if (misplaced) throw misplaced
 
   const extensions: PlannedExtension[] = []
   for (const name of resolution.order) {
@@ -159,6 +156,18 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes}
 }
 
+/** A declared module whose chosen version is of another type than the group it is declared under. */
+export function misplacedModules(declaration: Declaration, selected: ReadonlyMap<string, CandidateVersion>): ResolutionError[] {
+  return declaration.modules.flatMap((module) => {
+    const chosen = selected.get(module.name)
+    if (!chosen?.type || chosen.type === module.type) return []
+    return [new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
+      hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
+      details: {name: module.name, declared: module.type, actual: chosen.type},
+    })]
+  })
+}
+
 export type OriginOf = (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
 
 /**
@@ -166,10 +175,10 @@ export type OriginOf = (name: string, version: string) => {origin: ExtensionOrig
  * the registry's tags and config blobs reachable from the declared modules), and where each
  * version's content comes from.
  */
-export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void}): Promise<{catalog: Catalog; originOf: OriginOf}> {
   const source = declaration.source
   if (source.kind === 'local') {
-    const local = await readLocalCatalog(source.path)
+    const local = await readLocalCatalog(source.path, {onInvalid: options.onInvalidManifests})
     return {
       catalog: local,
       originOf: (name, version) => {
@@ -200,7 +209,7 @@ export async function loadCatalog(oci: OciContext | undefined, declaration: Decl
  * A cycle names its path; add what makes each step (which versions require the next name,
  * with which range) and where the workspace enters it, so the fix is obvious.
  */
-function withCycleStory(error: unknown, catalog: Catalog, declaration: Declaration): unknown {
+export function withCycleStory(error: unknown, catalog: Catalog, declaration: Declaration): unknown {
   const cycle = error instanceof ResolutionError ? error.details.cycle : undefined
   if (!Array.isArray(cycle) || cycle.length < 2) return error
   const edges: Array<{from: string; version: string; to: string; range: string}> = []
