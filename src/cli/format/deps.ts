@@ -2,6 +2,7 @@ import {renderTree, type TreeNode} from '../../lib/deps/graph-view.js'
 import type {DependencyValidation, GraphState, UpdateRow} from '../../lib/deps/inspect.js'
 import type {LockChange} from '../../lib/deps/lock-changes.js'
 import type {DepResolveResult} from '../../lib/deps/resolve-workspace.js'
+import type {VerifyResult} from '../../lib/deps/verify-install.js'
 import {table} from './table.js'
 
 export function formatResolve(result: DepResolveResult): string {
@@ -39,4 +40,8 @@ export function formatResolveWithChanges(result: DepResolveResult): string {
     return `  ${c.change} ${c.name} ${versions}${c.reason ? ` (${c.reason})` : ''}`
   }
   return `${formatResolve(result)}\nchanges against the lockfile:\n${notable.map(line).join('\n')}`
+}
+
+export function formatVerify(result: VerifyResult): string {
+  return `${result.verified.length} installed extension(s) of ${result.workspace} match ${result.lockfile} file for file`
 }
