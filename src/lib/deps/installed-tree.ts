@@ -39,16 +39,19 @@ export function listTree(root: string): TreeListing {
   const pending = ['']
   while (pending.length > 0) {
     const rel = pending.pop() as string
-    for (const name of readdirSync(path.join(root, rel)).sort()) {
+    for (const dirent of readdirSync(path.join(root, rel), {withFileTypes: true})) {
       if (listing.size >= MAX_ENTRIES) throw new TreeTooLarge(`${root} holds more than ${MAX_ENTRIES} entries`)
-      const relPath = rel === '' ? name : `${rel}/${name}`
+      const relPath = rel === '' ? dirent.name : `${rel}/${dirent.name}`
       const abs = path.join(root, relPath)
-      const info = lstatSync(abs)
-      const kind = kindOf(info)
-      const entry: TreeEntry = {kind, mode: info.mode & 0o7777}
-      if (kind === 'folder') pending.push(relPath)
-      else if (kind === 'link') entry.content = readlinkSync(abs)
-      else if (kind === 'file') Object.assign(entry, fileEntry(abs, chunk) ?? {kind: 'other'})
+      // The entry type of the listing spares a stat per file (the open's fstat says what it is now).
+      let entry = dirent.isFile() ? fileEntry(abs, chunk) : undefined
+      if (!entry) {
+        const info = lstatSync(abs)
+        entry = {kind: kindOf(info), mode: info.mode & 0o7777}
+        if (entry.kind === 'folder') pending.push(relPath)
+        else if (entry.kind === 'link') entry.content = readlinkSync(abs)
+        else if (entry.kind === 'file') entry = fileEntry(abs, chunk) ?? {kind: 'other', mode: entry.mode}
+      }
       listing.set(relPath, entry)
     }
   }
