@@ -33,9 +33,10 @@ export function lockChanges(before: Lockfile | undefined, after: LockedExtension
     } else if (from !== e.version) {
       changes.push({name: e.name, change: semver.gt(e.version, from) ? 'upgraded' : 'downgraded', from, to: e.version, reason: reason ?? 'the locked version no longer fits the constraints'})
     } else {
-      const newest = newestAllowed(e.name, context.catalog, context.requiredBy?.get(e.name))
-      const held = newest && semver.gt(newest, e.version) && !reason
-      changes.push({name: e.name, change: 'kept', from, to: e.version, ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : reason ? {reason} : {})})
+      // Decided afresh and still the same: nothing held it back, nothing to say.
+      const newest = reason ? undefined : newestAllowed(e.name, context.catalog, context.requiredBy?.get(e.name))
+      const held = newest !== undefined && semver.gt(newest, e.version)
+      changes.push({name: e.name, change: 'kept', from, to: e.version, ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {})})
     }
   }
   const present = new Set(after.map((e) => e.name))

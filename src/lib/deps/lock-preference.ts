@@ -21,7 +21,11 @@ export interface LockedResolution {
 export function resolveKeepingLock(input: {catalog: Catalog; roots: RootRequirement[]; coreVersion: string; lock?: Lockfile; update?: true | string[]}): LockedResolution {
   const {catalog, roots, coreVersion, lock} = input
   const redecided = new Map<string, string>()
-  if (!lock || input.update === true) return {resolution: resolve({catalog, roots, coreVersion}), redecided}
+  if (!lock) return {resolution: resolve({catalog, roots, coreVersion}), redecided}
+  if (input.update === true) {
+    for (const e of lock.extensions) redecided.set(e.name, 'dep update')
+    return {resolution: resolve({catalog, roots, coreVersion}), redecided}
+  }
   const locked = new Map(lock.extensions.map((e) => [e.name, e.version]))
   const unlock = new Set(Array.isArray(input.update) ? input.update : [])
   for (const name of unlock) if (locked.has(name)) redecided.set(name, 'named in dep update')

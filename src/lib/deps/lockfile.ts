@@ -137,13 +137,13 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
   return {lockfile_version: LOCKFILE_VERSION, inputs_digest: data.inputs_digest, core_version: data.core_version, ...(declared ? {declared} : {}), extensions}
 }
 
-/** Longer than any range a declaration holds: a declared range is one line of YAML. */
-const MAX_RANGE_CHARS = 256
+/** A declared range longer than this is not recorded (its name is then decided afresh on any declaration change). */
+export const MAX_DECLARED_RANGE_CHARS = 1024
 
 /** `declared`: extension name -> a semver range, or the lock is invalid. */
 function declaredRanges(file: string, value: unknown): Record<string, string> {
   const valid = typeof value === 'object' && value !== null && !Array.isArray(value) &&
-    Object.entries(value).every(([name, range]) => isExtensionName(name) && typeof range === 'string' && range.length <= MAX_RANGE_CHARS && semver.validRange(range) !== null)
+    Object.entries(value).every(([name, range]) => isExtensionName(name) && typeof range === 'string' && range.length <= MAX_DECLARED_RANGE_CHARS && semver.validRange(range) !== null)
   if (!valid) throw invalid(file, '"declared" must map extension names to version ranges')
   // A prototype-free table: a module named "constructor" is just a name.
   return Object.assign(Object.create(null) as Record<string, string>, value)

@@ -18,7 +18,7 @@ import {type LockChange, lockChanges} from './lock-changes.js'
 import {resolveKeepingLock} from './lock-preference.js'
 import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
-import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
+import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile, MAX_DECLARED_RANGE_CHARS} from './lockfile.js'
 import {fetchRegistryCatalog} from './registry-catalog.js'
 import type {CandidateVersion, Catalog, Requirer} from './types.js'
 
@@ -149,7 +149,7 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     lockfile_version: LOCKFILE_VERSION,
     inputs_digest: digest,
     core_version: coreVersion,
-    declared: Object.fromEntries(declaration.modules.map((m) => [m.name, m.range])),
+    declared: Object.fromEntries(declaration.modules.filter((m) => m.range.length <= MAX_DECLARED_RANGE_CHARS).map((m) => [m.name, m.range])),
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
   const changes = lockChanges(lock, newLock.extensions, {catalog, requiredBy: resolution.requiredBy, redecided})
