@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {chmod, mkdir, readFile, rm, stat, symlink, unlink, writeFile} from 'node:fs/promises'
+import {chmod, cp, mkdir, readFile, rm, stat, symlink, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -141,6 +141,19 @@ describe('dep verify and dep resolve --force', () => {
     expect((await verify()).exitCode).toBe(0)
     // A --frozen run after the repair is clean again.
     expect((await depResolve(ws, box.env, ['--frozen'])).exitCode).toBe(0)
+  })
+
+  it('a copied workspace (new inodes, same files) is checked once by content, not reported as changed', async () => {
+    const copy = path.join(box.root, 'copied')
+    await cp(ws, copy, {recursive: true})
+    const first = await depResolve(copy, box.env, ['--frozen', '--json'])
+    expect(first.exitCode, first.stdout).toBe(0)
+    expect(json<ResolveDoc>(first)).toMatchObject({warnings: [], installed: [], unchanged: ['calm', 'etcd', 'redis']})
+    // Fingerprinted again: a real edit in the copy is still noticed.
+    await writeFile(path.join(copy, 'extensions', 'taskservs', 'redis', 'README.md'), 'edited in the copy\n')
+    const edited = await depResolve(copy, box.env, ['--frozen', '--json'])
+    expect(edited.exitCode, edited.stdout).toBe(10)
+    expect(json<ErrorDoc>(edited).error.details).toEqual({modified: ['redis']})
   })
 
   it('the state file is not believed: with its fingerprints dropped, --frozen cannot tell, dep verify still does', async () => {

@@ -38,6 +38,12 @@ export interface InstallChecks {
   reinstall?: ReadonlySet<string>
   /** Content checked against the lock just now: their fingerprint may be recorded. */
   verified?: ReadonlySet<string>
+  /**
+   * Of the extensions whose fingerprint changed, the names whose content really differs. A
+   * copied or restored workspace has new inodes and change times but the same files: those
+   * are checked once by content and fingerprinted again instead of being reported.
+   */
+  confirmModified?: (extensions: PlannedExtension[]) => Promise<ReadonlySet<string>>
 }
 
 export const installedStateFile = (workspace: string) => path.join(workspace, 'extensions', '.installed.json')
@@ -156,6 +162,16 @@ export async function installPlan(workspace: string, plan: PlannedExtension[], i
       current.fingerprint = treeFingerprint(target)
       stamped = true
     } else if (current.fingerprint && treeFingerprint(target) !== current.fingerprint) report.modified.push(extension.name)
+  }
+  if (report.modified.length > 0 && checks.confirmModified) {
+    const touched = plan.filter((e) => report.modified.includes(e.name))
+    const differing = await checks.confirmModified(touched)
+    for (const extension of touched) {
+      if (differing.has(extension.name)) continue
+      state.extensions[extension.name].fingerprint = treeFingerprint(extensionDir(workspace, extension.type, extension.name))
+      stamped = true
+    }
+    report.modified = report.modified.filter((name) => differing.has(name))
   }
   if (report.modified.length > 0) {
     const folders = report.modified.map((name) => path.relative(workspace, extensionDir(workspace, state.extensions[name].type, name)))

@@ -71,7 +71,10 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
       const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order, changes: plan.changes}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: [], modified: []}
       const installer = ociInstaller(oci, settings.concurrency, Boolean(options.offline))
-      const checks = options.force ? await forcedChecks(workspace, plan.extensions, installer, path.join(oci.cache.dir, 'tmp'), options.onProgress) : {failOnModified: options.frozen}
+      const tmpDir = path.join(oci.cache.dir, 'tmp')
+      const checks: InstallChecks = options.force
+        ? await forcedChecks(workspace, plan.extensions, installer, tmpDir, options.onProgress)
+        : {failOnModified: options.frozen, confirmModified: async (touched) => new Set((await installedDifferences(workspace, touched, installer, tmpDir)).map((d) => d.name))}
       const report = await installPlan(workspace, plan.extensions, installer, options.onProgress, (warning) => warnings.push(warning), checks)
       // A followed lock is the file itself: nothing to compare or write. --frozen never
       // writes, even when the (current) lock is merely formatted differently.
