@@ -4,17 +4,24 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {json, runCli} from '../helpers/cli.js'
+import {type CliResult, json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, type ErrorDoc, spawnMeasured, writeExtension} from '../helpers/deps.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 const GROUPS = ['providers', 'taskservs', 'clusters'] as const
 const TYPES = ['provider', 'taskserv', 'cluster'] as const
 
+/** dep validate's problems (exit 10, E_VALIDATION). */
+const problemsOf = (result: CliResult) => {
+  const {error} = json<ErrorDoc>(result)
+  expect(error.code).toBe('E_VALIDATION')
+  return error.details.problems as Array<{kind: string; name?: string; message: string}>
+}
+
 /**
  * A local source (SPEC §9.1 source_type local) read by the built CLI: a large catalog is
  * validated in bounded time (cold and warm parse cache), and invalid manifests are named
- * with their reasons.
+ * with their reasons (dep resolve: exit 3; dep validate lists each as a problem, exit 10).
  */
 describe('dep validate on a local source', () => {
   let box: Sandbox
@@ -61,30 +68,32 @@ describe('dep validate on a local source', () => {
     const edited = path.join(src, 'taskservs', id(1900), '1.3.0', 'manifest.yaml')
     await writeFile(edited, `name: ${id(1900)}\ntype: taskserv\nversion: "1.3.0"\ndependencies:\n  ${id(1900)}: "*"\n`)
     const result = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
-    expect(result.exitCode).toBe(3)
-    expect(json<ErrorDoc>(result).error.message).toBe(`${edited} has invalid extension metadata:\n  - dependencies.${id(1900)}: the extension "${id(1900)}" lists itself in dependencies`)
+    expect(result.exitCode).toBe(10)
+    expect(problemsOf(result)).toEqual([{kind: 'manifest', name: id(1900), message: `${edited} has invalid extension metadata:\n  - dependencies.${id(1900)}: the extension "${id(1900)}" lists itself in dependencies`, hint: expect.any(String)}])
   })
 
-  it('a self-dependent manifest is exit 3 naming the file and the reason', async () => {
+  it('a self-dependent manifest is exit 3 for resolve, a problem of dep validate (exit 10), naming the file and the reason', async () => {
     const src = path.join(box.root, 'self-src')
     await writeExtension(path.join(src, 'taskservs', 'x'), {name: 'x', version: '1.0.0', dependencies: {x: '*'}})
     const ws = await bareWorkspace(box.root, 'self')
     await declare(ws, {local: src}, {taskservs: ['x']})
     const file = path.join(src, 'taskservs', 'x', 'manifest.yaml')
-    for (const args of [['dep', 'validate', '--json'], ['dep', 'resolve', '--json']]) {
-      const result = await runCli(args, {env: box.env, cwd: ws})
-      expect(result.exitCode, args.join(' ')).toBe(3)
-      const {error} = json<ErrorDoc>(result)
-      expect(error.code).toBe('E_CONFIG')
-      expect(error.message).toBe(`${file} has invalid extension metadata:\n  - dependencies.x: the extension "x" lists itself in dependencies`)
-      expect(error.details).toEqual({where: file, problems: ['dependencies.x: the extension "x" lists itself in dependencies']})
-    }
+    const result = await runCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
+    expect(result.exitCode).toBe(3)
+    const {error} = json<ErrorDoc>(result)
+    expect(error.code).toBe('E_CONFIG')
+    expect(error.message).toBe(`${file} has invalid extension metadata:\n  - dependencies.x: the extension "x" lists itself in dependencies`)
+    expect(error.details).toEqual({where: file, problems: ['dependencies.x: the extension "x" lists itself in dependencies']})
+    // dep validate lists it as its one problem (x has no valid version: not listed again as missing).
+    const validated = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
+    expect(validated.exitCode).toBe(10)
+    expect(problemsOf(validated).map((p) => p.message)).toEqual([error.message])
     const human = await runCli(['dep', 'validate'], {env: box.env, cwd: ws})
-    expect(human.exitCode).toBe(3)
+    expect(human.exitCode).toBe(10)
     expect(human.stderr).toContain('dependencies.x: the extension "x" lists itself in dependencies')
   })
 
-  it('a FIFO or a link to /dev/zero as a manifest is exit 3 at once, naming the file', async () => {
+  it('a FIFO or a link to /dev/zero as a manifest is a problem at once, naming the file', async () => {
     const src = path.join(box.root, 'fifo-src')
     await writeExtension(path.join(src, 'taskservs', 'ok'), {name: 'ok', version: '1.0.0'})
     const fifo = path.join(src, 'taskservs', 'pipe', 'manifest.yaml')
@@ -96,8 +105,14 @@ describe('dep validate on a local source', () => {
     const ws = await bareWorkspace(box.root, 'fifo')
     await declare(ws, {local: src}, {taskservs: ['ok']})
     const result = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
-    expect(result.exitCode).toBe(3)
-    expect(json<ErrorDoc>(result).error.message.split('\n')).toEqual([
+    expect(result.exitCode).toBe(10)
+    expect(problemsOf(result).map((p) => p.message)).toEqual([
+      `${zero} has invalid extension metadata:\n  - manifest.yaml: cannot be used: not a regular file (a symbolic link)`,
+      `${fifo} has invalid extension metadata:\n  - manifest.yaml: cannot be used: not a regular file (a FIFO)`,
+    ])
+    const resolved = await runCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
+    expect(resolved.exitCode).toBe(3)
+    expect(json<ErrorDoc>(resolved).error.message.split('\n')).toEqual([
       `2 manifests of the local extension source ${src} are invalid:`,
       `  ${zero}:`,
       '    - manifest.yaml: cannot be used: not a regular file (a symbolic link)',
@@ -106,7 +121,7 @@ describe('dep validate on a local source', () => {
     ])
   })
 
-  it('every invalid manifest of the source is listed in one run (exit 3)', async () => {
+  it('every invalid manifest of the source is listed in one run (dep validate: exit 10, dep resolve: exit 3)', async () => {
     const src = path.join(box.root, 'many-src')
     await writeExtension(path.join(src, 'taskservs', 'ok'), {name: 'ok', version: '1.0.0', dependencies: {a: '*'}})
     await writeExtension(path.join(src, 'taskservs', 'a', '1.0.0'), {name: 'a', version: '1.0.0', optional: ['a']})
@@ -114,7 +129,10 @@ describe('dep validate on a local source', () => {
     await writeExtension(path.join(src, 'clusters', 'c'), {name: 'c', type: 'clusters', version: '1.0.0'})
     const ws = await bareWorkspace(box.root, 'many')
     await declare(ws, {local: src}, {taskservs: ['ok']})
-    const result = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
+    const validated = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
+    expect(validated.exitCode).toBe(10)
+    expect(problemsOf(validated).map((p) => [p.kind, p.name])).toEqual([['manifest', 'a'], ['manifest', 'b'], ['manifest', 'c']])
+    const result = await runCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
     expect(result.exitCode).toBe(3)
     const {error} = json<ErrorDoc>(result)
     expect(error.message.split('\n')).toEqual([

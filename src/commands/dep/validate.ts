@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatValidateDeps} from '../../cli/format/deps.js'
-import {type DependencyValidation, validateDependencies} from '../../lib/deps/inspect.js'
+import {type DependencyValidation, validateDependencies} from '../../lib/deps/validate.js'
 
 export default class DepValidate extends BaseCommand<typeof DepValidate> {
   static summary = 'Resolve without installing and report everything wrong at once (exit 10)'

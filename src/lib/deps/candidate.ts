@@ -32,6 +32,8 @@ export function invalidMetadata(where: string, origin: MetadataOrigin, problems:
 export interface InvalidManifest {
   where: string
   problems: readonly Problem[]
+  /** The extension name its folder gives, when the folder was readable. */
+  name?: string
 }
 
 /** Files listed in a message; the rest are counted (details carry up to 100). */

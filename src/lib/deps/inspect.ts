@@ -1,5 +1,5 @@
 import type {LoadOptions} from '../config/loader.js'
-import {ConfigError, NotFoundError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
+import {NotFoundError} from '../errors.js'
 import {latestVersion} from '../oci/versions.js'
 import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {buildTree, renderGraph, type TreeNode} from './graph-view.js'
@@ -53,51 +53,7 @@ export async function dependencyGraph(options: Options & {format: 'dot' | 'merma
   return {...state, format: options.format, graph: renderGraph(state.extensions, options.format)}
 }
 
-export interface DependencyValidation {
-  workspace: string
-  valid: true
-  extensions: number
-  lockfile: 'current' | 'stale' | 'missing'
-  warnings: string[]
-}
-
-/**
- * `dep validate`: resolves without installing and lists everything wrong at once:
- * declaration problems, the resolution failure (constraints, conflicts, cycles, core
- * version) and the lockfile's state. Exit 10 when anything is wrong.
- */
-export async function validateDependencies(options: Options): Promise<DependencyValidation> {
-  const problems: string[] = []
-  let context: DependencyContext | undefined
-  try {
-    context = await openDependencyContext(options)
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    const listed = (error.details.problems as string[] | undefined) ?? [error.message]
-    problems.push(...listed.map((p) => `declaration: ${p}`))
-  }
-  let lockfile: DependencyValidation['lockfile'] = 'missing'
-  let extensions = 0
-  if (context) {
-    try {
-      const fresh = await plan(context, options, {ignoreLock: true, skipLocalDigests: true})
-      extensions = fresh.extensions.length
-      const lock = await readLock(context).catch(() => undefined)
-      if (lock) lockfile = lock.inputs_digest === fresh.lock.inputs_digest ? 'current' : 'stale'
-    } catch (error) {
-      if (!(error instanceof ResolutionError) && !(error instanceof ProvisioningError && error.exit === 6)) throw error
-      problems.push(error.message)
-    }
-  }
-  if (problems.length > 0) {
-    throw new ValidationError(`dependency validation failed (${problems.length} problem(s)):\n${problems.map((p) => `  - ${p.replace(/\n/g, '\n    ')}`).join('\n')}`, {
-      hint: 'fix the declaration in config/provisioning.yaml or the constraints named above, then run "provisioning dep validate" again',
-      details: {problems},
-    })
-  }
-  const warnings = lockfile === 'missing' ? ['no lockfile yet: run "provisioning dep resolve"'] : lockfile === 'stale' ? ['the lockfile is out of date: run "provisioning dep resolve"'] : []
-  return {workspace: (context as DependencyContext).workspace, valid: true, extensions, lockfile, warnings}
-}
+export type {DependencyValidation} from './validate.js'
 
 export interface UpdateRow {
   name: string

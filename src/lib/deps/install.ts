@@ -1,21 +1,49 @@
 import {lstat, realpath, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {IntegrityError} from '../errors.js'
+import {IntegrityError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {treeFingerprint} from './installed-tree.js'
 import type {PlannedExtension} from './plan.js'
 
 /** What `dep resolve` installed, so it only ever removes what it put there. */
 interface InstalledState {
-  extensions: Record<string, {type: ExtensionType; version: string; digest: string}>
+  extensions: Record<string, InstalledEntry>
 }
+
+interface InstalledEntry {
+  type: ExtensionType
+  version: string
+  digest: string
+  /** treeFingerprint of the folder right after it was installed (absent for older installs). */
+  fingerprint?: string
+}
+
+const FINGERPRINT = /^sha256:[0-9a-f]{64}$/
 
 export interface InstallReport {
   installed: string[]
   unchanged: string[]
   removed: string[]
+  /** Unchanged by the plan, but their folder was touched since it was installed (cheap check). */
+  modified: string[]
+}
+
+export interface InstallChecks {
+  /** A touched folder fails the run (--frozen) instead of being reported as a warning. */
+  failOnModified?: boolean
+  /** Reinstalled whatever the state says (`dep resolve --force`: their content differs). */
+  reinstall?: ReadonlySet<string>
+  /** Content checked against the lock just now: their fingerprint may be recorded. */
+  verified?: ReadonlySet<string>
+  /**
+   * Of the extensions whose fingerprint changed, the names whose content really differs. A
+   * copied or restored workspace has new inodes and change times but the same files: those
+   * are checked once by content and fingerprinted again instead of being reported.
+   */
+  confirmModified?: (extensions: PlannedExtension[]) => Promise<ReadonlySet<string>>
 }
 
 export const installedStateFile = (workspace: string) => path.join(workspace, 'extensions', '.installed.json')
@@ -62,7 +90,7 @@ async function readState(workspace: string, onWarning?: (line: string) => void):
   for (const [name, value] of Object.entries(raw)) {
     const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
     if (isExtensionName(name) && isExtensionType(entry.type) && typeof entry.version === 'string' && typeof entry.digest === 'string') {
-      state.extensions[name] = {type: entry.type, version: entry.version, digest: entry.digest}
+      state.extensions[name] = {type: entry.type, version: entry.version, digest: entry.digest, ...(typeof entry.fingerprint === 'string' && FINGERPRINT.test(entry.fingerprint) ? {fingerprint: entry.fingerprint} : {})}
     } else {
       onWarning?.(`${file}: ignored the entry ${JSON.stringify(name).slice(0, 80)}, which no install could have written (nothing was removed for it)`)
     }
@@ -78,7 +106,7 @@ const MAX_STATE_BYTES = 32 * 1024 * 1024
  * symbolic link (`extensions/taskservs -> ../../victim`) would turn every install and removal
  * into one outside it, whatever the names are. Checked once per run, before anything changes.
  */
-async function assertExtensionFolders(workspace: string): Promise<void> {
+export async function assertExtensionFolders(workspace: string): Promise<void> {
   const root = path.join(await realpath(workspace), 'extensions')
   for (const rel of ['', ...EXTENSION_TYPES.map((t) => `${t}s`)]) {
     const dir = path.join(workspace, 'extensions', rel)
@@ -112,20 +140,47 @@ export interface Installer {
   install(extension: PlannedExtension, target: string): Promise<void>
 }
 
-export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void, onWarning?: (line: string) => void): Promise<InstallReport> {
+export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void, onWarning?: (line: string) => void, checks: InstallChecks = {}): Promise<InstallReport> {
   await assertExtensionFolders(workspace)
   await removeLeftovers(workspace)
   const state = await readState(workspace, onWarning)
-  const report: InstallReport = {installed: [], unchanged: [], removed: []}
+  const report: InstallReport = {installed: [], unchanged: [], removed: [], modified: []}
   const save = () => writeFileAtomic(installedStateFile(workspace), `${JSON.stringify(state, null, 2)}\n`)
 
   const pending: PlannedExtension[] = []
+  let stamped = false
   for (const extension of plan) {
     const current = state.extensions[extension.name]
     const target = extensionDir(workspace, extension.type, extension.name)
-    if (current?.digest === extension.digest && current.type === extension.type && (await exists(path.join(target, 'manifest.yaml')))) report.unchanged.push(extension.name)
-    else pending.push(extension)
+    const same = current?.digest === extension.digest && current.type === extension.type && (await exists(path.join(target, 'manifest.yaml')))
+    if (!same || checks.reinstall?.has(extension.name)) {
+      pending.push(extension)
+      continue
+    }
+    report.unchanged.push(extension.name)
+    if (checks.verified?.has(extension.name)) {
+      current.fingerprint = treeFingerprint(target)
+      stamped = true
+    } else if (current.fingerprint && treeFingerprint(target) !== current.fingerprint) report.modified.push(extension.name)
   }
+  if (report.modified.length > 0 && checks.confirmModified) {
+    const touched = plan.filter((e) => report.modified.includes(e.name))
+    const differing = await checks.confirmModified(touched)
+    for (const extension of touched) {
+      if (differing.has(extension.name)) continue
+      state.extensions[extension.name].fingerprint = treeFingerprint(extensionDir(workspace, extension.type, extension.name))
+      stamped = true
+    }
+    report.modified = report.modified.filter((name) => differing.has(name))
+  }
+  if (report.modified.length > 0) {
+    const folders = report.modified.map((name) => path.relative(workspace, extensionDir(workspace, state.extensions[name].type, name)))
+    const message = `${folders.join(', ')} ${folders.length === 1 ? 'was' : 'were'} changed since ${folders.length === 1 ? 'it was' : 'they were'} installed`
+    const hint = 'run "provisioning dep verify" to list what differs from the lock, and "provisioning dep resolve --force" to reinstall it'
+    if (checks.failOnModified) throw new ValidationError(message, {hint, details: {modified: report.modified}})
+    onWarning?.(`${message}: ${hint}`)
+  }
+  if (stamped) await save()
   await installer.prefetch(pending)
 
   for (const extension of pending) {
@@ -140,7 +195,8 @@ export async function installPlan(workspace: string, plan: PlannedExtension[], i
     // A previous install under another type folder is removed once the new one is in place.
     await installer.install(extension, target)
     if (current && current.type !== extension.type) await removeDir(extensionDir(workspace, current.type, extension.name))
-    state.extensions[extension.name] = {type: extension.type, version: extension.version, digest: extension.digest}
+    const fingerprint = treeFingerprint(target)
+    state.extensions[extension.name] = {type: extension.type, version: extension.version, digest: extension.digest, ...(fingerprint ? {fingerprint} : {})}
     await save()
     report.installed.push(extension.name)
   }

@@ -161,7 +161,7 @@ function cachedCandidate(item: unknown, name: string): CandidateVersion | undefi
  * 256. The slot keeps exactly the manifests of the last read, so it does not grow with
  * edits; a manifest whose validation failed is never cached.
  */
-export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
+export async function readLocalCatalog(root: string, options: {onInvalid?: (invalid: InvalidManifest[]) => void} = {}): Promise<LocalCatalog> {
   const source = path.resolve(root)
   if (!(statSync(source, {throwIfNoEntry: false})?.isDirectory() ?? false)) {
     throw new ConfigError(`the local extension source ${root} does not exist`, {hint: 'create it, or fix dependencies.extensions.local.path', details: {path: root}})
@@ -183,7 +183,7 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
     const read = readManifest(file)
     if (!read) continue // a version folder without a manifest (or one removed meanwhile)
     if ('problem' in read) {
-      invalid.push({where: file, problems: [read.problem]})
+      invalid.push({where: file, name, problems: [read.problem]})
       continue
     }
     // The folder name is part of the key: the same text in a folder of another name is checked again.
@@ -195,11 +195,11 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
       parseManifestYaml ??= (await import('../extension/manifest.js')).parseManifestYaml
       const {manifest, problems} = parseManifestYaml(read.text)
       if (!manifest) {
-        invalid.push({where: file, problems})
+        invalid.push({where: file, name, problems})
         continue
       }
       if (manifest.name !== name) {
-        invalid.push({where: file, problems: [problem('name', `name "${manifest.name}" differs from its folder "${name}"`, `rename the folder to ${manifest.name}, or fix the name`)]})
+        invalid.push({where: file, name, problems: [problem('name', `name "${manifest.name}" differs from its folder "${name}"`, `rename the folder to ${manifest.name}, or fix the name`)]})
         continue
       }
       candidate = candidateFrom(manifest, {name, tag: manifest.version, where: file})
@@ -212,7 +212,7 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
     const id = `${name}@${candidate.version}`
     const first = fileOf.get(id)
     if (first) {
-      invalid.push({where: file, problems: [problem('version', `${id} is also at ${first}`, 'keep one folder per version')]})
+      invalid.push({where: file, name, problems: [problem('version', `${id} is also at ${first}`, 'keep one folder per version')]})
       continue
     }
     fileOf.set(id, file)
@@ -227,7 +227,9 @@ export async function readLocalCatalog(root: string): Promise<LocalCatalog> {
   // then costs one parse. (Every key of `used` not in `cached` was added: equal counts and
   // nothing added mean equal sets.)
   if (added > 0 || Object.keys(used).length !== Object.keys(cached).length) writeSlot(slot, {items: used})
-  if (invalid.length > 0) throw invalidLocalManifests(source, invalid)
+  // dep validate lists them with every other problem and resolves what is valid.
+  if (invalid.length > 0 && options.onInvalid) options.onInvalid(invalid)
+  else if (invalid.length > 0) throw invalidLocalManifests(source, invalid)
 
   const sorted = () => [...records.values()].sort((a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}))
   return {

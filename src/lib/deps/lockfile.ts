@@ -36,6 +36,11 @@ export interface Lockfile {
   /** sha256 of the canonical dependency declaration and core version the lock was resolved from. */
   inputs_digest: string
   core_version: string
+  /**
+   * The declared range of each module when the lock was written: a name whose declared
+   * range changed is decided afresh (lock-preference.ts). Absent in older locks.
+   */
+  declared?: Record<string, string>
   extensions: LockedExtension[]
 }
 
@@ -52,6 +57,7 @@ export async function serializeLockfile(lock: Lockfile): Promise<string> {
     lockfile_version: lock.lockfile_version,
     inputs_digest: lock.inputs_digest,
     core_version: lock.core_version,
+    ...(lock.declared ? {declared: sortedRecord(lock.declared)} : {}),
     extensions: [...lock.extensions]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((e) => ({name: e.name, type: e.type, version: e.version, reference: e.reference, digest: e.digest, dependencies: sortedRecord(e.dependencies), optional: sortedRecord(e.optional)})),
@@ -122,10 +128,23 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
     }
     return {name: e.name, type: e.type, version: e.version, reference: e.reference, digest: e.digest, dependencies: record(e.dependencies, 'dependencies'), optional: record(e.optional, 'optional')}
   })
+  const declared = data.declared === undefined ? undefined : declaredRanges(file, data.declared)
   for (const e of extensions) {
     for (const dep of [...Object.keys(e.dependencies), ...Object.keys(e.optional)]) {
       if (!names.has(dep)) throw invalid(file, `${e.name} depends on ${dep}, which the lockfile does not list`)
     }
   }
-  return {lockfile_version: LOCKFILE_VERSION, inputs_digest: data.inputs_digest, core_version: data.core_version, extensions}
+  return {lockfile_version: LOCKFILE_VERSION, inputs_digest: data.inputs_digest, core_version: data.core_version, ...(declared ? {declared} : {}), extensions}
+}
+
+/** A declared range longer than this is not recorded (its name is then decided afresh on any declaration change). */
+export const MAX_DECLARED_RANGE_CHARS = 1024
+
+/** `declared`: extension name -> a semver range, or the lock is invalid. */
+function declaredRanges(file: string, value: unknown): Record<string, string> {
+  const valid = typeof value === 'object' && value !== null && !Array.isArray(value) &&
+    Object.entries(value).every(([name, range]) => isExtensionName(name) && typeof range === 'string' && range.length <= MAX_DECLARED_RANGE_CHARS && semver.validRange(range) !== null)
+  if (!valid) throw invalid(file, '"declared" must map extension names to version ranges')
+  // A prototype-free table: a module named "constructor" is just a name.
+  return Object.assign(Object.create(null) as Record<string, string>, value)
 }

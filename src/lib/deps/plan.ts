@@ -8,17 +8,19 @@ import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
+import type {InvalidManifest} from './candidate.js'
 import {type Declaration, rootRequirements} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
 import type {LockedEntry} from './lock-contract.js'
+import {type LockChange, lockChanges} from './lock-changes.js'
+import {resolveKeepingLock} from './lock-preference.js'
 import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
-import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile} from './lockfile.js'
+import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile, MAX_DECLARED_RANGE_CHARS} from './lockfile.js'
 import {fetchRegistryCatalog} from './registry-catalog.js'
-import {resolve} from './resolver.js'
-import type {Catalog, Requirer} from './types.js'
+import type {CandidateVersion, Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = LockedOrigin
 
@@ -37,6 +39,8 @@ export interface ResolutionPlan {
   requiredBy?: Map<string, Requirer[]>
   /** What a fresh resolution chose from (absent when the lock was followed). */
   catalog?: Catalog
+  /** Per extension, what changed against the lock the run started from, and why. */
+  changes: LockChange[]
 }
 
 export interface PlanOptions {
@@ -78,17 +82,20 @@ function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): R
     const {entry, origin} = byName.get(name) as LockedEntry
     return {...entry, origin}
   })
-  return {extensions, lock, followedLock: true, warnings}
+  return {extensions, lock, followedLock: true, warnings, changes: lockChanges(lock, lock.extensions)}
 }
 
 /**
  * Decides what the workspace gets: the lock when it matches the declaration (no registry
  * request at all), else a fresh resolution that prefers the locked versions.
  */
+/** The inputs digest a lock resolved from this declaration records. */
+export const declarationDigest = (declaration: Declaration): string => inputsDigest(inputsOf(declaration, declaration.core?.version ?? cliVersion()))
+
 export async function planResolution(oci: OciContext | undefined, options: PlanOptions): Promise<ResolutionPlan> {
   const {declaration, lock} = options
   const coreVersion = declaration.core?.version ?? cliVersion()
-  const digest = inputsDigest(inputsOf(declaration, coreVersion))
+  const digest = declarationDigest(declaration)
   const current = lock && lock.inputs_digest === digest && lock.core_version === coreVersion
   const warnings: string[] = []
   if (current && !options.update) {
@@ -110,55 +117,16 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
   }
 
   const roots = await rootRequirements(declaration)
-  const preferred = lock && options.update !== true ? new Map(lock.extensions.map((e) => [e.name, e.version])) : undefined
-  const unlock = Array.isArray(options.update) ? new Set(options.update) : undefined
-  const source = declaration.source
-  let resolution
-  let originOf: (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
-  let catalog: Catalog
-  if (source.kind === 'local') {
-    const local = await readLocalCatalog(source.path)
-    catalog = local
-    try {
-      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
-    } catch (error) {
-      throw withCycleStory(error, catalog, declaration)
-    }
-    originOf = (name, version) => {
-      const dir = local.record(name, version)?.dir as string
-      return {origin: {kind: 'local', dir}, reference: localReference(dir)}
-    }
-  } else {
-    if (!oci) throw new Error('an OCI context is required for an OCI source')
-    const fetched = await fetchRegistryCatalog(oci, {
-      roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
-      registry: source.registry,
-      namespace: source.namespace,
-      concurrency: options.concurrency,
-      offline: Boolean(options.offline),
-    })
-    catalog = fetched
-    try {
-      resolution = resolve({catalog, roots, coreVersion, preferred, unlock})
-    } catch (error) {
-      throw withCycleStory(error, catalog, declaration)
-    }
-    originOf = (name, version) => {
-      const record = fetched.record(name, version)
-      if (!record) throw new Error(`no record for ${name}@${version}`)
-      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
-    }
+  const {catalog, originOf} = await loadCatalog(oci, declaration, options)
+  let solved
+  try {
+    solved = resolveKeepingLock({catalog, roots, coreVersion, lock, update: options.update})
+  } catch (error) {
+    throw withCycleStory(error, catalog, declaration)
   }
-
-  for (const module of declaration.modules) {
-    const chosen = resolution.selected.get(module.name)
-    if (chosen?.type && chosen.type !== module.type) {
-      throw new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
-        hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
-        details: {name: module.name, declared: module.type, actual: chosen.type},
-      })
-    }
-  }
+  const {resolution, redecided} = solved
+  const [misplaced] = misplacedModules(declaration, resolution.selected)
+  if (misplaced) throw misplaced
 
   const extensions: PlannedExtension[] = []
   for (const name of resolution.order) {
@@ -181,16 +149,67 @@ export async function planResolution(oci: OciContext | undefined, options: PlanO
     lockfile_version: LOCKFILE_VERSION,
     inputs_digest: digest,
     core_version: coreVersion,
+    declared: Object.fromEntries(declaration.modules.filter((m) => m.range.length <= MAX_DECLARED_RANGE_CHARS).map((m) => [m.name, m.range])),
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
-  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog}
+  const changes = lockChanges(lock, newLock.extensions, {catalog, requiredBy: resolution.requiredBy, redecided})
+  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes}
+}
+
+/** A declared module whose chosen version is of another type than the group it is declared under. */
+export function misplacedModules(declaration: Declaration, selected: ReadonlyMap<string, CandidateVersion>): ResolutionError[] {
+  return declaration.modules.flatMap((module) => {
+    const chosen = selected.get(module.name)
+    if (!chosen?.type || chosen.type === module.type) return []
+    return [new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
+      hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
+      details: {name: module.name, declared: module.type, actual: chosen.type},
+    })]
+  })
+}
+
+export type OriginOf = (name: string, version: string) => {origin: ExtensionOrigin; digest?: string; reference: string}
+
+/**
+ * Everything resolution may choose from for the declaration's source (a local folder, or
+ * the registry's tags and config blobs reachable from the declared modules), and where each
+ * version's content comes from.
+ */
+export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+  const source = declaration.source
+  if (source.kind === 'local') {
+    const local = await readLocalCatalog(source.path, {onInvalid: options.onInvalidManifests})
+    return {
+      catalog: local,
+      originOf: (name, version) => {
+        const dir = local.record(name, version)?.dir as string
+        return {origin: {kind: 'local', dir}, reference: localReference(dir)}
+      },
+    }
+  }
+  if (!oci) throw new Error('an OCI context is required for an OCI source')
+  const fetched = await fetchRegistryCatalog(oci, {
+    roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
+    registry: source.registry,
+    namespace: source.namespace,
+    concurrency: options.concurrency,
+    offline: Boolean(options.offline),
+  })
+  return {
+    catalog: fetched,
+    originOf: (name, version) => {
+      const record = fetched.record(name, version)
+      if (!record) throw new Error(`no record for ${name}@${version}`)
+      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
+    },
+  }
 }
 
 /**
  * A cycle names its path; add what makes each step (which versions require the next name,
  * with which range) and where the workspace enters it, so the fix is obvious.
  */
-function withCycleStory(error: unknown, catalog: Catalog, declaration: Declaration): unknown {
+export function withCycleStory(error: unknown, catalog: Catalog, declaration: Declaration): unknown {
   const cycle = error instanceof ResolutionError ? error.details.cycle : undefined
   if (!Array.isArray(cycle) || cycle.length < 2) return error
   const edges: Array<{from: string; version: string; to: string; range: string}> = []

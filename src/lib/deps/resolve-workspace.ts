@@ -6,15 +6,19 @@ import {ConfigError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {openDependencyContext} from './dependency-context.js'
-import {installPlan, type InstallReport} from './install.js'
+import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
+import type {LockChange} from './lock-changes.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {ociInstaller} from './oci-installer.js'
-import {planResolution} from './plan.js'
+import {type PlannedExtension, planResolution} from './plan.js'
+import {installedDifferences} from './verify-install.js'
 
 export interface DepResolveOptions extends LoadOptions {
   frozen?: boolean
   offline?: boolean
   dryRun?: boolean
+  /** Check every installed extension's files against the locked content and reinstall those that differ. */
+  force?: boolean
   concurrency?: number
   /** `dep update`: re-resolve allowing newer versions of all (`true`) or the named extensions. */
   update?: true | string[]
@@ -31,6 +35,8 @@ export interface DepResolveResult extends InstallReport {
   /** Things a person should know (e.g. a damaged lockfile that was re-resolved and rewritten). */
   warnings: string[]
   order: Array<{name: string; type: string; version: string; reference: string; digest: string}>
+  /** Per extension against the lock the run started from: kept, upgraded, downgraded, added, removed, and why. */
+  changes: LockChange[]
 }
 
 export {lockfilePath} from './lockfile.js'
@@ -62,9 +68,14 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         options.onProgress?.(warning)
       }
       const order = plan.extensions.map(({name, type, version, reference, digest}) => ({name, type, version, reference, digest}))
-      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order}
-      if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: []}
-      const report = await installPlan(workspace, plan.extensions, ociInstaller(oci, settings.concurrency, Boolean(options.offline)), options.onProgress, (warning) => warnings.push(warning))
+      const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order, changes: plan.changes}
+      if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: [], modified: []}
+      const installer = ociInstaller(oci, settings.concurrency, Boolean(options.offline))
+      const tmpDir = path.join(oci.cache.dir, 'tmp')
+      const checks: InstallChecks = options.force
+        ? await forcedChecks(workspace, plan.extensions, installer, tmpDir, options.onProgress)
+        : {failOnModified: options.frozen, confirmModified: async (touched) => new Set((await installedDifferences(workspace, touched, installer, tmpDir)).map((d) => d.name))}
+      const report = await installPlan(workspace, plan.extensions, installer, options.onProgress, (warning) => warnings.push(warning), checks)
       // A followed lock is the file itself: nothing to compare or write. --frozen never
       // writes, even when the (current) lock is merely formatted differently.
       let lockWritten = false
@@ -107,4 +118,12 @@ async function removeStaleTemps(dir: string, base: string) {
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (entry.startsWith(`.${base}.`) && entry.endsWith('.tmp')) await rm(path.join(dir, entry), {force: true})
   }
+}
+
+/** `--force`: the content of every installed extension compared with the plan; what differs is reinstalled (from the cache). */
+async function forcedChecks(workspace: string, extensions: PlannedExtension[], installer: Installer, tmpDir: string, onProgress?: (line: string) => void): Promise<InstallChecks> {
+  await assertExtensionFolders(workspace)
+  const differing = new Set((await installedDifferences(workspace, extensions, installer, tmpDir)).map((d) => d.name))
+  for (const name of [...differing].sort()) onProgress?.(`${name}: the installed files differ from the locked content; reinstalling`)
+  return {reinstall: differing, verified: new Set(extensions.map((e) => e.name).filter((name) => !differing.has(name)))}
 }

@@ -66,6 +66,8 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
       ...(focus === undefined ? {} : {name: focus, available, constraints}),
       ...(cycle ? {cycle} : {}),
       ...(repository ? {repository} : {}),
+      // The declared modules the proof rests on: without them this failure is gone (dep validate).
+      roots: [...new Set(facts.flatMap((f) => (f.cause.kind === 'requirement' ? [f.cause.to] : [])))].sort(),
       derivation: {
         steps,
         lines: report.map((l) => (l.number === undefined ? {text: l.text} : {number: l.number, text: l.text})),
