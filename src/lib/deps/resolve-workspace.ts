@@ -9,7 +9,7 @@ import {openDependencyContext} from './dependency-context.js'
 import {installPlan, type InstallReport} from './install.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {ociInstaller} from './oci-installer.js'
-import {planResolution} from './plan.js'
+import {planResolution, type ResolutionPlan} from './plan.js'
 
 export interface DepResolveOptions extends LoadOptions {
   frozen?: boolean
@@ -19,6 +19,8 @@ export interface DepResolveOptions extends LoadOptions {
   /** `dep update`: re-resolve allowing newer versions of all (`true`) or the named extensions. */
   update?: true | string[]
   onProgress?: (line: string) => void
+  /** Sees the plan before anything is installed (`dep update` explains what it changed and kept). */
+  onPlan?: (plan: ResolutionPlan) => void
 }
 
 export interface DepResolveResult extends InstallReport {
@@ -57,6 +59,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         concurrency: settings.concurrency,
         lockfilePath: lockfile,
       })
+      options.onPlan?.(plan)
       for (const warning of plan.warnings) {
         warnings.push(warning)
         options.onProgress?.(warning)
