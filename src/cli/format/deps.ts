@@ -28,7 +28,11 @@ export function formatTree(result: DependencyTree): string {
 
 export function formatUpdates(result: UpdateCheck): string {
   const rows = result.extensions.map((e) => [e.name, e.locked ?? '-', e.wanted, e.latest ?? '-', e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : ''])
-  const summary = result.outdated > 0 ? `${result.outdated} outdated ("provisioning dep update" takes the wanted versions; exit 1)` : 'everything is up to date'
+  const updatable = result.extensions.filter((e) => e.locked !== e.wanted).length
+  const summary = result.outdated === 0
+    ? 'everything is up to date'
+    : `${result.outdated} outdated (exit 1): ${updatable > 0 ? `"provisioning dep update" takes the wanted versions of ${updatable}` : 'every locked version is the newest your ranges allow'}` +
+      `${updatable < result.outdated ? '; a newer version outside your ranges needs a wider range in config/provisioning.yaml (or in the extension requiring it)' : ''}`
   return `${table(['name', 'locked', 'wanted', 'latest', ''], rows)}\n${summary}`
 }
 

@@ -97,5 +97,22 @@ async function whyKept(name: string, version: string, plan: ResolutionPlan | und
     return `the workspace declares ${name} ${r.range} (${site ? `${site}, ` : ''}${module?.declaredAt ?? 'dependencies.extensions.modules'})`
   })
   if (excluding.length > 0) return `${newest} is published, but ${excluding.join('; ')}`
-  return `${newest} is published, but no newer version fits the rest of the graph (its own dependencies, conflicts or minimum core version): "provisioning dep validate" explains a resolution`
+  const unmet = newestNeeds(name, newest, plan)
+  return `${newest} is published, but ${unmet ?? 'no newer version fits the rest of the graph (its own dependencies, conflicts or minimum core version)'}`
+}
+
+/** What the newest version asks that the chosen graph does not give: a dependency range or a conflict. */
+function newestNeeds(name: string, newest: string, plan: ResolutionPlan | undefined): string | undefined {
+  const candidate = plan?.catalog?.versions(name)?.find((v) => v.version === newest)
+  if (!candidate || !plan) return undefined
+  const chosen = new Map(plan.lock.extensions.map((e) => [e.name, e.version]))
+  for (const [dep, range] of Object.entries(candidate.dependencies)) {
+    const version = chosen.get(dep)
+    if (version !== undefined && !semver.satisfies(version, range)) return `${name} ${newest} requires ${dep} ${range}, and ${dep} stays at ${version}`
+  }
+  for (const [other, range] of Object.entries(candidate.conflicts)) {
+    const version = chosen.get(other)
+    if (version !== undefined && semver.satisfies(version, range)) return `${name} ${newest} conflicts with ${other} ${range}, and ${other}@${version} is in the graph`
+  }
+  return undefined
 }
