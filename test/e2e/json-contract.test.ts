@@ -66,6 +66,7 @@ const CASES: Record<string, string[][]> = {
   'dep resolve': [[], ['--frozen'], ['--dry-run']],
   'dep validate': [[]],
   'dep tree': [[], ['ghost']],
+  'dep why': [['demo'], ['ghost']],
   'dep graph': [['--format', 'mermaid']],
   'dep check-updates': [[]],
   'dep update': [[], ['demo', '--dry-run']],
