@@ -6,6 +6,7 @@ import path from 'node:path'
 
 import {BENCH, RESULTS, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
 import {machineInfo, markdownTable, measureInterleaved, summarize} from './measure.mjs'
+import {prng} from './resolve-graph.mjs'
 
 const runs = Math.max(1, intEnv('BENCH_RUNS', 10))
 const warmup = intEnv('BENCH_WARMUP', 2)
@@ -15,18 +16,6 @@ const seed = intEnv('BENCH_SEED', 1)
 const work = process.env.BENCH_WORK
 if (!work) throw new Error('run through bench/views.sh')
 const dir = scratchDirs(work)
-
-/** mulberry32, as test/helpers/deps.ts prng: the same graph for the same seed. */
-function prng(s) {
-  let a = s >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // The graph: BENCH_LAYERS (10) layers, the first the BENCH_ROOTS declared names, the rest
 // of v1..vN split evenly; each extension requires 4 of the next layer (the one at its own
