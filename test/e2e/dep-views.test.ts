@@ -1,4 +1,4 @@
-import {readFile, writeFile} from 'node:fs/promises'
+import {readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
@@ -247,6 +247,18 @@ describe('dependency views and dep update', () => {
       expect((await cli(ws, box.env, ['dep', 'why', 'base', '--limit', '0'])).exitCode).toBe(2)
     })
 
+    it('ranges come from the installed manifest\'s own keys: a dependency named "constructor" the manifest does not list is "?"', async () => {
+      const ctor = await lockedWorkspace('ctor', {root: ['constructor', 'listed'], constructor: [], listed: []})
+      // Installed manifests of root (listing only "listed") and of the two leaves.
+      await writeExtension(path.join(ctor, 'extensions', 'taskservs', 'root'), {name: 'root', version: '1.0.0', dependencies: {listed: '~1.0'}})
+      for (const leaf of ['constructor', 'listed']) await writeExtension(path.join(ctor, 'extensions', 'taskservs', leaf), {name: leaf, version: '1.0.0'})
+      const doc = json<WhyDoc>(await cli(ctor, box.env, ['dep', 'why', 'constructor', '--json']))
+      expect(doc.paths).toEqual([[expect.objectContaining({name: 'root', range: '1.0.0'}), {name: 'constructor', version: '1.0.0'}]])
+      const listed = json<WhyDoc>(await cli(ctor, box.env, ['dep', 'why', 'listed', '--json']))
+      expect(listed.paths[0][1]).toEqual({name: 'listed', version: '1.0.0', range: '~1.0'})
+      expect((await cli(ctor, box.env, ['dep', 'why', 'constructor'])).stdout).toContain('-> root@1.0.0 (constructor ?) -> constructor@1.0.0')
+    })
+
     it('a diamond ladder with 2^40 chains: the count is exact, only --limit chains are built, ranges of extensions not installed are "?"', async () => {
       // Layer i has l{i}a and l{i}b, each requiring both of layer i+1.
       const layers = 40
@@ -273,6 +285,21 @@ describe('dependency views and dep update', () => {
       expect(text.stderr).toContain('not installed')
       // Generous: a process start is ~0.5 s on a loaded 2-core machine; enumerating 2^40 would never end.
       expect(Date.now() - started).toBeLessThan(30_000)
+    })
+  })
+
+  describe('a large lock', () => {
+    it('a lock of 2,200 extensions (over 512 KiB) is parsed once: later views read it from the parse cache', async () => {
+      const leaves = Array.from({length: 2200}, (_, i) => `n${i + 1}`)
+      const big = await lockedWorkspace('big', {root: leaves, ...Object.fromEntries(leaves.map((n) => [n, []]))})
+      const text = await readFile(lockPath(big), 'utf8')
+      expect(text.length).toBeGreaterThan(512 * 1024)
+      const first = await cli(big, box.env, ['dep', 'why', 'n2200', '--json'])
+      expect(first.exitCode, first.stderr).toBe(0)
+      expect(json<WhyDoc>(first)).toMatchObject({totalPaths: '1', paths: [[{name: 'root'}, {name: 'n2200'}]]})
+      const cacheDir = path.join(box.home, 'cache', 'parsed')
+      const entries = await Promise.all((await readdir(cacheDir)).filter((f) => f.endsWith('.json')).map((f) => readFile(path.join(cacheDir, f), 'utf8')))
+      expect(entries.some((entry) => entry.length > 512 * 1024 && entry.includes('"n2200"'))).toBe(true)
     })
   })
 
