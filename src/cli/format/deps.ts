@@ -55,8 +55,8 @@ export function formatWhy(result: WhyResult): string {
 export function formatUpdate(result: DepUpdateResult): string {
   if (result.changes.length === 0) return 'no dependencies declared (dependencies.extensions.modules is empty)'
   const rows = result.changes.map((c) => [c.name, c.type, c.from ?? '-', c.to ?? '-', c.action])
-  const count = (action: string) => result.changes.filter((c) => c.action === action).length
-  const tally = ['upgrade', 'downgrade', 'add', 'remove'].map((a) => `${count(a)} ${a === 'add' ? 'added' : a === 'remove' ? 'removed' : `${a}d`}`).join(', ')
+  const done = {upgrade: 'upgraded', downgrade: 'downgraded', add: 'added', remove: 'removed'} as const
+  const tally = Object.entries(done).map(([action, word]) => `${result.changes.filter((c) => c.action === action).length} ${word}`).join(', ')
   const summary = result.dryRun
     ? `dry run (nothing installed, lockfile not written): would be ${tally}`
     : `${tally}; ${result.lockWritten ? `wrote ${result.lockfile}` : 'lockfile unchanged'}`
