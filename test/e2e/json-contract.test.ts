@@ -68,6 +68,7 @@ const CASES: Record<string, string[][]> = {
   'dep validate': [[]],
   'dep verify': [[]],
   'dep tree': [[], ['ghost']],
+  'dep why': [['demo'], ['ghost']],
   'dep graph': [['--format', 'mermaid']],
   'dep check-updates': [[]],
   'dep update': [[], ['demo', '--dry-run']],

@@ -1,8 +1,10 @@
-import {renderTree, type TreeNode} from '../../lib/deps/graph-view.js'
-import type {DependencyValidation, GraphState, UpdateRow} from '../../lib/deps/inspect.js'
+import {renderTree} from '../../lib/deps/graph-view.js'
+import type {DependencyTree, DependencyValidation, UpdateCheck} from '../../lib/deps/inspect.js'
 import type {LockChange} from '../../lib/deps/lock-changes.js'
 import type {DepResolveResult} from '../../lib/deps/resolve-workspace.js'
+import type {DepUpdateResult} from '../../lib/deps/update.js'
 import type {VerifyResult} from '../../lib/deps/verify-install.js'
+import type {WhyResult, WhyStep} from '../../lib/deps/why.js'
 import {table} from './table.js'
 
 export function formatResolve(result: DepResolveResult): string {
@@ -20,14 +22,47 @@ export function formatValidateDeps(result: DependencyValidation): string {
   return [`dependencies of ${result.workspace} are valid: ${result.extensions} extension(s) resolve; lockfile ${result.lockfile}`, ...result.warnings.map((w) => `warning: ${w}`)].join('\n')
 }
 
-export function formatTree(result: GraphState & {tree: TreeNode[]}): string {
+export function formatTree(result: DependencyTree): string {
   if (result.tree.length === 0) return 'no dependencies declared'
-  return `${renderTree(result.tree)}${result.source === 'resolved' ? '\n(resolved now; the lockfile is missing or out of date: run "provisioning dep resolve")' : ''}`
+  const heading = result.reverse ? `who requires ${result.tree[0].name}, up to the workspace:\n` : ''
+  return `${heading}${renderTree(result.tree, {reverse: result.reverse})}${result.source === 'resolved' ? '\n(resolved now; the lockfile is missing or out of date: run "provisioning dep resolve")' : ''}`
 }
 
-export function formatUpdates(result: {extensions: UpdateRow[]}): string {
-  const rows = result.extensions.map((e) => [e.name, e.locked ?? '-', e.wanted, e.latest ?? '-', e.locked !== e.wanted ? 'update available' : e.latest !== e.wanted ? 'newer outside your ranges' : ''])
-  return table(['name', 'locked', 'wanted', 'latest', ''], rows)
+export function formatUpdates(result: UpdateCheck): string {
+  const rows = result.extensions.map((e) => [e.name, e.locked ?? '-', e.wanted, e.latest ?? '-', e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : ''])
+  const updatable = result.extensions.filter((e) => e.locked !== e.wanted).length
+  const summary = result.outdated === 0
+    ? 'everything is up to date'
+    : `${result.outdated} outdated (exit 1): ${updatable > 0 ? `"provisioning dep update" takes the wanted versions of ${updatable}` : 'every locked version is the newest your ranges allow'}` +
+      `${updatable < result.outdated ? '; a newer version outside your ranges needs a wider range in config/provisioning.yaml (or in the extension requiring it)' : ''}`
+  return `${table(['name', 'locked', 'wanted', 'latest', ''], rows)}\n${summary}`
+}
+
+/** `workspace (config/provisioning.yaml:12 …: kubernetes 1.28.0) -> kubernetes@1.28.0 (containerd >=1.7.0) -> containerd@1.7.2` */
+function formatChain(chain: WhyStep[]): string {
+  const edge = (step: WhyStep) => `${step.name} ${step.range ?? '?'}${step.optional ? ', optional' : ''}`
+  const parts = [`workspace (${chain[0].declaredAt}: ${edge(chain[0])})`]
+  chain.forEach((step, i) => parts.push(i + 1 < chain.length ? `${step.name}@${step.version} (${edge(chain[i + 1])})` : `${step.name}@${step.version}`))
+  return parts.join(' -> ')
+}
+
+export function formatWhy(result: WhyResult): string {
+  const lines = [`${result.name}@${result.version} (${result.type}) is required through ${result.totalPaths} chain(s):`]
+  if (result.declaredBy) lines.push(`  declared by the workspace: ${result.declaredBy.location ? `${result.declaredBy.location}, ` : ''}${result.declaredBy.key} (${result.declaredBy.range})`)
+  for (const chain of result.paths) if (chain.length > 1) lines.push(`  ${formatChain(chain)}`)
+  if (result.omittedPaths !== '0') lines.push(`  … ${result.omittedPaths} more chain(s) not shown (raise --limit to see more)`)
+  return lines.join('\n')
+}
+
+export function formatUpdate(result: DepUpdateResult): string {
+  if (result.changes.length === 0) return 'no dependencies declared (dependencies.extensions.modules is empty)'
+  const rows = result.changes.map((c) => [c.name, c.type, c.from ?? '-', c.to ?? '-', c.change])
+  const tally = (['upgraded', 'downgraded', 'added', 'removed'] as const).map((change) => `${result.changes.filter((c) => c.change === change).length} ${change}`).join(', ')
+  const summary = result.dryRun
+    ? `dry run (nothing installed, lockfile not written): would be ${tally}`
+    : `${tally}; ${result.lockWritten ? `wrote ${result.lockfile}` : 'lockfile unchanged'}`
+  const kept = result.heldBack.map((h) => `${h.name} stays at ${h.version}: ${h.reason}`)
+  return [table(['name', 'type', 'locked', 'new', 'change'], rows), ...kept, summary].join('\n')
 }
 
 /** `dep resolve`: the install order, then what changed against the lock and why (kept versions only when held back). */

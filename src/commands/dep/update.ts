@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {formatResolve} from '../../cli/format/deps.js'
-import {type DepResolveResult, resolveWorkspace} from '../../lib/deps/resolve-workspace.js'
+import {formatUpdate} from '../../cli/format/deps.js'
+import {type DepUpdateResult, updateWorkspace} from '../../lib/deps/update.js'
 
 export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
   static summary = 'Re-resolve allowing newer versions (all, or the named extensions), install, rewrite the lock'
+  static description = 'Prints each extension\'s locked and new version and the change (upgraded, downgraded, added, removed, kept); '
+    + 'a named extension that keeps its version is explained. An unknown NAME exits 4 with the nearest known name.'
+  static examples = ['<%= config.bin %> dep update --dry-run', '<%= config.bin %> dep update containerd redis']
   static audit = true
   static strict = false
   static args = {name: Args.string({description: 'extensions to update (default: all)'})}
@@ -14,15 +17,15 @@ export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
     concurrency: Flags.integer({description: 'parallel downloads (default: oci.concurrency)', min: 1}),
   }
 
-  async run(): Promise<DepResolveResult> {
-    const names = this.positionals
-    const result = await this.withTransfer('dep update', (report) => resolveWorkspace({
+  async run(): Promise<DepUpdateResult> {
+    const result = await this.withTransfer('dep update', (report) => updateWorkspace({
       ...this.loadOptions(),
-      update: names.length > 0 ? names : true,
+      names: this.positionals,
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,
       onProgress: report,
     }))
-    return this.present(result, formatResolve)
+    for (const warning of result.warnings) this.note(`Warning: ${warning}`)
+    return this.present(result, formatUpdate)
   }
 }

@@ -24,8 +24,12 @@ export interface ParsedEntry {
 
 /** Raised whenever the same text would parse differently (3: nesting and alias limits refuse some texts; 4: signed entries). */
 const FORMAT = 4
-/** Larger texts are parsed every time: rare for config files, and the entry would be large too. */
-const MAX_TEXT_CHARS = 512 * 1024
+/**
+ * Larger texts are parsed every time (the entry would be as large). A lockfile is ~300 bytes an
+ * extension: 2 MiB keeps one of ~7,000 extensions cached (at 512 KiB, 2,000 were re-parsed as
+ * YAML on every run, 1-2.5 s on this machine).
+ */
+const MAX_TEXT_CHARS = 2 * 1024 * 1024
 /** Entries kept; past this the oldest half is dropped (every edit of a file makes a new one). */
 const MAX_ENTRIES = 256
 /** Temp files of writers that died are removed when pruning, once this old. */

@@ -6,6 +6,8 @@ import type {Catalog, Requirer} from './types.js'
 /** What a resolution did to one extension compared with the lock it started from. */
 export interface LockChange {
   name: string
+  /** Extension type (provider, taskserv, cluster). */
+  type: string
   change: 'kept' | 'upgraded' | 'downgraded' | 'added' | 'removed'
   /** The locked version (absent for added). */
   from?: string
@@ -23,24 +25,25 @@ export interface LockChange {
  * version says so, since that version is not taken until asked for (`dep update NAME`).
  */
 export function lockChanges(before: Lockfile | undefined, after: LockedExtension[], context: {catalog?: Catalog; requiredBy?: Map<string, Requirer[]>; redecided?: Map<string, string>} = {}): LockChange[] {
-  const old = new Map((before?.extensions ?? []).map((e) => [e.name, e.version]))
+  const old = new Map((before?.extensions ?? []).map((e) => [e.name, e]))
   const changes: LockChange[] = []
   for (const e of after) {
-    const from = old.get(e.name)
+    const from = old.get(e.name)?.version
+    const {name, type} = e
     const reason = context.redecided?.get(e.name)
     if (from === undefined) {
-      changes.push({name: e.name, change: 'added', to: e.version})
+      changes.push({name, type, change: 'added', to: e.version})
     } else if (from !== e.version) {
-      changes.push({name: e.name, change: semver.gt(e.version, from) ? 'upgraded' : 'downgraded', from, to: e.version, reason: reason ?? 'the locked version no longer fits the constraints'})
+      changes.push({name, type, change: semver.gt(e.version, from) ? 'upgraded' : 'downgraded', from, to: e.version, reason: reason ?? 'the locked version no longer fits the constraints'})
     } else {
       // Decided afresh and still the same: nothing held it back, nothing to say.
       const newest = reason ? undefined : newestAllowed(e.name, context.catalog, context.requiredBy?.get(e.name))
       const held = newest !== undefined && semver.gt(newest, e.version)
-      changes.push({name: e.name, change: 'kept', from, to: e.version, ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {})})
+      changes.push({name, type, change: 'kept', from, to: e.version, ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {})})
     }
   }
   const present = new Set(after.map((e) => e.name))
-  for (const [name, version] of old) if (!present.has(name)) changes.push({name, change: 'removed', from: version, reason: 'no longer required'})
+  for (const [name, e] of old) if (!present.has(name)) changes.push({name, type: e.type, change: 'removed', from: e.version, reason: 'no longer required'})
   return changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 

@@ -10,7 +10,7 @@ import {assertExtensionFolders, type Installer, type InstallChecks, installPlan,
 import type {LockChange} from './lock-changes.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {ociInstaller} from './oci-installer.js'
-import {type PlannedExtension, planResolution} from './plan.js'
+import {type PlannedExtension, planResolution, type ResolutionPlan} from './plan.js'
 import {installedDifferences} from './verify-install.js'
 
 export interface DepResolveOptions extends LoadOptions {
@@ -23,6 +23,8 @@ export interface DepResolveOptions extends LoadOptions {
   /** `dep update`: re-resolve allowing newer versions of all (`true`) or the named extensions. */
   update?: true | string[]
   onProgress?: (line: string) => void
+  /** Sees the plan before anything is installed (`dep update` explains what it changed and kept). */
+  onPlan?: (plan: ResolutionPlan) => void
 }
 
 export interface DepResolveResult extends InstallReport {
@@ -63,6 +65,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         concurrency: settings.concurrency,
         lockfilePath: lockfile,
       })
+      options.onPlan?.(plan)
       for (const warning of plan.warnings) {
         warnings.push(warning)
         options.onProgress?.(warning)

@@ -2,9 +2,9 @@
  * The manifest schema without a YAML parser: what arrives as JSON (config blobs) is checked
  * here without loading `yaml` (a locked `dep resolve` loads no parser at all).
  */
-import {distance} from 'fastest-levenshtein'
 import semver from 'semver'
 
+import {closestMatch} from '../util/closest.js'
 import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
 import {EXTENSION_NAME_MAX_LENGTH, EXTENSION_NAME_PATTERN, EXTENSION_TYPES, type ExtensionType} from './names.js'
 import {hasErrors, type Problem} from './problems.js'
@@ -212,15 +212,6 @@ function checkRelationOverlaps(problems: ProblemList, name: unknown, relations: 
   }
 }
 
-function closest(field: string): string | undefined {
-  let best: string | undefined
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const known of KNOWN_MANIFEST_FIELDS) {
-    const d = distance(field, known)
-    if (d < bestDistance) [best, bestDistance] = [known, d]
-  }
-  return bestDistance <= Math.max(2, Math.floor(field.length / 3)) ? best : undefined
-}
 
 /**
  * Checks every field of a parsed manifest and returns all problems at once (never
@@ -280,7 +271,7 @@ export function validateManifest(data: unknown): Problem[] {
 
   for (const field of Object.keys(data)) {
     if (KNOWN_MANIFEST_FIELDS.includes(field)) continue
-    const suggestion = closest(field)
+    const suggestion = closestMatch(field, KNOWN_MANIFEST_FIELDS)
     if (suggestion) problems.warning(field, `unknown field "${field}" is ignored`, `did you mean ${suggestion}?`, {suggestion})
     else problems.warning(field, `unknown field "${field}" is ignored`, `known fields: ${KNOWN_MANIFEST_FIELDS.join(', ')}`)
   }
