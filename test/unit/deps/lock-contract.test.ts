@@ -143,7 +143,8 @@ describe('the manifest schema against hostile config blobs', () => {
     const names = Array.from({length: 200_000}, (_, i) => `n${i}`)
     const started = performance.now()
     const problems = validateManifest({name: 'x', type: 'taskserv', version: '1.0.0', optional: names, conflicts: Object.fromEntries(names.map((n) => [n, '*']))})
-    expect(performance.now() - started).toBeLessThan(5000)
+    // Quadratic work on 200,000 names would take hours; 20 s leaves room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(20_000)
     expect(problems.map((p) => p.message)).toEqual([`optional lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`, `conflicts lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`])
   })
 })
