@@ -112,7 +112,7 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     const hostile: Array<[string, () => Promise<void>]> = [
       ['garbage', () => writeFile(file, '{"format":2,"entries":"not a list"')],
       ['wrong shape', () => writeFile(file, JSON.stringify({format: 2, registry: 'r', namespace: 'n', built: new Date().toISOString(), entries: [{name: 'evil'}]}))],
-      ['a FIFO', async () => execFileSync('mkfifo', [file])],
+      ['a FIFO', async () => void execFileSync('mkfifo', [file])],
       ['a link to /dev/zero', () => symlink('/dev/zero', file)],
     ]
     let version = 0

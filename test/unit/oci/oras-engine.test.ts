@@ -17,7 +17,7 @@ import type {OciSettings} from '../../../src/lib/oci/settings.js'
 
 const settings = (over: Partial<OciSettings> = {}): OciSettings => ({
   registry: 'localhost:5000', userRegistry: 'localhost:5000', namespace: 'ext', tool: 'oras', concurrency: 4, tlsEnabled: false, insecure: false,
-  timeoutMs: 30_000, minBytesPerSecond: 32_768, retries: 3, cacheDir: '/tmp/c', indexTtlSeconds: 300, home: '/home/u/.provisioning', env: {}, cwd: '/tmp', ...over,
+  timeoutMs: 30_000, minBytesPerSecond: 32_768, retries: 3, cacheDir: '/tmp/c', indexTtlSeconds: 300, prereleases: false, home: '/home/u/.provisioning', env: {}, cwd: '/tmp', ...over,
 })
 const defaults = {registry: 'localhost:5000', namespace: 'ext'}
 const layerData = Buffer.from('layer')
