@@ -42,6 +42,7 @@ describe('workspace lock / unlock (etcd provider)', () => {
     await box?.cleanup()
   })
 
+  // Twenty CLI processes start at once: on two loaded cores that alone can take a minute.
   it('20 concurrent lockers: exactly one wins (compare-and-create), the other 19 exit 9 naming it; info shows it', async () => {
     const owners = Array.from({length: 20}, (_, i) => `dev-${i}`)
     const results = await Promise.all(owners.map((owner) => cli(owner, ['workspace', 'lock', 'shared', '--reason', `deploy ${owner}`, '--json'])))
@@ -96,7 +97,7 @@ describe('workspace lock / unlock (etcd provider)', () => {
     expect(await kvs()).toEqual([])
     expect((await cli('bob', ['workspace', 'lock', 'shared'])).exitCode).toBe(0)
     expect((await cli('bob', ['workspace', 'unlock', 'shared'])).exitCode).toBe(0)
-  })
+  }, 180_000)
 
   it('a file lock is still honoured when the provider is etcd', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'shared', '--provider', 'file'])).exitCode).toBe(0)

@@ -35,6 +35,7 @@ describe('workspace lock / unlock (file provider)', () => {
     await cli('admin', ['workspace', 'unlock', 'team', '--force'])
   })
 
+  // Twenty CLI processes start at once: on two loaded cores that alone can take a minute.
   it('20 concurrent lockers: exactly one wins, the other 19 exit 9 naming the winner', async () => {
     const owners = Array.from({length: 20}, (_, i) => `owner-${i}`)
     const results = await Promise.all(owners.map((owner) => cli(owner, ['workspace', 'lock', 'team', '--reason', `by ${owner}`, '--json'])))
@@ -89,7 +90,7 @@ describe('workspace lock / unlock (file provider)', () => {
     const none = await cli('alice', ['workspace', 'unlock', 'team'])
     expect(none.exitCode).toBe(0)
     expect(none.stdout).toContain('was not locked')
-  })
+  }, 180_000)
 
   it('enforcement: dep resolve, dep update, module load/unload by someone else exit 9 naming the holder; the owner runs them', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'team', '--reason', 'maintenance'])).exitCode).toBe(0)
