@@ -10,6 +10,7 @@ import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 interface Change {
   name: string
+  type: string
   change: string
   from?: string
   to?: string
@@ -71,7 +72,7 @@ describe('dep resolve: what a declaration change does to the lock', () => {
     const addedDoc = json<Doc>(added)
     expect(changeOf(addedDoc, 'extra')).toMatchObject({change: 'added', to: '1.0.0'})
     expect(changeOf(addedDoc, 'etcd')).toMatchObject({change: 'kept', from: '3.5.9', to: '3.5.9', newestAllowed: '3.6.0', reason: 'locked; run "provisioning dep update etcd" to move to 3.6.0'})
-    expect(changeOf(addedDoc, 'redis')).toEqual({name: 'redis', change: 'kept', from: '7.2.5', to: '7.2.5'})
+    expect(changeOf(addedDoc, 'redis')).toEqual({name: 'redis', type: 'taskserv', change: 'kept', from: '7.2.5', to: '7.2.5'})
 
     // ~7.2 -> >=7.2 and app ~1.0 -> >=1.0: both decided afresh; lib too, since app@2.0.0 puts another range on it.
     await declare(ws, source, {taskservs: [{name: 'redis', version: '>=7.2'}, {name: 'etcd', version: '*'}, {name: 'app', version: '>=1.0'}, 'extra']})
@@ -106,8 +107,8 @@ describe('dep resolve: what a declaration change does to the lock', () => {
     await declare(ws, source, {taskservs: ['etcd']})
     const doc = json<Doc>(await depResolve(ws, box.env, ['--json']))
     expect(doc.changes.filter((c) => c.change === 'removed')).toEqual([
-      {name: 'app', change: 'removed', from: '1.0.0', reason: 'no longer required'},
-      {name: 'lib', change: 'removed', from: '1.5.0', reason: 'no longer required'},
+      {name: 'app', type: 'taskserv', change: 'removed', from: '1.0.0', reason: 'no longer required'},
+      {name: 'lib', type: 'taskserv', change: 'removed', from: '1.5.0', reason: 'no longer required'},
     ])
     expect(doc.removed.sort()).toEqual(['app', 'lib'])
   })

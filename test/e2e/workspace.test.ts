@@ -111,5 +111,5 @@ describe('workspace commands (built CLI)', () => {
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0, 0, 0, 0])
     const list = json<{workspaces: Array<{name: string}>}>(await runCli(['workspace', 'list', '--json'], {env: box.env}))
     expect(list.workspaces.map((w) => w.name)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5'])
-  })
+  }, 180_000) // three rounds of six CLI processes at once: over 60 s on two loaded cores
 })
