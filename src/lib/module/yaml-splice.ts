@@ -16,6 +16,12 @@ const lineEnd = (text: string, at: number) => {
   const end = text.indexOf('\n', at)
   return end < 0 ? text.length : end
 }
+/**
+ * Where a node's own text ends. A block collection's range runs to the start of the line
+ * after its last line (it owns that newline): without this, an edit "after the node" would
+ * land one line too far.
+ */
+const nodeEnd = (text: string, range: Range) => (range[1] > range[0] && text[range[1] - 1] === '\n' ? range[1] - 1 : range[1])
 /** A new line after the line holding `at`, in the file's own line ending (CRLF stays CRLF). */
 function insertLine(text: string, at: number, line: string): string {
   const crlf = text.includes('\r\n')
@@ -63,7 +69,7 @@ export function spliceAppend(text: string, parent: YAMLMap, key: string, item: s
   const first = items[0] as Range
   const dash = text.slice(lineStart(text, first[0]), first[0])
   if (!/^\s*-\s+$/.test(dash)) return undefined
-  return insertLine(text, last[1], `${dash}${item}`)
+  return insertLine(text, nodeEnd(text, last), `${dash}${item}`)
 }
 
 /** A new `key: value` line after the last entry of a block map, at its entries' indentation. */
@@ -74,7 +80,7 @@ function appendKey(text: string, parent: YAMLMap, line: string): string | undefi
   if (parent.flow || !first || !end) return undefined
   const indent = text.slice(lineStart(text, first[0]), first[0])
   if (!/^\s*$/.test(indent)) return undefined
-  return insertLine(text, end[1], `${indent}${line}`)
+  return insertLine(text, nodeEnd(text, end), `${indent}${line}`)
 }
 
 /** Removes entry `index` from the list under `key` of `parent`. */
@@ -96,7 +102,7 @@ export function spliceRemove(text: string, parent: YAMLMap, key: string, index: 
   // Comment lines right above a later entry describe that entry and go with it (above the
   // first entry they more likely describe the list, and stay).
   while (index > 0 && from > 0 && /^\s*#.*$/.test(text.slice(lineStart(text, from - 1), from - 1))) from = lineStart(text, from - 1)
-  const to = Math.min(lineEnd(text, target[1]) + 1, text.length)
+  const to = Math.min(lineEnd(text, nodeEnd(text, target)) + 1, text.length)
   const removed = text.slice(0, from) + text.slice(to)
   if (items.length > 1) return removed
   // The last entry: an empty flow list keeps the key a list rather than null.
