@@ -167,6 +167,25 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     await writeFile(file, HAND_WRITTEN)
   })
 
+  it('a version that is no semver range is a usage error (exit 2) naming it; nothing is written', async () => {
+    const before = await readFile(file, 'utf8')
+    for (const spec of ["etcd@^3' , evil: 'x", 'etcd@^3", evil: "x', 'etcd@latest', 'etcd:3.5.9 # c']) {
+      const result = await cli(['module', 'load', 'taskserv', spec, '--json'])
+      expect(result.exitCode, spec).toBe(2)
+      const doc = json<ErrorDoc>(result)
+      expect(doc.error.code).toBe('E_USAGE')
+      expect(doc.error.message).toContain(JSON.stringify(spec.replace(/^etcd[@:]/, '')))
+      expect(doc.error.hint).toMatch(/\^1\.14/)
+      expect(await readFile(file, 'utf8')).toBe(before)
+    }
+    // A range with spaces and "||" is written quoted, and reads back as exactly that range.
+    const ok = await cli(['module', 'load', 'taskserv', 'etcd@>=3.5.0 <4 || 3.x'])
+    expect(ok.exitCode, ok.stderr).toBe(0)
+    expect(lineDiff(before, await readFile(file, 'utf8')).added).toEqual(['            -   {name: etcd, version: ">=3.5.0 <4 || 3.x"}'])
+    expect((await cli(['module', 'unload', 'taskserv', 'etcd'])).exitCode).toBe(0)
+    expect(await readFile(file, 'utf8')).toBe(before)
+  })
+
   it('--source oci on an OCI workspace loads; --source local there is refused (exit 3) and changes nothing', async () => {
     const ok = await cli(['module', 'load', 'taskserv', 'helm', '--source', 'oci', '--json'])
     expect(ok.exitCode, ok.stderr).toBe(0)

@@ -1,10 +1,13 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import semver from 'semver'
+
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {openDependencyContext, readLock} from '../deps/dependency-context.js'
 import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
+import {MAX_DECLARED_RANGE_CHARS} from '../deps/lockfile.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
 import {sourceSettings} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
@@ -21,11 +24,20 @@ import {editModules} from './declaration-edit.js'
 import {assertLoadSource, type LoadSource} from './load-source.js'
 import type {ModuleType} from './module-types.js'
 
-/** `redis`, `redis@^7`, `redis:7.2.0` → name and range. */
+const SPEC_HINT = 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'
+
+/**
+ * `redis`, `redis@^7`, `redis:7.2.0` → name and range. The range is checked here, at the
+ * boundary, as the declaration loader checks it: it is written into the workspace config.
+ */
 export function parseModuleSpec(spec: string): {name: string; version: string} {
   const match = /^([a-z0-9][a-z0-9._-]*?)(?:[@:](.+))?$/.exec(spec)
-  if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'})
-  return {name: match[1], version: match[2] ?? '*'}
+  if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: SPEC_HINT})
+  const version = match[2] ?? '*'
+  if (version.length > MAX_DECLARED_RANGE_CHARS || semver.validRange(version) === null) {
+    throw new UsageError(`${JSON.stringify(version.slice(0, 200))} (in the argument for ${match[1]}) is not a semver range`, {hint: `${SPEC_HINT}; ranges such as ">=1.7.0 <2" or "1.x" are fine`})
+  }
+  return {name: match[1], version}
 }
 
 export interface ModuleChange {

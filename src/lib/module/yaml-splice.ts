@@ -30,8 +30,15 @@ function insertLine(text: string, at: number, line: string): string {
   return `${text.slice(0, end)}${crlf ? '\r\n' : '\n'}${line}${text.slice(end)}`
 }
 
-/** The text of a new entry in the style of its siblings: flow-map padding and quote character. */
-export function entryText(text: string, seq: YAMLSeq | undefined, entry: {name: string; version: string}, yaml: Yaml): string {
+/** A YAML scalar in the given quote style: `'` doubles inside single quotes; JSON's escapes are YAML's for double quotes. */
+const quoted = (value: string, quote: string) => (quote === "'" ? `'${value.replaceAll("'", "''")}'` : JSON.stringify(value))
+
+/**
+ * A new entry in the style of its siblings (flow-map padding and quote character): its
+ * YAML text, and the value it must read back as, built apart from that text so a check of
+ * the edited file against it catches a text that says more than the entry.
+ */
+export function entryText(text: string, seq: YAMLSeq | undefined, entry: {name: string; version: string}, yaml: Yaml): {text: string; value: unknown} {
   const siblings = (seq?.items ?? []).map((item) => {
     const range = rangeOf(item)
     return {item, source: range ? text.slice(range[0], range[1]) : ''}
@@ -39,10 +46,13 @@ export function entryText(text: string, seq: YAMLSeq | undefined, entry: {name: 
   const quote = siblings.map((s) => /^['"]/.exec(s.source.replace(/^\{\s*[^,]*,\s*version:\s*/, ''))?.[0]).find(Boolean) ?? '"'
   const allStrings = siblings.length > 0 && siblings.every((s) => yaml.isScalar(s.item) && typeof s.item.value === 'string')
   if (allStrings && (entry.version === '*' || /^\d+\.\d+\.\d+$/.test(entry.version))) {
-    return `${quote}${entry.version === '*' ? entry.name : `${entry.name}:${entry.version}`}${quote}`
+    const value = entry.version === '*' ? entry.name : `${entry.name}:${entry.version}`
+    return {text: quoted(value, quote), value}
   }
   const pad = siblings.some((s) => yaml.isMap(s.item) && /^\{\s/.test(s.source)) ? ' ' : ''
-  return `{${pad}name: ${entry.name}, version: ${quote}${entry.version}${quote}${pad}}`
+  // A name stays plain as its siblings' are, unless plain it would read as something else (`null`, `1.0`).
+  const name = /^[a-z0-9._-]+$/.test(entry.name) && yaml.parse(entry.name) === entry.name ? entry.name : quoted(entry.name, quote)
+  return {text: `{${pad}name: ${name}, version: ${quoted(entry.version, quote)}${pad}}`, value: {name: entry.name, version: entry.version}}
 }
 
 /** Adds `item` (its YAML text) at the end of the list under `key` of `parent`. */
@@ -111,7 +121,10 @@ export function spliceRemove(text: string, parent: YAMLMap, key: string, index: 
   return colon < 0 ? undefined : `${removed.slice(0, colon + 1)} []${removed.slice(colon + 1)}`
 }
 
-/** The same data after a hand edit: the parsed text equals what the Document API produced. */
+/**
+ * The same data after a hand edit: the parsed text equals the expected document (the file
+ * as read, changed through the Document API with the entries' values, never with their text).
+ */
 export function sameData(yaml: Yaml, edited: string, expected: Document): boolean {
   const doc = yaml.parseDocument(edited)
   return doc.errors.length === 0 && JSON.stringify(doc.toJS()) === JSON.stringify(expected.toJS())
