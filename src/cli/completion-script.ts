@@ -17,17 +17,22 @@ ${fn}_candidates()
 
 ${fn}_complete()
 {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" kind="" type="" workspace="" i
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" kind="" type="" workspace="" flag="" i
   local -a words=()
   (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
   # "--workspace=NAME": bash splits at "=", so look past it.
   if [[ "$prev" == "=" && COMP_CWORD -gt 1 ]]; then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
   if [[ "$cur" == "=" ]]; then cur=""; fi
-  # The positional words before the cursor; global flags that take a value skip it.
+  # The positional words before the cursor; global flags that take a value skip it, and
+  # "--flag=VALUE" arrives as three words ("--flag" "=" "VALUE"): the value is past the "=".
   for (( i = 1; i < COMP_CWORD; i++ )); do
     case "\${COMP_WORDS[i]}" in
-      -w|--workspace) workspace="\${COMP_WORDS[i+1]}"; (( i++ )) ;;
-      --env|--infra|--set|--source|--depth|--limit|--since|--command|--concurrency|--format) (( i++ )) ;;
+      -w|--workspace|--env|--infra|--set|--source|--depth|--limit|--since|--command|--concurrency|--format)
+        flag="\${COMP_WORDS[i]}"
+        [[ "\${COMP_WORDS[i+1]}" == "=" ]] && (( i++ ))
+        (( i++ ))
+        if [[ "$flag" == -w || "$flag" == --workspace ]]; then workspace="\${COMP_WORDS[i]}"; fi ;;
+      -w=*|--workspace=*) workspace="\${COMP_WORDS[i]#*=}" ;;
       -*) ;;
       *) words+=("\${COMP_WORDS[i]}") ;;
     esac
@@ -36,13 +41,15 @@ ${fn}_complete()
     kind=workspaces
   elif [[ "$cur" != -* ]]; then
     case "\${words[0]} \${words[1]}" in
-      "workspace switch"|"workspace activate"|"workspace info"|"workspace remove"|"workspace lock"|"workspace unlock"|"workspace cleanup"|"workspace migrate-to-oci")
+      "workspace switch"|"workspace info"|"workspace remove"|"workspace lock"|"workspace unlock"|"workspace cleanup"|"workspace migrate-to-oci")
         (( \${#words[@]} == 2 )) && kind=workspaces ;;
       "mode switch"|"mode show"|"mode validate")
         (( \${#words[@]} == 2 )) && kind=modes ;;
       "module load"|"module unload"|"module resolve")
         (( \${#words[@]} >= 3 )) && { kind=extensions; type="\${words[2]}"; } ;;
-      "dep tree"|"dep update")
+      "dep tree"|"dep why")
+        (( \${#words[@]} == 2 )) && kind=extensions ;;
+      "dep update")
         kind=extensions ;;
     esac
   fi

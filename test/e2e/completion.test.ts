@@ -84,6 +84,25 @@ describe('shell completion (bash, built CLI)', () => {
     expect((await complete(['provisioning', 'dep', 'update', ''], beta)).candidates).toEqual(['helm', 'upcloud'])
   })
 
+  it('dep why and dep tree (also with --reverse) complete one extension name; a second position gets none', async () => {
+    expect((await complete(['provisioning', 'dep', 'why', 're'], alpha)).candidates).toEqual(['redis'])
+    expect((await complete(['provisioning', 'dep', 'tree', '--reverse', 'co'], alpha)).candidates).toEqual(['containerd'])
+    expect((await complete(['provisioning', 'dep', 'why', 'redis', 're'], alpha)).candidates).not.toContain('redis')
+  })
+
+  it('only real workspace commands complete workspace names ("workspace activate" does not exist)', async () => {
+    expect((await complete(['provisioning', 'workspace', 'activate', ''])).candidates).toEqual([])
+    expect((await complete(['provisioning', 'workspace', 'unlock', ''])).candidates).toEqual(['alpha', 'beta'])
+  })
+
+  it('--workspace=NAME (split at "=" by bash) chooses the workspace and is no positional word', async () => {
+    // From outside any workspace: the names can only come from alpha's lock, via --workspace=alpha.
+    expect((await complete(['provisioning', 'module', 'unload', '--workspace', '=', 'alpha', 'taskserv', 'r'])).candidates).toEqual(['redis'])
+    expect((await complete(['provisioning', 'dep', 'why', '--workspace', '=', 'alpha', 'c'])).candidates).toEqual(['containerd'])
+    // Other value flags written with "=" skip their value too.
+    expect((await complete(['provisioning', 'dep', 'why', '--env', '=', 'dev', '-w', 'alpha', 'r'])).candidates).toEqual(['redis'])
+  })
+
   it('commands and flags still complete (the oclif part)', async () => {
     expect((await complete(['provisioning', 'workspace', 'sw'])).candidates).toEqual(['switch'])
     expect((await complete(['provisioning', 'module', 'load', '--sou'])).candidates).toEqual(['--source'])

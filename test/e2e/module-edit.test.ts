@@ -27,6 +27,21 @@ dependencies:
 # trailing comment
 `
 
+/** Modules as block maps (one key per line), a comment above the second entry, a key after the list. */
+const BLOCK_MAPS = `workspace: {name: "edit"}
+dependencies:
+  extensions:
+    source_type: oci
+    modules:
+      taskservs:
+        - name: containerd
+          version: "1.6.9"   # pinned
+        # the cache
+        - name: redis
+          version: "^7"
+      providers: [ "aws:2.1.0" ]
+`
+
 /** Lines of `after` that are not in `before` (and the reverse), in order: a line diff for one-line edits. */
 function lineDiff(before: string, after: string): {added: string[]; removed: string[]} {
   const a = before.split('\n')
@@ -125,6 +140,50 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     expect((await cli(['module', 'unload', 'taskserv', 'etcd'])).exitCode).toBe(0)
     expect(await readFile(file, 'utf8')).toBe(crlf)
     await writeFile(file, HAND_WRITTEN)
+  })
+
+  it('block list of maps: load adds one line after the last entry; every other line is byte-identical', async () => {
+    await writeFile(file, BLOCK_MAPS)
+    const result = await cli(['module', 'load', 'taskserv', 'kubernetes@~1.27'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const loaded = await readFile(file, 'utf8')
+    expect(lineDiff(BLOCK_MAPS, loaded)).toEqual({removed: [], added: ['        - {name: kubernetes, version: "~1.27"}']})
+    expect((await cli(['module', 'unload', 'taskserv', 'kubernetes'])).exitCode).toBe(0)
+    expect(await readFile(file, 'utf8')).toBe(BLOCK_MAPS)
+  })
+
+  it('block list of maps: unload takes only the entry\'s own lines; the comment above the next entry survives', async () => {
+    await writeFile(file, BLOCK_MAPS)
+    expect((await cli(['module', 'unload', 'taskserv', 'containerd'])).exitCode).toBe(0)
+    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({removed: ['        - name: containerd', '          version: "1.6.9"   # pinned'], added: []})
+    await writeFile(file, BLOCK_MAPS)
+    // The last entry: its comment goes with it, the key after it stays.
+    expect((await cli(['module', 'unload', 'taskserv', 'redis'])).exitCode).toBe(0)
+    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({removed: ['        # the cache', '        - name: redis', '          version: "^7"'], added: []})
+    const crlf = BLOCK_MAPS.replaceAll('\n', '\r\n')
+    await writeFile(file, crlf)
+    expect((await cli(['module', 'unload', 'taskserv', 'containerd'])).exitCode).toBe(0)
+    expect(await readFile(file, 'utf8')).toBe(crlf.replace('        - name: containerd\r\n          version: "1.6.9"   # pinned\r\n', ''))
+    await writeFile(file, HAND_WRITTEN)
+  })
+
+  it('a version that is no semver range is a usage error (exit 2) naming it; nothing is written', async () => {
+    const before = await readFile(file, 'utf8')
+    for (const spec of ["etcd@^3' , evil: 'x", 'etcd@^3", evil: "x', 'etcd@latest', 'etcd:3.5.9 # c']) {
+      const result = await cli(['module', 'load', 'taskserv', spec, '--json'])
+      expect(result.exitCode, spec).toBe(2)
+      const doc = json<ErrorDoc>(result)
+      expect(doc.error.code).toBe('E_USAGE')
+      expect(doc.error.message).toContain(JSON.stringify(spec.replace(/^etcd[@:]/, '')))
+      expect(doc.error.hint).toMatch(/\^1\.14/)
+      expect(await readFile(file, 'utf8')).toBe(before)
+    }
+    // A range with spaces and "||" is written quoted, and reads back as exactly that range.
+    const ok = await cli(['module', 'load', 'taskserv', 'etcd@>=3.5.0 <4 || 3.x'])
+    expect(ok.exitCode, ok.stderr).toBe(0)
+    expect(lineDiff(before, await readFile(file, 'utf8')).added).toEqual(['            -   {name: etcd, version: ">=3.5.0 <4 || 3.x"}'])
+    expect((await cli(['module', 'unload', 'taskserv', 'etcd'])).exitCode).toBe(0)
+    expect(await readFile(file, 'utf8')).toBe(before)
   })
 
   it('--source oci on an OCI workspace loads; --source local there is refused (exit 3) and changes nothing', async () => {

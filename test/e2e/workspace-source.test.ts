@@ -89,11 +89,21 @@ describe('registry commands inside a workspace use its declared source (built CL
     const onlyTaskservs = json<Discovered>(await cli(['module', 'discover', 'taskserv', 'contain', '--pre', '--json'], local))
     expect(onlyTaskservs.modules.map((m) => `${m.name}@${m.version}:${m.source}`)).toEqual(['containerd@1.8.0-rc.1:local'])
 
-    // An invalid manifest in the local source is a warning naming it; the registry still answers.
+    // Each invalid manifest in the local source is its own warning naming it; the valid rest
+    // of the source is still listed, and the registry still answers.
     await mkdir(path.join(src, 'taskservs', 'broken'), {recursive: true})
     await writeFile(path.join(src, 'taskservs', 'broken', 'manifest.yaml'), 'name: broken\ntype: taskserv\nversion: one\n')
-    const withBroken = json<Discovered>(await cli(['module', 'discover', '--json'], local))
-    expect(withBroken.warnings).toEqual([expect.stringContaining(`local source ${src} skipped`)])
+    await mkdir(path.join(src, 'providers', 'misnamed'), {recursive: true})
+    await writeFile(path.join(src, 'providers', 'misnamed', 'manifest.yaml'), 'name: other\ntype: provider\nversion: 1.0.0\n')
+    const result = await cli(['module', 'discover', '--json'], local)
+    expect(result.exitCode, result.stderr).toBe(0)
+    const withBroken = json<Discovered>(result)
+    // In the scan's order: providers, then taskservs.
+    expect(withBroken.warnings).toEqual([
+      `local source ${src}: ${path.join('providers', 'misnamed', 'manifest.yaml')} skipped: name: name "other" differs from its folder "misnamed"`,
+      `local source ${src}: ${path.join('taskservs', 'broken', 'manifest.yaml')} skipped: version: version "one" is not a valid semantic version`,
+    ])
+    expect(withBroken.modules.filter((m) => m.source === 'local').map((m) => m.name)).toEqual(['containerd', 'flat', 'rc'])
     expect(withBroken.modules.some((m) => m.source === 'registry')).toBe(true)
   })
 })

@@ -11,7 +11,7 @@ import type {CandidateVersion} from './types.js'
 export type MetadataOrigin = 'registry' | 'local'
 
 /** A problem line for a message: untrusted values can be megabytes long. */
-const shortLine = (problem: Problem) => {
+export const shortLine = (problem: Problem) => {
   const line = `${problem.field}: ${problem.message}`
   return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }

@@ -57,9 +57,11 @@ export async function editModules(file: string, type: ModuleType, change: {add?:
     const parent: unknown = edited === undefined ? undefined : modulesNode(edited)
     const current = yaml.isMap(parent) ? parent.get(group, true) : undefined
     const item = entryText(edited ?? text, isSeq(current) ? current : undefined, entry, yaml)
-    edited = edited !== undefined && yaml.isMap(parent) ? spliceAppend(edited, parent, group, item, yaml) : undefined
-    // The document gets the same entry as the text (string or map form), so the two can be compared.
-    seq.add(yaml.parseDocument(item).contents)
+    edited = edited !== undefined && yaml.isMap(parent) ? spliceAppend(edited, parent, group, item.text, yaml) : undefined
+    // The document gets the entry's value (string or map form), not its text: the edited text is checked against it.
+    const node = doc.createNode(item.value)
+    if (yaml.isMap(node)) node.flow = true
+    seq.add(node)
     result.added.push(entry.name)
   }
   for (const name of change.remove ?? []) {

@@ -1,13 +1,18 @@
 import {readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import semver from 'semver'
+
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {openDependencyContext, readLock} from '../deps/dependency-context.js'
+import {type InvalidManifest, shortLine} from '../deps/candidate.js'
 import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
+import {MAX_DECLARED_RANGE_CHARS} from '../deps/lockfile.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
 import {sourceSettings} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
+import {errorsOf} from '../extension/problems.js'
 import {loadCatalogIndex} from '../oci/catalog-index.js'
 import {OciContext} from '../oci/context.js'
 import {parseLocation} from '../oci/reference.js'
@@ -21,11 +26,20 @@ import {editModules} from './declaration-edit.js'
 import {assertLoadSource, type LoadSource} from './load-source.js'
 import type {ModuleType} from './module-types.js'
 
-/** `redis`, `redis@^7`, `redis:7.2.0` → name and range. */
+const SPEC_HINT = 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'
+
+/**
+ * `redis`, `redis@^7`, `redis:7.2.0` → name and range. The range is checked here, at the
+ * boundary, as the declaration loader checks it: it is written into the workspace config.
+ */
 export function parseModuleSpec(spec: string): {name: string; version: string} {
   const match = /^([a-z0-9][a-z0-9._-]*?)(?:[@:](.+))?$/.exec(spec)
-  if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'})
-  return {name: match[1], version: match[2] ?? '*'}
+  if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: SPEC_HINT})
+  const version = match[2] ?? '*'
+  if (version.length > MAX_DECLARED_RANGE_CHARS || semver.validRange(version) === null) {
+    throw new UsageError(`${JSON.stringify(version.slice(0, 200))} (in the argument for ${match[1]}) is not a semver range`, {hint: `${SPEC_HINT}; ranges such as ">=1.7.0 <2" or "1.x" are fine`})
+  }
+  return {name: match[1], version}
 }
 
 export interface ModuleChange {
@@ -103,13 +117,29 @@ async function localDescription(dir: string): Promise<string | undefined> {
   return typeof description === 'string' ? description : undefined
 }
 
+/** Invalid manifests named one by one in discover's warnings; the rest are counted. */
+const MAX_INVALID_WARNINGS = 20
+
+/** One warning per invalid manifest (its first problem), so the valid rest of the layer is still listed. */
+function invalidManifestWarnings(label: string, root: string, invalid: readonly InvalidManifest[]): string[] {
+  const lines = invalid.slice(0, MAX_INVALID_WARNINGS).map(({where, problems}) => {
+    const errors = errorsOf(problems)
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem(s))` : ''
+    return `${label}: ${path.relative(root, where) || where} skipped: ${errors[0] ? shortLine(errors[0]) : 'invalid'}${more}`
+  })
+  if (invalid.length > MAX_INVALID_WARNINGS) lines.push(`${label}: … and ${invalid.length - MAX_INVALID_WARNINGS} more invalid manifest(s) skipped`)
+  return lines
+}
+
 /**
  * The extensions of a folder laid out as `{type}s/{name}/manifest.yaml` or
  * `{type}s/{name}/{version}/manifest.yaml`, through the scan `dep resolve` uses for local
- * sources (deps/local-catalog.ts): one row per name, at its latest version.
+ * sources (deps/local-catalog.ts): one row per name, at its latest version. Invalid
+ * manifests become warnings (`warnings`), one each.
  */
-async function scanFolder(root: string, source: 'core' | 'local', pre: boolean): Promise<DiscoveredModule[]> {
-  const catalog = await readLocalCatalog(root)
+async function scanFolder(root: string, source: 'core' | 'local', pre: boolean, warnings: string[]): Promise<DiscoveredModule[]> {
+  const label = source === 'core' ? `core layer ${root}` : `local source ${root}`
+  const catalog = await readLocalCatalog(root, {onInvalid: (invalid) => warnings.push(...invalidManifestWarnings(label, path.resolve(root), invalid))})
   const byName = new Map<string, LocalRecord[]>()
   for (const record of catalog.records()) byName.set(record.candidate.name, [...(byName.get(record.candidate.name) ?? []), record])
   return Promise.all([...byName].map(async ([name, records]) => {
@@ -132,7 +162,7 @@ export async function discoverModules(options: LoadOptions & {type?: ModuleType;
   const found: DiscoveredModule[] = []
   const core = String(getPath(loaded.values, 'paths.extensions'))
   if (await stat(core).then((s) => s.isDirectory(), () => false)) {
-    found.push(...(await scanFolder(core, 'core', pre).catch((error: unknown) => {
+    found.push(...(await scanFolder(core, 'core', pre, warnings).catch((error: unknown) => {
       warnings.push(`core layer ${core} skipped: ${firstLine(error)}`)
       return []
     })))
@@ -140,7 +170,7 @@ export async function discoverModules(options: LoadOptions & {type?: ModuleType;
   const localPath = getPath(loaded.values, 'dependencies.extensions.local.path')
   if (loaded.workspace && typeof localPath === 'string' && localPath !== '') {
     const local = path.resolve(loaded.workspace.path, expandHome(localPath))
-    found.push(...(await scanFolder(local, 'local', pre).catch((error: unknown) => {
+    found.push(...(await scanFolder(local, 'local', pre, warnings).catch((error: unknown) => {
       warnings.push(`local source ${local} skipped: ${firstLine(error)}`)
       return []
     })))
