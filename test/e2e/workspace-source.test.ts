@@ -105,5 +105,10 @@ describe('registry commands inside a workspace use its declared source (built CL
     ])
     expect(withBroken.modules.filter((m) => m.source === 'local').map((m) => m.name)).toEqual(['containerd', 'flat', 'rc'])
     expect(withBroken.modules.some((m) => m.source === 'registry')).toBe(true)
+    // Human output: the table on stdout, the warnings on stderr.
+    const text = await cli(['module', 'discover'], local)
+    expect(text.exitCode, text.stderr).toBe(0)
+    expect(text.stdout).not.toMatch(/warning|skipped/i)
+    expect(text.stderr).toContain(`Warning: local source ${src}: ${path.join('taskservs', 'broken', 'manifest.yaml')} skipped`)
   })
 })

@@ -17,9 +17,10 @@ export function formatModuleList(result: ModuleListing): string {
   return table(['type', 'name', 'declared', 'locked', 'installed'], result.modules.map((m) => [m.type, m.name, m.declared, m.locked ?? '-', m.installed ? 'yes' : 'no']))
 }
 
-export function formatDiscover(result: {modules: DiscoveredModule[]; warnings: string[]}): string {
+/** The table only: warnings go to stderr (the command notes them), so stdout stays the result. */
+export function formatDiscover(result: {modules: DiscoveredModule[]}): string {
   const rows = table(['name', 'type', 'version', 'source', 'description'], result.modules.map((m) => [m.name, m.type ?? '?', m.version || m.onlyPrerelease ? latestCell({latest: m.version, onlyPrerelease: m.onlyPrerelease}) : '?', m.source, m.description ?? '']))
-  return [rows || 'nothing found', ...result.warnings.map((w) => `warning: ${w}`)].join('\n')
+  return rows || 'nothing found'
 }
 
 export function formatLayers(result: LayerResolution): string {
