@@ -169,4 +169,15 @@ describe('dep verify and dep resolve --force', () => {
     const after = JSON.parse(await readFile(stateFile, 'utf8')) as {extensions: Record<string, {fingerprint?: string}>}
     expect(Object.values(after.extensions).every((e) => typeof e.fingerprint === 'string')).toBe(true)
   })
+
+  it('no lockfile: exit 4 (nothing to compare with), saying to run dep resolve', async () => {
+    const unresolved = await bareWorkspace(box.root, 'verify-no-lock')
+    await declare(unresolved, {registry: registry.host}, {taskservs: ['etcd']})
+    const result = await runCli(['dep', 'verify', '--json'], {env: box.env, cwd: unresolved})
+    expect(result.exitCode, result.stdout + result.stderr).toBe(4)
+    const {error} = json<ErrorDoc>(result)
+    expect(error).toMatchObject({code: 'E_NOT_FOUND', exit: 4, details: {lockfile: path.join(unresolved, 'config', 'provisioning.lock')}})
+    expect(error.message).toContain('provisioning.lock does not exist')
+    expect(error.hint).toContain('provisioning dep resolve')
+  })
 })

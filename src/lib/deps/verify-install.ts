@@ -2,7 +2,7 @@ import {lstat, mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {LoadOptions} from '../config/loader.js'
-import {ValidationError} from '../errors.js'
+import {NotFoundError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES} from '../extension/names.js'
 import {openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {assertExtensionFolders, extensionDir, type Installer} from './install.js'
@@ -50,7 +50,7 @@ export async function verifyInstalled(options: LoadOptions & {offline?: boolean}
   const context = await openDependencyContext(options)
   const {workspace, lockfile} = context
   const lock = await readLock(context)
-  if (!lock) throw new ValidationError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})
+  if (!lock) throw new NotFoundError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})
   const {entries, problems} = lockContractProblems(lock, context.declaration, context.settings.cwd)
   if (problems.length > 0) {
     throw new ValidationError(`${lockfile} does not agree with the declaration, so the installed extensions cannot be verified against it:\n${problems.slice(0, 20).map((p) => `  - ${p}`).join('\n')}`, {
