@@ -170,6 +170,24 @@ describe('dep verify and dep resolve --force', () => {
     expect(Object.values(after.extensions).every((e) => typeof e.fingerprint === 'string')).toBe(true)
   })
 
+  it('a huge file is never read: an extra one is listed from its size alone, one of another size than the locked file is modified unhashed', async () => {
+    // Sparse 1 TiB files: no disk space, but hashing either would take far longer than the bound.
+    execFileSync('truncate', ['-s', '1T', path.join(folder('redis'), 'huge.bin')])
+    execFileSync('truncate', ['-s', '1T', path.join(folder('calm'), 'README.md')])
+    const started = Date.now()
+    const differences = differencesOf(await verify())
+    expect(Date.now() - started).toBeLessThan(45_000)
+    expect(differences).toEqual([
+      {folder: 'extensions/taskservs/calm', name: 'calm', version: '1.0.0', problem: 'modified', modified: ['README.md']},
+      {folder: 'extensions/taskservs/redis', name: 'redis', version: '1.0.0', problem: 'modified', extra: ['huge.bin']},
+    ])
+    // --force makes the same comparison, then reinstalls both.
+    const forced = await depResolve(ws, box.env, ['--force', '--json'])
+    expect(forced.exitCode, forced.stderr).toBe(0)
+    expect(json<ResolveDoc>(forced)).toMatchObject({installed: ['calm', 'redis'], unchanged: ['etcd']})
+    expect((await verify()).exitCode).toBe(0)
+  })
+
   it('no lockfile: exit 4 (nothing to compare with), saying to run dep resolve', async () => {
     const unresolved = await bareWorkspace(box.root, 'verify-no-lock')
     await declare(unresolved, {registry: registry.host}, {taskservs: ['etcd']})
