@@ -198,4 +198,31 @@ describe('dep verify and dep resolve --force', () => {
     expect(error.message).toContain('provisioning.lock does not exist')
     expect(error.hint).toContain('provisioning dep resolve')
   })
+
+  it('a touched folder whose locked content is not in the cache: a plain run warns (exit 0) asking no registry, --frozen fails (exit 10)', async () => {
+    // Same content written again: the fingerprint changes, the files do not.
+    const readme = path.join(folder('etcd'), 'README.md')
+    await writeFile(readme, await readFile(readme))
+    const emptyCache = ['--set', `oci.cache.dir=${path.join(box.root, 'empty-cache')}`]
+    const changed = 'extensions/taskservs/etcd was changed since it was installed'
+
+    const offline = await depResolve(ws, box.env, ['--offline', '--json', ...emptyCache])
+    expect(offline.exitCode, offline.stdout + offline.stderr).toBe(0)
+    const doc = json<ResolveDoc & {modified: string[]}>(offline)
+    expect(doc).toMatchObject({followedLock: true, installed: [], modified: ['etcd']})
+    expect(doc.warnings.join('\n')).toContain(`${changed}: run "provisioning dep verify"`)
+
+    // With the registry gone too: following the lock asks it nothing, so nothing changes.
+    await registry.stop()
+    const plain = await depResolve(ws, box.env, ['--json', ...emptyCache])
+    expect(plain.exitCode, plain.stdout + plain.stderr).toBe(0)
+    expect(json<ResolveDoc & {modified: string[]}>(plain)).toMatchObject({installed: [], modified: ['etcd']})
+    const frozen = await depResolve(ws, box.env, ['--frozen', '--json', ...emptyCache])
+    expect(frozen.exitCode, frozen.stdout + frozen.stderr).toBe(10)
+    expect(json<ErrorDoc>(frozen).error).toMatchObject({message: changed, details: {modified: ['etcd']}, hint: expect.stringContaining('provisioning dep verify')})
+    // From the warm cache the same run compares content and records the folder again: no warning.
+    const warm = await depResolve(ws, box.env, ['--frozen', '--json'])
+    expect(warm.exitCode, warm.stdout + warm.stderr).toBe(0)
+    expect(json<ResolveDoc>(warm)).toMatchObject({warnings: [], unchanged: ['calm', 'etcd', 'redis']})
+  })
 })
