@@ -116,6 +116,20 @@ describe('config commands (built CLI)', () => {
     expect(ok.stdout).toContain('1 warning')
   })
 
+  it('suggests an unknown key\'s nearest known key by the shared did-you-mean rule (nearest wins, a third of its length in edits)', async () => {
+    await writeText(path.join(ws, 'config', 'provisioning.yaml'), 'workspace:\n  name: demo\npaths:\n  bache: x\noci:\n  nmespaec: x\n  zzz_totally_unrelated: x\n')
+    const result = await runCli(['config', 'validate', '--json'], {env: box.env, cwd: ws})
+    expect(result.exitCode, result.stderr).toBe(0)
+    const hints = Object.fromEntries(json<{warnings: Array<{key: string; hint: string}>}>(result).warnings.map((w) => [w.key, w.hint]))
+    expect(hints).toEqual({
+      // One edit from paths.cache, two from paths.base (listed first among the known keys).
+      'paths.bache': 'did you mean paths.cache?',
+      // Three edits: within a third of the key's length.
+      'oci.nmespaec': 'did you mean oci.namespace?',
+      'oci.zzz_totally_unrelated': 'unknown keys are ignored; remove it or check the spelling',
+    })
+  })
+
   it('lists the seven layers with their status', async () => {
     const doc = json<{layers: Array<{layer: string; status: string}>}>(await runCli(['config', 'layers', '--json', '--infra', 'prod'], {env: box.env, cwd: ws}))
     expect(doc.layers.map((l) => l.layer)).toEqual(['defaults', 'mode', 'user', 'workspace', 'environment', 'infrastructure', 'runtime'])

@@ -4,8 +4,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, type ErrorDoc, type Modules, publish, writeExtension} from '../helpers/deps.js'
+import {pushArtifact} from '../helpers/registry-http.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
+
+const EXTENSION_ARTIFACT = 'application/vnd.provisioning.extension.v1'
+const EXTENSION_CONFIG = 'application/vnd.provisioning.extension.config.v1+json'
 
 interface Problem {
   kind: string
@@ -117,5 +121,18 @@ describe('dep validate lists every problem', () => {
       ['unsatisfiable', 'lib'],
     ])
     expect(problems[0].message).toBe(`${path.join(local, 'taskservs', 'broken', 'manifest.yaml')} has invalid extension metadata:\n  - version: version "two" is not a valid semantic version`)
+  })
+
+  it('a registry artifact with refused metadata is a manifest problem next to the resolution problems of the rest (not the end of the run)', async () => {
+    // Metadata no push of ours would write: what a dep resolve refuses with exit 8.
+    await pushArtifact(registry.url, 'provisioning-extensions/tampered', '1.0.0', {config: '"just a string"', configMediaType: EXTENSION_CONFIG, artifactType: EXTENSION_ARTIFACT})
+    await publish(registry.host, box.env, [await ext('needs-tampered', '1.0.0', {dependencies: {tampered: '*'}})])
+    const problems = problemsOf(await validate('refused', {taskservs: ['needs-tampered', 'web', 'good']}))
+    expect(problems.map((p) => [p.kind, p.name])).toEqual([
+      ['manifest', 'tampered'],
+      ['missing', 'ghost'],
+    ])
+    expect(problems[0].message).toContain(`${registry.host}/provisioning-extensions/tampered:1.0.0 has invalid extension metadata`)
+    expect(problems[0].hint).toContain('ask its publisher to re-publish it')
   })
 })

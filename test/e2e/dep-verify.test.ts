@@ -169,4 +169,60 @@ describe('dep verify and dep resolve --force', () => {
     const after = JSON.parse(await readFile(stateFile, 'utf8')) as {extensions: Record<string, {fingerprint?: string}>}
     expect(Object.values(after.extensions).every((e) => typeof e.fingerprint === 'string')).toBe(true)
   })
+
+  it('a huge file is never read: an extra one is listed from its size alone, one of another size than the locked file is modified unhashed', async () => {
+    // Sparse 1 TiB files: no disk space, but hashing either would take far longer than the bound.
+    execFileSync('truncate', ['-s', '1T', path.join(folder('redis'), 'huge.bin')])
+    execFileSync('truncate', ['-s', '1T', path.join(folder('calm'), 'README.md')])
+    const started = Date.now()
+    const differences = differencesOf(await verify())
+    expect(Date.now() - started).toBeLessThan(45_000)
+    expect(differences).toEqual([
+      {folder: 'extensions/taskservs/calm', name: 'calm', version: '1.0.0', problem: 'modified', modified: ['README.md']},
+      {folder: 'extensions/taskservs/redis', name: 'redis', version: '1.0.0', problem: 'modified', extra: ['huge.bin']},
+    ])
+    // --force makes the same comparison, then reinstalls both.
+    const forced = await depResolve(ws, box.env, ['--force', '--json'])
+    expect(forced.exitCode, forced.stderr).toBe(0)
+    expect(json<ResolveDoc>(forced)).toMatchObject({installed: ['calm', 'redis'], unchanged: ['etcd']})
+    expect((await verify()).exitCode).toBe(0)
+  })
+
+  it('no lockfile: exit 4 (nothing to compare with), saying to run dep resolve', async () => {
+    const unresolved = await bareWorkspace(box.root, 'verify-no-lock')
+    await declare(unresolved, {registry: registry.host}, {taskservs: ['etcd']})
+    const result = await runCli(['dep', 'verify', '--json'], {env: box.env, cwd: unresolved})
+    expect(result.exitCode, result.stdout + result.stderr).toBe(4)
+    const {error} = json<ErrorDoc>(result)
+    expect(error).toMatchObject({code: 'E_NOT_FOUND', exit: 4, details: {lockfile: path.join(unresolved, 'config', 'provisioning.lock')}})
+    expect(error.message).toContain('provisioning.lock does not exist')
+    expect(error.hint).toContain('provisioning dep resolve')
+  })
+
+  it('a touched folder whose locked content is not in the cache: a plain run warns (exit 0) asking no registry, --frozen fails (exit 10)', async () => {
+    // Same content written again: the fingerprint changes, the files do not.
+    const readme = path.join(folder('etcd'), 'README.md')
+    await writeFile(readme, await readFile(readme))
+    const emptyCache = ['--set', `oci.cache.dir=${path.join(box.root, 'empty-cache')}`]
+    const changed = 'extensions/taskservs/etcd was changed since it was installed'
+
+    const offline = await depResolve(ws, box.env, ['--offline', '--json', ...emptyCache])
+    expect(offline.exitCode, offline.stdout + offline.stderr).toBe(0)
+    const doc = json<ResolveDoc & {modified: string[]}>(offline)
+    expect(doc).toMatchObject({followedLock: true, installed: [], modified: ['etcd']})
+    expect(doc.warnings.join('\n')).toContain(`${changed}: run "provisioning dep verify"`)
+
+    // With the registry gone too: following the lock asks it nothing, so nothing changes.
+    await registry.stop()
+    const plain = await depResolve(ws, box.env, ['--json', ...emptyCache])
+    expect(plain.exitCode, plain.stdout + plain.stderr).toBe(0)
+    expect(json<ResolveDoc & {modified: string[]}>(plain)).toMatchObject({installed: [], modified: ['etcd']})
+    const frozen = await depResolve(ws, box.env, ['--frozen', '--json', ...emptyCache])
+    expect(frozen.exitCode, frozen.stdout + frozen.stderr).toBe(10)
+    expect(json<ErrorDoc>(frozen).error).toMatchObject({message: changed, details: {modified: ['etcd']}, hint: expect.stringContaining('provisioning dep verify')})
+    // From the warm cache the same run compares content and records the folder again: no warning.
+    const warm = await depResolve(ws, box.env, ['--frozen', '--json'])
+    expect(warm.exitCode, warm.stdout + warm.stderr).toBe(0)
+    expect(json<ResolveDoc>(warm)).toMatchObject({warnings: [], unchanged: ['calm', 'etcd', 'redis']})
+  })
 })

@@ -233,7 +233,8 @@ describe('dependency views and dep update', () => {
       expect(typo.exitCode).toBe(4)
       const error = json<ErrorDoc>(typo).error
       expect(error.message).toContain('mid-c is not part of')
-      expect(error.message).toMatch(/did you mean mid-[ab]\?/)
+      // mid-a and mid-b are one edit away each: the tie goes to the first by name, every time.
+      expect(error.message).toContain('did you mean mid-a?')
       expect(error.details).toMatchObject({name: 'mid-c'})
 
       const empty = await bareWorkspace(box.root, 'why-no-lock')

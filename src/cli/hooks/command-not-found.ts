@@ -1,7 +1,7 @@
 import type {Hook} from '@oclif/core'
 
 import {UsageError} from '../../lib/errors.js'
-import {closestMatches} from '../../lib/util/suggest.js'
+import {closestMatches} from '../../lib/util/closest.js'
 import {renderErrorText, toErrorDocument} from '../render-error.js'
 
 /**

@@ -1,5 +1,4 @@
-import {distance} from 'fastest-levenshtein'
-
+import {closestMatch} from '../util/closest.js'
 import {getPath, leaves} from './merge.js'
 import {type ConfigProblem, type ConfigTable, isTable} from './types.js'
 
@@ -117,6 +116,8 @@ function article(kind: ValueKind): string {
 
 function suggest(key: string): string {
   const last = key.split('.').pop() ?? key
-  const close = Object.keys(KNOWN_KEYS).find((known) => known.split('.').pop() === last || distance(known, key) <= 2)
+  const known = Object.keys(KNOWN_KEYS)
+  // A key written outside its table (`color` for `output.color`) is meant, however far the whole path is.
+  const close = known.find((candidate) => candidate.split('.').pop() === last) ?? closestMatch(key, known)
   return close ? `did you mean ${close}?` : 'unknown keys are ignored; remove it or check the spelling'
 }

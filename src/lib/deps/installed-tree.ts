@@ -6,7 +6,9 @@ import path from 'node:path'
 export interface TreeEntry {
   kind: 'file' | 'folder' | 'link' | 'other'
   mode: number
-  /** Files: sha256 of the content; links: the target text. */
+  /** Files: their size in bytes. */
+  size?: number
+  /** Files: sha256 of the content (absent when the size already differs); links: the target text. */
   content?: string
 }
 
@@ -27,13 +29,15 @@ export class TreeTooLarge extends Error {}
 const kindOf = (info: Stats): TreeEntry['kind'] => (info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'folder' : info.isFile() ? 'file' : 'other')
 
 /**
- * Every entry below `root` with its kind, permission bits and content digest. Links are
+ * Every entry below `root` with its kind, permission bits, size and content digest. Links are
  * never followed (their target text is the content), FIFOs, sockets and devices are never
  * opened, and a file swapped for something else between the walk and the read is listed as
- * what it is now. Synchronous: thousands of small files in the page cache, where thread-pool
- * round trips would cost more than the reads.
+ * what it is now. Given the `expected` listing, only what could still match is read: a file
+ * it lacks is listed from its lstat and one of another size is not hashed (both already
+ * differ), so a huge file dropped into a folder costs nothing. Synchronous: thousands of
+ * small files in the page cache, where thread-pool round trips would cost more than the reads.
  */
-export function listTree(root: string): TreeListing {
+export function listTree(root: string, expected?: TreeListing): TreeListing {
   const listing: TreeListing = new Map()
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES)
   const pending = ['']
@@ -43,14 +47,16 @@ export function listTree(root: string): TreeListing {
       if (listing.size >= MAX_ENTRIES) throw new TreeTooLarge(`${root} holds more than ${MAX_ENTRIES} entries`)
       const relPath = rel === '' ? dirent.name : `${rel}/${dirent.name}`
       const abs = path.join(root, relPath)
+      const want = expected?.get(relPath)
+      const unexpected = expected !== undefined && want === undefined
       // The entry type of the listing spares a stat per file (the open's fstat says what it is now).
-      let entry = dirent.isFile() ? fileEntry(abs, chunk) : undefined
+      let entry = dirent.isFile() && !unexpected ? fileEntry(abs, chunk, want) : undefined
       if (!entry) {
         const info = lstatSync(abs)
-        entry = {kind: kindOf(info), mode: info.mode & 0o7777}
+        entry = {kind: kindOf(info), mode: info.mode & 0o7777, ...(info.isFile() ? {size: info.size} : {})}
         if (entry.kind === 'folder') pending.push(relPath)
         else if (entry.kind === 'link') entry.content = readlinkSync(abs)
-        else if (entry.kind === 'file') entry = fileEntry(abs, chunk) ?? {kind: 'other', mode: entry.mode}
+        else if (entry.kind === 'file' && !unexpected) entry = fileEntry(abs, chunk, want) ?? {kind: 'other', mode: entry.mode}
       }
       listing.set(relPath, entry)
     }
@@ -58,7 +64,8 @@ export function listTree(root: string): TreeListing {
   return listing
 }
 
-function fileEntry(file: string, chunk: Buffer): TreeEntry | undefined {
+/** A file's entry, hashed unless `want` (the expected entry) is not a file of the same size. */
+function fileEntry(file: string, chunk: Buffer, want?: TreeEntry): TreeEntry | undefined {
   let fd: number
   try {
     fd = openSync(file, OPEN_FLAGS)
@@ -68,16 +75,24 @@ function fileEntry(file: string, chunk: Buffer): TreeEntry | undefined {
   try {
     const info = fstatSync(fd)
     if (!info.isFile()) return undefined
+    const entry: TreeEntry = {kind: 'file', mode: info.mode & 0o7777, size: info.size}
+    if (want && (want.kind !== 'file' || want.size !== info.size)) return entry
     const hash = createHash('sha256')
-    for (let read = readSync(fd, chunk, 0, CHUNK_BYTES, null); read > 0; read = readSync(fd, chunk, 0, CHUNK_BYTES, null)) hash.update(chunk.subarray(0, read))
-    return {kind: 'file', mode: info.mode & 0o7777, content: `sha256:${hash.digest('hex')}`}
+    // One byte past the size at most: a file still growing differs, and is not read for ever.
+    for (let done = 0; done <= info.size; ) {
+      const read = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, info.size + 1 - done), null)
+      if (read === 0) break
+      hash.update(chunk.subarray(0, read))
+      done += read
+    }
+    return {...entry, content: `sha256:${hash.digest('hex')}`}
   } finally {
     closeSync(fd)
   }
 }
 
 export interface TreeDifferences {
-  /** Present in both, but another kind, mode or content. */
+  /** Present in both, but another kind, mode, size or content. */
   modified: string[]
   missing: string[]
   extra: string[]
@@ -88,7 +103,7 @@ export function compareTrees(expected: TreeListing, actual: TreeListing): TreeDi
   for (const [rel, want] of expected) {
     const have = actual.get(rel)
     if (!have) differences.missing.push(rel)
-    else if (have.kind !== want.kind || have.mode !== want.mode || have.content !== want.content) differences.modified.push(rel)
+    else if (have.kind !== want.kind || have.mode !== want.mode || have.size !== want.size || have.content !== want.content) differences.modified.push(rel)
   }
   for (const rel of actual.keys()) if (!expected.has(rel)) differences.extra.push(rel)
   for (const list of Object.values(differences)) list.sort()

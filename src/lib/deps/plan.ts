@@ -19,7 +19,7 @@ import {resolveKeepingLock} from './lock-preference.js'
 import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile, MAX_DECLARED_RANGE_CHARS} from './lockfile.js'
-import {fetchRegistryCatalog} from './registry-catalog.js'
+import {fetchRegistryCatalog, type RegistryCatalogOptions} from './registry-catalog.js'
 import type {CandidateVersion, Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = LockedOrigin
@@ -175,7 +175,7 @@ export type OriginOf = (name: string, version: string) => {origin: ExtensionOrig
  * the registry's tags and config blobs reachable from the declared modules), and where each
  * version's content comes from.
  */
-export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void; onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']}): Promise<{catalog: Catalog; originOf: OriginOf}> {
   const source = declaration.source
   if (source.kind === 'local') {
     const local = await readLocalCatalog(source.path, {onInvalid: options.onInvalidManifests})
@@ -194,6 +194,7 @@ export async function loadCatalog(oci: OciContext | undefined, declaration: Decl
     namespace: source.namespace,
     concurrency: options.concurrency,
     offline: Boolean(options.offline),
+    onInvalidMetadata: options.onInvalidMetadata,
   })
   return {
     catalog: fetched,

@@ -69,6 +69,11 @@ export interface RegistryCatalogOptions {
   concurrency: number
   /** Cache only: tags from the last listing, manifests and configs from the blob cache. */
   offline: boolean
+  /**
+   * `dep validate`: a name whose published metadata is refused (exit 8) is reported here and
+   * left without versions, so the rest of the graph is still read; without it the run stops.
+   */
+  onInvalidMetadata?: (name: string, error: IntegrityError) => void
 }
 
 /**
@@ -110,7 +115,7 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
       return []
     }
-    const found = await Promise.all(semverTags.map((tag) => limit(async () => {
+    const readVersions = () => Promise.all(semverTags.map((tag) => limit(async () => {
       const reference: Reference = {location, repository, tag}
       const digest = index.tags[tag]
       const cachedManifest = digest ? await oci.cache.get({digest}) : undefined
@@ -139,6 +144,15 @@ export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCat
       records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
       return candidate
     })))
+    let found: CandidateVersion[]
+    try {
+      found = await readVersions()
+    } catch (error) {
+      if (!(error instanceof IntegrityError && options.onInvalidMetadata)) throw error
+      options.onInvalidMetadata(name, error)
+      versions.set(name, [])
+      return []
+    }
     if (!options.offline) await writeFileAtomic(file, JSON.stringify(index), {durable: false})
     versions.set(name, found)
     return [...new Set(found.flatMap((c) => Object.keys(c.dependencies)))]

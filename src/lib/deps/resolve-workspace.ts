@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import type {LoadOptions} from '../config/loader.js'
 import {OciContext} from '../oci/context.js'
-import {ConfigError} from '../errors.js'
+import {ConfigError, ProvisioningError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {openDependencyContext} from './dependency-context.js'
@@ -77,7 +77,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
       const tmpDir = path.join(oci.cache.dir, 'tmp')
       const checks: InstallChecks = options.force
         ? await forcedChecks(workspace, plan.extensions, installer, tmpDir, options.onProgress)
-        : {failOnModified: options.frozen, confirmModified: async (touched) => new Set((await installedDifferences(workspace, touched, installer, tmpDir)).map((d) => d.name))}
+        : {failOnModified: options.frozen, confirmModified: (touched) => differingFromCache(workspace, touched, ociInstaller(oci, settings.concurrency, true), tmpDir)}
       const report = await installPlan(workspace, plan.extensions, installer, options.onProgress, (warning) => warnings.push(warning), checks)
       // A followed lock is the file itself: nothing to compare or write. --frozen never
       // writes, even when the (current) lock is merely formatted differently.
@@ -121,6 +121,25 @@ async function removeStaleTemps(dir: string, base: string) {
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (entry.startsWith(`.${base}.`) && entry.endsWith('.tmp')) await rm(path.join(dir, entry), {force: true})
   }
+}
+
+/**
+ * Of the touched extensions, those whose files differ from the locked content, told from the
+ * blob cache alone (`cacheOnly` never asks a registry: following the lock stays offline). One
+ * whose locked content cannot be read from there counts as differing: the run warns, or
+ * --frozen fails, pointing to `dep verify`, instead of failing for a check it could not make.
+ */
+async function differingFromCache(workspace: string, touched: PlannedExtension[], cacheOnly: Installer, tmpDir: string): Promise<ReadonlySet<string>> {
+  const differing = new Set<string>()
+  for (const extension of touched) {
+    try {
+      if ((await installedDifferences(workspace, [extension], cacheOnly, tmpDir)).length > 0) differing.add(extension.name)
+    } catch (error) {
+      if (!(error instanceof ProvisioningError || (error as NodeJS.ErrnoException).code)) throw error
+      differing.add(extension.name)
+    }
+  }
+  return differing
 }
 
 /** `--force`: the content of every installed extension compared with the plan; what differs is reinstalled (from the cache). */

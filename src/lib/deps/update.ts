@@ -1,6 +1,7 @@
 import semver from 'semver'
 
 import {ConfigError, NotFoundError} from '../errors.js'
+import {latestVersion} from '../oci/versions.js'
 import {closestMatch} from '../util/closest.js'
 import {type Declaration, moduleSites} from './declaration.js'
 import {openDependencyContext, readLock} from './dependency-context.js'
@@ -61,8 +62,7 @@ function assertKnownNames(names: string[], lock: Lockfile | undefined, declared:
 
 /** What keeps a named extension at its version: the newest is installed, or the constraints that exclude newer ones. */
 async function whyKept(name: string, version: string, plan: ResolutionPlan | undefined, declaration: Declaration): Promise<string> {
-  const published = (plan?.catalog?.versions(name) ?? []).map((v) => v.version).filter((v) => !semver.prerelease(v)).sort(semver.rcompare)
-  const newest = published[0]
+  const newest = latestVersion((plan?.catalog?.versions(name) ?? []).map((v) => v.version)).latest?.tag
   if (!newest || !semver.gt(newest, version)) return `${version} is the newest published version`
   const sites = await moduleSites(declaration)
   const module = declaration.modules.find((m) => m.name === name)

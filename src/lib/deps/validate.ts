@@ -55,10 +55,18 @@ export async function validateDependencies(options: LoadOptions & {offline?: boo
   if (context) {
     const {declaration} = context
     const invalid: InvalidManifest[] = []
+    // Refused registry metadata (exit 8 for dep resolve) is one name's problem here: the rest is still validated.
+    const refused: DependencyProblem[] = []
     try {
-      const {catalog} = await withSourceOci(context, (oci) => loadCatalog(oci, declaration, {offline: options.offline, concurrency: context?.settings.concurrency ?? 1, onInvalidManifests: (found) => invalid.push(...found)}))
-      problems.push(...invalid.map((m) => manifestProblem(m)))
-      const found = resolutionProblems(catalog, declaration, await rootRequirements(declaration), new Set(invalid.flatMap((m) => (m.name ? [m.name] : []))))
+      const {catalog} = await withSourceOci(context, (oci) => loadCatalog(oci, declaration, {
+        offline: options.offline,
+        concurrency: context?.settings.concurrency ?? 1,
+        onInvalidManifests: (found) => invalid.push(...found),
+        onInvalidMetadata: (name, error) => refused.push({kind: 'manifest', message: error.message, hint: error.hint, name}),
+      }))
+      problems.push(...invalid.map((m) => manifestProblem(m)), ...refused.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1)))
+      const invalidNames = new Set([...invalid.flatMap((m) => (m.name ? [m.name] : [])), ...refused.map((p) => p.name as string)])
+      const found = resolutionProblems(catalog, declaration, await rootRequirements(declaration), invalidNames)
       problems.push(...found.problems)
       const misplaced = found.selected ? misplacedModules(declaration, found.selected) : []
       problems.push(...misplaced.map((e) => ({kind: 'wrong-type' as const, message: e.message, hint: e.hint, name: String(e.details.name)})))

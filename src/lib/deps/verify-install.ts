@@ -2,7 +2,7 @@ import {lstat, mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {LoadOptions} from '../config/loader.js'
-import {ValidationError} from '../errors.js'
+import {NotFoundError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES} from '../extension/names.js'
 import {openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {assertExtensionFolders, extensionDir, type Installer} from './install.js'
@@ -50,7 +50,7 @@ export async function verifyInstalled(options: LoadOptions & {offline?: boolean}
   const context = await openDependencyContext(options)
   const {workspace, lockfile} = context
   const lock = await readLock(context)
-  if (!lock) throw new ValidationError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})
+  if (!lock) throw new NotFoundError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})
   const {entries, problems} = lockContractProblems(lock, context.declaration, context.settings.cwd)
   if (problems.length > 0) {
     throw new ValidationError(`${lockfile} does not agree with the declaration, so the installed extensions cannot be verified against it:\n${problems.slice(0, 20).map((p) => `  - ${p}`).join('\n')}`, {
@@ -78,34 +78,38 @@ export async function verifyInstalled(options: LoadOptions & {offline?: boolean}
  */
 export async function installedDifferences(workspace: string, extensions: PlannedExtension[], installer: Installer, tmpDir: string): Promise<InstalledDifference[]> {
   const differences: InstalledDifference[] = []
-  const present: Array<{extension: PlannedExtension; dir: string; actual: TreeListing}> = []
+  const present: Array<{extension: PlannedExtension; dir: string}> = []
   for (const extension of extensions) {
     const dir = extensionDir(workspace, extension.type, extension.name)
     const base = {folder: path.relative(workspace, dir), name: extension.name, version: extension.version}
     const info = await lstat(dir).catch(() => undefined)
     if (!info) differences.push({...base, problem: 'missing-folder'})
     else if (!info.isDirectory()) differences.push({...base, problem: 'not-a-folder', reason: info.isSymbolicLink() ? 'a symbolic link' : 'not a folder'})
-    else {
-      try {
-        present.push({extension, dir, actual: listTree(dir)})
-      } catch (error) {
-        differences.push({...base, problem: 'unreadable', reason: error instanceof TreeTooLarge ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)})
-      }
-    }
+    else present.push({extension, dir})
   }
   if (present.length === 0) return sortByFolder(differences)
   await installer.prefetch(present.map((p) => p.extension))
   await mkdir(tmpDir, {recursive: true})
   const scratch = await mkdtemp(path.join(tmpDir, 'verify-'))
   try {
-    for (const {extension, dir, actual} of present) {
+    for (const {extension, dir} of present) {
+      const base = {folder: path.relative(workspace, dir), name: extension.name, version: extension.version}
       const expectedDir = path.join(scratch, extension.name)
       await installer.install(extension, expectedDir)
-      const found = compareTrees(listTree(expectedDir), actual)
+      const expected = listTree(expectedDir)
       await rm(expectedDir, {recursive: true, force: true})
+      let actual: TreeListing
+      try {
+        // Listed against the expected tree: only files that could still match are read.
+        actual = listTree(dir, expected)
+      } catch (error) {
+        differences.push({...base, problem: 'unreadable', reason: error instanceof TreeTooLarge ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)})
+        continue
+      }
+      const found = compareTrees(expected, actual)
       if (found.modified.length + found.missing.length + found.extra.length === 0) continue
       const list = (files: string[]) => (files.length > 0 ? files.slice(0, MAX_FILES_LISTED) : undefined)
-      differences.push({folder: path.relative(workspace, dir), name: extension.name, version: extension.version, problem: 'modified', modified: list(found.modified), missing: list(found.missing), extra: list(found.extra)})
+      differences.push({...base, problem: 'modified', modified: list(found.modified), missing: list(found.missing), extra: list(found.extra)})
     }
   } finally {
     await rm(scratch, {recursive: true, force: true})
