@@ -109,7 +109,7 @@ export async function batchDirectories(args: string[], cwd: string): Promise<str
 /** `oci push DIR`: validate, package reproducibly, and copy the artifact to the registry. */
 export async function pushExtension(options: PushOptions): Promise<PushResult> {
   assertTargetWithoutLocationFlags(options, options)
-  return withSession(options, (session) => pushOne(session, options, options))
+  return withSession({...options, workspaceSource: 'required'}, (session) => pushOne(session, options, options))
 }
 
 export interface BatchPushResult {
@@ -122,7 +122,7 @@ export interface BatchPushResult {
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
 export async function pushExtensions(options: OciOperationOptions & CopyListeners & {dirs: string[]; dryRun?: boolean}): Promise<BatchPushResult> {
-  return withSession(options, async (session) => {
+  return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))
     return {pushed}
