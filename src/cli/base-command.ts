@@ -87,6 +87,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${message}\n`)
   }
 
+  /** A problem that did not stop the command, on stderr (silent under --quiet). */
+  protected noteWarning = (message: string): void => this.note(`warning: ${message}`)
+
   /** Runs a transfer with listr2 progress on a TTY, plain --verbose lines otherwise. */
   protected withTransfer<R>(title: string, work: (report: (line: string) => void, bytes: ReportBytes) => Promise<R>): Promise<R> {
     const quiet = Boolean((this.flags as {quiet?: boolean}).quiet)

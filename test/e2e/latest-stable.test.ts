@@ -59,6 +59,17 @@ describe('latest means latest stable everywhere (built CLI, layout registry)', (
     expect((await cli(['oci', 'inspect', 'onlypre', '--pre'])).exitCode).toBe(0)
   })
 
+  it('oci copy NAME of a pre-release-only name hints --pre, and oci copy --pre takes it', async () => {
+    const mirror = `oci-layout://${path.join(box.root, 'mirror')}`
+    const stable = await cli(['oci', 'copy', 'onlypre', `${mirror}/onlypre`, '--json'])
+    expect(stable.exitCode, stable.stderr).toBe(4)
+    expect(json<ErrorDoc>(stable).error.hint).toContain('pass --pre')
+    const pre = await cli(['oci', 'copy', 'onlypre', `${mirror}/onlypre`, '--pre', '--json'])
+    expect(pre.exitCode, pre.stderr).toBe(0)
+    expect(json<{destination: string}>(pre).destination).toBe(`${mirror}/onlypre:2.0.0-rc.1`)
+    expect(json<{source: string}>(pre).source).toMatch(/\/onlypre:2\.0\.0-rc\.1$/)
+  })
+
   it('oci list and oci search show the latest stable version; --pre shows pre-releases', async () => {
     const list = json<{extensions: Array<Listed & {versions: number}>}>(await cli(['oci', 'list', '--json']))
     expect(list.extensions).toEqual([

@@ -88,6 +88,10 @@ describe('oci push to an explicit target (built CLI, real registry)', () => {
     [['oci://HOST/wrong/redis:0.2.0', '0.2.1'], 'VERSION 0.2.1 contradicts it'],
     [['--registry', 'user:pw@HOST'], 'credentials do not belong in a registry name'],
     [['--namespace', 'Bad Namespace'], 'must be lower-case components'],
+    // A full reference names its own registry: a flag beside it would be silently ignored.
+    [['oci://HOST/wrong/redis:0.2.0', '--registry', 'HOST'], '--registry cannot be combined with it'],
+    [['HOST/wrong/redis:0.2.0', '--namespace', 'other'], '--namespace cannot be combined with it'],
+    [[`oci-layout://./wrong-layout`, '--registry', 'HOST', '--namespace', 'other'], '--registry and --namespace cannot be combined with it'],
   ])('oci push ./redis %j is a usage error (exit 2), nothing pushed', async (args, expected) => {
     const result = await push(args.map((arg) => arg.replace('HOST', registry().host)))
     expect(result.exitCode, result.stdout + result.stderr).toBe(2)

@@ -106,8 +106,51 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     expect(refreshed.stderr).not.toContain('ago')
   })
 
+  it('parallel pushes of two versions of one extension (two processes) leave both in the index', async () => {
+    await search('quebec') // the index is cached: the pushes update it in place
+    // Each round races two processes; before the entry was built under the lock, the one that
+    // listed the tags first could write last and drop the other version.
+    const expected: string[] = []
+    for (let round = 0; round < 4; round++) {
+      const versions = [`1.${round}.0`, `1.${round}.1`]
+      const dirs = await Promise.all(versions.map((version) => extension('quebec', version)))
+      const pushed = await Promise.all(dirs.map((dir) => cli(['oci', 'push', dir])))
+      for (const result of pushed) expect(result.exitCode, result.stderr).toBe(0)
+      expected.unshift(...versions.reverse())
+      const found = await search('quebec')
+      expect(found.doc.fromCache).toBe(true)
+      expect(found.doc.matches.map((m) => m.versions), `round ${round}`).toEqual([expected])
+    }
+  }, 300_000) // 13 CLI processes; several engineers share 2 cores
+
+  it('namespaces team/sub and team_sub keep separate cached indexes', async () => {
+    for (const [name, namespace] of [['kilo', 'team/sub'], ['lima', 'team_sub']]) {
+      expect((await cli(['oci', 'push', await extension(name, '1.0.0', 'shared term'), '--namespace', namespace])).exitCode).toBe(0)
+    }
+    const sub = await search('shared', ['--namespace', 'team/sub'])
+    expect(sub.doc.matches.map((m) => m.name)).toEqual(['kilo'])
+    // Both once mapped to one file name: team_sub was answered from team/sub's index.
+    const underscored = await search('shared', ['--namespace', 'team_sub'])
+    expect(underscored.doc.fromCache).toBe(false)
+    expect(underscored.doc.matches.map((m) => m.name)).toEqual(['lima'])
+    expect((await search('shared', ['--namespace', 'team/sub'])).doc).toMatchObject({fromCache: true, matches: [expect.objectContaining({name: 'kilo'})]})
+  })
+
+  it('a push to oci-layout://PATH (the folder itself) adds no nameless entry to the layout root index', async () => {
+    const store = `oci-layout://${path.join(box.root, 'layout-store')}`
+    const dir = await extension('mike', '1.0.0', 'mike in a layout')
+    expect((await cli(['oci', 'push', dir], {PROVISIONING_OCI__REGISTRY: store})).exitCode).toBe(0)
+    const layoutSearch = async () => json<SearchDoc>(await cli(['oci', 'search', 'mike', '--namespace', '', '--json'], {PROVISIONING_OCI__REGISTRY: store}))
+    expect((await layoutSearch()).matches.map((m) => m.name)).toEqual(['mike'])
+    const pushed = await cli(['oci', 'push', dir, store], {PROVISIONING_OCI__REGISTRY: store})
+    expect(pushed.exitCode, pushed.stderr).toBe(0)
+    const after = await layoutSearch()
+    expect(after.fromCache).toBe(true)
+    expect(after.matches.map((m) => m.name)).toEqual(['mike'])
+  })
+
   it('a damaged or hostile cached index is rebuilt, never trusted or waited on; push still succeeds', async () => {
-    const [relative] = await indexFiles()
+    const relative = (await indexFiles()).find((f) => path.basename(f).startsWith('provisioning-extensions-')) ?? ''
     const file = path.join(box.home, 'cache', 'oci', 'index', relative)
     const hostile: Array<[string, () => Promise<void>]> = [
       ['garbage', () => writeFile(file, '{"format":2,"entries":"not a list"')],

@@ -24,6 +24,11 @@ describe('registry commands inside a workspace use its declared source (built CL
   let ws: string
   let userStore: string
   const cli = (args: string[], cwd = ws) => runCli(args, {env: box.env, cwd})
+  const search = async (args: string[]) => {
+    const result = await cli(['oci', 'search', ...args, '--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    return json<{matches: Array<{name: string}>}>(result).matches
+  }
 
   beforeAll(async () => {
     box = await sandbox()
@@ -111,4 +116,79 @@ describe('registry commands inside a workspace use its declared source (built CL
     expect(text.stdout).not.toMatch(/warning|skipped/i)
     expect(text.stderr).toContain(`Warning: local source ${src}: ${path.join('taskservs', 'broken', 'manifest.yaml')} skipped`)
   })
+
+  it('every oci command taking a short NAME uses the declared registry; a full reference names its own', async () => {
+    const host = registry().host
+    const ref = (name: string, ns = 'provisioning-extensions') => `${host}/${ns}/${name}`
+    const inspect = await cli(['oci', 'inspect', 'declared', '--json'])
+    expect(inspect.exitCode, inspect.stderr).toBe(0)
+    expect(json<{reference: string}>(inspect).reference).toBe(`${ref('declared')}:2.0.0`)
+    const pull = await cli(['oci', 'pull', 'declared', '--output', path.join(box.root, 'pulled'), '--json'])
+    expect(pull.exitCode, pull.stderr).toBe(0)
+    expect(json<{reference: string}>(pull).reference).toBe(`${ref('declared')}:2.0.0`)
+
+    // The issue: "oci push ./x && oci search x" missed inside such a workspace.
+    await search(['declared']) // the declared registry's index is cached
+    const fresh = path.join(box.root, 'src', 'fresh')
+    await writeExtension(fresh, {name: 'fresh', version: '0.1.0', description: 'pushed from the workspace'})
+    const pushed = await cli(['oci', 'push', fresh, '--json'])
+    expect(pushed.exitCode, pushed.stderr).toBe(0)
+    expect(json<{reference: string}>(pushed).reference).toBe(`${ref('fresh')}:0.1.0`)
+    expect((await search(['fresh'])).map((m) => m.name)).toEqual(['fresh'])
+    expect(json<{tags: Array<{tag: string}>}>(await cli(['oci', 'tags', 'fresh', '--json'])).tags.map((t) => t.tag)).toEqual(['0.1.0'])
+    // --namespace still chooses the namespace within the declared registry.
+    const flagged = await cli(['oci', 'push', fresh, '--namespace', 'flagged', '--json'])
+    expect(json<{reference: string}>(flagged).reference).toBe(`${ref('fresh', 'flagged')}:0.1.0`)
+
+    const tagged = await cli(['oci', 'tag', 'fresh:0.1.0', 'stable', '--json'])
+    expect(tagged.exitCode, tagged.stderr).toBe(0)
+    expect(json<{tags: Array<{tag: string}>}>(await cli(['oci', 'tags', 'fresh', '--json'])).tags.map((t) => t.tag)).toEqual(['0.1.0', 'stable'])
+    const copied = await cli(['oci', 'copy', 'fresh:0.1.0', 'fresher', '--json'])
+    expect(copied.exitCode, copied.stderr).toBe(0)
+    expect(json<{destination: string}>(copied).destination).toBe(`${ref('fresher')}:0.1.0`)
+    const deleted = await cli(['oci', 'delete', 'fresher:0.1.0', '--yes', '--json'])
+    expect(deleted.exitCode, deleted.stderr).toBe(0)
+    // The registry keeps the emptied repository: no tags left in the declared registry.
+    expect(json<{registry: string; tags: unknown[]}>(await cli(['oci', 'tags', 'fresher', '--json']))).toMatchObject({registry: host, tags: []})
+
+    // A full reference still names its own registry (here the user's layout store).
+    const own = await cli(['oci', 'inspect', `${userStore}/provisioning-extensions/elsewhere:1.0.0`, '--json'])
+    expect(own.exitCode, own.stderr).toBe(0)
+  }, 300_000) // ~15 CLI processes; several engineers share 2 cores
+
+  it('a broken declaration: read-only views fall back to oci.* with a warning; writing commands fail (exit 3)', async () => {
+    const broken = await bareWorkspace(box.root, 'gitea-ws')
+    const file = path.join(broken, 'config', 'provisioning.yaml')
+    // The declaration is in the workspace, which arrives through pull requests: a typo must not hide oci config.
+    const brokenCli = (args: string[]) => runCli(args, {env: box.env, cwd: broken})
+    const elsewhere = path.join(box.root, 'src', 'elsewhere')
+    for (const extensions of ['source_type: gitea', 'oops']) {
+      await writeFile(file, `workspace: {name: gitea-ws}\ndependencies:\n  extensions: ${extensions === 'oops' ? 'oops' : `{${extensions}}`}\n`)
+      const expected = extensions === 'oops' ? 'dependencies.extensions must be a table' : 'source_type = gitea is not supported'
+      const config = await brokenCli(['oci', 'config', '--json'])
+      expect(config.exitCode, config.stderr).toBe(0)
+      expect(json<{registry: string}>(config).registry).toBe(userStore)
+      expect(config.stderr).toContain(`warning: `)
+      expect(config.stderr).toContain(expected)
+      expect(config.stderr).toContain('using the oci.* settings')
+      if (extensions === 'oops') {
+        expect((await brokenCli(['oci', 'push', elsewhere, '--json'])).exitCode).toBe(3)
+        continue
+      }
+      for (const view of [['oci', 'tags', 'elsewhere'], ['oci', 'list'], ['oci', 'search', 'elsewhere'], ['oci', 'inspect', 'elsewhere']]) {
+        const result = await brokenCli([...view, '--json'])
+        expect(result.exitCode, `${view.join(' ')}: ${result.stderr}`).toBe(0)
+        expect(result.stdout, view.join(' ')).toContain('elsewhere')
+        expect(result.stderr, view.join(' ')).toContain(expected)
+      }
+      const discovered = json<Discovered>(await brokenCli(['module', 'discover', '--json']))
+      expect(discovered.warnings).toEqual([expect.stringContaining(expected)])
+      expect(discovered.modules.map((m) => m.name)).toContain('elsewhere')
+      for (const write of [['oci', 'push', elsewhere], ['oci', 'tag', 'elsewhere:1.0.0', 'stable'], ['oci', 'copy', 'elsewhere:1.0.0', 'other'], ['oci', 'delete', 'elsewhere:1.0.0', '--yes']]) {
+        const result = await brokenCli([...write, '--json'])
+        expect(result.exitCode, write.join(' ')).toBe(3)
+        expect(result.stdout, write.join(' ')).toContain(expected)
+      }
+    }
+  }, 400_000) // ~20 CLI processes
 })

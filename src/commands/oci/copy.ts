@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {ociFlags} from '../../cli/flags.js'
+import {ociFlags, preFlag} from '../../cli/flags.js'
 import {formatCopy, transferListeners} from '../../cli/format/oci.js'
 import {type CopyCommandResult, copyReference} from '../../lib/oci/ops/copy.js'
 
@@ -14,7 +14,7 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
     source: Args.string({description: 'source reference', required: true}),
     destination: Args.string({description: 'destination reference (tag defaults to the source tag)', required: true}),
   }
-  static flags = {...ociFlags}
+  static flags = {...ociFlags, ...preFlag}
 
   async run(): Promise<CopyCommandResult> {
     const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) => copyReference({
@@ -23,6 +23,7 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
       destination: this.args.destination,
       insecure: this.flags.insecure || undefined,
       concurrency: this.flags.concurrency,
+      pre: this.flags.pre,
       ...transferListeners(report, bytes),
     }))
     return this.present(result, formatCopy)

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags} from '../../cli/flags.js'
 import {formatBatchPush, formatPush, transferListeners} from '../../cli/format/oci.js'
-import {formatExcluded} from '../../cli/format/package.js'
+import {formatExcluded, formatPackageWarning} from '../../cli/format/package.js'
 import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, type PushResult} from '../../lib/oci/ops/push.js'
 
 export default class OciPush extends BaseCommand<typeof OciPush> {
@@ -37,7 +37,10 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
       const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) => pushExtensions({...common, dirs, ...transferListeners(report, bytes)}))
-      if (this.verbose) for (const [i, pushed] of result.pushed.entries()) this.note(formatExcluded(dirs[i], pushed.excluded))
+      for (const [i, pushed] of result.pushed.entries()) {
+        if (this.verbose) this.note(formatExcluded(dirs[i], pushed.excluded))
+        for (const warning of pushed.warnings) this.noteWarning(formatPackageWarning(dirs[i], warning))
+      }
       return this.present(result, formatBatchPush)
     }
     const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) => pushExtension({
@@ -48,6 +51,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
       version: this.args.version,
     }))
     if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
+    for (const warning of result.warnings) this.noteWarning(formatPackageWarning(this.args.dir, warning))
     return this.present(result, formatPush)
   }
 }

@@ -27,16 +27,33 @@ export function applyDeclaredSource(settings: OciSettings, source: ExtensionSour
 /**
  * The registry a command reads extensions from: inside a workspace whose declaration names
  * an OCI source, that source (the one `dep resolve` uses), else `oci.*` of the merged config.
- * An explicit registry override (a flag) wins over both.
+ * An explicit registry override (a flag) wins over both, as does an explicit namespace.
+ * A broken declaration fails (exit 3).
  */
 export async function sourceSettings(options: LoadOptions, overrides: OciOverrides = {}, given?: LoadedConfig): Promise<OciSettings> {
+  return (await readSourceSettings(options, overrides, given, 'required')).settings
+}
+
+/**
+ * As sourceSettings, for read-only views (`oci config` is what people run to diagnose): with
+ * `fallback`, a broken declaration leaves the `oci.*` settings in effect and comes back as a warning.
+ */
+export async function readSourceSettings(options: LoadOptions, overrides: OciOverrides, given: LoadedConfig | undefined, declared: 'required' | 'fallback'): Promise<{settings: OciSettings; warnings: string[]}> {
   const loaded = given ?? (await loadConfig(options))
   const settings = await ociSettings(options, overrides, loaded)
-  if (!loaded.workspace || overrides.registry) return settings
-  const {source, problems} = parseExtensionSource(loaded.values, {workspacePath: loaded.workspace.path, defaults: {registry: settings.registry, namespace: settings.namespace}})
-  if (problems.length > 0) {
-    throw new ConfigError(`the workspace's extension source is invalid: ${problems.join('; ')}`, {hint: 'fix dependencies.extensions in config/provisioning.yaml (SPEC §9.1)', details: {problems}})
+  if (!loaded.workspace || overrides.registry) return {settings, warnings: []}
+  const declaredSettings = {...settings}
+  try {
+    const {source, problems} = parseExtensionSource(loaded.values, {workspacePath: loaded.workspace.path, defaults: {registry: settings.registry, namespace: settings.namespace}})
+    if (problems.length > 0) {
+      throw new ConfigError(`the workspace's extension source is invalid: ${problems.join('; ')}`, {hint: 'fix dependencies.extensions in config/provisioning.yaml (SPEC §9.1)', details: {problems}})
+    }
+    applyDeclaredSource(declaredSettings, source)
+  } catch (error) {
+    if (declared === 'required' || !(error instanceof ConfigError)) throw error
+    const warning = `${error.message}; using the oci.* settings (${settings.registry}) instead${error.hint ? ` (${error.hint})` : ''}`
+    return {settings, warnings: [warning]}
   }
-  applyDeclaredSource(settings, source)
-  return settings
+  if (overrides.namespace) declaredSettings.namespace = overrides.namespace
+  return {settings: declaredSettings, warnings: []}
 }

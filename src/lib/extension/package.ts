@@ -8,6 +8,7 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {AdaptiveGzip} from './adaptive-gzip.js'
 import type {ExcludedEntry} from './ignore-rules.js'
 import type {ExtensionManifest} from './manifest.js'
+import {type Problem, warningsOf} from './problems.js'
 import {writeTarPieces} from './tar-stream.js'
 import {assertValidExtension, type ValidExtension} from './validate.js'
 
@@ -30,6 +31,8 @@ export interface ExtensionPackage {
   uncompressedSize: number
   /** Entries .provisioningignore (or its defaults) left out of the archive. */
   excluded: ExcludedEntry[]
+  /** Validation warnings (unknown manifest fields with their did-you-mean): packaged anyway. */
+  warnings: Problem[]
 }
 
 /**
@@ -88,7 +91,7 @@ async function packageInto(dir: string, options: PackageOptions, spool: BlobSpoo
 export async function packageExtension(dir: string, options: PackageOptions = {}): Promise<ExtensionPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool())
   const data = blob.body as Buffer
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize, excluded: extension.excluded}
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize, excluded: extension.excluded, warnings: warningsOf(extension.problems)}
 }
 
 export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
@@ -102,7 +105,7 @@ export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
  */
 export async function packageExtensionSpooled(dir: string, spoolDir: string, options: PackageOptions = {}): Promise<SpooledPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool(spoolDir))
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, excluded: extension.excluded, layer: blob}
+  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, excluded: extension.excluded, warnings: warningsOf(extension.problems), layer: blob}
 }
 
 export interface WrittenPackage extends Omit<ExtensionPackage, 'data'> {

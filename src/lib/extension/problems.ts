@@ -22,6 +22,10 @@ export function errorsOf(problems: readonly Problem[]): Problem[] {
   return problems.filter((problem) => problem.severity === 'error')
 }
 
+export function warningsOf(problems: readonly Problem[]): Problem[] {
+  return problems.filter((problem) => problem.severity === 'warning')
+}
+
 export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((problem) => problem.severity === 'error')
 }

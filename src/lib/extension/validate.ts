@@ -2,17 +2,18 @@ import {ValidationError} from '../errors.js'
 import {type ExtensionEntry, readExtensionDir} from './extension-dir.js'
 import type {ExcludedEntry} from './ignore-rules.js'
 import type {ExtensionManifest} from './manifest.js'
-import {errorsOf, formatProblem, type Problem} from './problems.js'
+import {errorsOf, formatProblem, type Problem, warningsOf} from './problems.js'
 
 export interface ExtensionValidationReport {
   dir: string
   valid: boolean
   manifest?: ExtensionManifest
-  /** Errors and warnings, manifest problems first. */
+  /** Errors and warnings (each with its severity and, for an unknown field, a suggestion), manifest problems first. */
   problems: Problem[]
-  errors: Problem[]
-  /** Warnings only (unknown manifest fields, files outside the layout): valid, but worth a look. */
-  warnings: Problem[]
+  /** How many of the problems are errors (a count, as scripts check `.errors == 0`). */
+  errors: number
+  /** How many are warnings (unknown manifest fields, files outside the layout): valid, but worth a look. */
+  warnings: number
   files: ExtensionEntry[]
   /** Left out by .provisioningignore or its defaults. */
   excluded: ExcludedEntry[]
@@ -32,8 +33,8 @@ export async function validateExtension(dir: string): Promise<ExtensionValidatio
     valid: errors.length === 0 && contents.manifest !== undefined,
     manifest: contents.manifest,
     problems: contents.problems,
-    errors,
-    warnings: contents.problems.filter((problem) => problem.severity === 'warning'),
+    errors: errors.length,
+    warnings: warningsOf(contents.problems).length,
     files: contents.files,
     excluded: contents.excluded,
   }

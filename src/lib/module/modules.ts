@@ -10,7 +10,7 @@ import {type InvalidManifest, shortLine} from '../deps/candidate.js'
 import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
 import {MAX_DECLARED_RANGE_CHARS} from '../deps/lockfile.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
-import {sourceSettings} from '../deps/source-settings.js'
+import {readSourceSettings} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {errorsOf} from '../extension/problems.js'
 import {loadCatalogIndex} from '../oci/catalog-index.js'
@@ -175,7 +175,9 @@ export async function discoverModules(options: LoadOptions & {type?: ModuleType;
       return []
     })))
   }
-  const settings = await sourceSettings(options, {pre}, loaded)
+  // A broken declaration does not hide the core and local layers: registry modules come from oci.*, with a warning.
+  const {settings, warnings: sourceWarnings} = await readSourceSettings(options, {pre}, loaded, 'fallback')
+  warnings.push(...sourceWarnings)
   const oci = new OciContext(settings)
   try {
     const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})

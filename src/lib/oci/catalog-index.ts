@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import path from 'node:path'
 
 import pLimit from 'p-limit'
@@ -37,9 +38,18 @@ export const MAX_INDEX_BYTES = 64 * 1024 * 1024
 /** An update waits this long for another one; then it is skipped (the index is a cache: search says its age). */
 const INDEX_LOCK_WAIT_MS = 5000
 
+/**
+ * A readable file-name part plus a hash of the exact value: `team/sub` and `team_sub` (or
+ * two registries that read alike) must never share a file, and a long layout path must
+ * still give a legal file name.
+ */
+function fileNamePart(value: string, empty: string): string {
+  const readable = value.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || empty
+  return `${readable}-${createHash('sha256').update(value).digest('hex').slice(0, 16)}`
+}
+
 function indexFile(cacheDir: string, location: Location, namespace: string): string {
-  const key = formatLocation(location).replace(/[^A-Za-z0-9._-]+/g, '_')
-  return path.join(cacheDir, 'index', key, `${namespace.replace(/[^A-Za-z0-9._-]+/g, '_') || '_root'}.json`)
+  return path.join(cacheDir, 'index', fileNamePart(formatLocation(location), '_'), `${fileNamePart(namespace, '_root')}.json`)
 }
 
 /** Repositories of one namespace (all when the namespace is empty). */
@@ -57,10 +67,10 @@ function isIndexEntry(value: unknown): value is IndexEntry {
 
 /**
  * The cached index under the untrusted-file rule (a regular file, bounded, no link
- * followed), checked entry by entry; undefined when missing, damaged or of another format
- * (the caller rebuilds it).
+ * followed), checked entry by entry; undefined when missing, damaged, of another format or
+ * of another registry or namespace than the one asked for (the caller rebuilds it).
  */
-async function readIndexFile(file: string): Promise<CatalogIndex | undefined> {
+async function readIndexFile(file: string, expected: {registry: string; namespace: string}): Promise<CatalogIndex | undefined> {
   const read = await readUntrusted(file, {max: MAX_INDEX_BYTES}).catch(() => undefined)
   if (read?.kind !== 'data') return undefined
   let doc: unknown
@@ -70,6 +80,7 @@ async function readIndexFile(file: string): Promise<CatalogIndex | undefined> {
     return undefined
   }
   if (!isPlainTable(doc) || doc.format !== INDEX_FORMAT || typeof doc.registry !== 'string' || typeof doc.namespace !== 'string' || typeof doc.built !== 'string' || Number.isNaN(Date.parse(doc.built))) return undefined
+  if (doc.registry !== expected.registry || doc.namespace !== expected.namespace) return undefined
   if (!Array.isArray(doc.entries) || !doc.entries.every(isIndexEntry)) return undefined
   return doc as unknown as CatalogIndex
 }
@@ -102,7 +113,7 @@ const byName = (a: IndexEntry, b: IndexEntry) => a.name.localeCompare(b.name) ||
 export async function loadCatalogIndex(oci: OciContext, location: Location, namespace: string, options: {ttlSeconds: number; refresh?: boolean; concurrency: number}): Promise<CatalogIndex & {fromCache: boolean}> {
   const file = indexFile(oci.settings.cacheDir, location, namespace)
   if (!options.refresh) {
-    const cached = await readIndexFile(file)
+    const cached = await readIndexFile(file, {registry: formatLocation(location), namespace})
     if (cached && Date.now() - Date.parse(cached.built) < options.ttlSeconds * 1000) return {...cached, fromCache: true}
   }
   const repositories = await namespaceRepositories(oci, location, namespace)
@@ -126,28 +137,38 @@ function namespacesOf(repository: string): string[] {
  * search builds it whole); `built` keeps its time, since the other entries are as old as before.
  */
 export async function updateIndexEntry(oci: OciContext, location: Location, repository: string): Promise<void> {
+  // A push to oci-layout://PATH names the layout folder itself: no repository, no entry.
+  if (repository === '') return
   // The change itself succeeded: an index that cannot be updated stays as it was (search says its age and how to refresh).
   await rebuildEntry(oci, location, repository).catch(() => undefined)
 }
 
 async function rebuildEntry(oci: OciContext, location: Location, repository: string): Promise<void> {
-  const files = namespacesOf(repository).map((namespace) => indexFile(oci.settings.cacheDir, location, namespace))
-  const cached = (await Promise.all(files.map(async (file) => ({file, index: await readIndexFile(file)})))).filter((c) => c.index !== undefined)
+  const registry = formatLocation(location)
+  const files = namespacesOf(repository).map((namespace) => ({file: indexFile(oci.settings.cacheDir, location, namespace), expected: {registry, namespace}}))
+  const cached = (await Promise.all(files.map(async (f) => ({...f, index: await readIndexFile(f.file, f.expected)})))).filter((c) => c.index !== undefined)
   if (cached.length === 0) return
-  const entry = await buildEntry(oci, location, repository).catch((error: unknown) => {
-    if (error instanceof NotFoundError) return undefined // the repository is gone
-    throw error
-  })
-  for (const {file} of cached) {
-    // Read, change, write under a lock: parallel pushes (a batch, or several processes) must not drop each other's entries.
-    await withFileLock(`${file}.lock`, {waitMs: INDEX_LOCK_WAIT_MS, purpose: 'search index update'}, async () => {
-      const index = await readIndexFile(file)
-      if (!index) return
+  // Every cached file is locked (always in the same order, so two updates cannot deadlock)
+  // before the entry is built: parallel pushes of two versions must not let the one that
+  // listed the tags first write last, leaving the other version out.
+  const underLocks = async (rest: typeof cached): Promise<void> => {
+    if (rest.length > 0) {
+      await withFileLock(`${rest[0].file}.lock`, {waitMs: INDEX_LOCK_WAIT_MS, purpose: 'search index update'}, () => underLocks(rest.slice(1)))
+      return
+    }
+    const entry = await buildEntry(oci, location, repository).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined // the repository is gone
+      throw error
+    })
+    for (const {file, expected} of cached) {
+      const index = await readIndexFile(file, expected)
+      if (!index) continue
       const entries = index.entries.filter((e) => e.repository !== repository)
       if (entry && entry.versions.length > 0) entries.push(entry)
       await writeFileAtomic(file, JSON.stringify({...index, entries: entries.sort(byName)}), {durable: false})
-    })
+    }
   }
+  await underLocks(cached)
 }
 
 export function matchEntries(entries: IndexEntry[], term: string): IndexEntry[] {

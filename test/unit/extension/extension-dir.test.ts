@@ -157,7 +157,7 @@ describe('validateExtension / assertValidExtension', () => {
     execFileSync('mkfifo', [path.join(ext, 'scripts', 'pipe')])
     const report = await validateExtension(ext)
     expect(report).toMatchObject({valid: false})
-    expect([report.errors.length, report.warnings.length]).toEqual([5, 2])
+    expect([report.errors, report.warnings]).toEqual([5, 2])
 
     const error = await expectProvisioningError(() => assertValidExtension(ext))
     expect(error.exit).toBe(10)

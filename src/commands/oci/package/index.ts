@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../cli/base-command.js'
 import {formatBytes} from '../../../cli/format/oci.js'
-import {formatExcluded} from '../../../cli/format/package.js'
+import {formatExcluded, formatPackageWarning} from '../../../cli/format/package.js'
 import {writePackage, type WrittenPackage} from '../../../lib/extension/package.js'
 
 export default class OciPackage extends BaseCommand<typeof OciPackage> {
@@ -14,6 +14,7 @@ export default class OciPackage extends BaseCommand<typeof OciPackage> {
   async run(): Promise<WrittenPackage> {
     const result = await writePackage(this.args.dir, this.flags.output ?? process.cwd())
     if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
+    for (const warning of result.warnings) this.noteWarning(formatPackageWarning(this.args.dir, warning))
     return this.present(result, (r) => `wrote ${r.path} (${formatBytes(r.size)})\ndigest: ${r.digest}`)
   }
 }

@@ -13,7 +13,7 @@ export interface ListResult {
 
 /** `oci list`: the repositories of a namespace with their latest version (stable unless `--pre`). */
 export async function listExtensions(options: OciOperationOptions & {namespace?: string}): Promise<ListResult> {
-  return withSession(options, async ({settings, oci}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({settings, oci}) => {
     const location = parseLocation(settings.registry, settings.cwd)
     const namespace = options.namespace ?? settings.namespace
     const repositories = await namespaceRepositories(oci, location, namespace)
@@ -39,7 +39,7 @@ export interface SearchResult {
 
 /** `oci search`: name, description and tags, from the cached catalog index. */
 export async function searchExtensions(options: OciOperationOptions & {term: string; refresh?: boolean; namespace?: string}): Promise<SearchResult> {
-  return withSession(options, async ({settings, oci}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({settings, oci}) => {
     const location = parseLocation(settings.registry, settings.cwd)
     const namespace = options.namespace ?? settings.namespace
     const index = await loadCatalogIndex(oci, location, namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})

@@ -22,7 +22,7 @@ export interface OciConfigResult {
 
 /** `oci config`: the effective OCI settings, which engine runs and why, where credentials come from. */
 export async function describeOciConfig(options: OciOperationOptions): Promise<OciConfigResult> {
-  return withSession(options, async ({settings, engine}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({settings, engine}) => {
     const location = parseLocation(settings.registry, settings.cwd)
     const withheld = location.kind === 'remote' && usesPlainHttp(location.host, settings) && !isLoopbackHost(location.host)
     const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined

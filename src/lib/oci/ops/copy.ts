@@ -18,7 +18,7 @@ export interface CopyCommandResult {
 
 /** `oci copy SRC DST`: any store to any store; mounts within one registry. */
 export async function copyReference(options: OciOperationOptions & CopyListeners & {source: string; destination: string}): Promise<CopyCommandResult> {
-  return withSession(options, async ({settings, engine, oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({settings, engine, oci}) => {
     const source = await withDefaultTag(oci, oci.parse(options.source))
     const parsedDestination = oci.parse(options.destination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}

@@ -11,7 +11,7 @@ export interface DeleteResult {
 
 /** `oci delete`: resolves the tag to its digest, then deletes the manifest by digest. */
 export async function deleteArtifact(options: OciOperationOptions & {reference: string}): Promise<DeleteResult> {
-  return withSession(options, async ({oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
     const ref = oci.parse(options.reference)
     if (!ref.tag && !ref.digest) throw new UsageError(`"${options.reference}" names no version`, {hint: 'delete one version at a time: NAME:VERSION'})
     const store = oci.store(ref.location)

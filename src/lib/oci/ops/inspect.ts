@@ -17,7 +17,7 @@ export interface InspectResult {
 
 /** `oci inspect`: digest, size, media types, annotations and the extension manifest. */
 export async function inspectArtifact(options: OciOperationOptions & {reference: string}): Promise<InspectResult> {
-  return withSession(options, async ({oci}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({oci}) => {
     const artifact = await readArtifact(oci, oci.parse(options.reference))
     return {
       reference: formatReference(artifact.ref),

@@ -68,7 +68,7 @@ interface PullTarget {
 
 /** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
 export async function pullExtension(options: PullOptions): Promise<PullResult> {
-  return withSession(options, (session) => pullOne(session, options))
+  return withSession({...options, workspaceSource: 'required'}, (session) => pullOne(session, options))
 }
 
 /**
@@ -77,7 +77,7 @@ export async function pullExtension(options: PullOptions): Promise<PullResult> {
  * for one folder are refused before anything is fetched.
  */
 export async function pullExtensions(options: OciOperationOptions & Pick<PullOptions, 'output' | 'overwrite' | 'onBytes'> & {references: string[]}): Promise<{pulled: PullResult[]}> {
-  return withSession(options, async (session) => {
+  return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     // Every folder is known (manifests only) before the first layer is fetched or written.
     const located = await Promise.all(options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))))

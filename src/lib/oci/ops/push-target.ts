@@ -19,6 +19,20 @@ export interface PushTarget {
 const isReferenceLike = (value: string) => /[/:@]/.test(value)
 
 /**
+ * A full reference names its own registry and namespace: --registry/--namespace beside it
+ * would be ignored, so the combination is refused instead of pushing somewhere unexpected.
+ */
+export function assertTargetWithoutLocationFlags(target: PushTarget, flags: {registry?: string; namespace?: string}): void {
+  if (target.name === undefined || !isReferenceLike(target.name)) return
+  const given = [flags.registry === undefined ? '' : '--registry', flags.namespace === undefined ? '' : '--namespace'].filter(Boolean)
+  if (given.length === 0) return
+  throw new UsageError(`${target.name} names its own registry and namespace; ${given.join(' and ')} cannot be combined with it`, {
+    hint: `leave out ${given.join(' and ')}, or push by name: oci push DIR ${given.map((flag) => `${flag} VALUE`).join(' ')}`,
+    details: {target: target.name, flags: given},
+  })
+}
+
+/**
  * The reference a folder is pushed to. Name and version may be left out (they come from
  * manifest.yaml) but never contradict it: resolution rejects artifacts whose manifest
  * disagrees with their reference, so such a push is refused before anything is sent.

@@ -4,6 +4,7 @@ import {UsageError} from '../../errors.js'
 import path from 'node:path'
 
 import type {ExcludedEntry} from '../../extension/ignore-rules.js'
+import type {Problem} from '../../extension/problems.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {updateIndexEntry} from '../catalog-index.js'
@@ -12,7 +13,7 @@ import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference} from '../reference.js'
 import {RegistryStore} from '../registry-store.js'
-import {pushReference, type PushTarget} from './push-target.js'
+import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 export type {PushTarget} from './push-target.js'
@@ -31,6 +32,8 @@ export interface PushResult extends Partial<CopyStats> {
   dryRun: boolean
   /** Entries .provisioningignore (or its defaults) left out of the layer. */
   excluded: ExcludedEntry[]
+  /** Manifest warnings (unknown fields with their did-you-mean): pushed anyway. */
+  warnings: Problem[]
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
@@ -52,7 +55,7 @@ async function pushPackage({settings, engine, oci}: OciSession, target: PushTarg
   const name = manifest.name
   const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
-  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded}
+  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded, warnings: pkg.warnings}
   if (options.dryRun) return {...base, dryRun: true}
   if (engine.engine === 'oras' && engine.orasPath) {
     await orasPush(engine.orasPath, ref, artifact, settings)
@@ -105,7 +108,8 @@ export async function batchDirectories(args: string[], cwd: string): Promise<str
 
 /** `oci push DIR`: validate, package reproducibly, and copy the artifact to the registry. */
 export async function pushExtension(options: PushOptions): Promise<PushResult> {
-  return withSession(options, (session) => pushOne(session, options, options))
+  assertTargetWithoutLocationFlags(options, options)
+  return withSession({...options, workspaceSource: 'required'}, (session) => pushOne(session, options, options))
 }
 
 export interface BatchPushResult {
@@ -118,7 +122,7 @@ export interface BatchPushResult {
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
 export async function pushExtensions(options: OciOperationOptions & CopyListeners & {dirs: string[]; dryRun?: boolean}): Promise<BatchPushResult> {
-  return withSession(options, async (session) => {
+  return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))
     return {pushed}

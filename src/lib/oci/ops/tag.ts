@@ -24,7 +24,7 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
       details: {invalid: bad},
     })
   }
-  return withSession(options, async ({oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
     const ref = oci.parse(options.reference)
     const current = ref.digest ?? ref.tag
     if (!current) {

@@ -13,7 +13,7 @@ export interface TagsResult {
 
 /** `oci tags`: semver tags highest first, then any other tags. */
 export async function listVersions(options: OciOperationOptions & {name: string}): Promise<TagsResult> {
-  return withSession(options, async ({settings, engine, oci}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({settings, engine, oci}) => {
     const ref = oci.parse(options.name)
     const list = async () => engine.engine === 'oras' && engine.orasPath
       ? parseOrasTags(await runOras(engine.orasPath, orasTagsArgs(ref, settings)))
