@@ -124,16 +124,19 @@ describe('dep resolve: the trust boundary for metadata', () => {
       }
     })
 
-    it('a self-dependent config blob is exit 8 naming the reference and the reason (as a local manifest is exit 3)', async () => {
+    it('a self-dependent config blob is exit 8 naming the reference and the reason (as a local manifest is exit 3); dep validate lists it (exit 10)', async () => {
       await pushExtension('selfish', '1.0.0', {name: 'selfish', type: 'taskserv', version: '1.0.0', dependencies: {selfish: '*'}})
       const ws = await newWorkspace()
       await declare(ws, {registry: registry.host}, {taskservs: ['selfish:1.0.0']})
-      for (const command of ['validate', 'resolve']) {
-        const result = await runCli(['dep', command, '--json'], {env: box.env, cwd: ws})
-        expect(result.exitCode, command).toBe(8)
-        const {error} = json<ErrorDoc>(result)
-        expect(error.message).toBe(`${registry.host}/provisioning-extensions/selfish:1.0.0 has invalid extension metadata:\n  - dependencies.selfish: the extension "selfish" lists itself in dependencies`)
-      }
+      const reason = `${registry.host}/provisioning-extensions/selfish:1.0.0 has invalid extension metadata:\n  - dependencies.selfish: the extension "selfish" lists itself in dependencies`
+      const resolved = await runCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
+      expect(resolved.exitCode).toBe(8)
+      expect(json<ErrorDoc>(resolved).error.message).toBe(reason)
+      // dep validate lists it as one of its problems (exit 10, SPEC 9.3) instead of stopping there.
+      const validated = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
+      expect(validated.exitCode).toBe(10)
+      const problems = (json<ErrorDoc>(validated).error.details as {problems: Array<{kind: string; name?: string; message: string}>}).problems
+      expect(problems).toEqual([expect.objectContaining({kind: 'manifest', name: 'selfish', message: expect.stringContaining(reason)})])
       expect(await installedDirs(ws)).toEqual({})
     })
   })
