@@ -143,7 +143,7 @@ describe('validateExtension / assertValidExtension', () => {
   it('passes a valid extension', async () => {
     await writeValidExtension(ext)
     const report = await validateExtension(ext)
-    expect(report).toMatchObject({valid: true, errors: [], warnings: [], problems: []})
+    expect(report).toMatchObject({valid: true, errors: 0, warnings: 0, problems: []})
     expect((await assertValidExtension(ext)).manifest.name).toBe('redis')
   })
 
