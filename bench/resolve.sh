@@ -71,33 +71,10 @@ bench_setup resolve dep resolve
 PORT=""
 [[ "$NEED_REGISTRY" == 1 ]] && bench_start_registry
 
-# The old side: the tree of OLD_REF from git, built with its own build script against this
-# checkout's node_modules, in the scratch folder (so any commit can be the baseline), or in
-# BENCH_OLD_DIR, where a build of the same commit is reused.
+# The old side: the tree of OLD_REF built in the scratch folder (or reused from BENCH_OLD_DIR).
 OLD_APP=""
 if [[ "$NEED_OLD" == 1 ]]; then
-  OLD_APP="${BENCH_OLD_DIR:-$WORK/old}"
-  if [[ -f "$OLD_APP/.bench-old-commit" && "$(cat "$OLD_APP/.bench-old-commit")" == "$OLD_SHA" && -f "$OLD_APP/dist/lib/deps/resolver.js" ]]; then
-    echo "bench: reusing the old side ($OLD_REF = ${OLD_SHA:0:12}) built in $OLD_APP" >&2
-  else
-    if [[ -d "$OLD_APP" && -n "$(ls -A "$OLD_APP")" && ! -f "$OLD_APP/.bench-old-commit" ]]; then
-      echo "bench: BENCH_OLD_DIR=$OLD_APP is not empty and was not made by this script; give an empty or new folder" >&2
-      exit 2
-    fi
-    rm -rf "$OLD_APP"
-    mkdir -p "$OLD_APP"
-    started=$SECONDS
-    git archive "$OLD_SHA" | tar -x -C "$OLD_APP"
-    ln -s "$ROOT/node_modules" "$OLD_APP/node_modules"
-    if ! (cd "$OLD_APP" && npm run --silent build) >"$WORK/old-build.log" 2>&1 || [[ ! -f "$OLD_APP/dist/lib/deps/resolver.js" ]]; then
-      echo "bench: building the old side ($OLD_REF = $OLD_SHA) failed; log tail:" >&2
-      tail -n 20 "$WORK/old-build.log" >&2
-      exit 1
-    fi
-    echo "$OLD_SHA" >"$OLD_APP/.bench-old-commit"
-    echo "bench: built the old side, $OLD_REF = ${OLD_SHA:0:12}, in $((SECONDS - started)) s ($OLD_APP)" >&2
-  fi
-  OLD_APP="$(cd "$OLD_APP" && pwd)"
+  bench_build_old "$OLD_REF" "$OLD_SHA" "${BENCH_OLD_DIR:-$WORK/old}" dist/lib/deps/resolver.js
 fi
 
 # In the background and waited for, so that a signal to this script runs the cleanup at once.

@@ -128,3 +128,32 @@ YAML
   fi
   echo "bench: docker-registry pid $REG_PID on 127.0.0.1:$PORT ($(docker-registry --version | awk '{print $NF}'))" >&2
 }
+
+# bench_build_old REF SHA DIR CHECK: the tree of commit SHA (named REF) from git, built with its
+# own build script against this checkout's node_modules in DIR, so any commit can be the
+# baseline of a before/after run; a DIR holding a build of the same commit (CHECK, a file of
+# the build, exists) is reused. Sets OLD_APP to DIR's absolute path.
+bench_build_old() {
+  local ref=$1 sha=$2 dir=$3 check=$4
+  if [[ -f "$dir/.bench-old-commit" && "$(cat "$dir/.bench-old-commit")" == "$sha" && -f "$dir/$check" ]]; then
+    echo "bench: reusing the old side ($ref = ${sha:0:12}) built in $dir" >&2
+  else
+    if [[ -d "$dir" && -n "$(ls -A "$dir")" && ! -f "$dir/.bench-old-commit" ]]; then
+      echo "bench: BENCH_OLD_DIR=$dir is not empty and was not made by this script; give an empty or new folder" >&2
+      exit 2
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    local started=$SECONDS
+    git archive "$sha" | tar -x -C "$dir"
+    ln -s "$ROOT/node_modules" "$dir/node_modules"
+    if ! (cd "$dir" && npm run --silent build) >"$WORK/old-build.log" 2>&1 || [[ ! -f "$dir/$check" ]]; then
+      echo "bench: building the old side ($ref = $sha) failed; log tail:" >&2
+      tail -n 20 "$WORK/old-build.log" >&2
+      exit 1
+    fi
+    echo "$sha" >"$dir/.bench-old-commit"
+    echo "bench: built the old side, $ref = ${sha:0:12}, in $((SECONDS - started)) s ($dir)" >&2
+  fi
+  OLD_APP="$(cd "$dir" && pwd)"
+}
