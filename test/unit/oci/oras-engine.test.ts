@@ -2,18 +2,23 @@ import {execa} from 'execa'
 import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {buildExtensionArtifact} from '../../../src/lib/oci/artifact.js'
+import {OciContext} from '../../../src/lib/oci/context.js'
 import {sha256} from '../../../src/lib/oci/digest.js'
 import {findBinary} from '../../../src/lib/util/find-binary.js'
 import {MediaType} from '../../../src/lib/oci/media-types.js'
+import {createEngine} from '../../../src/lib/oci/engines/choose.js'
+import {NativeEngine} from '../../../src/lib/oci/engines/native.js'
+import {OrasEngine} from '../../../src/lib/oci/engines/oras.js'
 import {
-  orasAnnotations, orasCopyArgs, orasDeleteArgs, orasFailure, orasLoginArgs, orasPullArgs, orasPushArgs, orasTagsArgs,
+  orasAnnotations, orasCopyArgs, orasDeleteArgs, orasFailure, orasLoginArgs, orasPullArgs, orasPushArgs, orasTagArgs, orasTagsArgs,
   parseOrasPull, parseOrasPush, parseOrasTags,
-} from '../../../src/lib/oci/oras-engine.js'
+} from '../../../src/lib/oci/engines/oras-cli.js'
 import {parseReference} from '../../../src/lib/oci/reference.js'
 import type {OciSettings} from '../../../src/lib/oci/settings.js'
+import {recordingOras, type RecordingOras} from '../../helpers/recording-oras.js'
 
 const settings = (over: Partial<OciSettings> = {}): OciSettings => ({
   registry: 'localhost:5000', userRegistry: 'localhost:5000', namespace: 'ext', tool: 'oras', concurrency: 4, tlsEnabled: false, insecure: false,
@@ -63,6 +68,12 @@ describe('oras command construction', () => {
     expect(orasDeleteArgs(parseReference('redis:1.0.0', defaults), settings())).toEqual(expect.arrayContaining(['manifest', 'delete', 'localhost:5000/ext/redis:1.0.0', '--force']))
   })
 
+  it('tag: the source, then every new tag, then transport flags', () => {
+    expect(orasTagArgs(parseReference('redis:1.0.0', defaults), ['stable', 'latest'], settings())).toEqual(['tag', 'localhost:5000/ext/redis:1.0.0', 'stable', 'latest', '--plain-http', '--registry-config', '/home/u/.provisioning/auth.json'])
+    const layout = orasTagArgs(parseReference('oci-layout:///m/redis:1.0.0', defaults), ['stable'], settings())
+    expect(layout).toEqual(['tag', '/m/redis:1.0.0', 'stable', '--oci-layout'])
+  })
+
   it('gives oras the manifest annotations so it builds the same manifest', () => {
     const annotations = orasAnnotations(artifact)
     expect(annotations.$manifest['org.opencontainers.image.created']).toBe('1970-01-01T00:00:00Z')
@@ -91,6 +102,66 @@ describe('oras output parsing', () => {
   })
 })
 
+describe('engines', () => {
+  let oras: RecordingOras
+  let dir: string
+  const contexts: OciContext[] = []
+  /** A context on a layout folder in `dir`, with the recording oras as the only oras on PATH. */
+  const context = (tool: OciSettings['tool'], path = oras.dir) => {
+    const oci = new OciContext(settings({tool, cacheDir: `${dir}/cache`, home: `${dir}/home`, env: {PATH: path}}))
+    contexts.push(oci)
+    return oci
+  }
+  beforeAll(async () => {
+    oras = await recordingOras()
+    dir = await mkdtemp(path.join(os.tmpdir(), 'engines-'))
+  })
+  afterAll(async () => {
+    await Promise.all(contexts.map((oci) => oci.close()))
+    await oras.cleanup()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('is chosen once from oci.tool and PATH, and says why', async () => {
+    const chosen = await createEngine(context('oras'))
+    expect(chosen).toBeInstanceOf(OrasEngine)
+    expect({name: chosen.name, reason: chosen.reason, binary: chosen.binary}).toEqual({name: 'oras', reason: 'oci.tool = oras', binary: oras.binary})
+    expect((await createEngine(context('auto'))).reason).toBe(`oci.tool = auto and oras was found at ${oras.binary}`)
+    const native = await createEngine(context('native'))
+    expect({name: native.name, reason: native.reason, binary: native.binary}).toEqual({name: 'native', reason: 'oci.tool = native', binary: undefined})
+    expect((await createEngine(context('auto', '/nonexistent'))).reason).toBe('oci.tool = auto and oras is not on PATH')
+    await expect(createEngine(context('oras', '/nonexistent'))).rejects.toMatchObject({exit: 3, message: 'oci.tool = oras, but the oras binary is not on PATH'})
+  })
+
+  it('oras deletes and tags by digest: the manifest is resolved natively, oras gets the digest', async () => {
+    const oci = context('oras')
+    const ref = parseReference(`oci-layout://${dir}/layout/ext/redis:7.2.0`, defaults)
+    // Pushed natively: the recording oras stores nothing.
+    await new NativeEngine('test', oci).push(ref, artifact, {})
+    const engine = new OrasEngine(oras.binary, 'test', oci)
+    const digest = artifact.manifest.descriptor.digest
+    expect(await engine.tag(ref, ['stable', 'latest'])).toEqual({digest})
+    await engine.delete(ref, digest)
+    await engine.delete(parseReference('redis:7.2.0', defaults), digest)
+    expect(await oras.calls()).toEqual([
+      ['tag', `${dir}/layout/ext/redis@${digest}`, 'stable', 'latest', '--oci-layout'],
+      ['manifest', 'delete', `${dir}/layout/ext/redis@${digest}`, '--force', '--oci-layout'],
+      ['manifest', 'delete', `localhost:5000/ext/redis@${digest}`, '--force', '--plain-http', '--registry-config', `${dir}/home/auth.json`],
+    ])
+  })
+
+  it('native tags and deletes in the store itself', async () => {
+    const oci = context('native')
+    const ref = parseReference(`oci-layout://${dir}/native/ext/redis:7.2.0`, defaults)
+    const engine = new NativeEngine('test', oci)
+    await engine.push(ref, artifact, {})
+    expect(await engine.tag(ref, ['stable'])).toEqual({digest: artifact.manifest.descriptor.digest})
+    expect((await engine.listTags(ref)).sort()).toEqual(['7.2.0', 'stable'])
+    await engine.delete(ref, artifact.manifest.descriptor.digest)
+    expect(await engine.listTags(ref)).toEqual([])
+  })
+})
+
 // The oras binary cannot be installed on the project's build machines; where it is on
 // PATH, these run the real thing against the layout store (no registry needed).
 const oras = await findBinary('oras', {env: process.env, cwd: process.cwd()})
@@ -98,7 +169,7 @@ describe.runIf(oras)('real oras', () => {
   it('pushes to an OCI layout the same manifest digest the native engine computes', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'oras-real-'))
     try {
-      const {orasPush} = await import('../../../src/lib/oci/oras-engine.js')
+      const {orasPush} = await import('../../../src/lib/oci/engines/oras.js')
       const ref = parseReference(`oci-layout://${dir}/ext/redis:7.2.0`, defaults)
       const result = await orasPush(oras as string, ref, artifact, settings())
       expect(result.digest).toBe(artifact.manifest.descriptor.digest)

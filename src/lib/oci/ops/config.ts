@@ -27,9 +27,9 @@ export async function describeOciConfig(options: OciOperationOptions): Promise<O
     const withheld = location.kind === 'remote' && usesPlainHttp(location.host, settings) && !isLoopbackHost(location.host)
     const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined
     return {
-      engine: engine.engine,
+      engine: engine.name,
       reason: engine.reason,
-      ...(engine.orasPath ? {orasPath: engine.orasPath} : {}),
+      ...(engine.binary ? {orasPath: engine.binary} : {}),
       registry: formatLocation(location),
       namespace: settings.namespace,
       transport: location.kind === 'layout' ? 'local OCI image layout' : settings.tlsEnabled ? `https${settings.insecure ? ' (certificate not verified)' : ''}` : 'plain http',

@@ -1,6 +1,5 @@
 import {updateIndexEntry} from '../catalog-index.js'
-import {copyArtifact, type CopyListeners} from '../copy.js'
-import {orasCopyArgs, runOras} from '../oras-engine.js'
+import type {CopyListeners} from '../copy.js'
 import {formatReference} from '../reference.js'
 import {withDefaultTag} from '../artifact-reader.js'
 import {type OciOperationOptions, withSession} from './session.js'
@@ -18,22 +17,13 @@ export interface CopyCommandResult {
 
 /** `oci copy SRC DST`: any store to any store; mounts within one registry. */
 export async function copyReference(options: OciOperationOptions & CopyListeners & {source: string; destination: string}): Promise<CopyCommandResult> {
-  return withSession({...options, workspaceSource: 'required'}, async ({settings, engine, oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const source = await withDefaultTag(oci, oci.parse(options.source))
     const parsedDestination = oci.parse(options.destination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
-    if (engine.engine === 'oras' && engine.orasPath) {
-      await runOras(engine.orasPath, orasCopyArgs(source, destination, settings, settings.concurrency))
-      const descriptor = await oci.store(destination.location).resolve(destination.repository, destination.tag ?? destination.digest ?? '')
-      await updateIndexEntry(oci, destination.location, destination.repository)
-      return {source: formatReference(source), destination: formatReference(destination), digest: descriptor.digest, engine: engine.engine}
-    }
-    const result = await copyArtifact(
-      {store: oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
-      {store: oci.store(destination.location), repository: destination.repository},
-      {concurrency: settings.concurrency, tag: destination.tag, cache: oci.cache, onEvent: options.onEvent, onBytes: options.onBytes},
-    )
+    const {digest, stats} = await engine.copy(source, destination, options)
     await updateIndexEntry(oci, destination.location, destination.repository)
-    return {source: formatReference(source), destination: formatReference(destination), digest: result.descriptor.digest, engine: engine.engine, blobs: result.blobs, transferred: result.transferred, skipped: result.skipped, mounted: result.mounted}
+    const counts = stats ? {blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted} : {}
+    return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts}
   })
 }

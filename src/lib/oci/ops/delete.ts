@@ -11,12 +11,12 @@ export interface DeleteResult {
 
 /** `oci delete`: resolves the tag to its digest, then deletes the manifest by digest. */
 export async function deleteArtifact(options: OciOperationOptions & {reference: string}): Promise<DeleteResult> {
-  return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const ref = oci.parse(options.reference)
     if (!ref.tag && !ref.digest) throw new UsageError(`"${options.reference}" names no version`, {hint: 'delete one version at a time: NAME:VERSION'})
-    const store = oci.store(ref.location)
-    const descriptor = await store.resolve(ref.repository, ref.digest ?? (ref.tag as string))
-    await store.deleteManifest(ref.repository, descriptor.digest)
+    // Resolved first: the tag is deleted through its digest, which the result reports.
+    const descriptor = await oci.store(ref.location).resolve(ref.repository, ref.digest ?? (ref.tag as string))
+    await engine.delete(ref, descriptor.digest)
     await updateIndexEntry(oci, ref.location, ref.repository)
     return {reference: formatReference(ref), digest: descriptor.digest, deleted: true}
   })

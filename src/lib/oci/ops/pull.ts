@@ -10,7 +10,6 @@ import {verifyContent} from '../digest.js'
 import type {CopyOptions} from '../copy.js'
 import type {LayerPullAttempt} from '../layer-stream.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
-import {orasPullLayer} from '../oras-engine.js'
 import {RegistryStore} from '../registry-store.js'
 import {artifactName, formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
@@ -18,10 +17,10 @@ import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 /** A layer in memory, verified: from the cache, or fetched (and not cached yet). */
-async function fetchLayer(oci: OciSession['oci'], artifact: ResolvedArtifact, layer: Descriptor, oras: string | undefined, settings: OciSession['settings']): Promise<{data: Buffer; cached: boolean}> {
+async function fetchLayer(oci: OciSession['oci'], artifact: ResolvedArtifact, layer: Descriptor, engine: OciSession['engine']): Promise<{data: Buffer; cached: boolean}> {
   const hit = await oci.cache.get(layer)
   if (hit) return {data: hit, cached: true}
-  const data = oras ? (await orasPullLayer(oras, artifact.ref, settings)).data : await artifact.store.fetchBlob(artifact.ref.repository, layer)
+  const data = await engine.fetchLayer(artifact, layer)
   verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
   return {data, cached: false}
 }
@@ -196,15 +195,14 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
   const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
-  const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
-  const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const streamed = engine.streamsLayers && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
   // A layer claiming more than an extension may unpack to is refused before any blob (the
   // config included) is requested, as dep resolve's cache fill does: it could never be
   // unpacked, and streaming it would fill the disk first.
   if (streamed) (await modules)[2].assertLayerSize(layer, `layer of ${formatReference(artifact.ref)}`)
   // A small layer is fetched (verified) while the config is read. A streamed one needs the
   // output folder first, which the config names.
-  const early = streamed || !prefetch ? undefined : fetchLayer(oci, artifact, layer, oras, settings)
+  const early = streamed || !prefetch ? undefined : fetchLayer(oci, artifact, layer, engine)
   early?.catch(() => undefined) // awaited when unpacking; a failure must not go unhandled meanwhile
   const {name, version} = await extensionIdentity(oci, artifact)
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
@@ -212,12 +210,11 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
 }
 
 /** Fetches (or takes from the cache) the located layer and unpacks it into its folder. */
-async function unpackLocated({settings, engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
+async function unpackLocated({engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
   const modules = loadUnpacking()
-  const oras = engine.engine === 'oras' && engine.orasPath ? engine.orasPath : undefined
-  const streamed = !oras && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const streamed = engine.streamsLayers && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
   const what = `layer of ${formatReference(artifact.ref)}`
-  const early = prefetched ?? (streamed ? undefined : fetchLayer(oci, artifact, layer, oras, settings))
+  const early = prefetched ?? (streamed ? undefined : fetchLayer(oci, artifact, layer, engine))
   const [{extractArchive}, {LayerPullAttempt, meteredAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
   let extracted: ExtractResult
   let cached = false
@@ -277,6 +274,6 @@ async function unpackLocated({settings, engine, oci}: OciSession, {artifact, lay
     files: Array.isArray(files) ? files.length : Number(files),
     bytes,
     cached,
-    engine: engine.engine,
+    engine: engine.name,
   }
 }

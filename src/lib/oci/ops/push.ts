@@ -8,11 +8,8 @@ import type {Problem} from '../../extension/problems.js'
 import {packageExtensionSpooled, type SpooledPackage} from '../../extension/package.js'
 import {buildExtensionArtifact} from '../artifact.js'
 import {updateIndexEntry} from '../catalog-index.js'
-import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
-import {MemoryStore} from '../memory-store.js'
-import {orasPush} from '../oras-engine.js'
+import type {CopyListeners, CopyStats} from '../copy.js'
 import {formatReference} from '../reference.js'
-import {RegistryStore} from '../registry-store.js'
 import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
@@ -49,42 +46,26 @@ async function pushOne(session: OciSession, target: PushTarget, options: CopyLis
   }
 }
 
-async function pushPackage({settings, engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
+async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
   const {manifest} = pkg
   const ref = pushReference(oci, target, manifest)
   const name = manifest.name
   const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
-  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.engine, excluded: pkg.excluded, warnings: pkg.warnings}
+  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.name, excluded: pkg.excluded, warnings: pkg.warnings}
   if (options.dryRun) return {...base, dryRun: true}
-  if (engine.engine === 'oras' && engine.orasPath) {
-    await orasPush(engine.orasPath, ref, artifact, settings)
-    await updateIndexEntry(oci, ref.location, ref.repository)
-    return {...base, dryRun: false}
-  }
-  const source = new MemoryStore()
-  source.addBlob(artifact.config.descriptor, artifact.config.data)
-  source.addBlob(artifact.layer.descriptor, artifact.layer.data)
-  source.addManifest(artifact.manifest, version)
-  const stats = await copyArtifact(
-    {store: source, repository: ref.repository, reference: version},
-    {store: oci.store(ref.location), repository: ref.repository},
-    {concurrency: settings.concurrency, tag: version, onEvent: options.onEvent, onBytes: options.onBytes},
-  )
+  const stats = await engine.push(ref, artifact, options)
   await updateIndexEntry(oci, ref.location, ref.repository)
-  return {...base, blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted, bytesTransferred: stats.bytesTransferred, dryRun: false}
+  return {...base, ...stats, dryRun: false}
 }
 
-/** Pings the destination registry while the folder is being packaged. */
+/** Connects to the destination while the folder is being packaged. */
 function warmUp({oci, engine}: OciSession, name: string | undefined): void {
-  if (engine.engine === 'oras' && engine.orasPath) return
-  let store
   try {
-    store = oci.store(oci.parse(name ?? 'warm-up').location)
+    engine.warmUp(oci.parse(name ?? 'warm-up'))
   } catch {
-    return // a bad reference is reported where it is used
+    // a bad reference is reported where it is used
   }
-  if (store instanceof RegistryStore) store.warmUp()
 }
 
 /**

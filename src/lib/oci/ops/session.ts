@@ -1,11 +1,12 @@
 import type {LoadOptions} from '../../config/loader.js'
 import {OciContext} from '../context.js'
-import {chooseEngine, type EngineChoice} from '../engine.js'
+import {createEngine} from '../engines/choose.js'
+import type {Engine} from '../engines/engine.js'
 import {type OciOverrides, ociSettings, type OciSettings} from '../settings.js'
 
 export interface OciSession {
   settings: OciSettings
-  engine: EngineChoice
+  engine: Engine
   oci: OciContext
 }
 
@@ -33,10 +34,9 @@ async function declaredSettings(options: OciOperationOptions, overrides: OciOver
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
   const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace, pre: options.pre}
   const settings = options.settings ?? (options.workspaceSource ? await declaredSettings(options, overrides, options.workspaceSource) : await ociSettings(options, overrides))
-  const engine = await chooseEngine(settings)
   const oci = new OciContext(settings)
   try {
-    return await work({settings, engine, oci})
+    return await work({settings, engine: await createEngine(oci), oci})
   } finally {
     await oci.close()
   }

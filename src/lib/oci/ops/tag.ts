@@ -11,9 +11,9 @@ export interface TagResult {
 }
 
 /**
- * `oci tag REF NEWTAG...` (as `oras tag`): the manifest is fetched once (verified) and put
- * under each new tag; blobs are never sent again, since the manifest's blobs are already
- * in the repository. Works on registries and layouts alike (ContentStore).
+ * `oci tag REF NEWTAG...` (as `oras tag`): the session's engine puts the manifest under each
+ * new tag; blobs are never sent again, since the manifest's blobs are already in the
+ * repository. Works on registries and layouts alike.
  */
 export async function tagArtifact(options: OciOperationOptions & {reference: string; tags: string[]}): Promise<TagResult> {
   const tags = [...new Set(options.tags)]
@@ -24,16 +24,12 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
       details: {invalid: bad},
     })
   }
-  return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
+  return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const ref = oci.parse(options.reference)
-    const current = ref.digest ?? ref.tag
-    if (!current) {
+    if (!ref.digest && !ref.tag) {
       throw new UsageError(`${options.reference} names no tag or digest to tag from`, {hint: 'name the version explicitly: oci tag NAME:VERSION NEWTAG...', details: {reference: options.reference}})
     }
-    const store = oci.store(ref.location)
-    const manifest = await store.fetchManifest(ref.repository, current)
-    const {digest} = manifest.descriptor
-    for (const tag of tags) await store.pushManifest(ref.repository, manifest, tag)
+    const {digest} = await engine.tag(ref, tags)
     // A new semver tag is a new version in search results, as after a push.
     await updateIndexEntry(oci, ref.location, ref.repository)
     return {

@@ -1,5 +1,4 @@
 import {NotFoundError} from '../../errors.js'
-import {orasTagsArgs, parseOrasTags, runOras} from '../oras-engine.js'
 import {artifactName, formatLocation, formatReference, withTag} from '../reference.js'
 import {sortTags} from '../versions.js'
 import {type OciOperationOptions, withSession} from './session.js'
@@ -13,12 +12,9 @@ export interface TagsResult {
 
 /** `oci tags`: semver tags highest first, then any other tags. */
 export async function listVersions(options: OciOperationOptions & {name: string}): Promise<TagsResult> {
-  return withSession({...options, workspaceSource: 'fallback'}, async ({settings, engine, oci}) => {
+  return withSession({...options, workspaceSource: 'fallback'}, async ({engine, oci}) => {
     const ref = oci.parse(options.name)
-    const list = async () => engine.engine === 'oras' && engine.orasPath
-      ? parseOrasTags(await runOras(engine.orasPath, orasTagsArgs(ref, settings)))
-      : oci.store(ref.location).listTags(ref.repository)
-    const tags = await list().catch((error: unknown) => {
+    const tags = await engine.listTags(ref).catch((error: unknown) => {
       // The store's generic hint points back at "oci tags"; name what is missing instead.
       if (!(error instanceof NotFoundError)) throw error
       const missing = ref.repository ? `no extension ${ref.repository} in ${formatLocation(ref.location)}` : `no OCI image layout at ${formatLocation(ref.location)}`

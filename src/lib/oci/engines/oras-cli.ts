@@ -1,15 +1,12 @@
-import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 
-import {AuthError, IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import {homePaths} from '../util/home.js'
-import type {BuiltArtifact} from './artifact.js'
-import {isBlobFile} from './blob-body.js'
-import {Annotation, MediaType} from './media-types.js'
-import type {Location, Reference} from './reference.js'
-import type {OciSettings} from './settings.js'
-import {usesPlainHttp} from './transport-policy.js'
+import {AuthError, IntegrityError, NotFoundError, RegistryError} from '../../errors.js'
+import {homePaths} from '../../util/home.js'
+import type {BuiltArtifact} from '../artifact.js'
+import {Annotation, MediaType} from '../media-types.js'
+import type {Location, Reference} from '../reference.js'
+import type {OciSettings} from '../settings.js'
+import {usesPlainHttp} from '../transport-policy.js'
 
 /** How oras names a target: `host/repo:tag` or, with --oci-layout, `PATH:tag`. */
 export function orasTarget(ref: Reference): {name: string; layout: boolean} {
@@ -82,6 +79,12 @@ export function orasDeleteArgs(ref: Reference, settings: OciSettings): string[] 
   return ['manifest', 'delete', name, '--force', ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
 }
 
+/** `oras tag SOURCE NEWTAG...`: SOURCE names the manifest by tag or digest. */
+export function orasTagArgs(ref: Reference, tags: string[], settings: OciSettings): string[] {
+  const {name, layout} = orasTarget(ref)
+  return ['tag', name, ...tags, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
+}
+
 /** oras ≥1.2 prints one JSON object with --format json; older ones print "Digest: sha256:…". */
 export function parseOrasPush(stdout: string): {digest: string; reference?: string} {
   const start = stdout.indexOf('{')
@@ -122,45 +125,7 @@ export function orasFailure(action: string, stderr: string): Error {
 export async function runOras(orasPath: string, args: string[], options: {cwd?: string; input?: string} = {}): Promise<string> {
   const {execa} = await import('execa')
   const result = await execa(orasPath, args, {cwd: options.cwd, input: options.input ?? '', reject: false, timeout: 30 * 60_000})
-  if (result.exitCode !== 0) throw orasFailure(args[0] === 'repo' ? 'repo tags' : args[0], String(result.stderr))
+  // Two-word commands (`repo tags`, `manifest delete`) are named whole in the error.
+  if (result.exitCode !== 0) throw orasFailure(args[0] === 'repo' || args[0] === 'manifest' ? args.slice(0, 2).join(' ') : args[0], String(result.stderr))
   return String(result.stdout)
 }
-
-/** Pushes a built artifact with oras and checks oras produced the same manifest. */
-export async function orasPush(orasPath: string, ref: Reference, artifact: BuiltArtifact, settings: OciSettings): Promise<{digest: string}> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'provisioning-oras-'))
-  try {
-    const layerName = artifact.layer.descriptor.annotations?.[Annotation.title] ?? 'extension.tar.gz'
-    const files = {config: path.join(dir, 'config.json'), layer: path.join(dir, layerName), annotations: path.join(dir, 'annotations.json')}
-    await writeFile(files.config, artifact.config.data)
-    const layer = artifact.layer.data
-    if (isBlobFile(layer)) await copyFile(layer.file, files.layer)
-    else await writeFile(files.layer, layer)
-    await writeFile(files.annotations, JSON.stringify(orasAnnotations(artifact)))
-    const {digest} = parseOrasPush(await runOras(orasPath, orasPushArgs(ref, settings, files), {cwd: dir}))
-    if (digest !== artifact.manifest.descriptor.digest) {
-      throw new IntegrityError(`oras produced manifest ${digest}, the native engine ${artifact.manifest.descriptor.digest}`, {
-        hint: 'this oras version builds manifests differently; set oci.tool = native for reproducible digests',
-        details: {oras: digest, native: artifact.manifest.descriptor.digest},
-      })
-    }
-    return {digest}
-  } finally {
-    await rm(dir, {recursive: true, force: true})
-  }
-}
-
-/** Pulls the layer file with oras into a temp folder and returns its bytes. */
-export async function orasPullLayer(orasPath: string, ref: Reference, settings: OciSettings): Promise<{fileName: string; data: Buffer}> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'provisioning-oras-'))
-  try {
-    const {files} = parseOrasPull(await runOras(orasPath, orasPullArgs(ref, settings, dir)))
-    const file = files.find((f) => f.path.endsWith('.tar.gz')) ?? files[0]
-    if (!file) throw new NotFoundError(`oras pulled no file for ${ref.repository}`, {hint: 'the artifact has no titled layer'})
-    const full = path.isAbsolute(file.path) ? file.path : path.join(dir, file.path)
-    return {fileName: path.basename(full), data: await readFile(full)}
-  } finally {
-    await rm(dir, {recursive: true, force: true})
-  }
-}
-

@@ -1,0 +1,91 @@
+import {AuthError} from '../../errors.js'
+import {homePaths} from '../../util/home.js'
+import type {ResolvedArtifact} from '../artifact-reader.js'
+import type {BuiltArtifact} from '../artifact.js'
+import type {OciContext} from '../context.js'
+import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
+import type {Descriptor} from '../media-types.js'
+import {MemoryStore} from '../memory-store.js'
+import type {Reference} from '../reference.js'
+import {RegistryStore} from '../registry-store.js'
+import {removeCredentials, saveCredentials} from './auth-file.js'
+import type {Engine} from './engine.js'
+
+/** The built-in client: every transfer is a copy between the context's stores. */
+export class NativeEngine implements Engine {
+  readonly name = 'native'
+  readonly streamsLayers = true
+
+  constructor(readonly reason: string, private readonly oci: OciContext) {}
+
+  warmUp(ref: Reference): void {
+    const store = this.oci.store(ref.location)
+    if (store instanceof RegistryStore) store.warmUp()
+  }
+
+  /** The built artifact is held in a memory store and copied like any other artifact. */
+  async push(ref: Reference, artifact: BuiltArtifact, listeners: CopyListeners): Promise<CopyStats> {
+    const tag = ref.tag as string
+    const source = new MemoryStore()
+    source.addBlob(artifact.config.descriptor, artifact.config.data)
+    source.addBlob(artifact.layer.descriptor, artifact.layer.data)
+    source.addManifest(artifact.manifest, tag)
+    const {blobs, transferred, skipped, mounted, bytesTransferred} = await copyArtifact(
+      {store: source, repository: ref.repository, reference: tag},
+      {store: this.oci.store(ref.location), repository: ref.repository},
+      {concurrency: this.oci.settings.concurrency, tag, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
+    )
+    return {blobs, transferred, skipped, mounted, bytesTransferred}
+  }
+
+  fetchLayer(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer> {
+    return artifact.store.fetchBlob(artifact.ref.repository, layer)
+  }
+
+  async copy(source: Reference, destination: Reference, listeners: CopyListeners): Promise<{digest: string; stats: CopyStats}> {
+    const {descriptor, blobs, transferred, skipped, mounted, bytesTransferred} = await copyArtifact(
+      {store: this.oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
+      {store: this.oci.store(destination.location), repository: destination.repository},
+      {concurrency: this.oci.settings.concurrency, tag: destination.tag, cache: this.oci.cache, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
+    )
+    return {digest: descriptor.digest, stats: {blobs, transferred, skipped, mounted, bytesTransferred}}
+  }
+
+  listTags(ref: Reference): Promise<string[]> {
+    return this.oci.store(ref.location).listTags(ref.repository)
+  }
+
+  /** The credentials are verified against the registry first; nothing is saved when that fails. */
+  async login(host: string, username: string, password: string): Promise<void> {
+    const store = this.oci.remote(host, async () => ({kind: 'basic', username, password}))
+    try {
+      await store.client.verifyLogin()
+    } catch (error) {
+      // The generic hint ("log in with oci login") would send the user round in a circle.
+      // A refusal to send the password in clear text is not a rejection: it says so itself.
+      if (!(error instanceof AuthError) || error.details.cleartext) throw error
+      throw new AuthError(`${host} rejected the credentials of "${username}"`, {
+        hint: 'check the user name and password, then run the login again (nothing was saved)',
+        details: {...error.details, registry: host, username, reason: error.message},
+        cause: error,
+      })
+    }
+    await saveCredentials(homePaths.authFile(this.oci.settings.home), host, username, password)
+  }
+
+  logout(host: string): Promise<{removed: boolean}> {
+    return removeCredentials(homePaths.authFile(this.oci.settings.home), host)
+  }
+
+  delete(ref: Reference, digest: string): Promise<void> {
+    return this.oci.store(ref.location).deleteManifest(ref.repository, digest)
+  }
+
+  /** The manifest is fetched once (verified) and put under each tag; its blobs are already there. */
+  async tag(ref: Reference, tags: string[]): Promise<{digest: string}> {
+    const store = this.oci.store(ref.location)
+    const manifest = await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
+    for (const tag of tags) await store.pushManifest(ref.repository, manifest, tag)
+    return {digest: manifest.descriptor.digest}
+  }
+}
