@@ -62,9 +62,8 @@ const tokenRequests = (server: ScriptedServer): ReceivedRequest[] => server.requ
 
 describe('registry auth layer', () => {
   it('a Bearer challenge: the token comes from the realm with the credentials, is cached per scope set and reused', async () => {
-    let registry!: ScriptedServer
     const issuer = tokenService()
-    registry = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t.startsWith('tok-'))(req, res))
+    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t.startsWith('tok-'))(req, res))
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const first = await client.send(manifestGet, 'get manifest')
@@ -85,9 +84,8 @@ describe('registry auth layer', () => {
   })
 
   it('a token the registry refuses is dropped and a fresh one fetched, not resent', async () => {
-    let registry!: ScriptedServer
     const issuer = tokenService()
-    registry = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t !== 'tok-1')(req, res))
+    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t !== 'tok-1')(req, res))
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const res = await client.send(manifestGet, 'get manifest')
@@ -96,9 +94,8 @@ describe('registry auth layer', () => {
   })
 
   it('without a ping, the first 401 teaches the challenge and the request is repeated with a token', async () => {
-    let registry!: ScriptedServer
     const issuer = tokenService(true)
-    registry = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, () => true)(req, res))
+    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, () => true)(req, res))
     const res = await clientFor(registry.host, undefined).send(manifestGet, 'get manifest')
     expect(res.status).toBe(200)
     expect(registry.requests.map((r) => [r.url.split('?')[0], r.headers.authorization])).toEqual([
@@ -127,9 +124,8 @@ describe('registry auth layer', () => {
   })
 
   it('401 insufficient_scope to a logged-in user is "access denied" (403), not "log in"', async () => {
-    let registry!: ScriptedServer
     const issuer = tokenService()
-    registry = await serve((req, res) => req.url.startsWith('/token')
+    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token')
       ? issuer(req, res)
       : answer(res, 401, {'www-authenticate': `Bearer realm="${registry.url}/token",service="s",error="insufficient_scope"`}, {errors: [{code: 'DENIED', message: 'no push'}]}))
     const error = await clientFor(registry.host, ALICE).send(manifestGet, 'get manifest').catch((e: unknown) => e)
@@ -170,8 +166,7 @@ describe('registry auth layer', () => {
   })
 
   it('a token service that refuses the credentials: AuthError naming the registry, the secret never in the error', async () => {
-    let registry!: ScriptedServer
-    registry = await serve((req, res) => req.url.startsWith('/token')
+    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token')
       ? answer(res, 401, {}, {errors: [{code: 'UNAUTHORIZED'}]})
       : bearerRegistry(() => `${registry.url}/token`, () => false)(req, res))
     const client = clientFor(registry.host, ALICE)
