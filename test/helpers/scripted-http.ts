@@ -55,3 +55,18 @@ export function answer(res: http.ServerResponse, status: number, headers: Record
   res.writeHead(status, {'content-length': String(Buffer.byteLength(text)), ...headers})
   res.end(text)
 }
+
+/** Starts scripted servers and closes them all at once (from afterEach). */
+export function scriptedServerPool(): {serve(handler: ScriptedHandler): Promise<ScriptedServer>; closeAll(): Promise<void>} {
+  const servers: ScriptedServer[] = []
+  return {
+    async serve(handler) {
+      const server = await startScriptedServer(handler)
+      servers.push(server)
+      return server
+    },
+    async closeAll() {
+      for (const server of servers.splice(0)) await server.close()
+    },
+  }
+}

@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {AuthError, ProvisioningError} from '../../../src/lib/errors.js'
 import type {Credential} from '../../../src/lib/oci/credentials.js'
 import {RegistryClient} from '../../../src/lib/oci/registry-client.js'
-import {answer, type ReceivedRequest, type ScriptedHandler, type ScriptedServer, startScriptedServer} from '../../helpers/scripted-http.js'
+import {answer, type ReceivedRequest, type ScriptedHandler, type ScriptedServer, scriptedServerPool} from '../../helpers/scripted-http.js'
 
 /**
  * The auth layer through RegistryClient against real local servers: a registry that
@@ -13,19 +13,14 @@ const ALICE: Credential = {kind: 'basic', username: 'alice', password: 's3cret'}
 const ALICE_BASIC = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`
 const PULL = 'repository:ns/app:pull'
 
-const servers: ScriptedServer[] = []
+const {serve, closeAll} = scriptedServerPool()
 const clients: RegistryClient[] = []
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close()
-  for (const server of servers.splice(0)) await server.close()
+  await closeAll()
 })
 
-async function serve(handler: ScriptedHandler): Promise<ScriptedServer> {
-  const server = await startScriptedServer(handler)
-  servers.push(server)
-  return server
-}
 
 function clientFor(host: string, credential: Credential | undefined, lookups = {count: 0}): RegistryClient {
   const client = new RegistryClient({

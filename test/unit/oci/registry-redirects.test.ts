@@ -3,26 +3,20 @@ import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import {RegistryError} from '../../../src/lib/errors.js'
 import {HttpTransport} from '../../../src/lib/oci/http-transport.js'
 import {RedirectingExchange} from '../../../src/lib/oci/transport/redirects.js'
-import {answer, type ScriptedHandler, type ScriptedServer, startScriptedServer} from '../../helpers/scripted-http.js'
+import {answer, type ScriptedServer, scriptedServerPool} from '../../helpers/scripted-http.js'
 
 /**
  * The redirect layer over the base transport against real local servers: relative and
  * absolute Locations, the hop bound, Authorization only on the registry's own origin, and
  * only GET/HEAD followed.
  */
-const servers: ScriptedServer[] = []
+const {serve, closeAll} = scriptedServerPool()
 const transport = new HttpTransport({connections: 2, timeoutMs: 5000, minBytesPerSecond: 1_000_000})
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close()
+  await closeAll()
 })
 afterAll(() => transport.close())
-
-async function serve(handler: ScriptedHandler): Promise<ScriptedServer> {
-  const server = await startScriptedServer(handler)
-  servers.push(server)
-  return server
-}
 
 function exchangeFor(server: ScriptedServer): RedirectingExchange {
   return new RedirectingExchange({base: server.url, host: server.host}, async () => transport)

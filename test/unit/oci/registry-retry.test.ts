@@ -6,26 +6,21 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {IntegrityError, NotFoundError, RegistryError} from '../../../src/lib/errors.js'
 import type {StreamBody} from '../../../src/lib/oci/http-transport.js'
 import {RegistryClient, type RegistryClientOptions} from '../../../src/lib/oci/registry-client.js'
-import {answer, type ScriptedHandler, type ScriptedServer, startScriptedServer} from '../../helpers/scripted-http.js'
+import {answer, type ScriptedHandler, scriptedServerPool} from '../../helpers/scripted-http.js'
 
 /**
  * The retry layer through RegistryClient against a real local server: which answers and
  * failures are retried, how many times, what the typed error says when it gives up, and
  * Retry-After. Anonymous requests throughout (no challenge).
  */
-const servers: ScriptedServer[] = []
+const {serve, closeAll} = scriptedServerPool()
 const clients: RegistryClient[] = []
 
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close()
-  for (const server of servers.splice(0)) await server.close()
+  await closeAll()
 })
 
-async function serve(handler: ScriptedHandler): Promise<ScriptedServer> {
-  const server = await startScriptedServer(handler)
-  servers.push(server)
-  return server
-}
 
 function clientFor(host: string, options: Partial<RegistryClientOptions> = {}): RegistryClient {
   const client = new RegistryClient({host, plainHttp: true, timeoutMs: 5000, minBytesPerSecond: 1_000_000, retries: 2, connections: 2, credentials: async () => undefined, ...options})
@@ -144,7 +139,6 @@ describe('registry retry layer', () => {
     const server = await serve((_req, res) => answer(res, 200))
     const {host} = server
     await server.close()
-    servers.splice(servers.indexOf(server), 1)
     const error = await clientFor(host, {retries: 1}).send(get, 'get manifest').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RegistryError)
     expect((error as RegistryError).message).toBe(`get manifest: cannot reach http://${host} (ECONNREFUSED) after 2 attempt(s)`)
