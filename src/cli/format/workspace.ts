@@ -1,7 +1,7 @@
 import type {InitResult} from '../../lib/workspace/init.js'
 import type {WorkspaceInfo} from '../../lib/workspace/info.js'
 import type {WorkspaceListing} from '../../lib/workspace/manage.js'
-import type {CleanupResult} from '../../lib/workspace/lock/cleanup.js'
+import type {CleanupResult} from '../../lib/workspace/cleanup.js'
 import type {LockResult, LockStatus, UnlockResult} from '../../lib/workspace/lock/index.js'
 import {describeHolder} from '../../lib/workspace/lock/record.js'
 import {keyValues, table} from './table.js'

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatCleanup} from '../../cli/format/workspace.js'
-import type {CleanupResult} from '../../lib/workspace/lock/cleanup.js'
+import type {CleanupResult} from '../../lib/workspace/cleanup.js'
 
 export default class WorkspaceCleanup extends BaseCommand<typeof WorkspaceCleanup> {
   static summary = 'Remove temp files, interrupted-install leftovers and stale or expired locks of a workspace'
@@ -15,7 +15,7 @@ export default class WorkspaceCleanup extends BaseCommand<typeof WorkspaceCleanu
   }
 
   async run(): Promise<CleanupResult> {
-    const {cleanupWorkspace} = await import('../../lib/workspace/lock/cleanup.js')
+    const {cleanupWorkspace} = await import('../../lib/workspace/cleanup.js')
     return this.present(await cleanupWorkspace({...this.loadOptions(), name: this.args.name, dryRun: this.flags['dry-run']}), formatCleanup)
   }
 }

@@ -2,7 +2,7 @@ import {readdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import {readUntrusted} from '../util/untrusted-file.js'
-import {readRegistry} from '../workspace/registry.js'
+import {readKnownWorkspaces} from '../workspace/known-workspaces.js'
 
 export const COMPLETION_KINDS = ['workspaces', 'modes', 'extensions'] as const
 export type CompletionKind = (typeof COMPLETION_KINDS)[number]
@@ -38,7 +38,7 @@ interface Named {
 export async function completionCandidates(kind: CompletionKind, options: CompletionOptions): Promise<string[]> {
   const found: Named[] = []
   if (kind === 'workspaces') {
-    found.push(...(await readRegistry(options.home).then((r) => r.workspaces, () => [])))
+    found.push(...(await readKnownWorkspaces(options.home).then((r) => r.workspaces, () => [])))
   } else {
     const {discoverWorkspace} = await import('../workspace/discover.js')
     const workspace = await discoverWorkspace({flag: options.workspace, env: options.env, cwd: options.cwd, home: options.home}).then((d) => d.workspace?.path, () => undefined)

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {packageRoot} from '../util/package-root.js'
 import {isJsonExact, isPlainTable} from '../util/json-exact.js'
+import {parseTempName, tempPathFor} from '../util/temp-name.js'
 import type {ConfigTable} from './source-file.js'
 
 /**
@@ -157,8 +158,8 @@ export function writeParsed(text: string, entry: ParsedEntry): void {
     if (!isJsonExact(entry.data)) return
     mkdirSync(dir, {recursive: true, mode: 0o700})
     const key = keyOf(text)
-    // `.NAME.PID.HEX.tmp` like writeFileAtomic: `workspace cleanup` recognizes a dead writer's.
-    temp = path.join(dir, `.${key}.json.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    // Named like writeFileAtomic's: `workspace cleanup` recognizes a dead writer's.
+    temp = tempPathFor(path.join(dir, `${key}.json`))
     // The values may be as sensitive as the file they come from: private to the user.
     const signing = signingKey(true)
     if (!signing) return
@@ -184,7 +185,7 @@ function pruneIfFull(dir: string): void {
   const aged = entries.map((name) => ({name, mtime: mtime(name)})).sort((a, b) => a.mtime - b.mtime)
   for (const {name} of aged.slice(0, Math.floor(entries.length / 2))) rmSync(path.join(dir, name), {force: true})
   const now = Date.now()
-  for (const name of names) if (name.endsWith('.tmp') && now - mtime(name) > STALE_TEMP_MS) rmSync(path.join(dir, name), {force: true})
+  for (const name of names) if (parseTempName(name) && now - mtime(name) > STALE_TEMP_MS) rmSync(path.join(dir, name), {force: true})
 }
 
 /**

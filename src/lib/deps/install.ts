@@ -5,6 +5,7 @@ import {IntegrityError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {parseTempName} from '../util/temp-name.js'
 import {treeFingerprint} from './installed-tree.js'
 import type {PlannedExtension} from './plan.js'
 
@@ -222,7 +223,7 @@ async function removeLeftovers(workspace: string): Promise<void> {
   const state = path.basename(installedStateFile(workspace))
   for (const entry of await readdir(path.join(workspace, 'extensions')).catch(() => [] as string[])) {
     // A state-file write that was killed left its temp file (written, never renamed).
-    if (entry.startsWith(`.${state}.`) && entry.endsWith('.tmp')) await rm(path.join(workspace, 'extensions', entry), {force: true})
+    if (parseTempName(entry)?.target === state) await rm(path.join(workspace, 'extensions', entry), {force: true})
   }
   for (const group of ['providers', 'taskservs', 'clusters']) {
     const dir = path.join(workspace, 'extensions', group)

@@ -4,6 +4,7 @@ import type {LoadOptions} from '../config/loader.js'
 import {OciContext} from '../oci/context.js'
 import {ConfigError, ProvisioningError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
+import {parseTempName} from '../util/temp-name.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {openDependencyContext} from './dependency-context.js'
 import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
@@ -119,7 +120,7 @@ async function readLockOrRecover(file: string, options: DepResolveOptions, warni
 async function removeStaleTemps(dir: string, base: string) {
   const {readdir, rm} = await import('node:fs/promises')
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
-    if (entry.startsWith(`.${base}.`) && entry.endsWith('.tmp')) await rm(path.join(dir, entry), {force: true})
+    if (parseTempName(entry)?.target === base) await rm(path.join(dir, entry), {force: true})
   }
 }
 

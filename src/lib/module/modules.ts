@@ -21,8 +21,8 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {expandHome} from '../util/home.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
+import {editModules} from '../workspace/declaration-edit.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
-import {editModules} from './declaration-edit.js'
 import {assertLoadSource, type LoadSource} from './load-source.js'
 import type {ModuleType} from './module-types.js'
 
@@ -253,7 +253,7 @@ export async function explainLayers(options: LoadOptions & {type: ModuleType; na
  */
 export async function splitWorkspaceArgument(home: string, args: string[]): Promise<{workspace?: string; names: string[]}> {
   if (args.length < 2) return {names: args}
-  const {readRegistry} = await import('../workspace/registry.js')
+  const {readKnownWorkspaces: readRegistry} = await import('../workspace/known-workspaces.js')
   const registry = await readRegistry(home)
   return registry.workspaces.some((w) => w.name === args[0]) ? {workspace: args[0], names: args.slice(1)} : {names: args}
 }

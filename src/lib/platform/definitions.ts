@@ -1,5 +1,5 @@
 import {ConfigError} from '../errors.js'
-import {findCycle} from '../deps/install-order.js'
+import {findCycle} from '../util/graph.js'
 import {type ConfigTable, isTable} from '../config/types.js'
 
 /** How "healthy" is decided; `process` (no check configured) means "the process is alive". */

@@ -1,4 +1,5 @@
-import {installOrder} from '../deps/install-order.js'
+import {ConfigError} from '../errors.js'
+import {levelledOrder, type Prerequisites} from '../util/graph.js'
 import type {ServiceDefinition} from './definitions.js'
 
 function closure(start: readonly string[], next: (name: string) => readonly string[]): Set<string> {
@@ -13,6 +14,19 @@ function closure(start: readonly string[], next: (name: string) => readonly stri
   return seen
 }
 
+/**
+ * Dependencies first, ties by level then name. readDefinitions already refuses a cycle (a
+ * ConfigError naming the key, exit 3); definitions built another way get the same answer.
+ */
+function orderOf(prerequisites: Prerequisites): string[] {
+  const ordered = levelledOrder(prerequisites)
+  if ('order' in ordered) return ordered.order
+  throw new ConfigError(`invalid service definition: dependency cycle: ${ordered.cycle.join(' -> ')}`, {
+    hint: 'one of the services named must stop depending on the next (platform.services.<name>.depends_on)',
+    details: {cycle: ordered.cycle},
+  })
+}
+
 function prerequisites(definitions: ReadonlyMap<string, ServiceDefinition>): Map<string, string[]> {
   return new Map([...definitions.values()].map((d) => [d.name, d.dependsOn]))
 }
@@ -21,7 +35,7 @@ function prerequisites(definitions: ReadonlyMap<string, ServiceDefinition>): Map
 export function startOrder(definitions: ReadonlyMap<string, ServiceDefinition>, names: readonly string[]): string[] {
   const needed = closure(names, (n) => definitions.get(n)?.dependsOn ?? [])
   const edges = prerequisites(definitions)
-  return installOrder([...needed], new Map([...needed].map((n) => [n, edges.get(n) ?? []])), new Map())
+  return orderOf(new Map([...needed].map((n) => [n, edges.get(n) ?? []])))
 }
 
 /** The named services and everything that depends on them (among `candidates`), dependents first. */
@@ -30,5 +44,5 @@ export function stopOrder(definitions: ReadonlyMap<string, ServiceDefinition>, n
   for (const d of definitions.values()) for (const dep of d.dependsOn) dependents.set(dep, [...(dependents.get(dep) ?? []), d.name])
   const affected = closure(names, (n) => (dependents.get(n) ?? []).filter((d) => candidates.has(d)))
   const edges = prerequisites(definitions)
-  return installOrder([...affected], new Map([...affected].map((n) => [n, (edges.get(n) ?? []).filter((d) => affected.has(d))])), new Map()).reverse()
+  return orderOf(new Map([...affected].map((n) => [n, (edges.get(n) ?? []).filter((d) => affected.has(d))]))).reverse()
 }

@@ -1,6 +1,7 @@
-import {randomBytes} from 'node:crypto'
 import {mkdir, open, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+
+import {tempPathFor} from './temp-name.js'
 
 /**
  * Writes a file so that readers only ever see the old or the new content: the data goes
@@ -13,9 +14,8 @@ export async function writeFileAtomic(
   /** durable: false skips the fsync, for caches whose entries are verified on every read. */
   options: {mode?: number; durable?: boolean} = {},
 ): Promise<void> {
-  const dir = path.dirname(file)
-  await mkdir(dir, {recursive: true})
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  await mkdir(path.dirname(file), {recursive: true})
+  const temp = tempPathFor(file)
   const handle = await open(temp, 'wx', options.mode ?? 0o644)
   try {
     await writeFile(handle, data)

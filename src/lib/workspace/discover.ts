@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {NotFoundError} from '../errors.js'
 import {expandHome} from '../util/home.js'
-import {readRegistry, type WorkspaceRegistry} from './registry.js'
+import {type KnownWorkspaces, readKnownWorkspaces} from './known-workspaces.js'
 
 export type WorkspaceSource = 'flag' | 'env' | 'cwd' | 'active'
 
@@ -27,12 +27,12 @@ function looksLikePath(value: string): boolean {
   return value.includes('/') || value.startsWith('.') || value.startsWith('~')
 }
 
-function nameFor(dir: string, registry: WorkspaceRegistry): string {
+function nameFor(dir: string, registry: KnownWorkspaces): string {
   return registry.workspaces.find((w) => path.resolve(w.path) === dir)?.name ?? path.basename(dir)
 }
 
 /** Resolves an explicit `--workspace`/`PROVISIONING_WORKSPACE` value: a path or a registered name. */
-async function resolveExplicit(value: string, source: WorkspaceSource, cwd: string, registry: WorkspaceRegistry): Promise<WorkspaceRef> {
+async function resolveExplicit(value: string, source: WorkspaceSource, cwd: string, registry: KnownWorkspaces): Promise<WorkspaceRef> {
   const origin = source === 'flag' ? `--workspace ${value}` : `PROVISIONING_WORKSPACE=${value}`
   const entry = registry.workspaces.find((w) => w.name === value)
   if (entry && !looksLikePath(value)) {
@@ -63,7 +63,7 @@ export interface Discovery {
 
 /** SPEC §4 order: --workspace, PROVISIONING_WORKSPACE, nearest parent folder, active workspace. */
 export async function discoverWorkspace(options: {flag?: string; env: NodeJS.ProcessEnv; cwd: string; home: string}): Promise<Discovery> {
-  const registry = await readRegistry(options.home)
+  const registry = await readKnownWorkspaces(options.home)
   if (options.flag) return {workspace: await resolveExplicit(options.flag, 'flag', options.cwd, registry)}
   if (options.env.PROVISIONING_WORKSPACE) {
     return {workspace: await resolveExplicit(options.env.PROVISIONING_WORKSPACE, 'env', options.cwd, registry)}

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {loadConfig, type LoadOptions} from '../config/loader.js'
 import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import type {LockStatus} from './lock/status.js'
-import {readRegistry} from './registry.js'
+import {readKnownWorkspaces} from './known-workspaces.js'
 
 export const EXTENSION_TYPES = ['providers', 'taskservs', 'clusters'] as const
 
@@ -60,7 +60,7 @@ export async function workspaceInfo(options: LoadOptions): Promise<WorkspaceInfo
   const loaded = await loadConfig(options)
   const {requireWorkspace} = await import('./discover.js')
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
-  const registry = await readRegistry(loaded.home)
+  const registry = await readKnownWorkspaces(loaded.home)
   const lockfile = path.join(workspace.path, 'config', 'provisioning.lock')
   const {lockStatus} = await import('./lock/status.js')
   return {

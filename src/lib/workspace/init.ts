@@ -6,7 +6,7 @@ import {getPath} from '../config/merge.js'
 import {ValidationError} from '../errors.js'
 import {expandHome} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
-import {checkWorkspaceName, updateRegistry} from './manage.js'
+import {checkWorkspaceName, updateKnownWorkspaces} from './manage.js'
 
 export interface InitOptions {
   home: string
@@ -55,7 +55,7 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
     })
   }
 
-  return updateRegistry(options.home, async (registry) => {
+  return updateKnownWorkspaces(options.home, async (registry) => {
     const clash = registry.workspaces.find((w) => w.name === options.name)
     if (clash) {
       throw new ValidationError(`workspace name "${options.name}" is already registered for ${clash.path}`, {

@@ -5,7 +5,7 @@ import {NotFoundError, ValidationError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {expandHome, homePaths} from '../util/home.js'
 import {workspaceConfigFile} from './discover.js'
-import {readRegistry, type WorkspaceEntry, type WorkspaceRegistry, writeRegistry} from './registry.js'
+import {type KnownWorkspaces, readKnownWorkspaces, type WorkspaceEntry, writeKnownWorkspaces} from './known-workspaces.js'
 
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
@@ -16,11 +16,11 @@ export function checkWorkspaceName(name: string): void {
 }
 
 /** Read-modify-write of user_config.yaml under a lock, so concurrent commands never lose an update. */
-export async function updateRegistry<T>(home: string, change: (registry: WorkspaceRegistry) => T | Promise<T>): Promise<T> {
+export async function updateKnownWorkspaces<T>(home: string, change: (registry: KnownWorkspaces) => T | Promise<T>): Promise<T> {
   return withFileLock(`${homePaths.workspaceRegistry(home)}.lock`, {waitMs: 10_000, purpose: 'workspace registry update'}, async () => {
-    const registry = await readRegistry(home)
+    const registry = await readKnownWorkspaces(home)
     const result = await change(registry)
-    await writeRegistry(home, registry)
+    await writeKnownWorkspaces(home, registry)
     return result
   })
 }
@@ -38,7 +38,7 @@ async function folderState(dir: string): Promise<'missing' | 'workspace' | 'othe
   }
 }
 
-function unknownWorkspace(name: string, registry: WorkspaceRegistry): NotFoundError {
+function unknownWorkspace(name: string, registry: KnownWorkspaces): NotFoundError {
   const known = registry.workspaces.map((w) => w.name)
   return new NotFoundError(`no registered workspace "${name}"`, {
     hint: known.length > 0 ? `registered: ${known.join(', ')}` : 'create one with "provisioning workspace init NAME" or register a folder with "provisioning workspace register NAME PATH"',
@@ -53,7 +53,7 @@ export interface WorkspaceListing extends WorkspaceEntry {
 }
 
 export async function listWorkspaces(home: string): Promise<{active?: string; workspaces: WorkspaceListing[]}> {
-  const registry = await readRegistry(home)
+  const registry = await readKnownWorkspaces(home)
   const workspaces = await Promise.all(registry.workspaces.map(async (w) => ({
     ...w,
     active: w.name === registry.active_workspace,
@@ -72,7 +72,7 @@ export async function activeWorkspace(home: string): Promise<WorkspaceListing> {
 }
 
 export async function switchWorkspace(home: string, name: string): Promise<{name: string; path: string; previous?: string}> {
-  return updateRegistry(home, async (registry) => {
+  return updateKnownWorkspaces(home, async (registry) => {
     const entry = registry.workspaces.find((w) => w.name === name)
     if (!entry) throw unknownWorkspace(name, registry)
     if ((await folderState(entry.path)) !== 'workspace') {
@@ -97,7 +97,7 @@ export async function registerWorkspace(home: string, name: string, dir: string,
       details: {path: target},
     })
   }
-  return updateRegistry(home, (registry) => {
+  return updateKnownWorkspaces(home, (registry) => {
     const byName = registry.workspaces.find((w) => w.name === name)
     if (byName && path.resolve(byName.path) !== target) {
       throw new ValidationError(`workspace name "${name}" is already registered for ${byName.path}`, {
@@ -119,7 +119,7 @@ export async function registerWorkspace(home: string, name: string, dir: string,
 
 /** Unregisters a workspace; its files are never touched. */
 export async function removeWorkspace(home: string, name: string): Promise<{name: string; path: string; wasActive: boolean}> {
-  return updateRegistry(home, (registry) => {
+  return updateKnownWorkspaces(home, (registry) => {
     const entry = registry.workspaces.find((w) => w.name === name)
     if (!entry) throw unknownWorkspace(name, registry)
     registry.workspaces = registry.workspaces.filter((w) => w.name !== name)

@@ -8,7 +8,7 @@ import {BusyError, ConfigError} from '../errors.js'
 import {formatReference, parseReference, withTag} from '../oci/reference.js'
 import {ociSettings} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {MODULES_KEY, openConfigDocument} from '../module/declaration-edit.js'
+import {MODULES_KEY, openConfigDocument} from './declaration-edit.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
 import {assertWorkspaceWritable} from './lock/status.js'
 

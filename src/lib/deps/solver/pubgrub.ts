@@ -1,4 +1,4 @@
-import {findCycle} from '../install-order.js'
+import {findCycle} from '../../util/graph.js'
 import {NameHeap} from '../name-heap.js'
 import type {RootRequirement} from '../types.js'
 import type {Domains} from './domains.js'

@@ -9,13 +9,16 @@ export interface WorkspaceEntry {
   path: string
 }
 
-/** `$PROVISIONING_HOME/config/user_config.yaml`: registered workspaces and the active one. */
-export interface WorkspaceRegistry {
+/**
+ * The workspaces this user registered and the active one, kept in
+ * `$PROVISIONING_HOME/config/user_config.yaml` (an OCI registry is something else).
+ */
+export interface KnownWorkspaces {
   active_workspace?: string
   workspaces: WorkspaceEntry[]
 }
 
-export async function readRegistry(home: string): Promise<WorkspaceRegistry> {
+export async function readKnownWorkspaces(home: string): Promise<KnownWorkspaces> {
   const file = homePaths.workspaceRegistry(home)
   let text: string
   try {
@@ -37,11 +40,11 @@ export async function readRegistry(home: string): Promise<WorkspaceRegistry> {
   return {active_workspace: active, workspaces: list.map((w: WorkspaceEntry) => ({name: w.name, path: w.path}))}
 }
 
-export async function writeRegistry(home: string, registry: WorkspaceRegistry): Promise<void> {
+export async function writeKnownWorkspaces(home: string, known: KnownWorkspaces): Promise<void> {
   const {stringify} = await import('yaml')
   const sorted = {
-    ...(registry.active_workspace ? {active_workspace: registry.active_workspace} : {}),
-    workspaces: [...registry.workspaces].sort((a, b) => a.name.localeCompare(b.name)),
+    ...(known.active_workspace ? {active_workspace: known.active_workspace} : {}),
+    workspaces: [...known.workspaces].sort((a, b) => a.name.localeCompare(b.name)),
   }
   await writeFileAtomic(homePaths.workspaceRegistry(home), `# Registered workspaces (managed by "provisioning workspace")\n${stringify(sorted)}`)
 }

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 
 import {ConfigError, NotFoundError} from '../errors.js'
+import type {ExtensionType} from '../extension/names.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import type {ModuleType} from './module-types.js'
 import {entryText, sameData, spliceAppend, spliceRemove} from './yaml-splice.js'
 
 /** Where a workspace config declares its modules. */
@@ -33,7 +33,7 @@ function entryName(entry: unknown): string | undefined {
  * indentation of every untouched line stay byte-identical; the Document API computes the
  * expected data, and its rendering is the fallback for layouts the text edit does not handle.
  */
-export async function editModules(file: string, type: ModuleType, change: {add?: Array<{name: string; version: string}>; remove?: string[]}): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
+export async function editModules(file: string, type: ExtensionType, change: {add?: Array<{name: string; version: string}>; remove?: string[]}): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
   const {yaml, doc, text} = await openConfigDocument(file)
   const {isSeq, YAMLSeq} = yaml
   const group = `${type}s`

@@ -1,17 +1,18 @@
 import {lstat, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {LoadOptions} from '../../config/loader.js'
-import {getPath} from '../../config/merge.js'
-import {BusyError} from '../../errors.js'
-import {holderIsDead, readLockHolder, withFileLock} from '../../util/file-lock.js'
-import {homePaths, provisioningHome} from '../../util/home.js'
-import {processAlive} from '../../util/process-info.js'
-import {lockFilePath, takeoverGuardPath} from './file-provider.js'
-import {withProvider} from './provider.js'
-import {describeHolder, isExpired} from './record.js'
-import {providersToCheck} from './settings.js'
-import {openTarget} from './target.js'
+import type {LoadOptions} from '../config/loader.js'
+import {getPath} from '../config/merge.js'
+import {BusyError} from '../errors.js'
+import {holderIsDead, readLockHolder, withFileLock} from '../util/file-lock.js'
+import {homePaths, provisioningHome} from '../util/home.js'
+import {processAlive} from '../util/process-info.js'
+import {parseTempName} from '../util/temp-name.js'
+import {lockFilePath, takeoverGuardPath} from './lock/file-provider.js'
+import {withProvider} from './lock/provider.js'
+import {describeHolder, isExpired} from './lock/record.js'
+import {providersToCheck} from './lock/settings.js'
+import {openTarget} from './lock/target.js'
 
 export interface CleanupItem {
   /** Relative to the workspace (or `etcd <key>`). */
@@ -58,16 +59,15 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
 }
 
 /**
- * Temp files named after the process writing them: writeFileAtomic's `.NAME.PID.HEX.tmp`,
- * file-lock drafts `NAME.lock.PID.RAND` and workspace-lock drafts `...PID.HEX.draft`.
+ * Temp files named after the process writing them: util/temp-name.ts's, file-lock drafts
+ * `NAME.lock.PID.RAND` and workspace-lock drafts `...PID.HEX.draft`.
  * Returns the PID, or undefined when the name is not one of ours.
  */
 function writerPid(entry: string): number | undefined {
-  const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry) ?? /^(?:\.dep-resolve\.lock|workspace\.lock(?:\.guard)?)\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry) ?? /^\.spool-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)
-  if (!match) return undefined
+  const lockDraft = /^(?:\.dep-resolve\.lock|workspace\.lock(?:\.guard)?)\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry)
+  const pid = parseTempName(entry)?.pid ?? (lockDraft ? Number(lockDraft[1]) : undefined)
   // A dated backup (provisioning.lock.20241121.bak) is not a temp file: PIDs stay below pid_max.
-  const pid = Number(match[1])
-  return pid > 0 && pid <= PID_MAX ? pid : undefined
+  return pid !== undefined && pid > 0 && pid <= PID_MAX ? pid : undefined
 }
 
 /**
