@@ -1,4 +1,4 @@
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
 import {OciContext} from '../oci/context.js'
@@ -7,6 +7,7 @@ import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
 import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
 import {applyDeclaredSource} from './source-settings.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 export interface DependencyContext {
   workspace: string
@@ -21,7 +22,7 @@ export interface DependencyContext {
 
 /** The workspace, its dependency declaration, the OCI settings of its source and its lockfile. */
 export async function openDependencyContext(options: LoadOptions & {concurrency?: number}): Promise<DependencyContext> {
-  const loaded = await loadConfig(options)
+  const loaded = await selectAndLoadConfig(options)
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)

@@ -1,8 +1,9 @@
-import {loadConfig, type LoadedConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadedConfig, type LoadOptions} from '../config/loader.js'
 import {ConfigError} from '../errors.js'
 import {assertTokenFileInStore} from '../oci/credentials.js'
 import {type OciOverrides, ociSettings, type OciSettings} from '../oci/settings.js'
 import {type ExtensionSource, parseExtensionSource} from './declaration.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 /**
  * Points settings at the workspace's declared OCI source (SPEC §9.1): its registry,
@@ -39,7 +40,7 @@ export async function sourceSettings(options: LoadOptions, overrides: OciOverrid
  * `fallback`, a broken declaration leaves the `oci.*` settings in effect and comes back as a warning.
  */
 export async function readSourceSettings(options: LoadOptions, overrides: OciOverrides, given: LoadedConfig | undefined, declared: 'required' | 'fallback'): Promise<{settings: OciSettings; warnings: string[]}> {
-  const loaded = given ?? (await loadConfig(options))
+  const loaded = given ?? (await selectAndLoadConfig(options))
   const settings = await ociSettings(options, overrides, loaded)
   if (!loaded.workspace || overrides.registry) return {settings, warnings: []}
   const declaredSettings = {...settings}

@@ -1,12 +1,13 @@
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {homePaths} from '../util/home.js'
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {readConfigSource} from '../config/source-file.js'
 import {type ConfigTable, isTable} from '../config/types.js'
 import {NotFoundError, ValidationError} from '../errors.js'
 import {activeMode, type ActiveMode, availableModes, modeTemplateFiles} from './active.js'
 import {checkRequirements, type Requirement} from './requirements.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 export interface ModeSummary {
   name: string
@@ -110,7 +111,7 @@ export async function evaluateMode(options: LoadOptions, name?: string): Promise
   const {workspacePath, current, home} = await context(options)
   const mode = name ?? current.name
   await modeSettings(mode, workspacePath)
-  const loaded = await loadConfig({...options, mode})
+  const loaded = await selectAndLoadConfig({...options, mode})
   const requirements = await checkRequirements(loaded.values, {home, env: options.env ?? process.env})
   return {mode, valid: requirements.every((r) => r.met), requirements}
 }

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import semver from 'semver'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {openDependencyContext, readLock} from '../deps/dependency-context.js'
 import {type InvalidManifest, shortLine} from '../deps/candidate.js'
@@ -25,6 +25,7 @@ import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {editModules} from './declaration-edit.js'
 import {assertLoadSource, type LoadSource} from './load-source.js'
 import type {ModuleType} from './module-types.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 const SPEC_HINT = 'use NAME, NAME@RANGE or NAME:VERSION (e.g. redis, cilium@^1.14, redis:7.2.0)'
 
@@ -59,7 +60,7 @@ export interface ModuleChange {
  * declaration is restored as it was.
  */
 export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]; source?: LoadSource}): Promise<ModuleChange> {
-  const loaded = await loadConfig(options)
+  const loaded = await selectAndLoadConfig(options)
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   await assertWorkspaceWritable(ref, loaded.values, `${options.remove ? 'unload' : 'load'} modules`)
@@ -156,7 +157,7 @@ const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
  * registry index. The registry is the workspace's declared source, as for `dep resolve`.
  */
 export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
-  const loaded = await loadConfig(options)
+  const loaded = await selectAndLoadConfig(options)
   const pre = Boolean(options.pre)
   const warnings: string[] = []
   const found: DiscoveredModule[] = []
@@ -220,7 +221,7 @@ async function filesUnder(root: string, dir = root): Promise<string[]> {
 
 /** `module resolve`: which layer provides an extension and, per file, which layer wins (SPEC §10). */
 export async function explainLayers(options: LoadOptions & {type: ModuleType; name: string}): Promise<LayerResolution> {
-  const loaded = await loadConfig(options)
+  const loaded = await selectAndLoadConfig(options)
   const sub = path.join(`${options.type}s`, options.name)
   const layers: LayerResolution['layers'] = []
   if (loaded.workspace && loaded.infra) layers.push({layer: 'infrastructure', path: path.join(loaded.workspace.path, 'infra', loaded.infra, 'extensions', sub), present: false})

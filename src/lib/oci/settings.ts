@@ -1,10 +1,11 @@
 import path from 'node:path'
 
-import {loadConfig, type LoadedConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadedConfig, type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {expandHome} from '../util/home.js'
 import {assertTokenFileInStore, type TokenFile} from './credentials.js'
 import {DEFAULT_MIN_TRANSFER_RATE_KIB} from './limits.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 export type EngineName = 'native' | 'oras'
 
@@ -47,7 +48,7 @@ export interface OciOverrides {
 
 /** The `oci.*` settings of the merged config, with command-line overrides. */
 export async function ociSettings(options: LoadOptions, overrides: OciOverrides = {}, loaded?: LoadedConfig): Promise<OciSettings> {
-  const config = loaded ?? (await loadConfig(options))
+  const config = loaded ?? (await selectAndLoadConfig(options))
   const value = (key: string) => getPath(config.values, key)
   const text = (key: string) => {
     const v = value(key)

@@ -1,12 +1,13 @@
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {NotFoundError} from '../errors.js'
 import {findBinary} from '../util/find-binary.js'
 import {readDefinitions, type ServiceDefinition} from './definitions.js'
 import {findRegistryBinary, flavorOf, REGISTRY_INSTALL_HINT, registryFolder} from './oci-registry.js'
 import {ServicePaths} from './service-paths.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 /** Everything a platform operation needs: the definitions, where state lives, how to look up binaries. */
 export interface PlatformContext {
@@ -17,7 +18,7 @@ export interface PlatformContext {
 }
 
 export async function platformContext(options: LoadOptions): Promise<PlatformContext> {
-  const config = await loadConfig(options)
+  const config = await selectAndLoadConfig(options)
   const fileOf = (key: string): string | undefined => {
     for (const [leaf, history] of config.origins) {
       if (leaf === key || leaf.startsWith(`${key}.`)) {

@@ -1,12 +1,13 @@
 import {cp, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {ValidationError} from '../errors.js'
 import {expandHome} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
 import {checkWorkspaceName, updateRegistry} from './manage.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 export interface InitOptions {
   home: string
@@ -87,7 +88,7 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
 
 /** `workspace init`: new workspaces go to --path, else under the configured paths.workspaces. */
 export async function createWorkspace(options: LoadOptions & {name: string; dir?: string; activate: boolean}): Promise<InitResult> {
-  const loaded = await loadConfig(options)
+  const loaded = await selectAndLoadConfig(options)
   return initWorkspace({
     home: loaded.home,
     name: options.name,

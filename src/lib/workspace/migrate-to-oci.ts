@@ -1,7 +1,7 @@
 import {access, copyFile, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import {type LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {type DeclaredModule, parseDeclaration} from '../deps/declaration.js'
 import {BusyError, ConfigError} from '../errors.js'
@@ -11,6 +11,7 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {MODULES_KEY, openConfigDocument} from '../module/declaration-edit.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
 import {assertWorkspaceWritable} from './lock/status.js'
+import {selectAndLoadConfig} from '../session/select-config.js'
 
 export interface MigrationOptions extends LoadOptions {
   name: string
@@ -73,7 +74,7 @@ async function freeBackupName(file: string): Promise<string> {
  */
 export async function migrateToOci(options: MigrationOptions): Promise<MigrationResult> {
   const loadOptions: LoadOptions = {...options, workspace: options.name}
-  const loaded = await loadConfig(loadOptions)
+  const loaded = await selectAndLoadConfig(loadOptions)
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const configFile = workspaceConfigFile(workspace)

@@ -1,10 +1,11 @@
-import {loadConfig, type LoadOptions} from '../../config/loader.js'
+import {type LoadOptions} from '../../config/loader.js'
 import type {ConfigTable} from '../../config/types.js'
 import {ConfigError} from '../../errors.js'
 import {requireWorkspace} from '../discover.js'
 import type {LockProvider, LockTarget} from './provider.js'
 import type {LockSnapshot} from './record.js'
 import {lockSettings, type LockSettings} from './settings.js'
+import {selectAndLoadConfig} from '../../session/select-config.js'
 
 export interface OpenedTarget {
   target: LockTarget
@@ -14,7 +15,7 @@ export interface OpenedTarget {
 
 /** The workspace NAME|PATH names (the usual lookup), with the lock settings of its config. */
 export async function openTarget(options: LoadOptions & {name?: string}): Promise<OpenedTarget> {
-  const loaded = await loadConfig(options.name ? {...options, workspace: options.name} : options)
+  const loaded = await selectAndLoadConfig(options.name ? {...options, workspace: options.name} : options)
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   return {target: {name: workspace.name, path: workspace.path}, settings: lockSettings(loaded.values), values: loaded.values}
 }
