@@ -2,7 +2,7 @@ import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError} from '../errors.js'
-import {provisioningHome, homePaths} from '../util/home.js'
+import {homePaths} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
 import {readGitInfo} from './git-info.js'
 import {interpolate, needsGit} from './interpolate.js'
@@ -58,6 +58,10 @@ export type ConfigLoader = (extra?: Pick<ConfigLoadOptions, 'tolerant' | 'lines'
  * (workspace discovery, the active-mode file), so config reads no workspace registry or mode state.
  */
 export interface ConfigSelection {
+  /** $PROVISIONING_HOME (SPEC §4). */
+  home: string
+  /** The folder the run works in: relative paths on the command line resolve against it. */
+  cwd: string
   workspace?: WorkspaceRef
   /** Set when the active workspace is registered but its folder is gone. */
   workspaceWarning?: string
@@ -74,6 +78,10 @@ export interface LoadedConfig {
   layers: LayerReport[]
   problems: ConfigProblem[]
   home: string
+  /** The environment the config was loaded with (its PROVISIONING_* variables are in `values`). */
+  env: NodeJS.ProcessEnv
+  /** The run's working folder (ConfigSelection.cwd). */
+  cwd: string
   mode: ActiveMode
   workspace?: WorkspaceRef
   workspaceWarning?: string
@@ -100,8 +108,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
  */
 export async function loadConfig(selection: ConfigSelection, options: ConfigLoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
-  const home = provisioningHome(env)
-  const {workspace, mode} = selection
+  const {home, workspace, mode} = selection
 
   const values: ConfigTable = {}
   const origins: OriginMap = new Map()
@@ -222,7 +229,7 @@ export async function loadConfig(selection: ConfigSelection, options: ConfigLoad
     return describeSite({file: assignment.file, line, source: assignment.source}, {workspace: workspace?.path, home: env.HOME || undefined})
   }
 
-  return {values, origins, layers, problems, home, mode, workspace, workspaceWarning: selection.workspaceWarning, environment: envName, infra, locate}
+  return {values, origins, layers, problems, home, env, cwd: selection.cwd, mode, workspace, workspaceWarning: selection.workspaceWarning, environment: envName, infra, locate}
 }
 
 function fillLine(entry: Assignment, key: string, sources: Map<string, ConfigSource>): void {

@@ -18,25 +18,24 @@ export class Session {
     return this.selected
   }
 
-  /** The run's merged config, loaded once. */
-  config(): Promise<LoadedConfig> {
-    this.loaded ??= Promise.all([this.selection(), import('../config/loader.js')]).then(([selection, {loadConfig}]) => loadConfig(selection, this.options))
+  /** The run's merged config, loaded once (a function of its own: libraries may take it to load when they start). */
+  readonly config = (): Promise<LoadedConfig> => {
+    this.loaded ??= this.loadConfig()
     return this.loaded
   }
 
   /** A fresh load of the run's config (after an edit), or one that collects every problem or line (`config validate`, `show --origin`). */
   readonly loadConfig: ConfigLoader = async (extra = {}) => {
-    const {loadConfig} = await import('../config/loader.js')
+    const [{cacheParsedConfig}, {loadConfig}] = await Promise.all([import('./select-config.js'), import('../config/loader.js')])
+    cacheParsedConfig(this.options.env)
     return loadConfig(await this.selection(), {...this.options, ...extra})
   }
+
+  /** The run's config as it would be with `mode` active (`mode validate NAME`, `mode switch NAME`). */
+  readonly configWithMode = (mode: string): Promise<LoadedConfig> => new Session({...this.options, mode}).config()
 
   /** The session of the workspace a command argument names (`workspace info NAME`); this one when none is named. */
   forWorkspace(workspace: string | undefined): Session {
     return workspace ? new Session({...this.options, workspace}) : this
-  }
-
-  /** The session as if `mode` were active (`mode validate NAME`, `mode switch NAME`). */
-  forMode(mode: string): Session {
-    return new Session({...this.options, mode})
   }
 }
