@@ -1,8 +1,9 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {LoadOptions} from '../lib/config/loader.js'
-import {provisioningHome} from '../lib/util/home.js'
 import {UsageError} from '../lib/errors.js'
+import {Session} from '../lib/session/session.js'
+import {provisioningHome} from '../lib/util/home.js'
 import {ask, canPrompt, readStdin} from './prompt.js'
 import {type ReportBytes, withProgress} from './progress.js'
 import {renderErrorText, toErrorDocument} from './render-error.js'
@@ -48,10 +49,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.positionals = argv as string[]
   }
 
+  private runSession?: Session
+
   /** Config loading options from the global flags. */
   protected loadOptions(extra: Partial<LoadOptions> = {}): LoadOptions {
     const flags = this.flags as InferredFlags<typeof BaseCommand>
     return {workspace: flags.workspace, envName: flags.env, infra: flags.infra, sets: flags.set ?? [], ...extra}
+  }
+
+  /** This run's workspace, mode and config, from the global flags: each loaded once, on first use. */
+  protected session(): Session {
+    this.runSession ??= new Session(this.loadOptions())
+    return this.runSession
   }
 
   /** $PROVISIONING_HOME (SPEC §4). */

@@ -7,6 +7,7 @@ import {ConfigError} from '../../src/lib/errors.js'
 import {platformContext} from '../../src/lib/platform/context.js'
 import {prepareRegistry} from '../../src/lib/platform/oci-registry.js'
 import {startOrder, stopOrder} from '../../src/lib/platform/order.js'
+import {Session} from '../../src/lib/session/session.js'
 import {json, runCli} from '../helpers/cli.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
@@ -15,7 +16,7 @@ describe('platform service definitions', () => {
   let box: Sandbox
   const load = async (toml: string) => {
     await writeFile(path.join(box.home, 'config.user.toml'), toml)
-    return platformContext({env: {...box.env, PATH: process.env.PATH}, cwd: box.root})
+    return platformContext(await new Session({env: {...box.env, PATH: process.env.PATH}, cwd: box.root}).config())
   }
   const problemsOf = async (toml: string): Promise<ConfigError> => {
     try {

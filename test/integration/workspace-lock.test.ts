@@ -9,6 +9,7 @@ import {isProvisioningError} from '../../src/lib/errors.js'
 import {FileLockProvider, lockFilePath} from '../../src/lib/workspace/lock/file-provider.js'
 import {assertWorkspaceWritable, lockStatus, lockWorkspace, unlockWorkspace} from '../../src/lib/workspace/lock/index.js'
 import {newRecord} from '../../src/lib/workspace/lock/record.js'
+import {Session} from '../../src/lib/session/session.js'
 
 /**
  * The lock library in-process, against real files and a real etcd: the conditional
@@ -19,7 +20,7 @@ describe('workspace lock library', () => {
   let ws: string
   let etcd: EtcdServer
   const target = () => ({name: 'lib-ws', path: ws})
-  const opts = (owner: string, extra: string[] = []) => ({env: {PROVISIONING_HOME: path.join(root.dir, 'home')}, workspace: ws, sets: [`locking.owner=${owner}`, ...extra]})
+  const opts = async (owner: string, extra: string[] = []) => ({config: await new Session({env: {PROVISIONING_HOME: path.join(root.dir, 'home')}, workspace: ws, sets: [`locking.owner=${owner}`, ...extra]}).config()})
   const etcdSets = () => ['locking.provider=etcd', `locking.etcd.endpoints=["${etcd.endpoint}"]`, 'locking.etcd.timeout_seconds=30']
   const codeOf = (error: unknown) => (isProvisioningError(error) ? error.exit : -1)
 
@@ -53,45 +54,45 @@ describe('workspace lock library', () => {
   })
 
   it('file: concurrent lockWorkspace calls in one process, one winner', async () => {
-    const results = await Promise.allSettled(Array.from({length: 15}, (_, i) => lockWorkspace(opts(`p${i}`))))
+    const results = await Promise.allSettled(Array.from({length: 15}, async (_, i) => lockWorkspace(await opts(`p${i}`))))
     const won = results.filter((r) => r.status === 'fulfilled')
     expect(won).toHaveLength(1)
     expect(results.filter((r) => r.status === 'rejected').map((r) => codeOf((r as PromiseRejectedResult).reason))).toEqual(Array(14).fill(9))
     const owner = (won[0] as PromiseFulfilledResult<{lock: {owner: string}}>).value.lock.owner
     expect((await lockStatus(target(), {locking: {owner: 'x'}})).holder?.owner).toBe(owner)
-    await unlockWorkspace({...opts(owner)})
+    await unlockWorkspace({...(await opts(owner))})
   })
 
   it('assertWorkspaceWritable: the check migrate-to-oci and others call', async () => {
-    await lockWorkspace({...opts('alice'), reason: 'migration'})
+    await lockWorkspace({...(await opts('alice')), reason: 'migration'})
     const values = (owner: string, provider = 'none') => ({locking: {provider, owner, etcd: {endpoints: [etcd.endpoint], prefix: '/provisioning/locks', timeout_seconds: 30}}})
     await expect(assertWorkspaceWritable(target(), values('alice'))).resolves.toBeUndefined()
     const error = await assertWorkspaceWritable(target(), values('bob'), 'migrate it').catch((e: unknown) => e)
     expect(codeOf(error)).toBe(9)
     expect((error as Error).message).toMatch(/locked by alice .*reason "migration".*cannot migrate it/)
-    await unlockWorkspace(opts('alice'))
+    await unlockWorkspace(await opts('alice'))
     await expect(assertWorkspaceWritable(target(), values('bob'))).resolves.toBeUndefined()
 
     // With provider etcd, the etcd key is checked too (one get).
-    await lockWorkspace(opts('carol', etcdSets()))
+    await lockWorkspace(await opts('carol', etcdSets()))
     expect(codeOf(await assertWorkspaceWritable(target(), values('bob', 'etcd')).catch((e: unknown) => e))).toBe(9)
     await expect(assertWorkspaceWritable(target(), values('bob', 'file'))).resolves.toBeUndefined()
-    await unlockWorkspace(opts('carol', etcdSets()))
+    await unlockWorkspace(await opts('carol', etcdSets()))
     await expect(assertWorkspaceWritable(target(), values('bob', 'etcd'))).resolves.toBeUndefined()
 
     await writeFile(lockFilePath(ws), 'not json')
     expect(codeOf(await assertWorkspaceWritable(target(), values('bob')).catch((e: unknown) => e))).toBe(3)
-    await unlockWorkspace({...opts('bob'), force: true})
+    await unlockWorkspace({...(await opts('bob')), force: true})
   })
 
   it('etcd: concurrent lockWorkspace calls in one process, one winner; owner-checked unlock', async () => {
-    const results = await Promise.allSettled(Array.from({length: 15}, (_, i) => lockWorkspace({...opts(`e${i}`, etcdSets()), ttlSeconds: 60})))
+    const results = await Promise.allSettled(Array.from({length: 15}, async (_, i) => lockWorkspace({...(await opts(`e${i}`, etcdSets())), ttlSeconds: 60})))
     const won = results.filter((r) => r.status === 'fulfilled')
     expect(won).toHaveLength(1)
     expect(results.filter((r) => r.status === 'rejected').map((r) => codeOf((r as PromiseRejectedResult).reason))).toEqual(Array(14).fill(9))
     const owner = (won[0] as PromiseFulfilledResult<{lock: {owner: string}}>).value.lock.owner
-    expect(codeOf(await unlockWorkspace(opts('someone-else', etcdSets())).catch((e: unknown) => e))).toBe(9)
-    expect(await unlockWorkspace(opts(owner, etcdSets()))).toMatchObject({unlocked: true, forced: false, provider: 'etcd'})
-    expect(await unlockWorkspace(opts(owner, etcdSets()))).toMatchObject({unlocked: false})
+    expect(codeOf(await unlockWorkspace(await opts('someone-else', etcdSets())).catch((e: unknown) => e))).toBe(9)
+    expect(await unlockWorkspace(await opts(owner, etcdSets()))).toMatchObject({unlocked: true, forced: false, provider: 'etcd'})
+    expect(await unlockWorkspace(await opts(owner, etcdSets()))).toMatchObject({unlocked: false})
   })
 })

@@ -10,6 +10,6 @@ export default class ConfigGet extends BaseCommand<typeof ConfigGet> {
   static args = {key: Args.string({description: 'dotted key path', required: true})}
 
   async run(): Promise<{key: string; value: unknown}> {
-    return this.present(await getConfigValue(this.loadOptions(), this.args.key), (r) => scalar(r.value))
+    return this.present(await getConfigValue(await this.session().config(), this.args.key), (r) => scalar(r.value))
   }
 }

@@ -8,6 +8,6 @@ export default class ConfigLayers extends BaseCommand<typeof ConfigLayers> {
   static examples = ['<%= config.bin %> config layers', '<%= config.bin %> config layers --env prod --infra eu1']
 
   async run(): Promise<{mode: string; workspace?: string; layers: LayerReport[]}> {
-    return this.present(await listLayers(this.loadOptions()), formatLayers)
+    return this.present(await listLayers(this.session().loadConfig), formatLayers)
   }
 }

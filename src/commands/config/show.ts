@@ -12,6 +12,6 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static flags = {origin: Flags.boolean({description: 'show the layer and file:line of every value'})}
 
   async run(): Promise<ConfigShowResult> {
-    return this.present(await showConfig(this.loadOptions(), this.args.key, this.flags.origin), formatConfigShow)
+    return this.present(await showConfig(this.session().loadConfig, this.args.key, this.flags.origin), formatConfigShow)
   }
 }

@@ -8,6 +8,6 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
   static examples = ['<%= config.bin %> config validate', '<%= config.bin %> config validate --infra prod --json']
 
   async run(): Promise<ConfigValidateResult> {
-    return this.present(await validateConfig(this.loadOptions()), formatValidate)
+    return this.present(await validateConfig(this.session().loadConfig), formatValidate)
   }
 }

@@ -14,7 +14,7 @@ export default class DepCheckUpdates extends BaseCommand<typeof DepCheckUpdates>
   static flags = {offline: Flags.boolean({description: 'use only the local cache'})}
 
   async run(): Promise<UpdateCheck> {
-    const result = await this.present(await checkUpdates({...this.loadOptions(), offline: this.flags.offline}), formatUpdates)
+    const result = await this.present(await checkUpdates({config: this.session().config, offline: this.flags.offline}), formatUpdates)
     // npm outdated's contract, so CI can gate on it: a result, not an error (nothing on stderr).
     if (result.outdated > 0) process.exitCode = 1
     return result

@@ -12,7 +12,7 @@ export default class DepGraph extends BaseCommand<typeof DepGraph> {
   }
 
   async run(): Promise<GraphState & {format: string; graph: string}> {
-    const result = await dependencyGraph({...this.loadOptions(), format: this.flags.format as 'dot' | 'mermaid', offline: this.flags.offline})
+    const result = await dependencyGraph({config: this.session().config, format: this.flags.format as 'dot' | 'mermaid', offline: this.flags.offline})
     return this.present(result, (r) => r.graph)
   }
 }

@@ -19,7 +19,7 @@ export default class DepResolve extends BaseCommand<typeof DepResolve> {
 
   async run(): Promise<DepResolveResult> {
     const result = await this.withTransfer('dep resolve', (report) => resolveWorkspace({
-      ...this.loadOptions(),
+      config: this.session().config,
       frozen: this.flags.frozen,
       offline: this.flags.offline,
       dryRun: this.flags['dry-run'],

@@ -19,6 +19,6 @@ export default class DepTree extends BaseCommand<typeof DepTree> {
 
   async run(): Promise<DependencyTree> {
     const {depth, offline, reverse} = this.flags
-    return this.present(await dependencyTree({...this.loadOptions(), name: this.args.name, depth, offline, reverse}), formatTree)
+    return this.present(await dependencyTree({config: this.session().config, name: this.args.name, depth, offline, reverse}), formatTree)
   }
 }

@@ -19,7 +19,7 @@ export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
 
   async run(): Promise<DepUpdateResult> {
     const result = await this.withTransfer('dep update', (report) => updateWorkspace({
-      ...this.loadOptions(),
+      config: this.session().config,
       names: this.positionals,
       dryRun: this.flags['dry-run'],
       concurrency: this.flags.concurrency,

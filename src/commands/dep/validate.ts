@@ -10,6 +10,6 @@ export default class DepValidate extends BaseCommand<typeof DepValidate> {
   static flags = {offline: Flags.boolean({description: 'use only the local cache'})}
 
   async run(): Promise<DependencyValidation> {
-    return this.present(await validateDependencies({...this.loadOptions(), offline: this.flags.offline}), formatValidateDeps)
+    return this.present(await validateDependencies({config: this.session().config, offline: this.flags.offline}), formatValidateDeps)
   }
 }

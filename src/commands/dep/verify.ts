@@ -11,6 +11,6 @@ export default class DepVerify extends BaseCommand<typeof DepVerify> {
   static flags = {offline: Flags.boolean({description: 'use only the local cache to learn the locked content'})}
 
   async run(): Promise<VerifyResult> {
-    return this.present(await verifyInstalled({...this.loadOptions(), offline: this.flags.offline}), formatVerify)
+    return this.present(await verifyInstalled({config: this.session().config, offline: this.flags.offline}), formatVerify)
   }
 }

@@ -15,7 +15,7 @@ export default class DepWhy extends BaseCommand<typeof DepWhy> {
   }
 
   async run(): Promise<WhyResult> {
-    const result = await whyDependency({...this.loadOptions(), name: this.args.name, limit: this.flags.limit})
+    const result = await whyDependency({config: this.session().config, name: this.args.name, limit: this.flags.limit})
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatWhy)
   }

@@ -7,6 +7,6 @@ export default class ModeCurrent extends BaseCommand<typeof ModeCurrent> {
   static summary = 'Print the current mode (PROVISIONING_MODE, else active-mode.yaml, else solo)'
 
   async run(): Promise<ActiveMode> {
-    return this.present(await currentMode(this.loadOptions()), formatCurrent)
+    return this.present(await currentMode(await this.session().selection()), formatCurrent)
   }
 }

@@ -6,6 +6,6 @@ export default class ModeList extends BaseCommand<typeof ModeList> {
   static summary = 'List the operational modes and their settings (* marks the current one)'
 
   async run(): Promise<{current: string; modes: ModeSummary[]}> {
-    return this.present(await listModes(this.loadOptions()), formatModeList)
+    return this.present(await listModes(await this.session().selection()), formatModeList)
   }
 }

@@ -9,6 +9,6 @@ export default class ModeShow extends BaseCommand<typeof ModeShow> {
   static args = {name: Args.string({description: 'mode name', required: true})}
 
   async run(): Promise<ModeDetails & {summary: ModeSummary}> {
-    return this.present(await showMode(this.loadOptions(), this.args.name), formatModeShow)
+    return this.present(await showMode(await this.session().selection(), this.args.name), formatModeShow)
   }
 }

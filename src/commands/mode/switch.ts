@@ -13,6 +13,6 @@ export default class ModeSwitchCommand extends BaseCommand<typeof ModeSwitchComm
   static flags = {force: Flags.boolean({description: 'switch even when requirements are unmet'})}
 
   async run(): Promise<ModeSwitch> {
-    return this.present(await switchMode(this.loadOptions(), this.args.name, this.flags.force), formatModeSwitch)
+    return this.present(await switchMode(await this.session().selection(), this.args.name, this.flags.force, this.session().configWithMode), formatModeSwitch)
   }
 }

@@ -9,6 +9,6 @@ export default class ModeValidate extends BaseCommand<typeof ModeValidate> {
   static args = {name: Args.string({description: 'mode name (default: the current mode)'})}
 
   async run(): Promise<ModeValidation> {
-    return this.present(await validateMode(this.loadOptions(), this.args.name), formatModeValidate)
+    return this.present(await validateMode(await this.session().selection(), this.args.name, this.session().configWithMode), formatModeValidate)
   }
 }

@@ -16,7 +16,7 @@ export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
   static flags = {...preFlag, refresh: Flags.boolean({description: 'rebuild the registry index now'})}
 
   async run(): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
-    const result = await discoverModules({...this.loadOptions(), type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh, pre: this.flags.pre})
+    const result = await discoverModules({config: this.session().config, type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh, pre: this.flags.pre})
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatDiscover)
   }

@@ -24,7 +24,8 @@ export default class ModuleLoad extends BaseCommand<typeof ModuleLoad> {
   async run(): Promise<ModuleChange> {
     const [type, ...rest] = this.positionals
     const {workspace, names} = await splitWorkspaceArgument(this.home, rest)
-    const result = await changeModules({...this.loadOptions(workspace ? {workspace} : {}), type: moduleType(type), add: names, source: this.flags.source})
+    const session = this.session().forWorkspace(workspace)
+    const result = await changeModules({config: session.config, reloadConfig: session.loadConfig, type: moduleType(type), add: names, source: this.flags.source})
     return this.present(result, formatChange)
   }
 }

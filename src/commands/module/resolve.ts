@@ -14,6 +14,6 @@ export default class ModuleResolve extends BaseCommand<typeof ModuleResolve> {
   }
 
   async run(): Promise<LayerResolution> {
-    return this.present(await explainLayers({...this.loadOptions(), type: moduleType(this.args.type), name: this.args.name}), formatLayers)
+    return this.present(await explainLayers({config: this.session().config, type: moduleType(this.args.type), name: this.args.name}), formatLayers)
   }
 }

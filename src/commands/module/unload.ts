@@ -17,7 +17,8 @@ export default class ModuleUnload extends BaseCommand<typeof ModuleUnload> {
   async run(): Promise<ModuleChange> {
     const [type, ...rest] = this.positionals
     const {workspace, names} = await splitWorkspaceArgument(this.home, rest)
-    const result = await changeModules({...this.loadOptions(workspace ? {workspace} : {}), type: moduleType(type), remove: names})
+    const session = this.session().forWorkspace(workspace)
+    const result = await changeModules({config: session.config, reloadConfig: session.loadConfig, type: moduleType(type), remove: names})
     return this.present(result, formatChange)
   }
 }

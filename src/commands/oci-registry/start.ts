@@ -11,7 +11,7 @@ export default class OciRegistryStart extends BaseCommand<typeof OciRegistryStar
   static examples = ['<%= config.bin %> oci-registry start && <%= config.bin %> oci push ./redis']
 
   async run(): Promise<StartResult & {registry: RegistryEndpoint}> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await startRegistry(ctx), formatRegistryStart)
   }
 }

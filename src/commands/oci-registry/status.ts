@@ -8,7 +8,7 @@ export default class OciRegistryStatus extends BaseCommand<typeof OciRegistrySta
   static summary = 'Show the local OCI registry: state, address, binary, storage (shortcut for "platform status oci-registry")'
 
   async run(): Promise<ServiceStatus & {registry: RegistryEndpoint}> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await registryStatus(ctx), formatRegistryStatus)
   }
 }

@@ -9,7 +9,7 @@ export default class OciRegistryStop extends BaseCommand<typeof OciRegistryStop>
   static audit = true
 
   async run(): Promise<StopResult> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await stopRegistry(ctx), formatStop)
   }
 }

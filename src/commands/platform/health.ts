@@ -13,7 +13,7 @@ export default class PlatformHealth extends BaseCommand<typeof PlatformHealth> {
   static args = {name: Args.string({description: 'service names (default: auto_start and running services)'})}
 
   async run(): Promise<HealthReport> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await serviceHealth(ctx, this.positionals), formatHealth)
   }
 }

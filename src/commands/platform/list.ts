@@ -7,7 +7,7 @@ export default class PlatformList extends BaseCommand<typeof PlatformList> {
   static summary = 'List service definitions and whether their binaries are installed'
 
   async run(): Promise<{services: ListedService[]}> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await listServices(ctx), formatList)
   }
 }

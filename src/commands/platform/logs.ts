@@ -17,7 +17,7 @@ export default class PlatformLogs extends BaseCommand<typeof PlatformLogs> {
 
   async run(): Promise<ServiceLog> {
     if (this.flags.follow && this.jsonEnabled()) throw new UsageError('--follow streams text and cannot be combined with --json', {hint: 'drop --json, or use --lines N --json for a snapshot'})
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     const log = await this.present(await serviceLog(ctx, this.args.name, this.flags.lines), formatLog)
     if (this.flags.follow) {
       const stop = new AbortController()

@@ -12,7 +12,7 @@ export default class PlatformRestart extends BaseCommand<typeof PlatformRestart>
   static args = {name: Args.string({description: 'service names (default: every running service)'})}
 
   async run(): Promise<RestartResult> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await restartServices(ctx, this.positionals), formatRestart)
   }
 }

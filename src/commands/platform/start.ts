@@ -14,7 +14,7 @@ export default class PlatformStart extends BaseCommand<typeof PlatformStart> {
   static args = {name: Args.string({description: 'service names (default: every auto_start service)'})}
 
   async run(): Promise<StartResult> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await startServices(ctx, this.positionals), formatStart)
   }
 }

@@ -12,7 +12,7 @@ export default class PlatformStatus extends BaseCommand<typeof PlatformStatus> {
   static args = {name: Args.string({description: 'service names (default: all defined)'})}
 
   async run(): Promise<StatusResult> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await serviceStatus(ctx, this.positionals), formatStatus)
   }
 }

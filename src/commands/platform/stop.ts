@@ -14,7 +14,7 @@ export default class PlatformStop extends BaseCommand<typeof PlatformStop> {
   static args = {name: Args.string({description: 'service names (default: every running service)'})}
 
   async run(): Promise<StopResult> {
-    const ctx = await platformContext(this.loadOptions())
+    const ctx = platformContext(await this.session().config())
     return this.present(await stopServices(ctx, this.positionals), formatStop)
   }
 }

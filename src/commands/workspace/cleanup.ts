@@ -16,6 +16,6 @@ export default class WorkspaceCleanup extends BaseCommand<typeof WorkspaceCleanu
 
   async run(): Promise<CleanupResult> {
     const {cleanupWorkspace} = await import('../../lib/workspace/cleanup.js')
-    return this.present(await cleanupWorkspace({...this.loadOptions(), name: this.args.name, dryRun: this.flags['dry-run']}), formatCleanup)
+    return this.present(await cleanupWorkspace({config: await this.session().forWorkspace(this.args.name).config(), dryRun: this.flags['dry-run']}), formatCleanup)
   }
 }

@@ -9,6 +9,6 @@ export default class WorkspaceInfoCommand extends BaseCommand<typeof WorkspaceIn
   static args = {name: Args.string({description: 'workspace name or path (default: the current workspace)'})}
 
   async run(): Promise<WorkspaceInfo> {
-    return this.present(await workspaceInfo(this.loadOptions(this.args.name ? {workspace: this.args.name} : {})), formatInfo)
+    return this.present(await workspaceInfo(await this.session().forWorkspace(this.args.name).config()), formatInfo)
   }
 }

@@ -16,7 +16,7 @@ export default class WorkspaceInit extends BaseCommand<typeof WorkspaceInit> {
   }
 
   async run(): Promise<InitResult> {
-    const result = await createWorkspace({...this.loadOptions(), name: this.args.name, dir: this.flags.path, activate: this.flags.activate})
+    const result = await createWorkspace(await this.session().config(), {name: this.args.name, dir: this.flags.path, activate: this.flags.activate})
     return this.present(result, formatInit)
   }
 }

@@ -21,7 +21,7 @@ export default class WorkspaceLock extends BaseCommand<typeof WorkspaceLock> {
 
   async run(): Promise<LockResult> {
     const {lockWorkspace} = await import('../../lib/workspace/lock/index.js')
-    const result = await lockWorkspace({...this.loadOptions(), name: this.args.name, provider: this.flags.provider, reason: this.flags.reason, ttlSeconds: this.flags.ttl})
+    const result = await lockWorkspace({config: await this.session().forWorkspace(this.args.name).config(), provider: this.flags.provider, reason: this.flags.reason, ttlSeconds: this.flags.ttl})
     return this.present(result, formatLock)
   }
 }

@@ -20,7 +20,7 @@ export default class WorkspaceMigrateToOci extends BaseCommand<typeof WorkspaceM
 
   async run(): Promise<MigrationResult> {
     const {flags} = this
-    const result = await migrateToOci({...this.loadOptions(), name: this.args.name, dryRun: flags['dry-run'], registry: flags.registry, namespace: flags.namespace, insecure: flags.insecure || undefined, concurrency: flags.concurrency})
+    const result = await migrateToOci({config: await this.session().forWorkspace(this.args.name).config(), name: this.args.name, dryRun: flags['dry-run'], registry: flags.registry, namespace: flags.namespace, insecure: flags.insecure || undefined, concurrency: flags.concurrency})
     return this.present(result, formatMigration)
   }
 }

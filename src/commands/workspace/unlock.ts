@@ -17,7 +17,7 @@ export default class WorkspaceUnlock extends BaseCommand<typeof WorkspaceUnlock>
 
   async run(): Promise<UnlockResult> {
     const {unlockWorkspace} = await import('../../lib/workspace/lock/index.js')
-    const result = await unlockWorkspace({...this.loadOptions(), name: this.args.name, provider: this.flags.provider, force: this.flags.force})
+    const result = await unlockWorkspace({config: await this.session().forWorkspace(this.args.name).config(), provider: this.flags.provider, force: this.flags.force})
     return this.present(result, formatUnlock)
   }
 }

@@ -2,38 +2,74 @@ import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError} from '../errors.js'
-import {activeMode, type ActiveMode, availableModes, modeTemplateFiles} from '../mode/active.js'
-import {provisioningHome, homePaths} from '../util/home.js'
+import {homePaths} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
-import {discoverWorkspace, type WorkspaceRef, workspaceConfigFile} from '../workspace/discover.js'
 import {readGitInfo} from './git-info.js'
 import {interpolate, needsGit} from './interpolate.js'
 import {describeSite, parentKeyPath, winningAssignment} from './locate.js'
 import {getPath, mergeLayer, type OriginMap} from './merge.js'
-import {useParseCache} from './parse-cache.js'
 import {applyRuntimeLayer} from './runtime-layer.js'
 import {checkSchema} from './schema.js'
 import {type ConfigSource, prepareLineLookups, readConfigSource} from './source-file.js'
-import {type Assignment, type ConfigProblem, type ConfigTable, type LayerName, type LayerReport} from './types.js'
+import {
+  type ActiveMode,
+  type Assignment,
+  type ConfigProblem,
+  type ConfigTable,
+  type LayerName,
+  type LayerReport,
+  workspaceConfigFile,
+  type WorkspaceRef,
+} from './types.js'
 
-export interface LoadOptions {
+/** How to load, past the workspace and mode (ConfigSelection). */
+export interface ConfigLoadOptions {
   env?: NodeJS.ProcessEnv
-  cwd?: string
-  /** --workspace PATH|NAME */
-  workspace?: string
   /** --env NAME */
   envName?: string
   /** --infra NAME */
   infra?: string
   /** --set key.path=value, in order */
   sets?: string[]
-  /** Load as if this mode were active (mode validate/switch). */
-  mode?: string
   /** Collect every problem instead of throwing at the first error (config validate). */
   tolerant?: boolean
   /** Resolve the line of every value (config show --origin). */
   lines?: boolean
   now?: () => Date
+}
+
+/**
+ * What a command asks for: the global flags, plus the ways a run finds its workspace and
+ * mode (session/select-config.ts turns these into a ConfigSelection).
+ */
+export interface LoadOptions extends ConfigLoadOptions {
+  cwd?: string
+  /** --workspace PATH|NAME */
+  workspace?: string
+  /** Load as if this mode were active (mode validate/switch). */
+  mode?: string
+}
+
+/** Loads the config of a run's selection, with more options than its usual load (the session's loadConfig). */
+export type ConfigLoader = (extra?: Pick<ConfigLoadOptions, 'tolerant' | 'lines'>) => Promise<LoadedConfig>
+
+/**
+ * The workspace and mode a run selected, and the mode files it may use: found above config
+ * (workspace discovery, the active-mode file), so config reads no workspace registry or mode state.
+ */
+export interface ConfigSelection {
+  /** $PROVISIONING_HOME (SPEC §4). */
+  home: string
+  /** The folder the run works in: relative paths on the command line resolve against it. */
+  cwd: string
+  workspace?: WorkspaceRef
+  /** Set when the active workspace is registered but its folder is gone. */
+  workspaceWarning?: string
+  mode: ActiveMode
+  /** Every mode name there is: the shipped templates and the workspace's config/modes. */
+  availableModes: string[]
+  /** The selected mode's files, lowest priority first. */
+  modeFiles: string[]
 }
 
 export interface LoadedConfig {
@@ -42,6 +78,10 @@ export interface LoadedConfig {
   layers: LayerReport[]
   problems: ConfigProblem[]
   home: string
+  /** The environment the config was loaded with (its PROVISIONING_* variables are in `values`). */
+  env: NodeJS.ProcessEnv
+  /** The run's working folder (ConfigSelection.cwd). */
+  cwd: string
   mode: ActiveMode
   workspace?: WorkspaceRef
   workspaceWarning?: string
@@ -61,15 +101,14 @@ export interface LoadedConfig {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
-/** Loads the seven layers of SPEC §5.1, merges, interpolates and checks them. */
-export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+/**
+ * Loads the seven layers of SPEC §5.1 for the selected workspace and mode, merges,
+ * interpolates and checks them. The caller has pointed the parse cache at the home
+ * (useParseCache), as it parsed the workspace registry and the active-mode file before.
+ */
+export async function loadConfig(selection: ConfigSelection, options: ConfigLoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
-  const cwd = options.cwd ?? process.cwd()
-  const home = provisioningHome(env)
-  useParseCache(homePaths.parseCache(home), homePaths.cacheKey(home))
-  const discovery = await discoverWorkspace({flag: options.workspace, env, cwd, home})
-  const workspace = discovery.workspace
-  const mode: ActiveMode = options.mode ? {name: options.mode, source: 'override', origin: 'argument'} : await activeMode(home, env)
+  const {home, workspace, mode} = selection
 
   const values: ConfigTable = {}
   const origins: OriginMap = new Map()
@@ -111,8 +150,8 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
 
   await loadFiles('defaults', [templatePath('config.defaults.toml')])
 
-  const modes = await availableModes(workspace?.path)
-  if (modes.includes(mode.name)) await loadFiles('mode', modeTemplateFiles(mode.name, workspace?.path))
+  const modes = selection.availableModes
+  if (modes.includes(mode.name)) await loadFiles('mode', selection.modeFiles)
   else {
     fail(new ConfigError(`unknown mode "${mode.name}" (from ${mode.origin})`, {hint: `use one of: ${modes.join(', ')}`, details: {mode: mode.name}}))
     notSelected('mode', `unknown mode ${mode.name}`)
@@ -121,7 +160,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   await loadFiles('user', [homePaths.userConfig(home)])
 
   if (workspace) await loadFiles('workspace', [workspaceConfigFile(workspace.path)])
-  else notSelected('workspace', discovery.warning ?? 'no workspace found')
+  else notSelected('workspace', selection.workspaceWarning ?? 'no workspace found')
 
   const configuredEnv = getPath(values, 'environment')
   const envName = options.envName ?? env.PROVISIONING_ENV ?? (typeof configuredEnv === 'string' && configuredEnv !== '' ? configuredEnv : undefined)
@@ -190,7 +229,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     return describeSite({file: assignment.file, line, source: assignment.source}, {workspace: workspace?.path, home: env.HOME || undefined})
   }
 
-  return {values, origins, layers, problems, home, mode, workspace, workspaceWarning: discovery.warning, environment: envName, infra, locate}
+  return {values, origins, layers, problems, home, env, cwd: selection.cwd, mode, workspace, workspaceWarning: selection.workspaceWarning, environment: envName, infra, locate}
 }
 
 function fillLine(entry: Assignment, key: string, sources: Map<string, ConfigSource>): void {

@@ -1,6 +1,6 @@
 import {ConfigError, NotFoundError} from '../errors.js'
 import {isSecretKey, redact} from '../util/redact.js'
-import {formatProblem, loadConfig, type LoadedConfig, type LoadOptions} from './loader.js'
+import {type ConfigLoader, formatProblem, type LoadedConfig} from './loader.js'
 import {getPath, leaves} from './merge.js'
 import {type ConfigProblem, type ConfigTable, isTable, type LayerReport, type Origin} from './types.js'
 
@@ -46,8 +46,8 @@ function missingKey(loaded: LoadedConfig, key: string): NotFoundError {
   })
 }
 
-export async function showConfig(options: LoadOptions, key?: string, withOrigin = false): Promise<ConfigShowResult> {
-  const loaded = await loadConfig({...options, lines: withOrigin})
+export async function showConfig(load: ConfigLoader, key?: string, withOrigin = false): Promise<ConfigShowResult> {
+  const loaded = await load({lines: withOrigin})
   const value = key ? getPath(loaded.values, key) : loaded.values
   if (value === undefined) throw missingKey(loaded, key ?? '')
   const result: ConfigShowResult = {
@@ -77,8 +77,7 @@ function originOf(loaded: LoadedConfig, key: string): ValueOrigin {
   }
 }
 
-export async function getConfigValue(options: LoadOptions, key: string): Promise<{key: string; value: unknown}> {
-  const loaded = await loadConfig(options)
+export async function getConfigValue(loaded: LoadedConfig, key: string): Promise<{key: string; value: unknown}> {
   const value = getPath(loaded.values, key)
   if (value === undefined) throw missingKey(loaded, key)
   return {key, value: masked(key, value)}
@@ -95,8 +94,8 @@ export interface ConfigValidateResult {
  * Loads every layer tolerantly and reports all problems at once: returns the result
  * when there is no error (warnings allowed), else throws one ConfigError listing all.
  */
-export async function validateConfig(options: LoadOptions): Promise<ConfigValidateResult> {
-  const loaded = await loadConfig({...options, tolerant: true, lines: true})
+export async function validateConfig(load: ConfigLoader): Promise<ConfigValidateResult> {
+  const loaded = await load({tolerant: true, lines: true})
   const errors = loaded.problems.filter((p) => p.severity === 'error')
   const warnings = loaded.problems.filter((p) => p.severity === 'warning')
   if (loaded.workspaceWarning) warnings.push({severity: 'warning', message: loaded.workspaceWarning, hint: 'provisioning workspace list'})
@@ -111,7 +110,7 @@ export async function validateConfig(options: LoadOptions): Promise<ConfigValida
   return result
 }
 
-export async function listLayers(options: LoadOptions): Promise<{mode: string; workspace?: string; layers: LayerReport[]}> {
-  const loaded = await loadConfig({...options, tolerant: true})
+export async function listLayers(load: ConfigLoader): Promise<{mode: string; workspace?: string; layers: LayerReport[]}> {
+  const loaded = await load({tolerant: true})
   return {mode: loaded.mode.name, workspace: loaded.workspace?.path, layers: loaded.layers}
 }

@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 import type {ConfigTable} from './source-file.js'
 
 export type {ConfigTable} from './source-file.js'
@@ -46,3 +48,25 @@ export interface LayerReport {
 export function isTable(value: unknown): value is ConfigTable {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
 }
+
+export type WorkspaceSource = 'flag' | 'env' | 'cwd' | 'active'
+
+/** The workspace a run selected (found by workspace/discover.ts, above config). */
+export interface WorkspaceRef {
+  name: string
+  path: string
+  source: WorkspaceSource
+}
+
+export type ModeSource = 'override' | 'env' | 'file' | 'default'
+
+/** The operational mode a run selected (found by mode/active.ts, above config). */
+export interface ActiveMode {
+  name: string
+  source: ModeSource
+  /** The file or variable that chose the mode. */
+  origin: string
+}
+
+/** A workspace is a folder holding this file; it is also the workspace's config layer. */
+export const workspaceConfigFile = (root: string) => path.join(root, 'config', 'provisioning.yaml')

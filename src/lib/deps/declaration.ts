@@ -1,3 +1,4 @@
+// The workspace's dependency declaration: the one place outside config/ where `dependencies.*` keys are read.
 import path from 'node:path'
 
 import semver from 'semver'
@@ -71,6 +72,25 @@ export async function rootRequirements(declaration: Declaration): Promise<RootRe
 
 const PREFIX = 'dependencies.extensions'
 
+/** `dependencies.extensions` source fields as written, for checks and edits that quote them (module load --source, module discover, migrate-to-oci). */
+export interface DeclaredSourceFields {
+  /** `source_type` as written (absent: oci). */
+  sourceType: unknown
+  /** `local.path` as written. */
+  localPath: unknown
+  /** `oci.registry` and `oci.namespace` when set to a non-empty string. */
+  ociRegistry?: string
+  ociNamespace?: string
+}
+
+export function declaredSourceFields(values: ConfigTable): DeclaredSourceFields {
+  const text = (key: string) => {
+    const value = getPath(values, `${PREFIX}.oci.${key}`)
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+  return {sourceType: getPath(values, `${PREFIX}.source_type`), localPath: getPath(values, `${PREFIX}.local.path`), ociRegistry: text('registry'), ociNamespace: text('namespace')}
+}
+
 /**
  * `dependencies.extensions.source_type` and its `oci`/`local` table: where the workspace's
  * extensions come from. Problems are returned (parseDeclaration reports them with the rest);
@@ -101,7 +121,7 @@ export function parseExtensionSource(values: ConfigTable, options: {workspacePat
       registry: text('registry') ?? options.defaults.registry,
       namespace: text('namespace') ?? options.defaults.namespace,
       ...(typeof oci.tls_enabled === 'boolean' ? {tlsEnabled: oci.tls_enabled} : {}),
-      // Relative to the workspace; where it may lie is checked by applyDeclaredSource.
+      // Relative to the workspace; where it may lie is checked by withDeclaredSource.
       ...(text('auth_token_path') ? {tokenPath: path.resolve(options.workspacePath, expandHome(text('auth_token_path') as string))} : {}),
     }
   } else {

@@ -1,12 +1,12 @@
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
+import type {LoadedConfig} from '../config/loader.js'
 import type {ConfigTable} from '../config/types.js'
 import {OciContext} from '../oci/context.js'
-import {ociSettings, type OciSettings} from '../oci/settings.js'
+import {type OciSettings, ociSettingsFrom} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
 import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
-import {applyDeclaredSource} from './source-settings.js'
+import {dependencySettingsFrom} from './settings.js'
+import {withDeclaredSource} from './source-settings.js'
 
 export interface DependencyContext {
   workspace: string
@@ -19,16 +19,26 @@ export interface DependencyContext {
   lockTimeoutSeconds: number
 }
 
+/** What opening a workspace's dependencies takes: the run's config, and `--concurrency`. */
+export interface DependencyContextOptions {
+  /**
+   * The run's config (the command session's config()), loaded when the context is opened:
+   * its errors surface where opening's do (`dep validate` lists them as declaration problems).
+   */
+  config: () => Promise<LoadedConfig>
+  concurrency?: number
+}
+
 /** The workspace, its dependency declaration, the OCI settings of its source and its lockfile. */
-export async function openDependencyContext(options: LoadOptions & {concurrency?: number}): Promise<DependencyContext> {
-  const loaded = await loadConfig(options)
+export async function openDependencyContext(options: DependencyContextOptions): Promise<DependencyContext> {
+  const loaded = await options.config()
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
-  const settings = await ociSettings(options, {concurrency: options.concurrency}, loaded)
-  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}, locate: loaded.locate})
-  applyDeclaredSource(settings, declaration.source)
+  const configured = ociSettingsFrom(loaded, {concurrency: options.concurrency})
+  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: configured.registry, namespace: configured.namespace}, locate: loaded.locate})
+  const settings = withDeclaredSource(configured, declaration.source)
   const lockfile = lockfilePath(workspace)
-  return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: Number(getPath(loaded.values, 'deps.lock_timeout_seconds') ?? 10)}
+  return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: dependencySettingsFrom(loaded).lockTimeoutSeconds}
 }
 
 /** The lockfile for read-only commands: a damaged one is a configuration error (exit 3). */

@@ -1,17 +1,16 @@
 import semver from 'semver'
 
-import type {LoadOptions} from '../config/loader.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {closestMatch} from '../util/closest.js'
 import {latestVersion} from '../oci/versions.js'
-import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type DependencyContext, type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {buildReverseTree, buildTree, renderGraph, type TreeNode} from './graph-view.js'
 import {lockContractProblems} from './lock-contract.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
 import {cliVersion, planResolution, type ResolutionPlan} from './plan.js'
 import type {Catalog} from './types.js'
 
-type Options = LoadOptions & {offline?: boolean; concurrency?: number}
+type Options = DependencyContextOptions & {offline?: boolean; concurrency?: number}
 
 async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {}): Promise<ResolutionPlan> {
   const lock = extra.ignoreLock ? undefined : await readLock(context)

@@ -1,12 +1,11 @@
 import path from 'node:path'
 
-import type {LoadOptions} from '../config/loader.js'
 import {OciContext} from '../oci/context.js'
 import {ConfigError, ProvisioningError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {parseTempName} from '../util/temp-name.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
-import {openDependencyContext} from './dependency-context.js'
+import {type DependencyContextOptions, openDependencyContext} from './dependency-context.js'
 import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
 import type {LockChange} from './lock-changes.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
@@ -14,7 +13,7 @@ import {ociInstaller} from './oci-installer.js'
 import {type PlannedExtension, planResolution, type ResolutionPlan} from './plan.js'
 import {installedDifferences} from './verify-install.js'
 
-export interface DepResolveOptions extends LoadOptions {
+export interface DepResolveOptions extends DependencyContextOptions {
   frozen?: boolean
   offline?: boolean
   dryRun?: boolean

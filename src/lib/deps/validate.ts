@@ -1,8 +1,7 @@
-import type {LoadOptions} from '../config/loader.js'
 import {ConfigError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
 import {type InvalidManifest, invalidMetadata} from './candidate.js'
 import {type Declaration, rootRequirements} from './declaration.js'
-import {type DependencyContext, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type DependencyContext, type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {cliVersion, declarationDigest, loadCatalog, misplacedModules, withCycleStory} from './plan.js'
 import {resolve} from './resolver.js'
 import type {Catalog, RootRequirement} from './types.js'
@@ -40,7 +39,7 @@ const MAX_ROUNDS = 25
  * failure the declared modules its proof rests on are set aside and the rest is resolved
  * again, so problems in independent parts of the graph are all found, each once.
  */
-export async function validateDependencies(options: LoadOptions & {offline?: boolean}): Promise<DependencyValidation> {
+export async function validateDependencies(options: DependencyContextOptions & {offline?: boolean}): Promise<DependencyValidation> {
   const problems: DependencyProblem[] = []
   let context: DependencyContext | undefined
   try {

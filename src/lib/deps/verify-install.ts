@@ -1,10 +1,9 @@
 import {lstat, mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {LoadOptions} from '../config/loader.js'
 import {NotFoundError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES} from '../extension/names.js'
-import {openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
 import {assertExtensionFolders, extensionDir, type Installer} from './install.js'
 import {compareTrees, listTree, type TreeListing, TreeTooLarge} from './installed-tree.js'
 import {lockContractProblems} from './lock-contract.js'
@@ -46,7 +45,7 @@ const MAX_FILES_SHOWN = 10
  * when missing), unpacked into a temp folder with the same checks as an install: nothing in
  * the workspace (the state file, the folders) is believed. Exit 10 listing every difference.
  */
-export async function verifyInstalled(options: LoadOptions & {offline?: boolean}): Promise<VerifyResult> {
+export async function verifyInstalled(options: DependencyContextOptions & {offline?: boolean}): Promise<VerifyResult> {
   const context = await openDependencyContext(options)
   const {workspace, lockfile} = context
   const lock = await readLock(context)

@@ -1,7 +1,6 @@
-import type {LoadOptions} from '../config/loader.js'
 import {NotFoundError} from '../errors.js'
 import type {DeclaredModule} from './declaration.js'
-import {openDependencyContext} from './dependency-context.js'
+import {type DependencyContextOptions, openDependencyContext} from './dependency-context.js'
 import {chainsTo} from './dependency-paths.js'
 import {installedRanges, type RequiredRanges} from './installed-ranges.js'
 import {lockForView, notInGraph} from './inspect.js'
@@ -38,7 +37,7 @@ export interface WhyResult {
  * the range at each edge, read from the lockfile and the installed manifests (no registry).
  * At most `limit` chains, shortest first; how many were left out is counted.
  */
-export async function whyDependency(options: LoadOptions & {name: string; limit: number}): Promise<WhyResult> {
+export async function whyDependency(options: DependencyContextOptions & {name: string; limit: number}): Promise<WhyResult> {
   const context = await openDependencyContext(options)
   const {lock, problems} = await lockForView(context)
   if (!lock) {

@@ -1,18 +1,12 @@
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {ActiveMode} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {homePaths} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
 
-export type ModeSource = 'override' | 'env' | 'file' | 'default'
-
-export interface ActiveMode {
-  name: string
-  source: ModeSource
-  /** The file or variable that chose the mode. */
-  origin: string
-}
+export type {ActiveMode} from '../config/types.js'
 
 export const DEFAULT_MODE = 'solo'
 

@@ -1,12 +1,12 @@
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {homePaths} from '../util/home.js'
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
+import type {ConfigSelection, LoadedConfig} from '../config/loader.js'
 import {readConfigSource} from '../config/source-file.js'
 import {type ConfigTable, isTable} from '../config/types.js'
 import {NotFoundError, ValidationError} from '../errors.js'
-import {activeMode, type ActiveMode, availableModes, modeTemplateFiles} from './active.js'
+import {type ActiveMode, availableModes, modeTemplateFiles} from './active.js'
 import {checkRequirements, type Requirement} from './requirements.js'
+import {modePolicyFrom} from './settings.js'
 
 export interface ModeSummary {
   name: string
@@ -55,48 +55,35 @@ function limitsText(limits: unknown): string {
 }
 
 function summarize(details: ModeDetails, active: string): ModeSummary {
-  const s = details.settings
-  const at = (key: string) => {
-    const value = getPath(s, key)
-    return value === undefined ? '' : String(value)
-  }
-  const ttl = at('mode.authentication.token_ttl')
+  const mode = modePolicyFrom(details.settings)
   return {
     name: details.name,
-    description: at('mode.description'),
+    description: mode.description,
     active: details.name === active,
-    authentication: `${at('mode.authentication.method')}${ttl ? ` (${ttl})` : ''}`,
-    deployment: at('mode.deployment.target'),
-    registry: `${at('mode.registry.kind')}${getPath(s, 'mode.registry.tls_enabled') === true ? ', tls' : ''}${getPath(s, 'mode.registry.verify_signatures') === true ? ', signed' : ''}`,
-    locking: `${at('mode.locking.provider')}${getPath(s, 'mode.locking.required') === false ? ' (optional)' : ''}`,
-    limits: limitsText(getPath(s, 'mode.limits')),
+    authentication: `${mode.authenticationMethod}${mode.tokenTtl ? ` (${mode.tokenTtl})` : ''}`,
+    deployment: mode.deploymentTarget,
+    registry: `${mode.registryKind}${mode.registryTls ? ', tls' : ''}${mode.registrySignatures ? ', signed' : ''}`,
+    locking: `${mode.lockingProvider}${mode.lockingRequired === false ? ' (optional)' : ''}`,
+    limits: limitsText(mode.limits),
   }
 }
 
-async function context(options: LoadOptions): Promise<{home: string; workspacePath?: string; current: ActiveMode}> {
-  const {provisioningHome} = await import('../util/home.js')
-  const {discoverWorkspace} = await import('../workspace/discover.js')
-  const env = options.env ?? process.env
-  const home = provisioningHome(env)
-  const {workspace} = await discoverWorkspace({flag: options.workspace, env, cwd: options.cwd ?? process.cwd(), home})
-  return {home, workspacePath: workspace?.path, current: await activeMode(home, env)}
+/** The run's config as it would be with another mode active (the session's, with the mode overridden). */
+export type ConfigWithMode = (mode: string) => Promise<LoadedConfig>
+
+export async function listModes(selection: ConfigSelection): Promise<{current: string; modes: ModeSummary[]}> {
+  const workspacePath = selection.workspace?.path
+  const modes = await Promise.all(selection.availableModes.map(async (name) => summarize(await modeSettings(name, workspacePath), selection.mode.name)))
+  return {current: selection.mode.name, modes}
 }
 
-export async function listModes(options: LoadOptions): Promise<{current: string; modes: ModeSummary[]}> {
-  const {workspacePath, current} = await context(options)
-  const names = await availableModes(workspacePath)
-  const modes = await Promise.all(names.map(async (name) => summarize(await modeSettings(name, workspacePath), current.name)))
-  return {current: current.name, modes}
+export function currentMode(selection: ConfigSelection): ActiveMode {
+  return selection.mode
 }
 
-export async function currentMode(options: LoadOptions): Promise<ActiveMode> {
-  return (await context(options)).current
-}
-
-export async function showMode(options: LoadOptions, name: string): Promise<ModeDetails & {summary: ModeSummary}> {
-  const {workspacePath, current} = await context(options)
-  const details = await modeSettings(name, workspacePath)
-  return {...details, summary: summarize(details, current.name)}
+export async function showMode(selection: ConfigSelection, name: string): Promise<ModeDetails & {summary: ModeSummary}> {
+  const details = await modeSettings(name, selection.workspace?.path)
+  return {...details, summary: summarize(details, selection.mode.name)}
 }
 
 export interface ModeValidation {
@@ -106,12 +93,11 @@ export interface ModeValidation {
 }
 
 /** Checks a mode's requirements against the config as it would be with that mode active. */
-export async function evaluateMode(options: LoadOptions, name?: string): Promise<ModeValidation> {
-  const {workspacePath, current, home} = await context(options)
-  const mode = name ?? current.name
-  await modeSettings(mode, workspacePath)
-  const loaded = await loadConfig({...options, mode})
-  const requirements = await checkRequirements(loaded.values, {home, env: options.env ?? process.env})
+export async function evaluateMode(selection: ConfigSelection, name: string | undefined, configWithMode: ConfigWithMode): Promise<ModeValidation> {
+  const mode = name ?? selection.mode.name
+  await modeSettings(mode, selection.workspace?.path)
+  const loaded = await configWithMode(mode)
+  const requirements = await checkRequirements(loaded.values, {home: selection.home, env: loaded.env})
   return {mode, valid: requirements.every((r) => r.met), requirements}
 }
 
@@ -125,8 +111,8 @@ function unmetError(result: ModeValidation, action: string): ValidationError {
 }
 
 /** `mode validate`: returns when every requirement is met, else a ValidationError (exit 10) lists them all. */
-export async function validateMode(options: LoadOptions, name?: string): Promise<ModeValidation> {
-  const result = await evaluateMode(options, name)
+export async function validateMode(selection: ConfigSelection, name: string | undefined, configWithMode: ConfigWithMode): Promise<ModeValidation> {
+  const result = await evaluateMode(selection, name, configWithMode)
   if (!result.valid) throw unmetError(result, 'validation failed')
   return result
 }
@@ -139,11 +125,11 @@ export interface ModeSwitch extends ModeValidation {
 }
 
 /** Validates, then records the mode in $PROVISIONING_HOME/config/active-mode.yaml. */
-export async function switchMode(options: LoadOptions, name: string, force: boolean): Promise<ModeSwitch> {
-  const env = options.env ?? process.env
-  const {home, current} = await context(options)
-  const result = await evaluateMode(options, name)
+export async function switchMode(selection: ConfigSelection, name: string, force: boolean, configWithMode: ConfigWithMode): Promise<ModeSwitch> {
+  const result = await evaluateMode(selection, name, configWithMode)
   if (!result.valid && !force) throw unmetError(result, `refusing to switch to ${name}`)
-  await writeFileAtomic(homePaths.activeMode(home), `# Active operational mode (managed by "provisioning mode switch")\nmode: ${name}\n`)
-  return {...result, previous: current.name, forced: force && !result.valid, ...(env.PROVISIONING_MODE ? {overriddenBy: 'PROVISIONING_MODE'} : {})}
+  await writeFileAtomic(homePaths.activeMode(selection.home), `# Active operational mode (managed by "provisioning mode switch")\nmode: ${name}\n`)
+  // The selection's mode comes from the environment exactly when PROVISIONING_MODE is set (SPEC §7).
+  const overridden = selection.mode.source === 'env'
+  return {...result, previous: selection.mode.name, forced: force && !result.valid, ...(overridden ? {overriddenBy: 'PROVISIONING_MODE'} : {})}
 }

@@ -1,9 +1,9 @@
 import {access} from 'node:fs/promises'
 
-import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
 import {lookupCredentials, registryKey} from '../oci/credentials.js'
 import {expandHome} from '../util/home.js'
+import {type ModePolicy, modePolicyFrom, type RequirementSettings, requirementSettingsFrom} from './settings.js'
 
 export interface Requirement {
   id: string
@@ -13,11 +13,6 @@ export interface Requirement {
   actual: string
   /** How to meet it. */
   fix: string
-}
-
-const str = (values: ConfigTable, key: string) => {
-  const value = getPath(values, key)
-  return typeof value === 'string' ? value : value === undefined ? '' : String(value)
 }
 
 function isLoopback(registry: string): boolean {
@@ -34,8 +29,10 @@ const readable = (file: string) => (file ? access(file).then(() => true, () => f
  */
 export async function checkRequirements(values: ConfigTable, context: {home: string; env: NodeJS.ProcessEnv}): Promise<Requirement[]> {
   const checks: Requirement[] = []
-  const registry = str(values, 'oci.registry')
-  const kind = str(values, 'mode.registry.kind')
+  const mode = modePolicyFrom(values)
+  const settings = requirementSettingsFrom(values)
+  const {registry} = settings
+  const kind = mode.registryKind
   const userConfig = '$PROVISIONING_HOME/config.user.toml or the workspace config'
 
   if (kind && kind !== 'local') {
@@ -48,19 +45,19 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
       fix: `set oci.registry to the team registry host in ${userConfig} (e.g. oci.registry = "harbor.example.com")`,
     })
   }
-  if (getPath(values, 'mode.registry.tls_enabled') === true) {
-    const tls = getPath(values, 'oci.tls_enabled') === true
+  if (mode.registryTls) {
+    const tls = settings.tlsEnabled === true
     checks.push({
       id: 'registry.tls',
       description: 'registry access over TLS',
       met: tls,
-      actual: `oci.tls_enabled = ${String(getPath(values, 'oci.tls_enabled'))}`,
+      actual: `oci.tls_enabled = ${String(settings.tlsEnabled)}`,
       fix: `remove the override that sets oci.tls_enabled = false (see "provisioning config show oci.tls_enabled --origin")`,
     })
   }
-  if (getPath(values, 'mode.registry.credentials_required') === true) {
+  if (mode.registryCredentials) {
     // The token file counts for the configured registry, the one it is bound to.
-    const tokenPath = str(values, 'oci.auth_token_path')
+    const tokenPath = settings.authTokenPath
     const source = registry ? (await lookupCredentials(registry, {...context, token: tokenPath ? {path: expandHome(tokenPath), registry, key: 'oci.auth_token_path'} : undefined}, false))?.source : undefined
     checks.push({
       id: 'registry.credentials',
@@ -70,19 +67,19 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
       fix: registry ? `run "provisioning oci login ${registryKey(registry)}" (or set oci.auth_token_path to a token file)` : 'set oci.registry first, then log in',
     })
   }
-  if (getPath(values, 'mode.registry.verify_signatures') === true) {
+  if (mode.registrySignatures) {
     checks.push({
       id: 'registry.signatures',
       description: 'signature verification of artifacts',
-      met: getPath(values, 'oci.verify_signatures') === true,
-      actual: `oci.verify_signatures = ${String(getPath(values, 'oci.verify_signatures'))}`,
+      met: settings.verifySignatures === true,
+      actual: `oci.verify_signatures = ${String(settings.verifySignatures)}`,
       fix: 'remove the override that sets oci.verify_signatures = false',
     })
   }
-  checks.push(...(await lockingRequirements(values, userConfig)))
-  if (str(values, 'mode.authentication.method') === 'mtls') {
-    for (const key of ['cert_file', 'key_file', 'ca_file']) {
-      const file = str(values, `security.mtls.${key}`)
+  checks.push(...(await lockingRequirements(values, mode, settings, userConfig)))
+  if (mode.authenticationMethod === 'mtls') {
+    for (const key of ['cert_file', 'key_file', 'ca_file'] as const) {
+      const file = settings.mtlsFile(key)
       checks.push({
         id: `mtls.${key}`,
         description: `mTLS ${key.replace('_file', '')} file`,
@@ -101,11 +98,11 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
  * endpoints must be set and answer: checked with a real connection, bounded by
  * locking.etcd.timeout_seconds.
  */
-async function lockingRequirements(values: ConfigTable, userConfig: string): Promise<Requirement[]> {
-  const modeProvider = str(values, 'mode.locking.provider')
+async function lockingRequirements(values: ConfigTable, mode: ModePolicy, settings: RequirementSettings, userConfig: string): Promise<Requirement[]> {
+  const modeProvider = mode.lockingProvider
   if (modeProvider === '' || modeProvider === 'none') return []
-  const required = getPath(values, 'mode.locking.required') === true
-  const provider = str(values, 'locking.provider')
+  const required = mode.lockingRequired === true
+  const provider = settings.lockingProvider
   const accepted = required ? [modeProvider] : ['file', 'etcd']
   const checks: Requirement[] = [{
     id: 'locking.provider',

@@ -1,8 +1,8 @@
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {getPath} from '../config/merge.js'
 import type {ConfigTable} from '../config/types.js'
+import {declaredSourceFields} from '../deps/declaration.js'
 import {ConfigError, NotFoundError} from '../errors.js'
 import {expandHome} from '../util/home.js'
 
@@ -18,7 +18,8 @@ const KEY = 'dependencies.extensions'
  * edited, so a refused load changes nothing. Returns the declared source type.
  */
 export async function assertLoadSource(values: ConfigTable, workspace: string, file: string, requested: LoadSource | undefined): Promise<string> {
-  const declared = getPath(values, `${KEY}.source_type`) ?? 'oci'
+  const fields = declaredSourceFields(values)
+  const declared = fields.sourceType ?? 'oci'
   if (requested === undefined) return String(declared)
   if (declared !== requested) {
     throw new ConfigError(`--source ${requested}: this workspace takes its extensions from ${JSON.stringify(declared)} (${KEY}.source_type, ${file})`, {
@@ -29,7 +30,7 @@ export async function assertLoadSource(values: ConfigTable, workspace: string, f
     })
   }
   if (requested === 'oci') return requested
-  const localPath = getPath(values, `${KEY}.local.path`)
+  const {localPath} = fields
   if (typeof localPath !== 'string' || localPath === '') {
     throw new ConfigError(`--source local: ${KEY}.local.path is not set (${file})`, {hint: `set ${KEY}.local.path to the folder holding {type}/{name}/manifest.yaml`, details: {key: `${KEY}.local.path`, file}})
   }

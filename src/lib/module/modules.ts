@@ -3,14 +3,15 @@ import path from 'node:path'
 
 import semver from 'semver'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
-import {openDependencyContext, readLock} from '../deps/dependency-context.js'
+import type {LoadedConfig} from '../config/loader.js'
+import {pathSettingsFrom} from '../config/path-settings.js'
+import {declaredSourceFields} from '../deps/declaration.js'
+import {type DependencyContextOptions, openDependencyContext, readLock} from '../deps/dependency-context.js'
 import {type InvalidManifest, shortLine} from '../deps/candidate.js'
 import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
 import {MAX_DECLARED_RANGE_CHARS} from '../deps/lockfile.js'
 import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace.js'
-import {readSourceSettings} from '../deps/source-settings.js'
+import {sourceSettingsFrom} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {errorsOf} from '../extension/problems.js'
 import {loadCatalogIndex} from '../oci/catalog-index.js'
@@ -58,8 +59,17 @@ export interface ModuleChange {
  * resolver (so dependencies come and go with the modules). If resolution fails, the
  * declaration is restored as it was.
  */
-export async function changeModules(options: LoadOptions & {type: ModuleType; add?: string[]; remove?: string[]; source?: LoadSource}): Promise<ModuleChange> {
-  const loaded = await loadConfig(options)
+export async function changeModules(options: {
+  /** The run's config (the session's config()). */
+  config: () => Promise<LoadedConfig>
+  /** A fresh load of it, for the resolve after the declaration is edited (the session's loadConfig). */
+  reloadConfig: () => Promise<LoadedConfig>
+  type: ModuleType
+  add?: string[]
+  remove?: string[]
+  source?: LoadSource
+}): Promise<ModuleChange> {
+  const loaded = await options.config()
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   await assertWorkspaceWritable(ref, loaded.values, `${options.remove ? 'unload' : 'load'} modules`)
@@ -68,7 +78,7 @@ export async function changeModules(options: LoadOptions & {type: ModuleType; ad
   const before = await readFile(file, 'utf8')
   const edit = await editModules(file, options.type, {add: options.add?.map(parseModuleSpec), remove: options.remove})
   try {
-    const resolve = await resolveWorkspace({...options, workspace})
+    const resolve = await resolveWorkspace({config: options.reloadConfig})
     return {workspace, type: options.type, source, ...edit, resolve}
   } catch (error) {
     await writeFileAtomic(file, before)
@@ -82,7 +92,7 @@ export interface ModuleListing {
 }
 
 /** `module list`: declared modules with their locked version and install state. */
-export async function listModules(options: LoadOptions & {type?: ModuleType}): Promise<ModuleListing> {
+export async function listModules(options: DependencyContextOptions & {type?: ModuleType}): Promise<ModuleListing> {
   const context = await openDependencyContext(options)
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const modules = await Promise.all(context.declaration.modules
@@ -155,19 +165,19 @@ const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
  * `module discover`: what could be loaded, from the core layer, the local source and the
  * registry index. The registry is the workspace's declared source, as for `dep resolve`.
  */
-export async function discoverModules(options: LoadOptions & {type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
-  const loaded = await loadConfig(options)
+export async function discoverModules(options: {config: () => Promise<LoadedConfig>; type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+  const loaded = await options.config()
   const pre = Boolean(options.pre)
   const warnings: string[] = []
   const found: DiscoveredModule[] = []
-  const core = String(getPath(loaded.values, 'paths.extensions'))
+  const core = pathSettingsFrom(loaded).extensions
   if (await stat(core).then((s) => s.isDirectory(), () => false)) {
     found.push(...(await scanFolder(core, 'core', pre, warnings).catch((error: unknown) => {
       warnings.push(`core layer ${core} skipped: ${firstLine(error)}`)
       return []
     })))
   }
-  const localPath = getPath(loaded.values, 'dependencies.extensions.local.path')
+  const {localPath} = declaredSourceFields(loaded.values)
   if (loaded.workspace && typeof localPath === 'string' && localPath !== '') {
     const local = path.resolve(loaded.workspace.path, expandHome(localPath))
     found.push(...(await scanFolder(local, 'local', pre, warnings).catch((error: unknown) => {
@@ -176,7 +186,7 @@ export async function discoverModules(options: LoadOptions & {type?: ModuleType;
     })))
   }
   // A broken declaration does not hide the core and local layers: registry modules come from oci.*, with a warning.
-  const {settings, warnings: sourceWarnings} = await readSourceSettings(options, {pre}, loaded, 'fallback')
+  const {settings, warnings: sourceWarnings} = sourceSettingsFrom(loaded, {pre}, 'fallback')
   warnings.push(...sourceWarnings)
   const oci = new OciContext(settings)
   try {
@@ -219,13 +229,13 @@ async function filesUnder(root: string, dir = root): Promise<string[]> {
 }
 
 /** `module resolve`: which layer provides an extension and, per file, which layer wins (SPEC §10). */
-export async function explainLayers(options: LoadOptions & {type: ModuleType; name: string}): Promise<LayerResolution> {
-  const loaded = await loadConfig(options)
+export async function explainLayers(options: {config: () => Promise<LoadedConfig>; type: ModuleType; name: string}): Promise<LayerResolution> {
+  const loaded = await options.config()
   const sub = path.join(`${options.type}s`, options.name)
   const layers: LayerResolution['layers'] = []
   if (loaded.workspace && loaded.infra) layers.push({layer: 'infrastructure', path: path.join(loaded.workspace.path, 'infra', loaded.infra, 'extensions', sub), present: false})
   if (loaded.workspace) layers.push({layer: 'workspace', path: path.join(loaded.workspace.path, 'extensions', sub), present: false})
-  layers.push({layer: 'core', path: path.join(String(getPath(loaded.values, 'paths.extensions')), sub), present: false})
+  layers.push({layer: 'core', path: path.join(pathSettingsFrom(loaded).extensions, sub), present: false})
   const winners = new Map<string, {layer: string; shadows: string[]}>()
   for (const layer of layers) {
     layer.present = await stat(layer.path).then((s) => s.isDirectory(), () => false)

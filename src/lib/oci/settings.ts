@@ -1,6 +1,7 @@
+// The OCI area's settings: the one place outside config/ where `oci.*` keys are read.
 import path from 'node:path'
 
-import {loadConfig, type LoadedConfig, type LoadOptions} from '../config/loader.js'
+import type {LoadedConfig, LoadOptions} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {expandHome} from '../util/home.js'
 import {assertTokenFileInStore, type TokenFile} from './credentials.js'
@@ -45,9 +46,17 @@ export interface OciOverrides {
   namespace?: string
 }
 
+/**
+ * Loads the config, then ociSettingsFrom. Kept for oci/ops/session.ts until it takes its
+ * settings from the command's session; everything else builds settings from the loaded config.
+ */
+export async function ociSettings(options: LoadOptions, overrides: OciOverrides = {}): Promise<OciSettings> {
+  const {selectAndLoadConfig} = await import('../session/select-config.js')
+  return ociSettingsFrom(await selectAndLoadConfig(options), overrides)
+}
+
 /** The `oci.*` settings of the merged config, with command-line overrides. */
-export async function ociSettings(options: LoadOptions, overrides: OciOverrides = {}, loaded?: LoadedConfig): Promise<OciSettings> {
-  const config = loaded ?? (await loadConfig(options))
+export function ociSettingsFrom(config: LoadedConfig, overrides: OciOverrides = {}): OciSettings {
   const value = (key: string) => getPath(config.values, key)
   const text = (key: string) => {
     const v = value(key)
@@ -72,8 +81,8 @@ export async function ociSettings(options: LoadOptions, overrides: OciOverrides 
     indexTtlSeconds: Number(value('oci.cache.index_ttl_seconds') ?? 300),
     prereleases: overrides.pre ?? false,
     home: config.home,
-    env: options.env ?? process.env,
-    cwd: options.cwd ?? process.cwd(),
+    env: config.env,
+    cwd: config.cwd,
   }
 }
 

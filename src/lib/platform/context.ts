@@ -1,7 +1,7 @@
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
+import type {LoadedConfig} from '../config/loader.js'
+import {pathSettingsFrom} from '../config/path-settings.js'
 import {NotFoundError} from '../errors.js'
 import {findBinary} from '../util/find-binary.js'
 import {readDefinitions, type ServiceDefinition} from './definitions.js'
@@ -16,8 +16,7 @@ export interface PlatformContext {
   env: NodeJS.ProcessEnv
 }
 
-export async function platformContext(options: LoadOptions): Promise<PlatformContext> {
-  const config = await loadConfig(options)
+export function platformContext(config: LoadedConfig): PlatformContext {
   const fileOf = (key: string): string | undefined => {
     for (const [leaf, history] of config.origins) {
       if (leaf === key || leaf.startsWith(`${key}.`)) {
@@ -28,12 +27,12 @@ export async function platformContext(options: LoadOptions): Promise<PlatformCon
     return undefined
   }
   const definitions = readDefinitions(config.values, fileOf)
-  const servicesDir = getPath(config.values, 'paths.services')
+  const {services} = pathSettingsFrom(config)
   return {
     home: config.home,
-    paths: new ServicePaths(typeof servicesDir === 'string' && servicesDir !== '' ? path.resolve(config.home, servicesDir) : path.join(config.home, 'services')),
+    paths: new ServicePaths(services ? path.resolve(config.home, services) : path.join(config.home, 'services')),
     definitions: new Map(definitions.map((d) => [d.name, d])),
-    env: options.env ?? process.env,
+    env: config.env,
   }
 }
 

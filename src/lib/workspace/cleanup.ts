@@ -12,7 +12,7 @@ import {lockFilePath, takeoverGuardPath} from './lock/file-provider.js'
 import {withProvider} from './lock/provider.js'
 import {describeHolder, isExpired} from './lock/record.js'
 import {providersToCheck} from './lock/settings.js'
-import {openTarget} from './lock/target.js'
+import {type LockTargetOptions, openTarget} from './lock/target.js'
 
 export interface CleanupItem {
   /** Relative to the workspace (or `etcd <key>`). */
@@ -77,7 +77,7 @@ function writerPid(entry: string): number | undefined {
  * lockfile, the config or an installed extension; leftovers of a running `dep resolve` are
  * kept (cleanup takes the same lock, without waiting).
  */
-export async function cleanupWorkspace(options: LoadOptions & {name?: string; dryRun?: boolean}): Promise<CleanupResult> {
+export async function cleanupWorkspace(options: LoadOptions & LockTargetOptions & {dryRun?: boolean}): Promise<CleanupResult> {
   const {target, settings, values} = await openTarget(options)
   const ws = target.path
   const dryRun = Boolean(options.dryRun)

@@ -1,19 +1,12 @@
 import {stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import {type WorkspaceRef, type WorkspaceSource, workspaceConfigFile} from '../config/types.js'
 import {NotFoundError} from '../errors.js'
 import {expandHome} from '../util/home.js'
 import {type KnownWorkspaces, readKnownWorkspaces} from './known-workspaces.js'
 
-export type WorkspaceSource = 'flag' | 'env' | 'cwd' | 'active'
-
-export interface WorkspaceRef {
-  name: string
-  path: string
-  source: WorkspaceSource
-}
-
-export const workspaceConfigFile = (root: string) => path.join(root, 'config', 'provisioning.yaml')
+export {workspaceConfigFile} from '../config/types.js'
 
 async function isWorkspace(dir: string): Promise<boolean> {
   try {

@@ -1,7 +1,7 @@
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
+import type {LoadedConfig} from '../config/loader.js'
 import {YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
 import type {LockStatus} from './lock/status.js'
 import {readKnownWorkspaces} from './known-workspaces.js'
@@ -56,8 +56,7 @@ export async function installedExtensions(root: string): Promise<InstalledExtens
 }
 
 /** Paths, mode, environment, installed extensions and lock state of a workspace. */
-export async function workspaceInfo(options: LoadOptions): Promise<WorkspaceInfo> {
-  const loaded = await loadConfig(options)
+export async function workspaceInfo(loaded: LoadedConfig): Promise<WorkspaceInfo> {
   const {requireWorkspace} = await import('./discover.js')
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const registry = await readKnownWorkspaces(loaded.home)

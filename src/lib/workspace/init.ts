@@ -1,8 +1,8 @@
 import {cp, mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
+import type {LoadedConfig} from '../config/loader.js'
+import {pathSettingsFrom} from '../config/path-settings.js'
 import {ValidationError} from '../errors.js'
 import {expandHome} from '../util/home.js'
 import {templatePath} from '../util/package-root.js'
@@ -86,14 +86,13 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
 }
 
 /** `workspace init`: new workspaces go to --path, else under the configured paths.workspaces. */
-export async function createWorkspace(options: LoadOptions & {name: string; dir?: string; activate: boolean}): Promise<InitResult> {
-  const loaded = await loadConfig(options)
+export function createWorkspace(loaded: LoadedConfig, options: {name: string; dir?: string; activate: boolean}): Promise<InitResult> {
   return initWorkspace({
     home: loaded.home,
     name: options.name,
     dir: options.dir,
-    workspacesDir: String(getPath(loaded.values, 'paths.workspaces')),
-    cwd: options.cwd ?? process.cwd(),
+    workspacesDir: pathSettingsFrom(loaded).workspaces,
+    cwd: loaded.cwd,
     activate: options.activate,
   })
 }

@@ -1,18 +1,19 @@
 import {access, copyFile, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {loadConfig, type LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
-import {type DeclaredModule, parseDeclaration} from '../deps/declaration.js'
+import type {LoadedConfig} from '../config/loader.js'
+import {declaredSourceFields, type DeclaredModule, parseDeclaration} from '../deps/declaration.js'
 import {BusyError, ConfigError} from '../errors.js'
 import {formatReference, parseReference, withTag} from '../oci/reference.js'
-import {ociSettings} from '../oci/settings.js'
+import {ociSettingsFrom} from '../oci/settings.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {MODULES_KEY, openConfigDocument} from './declaration-edit.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
 import {assertWorkspaceWritable} from './lock/status.js'
 
-export interface MigrationOptions extends LoadOptions {
+export interface MigrationOptions {
+  /** The config of the workspace to migrate (the one NAME names). */
+  config: LoadedConfig
   name: string
   dryRun: boolean
   /** Target registry and namespace; default: the workspace's oci.registry / oci.namespace. */
@@ -72,23 +73,19 @@ async function freeBackupName(file: string): Promise<string> {
  * (the old file kept as a backup), so a failed push leaves the workspace as it was.
  */
 export async function migrateToOci(options: MigrationOptions): Promise<MigrationResult> {
-  const loadOptions: LoadOptions = {...options, workspace: options.name}
-  const loaded = await loadConfig(loadOptions)
+  const loaded = options.config
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const configFile = workspaceConfigFile(workspace)
   if (!options.dryRun) await assertWorkspaceWritable(ref, loaded.values, 'migrate it to OCI')
 
   // Target: the flags, else what the workspace already declares for OCI, else oci.*.
-  const declared = (key: string) => {
-    const value = getPath(loaded.values, `dependencies.extensions.oci.${key}`)
-    return typeof value === 'string' && value !== '' ? value : undefined
-  }
-  const registry = options.registry ?? declared('registry')
-  const namespace = options.namespace ?? declared('namespace')
-  // The config loaded above, with the target applied; the pushes use these settings too.
-  const settings = await ociSettings(loadOptions, {insecure: options.insecure, concurrency: options.concurrency, registry}, loaded)
-  if (namespace) settings.namespace = namespace
+  const declared = declaredSourceFields(loaded.values)
+  const registry = options.registry ?? declared.ociRegistry
+  const namespace = options.namespace ?? declared.ociNamespace
+  // The workspace's config with the target applied; the pushes use these settings too.
+  const configured = ociSettingsFrom(loaded, {insecure: options.insecure, concurrency: options.concurrency, registry})
+  const settings = namespace ? {...configured, namespace} : configured
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
   if (declaration.source.kind !== 'local') return {...base, migrated: false, publish: [], rewrites: [], missing: []}
@@ -140,7 +137,7 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   if (options.dryRun) return plan
 
   const {pushExtensions} = await import('../oci/ops/push.js')
-  const {pushed} = await pushExtensions({...loadOptions, settings, dirs: publish.map((p) => p.dir)})
+  const {pushed} = await pushExtensions({...options, settings, dirs: publish.map((p) => p.dir)})
   pushed.forEach((result, index) => Object.assign(publish[index], {digest: result.digest, transferred: result.transferred, skipped: result.skipped}))
 
   // The pushes can take minutes: a config edited meanwhile (module load, an editor) must not

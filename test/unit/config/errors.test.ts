@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {loadConfig} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {readConfigSource} from '../../../src/lib/config/source-file.js'
 import {ConfigError, NotFoundError} from '../../../src/lib/errors.js'
 import {distModule, isRoot, runAsNobody} from '../../helpers/unprivileged.js'
@@ -13,7 +13,7 @@ import {expectProvisioningError, makeSandbox, type Sandbox} from './helpers.js'
 async function loadAsNobody(box: Sandbox): Promise<{exit: number; message: string; hint?: string}> {
   await chmod(box.home, 0o755)
   return runAsNobody(box.root, `
-    const {loadConfig} = await import(${JSON.stringify(distModule('lib/config/loader.js'))})
+    const {selectAndLoadConfig: loadConfig} = await import(${JSON.stringify(distModule('lib/session/select-config.js'))})
     try {
       await loadConfig({env: {PROVISIONING_HOME: ${JSON.stringify(box.home)}}, cwd: ${JSON.stringify(box.outside)}, workspace: ${JSON.stringify(box.ws)}})
       console.log(JSON.stringify({exit: 0, message: 'loaded'}))

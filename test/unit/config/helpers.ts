@@ -2,7 +2,8 @@ import {chmod, mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {loadConfig, type LoadedConfig, type LoadOptions} from '../../../src/lib/config/loader.js'
+import type {LoadedConfig, LoadOptions} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {ProvisioningError} from '../../../src/lib/errors.js'
 
 /**

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {interpolate, MAX_INTERPOLATED_TOTAL_CHARS, MAX_INTERPOLATED_VALUE_CHARS, MAX_REFERENCE_DEPTH, needsGit} from '../../../src/lib/config/interpolate.js'
-import {loadConfig} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {getPath, type OriginMap} from '../../../src/lib/config/merge.js'
 import {ConfigError} from '../../../src/lib/errors.js'
 import {expectProvisioningError, makeSandbox, type Sandbox} from './helpers.js'

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {loadConfig} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {LAYERS} from '../../../src/lib/config/types.js'
 import {templatePath} from '../../../src/lib/util/package-root.js'
 import {makeSandbox, type Sandbox} from './helpers.js'

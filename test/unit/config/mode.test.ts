@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {loadConfig} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {getPath} from '../../../src/lib/config/merge.js'
 import {templatePath} from '../../../src/lib/util/package-root.js'
 import {makeSandbox, type Sandbox} from './helpers.js'

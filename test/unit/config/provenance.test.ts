@@ -3,6 +3,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import {formatProblem} from '../../../src/lib/config/loader.js'
 import {showConfig} from '../../../src/lib/config/query.js'
 import {parseConfigText, prepareLineLookups} from '../../../src/lib/config/source-file.js'
+import {Session} from '../../../src/lib/session/session.js'
 import {templatePath} from '../../../src/lib/util/package-root.js'
 import {makeSandbox, type Sandbox} from './helpers.js'
 
@@ -177,7 +178,7 @@ describe('showConfig with origin', () => {
 
   it('shows one key with the layer, file:line that set it and what it overrode, most recent first', async () => {
     const files = await writeStack()
-    const result = await showConfig({env: sb.env, cwd: sb.outside, workspace: sb.ws, envName: 'dev', infra: 'prod'}, 'oci.registry', true)
+    const result = await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws, envName: 'dev', infra: 'prod'}).loadConfig, 'oci.registry', true)
     expect(result).toMatchObject({key: 'oci.registry', value: 'infra.example', mode: 'solo', environment: 'dev', infra: 'prod', workspace: {name: 'ws', path: sb.ws}})
     expect(result.origins).toHaveLength(1)
     const [origin] = result.origins ?? []
@@ -192,7 +193,7 @@ describe('showConfig with origin', () => {
 
   it('shows every leaf of a subtree with its origin', async () => {
     await writeStack()
-    const result = await showConfig({env: sb.env, cwd: sb.outside, workspace: sb.ws, sets: ['oci.retries=7']}, 'oci', true)
+    const result = await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws, sets: ['oci.retries=7']}).loadConfig, 'oci', true)
     expect(result.value).toMatchObject({registry: 'ws.example', retries: 7, cache: {dir: expect.any(String)}})
     const byKey = Object.fromEntries((result.origins ?? []).map((o) => [o.key, o]))
     expect(byKey['oci.registry'].layer).toBe('workspace')
@@ -203,7 +204,7 @@ describe('showConfig with origin', () => {
   })
 
   it('shows the whole config without origins by default', async () => {
-    const result = await showConfig({env: sb.env, cwd: sb.outside})
+    const result = await showConfig(new Session({env: sb.env, cwd: sb.outside}).loadConfig)
     expect(result.key).toBeUndefined()
     expect(result.origins).toBeUndefined()
     expect(result.value).toMatchObject({oci: {registry: 'localhost:5000'}, mode: {name: 'solo'}})

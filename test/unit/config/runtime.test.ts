@@ -1,7 +1,7 @@
 import {parse} from 'smol-toml'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {loadConfig} from '../../../src/lib/config/loader.js'
+import {selectAndLoadConfig as loadConfig} from '../../../src/lib/session/select-config.js'
 import {getPath} from '../../../src/lib/config/merge.js'
 import {envVarKey, parseRuntimeValue, parseSetFlag, quickRuntimeValue, RESERVED_ENV} from '../../../src/lib/config/runtime-layer.js'
 import {UsageError} from '../../../src/lib/errors.js'

@@ -1,12 +1,10 @@
-import type {LoadOptions} from '../../config/loader.js'
 import {BusyError} from '../../errors.js'
 import {withProvider} from './provider.js'
 import {heldByOther, isExpired, type LockRecord, newRecord} from './record.js'
 import {type LockProviderKind, providerForLocking} from './settings.js'
-import {openTarget, unreadableLock} from './target.js'
+import {type LockTargetOptions, openTarget, unreadableLock} from './target.js'
 
-export interface LockOptions extends LoadOptions {
-  name?: string
+export interface LockOptions extends LockTargetOptions {
   provider?: string
   reason?: string
   /** Seconds until the lock goes stale; default locking.ttl_seconds (0: until unlocked). */

@@ -1,12 +1,10 @@
-import type {LoadOptions} from '../../config/loader.js'
 import {BusyError, RegistryError} from '../../errors.js'
 import {withProvider} from './provider.js'
 import {heldByOther, isExpired, type LockRecord} from './record.js'
 import {type LockProviderKind, providerForLocking, providersToCheck} from './settings.js'
-import {openTarget, unreadableLock} from './target.js'
+import {type LockTargetOptions, openTarget, unreadableLock} from './target.js'
 
-export interface UnlockOptions extends LoadOptions {
-  name?: string
+export interface UnlockOptions extends LockTargetOptions {
   provider?: string
   force?: boolean
 }

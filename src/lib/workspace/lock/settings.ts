@@ -1,3 +1,4 @@
+// The workspace lock settings: the one place outside config/ where `locking.*` keys are read.
 import os from 'node:os'
 
 import {getPath} from '../../config/merge.js'

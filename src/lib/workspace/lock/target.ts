@@ -1,4 +1,4 @@
-import {loadConfig, type LoadOptions} from '../../config/loader.js'
+import type {LoadedConfig} from '../../config/loader.js'
 import type {ConfigTable} from '../../config/types.js'
 import {ConfigError} from '../../errors.js'
 import {requireWorkspace} from '../discover.js'
@@ -12,9 +12,14 @@ export interface OpenedTarget {
   values: ConfigTable
 }
 
-/** The workspace NAME|PATH names (the usual lookup), with the lock settings of its config. */
-export async function openTarget(options: LoadOptions & {name?: string}): Promise<OpenedTarget> {
-  const loaded = await loadConfig(options.name ? {...options, workspace: options.name} : options)
+export interface LockTargetOptions {
+  /** The config of the workspace to lock: the one the command names (NAME|PATH, the usual lookup) or the run's. */
+  config: LoadedConfig
+}
+
+/** The workspace the config was loaded for, with its lock settings. */
+export async function openTarget(options: LockTargetOptions): Promise<OpenedTarget> {
+  const loaded = options.config
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   return {target: {name: workspace.name, path: workspace.path}, settings: lockSettings(loaded.values), values: loaded.values}
 }
