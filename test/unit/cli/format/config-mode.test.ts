@@ -5,6 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {formatConfigShow, formatLayers, formatValidate, scalar} from '../../../../src/cli/format/config.js'
 import {formatCurrent, formatModeList, formatModeShow, formatModeSwitch, formatModeValidate} from '../../../../src/cli/format/mode.js'
 import {showConfig} from '../../../../src/lib/config/query.js'
+import {Session} from '../../../../src/lib/session/session.js'
 import {makeSandbox, type Sandbox} from '../../config/helpers.js'
 
 let sb: Sandbox
@@ -23,12 +24,12 @@ describe('config formatters', () => {
 
   it('config show of a real configuration: a table as YAML, a scalar bare, secrets never printed', async () => {
     await sb.write('home/config.user.toml', '[vars]\nregion = "eu-west"\napi_token = "s3cret-token"\ndsn = "postgres://app:s3cret-pw@db.example/app"\n')
-    const table = await formatConfigShow(await showConfig({env: sb.env, cwd: sb.outside, workspace: sb.ws}, 'vars'))
+    const table = await formatConfigShow(await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws}).loadConfig, 'vars'))
     expect(table).toContain('region: eu-west')
     expect(table).toMatch(/api_token: /)
     expect(table).not.toContain('s3cret')
-    expect(await formatConfigShow(await showConfig({env: sb.env, cwd: sb.outside, workspace: sb.ws}, 'vars.region'))).toBe('eu-west')
-    const withOrigins = await formatConfigShow(await showConfig({env: sb.env, cwd: sb.outside, workspace: sb.ws}, 'vars', true))
+    expect(await formatConfigShow(await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws}).loadConfig, 'vars.region'))).toBe('eu-west')
+    const withOrigins = await formatConfigShow(await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws}).loadConfig, 'vars', true))
     expect(withOrigins).toContain('vars.region = "eu-west"')
     expect(withOrigins).not.toContain('s3cret')
   })
