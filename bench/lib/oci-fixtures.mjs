@@ -80,7 +80,8 @@ export async function generateExtensions(cli, names, parentDir, parallel = 2) {
  */
 export async function loadPush(root) {
   const {pushExtension} = await import(pathToFileURL(path.join(root, 'dist', 'lib', 'oci', 'ops', 'push.js')).href)
-  return (dir, {env, registry}) => pushExtension({dir, env, cwd: path.dirname(dir), registry, sets: []})
+  const {Session} = await import(pathToFileURL(path.join(root, 'dist', 'lib', 'session', 'session.js')).href)
+  return (dir, {env, registry}) => pushExtension({dir, config: new Session({env, cwd: path.dirname(dir), sets: []}).config, registry})
 }
 
 /** The layer (the tar.gz) of `name:tag` in an OCI layout folder: path and digest. */

@@ -1,6 +1,5 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import type {LoadOptions} from '../lib/config/loader.js'
 import {UsageError} from '../lib/errors.js'
 import {Session} from '../lib/session/session.js'
 import {provisioningHome} from '../lib/util/home.js'
@@ -51,15 +50,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private runSession?: Session
 
-  /** Config loading options from the global flags. */
-  protected loadOptions(extra: Partial<LoadOptions> = {}): LoadOptions {
-    const flags = this.flags as InferredFlags<typeof BaseCommand>
-    return {workspace: flags.workspace, envName: flags.env, infra: flags.infra, sets: flags.set ?? [], ...extra}
-  }
-
   /** This run's workspace, mode and config, from the global flags: each loaded once, on first use. */
   protected session(): Session {
-    this.runSession ??= new Session(this.loadOptions())
+    const flags = this.flags as InferredFlags<typeof BaseCommand>
+    this.runSession ??= new Session({workspace: flags.workspace, envName: flags.env, infra: flags.infra, sets: flags.set ?? []})
     return this.runSession
   }
 

@@ -7,7 +7,8 @@ import {fetchRegistryCatalog} from '../../src/lib/deps/registry-catalog.js'
 import {resolve} from '../../src/lib/deps/resolver.js'
 import {OciContext} from '../../src/lib/oci/context.js'
 import {pushExtensions} from '../../src/lib/oci/ops/push.js'
-import {ociSettings} from '../../src/lib/oci/settings.js'
+import {ociSettingsFrom} from '../../src/lib/oci/settings.js'
+import {Session} from '../../src/lib/session/session.js'
 import {repoRoot} from '../helpers/cli.js'
 import {startFaultProxy} from '../fixtures/fault-proxy.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
@@ -30,7 +31,7 @@ describe('resolver catalog from a real registry', () => {
   beforeAll(async () => {
     registry = await startRegistry()
     home = await mkdtemp(path.join(os.tmpdir(), 'deps-catalog-'))
-    await pushExtensions({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: registry.host}, cwd: home, dirs: await exampleDirs()})
+    await pushExtensions({config: new Session({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: registry.host}, cwd: home}).config, dirs: await exampleDirs()})
   })
   afterAll(async () => {
     await registry.stop()
@@ -40,7 +41,7 @@ describe('resolver catalog from a real registry', () => {
   it('reads tags, manifests and configs (never layers), then warm runs only list tags and offline runs nothing', async () => {
     const proxy = await startFaultProxy({target: registry.url})
     try {
-      const settings = await ociSettings({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: proxy.host}, cwd: home})
+      const settings = ociSettingsFrom(await new Session({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: proxy.host}, cwd: home}).config())
       const roots = [{name: 'k8s-basic'}, {name: 'containerd'}]
       const run = async (offline: boolean) => {
         const oci = new OciContext(settings)

@@ -7,6 +7,6 @@ export default class OciConfig extends BaseCommand<typeof OciConfig> {
   static description = 'Inside a workspace, the registry shown is its declared source (dependencies.extensions.oci), the one dep resolve uses.'
 
   async run(): Promise<OciConfigResult> {
-    return this.present(await describeOciConfig({...this.loadOptions(), onWarning: this.noteWarning}), formatOciConfig)
+    return this.present(await describeOciConfig({config: this.session().config, onWarning: this.noteWarning}), formatOciConfig)
   }
 }

@@ -18,7 +18,7 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
 
   async run(): Promise<CopyCommandResult> {
     const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) => copyReference({
-      ...this.loadOptions(),
+      config: this.session().config,
       source: this.args.source,
       destination: this.args.destination,
       insecure: this.flags.insecure || undefined,

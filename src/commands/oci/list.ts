@@ -11,6 +11,6 @@ export default class OciList extends BaseCommand<typeof OciList> {
   static flags = {...ociFlags, ...preFlag, namespace: Flags.string({description: 'namespace to list (default: oci.namespace)'})}
 
   async run(): Promise<ListResult> {
-    return this.present(await listExtensions({...this.loadOptions(), namespace: this.flags.namespace, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre, onWarning: this.noteWarning}), formatList)
+    return this.present(await listExtensions({config: this.session().config, namespace: this.flags.namespace, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre, onWarning: this.noteWarning}), formatList)
   }
 }

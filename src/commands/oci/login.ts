@@ -19,7 +19,7 @@ export default class OciLogin extends BaseCommand<typeof OciLogin> {
   async run(): Promise<LoginResult> {
     const username = this.flags.username ?? (await this.ask('Username: '))
     const password = this.flags['password-stdin'] ? await this.readStdin() : await this.ask('Password: ', true)
-    const result = await login({...this.loadOptions(), registry: this.args.registry, username, password, insecure: this.flags.insecure || undefined})
+    const result = await login({config: this.session().config, registry: this.args.registry, username, password, insecure: this.flags.insecure || undefined})
     return this.present(result, (r) => `logged in to ${r.registry} as ${r.username} (saved in ${r.authFile})`)
   }
 }

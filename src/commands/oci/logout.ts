@@ -9,7 +9,7 @@ export default class OciLogout extends BaseCommand<typeof OciLogout> {
   static args = {registry: Args.string({description: 'registry host[:port]', required: true})}
 
   async run(): Promise<{registry: string; removed: boolean; authFile: string}> {
-    const result = await logout({...this.loadOptions(), registry: this.args.registry})
+    const result = await logout({config: this.session().config, registry: this.args.registry})
     return this.present(result, (r) => (r.removed ? `logged out of ${r.registry}` : `no stored credentials for ${r.registry}`))
   }
 }

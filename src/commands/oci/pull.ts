@@ -31,7 +31,7 @@ export default class OciPull extends BaseCommand<typeof OciPull> {
   }
 
   private async pull(overwrite: boolean): Promise<PullResult | {pulled: PullResult[]}> {
-    const common = {...this.loadOptions(), output: this.flags.output, overwrite, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre}
+    const common = {config: this.session().config, output: this.flags.output, overwrite, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre}
     if (this.positionals.length > 1) {
       const result = await this.withTransfer(`pull ${this.positionals.length} extensions`, (report, bytes) => pullExtensions({...common, references: this.positionals, onBytes: transferListeners(report, bytes).onBytes}))
       return this.present(result, formatBatchPull)

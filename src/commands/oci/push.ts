@@ -33,7 +33,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
   }
 
   async run(): Promise<PushResult | BatchPushResult> {
-    const common = {...this.loadOptions(), dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, registry: this.flags.registry, namespace: this.flags.namespace}
+    const common = {config: this.session().config, dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, registry: this.flags.registry, namespace: this.flags.namespace}
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
       const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) => pushExtensions({...common, dirs, ...transferListeners(report, bytes)}))

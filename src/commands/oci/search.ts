@@ -17,7 +17,7 @@ export default class OciSearch extends BaseCommand<typeof OciSearch> {
   }
 
   async run(): Promise<SearchResult> {
-    const result = await searchExtensions({...this.loadOptions(), term: this.args.term, refresh: this.flags.refresh, namespace: this.flags.namespace, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre, onWarning: this.noteWarning})
+    const result = await searchExtensions({config: this.session().config, term: this.args.term, refresh: this.flags.refresh, namespace: this.flags.namespace, insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, pre: this.flags.pre, onWarning: this.noteWarning})
     if (result.fromCache) this.note(formatIndexAge(result))
     return this.present(result, formatSearch)
   }

@@ -18,7 +18,7 @@ export default class OciTag extends BaseCommand<typeof OciTag> {
   static flags = {...ociFlags}
 
   async run(): Promise<TagResult> {
-    const result = await tagArtifact({...this.loadOptions(), reference: this.args.reference, tags: this.positionals.slice(1), insecure: this.flags.insecure || undefined})
+    const result = await tagArtifact({config: this.session().config, reference: this.args.reference, tags: this.positionals.slice(1), insecure: this.flags.insecure || undefined})
     return this.present(result, formatTag)
   }
 }

@@ -1,4 +1,4 @@
-import type {LoadedConfig, LoadOptions} from '../config/loader.js'
+import type {LoadedConfig} from '../config/loader.js'
 import {ConfigError} from '../errors.js'
 import {assertTokenFileInStore} from '../oci/credentials.js'
 import {type OciOverrides, type OciSettings, ociSettingsFrom} from '../oci/settings.js'
@@ -49,13 +49,4 @@ export function sourceSettingsFrom(loaded: LoadedConfig, overrides: OciOverrides
     return {settings, warnings: [warning]}
   }
   return {settings: overrides.namespace ? {...declaredSettings, namespace: overrides.namespace} : declaredSettings, warnings: []}
-}
-
-/**
- * Loads the config, then sourceSettingsFrom. Kept for oci/ops/session.ts until it takes its
- * settings from the command's session (the third argument is unused).
- */
-export async function readSourceSettings(options: LoadOptions, overrides: OciOverrides, _loaded: undefined, declared: 'required' | 'fallback'): Promise<{settings: OciSettings; warnings: string[]}> {
-  const {selectAndLoadConfig} = await import('../session/select-config.js')
-  return sourceSettingsFrom(await selectAndLoadConfig(options), overrides, declared)
 }

@@ -1,7 +1,7 @@
 // The OCI area's settings: the one place outside config/ where `oci.*` keys are read.
 import path from 'node:path'
 
-import type {LoadedConfig, LoadOptions} from '../config/loader.js'
+import type {LoadedConfig} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
 import {expandHome} from '../util/home.js'
 import {assertTokenFileInStore, type TokenFile} from './credentials.js'
@@ -44,15 +44,6 @@ export interface OciOverrides {
   /** `--pre` */
   pre?: boolean
   namespace?: string
-}
-
-/**
- * Loads the config, then ociSettingsFrom. Kept for oci/ops/session.ts until it takes its
- * settings from the command's session; everything else builds settings from the loaded config.
- */
-export async function ociSettings(options: LoadOptions, overrides: OciOverrides = {}): Promise<OciSettings> {
-  const {selectAndLoadConfig} = await import('../session/select-config.js')
-  return ociSettingsFrom(await selectAndLoadConfig(options), overrides)
 }
 
 /** The `oci.*` settings of the merged config, with command-line overrides. */

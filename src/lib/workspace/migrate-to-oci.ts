@@ -83,7 +83,8 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   const declared = declaredSourceFields(loaded.values)
   const registry = options.registry ?? declared.ociRegistry
   const namespace = options.namespace ?? declared.ociNamespace
-  // The workspace's config with the target applied; the pushes use these settings too.
+  // The workspace's config with the target applied; the pushes build the same settings from
+  // the same config and overrides (the registry only as given: a token goes to the user's own).
   const configured = ociSettingsFrom(loaded, {insecure: options.insecure, concurrency: options.concurrency, registry})
   const settings = namespace ? {...configured, namespace} : configured
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
@@ -137,7 +138,7 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   if (options.dryRun) return plan
 
   const {pushExtensions} = await import('../oci/ops/push.js')
-  const {pushed} = await pushExtensions({...options, settings, dirs: publish.map((p) => p.dir)})
+  const {pushed} = await pushExtensions({config: async () => loaded, insecure: options.insecure, concurrency: options.concurrency, registry, namespace, dirs: publish.map((p) => p.dir)})
   pushed.forEach((result, index) => Object.assign(publish[index], {digest: result.digest, transferred: result.transferred, skipped: result.skipped}))
 
   // The pushes can take minutes: a config edited meanwhile (module load, an editor) must not

@@ -1,8 +1,9 @@
-import type {LoadOptions} from '../../config/loader.js'
+import type {LoadedConfig} from '../../config/loader.js'
+import {sourceSettingsFrom} from '../../deps/source-settings.js'
 import {OciContext} from '../context.js'
 import {createEngine} from '../engines/choose.js'
 import type {Engine} from '../engines/engine.js'
-import {type OciOverrides, ociSettings, type OciSettings} from '../settings.js'
+import {type OciOverrides, ociSettingsFrom, type OciSettings} from '../settings.js'
 
 export interface OciSession {
   settings: OciSettings
@@ -10,9 +11,9 @@ export interface OciSession {
   oci: OciContext
 }
 
-export type OciOperationOptions = LoadOptions & OciOverrides & {
-  /** Settings the caller already built (from the config it loaded): not loaded again. */
-  settings?: OciSettings
+export type OciOperationOptions = OciOverrides & {
+  /** The run's merged config (the command session's, loaded once): the settings are built from it. */
+  config: () => Promise<LoadedConfig>
   /**
    * Inside a workspace, talk to its declared source, like `dep resolve` (deps/source-settings.ts):
    * `required` fails on a broken declaration (exit 3), `fallback` (read-only views) uses
@@ -23,17 +24,19 @@ export type OciOperationOptions = LoadOptions & OciOverrides & {
   onWarning?: (message: string) => void
 }
 
-async function declaredSettings(options: OciOperationOptions, overrides: OciOverrides, declared: 'required' | 'fallback'): Promise<OciSettings> {
-  const {readSourceSettings} = await import('../../deps/source-settings.js')
-  const {settings, warnings} = await readSourceSettings(options, overrides, undefined, declared)
+/** The session's OCI settings: the config's `oci.*` (or the workspace's declared source) with the overrides. */
+async function sessionSettings(options: OciOperationOptions): Promise<OciSettings> {
+  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace, pre: options.pre}
+  const loaded = await options.config()
+  if (!options.workspaceSource) return ociSettingsFrom(loaded, overrides)
+  const {settings, warnings} = sourceSettingsFrom(loaded, overrides, options.workspaceSource)
   for (const warning of warnings) options.onWarning?.(warning)
   return settings
 }
 
-/** Loads config, picks the engine, opens a context, runs `work`, and closes connections. */
+/** Builds the settings, picks the engine, opens a context, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
-  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace, pre: options.pre}
-  const settings = options.settings ?? (options.workspaceSource ? await declaredSettings(options, overrides, options.workspaceSource) : await ociSettings(options, overrides))
+  const settings = await sessionSettings(options)
   const oci = new OciContext(settings)
   try {
     return await work({settings, engine: await createEngine(oci), oci})
