@@ -1,7 +1,7 @@
 import {IntegrityError} from '../errors.js'
 import {DEFAULT_ARCHIVE_LIMITS} from '../extension/extract.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {bodyChunks} from './blob-body.js'
+import {bodyChunks} from '../util/blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest, verifiedChunks} from './digest.js'
 import type {StreamedBlobAttempt} from './layer-stream.js'

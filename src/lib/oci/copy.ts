@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 
-import {type BlobFile, bodySize, isBlobFile} from './blob-body.js'
+import {type BlobFile, bodySize, isBlobFile} from '../util/blob-body.js'
 import type {BlobCache} from './blob-cache.js'
 import {fillCacheStreaming, hasIntactBlob} from './cache-fill.js'
 import {IntegrityError} from '../errors.js'

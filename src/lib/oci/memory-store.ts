@@ -1,5 +1,5 @@
 import {NotFoundError} from '../errors.js'
-import {type BlobBody, bodyBuffer} from './blob-body.js'
+import {type BlobBody, bodyBuffer} from '../util/blob-body.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'

@@ -1,6 +1,7 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {scope} from './auth-challenge.js'
-import {type BlobBody, isBlobFile, verifyingStream} from './blob-body.js'
+import {type BlobBody, isBlobFile} from '../util/blob-body.js'
+import {verifyingStream} from './verifying-stream.js'
 import {isDigest, sha256, verifyContent} from './digest.js'
 import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'

@@ -1,4 +1,4 @@
-import type {BlobBody} from './blob-body.js'
+import type {BlobBody} from '../util/blob-body.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 
