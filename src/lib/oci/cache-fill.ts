@@ -4,9 +4,8 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {bodyChunks} from '../util/blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest, verifiedChunks} from './digest.js'
-import type {StreamedBlobAttempt} from './layer-stream.js'
 import type {Descriptor} from './media-types.js'
-import type {RegistryStore} from './registry-store.js'
+import type {StreamedBlobAttempt, StreamingStore} from './store.js'
 
 /**
  * Puts a large blob into the blob cache without ever holding it in memory (SPEC §8.3
@@ -74,7 +73,7 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
 
 /**
  * Downloads a blob from a registry straight into the cache: each attempt (the first and
- * every retry of RegistryStore.fetchBlobStreaming) writes a fresh temp file while hashing,
+ * every retry of the store's fetchBlobStreaming) writes a fresh temp file while hashing,
  * refuses more bytes than the descriptor's size, and is aborted (temp file removed) when
  * it fails. The entry appears only once size and digest checked out.
  *
@@ -83,7 +82,7 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
  * `oci copy` moves any artifact, container images with multi-GiB layers included, and
  * passes null: the declared size still bounds what is read and written.
  */
-export async function fillCacheStreaming(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
   assertLayerSize(descriptor, what, cap)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {

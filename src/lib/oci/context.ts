@@ -60,13 +60,3 @@ export class OciContext {
     this.extra.length = 0
   }
 }
-
-/** Runs `work` with a context and always closes its connections. */
-export async function withOci<T>(settings: OciSettings, work: (oci: OciContext) => Promise<T>): Promise<T> {
-  const oci = new OciContext(settings)
-  try {
-    return await work(oci)
-  } finally {
-    await oci.close()
-  }
-}

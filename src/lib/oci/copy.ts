@@ -7,8 +7,7 @@ import {IntegrityError} from '../errors.js'
 import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
 import {type Descriptor, isIndex} from './media-types.js'
-import type {RegistryStore} from './registry-store.js'
-import type {ContentStore, ManifestContent} from './store.js'
+import {canStream, type ContentStore, type ManifestContent, type StreamingStore} from './store.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 export interface CopyEndpoint {
@@ -55,9 +54,7 @@ export interface CopyResult extends CopyStats {
  */
 export const MAX_INDEX_DEPTH = 4
 
-const isStreamingStore = (store: ContentStore): store is RegistryStore => 'fetchBlobStreaming' in store
-
-async function streamedThroughCache(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
+async function streamedThroughCache(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
   const cached = await hasIntactBlob(cache, descriptor)
   // Any artifact, not only extensions: no extension-size cap (a container image's layer may
   // weigh GiBs); the descriptor's size still bounds the download.
@@ -104,7 +101,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
     // A large blob from a registry is streamed into the cache (size-capped, verified) and
     // sent on from that file, so a hostile or merely huge layer never sits in memory.
     const {data, cached} = useCache && options.cache
-      ? descriptor.size >= STREAM_LAYER_THRESHOLD_BYTES && isStreamingStore(source.store)
+      ? descriptor.size >= STREAM_LAYER_THRESHOLD_BYTES && canStream(source.store)
         ? await streamedThroughCache(options.cache, source.store, source.repository, descriptor)
         : await options.cache.through(descriptor, fetch)
       : {data: await source.store.openBlob(source.repository, descriptor), cached: false}

@@ -12,7 +12,6 @@ import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import {orasPush} from '../oras-engine.js'
 import {formatReference} from '../reference.js'
-import {RegistryStore} from '../registry-store.js'
 import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
@@ -84,7 +83,7 @@ function warmUp({oci, engine}: OciSession, name: string | undefined): void {
   } catch {
     return // a bad reference is reported where it is used
   }
-  if (store instanceof RegistryStore) store.warmUp()
+  store.warmUp?.()
 }
 
 /**
