@@ -65,8 +65,8 @@ export function assertLayerSize(descriptor: Descriptor, what: string, cap: numbe
  * Copies a blob file of a local store (an OCI layout) into the cache in pieces, hashed on
  * the way: the same verified entry a download gives, without holding the blob in memory.
  */
-export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string): Promise<void> {
-  assertLayerSize(descriptor, what)
+export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+  assertLayerSize(descriptor, what, cap)
   // No fsync, like every cache write: a damaged entry is found on read and fetched again.
   await writeFileAtomic(cache.file(descriptor.digest), verifiedChunks(bodyChunks({file, size: descriptor.size}), descriptor, what), {durable: false})
 }

@@ -47,8 +47,16 @@ export interface ContentStore {
    * attempt from `open`, which is aborted when that attempt fails.
    */
   fetchBlobStreaming?<T>(repository: string, descriptor: Descriptor, open: () => Promise<StreamedBlobAttempt<T>>): Promise<T>
+  /** A blob read through a cache (CachingStore), saying whether the cache served it. */
+  readBlob?(repository: string, descriptor: Descriptor): Promise<BlobRead>
   /** Starts connecting now (e.g. while packaging), so the first request does not wait for it. */
   warmUp?(): void
+}
+
+export interface BlobRead {
+  /** Verified content in memory, or the verified cache file of a large blob. */
+  body: BlobBody
+  cached: boolean
 }
 
 /** One download attempt of a streamed blob: a body sink, then finish() or abort(). */

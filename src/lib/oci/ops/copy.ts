@@ -31,7 +31,7 @@ export async function copyReference(options: OciOperationOptions & CopyListeners
     const result = await copyArtifact(
       {store: oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
       {store: oci.store(destination.location), repository: destination.repository},
-      {concurrency: settings.concurrency, tag: destination.tag, cache: oci.cache, onEvent: options.onEvent, onBytes: options.onBytes},
+      {concurrency: settings.concurrency, tag: destination.tag, onEvent: options.onEvent, onBytes: options.onBytes},
     )
     await updateIndexEntry(oci, destination.location, destination.repository)
     return {source: formatReference(source), destination: formatReference(destination), digest: result.descriptor.digest, engine: engine.engine, blobs: result.blobs, transferred: result.transferred, skipped: result.skipped, mounted: result.mounted}
