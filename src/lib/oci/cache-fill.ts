@@ -10,9 +10,9 @@ import type {StreamedBlobAttempt, StreamingStore} from './store.js'
 /**
  * Puts a large blob into the blob cache without ever holding it in memory (SPEC §8.3
  * "Integrity": verified before caching, a cached digest is never fetched again). Used by
- * `dep resolve`, which fills the cache for every layer first and unpacks from the cache
- * file afterwards (see cached-layer.ts), so nothing in the workspace changes before every
- * download has been verified.
+ * the caching store (caching-store.ts): `dep resolve` fills the cache for every layer
+ * first and unpacks from the cache file afterwards (install-layer.ts, cached-layer.ts),
+ * so nothing in the workspace changes before every download has been verified.
  */
 
 export const isMissingFile = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'

@@ -50,7 +50,9 @@ export class CachingStore implements ContentStore {
    * cache file, a small one in memory.
    */
   async readBlob(repository: string, descriptor: Descriptor, options: BlobReadOptions = {}): Promise<BlobRead> {
-    if (descriptor.size < STREAM_LAYER_THRESHOLD_BYTES) {
+    // A size that is not a number is read whole: the store's read refuses it before any request.
+    const large = descriptor.size >= STREAM_LAYER_THRESHOLD_BYTES
+    if (!large) {
       const {data, cached} = await this.readWhole(repository, descriptor, options)
       return {body: data, cached}
     }
