@@ -1,5 +1,5 @@
 import type {ExtensionManifest} from '../extension/manifest-schema.js'
-import type {SpooledBlob} from '../oci/blob-spool.js'
+import type {SpooledBlob} from '../util/blob-spool.js'
 
 export interface PackagedLocal {
   manifest: ExtensionManifest

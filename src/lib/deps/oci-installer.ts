@@ -5,34 +5,30 @@ import pLimit from 'p-limit'
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {extractArchive, extractFrom} from '../extension/extract.js'
 import {extensionLayer, readArtifact, type ResolvedArtifact} from '../oci/artifact-reader.js'
-import {bodyChunks, isBlobFile} from '../oci/blob-body.js'
-import type {SpooledBlob} from '../oci/blob-spool.js'
-import {fillCacheFromFile, fillCacheStreaming, hasIntactBlob} from '../oci/cache-fill.js'
-import {extractCachedLayer} from '../oci/cached-layer.js'
 import type {OciContext} from '../oci/context.js'
-import type {Descriptor} from '../oci/media-types.js'
+import {type FetchedLayer, fetchLayer, type LayerSource, unpackLayer} from '../oci/install-layer.js'
 import type {Reference} from '../oci/reference.js'
-import {RegistryStore} from '../oci/registry-store.js'
-import {STREAM_LAYER_THRESHOLD_BYTES} from '../oci/stream-threshold.js'
+import {bodyChunks, isBlobFile} from '../util/blob-body.js'
+import type {SpooledBlob} from '../util/blob-spool.js'
 import type {Installer} from './install.js'
 import {packageLocal} from './local-artifact.js'
 import type {LockedExtension} from './lockfile.js'
 import type {PlannedExtension} from './plan.js'
 
 /**
- * What prefetch leaves for install: a small layer in memory (verified), a large one as a
- * verified blob cache file, or a large local extension packaged to a temp file; install
- * unpacks the files in pieces (so a 500 MB extension never costs 500 MB of memory, let
- * alone twice that while a download is assembled).
+ * What prefetch leaves for install: a registry or layout layer fetched (verified) through
+ * the blob cache by installLayer's pipeline, or a local extension packaged (a large one to
+ * a temp file); install unpacks files in pieces (so a 500 MB extension never costs 500 MB
+ * of memory).
  */
-type FetchedLayer = {data: Buffer; layer?: Descriptor} | {cached: Descriptor; what: string} | {spooled: SpooledBlob}
+type PrefetchedLayer = {source: LayerSource; fetched: FetchedLayer} | {spooled: SpooledBlob}
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
 export function ociInstaller(oci: OciContext, concurrency: number, offline: boolean): Installer {
   const offlineMissing = (extension: PlannedExtension) =>
     new RegistryError(`the content of ${extension.name}@${extension.version} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
 
-  const layerOf = async (extension: PlannedExtension): Promise<FetchedLayer> => {
+  const layerOf = async (extension: PlannedExtension): Promise<PrefetchedLayer> => {
     if (extension.origin.kind === 'local') {
       // Packaged like `oci push` does: a large archive goes to a temp file, not to memory.
       // What is installed is what the plan pinned: a folder edited since it was checked (or
@@ -45,35 +41,15 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
           details: {name: extension.name, dir: extension.origin.dir},
         })
       }
-      return isBlobFile(layer.body) ? {spooled: layer} : {data: layer.body}
+      return {spooled: layer}
     }
     const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
-    const layer = extensionLayer(artifact)
-    // Large layers go through the cache file in pieces, as `oci pull` does: streamed from a
-    // registry, copied from a layout's blob file (small layers are cheaper in one piece).
-    if (layer.size >= STREAM_LAYER_THRESHOLD_BYTES) {
-      const what = `layer of ${extension.reference}`
-      if (await hasIntactBlob(oci.cache, layer)) return {cached: layer, what}
-      if (offline) throw offlineMissing(extension)
-      if (artifact.store instanceof RegistryStore) {
-        await fillCacheStreaming(oci.cache, artifact.store, artifact.ref.repository, layer, what)
-        return {cached: layer, what}
-      }
-      const body = await artifact.store.openBlob(artifact.ref.repository, layer)
-      if (isBlobFile(body)) {
-        await fillCacheFromFile(oci.cache, body.file, layer, what)
-        return {cached: layer, what}
-      }
-    }
-    return {
-      layer,
-      data: (await oci.cache.through(layer, () => {
-        if (offline) throw offlineMissing(extension)
-        return artifact.store.fetchBlob(artifact.ref.repository, layer)
-      })).data,
-    }
+    const source: LayerSource = {store: artifact.store, repository: artifact.ref.repository, layer: extensionLayer(artifact), what: `layer of ${extension.reference}`}
+    // Every layer is fetched and verified (a large one into the cache file) before anything
+    // is unpacked, so nothing in the workspace changes before every download checked out.
+    return {source, fetched: await fetchLayer(source, {cacheOnly: offline ? () => offlineMissing(extension) : undefined})}
   }
-  const fetched = new Map<string, Promise<FetchedLayer>>()
+  const fetched = new Map<string, Promise<PrefetchedLayer>>()
   const limit = pLimit(Math.max(1, concurrency))
   const get = (e: PlannedExtension) => {
     let pending = fetched.get(e.name)
@@ -97,8 +73,8 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
     async install(extension: PlannedExtension, target: string) {
       const layer = await get(extension)
       try {
-        if ('data' in layer) await extractArchive(layer.data, target)
-        else if ('cached' in layer) await extractCachedLayer(oci.cache, layer.cached, target, layer.what)
+        if ('source' in layer) await unpackLayer(layer.source, layer.fetched, target)
+        else if (!isBlobFile(layer.spooled.body)) await extractArchive(layer.spooled.body, target)
         else {
           try {
             await extractFrom(target, layer.spooled.size, async (extraction) => {
@@ -110,10 +86,8 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
         }
       } catch (error) {
         if (!(error instanceof IntegrityError)) throw error
-        // Refused content (an unsafe archive, a damaged entry) leaves no cache entry behind,
-        // and the message names the artifact, not only the temp folder it was unpacked into.
-        const descriptor = 'cached' in layer ? layer.cached : 'data' in layer ? layer.layer : undefined
-        if (descriptor) await oci.cache.remove(descriptor).catch(() => undefined)
+        // Refused content leaves no cache entry behind (unpackLayer); the message names the
+        // artifact, not only the temp folder it was unpacked into.
         throw new IntegrityError(`${extension.name}@${extension.version} (${extension.reference}): ${error.message}`, {hint: error.hint, details: {...error.details, extension: extension.name, reference: extension.reference}, cause: error})
       }
       fetched.delete(extension.name)

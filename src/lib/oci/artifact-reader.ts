@@ -4,12 +4,14 @@ import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
 import {formatReference, type Reference, withTag} from './reference.js'
-import type {ContentStore, ManifestContent} from './store.js'
+import type {CachingStore} from './caching-store.js'
+import type {ManifestContent} from './store.js'
 import {latestVersion} from './versions.js'
 
 export interface ResolvedArtifact {
   ref: Reference
-  store: ContentStore
+  /** Reads its blobs through the blob cache. */
+  store: CachingStore
   manifest: ManifestContent
   image: ImageManifest
 }
@@ -41,7 +43,7 @@ export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<R
  */
 export async function readArtifact(oci: OciContext, reference: Reference, known?: ManifestContent): Promise<ResolvedArtifact> {
   const ref = known ? reference : await withDefaultTag(oci, reference)
-  const store = oci.store(ref.location)
+  const store = oci.cachedStore(ref.location)
   const where = formatReference(ref)
   let manifest = known ?? await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
   let parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
@@ -87,9 +89,8 @@ export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArt
   if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
   // Configs are held whole and parsed: a descriptor promising more than a document may weigh is refused unread.
   assertDocumentSize(config, `the config blob of ${formatReference(artifact.ref)}`)
-  const {data} = await oci.cache.through(config, () => {
-    if (cacheOnly) throw new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
-    return artifact.store.fetchBlob(artifact.ref.repository, config)
+  const {data} = await artifact.store.readWhole(artifact.ref.repository, config, {
+    cacheOnly: cacheOnly ? () => new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'}) : undefined,
   })
   try {
     return JSON.parse(data.toString('utf8')) as Record<string, unknown>

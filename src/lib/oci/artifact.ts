@@ -1,5 +1,5 @@
 import {resolveSourceDateEpoch} from '../extension/package.js'
-import {type BlobBody, bodySize} from './blob-body.js'
+import {type BlobBody, bodySize} from '../util/blob-body.js'
 import {sha256} from './digest.js'
 import {Annotation, type Descriptor, type ImageManifest, MediaType} from './media-types.js'
 import type {ManifestContent} from './store.js'

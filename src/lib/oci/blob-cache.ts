@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {IntegrityError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {FILE_READ_BYTES} from './blob-body.js'
+import {FILE_READ_BYTES} from '../util/blob-body.js'
 import {digestHex, verifyContent} from './digest.js'
 import {MAX_DOCUMENT_BYTES} from './limits.js'
 import type {Descriptor} from './media-types.js'

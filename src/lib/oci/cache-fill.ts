@@ -1,19 +1,18 @@
 import {IntegrityError} from '../errors.js'
 import {DEFAULT_ARCHIVE_LIMITS} from '../extension/extract.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {bodyChunks} from './blob-body.js'
+import {bodyChunks} from '../util/blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest, verifiedChunks} from './digest.js'
-import type {StreamedBlobAttempt} from './layer-stream.js'
 import type {Descriptor} from './media-types.js'
-import type {RegistryStore} from './registry-store.js'
+import type {StreamedBlobAttempt, StreamingStore} from './store.js'
 
 /**
  * Puts a large blob into the blob cache without ever holding it in memory (SPEC §8.3
  * "Integrity": verified before caching, a cached digest is never fetched again). Used by
- * `dep resolve`, which fills the cache for every layer first and unpacks from the cache
- * file afterwards (see cached-layer.ts), so nothing in the workspace changes before every
- * download has been verified.
+ * the caching store (caching-store.ts): `dep resolve` fills the cache for every layer
+ * first and unpacks from the cache file afterwards (install-layer.ts, cached-layer.ts),
+ * so nothing in the workspace changes before every download has been verified.
  */
 
 export const isMissingFile = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
@@ -66,15 +65,15 @@ export function assertLayerSize(descriptor: Descriptor, what: string, cap: numbe
  * Copies a blob file of a local store (an OCI layout) into the cache in pieces, hashed on
  * the way: the same verified entry a download gives, without holding the blob in memory.
  */
-export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string): Promise<void> {
-  assertLayerSize(descriptor, what)
+export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+  assertLayerSize(descriptor, what, cap)
   // No fsync, like every cache write: a damaged entry is found on read and fetched again.
   await writeFileAtomic(cache.file(descriptor.digest), verifiedChunks(bodyChunks({file, size: descriptor.size}), descriptor, what), {durable: false})
 }
 
 /**
  * Downloads a blob from a registry straight into the cache: each attempt (the first and
- * every retry of RegistryStore.fetchBlobStreaming) writes a fresh temp file while hashing,
+ * every retry of the store's fetchBlobStreaming) writes a fresh temp file while hashing,
  * refuses more bytes than the descriptor's size, and is aborted (temp file removed) when
  * it fails. The entry appears only once size and digest checked out.
  *
@@ -83,7 +82,7 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
  * `oci copy` moves any artifact, container images with multi-GiB layers included, and
  * passes null: the declared size still bounds what is read and written.
  */
-export async function fillCacheStreaming(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
   assertLayerSize(descriptor, what, cap)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {

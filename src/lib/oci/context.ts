@@ -1,4 +1,5 @@
 import {BlobCache} from './blob-cache.js'
+import {CachingStore} from './caching-store.js'
 import {type Credential, lookupCredentials} from './credentials.js'
 import {LayoutStore} from './layout-store.js'
 import {type Location, parseReference, type Reference} from './reference.js'
@@ -10,7 +11,9 @@ import {usesPlainHttp} from './transport-policy.js'
 /** Opens stores for locations, shares the blob cache, and closes connections at the end. */
 export class OciContext {
   readonly cache: BlobCache
+  /** The stores themselves, one per registry host or layout root (closed at the end). */
   private readonly open = new Map<string, ContentStore>()
+  private readonly cached = new Map<string, CachingStore>()
   private readonly extra: ContentStore[] = []
 
   constructor(readonly settings: OciSettings) {
@@ -21,8 +24,31 @@ export class OciContext {
     return parseReference(reference, {registry: this.settings.registry, namespace: this.settings.namespace}, this.settings.cwd)
   }
 
+  /**
+   * The store of a location: a registry's reads go through the blob cache (a layout is a
+   * local folder already, and copying from it leaves the cache alone).
+   */
   store(location: Location): ContentStore {
-    const key = location.kind === 'remote' ? location.host : location.root
+    return location.kind === 'remote' ? this.cachedStore(location) : this.origin(location)
+  }
+
+  /**
+   * The store of a location reading blobs through the blob cache, whatever its kind: what
+   * pull, dep resolve and config reads use (an extension's layer and config are cached
+   * from a layout too).
+   */
+  cachedStore(location: Location): CachingStore {
+    const key = keyOf(location)
+    let store = this.cached.get(key)
+    if (!store) {
+      store = new CachingStore(this.origin(location), this.cache)
+      this.cached.set(key, store)
+    }
+    return store
+  }
+
+  private origin(location: Location): ContentStore {
+    const key = keyOf(location)
     let store = this.open.get(key)
     if (!store) {
       store = location.kind === 'layout' ? new LayoutStore(location.root) : this.remote(location.host)
@@ -57,16 +83,9 @@ export class OciContext {
   async close(): Promise<void> {
     await Promise.all([...this.open.values(), ...this.extra].map((s) => s.close()))
     this.open.clear()
+    this.cached.clear()
     this.extra.length = 0
   }
 }
 
-/** Runs `work` with a context and always closes its connections. */
-export async function withOci<T>(settings: OciSettings, work: (oci: OciContext) => Promise<T>): Promise<T> {
-  const oci = new OciContext(settings)
-  try {
-    return await work(oci)
-  } finally {
-    await oci.close()
-  }
-}
+const keyOf = (location: Location) => (location.kind === 'remote' ? location.host : location.root)

@@ -1,15 +1,11 @@
 import pLimit from 'p-limit'
 
-import {type BlobFile, bodySize, isBlobFile} from './blob-body.js'
-import type {BlobCache} from './blob-cache.js'
-import {fillCacheStreaming, hasIntactBlob} from './cache-fill.js'
+import {bodySize, isBlobFile} from '../util/blob-body.js'
 import {IntegrityError} from '../errors.js'
 import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
 import {type Descriptor, isIndex} from './media-types.js'
-import type {RegistryStore} from './registry-store.js'
 import type {ContentStore, ManifestContent} from './store.js'
-import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 export interface CopyEndpoint {
   store: ContentStore
@@ -26,8 +22,6 @@ export interface CopyOptions {
   concurrency: number
   /** Tag to set at the destination (default: the source reference when it is a tag). */
   tag?: string
-  /** Blobs read from a remote source go through this cache. */
-  cache?: BlobCache
   onEvent?: (event: CopyEvent) => void
   /** Bytes sent so far of a blob that goes out from a file (a large one), per read. */
   onBytes?: (descriptor: Descriptor, sent: number) => void
@@ -54,16 +48,6 @@ export interface CopyResult extends CopyStats {
  * of such indexes two; nothing real goes deeper than this.
  */
 export const MAX_INDEX_DEPTH = 4
-
-const isStreamingStore = (store: ContentStore): store is RegistryStore => 'fetchBlobStreaming' in store
-
-async function streamedThroughCache(cache: BlobCache, store: RegistryStore, repository: string, descriptor: Descriptor): Promise<{data: BlobFile; cached: boolean}> {
-  const cached = await hasIntactBlob(cache, descriptor)
-  // Any artifact, not only extensions: no extension-size cap (a container image's layer may
-  // weigh GiBs); the descriptor's size still bounds the download.
-  if (!cached) await fillCacheStreaming(cache, store, repository, descriptor, `blob ${descriptor.digest} of ${repository}`, null)
-  return {data: {file: cache.file(descriptor.digest), size: descriptor.size}, cached}
-}
 
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
   return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host
@@ -98,16 +82,12 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
         return
       }
     }
-    const fetch = () => source.store.fetchBlob(source.repository, descriptor)
-    const useCache = options.cache && source.store.location.kind === 'remote'
-    // Local sources hand over a file where they can: large blobs stream, never held whole.
-    // A large blob from a registry is streamed into the cache (size-capped, verified) and
-    // sent on from that file, so a hostile or merely huge layer never sits in memory.
-    const {data, cached} = useCache && options.cache
-      ? descriptor.size >= STREAM_LAYER_THRESHOLD_BYTES && isStreamingStore(source.store)
-        ? await streamedThroughCache(options.cache, source.store, source.repository, descriptor)
-        : await options.cache.through(descriptor, fetch)
-      : {data: await source.store.openBlob(source.repository, descriptor), cached: false}
+    // A store reading through the blob cache (a registry's) hands over a large blob as its
+    // verified cache file, streamed into it, and a local store hands over its own file: a
+    // hostile or merely huge layer never sits in memory.
+    const {body: data, cached} = source.store.readBlob
+      ? await source.store.readBlob(source.repository, descriptor)
+      : {body: await source.store.openBlob(source.repository, descriptor), cached: false}
     const {onBytes} = options
     const body = onBytes && isBlobFile(data) ? {...data, onRead: (sent: number) => onBytes(descriptor, sent)} : data
     await destination.store.pushBlob(destination.repository, descriptor, body)

@@ -2,17 +2,8 @@ import {IntegrityError, isProvisioningError} from '../errors.js'
 import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
 import {StreamingDigest} from './digest.js'
-import type {BodySink} from './http-transport.js'
 import type {Descriptor} from './media-types.js'
-
-
-/** One download attempt of a streamed blob: a body sink, then finish() or abort(). */
-export interface StreamedBlobAttempt<T> extends BodySink {
-  /** The body arrived whole: verify it and complete the work (without publishing anything). */
-  finish(): Promise<T>
-  /** The attempt failed: remove everything it created. */
-  abort(): Promise<void>
-}
+import type {StreamedBlobAttempt} from './store.js'
 
 /** The attempt, telling `onBytes` how many bytes of this attempt arrived so far (progress). */
 export function meteredAttempt<T>(attempt: StreamedBlobAttempt<T>, onBytes?: (received: number) => void): StreamedBlobAttempt<T> {

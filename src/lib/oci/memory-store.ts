@@ -1,5 +1,6 @@
 import {NotFoundError} from '../errors.js'
-import {type BlobBody, bodyBuffer} from './blob-body.js'
+import {type BlobBody, bodyBuffer, isBlobFile} from '../util/blob-body.js'
+import {verifyContent} from './digest.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 import type {ContentStore, ManifestContent} from './store.js'
@@ -58,7 +59,9 @@ export class MemoryStore implements ContentStore {
     return data
   }
 
+  /** Content in memory is verified like any store's; a file body is verified by whoever reads it. */
   async pushBlob(_repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {
+    if (!isBlobFile(data)) verifyContent(data, descriptor, `blob ${descriptor.digest}`)
     this.addBlob(descriptor, data)
   }
 

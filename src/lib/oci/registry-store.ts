@@ -1,13 +1,13 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {scope} from './auth-challenge.js'
-import {type BlobBody, isBlobFile, verifyingStream} from './blob-body.js'
+import {type BlobBody, isBlobFile} from '../util/blob-body.js'
+import {verifyingStream} from './verifying-stream.js'
 import {isDigest, sha256, verifyContent} from './digest.js'
 import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
-import type {StreamedBlobAttempt} from './layer-stream.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
-import type {ContentStore, ManifestContent} from './store.js'
+import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
 
 const PAGE_SIZE = 1000
 
@@ -127,11 +127,7 @@ export class RegistryStore implements ContentStore {
     return this.fetchBlob(repository, descriptor)
   }
 
-  /**
-   * GET of a blob whose body goes to a sink as it arrives, never held in memory. Every
-   * attempt (the first and each retry after a reset or truncated body) gets a fresh
-   * attempt from `open`, which is aborted when that attempt fails.
-   */
+  /** Never held in memory; retried with a fresh attempt from `open` (see ContentStore). */
   async fetchBlobStreaming<T>(repository: string, descriptor: Descriptor, open: () => Promise<StreamedBlobAttempt<T>>): Promise<T> {
     this.ready ??= this.client.ping()
     await this.ready

@@ -1,4 +1,5 @@
-import type {BlobBody} from './blob-body.js'
+import type {BlobBody} from '../util/blob-body.js'
+import type {BodySink} from './http-transport.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 
@@ -35,4 +36,40 @@ export interface ContentStore {
   /** Removes the manifest (and so its tags) by digest. */
   deleteManifest(repository: string, digest: string): Promise<void>
   close(): Promise<void>
+
+  /*
+   * Optional abilities: callers check for them (canStream, below), never for a class.
+   */
+
+  /**
+   * GET of a blob whose body goes to a sink as it arrives, never held in memory. Every
+   * attempt (the first and each retry after a reset or truncated body) gets a fresh
+   * attempt from `open`, which is aborted when that attempt fails.
+   */
+  fetchBlobStreaming?<T>(repository: string, descriptor: Descriptor, open: () => Promise<StreamedBlobAttempt<T>>): Promise<T>
+  /** A blob read through a cache (CachingStore), saying whether the cache served it. */
+  readBlob?(repository: string, descriptor: Descriptor): Promise<BlobRead>
+  /** Starts connecting now (e.g. while packaging), so the first request does not wait for it. */
+  warmUp?(): void
+}
+
+export interface BlobRead {
+  /** Verified content in memory, or the verified cache file of a large blob. */
+  body: BlobBody
+  cached: boolean
+}
+
+/** One download attempt of a streamed blob: a body sink, then finish() or abort(). */
+export interface StreamedBlobAttempt<T> extends BodySink {
+  /** The body arrived whole: verify it and complete the work (without publishing anything). */
+  finish(): Promise<T>
+  /** The attempt failed: remove everything it created. */
+  abort(): Promise<void>
+}
+
+export type StreamingStore = ContentStore & Required<Pick<ContentStore, 'fetchBlobStreaming'>>
+
+/** Whether blobs of this store can be streamed to a sink as they arrive (a registry). */
+export function canStream(store: ContentStore): store is StreamingStore {
+  return typeof store.fetchBlobStreaming === 'function'
 }

@@ -10,8 +10,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {looksIncompressible} from '../../../src/lib/extension/entropy.js'
 import {extractArchive} from '../../../src/lib/extension/extract.js'
 import {packageExtension, packageExtensionSpooled, writePackage} from '../../../src/lib/extension/package.js'
-import {isBlobFile} from '../../../src/lib/oci/blob-body.js'
-import {SPOOL_MEMORY_BYTES} from '../../../src/lib/oci/blob-spool.js'
+import {isBlobFile} from '../../../src/lib/util/blob-body.js'
+import {SPOOL_MEMORY_BYTES} from '../../../src/lib/util/blob-spool.js'
 import {makeTempDir, snapshotTree, writeValidExtension} from './helpers.js'
 
 /**

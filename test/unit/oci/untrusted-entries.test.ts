@@ -7,7 +7,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError} from '../../../src/lib/errors.js'
-import {bodyBuffer} from '../../../src/lib/oci/blob-body.js'
+import {bodyBuffer} from '../../../src/lib/util/blob-body.js'
 import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
 import {hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'

@@ -7,7 +7,6 @@ import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import type {Descriptor} from '../media-types.js'
 import {MemoryStore} from '../memory-store.js'
 import type {Reference} from '../reference.js'
-import {RegistryStore} from '../registry-store.js'
 import {removeCredentials, saveCredentials} from './auth-file.js'
 import type {Engine} from './engine.js'
 
@@ -19,8 +18,7 @@ export class NativeEngine implements Engine {
   constructor(readonly reason: string, private readonly oci: OciContext) {}
 
   warmUp(ref: Reference): void {
-    const store = this.oci.store(ref.location)
-    if (store instanceof RegistryStore) store.warmUp()
+    this.oci.store(ref.location).warmUp?.()
   }
 
   /** The built artifact is held in a memory store and copied like any other artifact. */
@@ -46,7 +44,7 @@ export class NativeEngine implements Engine {
     const {descriptor, blobs, transferred, skipped, mounted, bytesTransferred} = await copyArtifact(
       {store: this.oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
       {store: this.oci.store(destination.location), repository: destination.repository},
-      {concurrency: this.oci.settings.concurrency, tag: destination.tag, cache: this.oci.cache, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
+      {concurrency: this.oci.settings.concurrency, tag: destination.tag, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
     )
     return {digest: descriptor.digest, stats: {blobs, transferred, skipped, mounted, bytesTransferred}}
   }

@@ -4,25 +4,23 @@ import path from 'node:path'
 
 import {IntegrityError, UsageError} from '../../errors.js'
 import {isExtensionName} from '../../extension/names.js'
-import type {ExtractResult} from '../../extension/extract.js'
-import {isBlobFile} from '../blob-body.js'
-import {verifyContent} from '../digest.js'
 import type {CopyOptions} from '../copy.js'
-import type {LayerPullAttempt} from '../layer-stream.js'
-import {STREAM_LAYER_THRESHOLD_BYTES} from '../stream-threshold.js'
-import {RegistryStore} from '../registry-store.js'
+import type {FetchedLayer, LayerOptions, LayerSource} from '../install-layer.js'
 import {artifactName, formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
 import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
-/** A layer in memory, verified: from the cache, or fetched (and not cached yet). */
-async function fetchLayer(oci: OciSession['oci'], artifact: ResolvedArtifact, layer: Descriptor, engine: OciSession['engine']): Promise<{data: Buffer; cached: boolean}> {
-  const hit = await oci.cache.get(layer)
-  if (hit) return {data: hit, cached: true}
-  const data = await engine.fetchLayer(artifact, layer)
-  verifyContent(data, layer, `layer of ${formatReference(artifact.ref)}`)
-  return {data, cached: false}
+function layerSource(artifact: ResolvedArtifact, layer: Descriptor): LayerSource {
+  return {store: artifact.store, repository: artifact.ref.repository, layer, what: `layer of ${formatReference(artifact.ref)}`}
+}
+
+/**
+ * A small layer goes to the cache as it is unpacked; with oras, the layer is taken whole
+ * from oras (through the cache), never streamed.
+ */
+function pullLayerOptions(engine: OciSession['engine'], artifact: ResolvedArtifact, layer: Descriptor): LayerOptions {
+  return {cacheWhenUnpacked: true, ...(engine.streamsLayers ? {} : {fetch: () => engine.fetchLayer(artifact, layer)})}
 }
 
 /** Entries of a folder ([] when missing); synchronous, as one quick metadata call. */
@@ -92,10 +90,10 @@ export async function pullExtensions(options: OciOperationOptions & Pick<PullOpt
  * a pull starts, not when the command loads: it compiles while the first requests wait
  * on the registry.
  */
-let unpacking: Promise<[typeof import('../../extension/extract.js'), typeof import('../layer-stream.js'), typeof import('../cache-fill.js'), typeof import('../cached-layer.js')]> | undefined
+let unpacking: Promise<typeof import('../install-layer.js')> | undefined
 function loadUnpacking() {
   if (!unpacking) {
-    unpacking = Promise.all([import('../../extension/extract.js'), import('../layer-stream.js'), import('../cache-fill.js'), import('../cached-layer.js')])
+    unpacking = import('../install-layer.js')
     unpacking.catch(() => undefined) // awaited by every pull; never unhandled meanwhile
   }
   return unpacking
@@ -147,7 +145,7 @@ interface LocatedPull {
   version?: string
   output: string
   /** A small layer fetched (verified, in memory) while the config was read. */
-  early?: Promise<{data: Buffer; cached: boolean}>
+  early?: Promise<FetchedLayer>
 }
 
 async function pullOne(session: OciSession, options: PullTarget): Promise<PullResult> {
@@ -195,14 +193,16 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
   const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
   const layer = extensionLayer(artifact)
-  const streamed = engine.streamsLayers && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
+  const {assertLayerFits, fetchLayer, isLargeLayer} = await modules
+  const layerOptions = pullLayerOptions(engine, artifact, layer)
+  const streamed = isLargeLayer(layer, layerOptions)
   // A layer claiming more than an extension may unpack to is refused before any blob (the
   // config included) is requested, as dep resolve's cache fill does: it could never be
   // unpacked, and streaming it would fill the disk first.
-  if (streamed) (await modules)[2].assertLayerSize(layer, `layer of ${formatReference(artifact.ref)}`)
+  if (streamed) assertLayerFits(layerSource(artifact, layer))
   // A small layer is fetched (verified) while the config is read. A streamed one needs the
   // output folder first, which the config names.
-  const early = streamed || !prefetch ? undefined : fetchLayer(oci, artifact, layer, engine)
+  const early = streamed || !prefetch ? undefined : fetchLayer(layerSource(artifact, layer), layerOptions)
   early?.catch(() => undefined) // awaited when unpacking; a failure must not go unhandled meanwhile
   const {name, version} = await extensionIdentity(oci, artifact)
   const output = options.into ? path.resolve(settings.cwd, options.output ?? '.', name) : path.resolve(settings.cwd, options.output ?? name)
@@ -210,60 +210,13 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
 }
 
 /** Fetches (or takes from the cache) the located layer and unpacks it into its folder. */
-async function unpackLocated({engine, oci}: OciSession, {artifact, layer, name, version, output, early: prefetched}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
-  const modules = loadUnpacking()
-  const streamed = engine.streamsLayers && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
-  const what = `layer of ${formatReference(artifact.ref)}`
-  const early = prefetched ?? (streamed ? undefined : fetchLayer(oci, artifact, layer, engine))
-  const [{extractArchive}, {LayerPullAttempt, meteredAttempt}, {fillCacheFromFile, hasIntactBlob}, {extractCachedLayer}] = await modules
-  let extracted: ExtractResult
-  let cached = false
-  try {
-    if (early) {
-      const fetched = await early
-      cached = fetched.cached
-      // Verified content: caching it and unpacking it can overlap.
-      const caching = cached ? Promise.resolve() : oci.cache.put(layer, fetched.data)
-      try {
-        ;[extracted] = await Promise.all([extractArchive(fetched.data, output), caching])
-      } catch (error) {
-        await caching.catch(() => undefined) // settled before the entry may be removed below
-        throw error
-      }
-    } else {
-      // A large cached layer is read in pieces too (hashed first: a damaged entry is fetched again).
-      cached = await hasIntactBlob(oci.cache, layer)
-      if (!cached && !(artifact.store instanceof RegistryStore)) {
-        // A large layer of an OCI layout: copied into the cache in pieces (verified), then
-        // unpacked from there like a cached one, as dep resolve does; never read whole.
-        const body = await artifact.store.openBlob(artifact.ref.repository, layer)
-        if (isBlobFile(body)) await fillCacheFromFile(oci.cache, body.file, layer, what)
-        else await oci.cache.put(layer, body) // verified before it is cached
-      }
-      if (cached || !(artifact.store instanceof RegistryStore)) {
-        extracted = await extractCachedLayer(oci.cache, layer, output, what)
-      } else {
-        // Large layer from a registry: downloaded, verified, cached and unpacked in one pass;
-        // the cache entry and the output appear only once digest and archive both check out.
-        const store = artifact.store as RegistryStore
-        let attempt: LayerPullAttempt | undefined
-        extracted = await store.fetchBlobStreaming(artifact.ref.repository, layer, async () => {
-          attempt = await LayerPullAttempt.open(layer, what, oci.cache, output)
-          return meteredAttempt(attempt, onBytes && ((received) => onBytes(layer, received)))
-        })
-        try {
-          await attempt!.publish()
-        } catch (error) {
-          await attempt!.abort()
-          throw error
-        }
-      }
-    }
-  } catch (error) {
-    // Verified content that is refused for what it holds (an unsafe archive) is not kept.
-    if (error instanceof IntegrityError) await oci.cache.remove(layer).catch(() => undefined)
-    throw error
-  }
+async function unpackLocated({engine}: OciSession, {artifact, layer, name, version, output, early}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
+  const {installLayer} = await loadUnpacking()
+  const {extracted, cached} = await installLayer(layerSource(artifact, layer), output, {
+    ...pullLayerOptions(engine, artifact, layer),
+    fetched: early,
+    onBytes: onBytes && ((received) => onBytes(layer, received)),
+  })
   const {files, bytes} = extracted
   return {
     reference: formatReference(artifact.ref),

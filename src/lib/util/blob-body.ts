@@ -1,12 +1,10 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
-import {StreamingDigest} from './digest.js'
-import type {StreamBody} from './http-transport.js'
-import {openUntrusted, readUntrusted} from '../util/untrusted-file.js'
+import {openUntrusted, readUntrusted} from './untrusted-file.js'
 
 /**
- * Blob content as it travels between stores: in memory, or a file on disk for large
- * blobs (a packaged layer, a blob of an OCI layout) that is streamed, never read whole.
- * A file body is not trusted: whoever consumes it hashes it and checks the digest.
+ * Content that is either in memory or, when large, a file on disk that is streamed, never
+ * read whole (a packaged archive, a blob of an OCI layout). A file body is not trusted:
+ * whoever consumes it hashes it and checks it against what it should be.
  */
 export type BlobBody = Buffer | BlobFile
 
@@ -62,36 +60,4 @@ export async function bodyBuffer(body: BlobBody): Promise<Buffer> {
 function unusableFile(body: BlobFile, reason: string): Error {
   if (reason === 'it is gone') return new NotFoundError(`${body.file} disappeared before it was read`, {hint: 'something removed it meanwhile; run the command again', details: {file: body.file}})
   return new IntegrityError(`${body.file} cannot be used as blob content: ${reason}`, {hint: 'the file changed or is not what it claims; copy the artifact again from a trusted source', details: {file: body.file, expectedSize: body.size}})
-}
-
-/**
- * A file body sent as a stream and hashed on the way: after the send, verify() throws an
- * IntegrityError when the bytes that went out (the last time the stream was opened) do
- * not match the descriptor. The receiver checks the digest too, so damaged content is
- * refused there, and verify() turns that refusal into the exit-8 error it is.
- */
-export function verifyingStream(body: BlobFile, descriptor: {digest: string; size: number}, what: string): {stream: StreamBody; sent: () => boolean; verify: () => void} {
-  let check: StreamingDigest | undefined
-  const stream: StreamBody = {
-    length: body.size,
-    async *open() {
-      const attempt = new StreamingDigest(descriptor, what)
-      check = attempt
-      for await (const chunk of bodyChunks(body)) {
-        // Counted before the chunk goes out: the receiver may answer as soon as it has the
-        // last byte, before this generator is resumed once more.
-        attempt.update(chunk)
-        yield chunk
-      }
-    },
-  }
-  return {
-    stream,
-    /** Every byte of the body went out (the receiver saw all of it). */
-    sent: () => check !== undefined && check.bytes >= body.size,
-    verify() {
-      if (!check) throw new Error(`${what}: verify() before the body was sent`)
-      check.verify()
-    },
-  }
 }
