@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {type FileHandle, mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
@@ -6,6 +5,7 @@ import path from 'node:path'
 import {IntegrityError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {FILE_READ_BYTES} from '../util/blob-body.js'
+import {tempPathFor} from '../util/temp-name.js'
 import {digestHex, verifyContent} from './digest.js'
 import {MAX_DOCUMENT_BYTES} from './limits.js'
 import type {Descriptor} from './media-types.js'
@@ -68,7 +68,7 @@ export class BlobCache {
   /** Temp file + rename, like writeFileAtomic, in synchronous calls (see small()). */
   private putSync(digest: string, data: Buffer): void {
     const file = this.file(digest)
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    const temp = tempPathFor(file)
     const create = () => openSync(temp, 'wx', 0o644)
     let fd: number
     try {
@@ -100,7 +100,7 @@ export class BlobCache {
   async writer(descriptor: Pick<Descriptor, 'digest'>): Promise<BlobCacheWriter> {
     const file = this.file(descriptor.digest)
     await mkdir(path.dirname(file), {recursive: true})
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    const temp = tempPathFor(file)
     return new BlobCacheWriter(file, temp, await open(temp, 'wx', 0o644))
   }
 

@@ -1,8 +1,8 @@
-import {createHash, randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {type FileHandle, mkdir, open, rm} from 'node:fs/promises'
-import path from 'node:path'
 
 import type {BlobBody} from './blob-body.js'
+import {spoolPathIn} from './temp-name.js'
 
 /** Content up to this size stays in memory; beyond it the spool moves to a temp file. */
 export const SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
@@ -38,7 +38,7 @@ export class BlobSpool {
     if (!this.dir) return
     if (!this.handle && this.size > SPOOL_MEMORY_BYTES) {
       await mkdir(this.dir, {recursive: true})
-      this.file = path.join(this.dir, `.spool-${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+      this.file = spoolPathIn(this.dir)
       this.handle = await open(this.file, 'wx', 0o600)
     }
     if (this.handle) await this.flush()
