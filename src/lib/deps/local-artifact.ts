@@ -16,7 +16,7 @@ export interface PackagedLocal {
  */
 export async function packageLocal(dir: string, spoolDir: string): Promise<PackagedLocal> {
   const {packageExtensionSpooled} = await import('../extension/package.js')
-  const {buildExtensionArtifact} = await import('../oci/artifact.js')
+  const {buildExtensionArtifact} = await import('../artifact/artifact.js')
   const pkg = await packageExtensionSpooled(dir, spoolDir)
   try {
     const digest = buildExtensionArtifact({manifest: pkg.manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest}).manifest.descriptor.digest

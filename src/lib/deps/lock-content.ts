@@ -4,7 +4,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 
 import {parseManifest} from '../extension/manifest-schema.js'
-import {readExtensionConfig} from '../oci/artifact-reader.js'
+import {readExtensionConfig} from '../artifact/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
 import {formatReference} from '../oci/reference.js'
 import {invalidMetadata} from './candidate.js'

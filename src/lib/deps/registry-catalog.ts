@@ -3,7 +3,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import {readArtifact, readExtensionConfig} from '../oci/artifact-reader.js'
+import {readArtifact, readExtensionConfig} from '../artifact/artifact-reader.js'
 import type {OciContext} from '../oci/context.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
 import {isDigest} from '../oci/digest.js'

@@ -14,7 +14,7 @@ import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace
 import {sourceSettingsFrom} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {errorsOf} from '../extension/problems.js'
-import {loadCatalogIndex} from '../oci/catalog-index.js'
+import {loadCatalogIndex} from '../artifact/catalog-index.js'
 import {OciContext} from '../oci/context.js'
 import {parseLocation} from '../oci/reference.js'
 import {latestFields} from '../oci/versions.js'

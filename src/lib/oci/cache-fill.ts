@@ -1,5 +1,4 @@
 import {IntegrityError} from '../errors.js'
-import {DEFAULT_ARCHIVE_LIMITS} from '../extension/extract.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {bodyChunks} from '../util/blob-body.js'
 import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
@@ -40,23 +39,25 @@ export async function hasIntactBlob(cache: BlobCache, descriptor: Descriptor): P
 }
 
 /**
- * What a layer may weigh before it is downloaded to disk: the extraction cap (a larger
- * archive could never be unpacked) plus what gzip and tar add around stored data. A
- * manifest promising more (100 GB) would otherwise fill the disk before any check.
+ * The largest declared size accepted before a blob is requested, and what a refusal says
+ * (the artifact layer's extension cap: artifact/install-layer.ts); null: only the declared size bounds it.
  */
-export const MAX_LAYER_BYTES = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxBytes * 1.01) + 1024 * 1024
+export interface SizeCap {
+  bytes: number
+  exceeded: string
+}
 
-export function assertLayerSize(descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): void {
+export function assertLayerSize(descriptor: Descriptor, what: string, cap: SizeCap | null): void {
   if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
     throw new IntegrityError(`${what}: the manifest gives the blob a size of ${descriptor.size}, which is not a byte count`, {
       hint: 'the artifact is malformed or hostile; nothing was downloaded',
       details: {digest: descriptor.digest, size: descriptor.size},
     })
   }
-  if (cap !== null && descriptor.size > cap) {
-    throw new IntegrityError(`${what}: the manifest gives the layer a size of ${descriptor.size} bytes, more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`, {
+  if (cap !== null && descriptor.size > cap.bytes) {
+    throw new IntegrityError(`${what}: the manifest gives the layer a size of ${descriptor.size} bytes, ${cap.exceeded}`, {
       hint: 'the artifact is malformed or hostile; nothing was downloaded',
-      details: {digest: descriptor.digest, size: descriptor.size, limit: cap},
+      details: {digest: descriptor.digest, size: descriptor.size, limit: cap.bytes},
     })
   }
 }
@@ -65,7 +66,7 @@ export function assertLayerSize(descriptor: Descriptor, what: string, cap: numbe
  * Copies a blob file of a local store (an OCI layout) into the cache in pieces, hashed on
  * the way: the same verified entry a download gives, without holding the blob in memory.
  */
-export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+export async function fillCacheFromFile(cache: BlobCache, file: string, descriptor: Descriptor, what: string, cap: SizeCap | null): Promise<void> {
   assertLayerSize(descriptor, what, cap)
   // No fsync, like every cache write: a damaged entry is found on read and fetched again.
   await writeFileAtomic(cache.file(descriptor.digest), verifiedChunks(bodyChunks({file, size: descriptor.size}), descriptor, what), {durable: false})
@@ -82,7 +83,7 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
  * `oci copy` moves any artifact, container images with multi-GiB layers included, and
  * passes null: the declared size still bounds what is read and written.
  */
-export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor, what: string, cap: number | null = MAX_LAYER_BYTES): Promise<void> {
+export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor, what: string, cap: SizeCap | null): Promise<void> {
   assertLayerSize(descriptor, what, cap)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {

@@ -4,6 +4,7 @@ import {isBlobFile} from '../util/blob-body.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
 import {type BlobRead, canStream, type ContentStore, type ManifestContent} from './store.js'
+import type {SizeCap} from './cache-fill.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
 
 export interface BlobReadOptions {
@@ -14,7 +15,7 @@ export interface BlobReadOptions {
    * (the default: any artifact, container images with multi-GiB layers included) leaves
    * only the declared size to bound what is read and written.
    */
-  cap?: number | null
+  cap?: SizeCap | null
   /** What the blob is, for messages (default: blob DIGEST of REPOSITORY). */
   what?: string
 }
@@ -58,7 +59,6 @@ export class CachingStore implements ContentStore {
     }
     const what = options.what ?? `blob ${descriptor.digest} of ${repository}`
     const cap = options.cap ?? null
-    // Loaded on first use: it brings the archive code (its size cap) that most commands never need.
     const {fillCacheFromFile, fillCacheStreaming, hasIntactBlob} = await import('./cache-fill.js')
     // Hashed as it is read: a damaged entry is removed and fetched again.
     if (await hasIntactBlob(this.cache, descriptor)) return {body: this.entry(descriptor), cached: true}

@@ -6,7 +6,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError} from '../../../src/lib/errors.js'
 import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
-import {fillCacheStreaming, MAX_LAYER_BYTES} from '../../../src/lib/oci/cache-fill.js'
+import {EXTENSION_LAYER_CAP, MAX_LAYER_BYTES} from '../../../src/lib/artifact/install-layer.js'
+import {fillCacheStreaming} from '../../../src/lib/oci/cache-fill.js'
 import type {StreamedBlobAttempt} from '../../../src/lib/oci/store.js'
 import type {Descriptor} from '../../../src/lib/oci/media-types.js'
 import type {RegistryStore} from '../../../src/lib/oci/registry-store.js'
@@ -51,9 +52,9 @@ describe('fillCacheStreaming size cap', () => {
 
   const huge = (size: number): Descriptor => ({mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size})
 
-  it('by default refuses a blob declared over the extension cap before any request', async () => {
+  it('with the extension cap, refuses a blob declared over it before any request', async () => {
     const {store, started} = fakeStore(Buffer.alloc(0))
-    const error = await fillCacheStreaming(cache, store, 'ns/x', huge(MAX_LAYER_BYTES + 1), 'layer').catch((e: unknown) => e)
+    const error = await fillCacheStreaming(cache, store, 'ns/x', huge(MAX_LAYER_BYTES + 1), 'layer', EXTENSION_LAYER_CAP).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(IntegrityError)
     expect((error as IntegrityError).message).toMatch(/more than an extension may unpack to/)
     expect(started()).toBe(0)
@@ -61,7 +62,7 @@ describe('fillCacheStreaming size cap', () => {
 
   it('an explicit cap applies instead (smaller here)', async () => {
     const {store, started} = fakeStore(Buffer.alloc(0))
-    await expect(fillCacheStreaming(cache, store, 'ns/x', huge(2000), 'layer', 1000)).rejects.toBeInstanceOf(IntegrityError)
+    await expect(fillCacheStreaming(cache, store, 'ns/x', huge(2000), 'layer', {bytes: 1000, exceeded: 'more than 1000 bytes'})).rejects.toBeInstanceOf(IntegrityError)
     expect(started()).toBe(0)
   })
 

@@ -9,7 +9,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {IntegrityError, NotFoundError} from '../../../src/lib/errors.js'
 import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
 import {assertLayerSize, fillCacheFromFile, hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
-import {extractCachedLayer} from '../../../src/lib/oci/cached-layer.js'
+import {extractCachedLayer} from '../../../src/lib/artifact/cached-layer.js'
+import {EXTENSION_LAYER_CAP} from '../../../src/lib/artifact/install-layer.js'
 import type {Descriptor} from '../../../src/lib/oci/media-types.js'
 import {tempDir} from '../../helpers/cli.js'
 import {tarGz} from '../../helpers/tar.js'
@@ -116,22 +117,22 @@ describe('extractCachedLayer / hasIntactBlob', () => {
 
   it('refuses to fill the cache for a layer claiming more than an extension may unpack to, before any download', () => {
     const huge = {...layer, size: 100 * 1024 ** 3}
-    expect(() => assertLayerSize(huge, 'layer of x')).toThrow(IntegrityError)
-    expect(() => assertLayerSize({...layer, size: Number.NaN}, 'layer of x')).toThrow(IntegrityError)
-    expect(() => assertLayerSize(layer, 'layer of x')).not.toThrow()
+    expect(() => assertLayerSize(huge, 'layer of x', EXTENSION_LAYER_CAP)).toThrow(IntegrityError)
+    expect(() => assertLayerSize({...layer, size: Number.NaN}, 'layer of x', EXTENSION_LAYER_CAP)).toThrow(IntegrityError)
+    expect(() => assertLayerSize(layer, 'layer of x', EXTENSION_LAYER_CAP)).not.toThrow()
   })
 
   it('fills the cache from a local blob file in pieces, verified (a damaged file leaves no entry)', async () => {
     const source = path.join(root, 'layout-blob')
     await writeFile(source, await readFile(cache.file(layer.digest)))
     await rm(cache.file(layer.digest))
-    await fillCacheFromFile(cache, source, layer, 'layer of x')
+    await fillCacheFromFile(cache, source, layer, 'layer of x', EXTENSION_LAYER_CAP)
     expect(await hasIntactBlob(cache, layer)).toBe(true)
     await rm(cache.file(layer.digest))
     const data = await readFile(source)
     data[10] ^= 0x01
     await writeFile(source, data)
-    await expect(fillCacheFromFile(cache, source, layer, 'layer of x')).rejects.toBeInstanceOf(IntegrityError)
+    await expect(fillCacheFromFile(cache, source, layer, 'layer of x', EXTENSION_LAYER_CAP)).rejects.toBeInstanceOf(IntegrityError)
     expect(existsSync(cache.file(layer.digest))).toBe(false)
     expect((await readdir(path.dirname(cache.file(layer.digest)))).filter((n) => n.endsWith('.tmp'))).toEqual([])
   })

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {buildExtensionArtifact} from '../../../src/lib/oci/artifact.js'
+import {buildExtensionArtifact} from '../../../src/lib/artifact/artifact.js'
 import {OciContext} from '../../../src/lib/oci/context.js'
 import {sha256} from '../../../src/lib/oci/digest.js'
 import {findBinary} from '../../../src/lib/util/find-binary.js'

@@ -1,5 +1,5 @@
-import type {ResolvedArtifact} from '../artifact-reader.js'
-import type {BuiltArtifact} from '../artifact.js'
+import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
+import type {BuiltArtifact} from '../../artifact/artifact.js'
 import type {CopyListeners, CopyStats} from '../copy.js'
 import type {Descriptor} from '../media-types.js'
 import type {Reference} from '../reference.js'

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import {AuthError, IntegrityError, NotFoundError, RegistryError} from '../../errors.js'
 import {homePaths} from '../../util/home.js'
-import type {BuiltArtifact} from '../artifact.js'
+import type {BuiltArtifact} from '../../artifact/artifact.js'
 import {Annotation, MediaType} from '../media-types.js'
 import type {Location, Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit'
 
-import {type IndexEntry, loadCatalogIndex, matchEntries, namespaceRepositories} from '../catalog-index.js'
+import {type IndexEntry, loadCatalogIndex, matchEntries, namespaceRepositories} from '../../artifact/catalog-index.js'
 import {formatLocation, parseLocation} from '../reference.js'
 import {latestFields, sortTags} from '../versions.js'
 import {type OciOperationOptions, withSession} from './session.js'

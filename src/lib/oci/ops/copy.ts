@@ -1,7 +1,7 @@
-import {updateIndexEntry} from '../catalog-index.js'
+import {updateIndexEntry} from '../../artifact/catalog-index.js'
 import type {CopyListeners} from '../copy.js'
 import {formatReference} from '../reference.js'
-import {withDefaultTag} from '../artifact-reader.js'
+import {withDefaultTag} from '../../artifact/artifact-reader.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
 export interface CopyCommandResult {

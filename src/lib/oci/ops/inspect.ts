@@ -1,6 +1,6 @@
 import type {Descriptor} from '../media-types.js'
 import {formatReference} from '../reference.js'
-import {readArtifact, readExtensionConfig} from '../artifact-reader.js'
+import {readArtifact, readExtensionConfig} from '../../artifact/artifact-reader.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
 export interface InspectResult {

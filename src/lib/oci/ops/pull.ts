@@ -5,9 +5,9 @@ import path from 'node:path'
 import {IntegrityError, UsageError} from '../../errors.js'
 import {isExtensionName} from '../../extension/names.js'
 import type {CopyOptions} from '../copy.js'
-import type {FetchedLayer, LayerOptions, LayerSource} from '../install-layer.js'
+import type {FetchedLayer, LayerOptions, LayerSource} from '../../artifact/install-layer.js'
 import {artifactName, formatReference} from '../reference.js'
-import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../artifact-reader.js'
+import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import {Annotation, type Descriptor, MediaType} from '../media-types.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
@@ -90,10 +90,10 @@ export async function pullExtensions(options: OciOperationOptions & Pick<PullOpt
  * a pull starts, not when the command loads: it compiles while the first requests wait
  * on the registry.
  */
-let unpacking: Promise<typeof import('../install-layer.js')> | undefined
+let unpacking: Promise<typeof import('../../artifact/install-layer.js')> | undefined
 function loadUnpacking() {
   if (!unpacking) {
-    unpacking = import('../install-layer.js')
+    unpacking = import('../../artifact/install-layer.js')
     unpacking.catch(() => undefined) // awaited by every pull; never unhandled meanwhile
   }
   return unpacking

@@ -1,9 +1,9 @@
 import {IntegrityError, isProvisioningError} from '../errors.js'
 import {ArchiveExtraction, type ExtractResult} from '../extension/extract.js'
-import type {BlobCache, BlobCacheWriter} from './blob-cache.js'
-import {StreamingDigest} from './digest.js'
-import type {Descriptor} from './media-types.js'
-import type {StreamedBlobAttempt} from './store.js'
+import type {BlobCache, BlobCacheWriter} from '../oci/blob-cache.js'
+import {StreamingDigest} from '../oci/digest.js'
+import type {Descriptor} from '../oci/media-types.js'
+import type {StreamedBlobAttempt} from '../oci/store.js'
 
 /** The attempt, telling `onBytes` how many bytes of this attempt arrived so far (progress). */
 export function meteredAttempt<T>(attempt: StreamedBlobAttempt<T>, onBytes?: (received: number) => void): StreamedBlobAttempt<T> {

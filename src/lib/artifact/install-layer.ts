@@ -1,15 +1,15 @@
 import {IntegrityError} from '../errors.js'
-import {extractArchive, type ExtractResult} from '../extension/extract.js'
+import {DEFAULT_ARCHIVE_LIMITS, extractArchive, type ExtractResult} from '../extension/extract.js'
 import {type BlobBody, isBlobFile} from '../util/blob-body.js'
-import type {BlobCache} from './blob-cache.js'
-import {assertLayerSize, hasIntactBlob, MAX_LAYER_BYTES} from './cache-fill.js'
+import type {BlobCache} from '../oci/blob-cache.js'
+import {assertLayerSize, hasIntactBlob, type SizeCap} from '../oci/cache-fill.js'
 import {extractCachedLayer} from './cached-layer.js'
-import type {CachingStore} from './caching-store.js'
-import {verifyContent} from './digest.js'
+import type {CachingStore} from '../oci/caching-store.js'
+import {verifyContent} from '../oci/digest.js'
 import {LayerPullAttempt, meteredAttempt} from './layer-stream.js'
-import type {Descriptor} from './media-types.js'
-import {canStream, type StreamingStore} from './store.js'
-import {STREAM_LAYER_THRESHOLD_BYTES} from './stream-threshold.js'
+import type {Descriptor} from '../oci/media-types.js'
+import {canStream, type StreamingStore} from '../oci/store.js'
+import {STREAM_LAYER_THRESHOLD_BYTES} from '../oci/stream-threshold.js'
 
 /**
  * The one way an extension layer gets from a store into a folder (`oci pull`, `dep
@@ -32,7 +32,7 @@ export interface LayerOptions {
   /** --offline: the error when the layer is not in the cache (then nothing is requested). */
   cacheOnly?: () => Error
   /** The largest declared size accepted before any request (default: what an extension may unpack to). */
-  cap?: number | null
+  cap?: SizeCap | null
   /** Bytes received so far of a large layer streamed from a registry. */
   onBytes?: (received: number) => void
   /** The engine's own fetch of the whole layer (oras) instead of the store's; through the cache still. */
@@ -57,7 +57,15 @@ export function isLargeLayer(layer: Descriptor, options: Pick<LayerOptions, 'fet
   return !options.fetch && layer.size >= STREAM_LAYER_THRESHOLD_BYTES
 }
 
-const capOf = (options: LayerOptions) => (options.cap === undefined ? MAX_LAYER_BYTES : options.cap)
+/**
+ * What an extension layer may weigh before it is downloaded to disk: the extraction cap (a
+ * larger archive could never be unpacked) plus what gzip and tar add around stored data. A
+ * manifest promising more (100 GB) would otherwise fill the disk before any check.
+ */
+export const MAX_LAYER_BYTES = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxBytes * 1.01) + 1024 * 1024
+export const EXTENSION_LAYER_CAP: SizeCap = {bytes: MAX_LAYER_BYTES, exceeded: `more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`}
+
+const capOf = (options: LayerOptions) => (options.cap === undefined ? EXTENSION_LAYER_CAP : options.cap)
 
 /**
  * A large layer claiming more than an extension may unpack to is refused before any request:

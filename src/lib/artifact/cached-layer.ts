@@ -1,8 +1,8 @@
 import {IntegrityError, NotFoundError} from '../errors.js'
 import {type ExtractResult, extractFrom} from '../extension/extract.js'
-import type {BlobCache, CacheEntry} from './blob-cache.js'
-import {StreamingDigest} from './digest.js'
-import type {Descriptor} from './media-types.js'
+import type {BlobCache, CacheEntry} from '../oci/blob-cache.js'
+import {StreamingDigest} from '../oci/digest.js'
+import type {Descriptor} from '../oci/media-types.js'
 
 /**
  * Unpacks a layer from its blob cache file into `target` (atomically, with every check of

@@ -1,8 +1,8 @@
 import {resolveSourceDateEpoch} from '../extension/package.js'
 import {type BlobBody, bodySize} from '../util/blob-body.js'
-import {sha256} from './digest.js'
-import {Annotation, type Descriptor, type ImageManifest, MediaType} from './media-types.js'
-import type {ManifestContent} from './store.js'
+import {sha256} from '../oci/digest.js'
+import {Annotation, type Descriptor, type ImageManifest, MediaType} from '../oci/media-types.js'
+import type {ManifestContent} from '../oci/store.js'
 
 /** What packaging an extension folder produces (src/lib/extension/package.ts). */
 export interface ArtifactManifestFields {

@@ -1,12 +1,12 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import type {OciContext} from './context.js'
-import {assertDocumentSize} from './limits.js'
-import {parseManifestDocument} from './manifest-document.js'
-import {type Descriptor, type ImageManifest, isIndex, MediaType} from './media-types.js'
-import {formatReference, type Reference, withTag} from './reference.js'
-import type {CachingStore} from './caching-store.js'
-import type {ManifestContent} from './store.js'
-import {latestVersion} from './versions.js'
+import type {OciContext} from '../oci/context.js'
+import {assertDocumentSize} from '../oci/limits.js'
+import {parseManifestDocument} from '../oci/manifest-document.js'
+import {type Descriptor, type ImageManifest, isIndex, MediaType} from '../oci/media-types.js'
+import {formatReference, type Reference, withTag} from '../oci/reference.js'
+import type {CachingStore} from '../oci/caching-store.js'
+import type {ManifestContent} from '../oci/store.js'
+import {latestVersion} from '../oci/versions.js'
 
 export interface ResolvedArtifact {
   ref: Reference

@@ -9,9 +9,9 @@ import {withFileLock} from '../util/file-lock.js'
 import {isPlainTable} from '../util/json-exact.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {readArtifact, readExtensionConfig} from './artifact-reader.js'
-import type {OciContext} from './context.js'
-import {formatLocation, type Location, withTag} from './reference.js'
-import {latestVersion, sortTags} from './versions.js'
+import type {OciContext} from '../oci/context.js'
+import {formatLocation, type Location, withTag} from '../oci/reference.js'
+import {latestVersion, sortTags} from '../oci/versions.js'
 
 export interface IndexEntry {
   name: string
