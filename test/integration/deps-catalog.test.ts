@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {fetchRegistryCatalog} from '../../src/lib/deps/registry-catalog.js'
 import {resolve} from '../../src/lib/deps/resolver.js'
-import {OciContext} from '../../src/lib/oci/context.js'
+import {OciStores} from '../../src/lib/oci/stores.js'
 import {pushExtensions} from '../../src/lib/oci/ops/push.js'
 import {ociSettingsFrom} from '../../src/lib/oci/settings.js'
 import {Session} from '../../src/lib/session/session.js'
@@ -44,7 +44,7 @@ describe('resolver catalog from a real registry', () => {
       const settings = ociSettingsFrom(await new Session({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: proxy.host}, cwd: home}).config())
       const roots = [{name: 'k8s-basic'}, {name: 'containerd'}]
       const run = async (offline: boolean) => {
-        const oci = new OciContext(settings)
+        const oci = new OciStores(settings)
         try {
           const catalog = await fetchRegistryCatalog(oci, {roots, registry: settings.registry, namespace: settings.namespace, concurrency: 4, offline})
           return resolve({catalog, roots: [{name: 'k8s-basic', range: '*', source: 'test'}, {name: 'containerd', range: '1.6.9', source: 'test'}], coreVersion: '0.1.0'})

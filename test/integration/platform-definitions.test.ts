@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ConfigError} from '../../src/lib/errors.js'
-import {platformContext} from '../../src/lib/platform/context.js'
+import {platformSetup} from '../../src/lib/platform/setup.js'
 import {prepareRegistry} from '../../src/lib/platform/oci-registry.js'
 import {startOrder, stopOrder} from '../../src/lib/platform/order.js'
 import {Session} from '../../src/lib/session/session.js'
@@ -16,7 +16,7 @@ describe('platform service definitions', () => {
   let box: Sandbox
   const load = async (toml: string) => {
     await writeFile(path.join(box.home, 'config.user.toml'), toml)
-    return platformContext(await new Session({env: {...box.env, PATH: process.env.PATH}, cwd: box.root}).config())
+    return platformSetup(await new Session({env: {...box.env, PATH: process.env.PATH}, cwd: box.root}).config())
   }
   const problemsOf = async (toml: string): Promise<ConfigError> => {
     try {

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatRegistryStart} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import type {StartResult} from '../../lib/platform/lifecycle.js'
 import {type RegistryEndpoint, startRegistry} from '../../lib/platform/registry-service.js'
 
@@ -11,7 +11,7 @@ export default class OciRegistryStart extends BaseCommand<typeof OciRegistryStar
   static examples = ['<%= config.bin %> oci-registry start && <%= config.bin %> oci push ./redis']
 
   async run(): Promise<StartResult & {registry: RegistryEndpoint}> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await startRegistry(ctx), formatRegistryStart)
   }
 }

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatRegistryStatus} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {type RegistryEndpoint, registryStatus} from '../../lib/platform/registry-service.js'
 import type {ServiceStatus} from '../../lib/platform/status.js'
 
@@ -8,7 +8,7 @@ export default class OciRegistryStatus extends BaseCommand<typeof OciRegistrySta
   static summary = 'Show the local OCI registry: state, address, binary, storage (shortcut for "platform status oci-registry")'
 
   async run(): Promise<ServiceStatus & {registry: RegistryEndpoint}> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await registryStatus(ctx), formatRegistryStatus)
   }
 }

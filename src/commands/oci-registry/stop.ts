@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatStop} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import type {StopResult} from '../../lib/platform/lifecycle.js'
 import {stopRegistry} from '../../lib/platform/registry-service.js'
 
@@ -9,7 +9,7 @@ export default class OciRegistryStop extends BaseCommand<typeof OciRegistryStop>
   static audit = true
 
   async run(): Promise<StopResult> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await stopRegistry(ctx), formatStop)
   }
 }

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatHealth} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {type HealthReport, serviceHealth} from '../../lib/platform/status.js'
 
 export default class PlatformHealth extends BaseCommand<typeof PlatformHealth> {
@@ -13,7 +13,7 @@ export default class PlatformHealth extends BaseCommand<typeof PlatformHealth> {
   static args = {name: Args.string({description: 'service names (default: auto_start and running services)'})}
 
   async run(): Promise<HealthReport> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await serviceHealth(ctx, this.positionals), formatHealth)
   }
 }

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatLog} from '../../cli/format/platform.js'
 import {UsageError} from '../../lib/errors.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {followFile, type ServiceLog, serviceLog} from '../../lib/platform/logs.js'
 
 export default class PlatformLogs extends BaseCommand<typeof PlatformLogs> {
@@ -17,7 +17,7 @@ export default class PlatformLogs extends BaseCommand<typeof PlatformLogs> {
 
   async run(): Promise<ServiceLog> {
     if (this.flags.follow && this.jsonEnabled()) throw new UsageError('--follow streams text and cannot be combined with --json', {hint: 'drop --json, or use --lines N --json for a snapshot'})
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     const log = await this.present(await serviceLog(ctx, this.args.name, this.flags.lines), formatLog)
     if (this.flags.follow) {
       const stop = new AbortController()

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatRestart} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {type RestartResult, restartServices} from '../../lib/platform/lifecycle.js'
 
 export default class PlatformRestart extends BaseCommand<typeof PlatformRestart> {
@@ -12,7 +12,7 @@ export default class PlatformRestart extends BaseCommand<typeof PlatformRestart>
   static args = {name: Args.string({description: 'service names (default: every running service)'})}
 
   async run(): Promise<RestartResult> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await restartServices(ctx, this.positionals), formatRestart)
   }
 }

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatStart} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {type StartResult, startServices} from '../../lib/platform/lifecycle.js'
 
 export default class PlatformStart extends BaseCommand<typeof PlatformStart> {
@@ -14,7 +14,7 @@ export default class PlatformStart extends BaseCommand<typeof PlatformStart> {
   static args = {name: Args.string({description: 'service names (default: every auto_start service)'})}
 
   async run(): Promise<StartResult> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await startServices(ctx, this.positionals), formatStart)
   }
 }

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatStatus} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {serviceStatus, type StatusResult} from '../../lib/platform/status.js'
 
 export default class PlatformStatus extends BaseCommand<typeof PlatformStatus> {
@@ -12,7 +12,7 @@ export default class PlatformStatus extends BaseCommand<typeof PlatformStatus> {
   static args = {name: Args.string({description: 'service names (default: all defined)'})}
 
   async run(): Promise<StatusResult> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await serviceStatus(ctx, this.positionals), formatStatus)
   }
 }

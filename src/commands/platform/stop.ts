@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatStop} from '../../cli/format/platform.js'
-import {platformContext} from '../../lib/platform/context.js'
+import {platformSetup} from '../../lib/platform/setup.js'
 import {type StopResult, stopServices} from '../../lib/platform/lifecycle.js'
 
 export default class PlatformStop extends BaseCommand<typeof PlatformStop> {
@@ -14,7 +14,7 @@ export default class PlatformStop extends BaseCommand<typeof PlatformStop> {
   static args = {name: Args.string({description: 'service names (default: every running service)'})}
 
   async run(): Promise<StopResult> {
-    const ctx = platformContext(await this.session().config())
+    const ctx = platformSetup(await this.session().config())
     return this.present(await stopServices(ctx, this.positionals), formatStop)
   }
 }

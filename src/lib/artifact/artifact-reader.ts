@@ -1,5 +1,5 @@
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {assertDocumentSize} from '../oci/limits.js'
 import {parseManifestDocument} from '../oci/manifest-document.js'
 import {type Descriptor, type ImageManifest, isIndex, MediaType} from '../oci/media-types.js'
@@ -22,7 +22,7 @@ const LAYER_TYPES = new Set<string>([MediaType.layerTarGzip, MediaType.dockerLay
  * Without a tag or digest, the latest version is meant (versions.ts: the highest stable
  * semver tag; pre-releases only with oci.settings.prereleases, i.e. `--pre`).
  */
-export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<Reference> {
+export async function withDefaultTag(oci: OciStores, ref: Reference): Promise<Reference> {
   if (ref.tag || ref.digest) return ref
   const store = oci.store(ref.location)
   const {latest, prereleaseOnly} = latestVersion(await store.listTags(ref.repository), {pre: oci.settings.prereleases})
@@ -41,7 +41,7 @@ export async function withDefaultTag(oci: OciContext, ref: Reference): Promise<R
  * Resolves a reference to a verified image manifest (an index is followed to its first
  * manifest). `known` is a manifest the caller already holds (from the blob cache).
  */
-export async function readArtifact(oci: OciContext, reference: Reference, known?: ManifestContent): Promise<ResolvedArtifact> {
+export async function readArtifact(oci: OciStores, reference: Reference, known?: ManifestContent): Promise<ResolvedArtifact> {
   const ref = known ? reference : await withDefaultTag(oci, reference)
   const store = oci.cachedStore(ref.location)
   const where = formatReference(ref)
@@ -84,7 +84,7 @@ export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
 }
 
 /** The extension manifest from the config blob (fetched through the cache), when the config is ours. */
-export async function readExtensionConfig(oci: OciContext, artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
+export async function readExtensionConfig(oci: OciStores, artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
   const config = artifact.image.config
   if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
   // Configs are held whole and parsed: a descriptor promising more than a document may weigh is refused unread.

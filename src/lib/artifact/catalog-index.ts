@@ -9,7 +9,7 @@ import {withFileLock} from '../util/file-lock.js'
 import {isPlainTable} from '../util/json-exact.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {readArtifact, readExtensionConfig} from './artifact-reader.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {formatLocation, type Location, withTag} from '../oci/reference.js'
 import {latestVersion, sortTags} from '../oci/versions.js'
 
@@ -53,7 +53,7 @@ function indexFile(cacheDir: string, location: Location, namespace: string): str
 }
 
 /** Repositories of one namespace (all when the namespace is empty). */
-export async function namespaceRepositories(oci: OciContext, location: Location, namespace: string): Promise<string[]> {
+export async function namespaceRepositories(oci: OciStores, location: Location, namespace: string): Promise<string[]> {
   const all = await oci.store(location).listRepositories()
   return namespace ? all.filter((r) => r.startsWith(`${namespace}/`)) : all
 }
@@ -86,7 +86,7 @@ async function readIndexFile(file: string, expected: {registry: string; namespac
 }
 
 /** One repository's entry: its semver tags and, from the config blob of its latest version, type, description and tags. */
-async function buildEntry(oci: OciContext, location: Location, repository: string): Promise<IndexEntry> {
+async function buildEntry(oci: OciStores, location: Location, repository: string): Promise<IndexEntry> {
   const tags = await oci.store(location).listTags(repository)
   const versions = sortTags(tags).filter((t) => t.version)
   const entry: IndexEntry = {name: repository.split('/').pop() ?? repository, repository, versions: versions.map((v) => v.tag), tags: []}
@@ -110,7 +110,7 @@ const byName = (a: IndexEntry, b: IndexEntry) => a.name.localeCompare(b.name) ||
  * The search index of a namespace: built from `_catalog` (or the layout folders), the tags
  * of each repository and the config blob of its latest version; cached for `ttlSeconds`.
  */
-export async function loadCatalogIndex(oci: OciContext, location: Location, namespace: string, options: {ttlSeconds: number; refresh?: boolean; concurrency: number}): Promise<CatalogIndex & {fromCache: boolean}> {
+export async function loadCatalogIndex(oci: OciStores, location: Location, namespace: string, options: {ttlSeconds: number; refresh?: boolean; concurrency: number}): Promise<CatalogIndex & {fromCache: boolean}> {
   const file = indexFile(oci.settings.cacheDir, location, namespace)
   if (!options.refresh) {
     const cached = await readIndexFile(file, {registry: formatLocation(location), namespace})
@@ -136,14 +136,14 @@ function namespacesOf(repository: string): string[] {
  * search` sees the change at once. An index that is not cached stays missing (the next
  * search builds it whole); `built` keeps its time, since the other entries are as old as before.
  */
-export async function updateIndexEntry(oci: OciContext, location: Location, repository: string): Promise<void> {
+export async function updateIndexEntry(oci: OciStores, location: Location, repository: string): Promise<void> {
   // A push to oci-layout://PATH names the layout folder itself: no repository, no entry.
   if (repository === '') return
   // The change itself succeeded: an index that cannot be updated stays as it was (search says its age and how to refresh).
   await rebuildEntry(oci, location, repository).catch(() => undefined)
 }
 
-async function rebuildEntry(oci: OciContext, location: Location, repository: string): Promise<void> {
+async function rebuildEntry(oci: OciStores, location: Location, repository: string): Promise<void> {
   const registry = formatLocation(location)
   const files = namespacesOf(repository).map((namespace) => ({file: indexFile(oci.settings.cacheDir, location, namespace), expected: {registry, namespace}}))
   const cached = (await Promise.all(files.map(async (f) => ({...f, index: await readIndexFile(f.file, f.expected)})))).filter((c) => c.index !== undefined)

@@ -3,16 +3,16 @@ import semver from 'semver'
 import {NotFoundError, UsageError} from '../errors.js'
 import {closestMatch} from '../util/closest.js'
 import {latestVersion} from '../oci/versions.js'
-import {type DependencyContext, type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type WorkspaceDependencies, type WorkspaceDependenciesOptions, openWorkspaceDependencies, readLock, withSourceOci} from './workspace-dependencies.js'
 import {buildReverseTree, buildTree, renderGraph, type TreeNode} from './graph-view.js'
 import {lockContractProblems} from './lock-contract.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
 import {cliVersion, planResolution, type ResolutionPlan} from './plan.js'
 import type {Catalog} from './types.js'
 
-type Options = DependencyContextOptions & {offline?: boolean; concurrency?: number}
+type Options = WorkspaceDependenciesOptions & {offline?: boolean; concurrency?: number}
 
-async function plan(context: DependencyContext, options: Options, extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {}): Promise<ResolutionPlan> {
+async function plan(context: WorkspaceDependencies, options: Options, extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {}): Promise<ResolutionPlan> {
   const lock = extra.ignoreLock ? undefined : await readLock(context)
   return withSourceOci(context, (oci) => planResolution(oci, {
     declaration: context.declaration,
@@ -38,7 +38,7 @@ export interface GraphState {
  * (what it pins is not checked: a view installs nothing, and `dep resolve` checks the content
  * before it follows a lock).
  */
-export async function lockForView(context: DependencyContext): Promise<{lock?: Lockfile; problems: string[]}> {
+export async function lockForView(context: WorkspaceDependencies): Promise<{lock?: Lockfile; problems: string[]}> {
   const lock = await readLock(context)
   if (!lock) return {problems: []}
   const {problems} = lockContractProblems(lock, context.declaration, context.settings.cwd)
@@ -49,7 +49,7 @@ export async function lockForView(context: DependencyContext): Promise<{lock?: L
 
 /** The resolved graph: the lockfile's when it agrees with the declaration (no registry request), else a fresh resolution (dry). */
 export async function resolvedGraph(options: Options): Promise<GraphState> {
-  const context = await openDependencyContext(options)
+  const context = await openWorkspaceDependencies(options)
   const roots = context.declaration.modules.map((m) => m.name)
   const {lock, problems} = await lockForView(context)
   if (lock && problems.length === 0) return {workspace: context.workspace, source: 'lockfile', roots, extensions: lock.extensions}
@@ -111,7 +111,7 @@ export interface UpdateCheck {
 
 /** `dep check-updates` (like `npm outdated`): locked, newest allowed and newest published versions. */
 export async function checkUpdates(options: Options): Promise<UpdateCheck> {
-  const context = await openDependencyContext(options)
+  const context = await openWorkspaceDependencies(options)
   const wanted = await plan(context, options, {update: true})
   // The update plan resolved afresh from this catalog: no second round of tag listings.
   const catalog = wanted.catalog as Catalog

@@ -5,7 +5,7 @@ import pLimit from 'p-limit'
 
 import {parseManifest} from '../extension/manifest-schema.js'
 import {readExtensionConfig} from '../artifact/artifact-reader.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {formatReference} from '../oci/reference.js'
 import {invalidMetadata} from './candidate.js'
 import {localArtifact} from './local-artifact.js'
@@ -18,7 +18,7 @@ import {pinnedArtifact} from './oci-installer.js'
  * when there), or a local folder packaged and its digest compared, checked against what the
  * lock records. Malformed metadata in a store is exit 8, as in a fresh resolution.
  */
-export async function lockedContentProblems(oci: OciContext | undefined, lock: Lockfile, entries: LockedEntry[], options: {offline: boolean; concurrency: number}): Promise<string[]> {
+export async function lockedContentProblems(oci: OciStores | undefined, lock: Lockfile, entries: LockedEntry[], options: {offline: boolean; concurrency: number}): Promise<string[]> {
   const limit = pLimit(Math.max(1, options.concurrency))
   const found = await Promise.all(entries.map(({entry, origin}) => limit(async () => {
     if (origin.kind === 'local') {

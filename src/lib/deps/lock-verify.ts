@@ -1,5 +1,5 @@
 import {hasMarker, writeMarker} from '../config/parse-cache.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {canonicalJson} from '../artifact/artifact.js'
 import {type Declaration, moduleSites} from './declaration.js'
 import {type LockedEntry, lockContractProblems} from './lock-contract.js'
@@ -22,7 +22,7 @@ export interface FollowedLockCheck {
  * pull request can edit), and a locked run in an unchanged workspace reads no manifest.
  * Local folders can change under an unchanged lock and are checked every time.
  */
-export async function checkFollowedLock(oci: OciContext | undefined, lock: Lockfile, declaration: Declaration, options: {offline: boolean; concurrency: number}): Promise<FollowedLockCheck> {
+export async function checkFollowedLock(oci: OciStores | undefined, lock: Lockfile, declaration: Declaration, options: {offline: boolean; concurrency: number}): Promise<FollowedLockCheck> {
   const {entries, problems} = lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd())
   if (problems.length > 0) {
     // Only now, with something to explain: the declaring file and line of each module.

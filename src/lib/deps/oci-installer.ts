@@ -5,7 +5,7 @@ import pLimit from 'p-limit'
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {extractArchive, extractFrom} from '../extension/extract.js'
 import {extensionLayer, readArtifact, type ResolvedArtifact} from '../artifact/artifact-reader.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {type FetchedLayer, fetchLayer, type LayerSource, unpackLayer} from '../artifact/install-layer.js'
 import type {Reference} from '../oci/reference.js'
 import {bodyChunks, isBlobFile} from '../util/blob-body.js'
@@ -24,7 +24,7 @@ import type {PlannedExtension} from './plan.js'
 type PrefetchedLayer = {source: LayerSource; fetched: FetchedLayer} | {spooled: SpooledBlob}
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
-export function ociInstaller(oci: OciContext, concurrency: number, offline: boolean): Installer {
+export function ociInstaller(oci: OciStores, concurrency: number, offline: boolean): Installer {
   const offlineMissing = (extension: PlannedExtension) =>
     new RegistryError(`the content of ${extension.name}@${extension.version} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
 
@@ -99,7 +99,7 @@ export function ociInstaller(oci: OciContext, concurrency: number, offline: bool
  * The artifact the lock pins. The manifest is pinned by digest: from the blob cache when
  * there, so a locked, warm install asks the registry nothing.
  */
-export async function pinnedArtifact(oci: OciContext, extension: LockedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
+export async function pinnedArtifact(oci: OciStores, extension: LockedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
   const known = await oci.cache.get({digest: extension.digest})
   if (!known && offline) {
     throw new RegistryError(`the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`, {

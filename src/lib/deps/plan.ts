@@ -5,7 +5,7 @@ import path from 'node:path'
 import semver from 'semver'
 
 import {ResolutionError, ValidationError} from '../errors.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {formatReference} from '../oci/reference.js'
 import {packageRoot} from '../util/package-root.js'
 import type {InvalidManifest} from './candidate.js'
@@ -92,7 +92,7 @@ function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): R
 /** The inputs digest a lock resolved from this declaration records. */
 export const declarationDigest = (declaration: Declaration): string => inputsDigest(inputsOf(declaration, declaration.core?.version ?? cliVersion()))
 
-export async function planResolution(oci: OciContext | undefined, options: PlanOptions): Promise<ResolutionPlan> {
+export async function planResolution(oci: OciStores | undefined, options: PlanOptions): Promise<ResolutionPlan> {
   const {declaration, lock} = options
   const coreVersion = declaration.core?.version ?? cliVersion()
   const digest = declarationDigest(declaration)
@@ -175,7 +175,7 @@ export type OriginOf = (name: string, version: string) => {origin: ExtensionOrig
  * the registry's tags and config blobs reachable from the declared modules), and where each
  * version's content comes from.
  */
-export async function loadCatalog(oci: OciContext | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void; onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+export async function loadCatalog(oci: OciStores | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void; onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']}): Promise<{catalog: Catalog; originOf: OriginOf}> {
   const source = declaration.source
   if (source.kind === 'local') {
     const local = await readLocalCatalog(source.path, {onInvalid: options.onInvalidManifests})

@@ -4,7 +4,7 @@ import pLimit from 'p-limit'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {readArtifact, readExtensionConfig} from '../artifact/artifact-reader.js'
-import type {OciContext} from '../oci/context.js'
+import type {OciStores} from '../oci/stores.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
 import {isDigest} from '../oci/digest.js'
 import {readUntrusted} from '../util/untrusted-file.js'
@@ -82,7 +82,7 @@ export interface RegistryCatalogOptions {
  * blobs read, never layers). Manifests and configs come from the blob cache by digest and a
  * per-repository tag index, so a warm run only lists tags; offline, it lists nothing.
  */
-export async function fetchRegistryCatalog(oci: OciContext, options: RegistryCatalogOptions): Promise<FetchedCatalog> {
+export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCatalogOptions): Promise<FetchedCatalog> {
   const locate = artifactLocator(options, options.roots, oci.settings.cwd)
   const versions = new Map<string, CandidateVersion[] | undefined>()
   const records = new Map<string, ArtifactRecord>()

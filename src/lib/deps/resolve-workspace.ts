@@ -1,11 +1,11 @@
 import path from 'node:path'
 
-import {OciContext} from '../oci/context.js'
+import {OciStores} from '../oci/stores.js'
 import {ConfigError, ProvisioningError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
 import {parseTempName} from '../util/temp-name.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
-import {type DependencyContextOptions, openDependencyContext} from './dependency-context.js'
+import {type WorkspaceDependenciesOptions, openWorkspaceDependencies} from './workspace-dependencies.js'
 import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
 import type {LockChange} from './lock-changes.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
@@ -13,7 +13,7 @@ import {ociInstaller} from './oci-installer.js'
 import {type PlannedExtension, planResolution, type ResolutionPlan} from './plan.js'
 import {installedDifferences} from './verify-install.js'
 
-export interface DepResolveOptions extends DependencyContextOptions {
+export interface DepResolveOptions extends WorkspaceDependenciesOptions {
   frozen?: boolean
   offline?: boolean
   dryRun?: boolean
@@ -49,11 +49,11 @@ export {lockfilePath} from './lockfile.js'
  * the lock. One run at a time per workspace: a second waits, then exits 9 naming the holder.
  */
 export async function resolveWorkspace(options: DepResolveOptions): Promise<DepResolveResult> {
-  const {workspace, workspaceName, values, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openDependencyContext(options)
+  const {workspace, workspaceName, values, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openWorkspaceDependencies(options)
   if (!options.dryRun) await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
 
   const run = async (): Promise<DepResolveResult> => {
-    const oci = new OciContext(settings)
+    const oci = new OciStores(settings)
     const warnings: string[] = []
     try {
       const plan = await planResolution(oci, {

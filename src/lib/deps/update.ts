@@ -4,7 +4,7 @@ import {ConfigError, NotFoundError} from '../errors.js'
 import {latestVersion} from '../oci/versions.js'
 import {closestMatch} from '../util/closest.js'
 import {type Declaration, moduleSites} from './declaration.js'
-import {openDependencyContext, readLock} from './dependency-context.js'
+import {openWorkspaceDependencies, readLock} from './workspace-dependencies.js'
 import type {Lockfile} from './lockfile.js'
 import type {ResolutionPlan} from './plan.js'
 import {type DepResolveOptions, type DepResolveResult, resolveWorkspace} from './resolve-workspace.js'
@@ -27,7 +27,7 @@ export interface DepUpdateResult extends DepResolveResult {
  * for each named extension that kept its version, what holds it there.
  */
 export async function updateWorkspace(options: Omit<DepResolveOptions, 'update' | 'onPlan'> & {names: string[]}): Promise<DepUpdateResult> {
-  const context = await openDependencyContext(options)
+  const context = await openWorkspaceDependencies(options)
   // A damaged lock is re-resolved and rewritten by the update itself (as by dep resolve); only
   // checking names needs it readable.
   const lock = await readLock(context).catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import {ConfigError, ProvisioningError, ResolutionError, ValidationError} from '../errors.js'
 import {type InvalidManifest, invalidMetadata} from './candidate.js'
 import {type Declaration, rootRequirements} from './declaration.js'
-import {type DependencyContext, type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type WorkspaceDependencies, type WorkspaceDependenciesOptions, openWorkspaceDependencies, readLock, withSourceOci} from './workspace-dependencies.js'
 import {cliVersion, declarationDigest, loadCatalog, misplacedModules, withCycleStory} from './plan.js'
 import {resolve} from './resolver.js'
 import type {Catalog, RootRequirement} from './types.js'
@@ -39,11 +39,11 @@ const MAX_ROUNDS = 25
  * failure the declared modules its proof rests on are set aside and the rest is resolved
  * again, so problems in independent parts of the graph are all found, each once.
  */
-export async function validateDependencies(options: DependencyContextOptions & {offline?: boolean}): Promise<DependencyValidation> {
+export async function validateDependencies(options: WorkspaceDependenciesOptions & {offline?: boolean}): Promise<DependencyValidation> {
   const problems: DependencyProblem[] = []
-  let context: DependencyContext | undefined
+  let context: WorkspaceDependencies | undefined
   try {
-    context = await openDependencyContext(options)
+    context = await openWorkspaceDependencies(options)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     const listed = (error.details.problems as string[] | undefined) ?? [error.message]
@@ -87,7 +87,7 @@ export async function validateDependencies(options: DependencyContextOptions & {
     })
   }
   const warnings = lockfile === 'missing' ? ['no lockfile yet: run "provisioning dep resolve"'] : lockfile === 'stale' ? ['the lockfile is out of date: run "provisioning dep resolve"'] : []
-  return {workspace: (context as DependencyContext).workspace, valid: true, extensions, lockfile, warnings}
+  return {workspace: (context as WorkspaceDependencies).workspace, valid: true, extensions, lockfile, warnings}
 }
 
 function manifestProblem(invalid: InvalidManifest): DependencyProblem {

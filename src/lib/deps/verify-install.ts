@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {NotFoundError, ValidationError} from '../errors.js'
 import {EXTENSION_TYPES} from '../extension/names.js'
-import {type DependencyContextOptions, openDependencyContext, readLock, withSourceOci} from './dependency-context.js'
+import {type WorkspaceDependenciesOptions, openWorkspaceDependencies, readLock, withSourceOci} from './workspace-dependencies.js'
 import {assertExtensionFolders, extensionDir, type Installer} from './install.js'
 import {compareTrees, listTree, type TreeListing, TreeTooLarge} from './installed-tree.js'
 import {lockContractProblems} from './lock-contract.js'
@@ -45,8 +45,8 @@ const MAX_FILES_SHOWN = 10
  * when missing), unpacked into a temp folder with the same checks as an install: nothing in
  * the workspace (the state file, the folders) is believed. Exit 10 listing every difference.
  */
-export async function verifyInstalled(options: DependencyContextOptions & {offline?: boolean}): Promise<VerifyResult> {
-  const context = await openDependencyContext(options)
+export async function verifyInstalled(options: WorkspaceDependenciesOptions & {offline?: boolean}): Promise<VerifyResult> {
+  const context = await openWorkspaceDependencies(options)
   const {workspace, lockfile} = context
   const lock = await readLock(context)
   if (!lock) throw new NotFoundError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})

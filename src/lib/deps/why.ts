@@ -1,6 +1,6 @@
 import {NotFoundError} from '../errors.js'
 import type {DeclaredModule} from './declaration.js'
-import {type DependencyContextOptions, openDependencyContext} from './dependency-context.js'
+import {type WorkspaceDependenciesOptions, openWorkspaceDependencies} from './workspace-dependencies.js'
 import {chainsTo} from './dependency-paths.js'
 import {installedRanges, type RequiredRanges} from './installed-ranges.js'
 import {lockForView, notInGraph} from './inspect.js'
@@ -37,8 +37,8 @@ export interface WhyResult {
  * the range at each edge, read from the lockfile and the installed manifests (no registry).
  * At most `limit` chains, shortest first; how many were left out is counted.
  */
-export async function whyDependency(options: DependencyContextOptions & {name: string; limit: number}): Promise<WhyResult> {
-  const context = await openDependencyContext(options)
+export async function whyDependency(options: WorkspaceDependenciesOptions & {name: string; limit: number}): Promise<WhyResult> {
+  const context = await openWorkspaceDependencies(options)
   const {lock, problems} = await lockForView(context)
   if (!lock) {
     throw new NotFoundError(`${context.lockfile} does not exist: there is no resolved graph to explain ${options.name} from`, {

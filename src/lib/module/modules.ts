@@ -6,7 +6,7 @@ import semver from 'semver'
 import type {LoadedConfig} from '../config/loader.js'
 import {pathSettingsFrom} from '../config/path-settings.js'
 import {declaredSourceFields} from '../deps/declaration.js'
-import {type DependencyContextOptions, openDependencyContext, readLock} from '../deps/dependency-context.js'
+import {type WorkspaceDependenciesOptions, openWorkspaceDependencies, readLock} from '../deps/workspace-dependencies.js'
 import {type InvalidManifest, shortLine} from '../deps/candidate.js'
 import {type LocalRecord, MAX_MANIFEST_BYTES, readLocalCatalog} from '../deps/local-catalog.js'
 import {MAX_DECLARED_RANGE_CHARS} from '../deps/lockfile.js'
@@ -15,7 +15,7 @@ import {sourceSettingsFrom} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {errorsOf} from '../extension/problems.js'
 import {loadCatalogIndex} from '../artifact/catalog-index.js'
-import {OciContext} from '../oci/context.js'
+import {OciStores} from '../oci/stores.js'
 import {parseLocation} from '../oci/reference.js'
 import {latestFields} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
@@ -92,8 +92,8 @@ export interface ModuleListing {
 }
 
 /** `module list`: declared modules with their locked version and install state. */
-export async function listModules(options: DependencyContextOptions & {type?: ModuleType}): Promise<ModuleListing> {
-  const context = await openDependencyContext(options)
+export async function listModules(options: WorkspaceDependenciesOptions & {type?: ModuleType}): Promise<ModuleListing> {
+  const context = await openWorkspaceDependencies(options)
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
   const modules = await Promise.all(context.declaration.modules
     .filter((m) => !options.type || m.type === options.type)
@@ -188,7 +188,7 @@ export async function discoverModules(options: {config: () => Promise<LoadedConf
   // A broken declaration does not hide the core and local layers: registry modules come from oci.*, with a warning.
   const {settings, warnings: sourceWarnings} = sourceSettingsFrom(loaded, {pre}, 'fallback')
   warnings.push(...sourceWarnings)
-  const oci = new OciContext(settings)
+  const oci = new OciStores(settings)
   try {
     const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
     for (const e of index.entries) {

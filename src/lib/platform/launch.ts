@@ -3,7 +3,7 @@ import {mkdir, open} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {ServiceDefinition} from './definitions.js'
-import type {Launch, PlatformContext} from './context.js'
+import type {Launch, PlatformSetup} from './setup.js'
 import {probeHealth, type HealthResult} from './health.js'
 import {readIdentity} from './proc.js'
 import {type ServiceRecord, writeRunning} from './records.js'
@@ -19,7 +19,7 @@ export interface Spawned {
  * can signal everything it spawned), stdout and stderr appended to its log file, no
  * handle kept, so the CLI can exit while the service keeps running.
  */
-export async function spawnService(ctx: PlatformContext, definition: ServiceDefinition, launch: Launch): Promise<Spawned> {
+export async function spawnService(ctx: PlatformSetup, definition: ServiceDefinition, launch: Launch): Promise<Spawned> {
   const files = ctx.paths.of(definition.name)
   await mkdir(path.dirname(files.log), {recursive: true})
   await mkdir(launch.cwd, {recursive: true})
@@ -91,7 +91,7 @@ export async function waitHealthy(definition: ServiceDefinition, spawned: Spawne
 }
 
 /** Once healthy, the command line is final (wrappers have exec'd): record it for later identity checks. */
-export async function markHealthy(ctx: PlatformContext, record: ServiceRecord): Promise<ServiceRecord> {
+export async function markHealthy(ctx: PlatformSetup, record: ServiceRecord): Promise<ServiceRecord> {
   const identity = await readIdentity(record.pid)
   const updated: ServiceRecord = {...record, cmdline: identity?.cmdline ?? record.cmdline, healthyAt: new Date().toISOString()}
   await writeRunning(ctx.paths, updated)

@@ -1,6 +1,6 @@
 import {BusyError, ValidationError} from '../errors.js'
 import {withFileLock} from '../util/file-lock.js'
-import {type Launch, pickDefinitions, type PlatformContext, resolveLaunch, unavailableError} from './context.js'
+import {type Launch, pickDefinitions, type PlatformSetup, resolveLaunch, unavailableError} from './setup.js'
 import type {ServiceDefinition} from './definitions.js'
 import {probeHealth} from './health.js'
 import {markHealthy, spawnService, waitHealthy} from './launch.js'
@@ -65,14 +65,14 @@ function expectedCmdline(launch: Launch): string[] | undefined {
  * running services are left alone. Availability and ports are checked for the whole plan
  * before anything starts; if a service fails, everything this call started is stopped.
  */
-export async function startServices(ctx: PlatformContext, names: readonly string[] = []): Promise<StartResult> {
+export async function startServices(ctx: PlatformSetup, names: readonly string[] = []): Promise<StartResult> {
   const requested = names.length > 0 ? pickDefinitions(ctx, names).map((d) => d.name) : [...ctx.definitions.values()].filter((d) => d.autoStart).map((d) => d.name)
   const order = startOrder(ctx.definitions, requested)
   const plan = order.map((n) => ctx.definitions.get(n) as ServiceDefinition)
   return withFileLock(ctx.paths.lock, {waitMs: lockWait(plan), purpose: `platform start ${requested.join(' ')}`}, async () => ({requested, order, services: await startPlan(ctx, plan)}))
 }
 
-async function startPlan(ctx: PlatformContext, plan: ServiceDefinition[]): Promise<StartedService[]> {
+async function startPlan(ctx: PlatformSetup, plan: ServiceDefinition[]): Promise<StartedService[]> {
   const launches = new Map<string, Launch>()
   const running = new Map<string, ServiceRecord>()
   for (const definition of plan) {
@@ -148,7 +148,7 @@ async function waitRunningHealthy(definition: ServiceDefinition, record: Service
 }
 
 /** Stops, dependents first, what one start call had started. */
-async function rollback(ctx: PlatformContext, started: ServiceRecord[]): Promise<Array<{name: string; pid: number}>> {
+async function rollback(ctx: PlatformSetup, started: ServiceRecord[]): Promise<Array<{name: string; pid: number}>> {
   const stopped: Array<{name: string; pid: number}> = []
   for (const record of [...started].reverse()) {
     const grace = (ctx.definitions.get(record.name)?.stopGraceSeconds ?? 10) * 1000
@@ -164,12 +164,12 @@ async function rollback(ctx: PlatformContext, started: ServiceRecord[]): Promise
  * the running services that depend on them, dependents first: SIGTERM to the process
  * group, SIGKILL after the service's grace period.
  */
-export async function stopServices(ctx: PlatformContext, names: readonly string[] = []): Promise<StopResult> {
+export async function stopServices(ctx: PlatformSetup, names: readonly string[] = []): Promise<StopResult> {
   const all = [...ctx.definitions.values()]
   return withFileLock(ctx.paths.lock, {waitMs: lockWait(all), purpose: `platform stop ${names.join(' ')}`.trim()}, () => stopUnlocked(ctx, names))
 }
 
-async function stopUnlocked(ctx: PlatformContext, names: readonly string[]): Promise<StopResult> {
+async function stopUnlocked(ctx: PlatformSetup, names: readonly string[]): Promise<StopResult> {
   const states = new Map<string, Awaited<ReturnType<typeof liveness>>>()
   for (const definition of ctx.definitions.values()) states.set(definition.name, await liveness(ctx.paths, definition.name, async () => expectedCmdline(await resolveLaunch(ctx, definition))))
   const active = new Set([...states].filter(([, s]) => s.state !== 'stopped').map(([n]) => n))
@@ -205,7 +205,7 @@ async function stopUnlocked(ctx: PlatformContext, names: readonly string[]): Pro
 }
 
 /** `platform restart`: stop the named (default: all running) and their running dependents, then start them again. */
-export async function restartServices(ctx: PlatformContext, names: readonly string[] = []): Promise<RestartResult> {
+export async function restartServices(ctx: PlatformSetup, names: readonly string[] = []): Promise<RestartResult> {
   const all = [...ctx.definitions.values()]
   return withFileLock(ctx.paths.lock, {waitMs: lockWait(all), purpose: `platform restart ${names.join(' ')}`.trim()}, async () => {
     const stopped = await stopUnlocked(ctx, names)

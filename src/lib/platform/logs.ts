@@ -1,7 +1,7 @@
 import {open, stat} from 'node:fs/promises'
 
 import {NotFoundError} from '../errors.js'
-import {pickDefinitions, type PlatformContext} from './context.js'
+import {pickDefinitions, type PlatformSetup} from './setup.js'
 
 /** The last `count` lines of a text (a trailing newline does not count as an empty line). */
 function lastLines(text: string, count: number): string[] {
@@ -43,7 +43,7 @@ export interface ServiceLog {
 }
 
 /** `platform logs NAME --lines N`: the end of a service's log (every run appends to it). */
-export async function serviceLog(ctx: PlatformContext, name: string, count: number): Promise<ServiceLog> {
+export async function serviceLog(ctx: PlatformSetup, name: string, count: number): Promise<ServiceLog> {
   const [definition] = pickDefinitions(ctx, [name])
   const file = ctx.paths.of(definition.name).log
   try {

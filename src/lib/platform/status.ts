@@ -1,5 +1,5 @@
 import {ValidationError} from '../errors.js'
-import {type Launch, pickDefinitions, type PlatformContext, resolveLaunch} from './context.js'
+import {type Launch, pickDefinitions, type PlatformSetup, resolveLaunch} from './setup.js'
 import type {ServiceDefinition} from './definitions.js'
 import {probeHealth} from './health.js'
 import {liveness} from './records.js'
@@ -27,7 +27,7 @@ export interface StatusResult {
   services: ServiceStatus[]
 }
 
-async function statusOne(ctx: PlatformContext, definition: ServiceDefinition, launch: Launch): Promise<ServiceStatus> {
+async function statusOne(ctx: PlatformSetup, definition: ServiceDefinition, launch: Launch): Promise<ServiceStatus> {
   const log = ctx.paths.of(definition.name).log
   const live = await liveness(ctx.paths, definition.name, async () => (launch.binary ? [launch.binary, ...launch.args] : undefined))
   if (live.state === 'running') {
@@ -51,7 +51,7 @@ async function statusOne(ctx: PlatformContext, definition: ServiceDefinition, la
 }
 
 /** `platform status`: per service its state (running/dead/stopped/unavailable), pid, port, uptime and health. */
-export async function serviceStatus(ctx: PlatformContext, names: readonly string[] = []): Promise<StatusResult> {
+export async function serviceStatus(ctx: PlatformSetup, names: readonly string[] = []): Promise<StatusResult> {
   const definitions = names.length > 0 ? pickDefinitions(ctx, names) : [...ctx.definitions.values()]
   return {services: await Promise.all(definitions.map(async (d) => statusOne(ctx, d, await resolveLaunch(ctx, d))))}
 }
@@ -66,7 +66,7 @@ export interface HealthReport {
  * that is running or dead). Exit 0 only when all are running and healthy; otherwise a
  * ValidationError (exit 10, the spec's code for "a check did not pass") lists each failure.
  */
-export async function serviceHealth(ctx: PlatformContext, names: readonly string[] = []): Promise<HealthReport> {
+export async function serviceHealth(ctx: PlatformSetup, names: readonly string[] = []): Promise<HealthReport> {
   const all = await serviceStatus(ctx, names)
   const services = names.length > 0 ? all.services : all.services.filter((s) => ctx.definitions.get(s.name)?.autoStart || s.state === 'running' || s.state === 'dead')
   const failing = services.filter((s) => s.state !== 'running' || !s.healthy)
@@ -114,7 +114,7 @@ function describeHealth(definition: ServiceDefinition): string {
 }
 
 /** `platform list`: every definition and whether its binary is installed here. */
-export async function listServices(ctx: PlatformContext): Promise<{services: ListedService[]}> {
+export async function listServices(ctx: PlatformSetup): Promise<{services: ListedService[]}> {
   return {
     services: await Promise.all([...ctx.definitions.values()].map(async (d) => {
       const launch = await resolveLaunch(ctx, d)

@@ -17,7 +17,7 @@ export function expandHome(value: string): string {
 export const homePaths = {
   userConfig: (home: string) => path.join(home, 'config.user.toml'),
   activeMode: (home: string) => path.join(home, 'config', 'active-mode.yaml'),
-  workspaceRegistry: (home: string) => path.join(home, 'config', 'user_config.yaml'),
+  knownWorkspaces: (home: string) => path.join(home, 'config', 'user_config.yaml'),
   authFile: (home: string) => path.join(home, 'auth.json'),
   /** Parsed YAML by content (config/parse-cache.ts). */
   parseCache: (home: string) => path.join(home, 'cache', 'parsed'),

@@ -2,8 +2,8 @@ import {lstat, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {LoadOptions} from '../config/loader.js'
-import {getPath} from '../config/merge.js'
 import {BusyError} from '../errors.js'
+import {ociSettingsFrom} from '../oci/settings.js'
 import {holderIsDead, readLockHolder, withFileLock} from '../util/file-lock.js'
 import {homePaths, provisioningHome} from '../util/home.js'
 import {processAlive} from '../util/process-info.js'
@@ -78,7 +78,7 @@ function writerPid(entry: string): number | undefined {
  * kept (cleanup takes the same lock, without waiting).
  */
 export async function cleanupWorkspace(options: LoadOptions & LockTargetOptions & {dryRun?: boolean}): Promise<CleanupResult> {
-  const {target, settings, values} = await openTarget(options)
+  const {target, settings} = await openTarget(options)
   const ws = target.path
   const dryRun = Boolean(options.dryRun)
   const rel = (file: string) => path.relative(ws, file)
@@ -170,9 +170,11 @@ export async function cleanupWorkspace(options: LoadOptions & LockTargetOptions 
   // The per-user caches the workspace uses: packaging spools and cache writes of killed
   // pushes and pulls, and parse-cache writes (named after their PID, so a live process's
   // files are recognisable).
-  const cacheDir = getPath(values, 'oci.cache.dir')
+  // The cache folder every oci command uses (an empty oci.cache.dir means the default there too).
+  const {cacheDir} = ociSettingsFrom(options.config)
   const cacheDirs = [
-    ...(typeof cacheDir === 'string' && cacheDir !== '' ? [path.join(cacheDir, 'tmp'), path.join(cacheDir, 'blobs', 'sha256')] : []),
+    path.join(cacheDir, 'tmp'),
+    path.join(cacheDir, 'blobs', 'sha256'),
     // Where the config loader keeps parsed YAML (the home itself, whatever paths.base says).
     homePaths.parseCache(provisioningHome(options.env)),
   ]

@@ -19,7 +19,7 @@ export interface KnownWorkspaces {
 }
 
 export async function readKnownWorkspaces(home: string): Promise<KnownWorkspaces> {
-  const file = homePaths.workspaceRegistry(home)
+  const file = homePaths.knownWorkspaces(home)
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -46,5 +46,5 @@ export async function writeKnownWorkspaces(home: string, known: KnownWorkspaces)
     ...(known.active_workspace ? {active_workspace: known.active_workspace} : {}),
     workspaces: [...known.workspaces].sort((a, b) => a.name.localeCompare(b.name)),
   }
-  await writeFileAtomic(homePaths.workspaceRegistry(home), `# Registered workspaces (managed by "provisioning workspace")\n${stringify(sorted)}`)
+  await writeFileAtomic(homePaths.knownWorkspaces(home), `# Registered workspaces (managed by "provisioning workspace")\n${stringify(sorted)}`)
 }

@@ -17,7 +17,7 @@ export function checkWorkspaceName(name: string): void {
 
 /** Read-modify-write of user_config.yaml under a lock, so concurrent commands never lose an update. */
 export async function updateKnownWorkspaces<T>(home: string, change: (registry: KnownWorkspaces) => T | Promise<T>): Promise<T> {
-  return withFileLock(`${homePaths.workspaceRegistry(home)}.lock`, {waitMs: 10_000, purpose: 'workspace registry update'}, async () => {
+  return withFileLock(`${homePaths.knownWorkspaces(home)}.lock`, {waitMs: 10_000, purpose: 'workspace registry update'}, async () => {
     const registry = await readKnownWorkspaces(home)
     const result = await change(registry)
     await writeKnownWorkspaces(home, registry)

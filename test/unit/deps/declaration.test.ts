@@ -5,7 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
 import {parseDeclaration, rootRequirements} from '../../../src/lib/deps/declaration.js'
-import {openDependencyContext} from '../../../src/lib/deps/dependency-context.js'
+import {openWorkspaceDependencies} from '../../../src/lib/deps/workspace-dependencies.js'
 import {inputsDigest, LOCKFILE_VERSION, type Lockfile, readLockfile, serializeLockfile, writeLockfile} from '../../../src/lib/deps/lockfile.js'
 import {Session} from '../../../src/lib/session/session.js'
 import {bareWorkspace, declare as declareIn} from '../../helpers/deps.js'
@@ -126,7 +126,7 @@ describe('where each declared module is declared (roots for the resolver)', () =
     dir = await mkdtemp(path.join(os.tmpdir(), 'decl-at-'))
   })
   afterEach(() => rm(dir, {recursive: true, force: true}))
-  const open = (ws: string, extra: {sets?: string[]} = {}) => openDependencyContext({config: new Session({env: {PROVISIONING_HOME: path.join(dir, 'home'), HOME: dir}, cwd: ws, workspace: ws, ...extra}).config})
+  const open = (ws: string, extra: {sets?: string[]} = {}) => openWorkspaceDependencies({config: new Session({env: {PROVISIONING_HOME: path.join(dir, 'home'), HOME: dir}, cwd: ws, workspace: ws, ...extra}).config})
   /** The 1-based line of the first line of `text` containing `needle`. */
   const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1
 

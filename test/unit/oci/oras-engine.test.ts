@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {buildExtensionArtifact} from '../../../src/lib/artifact/artifact.js'
-import {OciContext} from '../../../src/lib/oci/context.js'
+import {OciStores} from '../../../src/lib/oci/stores.js'
 import {sha256} from '../../../src/lib/oci/digest.js'
 import {findBinary} from '../../../src/lib/util/find-binary.js'
 import {MediaType} from '../../../src/lib/oci/media-types.js'
@@ -105,10 +105,10 @@ describe('oras output parsing', () => {
 describe('engines', () => {
   let oras: RecordingOras
   let dir: string
-  const contexts: OciContext[] = []
+  const contexts: OciStores[] = []
   /** A context on a layout folder in `dir`, with the recording oras as the only oras on PATH. */
   const context = (tool: OciSettings['tool'], path = oras.dir) => {
-    const oci = new OciContext(settings({tool, cacheDir: `${dir}/cache`, home: `${dir}/home`, env: {PATH: path}}))
+    const oci = new OciStores(settings({tool, cacheDir: `${dir}/cache`, home: `${dir}/home`, env: {PATH: path}}))
     contexts.push(oci)
     return oci
   }

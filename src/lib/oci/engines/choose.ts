@@ -1,12 +1,12 @@
 import {ConfigError} from '../../errors.js'
 import {findBinary} from '../../util/find-binary.js'
-import type {OciContext} from '../context.js'
+import type {OciStores} from '../stores.js'
 import type {Engine} from './engine.js'
 import {NativeEngine} from './native.js'
 import {OrasEngine} from './oras.js'
 
 /** SPEC §8.3: auto uses oras when it is on PATH, else the native client. Chosen once per session. */
-export async function createEngine(oci: OciContext): Promise<Engine> {
+export async function createEngine(oci: OciStores): Promise<Engine> {
   const {settings} = oci
   const oras = await findBinary('oras', {env: settings.env, cwd: process.cwd()})
   switch (settings.tool) {

@@ -2,7 +2,7 @@ import {AuthError} from '../../errors.js'
 import {homePaths} from '../../util/home.js'
 import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
-import type {OciContext} from '../context.js'
+import type {OciStores} from '../stores.js'
 import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
 import type {Descriptor} from '../media-types.js'
 import {MemoryStore} from '../memory-store.js'
@@ -10,12 +10,12 @@ import type {Reference} from '../reference.js'
 import {removeCredentials, saveCredentials} from './auth-file.js'
 import type {Engine} from './engine.js'
 
-/** The built-in client: every transfer is a copy between the context's stores. */
+/** The built-in client: every transfer is a copy between the session's stores. */
 export class NativeEngine implements Engine {
   readonly name = 'native'
   readonly streamsLayers = true
 
-  constructor(readonly reason: string, private readonly oci: OciContext) {}
+  constructor(readonly reason: string, private readonly oci: OciStores) {}
 
   warmUp(ref: Reference): void {
     this.oci.store(ref.location).warmUp?.()

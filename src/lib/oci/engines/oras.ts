@@ -7,7 +7,7 @@ import {homePaths} from '../../util/home.js'
 import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
 import {isBlobFile} from '../../util/blob-body.js'
-import type {OciContext} from '../context.js'
+import type {OciStores} from '../stores.js'
 import {Annotation} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
@@ -66,7 +66,7 @@ export class OrasEngine implements Engine {
   readonly streamsLayers = false
   private readonly settings: OciSettings
 
-  constructor(readonly binary: string, readonly reason: string, private readonly oci: OciContext) {
+  constructor(readonly binary: string, readonly reason: string, private readonly oci: OciStores) {
     this.settings = oci.settings
   }
 

@@ -1,5 +1,5 @@
 import {UsageError, ValidationError} from '../../errors.js'
-import type {OciContext} from '../context.js'
+import type {OciStores} from '../stores.js'
 import {type Reference, withTag} from '../reference.js'
 
 /** What the command line says about where a folder goes; anything left out comes from manifest.yaml. */
@@ -37,7 +37,7 @@ export function assertTargetWithoutLocationFlags(target: PushTarget, flags: {reg
  * manifest.yaml) but never contradict it: resolution rejects artifacts whose manifest
  * disagrees with their reference, so such a push is refused before anything is sent.
  */
-export function pushReference(oci: OciContext, target: PushTarget, manifest: {name: string; version: string}): Reference {
+export function pushReference(oci: OciStores, target: PushTarget, manifest: {name: string; version: string}): Reference {
   if (target.name === undefined || !isReferenceLike(target.name)) {
     const name = target.name ?? manifest.name
     const version = target.version ?? manifest.version

@@ -1,6 +1,6 @@
 import type {LoadedConfig} from '../../config/loader.js'
 import {sourceSettingsFrom} from '../../deps/source-settings.js'
-import {OciContext} from '../context.js'
+import {OciStores} from '../stores.js'
 import {createEngine} from '../engines/choose.js'
 import type {Engine} from '../engines/engine.js'
 import {type OciOverrides, ociSettingsFrom, type OciSettings} from '../settings.js'
@@ -8,7 +8,7 @@ import {type OciOverrides, ociSettingsFrom, type OciSettings} from '../settings.
 export interface OciSession {
   settings: OciSettings
   engine: Engine
-  oci: OciContext
+  oci: OciStores
 }
 
 export type OciOperationOptions = OciOverrides & {
@@ -34,10 +34,10 @@ async function sessionSettings(options: OciOperationOptions): Promise<OciSetting
   return settings
 }
 
-/** Builds the settings, picks the engine, opens a context, runs `work`, and closes connections. */
+/** Builds the settings, picks the engine, opens the stores, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
   const settings = await sessionSettings(options)
-  const oci = new OciContext(settings)
+  const oci = new OciStores(settings)
   try {
     return await work({settings, engine: await createEngine(oci), oci})
   } finally {

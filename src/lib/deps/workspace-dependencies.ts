@@ -1,6 +1,6 @@
 import type {LoadedConfig} from '../config/loader.js'
 import type {ConfigTable} from '../config/types.js'
-import {OciContext} from '../oci/context.js'
+import {OciStores} from '../oci/stores.js'
 import {type OciSettings, ociSettingsFrom} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
@@ -8,7 +8,7 @@ import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
 import {dependencySettingsFrom} from './settings.js'
 import {withDeclaredSource} from './source-settings.js'
 
-export interface DependencyContext {
+export interface WorkspaceDependencies {
   workspace: string
   /** Registered name (or folder name) of the workspace, and its merged config: for the workspace lock check. */
   workspaceName: string
@@ -20,9 +20,9 @@ export interface DependencyContext {
 }
 
 /** What opening a workspace's dependencies takes: the run's config, and `--concurrency`. */
-export interface DependencyContextOptions {
+export interface WorkspaceDependenciesOptions {
   /**
-   * The run's config (the command session's config()), loaded when the context is opened:
+   * The run's config (the command session's config()), loaded when they are opened:
    * its errors surface where opening's do (`dep validate` lists them as declaration problems).
    */
   config: () => Promise<LoadedConfig>
@@ -30,7 +30,7 @@ export interface DependencyContextOptions {
 }
 
 /** The workspace, its dependency declaration, the OCI settings of its source and its lockfile. */
-export async function openDependencyContext(options: DependencyContextOptions): Promise<DependencyContext> {
+export async function openWorkspaceDependencies(options: WorkspaceDependenciesOptions): Promise<WorkspaceDependencies> {
   const loaded = await options.config()
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
@@ -42,13 +42,13 @@ export async function openDependencyContext(options: DependencyContextOptions): 
 }
 
 /** The lockfile for read-only commands: a damaged one is a configuration error (exit 3). */
-export function readLock(context: DependencyContext): Promise<Lockfile | undefined> {
+export function readLock(context: WorkspaceDependencies): Promise<Lockfile | undefined> {
   return readLockfile(context.lockfile)
 }
 
 /** Runs `work` with an OCI context for the declaration's source, always closing it. */
-export async function withSourceOci<T>(context: DependencyContext, work: (oci: OciContext) => Promise<T>): Promise<T> {
-  const oci = new OciContext(context.settings)
+export async function withSourceOci<T>(context: WorkspaceDependencies, work: (oci: OciStores) => Promise<T>): Promise<T> {
+  const oci = new OciStores(context.settings)
   try {
     return await work(oci)
   } finally {

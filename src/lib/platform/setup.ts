@@ -9,14 +9,14 @@ import {findRegistryBinary, flavorOf, REGISTRY_INSTALL_HINT, registryFolder} fro
 import {ServicePaths} from './service-paths.js'
 
 /** Everything a platform operation needs: the definitions, where state lives, how to look up binaries. */
-export interface PlatformContext {
+export interface PlatformSetup {
   home: string
   paths: ServicePaths
   definitions: Map<string, ServiceDefinition>
   env: NodeJS.ProcessEnv
 }
 
-export function platformContext(config: LoadedConfig): PlatformContext {
+export function platformSetup(config: LoadedConfig): PlatformSetup {
   const fileOf = (key: string): string | undefined => {
     for (const [leaf, history] of config.origins) {
       if (leaf === key || leaf.startsWith(`${key}.`)) {
@@ -37,7 +37,7 @@ export function platformContext(config: LoadedConfig): PlatformContext {
 }
 
 /** The named definitions, or a NotFoundError (exit 4) listing what is defined. */
-export function pickDefinitions(ctx: PlatformContext, names: readonly string[]): ServiceDefinition[] {
+export function pickDefinitions(ctx: PlatformSetup, names: readonly string[]): ServiceDefinition[] {
   const unknown = names.filter((n) => !ctx.definitions.has(n))
   if (unknown.length > 0) {
     throw new NotFoundError(`no service named ${unknown.map((n) => `"${n}"`).join(', ')}`, {
@@ -62,7 +62,7 @@ export interface Launch {
   flavor?: string
 }
 
-export async function resolveLaunch(ctx: PlatformContext, definition: ServiceDefinition): Promise<Launch> {
+export async function resolveLaunch(ctx: PlatformSetup, definition: ServiceDefinition): Promise<Launch> {
   // Relative service folders resolve against $PROVISIONING_HOME.
   const cwd = definition.cwd ? path.resolve(ctx.home, definition.cwd) : ctx.home
   const lookup = {env: ctx.env, cwd, extraDirs: [path.join(ctx.home, 'bin')]}

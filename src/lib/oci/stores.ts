@@ -9,7 +9,7 @@ import type {ContentStore} from './store.js'
 import {usesPlainHttp} from './transport-policy.js'
 
 /** Opens stores for locations, shares the blob cache, and closes connections at the end. */
-export class OciContext {
+export class OciStores {
   readonly cache: BlobCache
   /** The stores themselves, one per registry host or layout root (closed at the end). */
   private readonly open = new Map<string, ContentStore>()
