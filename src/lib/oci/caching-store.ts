@@ -31,11 +31,13 @@ export class CachingStore implements ContentStore {
   readonly location: Location
   readonly fetchBlobStreaming?: ContentStore['fetchBlobStreaming']
   readonly warmUp?: ContentStore['warmUp']
+  readonly mountBlob?: ContentStore['mountBlob']
 
   constructor(readonly origin: ContentStore, readonly cache: BlobCache) {
     this.location = origin.location
     this.fetchBlobStreaming = origin.fetchBlobStreaming?.bind(origin)
     this.warmUp = origin.warmUp?.bind(origin)
+    this.mountBlob = origin.mountBlob?.bind(origin)
   }
 
   /** A small blob, whole and verified: from the cache, or fetched and cached. */
@@ -110,10 +112,6 @@ export class CachingStore implements ContentStore {
 
   pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void> {
     return this.origin.pushBlob(repository, descriptor, data)
-  }
-
-  mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean> {
-    return this.origin.mountBlob(repository, descriptor, fromRepository)
   }
 
   listTags(repository: string): Promise<string[]> {

@@ -75,7 +75,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
       options.onEvent?.({kind: 'blob', descriptor, action: 'skipped'})
       return
     }
-    if (sameRegistry(source.store, destination.store) && source.repository !== destination.repository) {
+    if (destination.store.mountBlob && sameRegistry(source.store, destination.store) && source.repository !== destination.repository) {
       if (await destination.store.mountBlob(destination.repository, descriptor, source.repository)) {
         stats.mounted++
         options.onEvent?.({kind: 'blob', descriptor, action: 'mounted'})

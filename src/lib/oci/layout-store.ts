@@ -162,10 +162,6 @@ export class LayoutStore implements ContentStore {
     else await writeFileAtomic(target, data)
   }
 
-  async mountBlob(): Promise<boolean> {
-    return false
-  }
-
   async listTags(repository: string): Promise<string[]> {
     if (!(await exists(path.join(this.dir(repository), 'index.json')))) throw this.notFound(repository, 'repository')
     const index = await this.readIndex(repository)

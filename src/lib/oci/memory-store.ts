@@ -65,10 +65,6 @@ export class MemoryStore implements ContentStore {
     this.addBlob(descriptor, data)
   }
 
-  async mountBlob(): Promise<boolean> {
-    return false
-  }
-
   async listTags(): Promise<string[]> {
     return [...this.manifests.keys()].filter((k) => !k.startsWith('sha256:'))
   }

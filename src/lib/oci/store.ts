@@ -29,8 +29,6 @@ export interface ContentStore {
   openBlob(repository: string, descriptor: Descriptor): Promise<BlobBody>
   /** Stores a blob, verifying it against the descriptor first (or as a file body streams by). */
   pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void>
-  /** Cross-repository mount within the same store; false when the store can't. */
-  mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean>
   listTags(repository: string): Promise<string[]>
   listRepositories(): Promise<string[]>
   /** Removes the manifest (and so its tags) by digest. */
@@ -38,7 +36,7 @@ export interface ContentStore {
   close(): Promise<void>
 
   /*
-   * Optional abilities: callers check for them (canStream, below), never for a class.
+   * Optional abilities: callers check for them (canStream below, `store.mountBlob ?`), never for a class. Tag and repository listing stay required: the distribution API and the layout format both have them.
    */
 
   /**
@@ -51,6 +49,8 @@ export interface ContentStore {
   readBlob?(repository: string, descriptor: Descriptor): Promise<BlobRead>
   /** Starts connecting now (e.g. while packaging), so the first request does not wait for it. */
   warmUp?(): void
+  /** Cross-repository mount within the same store (a registry); false when it refused this one. */
+  mountBlob?(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean>
 }
 
 export interface BlobRead {
