@@ -84,7 +84,7 @@ export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
 }
 
 /** The extension manifest from the config blob (fetched through the cache), when the config is ours. */
-export async function readExtensionConfig(oci: OciStores, artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
+export async function readExtensionConfig(artifact: ResolvedArtifact, cacheOnly = false): Promise<Record<string, unknown> | undefined> {
   const config = artifact.image.config
   if (!config || config.mediaType !== MediaType.extensionConfig) return undefined
   // Configs are held whole and parsed: a descriptor promising more than a document may weigh is refused unread.

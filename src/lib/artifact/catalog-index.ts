@@ -95,7 +95,7 @@ async function buildEntry(oci: OciStores, location: Location, repository: string
   const describing = latest ?? prereleaseOnly
   if (!describing) return entry
   const artifact = await readArtifact(oci, withTag({location, repository}, describing.tag))
-  const config = await readExtensionConfig(oci, artifact).catch(() => undefined)
+  const config = await readExtensionConfig(artifact).catch(() => undefined)
   if (config) {
     entry.type = typeof config.type === 'string' ? config.type : undefined
     entry.description = typeof config.description === 'string' ? config.description : undefined

@@ -28,7 +28,7 @@ export async function lockedContentProblems(oci: OciStores | undefined, lock: Lo
     }
     if (!oci) throw new Error('an OCI context is required for an OCI source')
     const artifact = await pinnedArtifact(oci, entry, origin.reference, options.offline)
-    const config = await readExtensionConfig(oci, artifact, options.offline)
+    const config = await readExtensionConfig(artifact, options.offline)
     const where = formatReference(origin.reference)
     if (!config) return [`${entry.name}@${entry.version}: ${where} is not an extension artifact (no extension config)`]
     const {manifest, problems: metadata} = parseManifest(config)

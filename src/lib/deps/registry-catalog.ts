@@ -129,7 +129,7 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
         await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
         index.tags[tag] = artifact.manifest.descriptor.digest
       }
-      const config = await readExtensionConfig(oci, artifact, options.offline)
+      const config = await readExtensionConfig(artifact, options.offline)
       if (!config) {
         throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {hint: 'extensions are published with "provisioning oci push"'})
       }

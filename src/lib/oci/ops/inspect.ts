@@ -28,7 +28,7 @@ export async function inspectArtifact(options: OciOperationOptions & {reference:
       config: artifact.image.config,
       layers: artifact.image.layers ?? [],
       annotations: artifact.image.annotations ?? {},
-      extension: await readExtensionConfig(oci, artifact),
+      extension: await readExtensionConfig(artifact),
     }
   })
 }

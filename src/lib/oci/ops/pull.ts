@@ -109,7 +109,7 @@ async function extensionIdentity(oci: OciSession['oci'], artifact: ResolvedArtif
   const title = annotations[Annotation.title]
   const annotatedVersion = annotations[Annotation.version]
   if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && isVersionLabel(annotatedVersion)) return {name: title, version: annotatedVersion}
-  const config = await readExtensionConfig(oci, artifact)
+  const config = await readExtensionConfig(artifact)
   const version = typeof config?.version === 'string' ? config.version : undefined
   if (config?.name === undefined) return {name: fallbackName(artifact), version}
   // The name becomes a folder under the output: "../x" or "/etc" must never get there.
