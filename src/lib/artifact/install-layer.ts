@@ -86,19 +86,12 @@ export async function fetchLayer({store, repository, layer, what}: LayerSource, 
     verifyContent(data, layer, what)
     return {body: data, cached: false, toCache: true}
   }
-  if (fetch) {
-    const {data, cached} = await store.cache.through(layer, async () => {
-      const data = await fetch()
-      verifyContent(data, layer, what)
-      return data
-    })
-    return {body: data, cached}
-  }
   if (!isLargeLayer(layer)) {
     const {data, cached} = await store.readWhole(repository, layer, options)
     return {body: data, cached}
   }
-  assertLayerFits({layer, what}, options)
+  // An intact cache entry first, then the offline refusal, then the size cap (checked by the
+  // cache fill before any request): as dep resolve has always done.
   return store.readBlob(repository, layer, {cacheOnly: options.cacheOnly, cap: capOf(options), what})
 }
 

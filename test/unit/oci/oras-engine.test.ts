@@ -68,6 +68,20 @@ describe('oras command construction', () => {
     expect(orasDeleteArgs(parseReference('redis:1.0.0', defaults), settings())).toEqual(expect.arrayContaining(['manifest', 'delete', 'localhost:5000/ext/redis:1.0.0', '--force']))
   })
 
+  it('stored credentials never go to a host reached over plain HTTP that is not loopback (the native clear-text rule)', () => {
+    const config = '--registry-config'
+    const internal = settings({registry: 'registry.internal:5000'})
+    const on = (reference: string) => orasDeleteArgs(parseReference(reference, defaults), internal)
+    expect(on('oci://registry.internal:5000/ns/redis:1.0.0')).toContain('--plain-http')
+    expect(on('oci://registry.internal:5000/ns/redis:1.0.0')).not.toContain(config)
+    expect(on('oci://127.0.0.1:5000/ns/redis:1.0.0')).toContain(config)
+    expect(on('oci://harbor.example.com/ns/redis:1.0.0')).toContain(config)
+    expect(orasTagArgs(parseReference('oci://registry.internal:5000/ns/redis:1.0.0', defaults), ['stable'], internal)).not.toContain(config)
+    const copy = (to: string) => orasCopyArgs(parseReference('oci://harbor.example.com/ns/a:1', defaults), parseReference(to, defaults), internal, 4)
+    expect(copy('oci://registry.internal:5000/ns/a:1')).not.toContain(config)
+    expect(copy('oci-layout:///m/a:1')).toContain(config)
+  })
+
   it('tag: the source, then every new tag, then transport flags', () => {
     expect(orasTagArgs(parseReference('redis:1.0.0', defaults), ['stable', 'latest'], settings())).toEqual(['tag', 'localhost:5000/ext/redis:1.0.0', 'stable', 'latest', '--plain-http', '--registry-config', '/home/u/.provisioning/auth.json'])
     const layout = orasTagArgs(parseReference('oci-layout:///m/redis:1.0.0', defaults), ['stable'], settings())

@@ -16,17 +16,16 @@ export interface Engine {
   readonly reason: string
   /** The external program the engine runs, if any (reported by `oci config`). */
   readonly binary?: string
-  /**
-   * Whether a large layer may be streamed from its store through the native layer pipeline;
-   * an engine that fetches layers whole by its own transport says no.
-   */
-  readonly streamsLayers: boolean
   /** Starts connecting to where `ref` lives while the caller is still busy (packaging). */
   warmUp(ref: Reference): void
   /** Pushes a built artifact under `ref` (its tag); statistics when the engine counts them. */
   push(ref: Reference, artifact: BuiltArtifact, listeners: CopyListeners): Promise<Partial<CopyStats>>
-  /** A layer of a resolved artifact, whole; the caller verifies it against `layer`. */
-  fetchLayer(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer>
+  /**
+   * A layer of a resolved artifact, whole, by the engine's own transport; the caller verifies
+   * it against `layer` and caches it. Without it (native), pull reads the layer from the
+   * artifact's store through the layer pipeline (artifact/install-layer.ts), streaming large ones.
+   */
+  fetchLayer?(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer>
   /** Copies `source` to `destination` (tag or digest given); returns the destination manifest's digest. */
   copy(source: Reference, destination: Reference, listeners: CopyListeners): Promise<{digest: string; stats?: CopyStats}>
   /** Tags of a repository, unsorted. */

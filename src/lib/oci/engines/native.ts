@@ -1,10 +1,8 @@
 import {AuthError} from '../../errors.js'
 import {homePaths} from '../../util/home.js'
-import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
 import type {OciStores} from '../stores.js'
 import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
-import type {Descriptor} from '../media-types.js'
 import {MemoryStore} from '../memory-store.js'
 import type {Reference} from '../reference.js'
 import {removeCredentials, saveCredentials} from './auth-file.js'
@@ -13,7 +11,6 @@ import type {Engine} from './engine.js'
 /** The built-in client: every transfer is a copy between the session's stores. */
 export class NativeEngine implements Engine {
   readonly name = 'native'
-  readonly streamsLayers = true
 
   constructor(readonly reason: string, private readonly oci: OciStores) {}
 
@@ -34,10 +31,6 @@ export class NativeEngine implements Engine {
       {concurrency: this.oci.settings.concurrency, tag, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
     )
     return {blobs, transferred, skipped, mounted, bytesTransferred}
-  }
-
-  fetchLayer(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer> {
-    return artifact.store.fetchBlob(artifact.ref.repository, layer)
   }
 
   async copy(source: Reference, destination: Reference, listeners: CopyListeners): Promise<{digest: string; stats: CopyStats}> {

@@ -6,7 +6,7 @@ import type {BuiltArtifact} from '../../artifact/artifact.js'
 import {Annotation, MediaType} from '../media-types.js'
 import type {Location, Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
-import {usesPlainHttp} from '../transport-policy.js'
+import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
 
 /** How oras names a target: `host/repo:tag` or, with --oci-layout, `PATH:tag`. */
 export function orasTarget(ref: Reference): {name: string; layout: boolean} {
@@ -30,6 +30,18 @@ function registryConfig(settings: Pick<OciSettings, 'home'>): string[] {
 }
 
 /**
+ * The stored credentials for the remote sides, by the native client's clear-text rule
+ * (transport/cleartext.ts): never to a host reached over plain HTTP that is not loopback.
+ * oras would send them in clear text; it goes without them there (anonymous access).
+ */
+function credentialFlags(settings: Pick<OciSettings, 'home' | 'tlsEnabled' | 'registry'>, ...locations: Location[]): string[] {
+  const remote = locations.filter((l): l is Extract<Location, {kind: 'remote'}> => l.kind === 'remote')
+  if (remote.length === 0) return []
+  if (remote.some((l) => usesPlainHttp(l.host, settings) && !isLoopbackHost(l.host))) return []
+  return registryConfig(settings)
+}
+
+/**
  * Annotations as oras expects them (`$manifest` plus one entry per file), so that oras
  * builds byte-for-byte the manifest the native engine builds.
  */
@@ -40,7 +52,7 @@ export function orasAnnotations(artifact: BuiltArtifact): Record<string, Record<
 }
 
 export function orasPushArgs(ref: Reference, settings: OciSettings, files: {config: string; layer: string; annotations: string}): string[] {
-  const {name, layout} = orasTarget(ref)
+  const {name} = orasTarget(ref)
   return [
     'push', name,
     '--artifact-type', MediaType.extensionArtifact,
@@ -48,26 +60,26 @@ export function orasPushArgs(ref: Reference, settings: OciSettings, files: {conf
     '--annotation-file', files.annotations,
     '--disable-path-validation',
     ...transportFlags(settings, ref.location),
-    ...(layout ? [] : registryConfig(settings)),
+    ...credentialFlags(settings, ref.location),
     '--format', 'json',
     `${path.basename(files.layer)}:${MediaType.layerTarGzip}`,
   ]
 }
 
 export function orasPullArgs(ref: Reference, settings: OciSettings, outputDir: string): string[] {
-  const {name, layout} = orasTarget(ref)
-  return ['pull', name, '--output', outputDir, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings)), '--format', 'json']
+  const {name} = orasTarget(ref)
+  return ['pull', name, '--output', outputDir, ...transportFlags(settings, ref.location), ...credentialFlags(settings, ref.location), '--format', 'json']
 }
 
 export function orasCopyArgs(source: Reference, destination: Reference, settings: OciSettings, concurrency: number): string[] {
   const from = orasTarget(source)
   const to = orasTarget(destination)
-  return ['cp', from.name, to.name, ...transportFlags(settings, source.location, 'from-'), ...transportFlags(settings, destination.location, 'to-'), ...registryConfig(settings), '--concurrency', String(concurrency)]
+  return ['cp', from.name, to.name, ...transportFlags(settings, source.location, 'from-'), ...transportFlags(settings, destination.location, 'to-'), ...credentialFlags(settings, source.location, destination.location), '--concurrency', String(concurrency)]
 }
 
 export function orasTagsArgs(ref: Reference, settings: OciSettings): string[] {
-  const {name, layout} = orasTarget({...ref, tag: undefined, digest: undefined})
-  return ['repo', 'tags', name, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
+  const {name} = orasTarget({...ref, tag: undefined, digest: undefined})
+  return ['repo', 'tags', name, ...transportFlags(settings, ref.location), ...credentialFlags(settings, ref.location)]
 }
 
 export function orasLoginArgs(host: string, username: string, settings: OciSettings): string[] {
@@ -75,14 +87,14 @@ export function orasLoginArgs(host: string, username: string, settings: OciSetti
 }
 
 export function orasDeleteArgs(ref: Reference, settings: OciSettings): string[] {
-  const {name, layout} = orasTarget(ref)
-  return ['manifest', 'delete', name, '--force', ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
+  const {name} = orasTarget(ref)
+  return ['manifest', 'delete', name, '--force', ...transportFlags(settings, ref.location), ...credentialFlags(settings, ref.location)]
 }
 
 /** `oras tag SOURCE NEWTAG...`: SOURCE names the manifest by tag or digest. */
 export function orasTagArgs(ref: Reference, tags: string[], settings: OciSettings): string[] {
-  const {name, layout} = orasTarget(ref)
-  return ['tag', name, ...tags, ...transportFlags(settings, ref.location), ...(layout ? [] : registryConfig(settings))]
+  const {name} = orasTarget(ref)
+  return ['tag', name, ...tags, ...transportFlags(settings, ref.location), ...credentialFlags(settings, ref.location)]
 }
 
 /** oras ≥1.2 prints one JSON object with --format json; older ones print "Digest: sha256:…". */

@@ -63,7 +63,6 @@ export async function orasPullLayer(orasPath: string, ref: Reference, settings: 
  */
 export class OrasEngine implements Engine {
   readonly name = 'oras'
-  readonly streamsLayers = false
   private readonly settings: OciSettings
 
   constructor(readonly binary: string, readonly reason: string, private readonly oci: OciStores) {

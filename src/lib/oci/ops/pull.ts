@@ -20,7 +20,8 @@ function layerSource(artifact: ResolvedArtifact, layer: Descriptor): LayerSource
  * from oras (through the cache), never streamed.
  */
 function pullLayerOptions(engine: OciSession['engine'], artifact: ResolvedArtifact, layer: Descriptor): LayerOptions {
-  return {cacheWhenUnpacked: true, ...(engine.streamsLayers ? {} : {fetch: () => engine.fetchLayer(artifact, layer)})}
+  const fetchLayer = engine.fetchLayer?.bind(engine)
+  return {cacheWhenUnpacked: true, ...(fetchLayer ? {fetch: () => fetchLayer(artifact, layer)} : {})}
 }
 
 /** Entries of a folder ([] when missing); synchronous, as one quick metadata call. */
