@@ -7,7 +7,7 @@ import YAML from 'yaml'
 import {type HostileRegistry, startHostileRegistry} from '../fixtures/hostile-registry.js'
 import {selfSignedCert} from '../helpers/certs.js'
 import {type CliResult, runCli} from '../helpers/cli.js'
-import {bareWorkspace} from '../helpers/deps.js'
+import {bareWorkspace, declare, EXAMPLES} from '../helpers/deps.js'
 import type {ErrorDoc} from '../helpers/oci-types.js'
 import {tarGz} from '../helpers/tar.js'
 import {testHostsEnv} from '../helpers/test-hosts.js'
@@ -214,6 +214,22 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     const result = await depResolve(ws, {PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken})
     expectExit(result, 7)
     expect(bearers(other)).toEqual([])
+  })
+
+  it('workspace migrate-to-oci to the registry a local-source declaration names does not send the user\'s token there (exit 7, no bearer sent)', async () => {
+    other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
+    other.acceptToken(TOKEN)
+    const ws = await bareWorkspace(box.root, `ws-${++n}`)
+    await declare(ws, {local: EXAMPLES}, {providers: [], taskservs: ['redis:7.2.0'], clusters: []})
+    const file = path.join(ws, 'config', 'provisioning.yaml')
+    const config = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: Record<string, unknown>}}
+    // The migration target, as a pull request could write it.
+    config.dependencies.extensions.oci = {registry: other.host, tls_enabled: false}
+    await writeFile(file, YAML.stringify(config))
+    const result = await runCli(['workspace', 'migrate-to-oci', ws, '--json'], {env: {...env, PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken}, cwd: box.root})
+    expectExit(result, 7)
+    expect(bearers(other)).toEqual([])
+    expectNothingLeaked(result)
   })
 
   it('the user\'s own token file is not sent to a registry that the workspace config (not the declaration) names', async () => {

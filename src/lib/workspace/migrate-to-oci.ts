@@ -6,6 +6,7 @@ import {declaredSourceFields, type DeclaredModule, parseDeclaration} from '../de
 import {BusyError, ConfigError} from '../errors.js'
 import {formatReference, parseReference, withTag} from '../oci/reference.js'
 import {ociSettingsFrom} from '../oci/settings.js'
+import {withTarget} from '../oci/ops/session.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {MODULES_KEY, openConfigDocument} from './declaration-edit.js'
 import {requireWorkspace, workspaceConfigFile} from './discover.js'
@@ -81,12 +82,11 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
 
   // Target: the flags, else what the workspace already declares for OCI, else oci.*.
   const declared = declaredSourceFields(loaded.values)
-  const registry = options.registry ?? declared.ociRegistry
-  const namespace = options.namespace ?? declared.ociNamespace
-  // The workspace's config with the target applied; the pushes build the same settings from
-  // the same config and overrides (the registry only as given: a token goes to the user's own).
-  const configured = ociSettingsFrom(loaded, {insecure: options.insecure, concurrency: options.concurrency, registry})
-  const settings = namespace ? {...configured, namespace} : configured
+  // A registry the workspace declares is a target like a declared source: the user's token
+  // still goes only to the user's own registry (settings.userRegistry); a --registry flag is the user's.
+  const declaredTarget = {registry: options.registry ? undefined : declared.ociRegistry, namespace: options.namespace ?? declared.ociNamespace}
+  const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: declaredTarget.namespace}
+  const settings = withTarget(ociSettingsFrom(loaded, overrides), declaredTarget)
   const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: settings.registry, namespace: settings.namespace}})
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
   if (declaration.source.kind !== 'local') return {...base, migrated: false, publish: [], rewrites: [], missing: []}
@@ -138,7 +138,7 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   if (options.dryRun) return plan
 
   const {pushExtensions} = await import('../oci/ops/push.js')
-  const {pushed} = await pushExtensions({config: async () => loaded, insecure: options.insecure, concurrency: options.concurrency, registry, namespace, dirs: publish.map((p) => p.dir)})
+  const {pushed} = await pushExtensions({config: async () => loaded, ...overrides, target: declaredTarget, dirs: publish.map((p) => p.dir)})
   pushed.forEach((result, index) => Object.assign(publish[index], {digest: result.digest, transferred: result.transferred, skipped: result.skipped}))
 
   // The pushes can take minutes: a config edited meanwhile (module load, an editor) must not

@@ -22,16 +22,32 @@ export type OciOperationOptions = OciOverrides & {
   workspaceSource?: 'required' | 'fallback'
   /** A problem worth saying that did not stop the command. */
   onWarning?: (message: string) => void
+  /**
+   * A registry or namespace the workspace names (`workspace migrate-to-oci`'s target): used
+   * like a declared source, so unlike the `registry` override the user's token still goes
+   * only to the user's own registry (settings.userRegistry).
+   */
+  target?: OciTarget
+}
+
+export interface OciTarget {
+  registry?: string
+  namespace?: string
+}
+
+/** The settings pointed at `target` (its fields that are set), the token rule unchanged. */
+export function withTarget(settings: OciSettings, target: OciTarget | undefined): OciSettings {
+  return {...settings, ...(target?.registry ? {registry: target.registry} : {}), ...(target?.namespace ? {namespace: target.namespace} : {})}
 }
 
 /** The session's OCI settings: the config's `oci.*` (or the workspace's declared source) with the overrides. */
 async function sessionSettings(options: OciOperationOptions): Promise<OciSettings> {
   const overrides = {insecure: options.insecure, concurrency: options.concurrency, registry: options.registry, namespace: options.namespace, pre: options.pre}
   const loaded = await options.config()
-  if (!options.workspaceSource) return ociSettingsFrom(loaded, overrides)
+  if (!options.workspaceSource) return withTarget(ociSettingsFrom(loaded, overrides), options.target)
   const {settings, warnings} = sourceSettingsFrom(loaded, overrides, options.workspaceSource)
   for (const warning of warnings) options.onWarning?.(warning)
-  return settings
+  return withTarget(settings, options.target)
 }
 
 /** Builds the settings, picks the engine, opens the stores, runs `work`, and closes connections. */
