@@ -69,7 +69,7 @@ async function installedExtensions(workspace: string | undefined): Promise<Named
   return groups.flat()
 }
 
-/** `cache/oci/index/<registry>/<namespace>.json`, as oci/catalog-index.ts writes them: any registry seen. */
+/** `cache/oci/index/<registry>/<namespace>.json`, as artifact/catalog-index.ts writes them: any registry seen. */
 async function cachedIndexEntries(indexRoot: string): Promise<Named[]> {
   const files: string[] = []
   for (const registry of await readdir(indexRoot).catch(() => [] as string[])) {

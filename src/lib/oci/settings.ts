@@ -1,4 +1,5 @@
-// The OCI area's settings: the one place outside config/ where `oci.*` keys are read.
+// The OCI client's settings, read from the loaded config (mode requirements read the few
+// `oci.*` keys they check in mode/settings.ts).
 import path from 'node:path'
 
 import type {LoadedConfig} from '../config/loader.js'

@@ -10,8 +10,9 @@ export interface ManifestContent {
 
 /**
  * Where artifacts are kept: a remote registry or an OCI image layout on disk (as in
- * oras-go). Every read is verified against its digest before it is returned; push,
- * pull and copy are all `copyArtifact` between two stores.
+ * oras-go). Every read is verified against its digest before it is returned; push and
+ * copy are `copyArtifact` between two stores, pull reads the layer through
+ * artifact/install-layer.ts.
  */
 export interface ContentStore {
   readonly location: Location

@@ -14,7 +14,10 @@ export class Session {
 
   /** The workspace and mode the run selected (SPEC §4, §7), without loading config. */
   selection(): Promise<ConfigSelection> {
-    this.selected ??= import('./select-config.js').then(({selectWorkspaceAndMode}) => selectWorkspaceAndMode(this.options))
+    this.selected ??= import('./select-config.js').then(({cacheParsedConfig, selectWorkspaceAndMode}) => {
+      cacheParsedConfig(this.options.env)
+      return selectWorkspaceAndMode(this.options)
+    })
     return this.selected
   }
 

@@ -1,11 +1,10 @@
 import {lstat, readdir, rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {LoadOptions} from '../config/loader.js'
 import {BusyError} from '../errors.js'
 import {ociSettingsFrom} from '../oci/settings.js'
 import {holderIsDead, readLockHolder, withFileLock} from '../util/file-lock.js'
-import {homePaths, provisioningHome} from '../util/home.js'
+import {homePaths} from '../util/home.js'
 import {processAlive} from '../util/process-info.js'
 import {parseTempName} from '../util/temp-name.js'
 import {lockFilePath, takeoverGuardPath} from './lock/file-provider.js'
@@ -77,7 +76,7 @@ function writerPid(entry: string): number | undefined {
  * lockfile, the config or an installed extension; leftovers of a running `dep resolve` are
  * kept (cleanup takes the same lock, without waiting).
  */
-export async function cleanupWorkspace(options: LoadOptions & LockTargetOptions & {dryRun?: boolean}): Promise<CleanupResult> {
+export async function cleanupWorkspace(options: LockTargetOptions & {dryRun?: boolean}): Promise<CleanupResult> {
   const {target, settings} = await openTarget(options)
   const ws = target.path
   const dryRun = Boolean(options.dryRun)
@@ -176,7 +175,7 @@ export async function cleanupWorkspace(options: LoadOptions & LockTargetOptions 
     path.join(cacheDir, 'tmp'),
     path.join(cacheDir, 'blobs', 'sha256'),
     // Where the config loader keeps parsed YAML (the home itself, whatever paths.base says).
-    homePaths.parseCache(provisioningHome(options.env)),
+    homePaths.parseCache(options.config.home),
   ]
   for (const dir of cacheDirs) {
     for (const entry of await list(dir)) {

@@ -1,20 +1,7 @@
 import {AuthError} from '../../errors.js'
 import {isLoopbackHost} from '../transport-policy.js'
 
-/**
- * Where credentials may go (SPEC §14, README "Security model"). Registries on a host that is
- * not loopback and reached over plain HTTP never get any (credentialsWithheld); for the
- * others, the Basic header or refresh token of a token request:
- * - goes to an https realm, which may be on another host than the registry (Docker Hub's
- *   auth.docker.io is): the registry chose it, and whoever controls the registry's answers
- *   controls its content anyway;
- * - goes to an http:// realm only from a loopback registry reached over plain HTTP, to a
- *   loopback realm: clear text that never leaves the machine;
- * - otherwise is not sent: the command stops before the token request (exit 7). An HTTPS
- *   registry naming an http:// realm is downgrading its clients, as an HTTPS -> HTTP
- *   redirect would.
- * Anonymous token requests carry no secret and may use any http(s) realm.
- */
+/** A registry host and whether it is reached over plain HTTP. */
 export interface CredentialTarget {
   host: string
   plainHttp: boolean
@@ -43,7 +30,20 @@ export function cleartextRefusal(host: string, what: string, status?: number): A
   })
 }
 
-/** Stops before a token request that would carry credentials in clear text to `realm` (see above). */
+/**
+ * Where credentials may go (SPEC §14, README "Security model"). Registries on a host that is
+ * not loopback and reached over plain HTTP never get any (credentialsWithheld); for the
+ * others, the Basic header or refresh token of a token request:
+ * - goes to an https realm, which may be on another host than the registry (Docker Hub's
+ *   auth.docker.io is): the registry chose it, and whoever controls the registry's answers
+ *   controls its content anyway;
+ * - goes to an http:// realm only from a loopback registry reached over plain HTTP, to a
+ *   loopback realm: clear text that never leaves the machine;
+ * - otherwise is not sent: the command stops before the token request (exit 7). An HTTPS
+ *   registry naming an http:// realm is downgrading its clients, as an HTTPS -> HTTP
+ *   redirect would.
+ * Anonymous token requests carry no secret and may use any http(s) realm.
+ */
 export function refuseCleartextCredentials(realm: URL, target: CredentialTarget): void {
   if (realm.protocol === 'https:' || (target.plainHttp && isLoopbackHost(target.host) && isLoopbackHost(realm.host))) return
   throw new AuthError(`${target.host} asks for the credentials to be sent to ${realm.origin} over plain HTTP; refused, they were not sent`, {
