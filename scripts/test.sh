@@ -7,7 +7,7 @@ bash scripts/ensure-deps.sh --system
 echo "==> typecheck" >&2
 npx tsc -p tsconfig.test.json
 echo "==> lint" >&2
-npx eslint .
+npm run --silent lint
 echo "==> build" >&2
 npm run --silent build >/dev/null
 echo "==> vitest" >&2
