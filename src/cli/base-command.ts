@@ -102,7 +102,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Confirms a destructive action: --yes skips the question; without a TTY --yes is required. */
   protected async confirm(question: string, yes: boolean | undefined): Promise<void> {
     if (yes) return
-    if (!canPrompt() || this.jsonEnabled()) throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed`, {hint: 'pass --yes to confirm (required without a terminal)'})
+    if (!canPrompt() || this.jsonEnabled())
+      throw new UsageError(`${question.replace(/\?$/, '')}: confirmation needed`, {hint: 'pass --yes to confirm (required without a terminal)'})
     const answer = await ask(`${question} [y/N] `, 'pass --yes')
     if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('aborted', {hint: 'nothing was changed'})
   }

@@ -15,7 +15,13 @@ export async function runCompletion(argv: string[]): Promise<void> {
       const at = rest.indexOf(name)
       return at >= 0 && rest[at + 1] ? rest[at + 1] : undefined
     }
-    const names = await completionCandidates(kind as CompletionKind, {home: provisioningHome(process.env), env: process.env, cwd: process.cwd(), type: option('--type'), workspace: option('--workspace')})
+    const names = await completionCandidates(kind as CompletionKind, {
+      home: provisioningHome(process.env),
+      env: process.env,
+      cwd: process.cwd(),
+      type: option('--type'),
+      workspace: option('--workspace'),
+    })
     if (names.length > 0) process.stdout.write(`${names.join('\n')}\n`)
   } catch {
     // Nothing to offer: the shell falls back to file names.

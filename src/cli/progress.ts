@@ -11,7 +11,10 @@ const BYTES_REDRAW_MS = 150
  * --json nor --quiet is set (SPEC §3); otherwise plain lines on stderr with --verbose,
  * and no byte counts (one line per finished blob is what a log wants).
  */
-export async function withProgress<T>(options: {interactive: boolean; verbose: boolean; title: string}, work: (report: (line: string) => void, bytes: ReportBytes) => Promise<T>): Promise<T> {
+export async function withProgress<T>(
+  options: {interactive: boolean; verbose: boolean; title: string},
+  work: (report: (line: string) => void, bytes: ReportBytes) => Promise<T>,
+): Promise<T> {
   if (!options.interactive) {
     const report = options.verbose ? (line: string) => process.stderr.write(`${line}\n`) : () => {}
     return work(report, () => {})
@@ -26,22 +29,27 @@ export async function withProgress<T>(options: {interactive: boolean; verbose: b
     static override nonTTY = true
   }
   let result: T | undefined
-  const tasks = new Listr([{
-    title: options.title,
-    rendererOptions: {outputBar: 1, persistentOutput: false},
-    task: async (_ctx, task) => {
-      const show = (line: string) => {
-        task.output = line
-      }
-      result = await work(show, byteMeter(show))
+  const tasks = new Listr(
+    [
+      {
+        title: options.title,
+        rendererOptions: {outputBar: 1, persistentOutput: false},
+        task: async (_ctx, task) => {
+          const show = (line: string) => {
+            task.output = line
+          }
+          result = await work(show, byteMeter(show))
+        },
+      },
+    ],
+    {
+      exitOnError: true,
+      registerSignalListeners: true,
+      renderer: StderrRenderer,
+      // The error is printed once, by the command (render-error.ts), not also under the task.
+      rendererOptions: {showErrorMessage: false, logger: new ListrLogger({processOutput: new ProcessOutput(process.stderr, process.stderr)})},
     },
-  }], {
-    exitOnError: true,
-    registerSignalListeners: true,
-    renderer: StderrRenderer,
-    // The error is printed once, by the command (render-error.ts), not also under the task.
-    rendererOptions: {showErrorMessage: false, logger: new ListrLogger({processOutput: new ProcessOutput(process.stderr, process.stderr)})},
-  })
+  )
   await tasks.run()
   return result as T
 }

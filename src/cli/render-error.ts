@@ -21,8 +21,17 @@ export function toErrorDocument(error: unknown): ErrorDocument {
     return {code: error.code, message: redact(error.message), exit: error.exit, hint: error.hint && redact(error.hint), details: redactDetails(error.details)}
   }
   const oclif = error as OclifError
-  if (oclif?.oclif?.exit === ExitCode.USAGE || /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --|Parsing --)/.test(oclif?.message ?? '')) {
-    return {code: 'E_USAGE', message: redact(oclif.message.split('\nSee more help with')[0]), exit: ExitCode.USAGE, hint: 'see --help for the command\'s flags and arguments', details: {}}
+  if (
+    oclif?.oclif?.exit === ExitCode.USAGE ||
+    /^(Nonexistent flag|Unexpected argument|Missing \d+ required arg|Expected --|Parsing --)/.test(oclif?.message ?? '')
+  ) {
+    return {
+      code: 'E_USAGE',
+      message: redact(oclif.message.split('\nSee more help with')[0]),
+      exit: ExitCode.USAGE,
+      hint: "see --help for the command's flags and arguments",
+      details: {},
+    }
   }
   const message = error instanceof Error ? error.message : String(error)
   return {

@@ -27,9 +27,15 @@ const manifestOf = (name: string) => ({name: 'manifest.yaml', content: `name: ${
 
 const ARTIFACTS: Record<string, () => TarEntry[]> = {
   longname: () => [manifestOf('longname'), {name: `docs/${LONG}`, content: 'x\n'}],
-  nomanifest: () => [{name: 'kcl/nomanifest.k', content: 'schema X:\n'}, {name: 'scripts/install.sh', content: '#!/bin/sh\n', mode: 0o755}],
+  nomanifest: () => [
+    {name: 'kcl/nomanifest.k', content: 'schema X:\n'},
+    {name: 'scripts/install.sh', content: '#!/bin/sh\n', mode: 0o755},
+  ],
   // Large enough (incompressible) to be streamed and cached in one pass by `oci pull`.
-  bignomanifest: () => [{name: 'bignomanifest/manifest.yaml', content: 'name: bignomanifest\n'}, {name: 'bignomanifest/blob.bin', content: randomBytes(5 * 1024 * 1024)}],
+  bignomanifest: () => [
+    {name: 'bignomanifest/manifest.yaml', content: 'name: bignomanifest\n'},
+    {name: 'bignomanifest/blob.bin', content: randomBytes(5 * 1024 * 1024)},
+  ],
   openmodes: () => [
     manifestOf('openmodes'),
     {name: 'scripts/', type: 'dir', mode: 0o777},
@@ -105,13 +111,22 @@ describe('archives that must not install (real registry, built CLI)', () => {
     const result = await pull('openmodes', cwd)
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     const mode = async (rel: string) => ((await lstat(path.join(cwd, 'openmodes', rel))).mode & 0o7777).toString(8)
-    expect(await Promise.all(['scripts', 'scripts/run.sh', 'scripts/setuid.sh', 'shared', 'manifest.yaml'].map(mode))).toEqual(['755', '755', '755', '755', '644'])
+    expect(await Promise.all(['scripts', 'scripts/run.sh', 'scripts/setuid.sh', 'shared', 'manifest.yaml'].map(mode))).toEqual([
+      '755',
+      '755',
+      '755',
+      '755',
+      '644',
+    ])
   })
 
   it('dep resolve: both archives are refused with exit 8, nothing installed and no temp folder left, on every run', async () => {
     const ws = await bareWorkspace(box.root, 'ws')
     const taskservs = path.join(ws, 'extensions', 'taskservs')
-    for (const [name, expected] of [['nomanifest', `archive for ${path.join(taskservs, 'nomanifest')} has no manifest.yaml at its root`], ['longname', `unsafe archive entry "docs/${LONG}"`]]) {
+    for (const [name, expected] of [
+      ['nomanifest', `archive for ${path.join(taskservs, 'nomanifest')} has no manifest.yaml at its root`],
+      ['longname', `unsafe archive entry "docs/${LONG}"`],
+    ]) {
       await declare(ws, {registry: registry.host}, {taskservs: [`${name}:1.0.0`]})
       for (let run = 0; run < (name === 'nomanifest' ? 2 : 1); run++) {
         const error = integrityError(await depResolve(ws, box.env, ['--json']))

@@ -20,7 +20,11 @@ describe('shell completion (bash, built CLI)', () => {
   /** Runs the generated completion function for a command line (the cursor on the last word). */
   async function complete(words: string[], cwd = box.root): Promise<{candidates: string[]; stderr: string}> {
     const array = words.map((w) => `'${w}'`).join(' ')
-    const result = await execa('bash', ['-c', `source '${script}'; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _provisioning_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], {env: box.env, cwd, reject: false})
+    const result = await execa(
+      'bash',
+      ['-c', `source '${script}'; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _provisioning_complete; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      {env: box.env, cwd, reject: false},
+    )
     expect(result.exitCode, result.stderr).toBe(0)
     return {candidates: result.stdout.split('\n').filter(Boolean).sort(), stderr: result.stderr}
   }
@@ -38,18 +42,35 @@ describe('shell completion (bash, built CLI)', () => {
 
     // The cached catalog index, built for real by `oci search` against a layout registry.
     const layoutEnv = {...box.env, PROVISIONING_OCI__REGISTRY: `oci-layout://${box.root}/store`}
-    expect((await runCli(['oci', 'push', exampleDir('taskservs', 'helm', '3.13.0'), exampleDir('providers', 'upcloud', '1.5.0')], {env: layoutEnv, cwd: box.root})).exitCode).toBe(0)
+    expect(
+      (await runCli(['oci', 'push', exampleDir('taskservs', 'helm', '3.13.0'), exampleDir('providers', 'upcloud', '1.5.0')], {env: layoutEnv, cwd: box.root}))
+        .exitCode,
+    ).toBe(0)
     expect((await runCli(['oci', 'search', 'helm'], {env: layoutEnv, cwd: box.root})).exitCode).toBe(0)
     await writeFile(path.join(box.home, 'config.user.toml'), `[oci]\nregistry = "127.0.0.1:${port}"\n`)
 
     alpha = await bareWorkspace(box.root, 'alpha')
     beta = await bareWorkspace(box.root, 'beta')
-    await declare(alpha, {local: EXAMPLES}, {taskservs: [{name: 'redis', version: '7.2.0'}, {name: 'containerd', version: '1.6.9'}], providers: [{name: 'aws', version: '2.1.0'}]})
+    await declare(
+      alpha,
+      {local: EXAMPLES},
+      {
+        taskservs: [
+          {name: 'redis', version: '7.2.0'},
+          {name: 'containerd', version: '1.6.9'},
+        ],
+        providers: [{name: 'aws', version: '2.1.0'}],
+      },
+    )
     const resolved = await depResolve(alpha, box.env)
     expect(resolved.exitCode, resolved.stderr).toBe(0)
     await mkdir(path.join(alpha, 'config', 'modes'), {recursive: true})
     await writeFile(path.join(alpha, 'config', 'modes', 'staging.yaml'), 'mode: staging\n')
-    for (const [name, dir] of [['alpha', alpha], ['beta', beta]]) expect((await runCli(['workspace', 'register', name, dir], {env: box.env})).exitCode).toBe(0)
+    for (const [name, dir] of [
+      ['alpha', alpha],
+      ['beta', beta],
+    ])
+      expect((await runCli(['workspace', 'register', name, dir], {env: box.env})).exitCode).toBe(0)
 
     const generated = await runCli(['completion', 'bash'], {env: box.env})
     expect(generated.exitCode, generated.stderr).toBe(0)
@@ -68,7 +89,7 @@ describe('shell completion (bash, built CLI)', () => {
     expect((await complete(['provisioning', 'config', 'show', '--workspace', '=', 'b'])).candidates).toEqual(['beta'])
   })
 
-  it('modes: the shipped ones plus the current workspace\'s own', async () => {
+  it("modes: the shipped ones plus the current workspace's own", async () => {
     expect((await complete(['provisioning', 'mode', 'switch', ''], beta)).candidates).toEqual(['cicd', 'enterprise', 'multi-user', 'solo'])
     expect((await complete(['provisioning', 'mode', 'show', ''], alpha)).candidates).toEqual(['cicd', 'enterprise', 'multi-user', 'solo', 'staging'])
     expect((await complete(['provisioning', 'mode', 'validate', 'st'], alpha)).candidates).toEqual(['staging'])
@@ -120,11 +141,26 @@ describe('shell completion (bash, built CLI)', () => {
       await writeFile(path.join(broken.home, 'config', 'user_config.yaml'), 'workspaces: [{name: "ok", path: "/x"}\npassword: hunter2-secret\n')
       await writeFile(path.join(broken.home, 'config.user.toml'), 'token = "hunter2-secret"\n[oci\n')
       await mkdir(path.join(broken.home, 'cache', 'oci', 'index', 'reg'), {recursive: true})
-      await writeFile(path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'), '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]')
+      await writeFile(
+        path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'),
+        '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]',
+      )
       const ws = await bareWorkspace(broken.root, 'ws')
       await writeFile(path.join(ws, 'config', 'provisioning.lock'), 'lockfile_version: [\n  password: hunter2-secret\n')
-      const run = (words: string[]) => execa('bash', ['-c', `source '${script}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _provisioning_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], {env, cwd: ws, reject: false})
-      for (const words of [['provisioning', 'workspace', 'switch', ''], ['provisioning', 'mode', 'switch', ''], ['provisioning', 'dep', 'tree', '']]) {
+      const run = (words: string[]) =>
+        execa(
+          'bash',
+          [
+            '-c',
+            `source '${script}'; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _provisioning_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          ],
+          {env, cwd: ws, reject: false},
+        )
+      for (const words of [
+        ['provisioning', 'workspace', 'switch', ''],
+        ['provisioning', 'mode', 'switch', ''],
+        ['provisioning', 'dep', 'tree', ''],
+      ]) {
         const result = await run(words)
         expect(result.exitCode).toBe(0)
         expect(result.stderr).toBe('')
@@ -134,9 +170,17 @@ describe('shell completion (bash, built CLI)', () => {
       // The JSON index above is truncated (invalid): nothing from it, not even the good name.
       expect((await run(['provisioning', 'dep', 'tree', ''])).stdout.trim()).toBe('')
       // A valid index with hostile names: only the plain name gets through.
-      await writeFile(path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'), '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]}')
+      await writeFile(
+        path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'),
+        '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]}',
+      )
       expect((await run(['provisioning', 'dep', 'tree', ''])).stdout.trim()).toBe('good-one')
-      expect(await stat(path.join(ws, 'pwned')).then(() => true, () => false)).toBe(false)
+      expect(
+        await stat(path.join(ws, 'pwned')).then(
+          () => true,
+          () => false,
+        ),
+      ).toBe(false)
       expect((await run(['provisioning', 'mode', 'switch', ''])).stdout.trim().split('\n')).toEqual(['cicd', 'enterprise', 'multi-user', 'solo'])
     } finally {
       await broken.cleanup()

@@ -59,7 +59,8 @@ describe('pathological configuration input (built CLI)', () => {
 
   it('a YAML alias bomb in the lockfile is exit 3 naming it (--frozen); a plain run re-resolves and rewrites it', async () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
-    for (let i = 1; i < 12; i++) bomb.push(`${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array.from({length: 10}, () => (i === 1 ? '*a' : `*${'b'.repeat(i - 1)}`)).join(', ')}]`)
+    for (let i = 1; i < 12; i++)
+      bomb.push(`${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array.from({length: 10}, () => (i === 1 ? '*a' : `*${'b'.repeat(i - 1)}`)).join(', ')}]`)
     await writeText(lockFile(), `${bomb.join('\n')}\n`)
     const error = await refused(['dep', 'resolve', '--frozen'])
     expect(error.message).toContain(`${lockFile()} is not a valid lockfile`)
@@ -81,7 +82,9 @@ describe('pathological configuration input (built CLI)', () => {
 
   it('deep or self-containing YAML, and a --set key thousands of levels deep, are refused', async () => {
     await writeText(configFile(), `${workspaceYaml}\ndeep:\n${Array.from({length: 200}, (_, i) => `${'  '.repeat(i + 1)}a:`).join('\n')} 1\n`)
-    expect((await refused(['config', 'show'])).message).toContain(`${configFile()} nests tables and lists more than 64 levels deep (at deep.a.a.a.a.a.….a.a.a.a.a.a)`)
+    expect((await refused(['config', 'show'])).message).toContain(
+      `${configFile()} nests tables and lists more than 64 levels deep (at deep.a.a.a.a.a.….a.a.a.a.a.a)`,
+    )
     await writeText(configFile(), `${workspaceYaml}\nloop: &loop\n  again: *loop\n`)
     expect((await refused(['config', 'show'])).message).toContain(`${configFile()} has a value that contains itself at loop.again`)
     await writeText(configFile(), workspaceYaml)
@@ -113,7 +116,7 @@ describe('pathological configuration input (built CLI)', () => {
     await writeText(envFile(), `[big]\nvalue = "${big}"\n`)
     const shown = await runCli(['config', 'show', '--json'], {env: box.env, cwd: ws})
     expect(shown.exitCode, shown.stderr).toBe(0)
-    expect((json<{value: {big: {value: string}}}>(shown).value.big.value)).toBe(big)
+    expect(json<{value: {big: {value: string}}}>(shown).value.big.value).toBe(big)
     const origin = await runCli(['config', 'show', 'big', '--origin', '--json'], {env: box.env, cwd: ws})
     expect(origin.exitCode, origin.stderr).toBe(0)
     expect(json<{origins: Array<{value: string; file: string}>}>(origin).origins[0]).toMatchObject({value: big, file: envFile()})

@@ -5,7 +5,15 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {json, runCli} from '../helpers/cli.js'
 import {initWorkspace, type Sandbox, sandbox, writeText} from '../helpers/workspace.js'
 
-interface Origin {key: string; value: unknown; layer: string; file?: string; line?: number; source?: string; overridden: Array<{layer: string; file?: string; value: unknown}>}
+interface Origin {
+  key: string
+  value: unknown
+  layer: string
+  file?: string
+  line?: number
+  source?: string
+  overridden: Array<{layer: string; file?: string; value: unknown}>
+}
 
 describe('config commands (built CLI)', () => {
   let box: Sandbox
@@ -47,22 +55,27 @@ describe('config commands (built CLI)', () => {
     expect(fromEnv.stdout.trim()).toBe('envvar.example:1')
     const fromFlag = await runCli(['config', 'get', 'oci.registry', '--infra', 'prod', '--set', 'oci.registry=flag.example:2'], {env, cwd: ws})
     expect(fromFlag.stdout.trim()).toBe('flag.example:2')
-    const origin = json<{origins: Origin[]}>(await runCli(['config', 'show', 'oci.registry', '--origin', '--json', '--set', 'oci.registry=flag.example:2'], {env, cwd: ws}))
+    const origin = json<{origins: Origin[]}>(
+      await runCli(['config', 'show', 'oci.registry', '--origin', '--json', '--set', 'oci.registry=flag.example:2'], {env, cwd: ws}),
+    )
     expect(origin.origins[0]).toMatchObject({layer: 'runtime', source: '--set oci.registry'})
     expect(origin.origins[0].overridden[0]).toMatchObject({layer: 'runtime', source: 'PROVISIONING_OCI__REGISTRY'})
   })
 
   it('interpolates paths, env, git and now', async () => {
     await execa('git', ['init', '-q', '-b', 'feature-x'], {cwd: ws})
-    await writeText(path.join(ws, 'config', 'provisioning.yaml'), [
-      'vars:',
-      '  base: "{{paths.base}}/x"',
-      '  home: "{{env.HOME}}"',
-      '  branch: "{{git.branch}}"',
-      '  day: "{{now.date}}"',
-      '  ws: "{{workspace.name}}@{{workspace.path}}"',
-      '',
-    ].join('\n'))
+    await writeText(
+      path.join(ws, 'config', 'provisioning.yaml'),
+      [
+        'vars:',
+        '  base: "{{paths.base}}/x"',
+        '  home: "{{env.HOME}}"',
+        '  branch: "{{git.branch}}"',
+        '  day: "{{now.date}}"',
+        '  ws: "{{workspace.name}}@{{workspace.path}}"',
+        '',
+      ].join('\n'),
+    )
     const doc = json<{value: Record<string, string>}>(await runCli(['config', 'show', 'vars', '--json'], {env: {...box.env, HOME: '/home/tester'}, cwd: ws}))
     expect(doc.value.base).toBe(`${box.home}/x`)
     expect(doc.value.home).toBe('/home/tester')
@@ -116,8 +129,11 @@ describe('config commands (built CLI)', () => {
     expect(ok.stdout).toContain('1 warning')
   })
 
-  it('suggests an unknown key\'s nearest known key by the shared did-you-mean rule (nearest wins, a third of its length in edits)', async () => {
-    await writeText(path.join(ws, 'config', 'provisioning.yaml'), 'workspace:\n  name: demo\npaths:\n  bache: x\noci:\n  nmespaec: x\n  zzz_totally_unrelated: x\n')
+  it("suggests an unknown key's nearest known key by the shared did-you-mean rule (nearest wins, a third of its length in edits)", async () => {
+    await writeText(
+      path.join(ws, 'config', 'provisioning.yaml'),
+      'workspace:\n  name: demo\npaths:\n  bache: x\noci:\n  nmespaec: x\n  zzz_totally_unrelated: x\n',
+    )
     const result = await runCli(['config', 'validate', '--json'], {env: box.env, cwd: ws})
     expect(result.exitCode, result.stderr).toBe(0)
     const hints = Object.fromEntries(json<{warnings: Array<{key: string; hint: string}>}>(result).warnings.map((w) => [w.key, w.hint]))
@@ -146,7 +162,12 @@ describe('config commands (built CLI)', () => {
 
   it('never shows secret values', async () => {
     await writeText(path.join(ws, 'config', 'provisioning.yaml'), 'vars:\n  api_token: s3cr3t-value\n')
-    for (const args of [['config', 'show'], ['config', 'show', '--json'], ['config', 'get', 'vars.api_token'], ['config', 'show', 'vars', '--origin']]) {
+    for (const args of [
+      ['config', 'show'],
+      ['config', 'show', '--json'],
+      ['config', 'get', 'vars.api_token'],
+      ['config', 'show', 'vars', '--origin'],
+    ]) {
       const result = await runCli(args, {env: box.env, cwd: ws})
       expect(result.stdout + result.stderr).not.toContain('s3cr3t-value')
     }

@@ -2,7 +2,19 @@ import {writeFile} from 'node:fs/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {json, runCli} from '../helpers/cli.js'
-import {bareWorkspace, declare, depResolve, type ErrorDoc, exampleDirs, installedDirs, lockPath, type Modules, publish, readLock, type ResolveDoc} from '../helpers/deps.js'
+import {
+  bareWorkspace,
+  declare,
+  depResolve,
+  type ErrorDoc,
+  exampleDirs,
+  installedDirs,
+  lockPath,
+  type Modules,
+  publish,
+  readLock,
+  type ResolveDoc,
+} from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
@@ -35,7 +47,9 @@ describe('dep resolve with bad input', () => {
     const result = await depResolve(ws, box.env)
     expect(result.exitCode).toBe(5)
     expect(result.stderr).toContain('no version of redis satisfies every constraint')
-    expect(result.stderr).toMatch(/workspace -> redis 9\.9\.9 {3}\(declared at config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]\)/)
+    expect(result.stderr).toMatch(
+      /workspace -> redis 9\.9\.9 {3}\(declared at config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]\)/,
+    )
     expect(result.stderr).toContain('available versions of redis: 7.2.0')
   })
 

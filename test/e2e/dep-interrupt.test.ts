@@ -9,8 +9,23 @@ import {readLockfile} from '../../src/lib/deps/lockfile.js'
 import {type FaultProxyHandle, startFaultProxy} from '../fixtures/fault-proxy.js'
 import {type CliResult, json} from '../helpers/cli.js'
 import {
-  bareWorkspace, declare, depResolve, type ErrorDoc, exampleDirs, filesOf, installedDirs, leftovers, lockPath, type Modules, prng, publish, readLock,
-  type ResolveDoc, type Source, spawnCli, writeExtension,
+  bareWorkspace,
+  declare,
+  depResolve,
+  type ErrorDoc,
+  exampleDirs,
+  filesOf,
+  installedDirs,
+  leftovers,
+  lockPath,
+  type Modules,
+  prng,
+  publish,
+  readLock,
+  type ResolveDoc,
+  type Source,
+  spawnCli,
+  writeExtension,
 } from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -46,7 +61,8 @@ interface Clean {
 async function fingerprint(dir: string): Promise<string> {
   const files = await filesOf(dir)
   const hash = createHash('sha256')
-  for (const [rel, entry] of Object.entries(files)) hash.update(`${rel}\0${entry.type}\0${entry.mode}\0${entry.content ? createHash('sha256').update(entry.content).digest('hex') : entry.target}\n`)
+  for (const [rel, entry] of Object.entries(files))
+    hash.update(`${rel}\0${entry.type}\0${entry.mode}\0${entry.content ? createHash('sha256').update(entry.content).digest('hex') : entry.target}\n`)
   return hash.digest('hex')
 }
 
@@ -123,7 +139,12 @@ describe('dep resolve interrupted and concurrent', () => {
       const differing = [...new Set([...Object.keys(src), ...Object.keys(files)])].filter(
         (f) => !src[f] || !files[f] || src[f].mode !== files[f].mode || !src[f].content?.equals(files[f].content as Buffer),
       )
-      const what = (f: string) => (!src[f] ? `${f} (extra)` : !files[f] ? `${f} (missing)` : `${f} (mode ${files[f].mode}/${src[f].mode}, ${files[f].content?.length}/${src[f].content?.length} bytes)`)
+      const what = (f: string) =>
+        !src[f]
+          ? `${f} (extra)`
+          : !files[f]
+            ? `${f} (missing)`
+            : `${f} (mode ${files[f].mode}/${src[f].mode}, ${files[f].content?.length}/${src[f].content?.length} bytes)`
       lines.push(`  vs ${path.basename(source)}: ${differing.length} differ: ${differing.slice(0, 5).map(what).join(', ')}`)
     }
     const state = await readFile(path.join(dir, '..', '..', '.installed.json'), 'utf8').catch(() => '-')
@@ -134,20 +155,26 @@ describe('dep resolve interrupted and concurrent', () => {
   const expectLikeClean = async (ws: string, result: CliResult, decl: Decl, context: string) => {
     expect(result.exitCode, `${context}: ${result.stderr}`).toBe(0)
     const expected = await cleanRun(decl)
-    expect(json<ResolveDoc>(result).order.map((e) => `${e.name}@${e.version}`), context).toEqual(expected.order)
+    expect(
+      json<ResolveDoc>(result).order.map((e) => `${e.name}@${e.version}`),
+      context,
+    ).toEqual(expected.order)
     expect(await readLock(ws), context).toBe(expected.lock)
     expect(await leftovers(ws), context).toEqual([])
     const installed: Record<string, string> = {}
     for (const [key, dir] of Object.entries(await installedDirs(ws))) {
       installed[key] = await fingerprint(dir)
-      if (expected.installed[key] && installed[key] !== expected.installed[key]) throw new Error(`${context}: ${key} is not what a clean run installs:\n${await diagnose(key.split('/')[1], dir)}`)
+      if (expected.installed[key] && installed[key] !== expected.installed[key])
+        throw new Error(`${context}: ${key} is not what a clean run installs:\n${await diagnose(key.split('/')[1], dir)}`)
     }
     expect(describeInstalled(installed), context).toEqual(describeInstalled(expected.installed))
   }
 
   /** group/name -> the version its files are, or what they are not. */
   const describeInstalled = (installed: Record<string, string>) =>
-    Object.fromEntries(Object.entries(installed).map(([key, print]) => [key, known.get(key.split('/')[1])?.get(print) ?? `not a published version (${print.slice(0, 12)})`]))
+    Object.fromEntries(
+      Object.entries(installed).map(([key, print]) => [key, known.get(key.split('/')[1])?.get(print) ?? `not a published version (${print.slice(0, 12)})`]),
+    )
 
   // Each iteration is a killed run and a finishing run (~10 s at load 10): 60 s is not enough on a loaded machine.
   it(`kill -9 at random points, ${ITERATIONS} times: always consistent, and the re-run equals a clean run (seed ${SEED})`, async () => {
@@ -185,8 +212,20 @@ describe('dep resolve interrupted and concurrent', () => {
       else expect(outcome.exitCode, `${context}: ${String(outcome.all)}`).toBe(0)
 
       await expectConsistent(ws, context)
-      const state = Object.keys(await installedDirs(ws)).sort().join()
-      if (state !== Object.keys(clean[current]?.installed ?? {}).sort().join() && state !== Object.keys(clean[target]?.installed ?? {}).sort().join()) midway++
+      const state = Object.keys(await installedDirs(ws))
+        .sort()
+        .join()
+      if (
+        state !==
+          Object.keys(clean[current]?.installed ?? {})
+            .sort()
+            .join() &&
+        state !==
+          Object.keys(clean[target]?.installed ?? {})
+            .sort()
+            .join()
+      )
+        midway++
       if ((await leftovers(ws)).length > 0) midway++
 
       // The re-run is the same declaration or, half the time, the previous one again.
@@ -231,7 +270,7 @@ describe('dep resolve interrupted and concurrent', () => {
       const first = spawnCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
       try {
         const lockFile = path.join(ws, 'config', '.dep-resolve.lock')
-        for (const deadline = Date.now() + 15_000; !existsSync(lockFile) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20))
+        for (const deadline = Date.now() + 15_000; !existsSync(lockFile) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20))
         expect(existsSync(lockFile), 'the first run took the workspace lock').toBe(true)
 
         const [waiter, busy] = await Promise.all([

@@ -69,7 +69,14 @@ describe('dep validate on a local source', () => {
     await writeFile(edited, `name: ${id(1900)}\ntype: taskserv\nversion: "1.3.0"\ndependencies:\n  ${id(1900)}: "*"\n`)
     const result = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
     expect(result.exitCode).toBe(10)
-    expect(problemsOf(result)).toEqual([{kind: 'manifest', name: id(1900), message: `${edited} has invalid extension metadata:\n  - dependencies.${id(1900)}: the extension "${id(1900)}" lists itself in dependencies`, hint: expect.any(String)}])
+    expect(problemsOf(result)).toEqual([
+      {
+        kind: 'manifest',
+        name: id(1900),
+        message: `${edited} has invalid extension metadata:\n  - dependencies.${id(1900)}: the extension "${id(1900)}" lists itself in dependencies`,
+        hint: expect.any(String),
+      },
+    ])
   })
 
   it('a self-dependent manifest is exit 3 for resolve, a problem of dep validate (exit 10), naming the file and the reason', async () => {
@@ -131,7 +138,11 @@ describe('dep validate on a local source', () => {
     await declare(ws, {local: src}, {taskservs: ['ok']})
     const validated = await runCli(['dep', 'validate', '--json'], {env: box.env, cwd: ws})
     expect(validated.exitCode).toBe(10)
-    expect(problemsOf(validated).map((p) => [p.kind, p.name])).toEqual([['manifest', 'a'], ['manifest', 'b'], ['manifest', 'c']])
+    expect(problemsOf(validated).map((p) => [p.kind, p.name])).toEqual([
+      ['manifest', 'a'],
+      ['manifest', 'b'],
+      ['manifest', 'c'],
+    ])
     const result = await runCli(['dep', 'resolve', '--json'], {env: box.env, cwd: ws})
     expect(result.exitCode).toBe(3)
     const {error} = json<ErrorDoc>(result)

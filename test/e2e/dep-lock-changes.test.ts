@@ -43,10 +43,15 @@ describe('dep resolve: what a declaration change does to the lock', () => {
     registry = await startRegistry()
     src = path.join(box.root, 'src')
     await publish(registry.host, box.env, [
-      await ext('redis', '7.2.0'), await ext('redis', '7.2.5'), await ext('redis', '7.3.0'),
+      await ext('redis', '7.2.0'),
+      await ext('redis', '7.2.5'),
+      await ext('redis', '7.3.0'),
       await ext('etcd', '3.5.9'),
-      await ext('lib', '1.0.0'), await ext('lib', '1.5.0'), await ext('lib', '2.0.0'),
-      await ext('app', '1.0.0', {dependencies: {lib: '^1.0'}}), await ext('app', '2.0.0', {dependencies: {lib: '>=1.0'}}),
+      await ext('lib', '1.0.0'),
+      await ext('lib', '1.5.0'),
+      await ext('lib', '2.0.0'),
+      await ext('app', '1.0.0', {dependencies: {lib: '^1.0'}}),
+      await ext('app', '2.0.0', {dependencies: {lib: '>=1.0'}}),
     ])
   })
   afterAll(async () => {
@@ -57,7 +62,13 @@ describe('dep resolve: what a declaration change does to the lock', () => {
   it('re-decides a changed range (and what its new version constrains), keeps the rest, and says why', async () => {
     const ws = await bareWorkspace(box.root, 'edits')
     const source = {registry: registry.host}
-    await declare(ws, source, {taskservs: [{name: 'redis', version: '~7.2'}, {name: 'etcd', version: '*'}, {name: 'app', version: '~1.0'}]})
+    await declare(ws, source, {
+      taskservs: [
+        {name: 'redis', version: '~7.2'},
+        {name: 'etcd', version: '*'},
+        {name: 'app', version: '~1.0'},
+      ],
+    })
     const first = await depResolve(ws, box.env, ['--json'])
     expect(first.exitCode, first.stderr).toBe(0)
     expect(await locked(ws)).toEqual({redis: '7.2.5', etcd: '3.5.9', app: '1.0.0', lib: '1.5.0'})
@@ -71,7 +82,13 @@ describe('dep resolve: what a declaration change does to the lock', () => {
     expect(await locked(ws)).toEqual({redis: '7.2.5', etcd: '3.5.9', app: '1.0.0', lib: '1.5.0', extra: '1.0.0'})
     const addedDoc = json<Doc>(added)
     expect(changeOf(addedDoc, 'extra')).toMatchObject({change: 'added', to: '1.0.0'})
-    expect(changeOf(addedDoc, 'etcd')).toMatchObject({change: 'kept', from: '3.5.9', to: '3.5.9', newestAllowed: '3.6.0', reason: 'locked; run "provisioning dep update etcd" to move to 3.6.0'})
+    expect(changeOf(addedDoc, 'etcd')).toMatchObject({
+      change: 'kept',
+      from: '3.5.9',
+      to: '3.5.9',
+      newestAllowed: '3.6.0',
+      reason: 'locked; run "provisioning dep update etcd" to move to 3.6.0',
+    })
     expect(changeOf(addedDoc, 'redis')).toEqual({name: 'redis', type: 'taskserv', change: 'kept', from: '7.2.5', to: '7.2.5'})
 
     // ~7.2 -> >=7.2 and app ~1.0 -> >=1.0: both decided afresh; lib too, since app@2.0.0 puts another range on it.
@@ -85,7 +102,11 @@ describe('dep resolve: what a declaration change does to the lock', () => {
     expect(human.stdout).toContain('upgraded lib 1.5.0 -> 2.0.0 (app now requires >=1.0 (was ^1.0))')
     expect(human.stdout).toContain('kept etcd 3.5.9 (locked; run "provisioning dep update etcd" to move to 3.6.0)')
     expect(await locked(ws)).toEqual({redis: '7.3.0', etcd: '3.5.9', app: '2.0.0', lib: '2.0.0', extra: '1.0.0'})
-    expect(json<Doc>(planned[0]).changes.filter((c) => c.change !== 'kept').map((c) => `${c.name} ${c.from}->${c.to}`)).toEqual(['app 1.0.0->2.0.0', 'lib 1.5.0->2.0.0', 'redis 7.2.5->7.3.0'])
+    expect(
+      json<Doc>(planned[0])
+        .changes.filter((c) => c.change !== 'kept')
+        .map((c) => `${c.name} ${c.from}->${c.to}`),
+    ).toEqual(['app 1.0.0->2.0.0', 'lib 1.5.0->2.0.0', 'redis 7.2.5->7.3.0'])
 
     // The same declaration without a lock gives the same versions, but for the held etcd.
     const fresh = await bareWorkspace(box.root, 'fresh')

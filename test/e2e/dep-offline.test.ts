@@ -4,7 +4,21 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type FaultProxyHandle, startFaultProxy} from '../fixtures/fault-proxy.js'
 import {json} from '../helpers/cli.js'
-import {bareWorkspace, declare, depResolve, type ErrorDoc, exampleDir, exampleDirs, filesOf, installedDirs, lockPath, type Modules, publish, readLock, type ResolveDoc} from '../helpers/deps.js'
+import {
+  bareWorkspace,
+  declare,
+  depResolve,
+  type ErrorDoc,
+  exampleDir,
+  exampleDirs,
+  filesOf,
+  installedDirs,
+  lockPath,
+  type Modules,
+  publish,
+  readLock,
+  type ResolveDoc,
+} from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
@@ -13,13 +27,18 @@ import {type Sandbox, sandbox} from '../helpers/workspace.js'
  * tag index are enough (registry stopped), and an up-to-date lock with a warm cache asks the
  * registry nothing at all, not even the /v2/ ping, even when the installed folders are gone.
  */
-const MODULES: Modules = {providers: ['aws:2.1.0'], taskservs: ['containerd:1.6.9', {name: 'redis', version: '^7'}], clusters: [{name: 'k8s-basic', version: '^1.0'}]}
+const MODULES: Modules = {
+  providers: ['aws:2.1.0'],
+  taskservs: ['containerd:1.6.9', {name: 'redis', version: '^7'}],
+  clusters: [{name: 'k8s-basic', version: '^1.0'}],
+}
 const GROUP_OF: Record<string, string> = {provider: 'providers', taskserv: 'taskservs', cluster: 'clusters'}
 
 async function expectInstalledFromSources(ws: string, order: ResolveDoc['order']): Promise<void> {
   const installed = await installedDirs(ws)
   expect(Object.keys(installed).sort()).toEqual(order.map((e) => `${GROUP_OF[e.type]}/${e.name}`).sort())
-  for (const e of order) expect(await filesOf(installed[`${GROUP_OF[e.type]}/${e.name}`])).toEqual(await filesOf(exampleDir(GROUP_OF[e.type], e.name, e.version)))
+  for (const e of order)
+    expect(await filesOf(installed[`${GROUP_OF[e.type]}/${e.name}`])).toEqual(await filesOf(exampleDir(GROUP_OF[e.type], e.name, e.version)))
 }
 
 describe('dep resolve from the cache', () => {
@@ -105,6 +124,8 @@ describe('dep resolve from the cache', () => {
     expect(cold.exitCode).toBe(6)
     expect(cold.stderr).toContain('--offline')
     expect(await readLock(ws)).toBe(lock)
-    expect((await readdir(path.join(ws, 'extensions', 'taskservs'))).filter((e) => !e.startsWith('.')).sort()).toEqual(['containerd', 'etcd', 'kubernetes', 'redis', 'cilium'].sort())
+    expect((await readdir(path.join(ws, 'extensions', 'taskservs'))).filter((e) => !e.startsWith('.')).sort()).toEqual(
+      ['containerd', 'etcd', 'kubernetes', 'redis', 'cilium'].sort(),
+    )
   })
 })

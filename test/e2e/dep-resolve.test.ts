@@ -5,8 +5,22 @@ import YAML from 'yaml'
 
 import {json} from '../helpers/cli.js'
 import {
-  bareWorkspace, declare, depResolve, type ErrorDoc, EXAMPLES, exampleDir, exampleDirs, filesOf, generateExtension, installedDirs, leftovers, lockPath, type Modules,
-  publish, readLock, type ResolveDoc,
+  bareWorkspace,
+  declare,
+  depResolve,
+  type ErrorDoc,
+  EXAMPLES,
+  exampleDir,
+  exampleDirs,
+  filesOf,
+  generateExtension,
+  installedDirs,
+  leftovers,
+  lockPath,
+  type Modules,
+  publish,
+  readLock,
+  type ResolveDoc,
 } from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {initWorkspace, type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -65,10 +79,13 @@ describe('dep resolve against a real registry', () => {
       for (const e of doc.order) expect(e.reference).toBe(`${registry.host}/provisioning-extensions/${e.name}:${e.version}`)
 
       // Dependencies first: every locked dependency (hard, or optional and present) comes earlier.
-      const lock = YAML.parse(await readFile(lockPath(ws), 'utf8')) as {extensions: Array<{name: string; dependencies: Record<string, string>; optional: Record<string, string>}>}
+      const lock = YAML.parse(await readFile(lockPath(ws), 'utf8')) as {
+        extensions: Array<{name: string; dependencies: Record<string, string>; optional: Record<string, string>}>
+      }
       const position = new Map(doc.order.map((e, i) => [e.name, i]))
       for (const e of lock.extensions) {
-        for (const dep of [...Object.keys(e.dependencies), ...Object.keys(e.optional)]) expect(position.get(dep), `${dep} before ${e.name}`).toBeLessThan(position.get(e.name) as number)
+        for (const dep of [...Object.keys(e.dependencies), ...Object.keys(e.optional)])
+          expect(position.get(dep), `${dep} before ${e.name}`).toBeLessThan(position.get(e.name) as number)
       }
       expect(lock.extensions.find((e) => e.name === 'kubernetes')?.dependencies).toEqual({containerd: '1.6.9', etcd: '3.5.9'})
 
@@ -76,7 +93,9 @@ describe('dep resolve against a real registry', () => {
       const installed = await installedDirs(ws)
       expect(Object.keys(installed).sort()).toEqual(doc.order.map((e) => `${GROUP_OF[e.type]}/${e.name}`).sort())
       for (const e of doc.order) {
-        expect(await filesOf(installed[`${GROUP_OF[e.type]}/${e.name}`]), `${e.name}@${e.version}`).toEqual(await filesOf(exampleDir(GROUP_OF[e.type], e.name, e.version)))
+        expect(await filesOf(installed[`${GROUP_OF[e.type]}/${e.name}`]), `${e.name}@${e.version}`).toEqual(
+          await filesOf(exampleDir(GROUP_OF[e.type], e.name, e.version)),
+        )
       }
       expect(await leftovers(ws)).toEqual([])
       firstLock = (await readLock(ws)) as string
@@ -154,7 +173,9 @@ describe('dep resolve against a real registry', () => {
       // The declaring file and line (issue 11), then the key.
       const line = (await readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')).split('\n').findIndex((l) => l.includes('containerd:1.6.0')) + 1
       expect(line).toBeGreaterThan(0)
-      expect(result.stderr).toContain(`workspace -> containerd 1.6.0   (declared at config/provisioning.yaml:${line}, dependencies.extensions.modules.taskservs[0])`)
+      expect(result.stderr).toContain(
+        `workspace -> containerd 1.6.0   (declared at config/provisioning.yaml:${line}, dependencies.extensions.modules.taskservs[0])`,
+      )
       expect(result.stderr).toContain(`the workspace depends on containerd 1.6.0 (config/provisioning.yaml:${line})`)
       expect(result.stderr).toContain('workspace -> kubernetes@1.28.0 -> containerd >=1.7.0')
       expect(result.stderr).toContain('available versions of containerd: 1.6.0, 1.6.9, 1.7.2')
@@ -189,7 +210,9 @@ describe('dep resolve against a real registry', () => {
       expect(result.stderr).toContain('available versions of keydb: 6.3.4')
       const {error} = json<ErrorDoc>(await depResolve(ws, box.env, ['--json']))
       expect(error).toMatchObject({code: 'E_RESOLUTION', exit: 5, details: {name: 'keydb'}})
-      expect(error.details.constraints).toEqual(expect.arrayContaining([expect.objectContaining({chain: 'workspace -> redis@7.2.0 -> conflicts with keydb *', kind: 'conflict'})]))
+      expect(error.details.constraints).toEqual(
+        expect.arrayContaining([expect.objectContaining({chain: 'workspace -> redis@7.2.0 -> conflicts with keydb *', kind: 'conflict'})]),
+      )
       expect(await installedDirs(ws)).toEqual({})
     })
 

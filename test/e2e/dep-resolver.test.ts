@@ -31,7 +31,11 @@ describe('dep resolve: a complete resolver, explained', () => {
     const src = path.join(box.root, 'chain-src')
     for (let level = 0; level < 14; level++) {
       for (let patch = 1; patch <= 3; patch++) {
-        await writeExtension(path.join(src, 'taskservs', `level${level}`, `1.0.${patch}`), {name: `level${level}`, version: `1.0.${patch}`, dependencies: {[`level${level + 1}`]: '*'}})
+        await writeExtension(path.join(src, 'taskservs', `level${level}`, `1.0.${patch}`), {
+          name: `level${level}`,
+          version: `1.0.${patch}`,
+          dependencies: {[`level${level + 1}`]: '*'},
+        })
       }
     }
     await writeExtension(path.join(src, 'taskservs', 'level0', '1.0.0'), {name: 'level0', version: '1.0.0'})
@@ -65,7 +69,8 @@ describe('dep resolve: a complete resolver, explained', () => {
 
   it('explains a branching failure with both branches, numbered shared steps and the declaring line, also as --json', async () => {
     const src = path.join(box.root, 'branch-src')
-    const ext = (name: string, version: string, dependencies: Record<string, string> = {}) => writeExtension(path.join(src, 'taskservs', name, version), {name, version, dependencies})
+    const ext = (name: string, version: string, dependencies: Record<string, string> = {}) =>
+      writeExtension(path.join(src, 'taskservs', name, version), {name, version, dependencies})
     await ext('foo', '1.0.0', {a: '^1.0.0', b: '^1.0.0'})
     await ext('foo', '1.1.0', {x: '^1.0.0', y: '^1.0.0'})
     await ext('a', '1.0.0', {b: '^2.0.0'})

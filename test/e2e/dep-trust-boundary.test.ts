@@ -7,7 +7,19 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
 import {json, runCli} from '../helpers/cli.js'
-import {bareWorkspace, declare, depResolve, type ErrorDoc, exampleDir, installedDirs, lockPath, publish, readLock, type ResolveDoc, writeExtension} from '../helpers/deps.js'
+import {
+  bareWorkspace,
+  declare,
+  depResolve,
+  type ErrorDoc,
+  exampleDir,
+  installedDirs,
+  lockPath,
+  publish,
+  readLock,
+  type ResolveDoc,
+  writeExtension,
+} from '../helpers/deps.js'
 import {pushArtifact} from '../helpers/registry-http.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {readTree, type TreeEntry} from '../helpers/tree.js'
@@ -62,21 +74,21 @@ describe('dep resolve: the trust boundary for metadata', () => {
 
   describe('hostile content from a registry (exit 8)', () => {
     it('two tags of one version (1.1.0 and v1.1.0, different content): the plain tag is resolved, locked and installed, every run', async () => {
-    await pushExtension('twotags', '1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {etcd: '*'}})
-    await pushExtension('twotags', 'v1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {redis: '*'}})
-    for (let run = 0; run < 3; run++) {
-      const ws = await newWorkspace()
-      await declare(ws, {registry: registry.host}, {taskservs: ['twotags']})
-      const result = await depResolve(ws, box.env, ['--json'])
-      expect(result.exitCode, result.stderr).toBe(0)
-      const order = json<ResolveDoc>(result).order
-      // The record (reference, digest) is the artifact whose dependencies were resolved.
-      expect(order.map((e) => e.name).sort()).toEqual(['etcd', 'twotags'])
-      expect(order.find((e) => e.name === 'twotags')?.reference).toBe(`${registry.host}/provisioning-extensions/twotags:1.1.0`)
-    }
-  })
+      await pushExtension('twotags', '1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {etcd: '*'}})
+      await pushExtension('twotags', 'v1.1.0', {name: 'twotags', type: 'taskserv', version: '1.1.0', dependencies: {redis: '*'}})
+      for (let run = 0; run < 3; run++) {
+        const ws = await newWorkspace()
+        await declare(ws, {registry: registry.host}, {taskservs: ['twotags']})
+        const result = await depResolve(ws, box.env, ['--json'])
+        expect(result.exitCode, result.stderr).toBe(0)
+        const order = json<ResolveDoc>(result).order
+        // The record (reference, digest) is the artifact whose dependencies were resolved.
+        expect(order.map((e) => e.name).sort()).toEqual(['etcd', 'twotags'])
+        expect(order.find((e) => e.name === 'twotags')?.reference).toBe(`${registry.host}/provisioning-extensions/twotags:1.1.0`)
+      }
+    })
 
-  it('a config blob whose type is "../../x/y" is refused before anything is written', async () => {
+    it('a config blob whose type is "../../x/y" is refused before anything is written', async () => {
       const evil = await pushExtension('evil', '1.0.0', {name: 'evil', type: '../../x/y', version: '1.0.0'})
       const ws = await newWorkspace()
       await declare(ws, {registry: registry.host}, {taskservs: ['evil:1.0.0']})
@@ -112,7 +124,11 @@ describe('dep resolve: the trust boundary for metadata', () => {
     })
 
     it('a config blob that is not an object, or names a 300-character dependency, is exit 8 too', async () => {
-      await pushArtifact(registry.url, 'provisioning-extensions/scalar', '1.0.0', {config: '"just a string"', configMediaType: EXTENSION_CONFIG, artifactType: EXTENSION_ARTIFACT})
+      await pushArtifact(registry.url, 'provisioning-extensions/scalar', '1.0.0', {
+        config: '"just a string"',
+        configMediaType: EXTENSION_CONFIG,
+        artifactType: EXTENSION_ARTIFACT,
+      })
       await pushExtension('longdep', '1.0.0', {name: 'longdep', type: 'taskserv', version: '1.0.0', dependencies: {['a'.repeat(300)]: '*'}})
       for (const name of ['scalar', 'longdep']) {
         const ws = await newWorkspace()
@@ -234,7 +250,13 @@ describe('dep resolve: the trust boundary for metadata', () => {
         const ws = await tampered((e) => {
           e.reference = String(e.reference).replace(registry.host, `127.0.0.1:${port}`)
         })
-        await refusedThenRepaired(ws, 10, new RegExp(`127\\.0\\.0\\.1:${port}/provisioning-extensions/redis:7\\.2\\.0 is not in ${registry.host.replace(/\./g, '\\.')}/provisioning-extensions/redis`))
+        await refusedThenRepaired(
+          ws,
+          10,
+          new RegExp(
+            `127\\.0\\.0\\.1:${port}/provisioning-extensions/redis:7\\.2\\.0 is not in ${registry.host.replace(/\./g, '\\.')}/provisioning-extensions/redis`,
+          ),
+        )
         expect(connections).toBe(0)
       } finally {
         trap.close()
@@ -336,7 +358,9 @@ describe('dep resolve: the trust boundary for metadata', () => {
         const wsBefore = await readTree(target)
         const frozen = await depResolve(target, box.env, ['--frozen', '--json'])
         expect(frozen.exitCode, frozen.stdout).toBe(10)
-        expect(json<ErrorDoc>(frozen).error.message).toMatch(/app@1\.0\.0: the folder .*taskservs\/app changed since it was locked \(locked sha256:[0-9a-f]{64}, now sha256:[0-9a-f]{64}\)/)
+        expect(json<ErrorDoc>(frozen).error.message).toMatch(
+          /app@1\.0\.0: the folder .*taskservs\/app changed since it was locked \(locked sha256:[0-9a-f]{64}, now sha256:[0-9a-f]{64}\)/,
+        )
         expect(await readTree(target)).toEqual(wsBefore)
       }
       expect(await readFile(installed, 'utf8')).toBe('echo one\n')

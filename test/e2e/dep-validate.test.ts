@@ -120,12 +120,18 @@ describe('dep validate lists every problem', () => {
       ['manifest', 'broken'],
       ['unsatisfiable', 'lib'],
     ])
-    expect(problems[0].message).toBe(`${path.join(local, 'taskservs', 'broken', 'manifest.yaml')} has invalid extension metadata:\n  - version: version "two" is not a valid semantic version`)
+    expect(problems[0].message).toBe(
+      `${path.join(local, 'taskservs', 'broken', 'manifest.yaml')} has invalid extension metadata:\n  - version: version "two" is not a valid semantic version`,
+    )
   })
 
   it('a registry artifact with refused metadata is a manifest problem next to the resolution problems of the rest (not the end of the run)', async () => {
     // Metadata no push of ours would write: what a dep resolve refuses with exit 8.
-    await pushArtifact(registry.url, 'provisioning-extensions/tampered', '1.0.0', {config: '"just a string"', configMediaType: EXTENSION_CONFIG, artifactType: EXTENSION_ARTIFACT})
+    await pushArtifact(registry.url, 'provisioning-extensions/tampered', '1.0.0', {
+      config: '"just a string"',
+      configMediaType: EXTENSION_CONFIG,
+      artifactType: EXTENSION_ARTIFACT,
+    })
     await publish(registry.host, box.env, [await ext('needs-tampered', '1.0.0', {dependencies: {tampered: '*'}})])
     const problems = problemsOf(await validate('refused', {taskservs: ['needs-tampered', 'web', 'good']}))
     expect(problems.map((p) => [p.kind, p.name])).toEqual([

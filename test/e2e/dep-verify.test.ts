@@ -42,12 +42,21 @@ describe('dep verify and dep resolve --force', () => {
     box = await sandbox()
     registry = await startRegistry()
     const src = path.join(box.root, 'src')
-    const files = (name: string) => ({'README.md': `# ${name}\n`, 'templates/config.j2': `name={{ ${name} }}\n`, 'scripts/run.sh': '#!/bin/sh\necho run\n', 'scripts/check.sh': '#!/bin/sh\nexit 0\n'})
+    const files = (name: string) => ({
+      'README.md': `# ${name}\n`,
+      'templates/config.j2': `name={{ ${name} }}\n`,
+      'scripts/run.sh': '#!/bin/sh\necho run\n',
+      'scripts/check.sh': '#!/bin/sh\nexit 0\n',
+    })
     for (const name of ['etcd', 'redis', 'calm']) {
       await writeExtension(path.join(src, name), {name, version: '1.0.0'}, files(name))
       await chmod(path.join(src, name, 'scripts', 'run.sh'), 0o755)
     }
-    await publish(registry.host, box.env, ['etcd', 'redis', 'calm'].map((n) => path.join(src, n)))
+    await publish(
+      registry.host,
+      box.env,
+      ['etcd', 'redis', 'calm'].map((n) => path.join(src, n)),
+    )
     ws = await bareWorkspace(box.root, 'ws')
     await declare(ws, {registry: registry.host}, {taskservs: ['etcd', 'redis', 'calm']})
     const resolved = await depResolve(ws, box.env)
@@ -86,7 +95,15 @@ describe('dep verify and dep resolve --force', () => {
     expect(doc.warnings.join('\n')).toContain('extensions/taskservs/etcd was changed since it was installed')
 
     expect(differencesOf(await verify())).toEqual([
-      {folder: 'extensions/taskservs/etcd', name: 'etcd', version: '1.0.0', problem: 'modified', modified: ['README.md', 'scripts/check.sh'], missing: ['templates/config.j2'], extra: ['notes.txt']},
+      {
+        folder: 'extensions/taskservs/etcd',
+        name: 'etcd',
+        version: '1.0.0',
+        problem: 'modified',
+        modified: ['README.md', 'scripts/check.sh'],
+        missing: ['templates/config.j2'],
+        extra: ['notes.txt'],
+      },
     ])
     const human = await runCli(['dep', 'verify'], {env: box.env, cwd: ws})
     expect(human.exitCode).toBe(10)
@@ -122,7 +139,12 @@ describe('dep verify and dep resolve --force', () => {
     const linked = differencesOf(await verify())
     expect(linked.find((d) => d.name === 'calm')).toMatchObject({problem: 'not-a-folder', reason: 'a symbolic link'})
     await unlink(folder('calm'))
-    expect(differencesOf(await verify()).find((d) => d.name === 'calm')).toEqual({folder: 'extensions/taskservs/calm', name: 'calm', version: '1.0.0', problem: 'missing-folder'})
+    expect(differencesOf(await verify()).find((d) => d.name === 'calm')).toEqual({
+      folder: 'extensions/taskservs/calm',
+      name: 'calm',
+      version: '1.0.0',
+      problem: 'missing-folder',
+    })
   })
 
   it('dep resolve --force reinstalls exactly what differs, from the cache alone, and verify is clean again', async () => {
@@ -163,7 +185,9 @@ describe('dep verify and dep resolve --force', () => {
     await writeFile(stateFile, JSON.stringify(state))
     await writeFile(path.join(folder('calm'), 'README.md'), 'tampered\n')
     expect((await depResolve(ws, box.env, ['--frozen'])).exitCode).toBe(0)
-    expect(differencesOf(await verify())).toEqual([{folder: 'extensions/taskservs/calm', name: 'calm', version: '1.0.0', problem: 'modified', modified: ['README.md']}])
+    expect(differencesOf(await verify())).toEqual([
+      {folder: 'extensions/taskservs/calm', name: 'calm', version: '1.0.0', problem: 'modified', modified: ['README.md']},
+    ])
     // --force repairs it and records a fingerprint again for what it verified.
     expect(json<ResolveDoc>(await depResolve(ws, box.env, ['--force', '--json']))).toMatchObject({installed: ['calm']})
     const after = JSON.parse(await readFile(stateFile, 'utf8')) as {extensions: Record<string, {fingerprint?: string}>}
@@ -219,7 +243,11 @@ describe('dep verify and dep resolve --force', () => {
     expect(json<ResolveDoc & {modified: string[]}>(plain)).toMatchObject({installed: [], modified: ['etcd']})
     const frozen = await depResolve(ws, box.env, ['--frozen', '--json', ...emptyCache])
     expect(frozen.exitCode, frozen.stdout + frozen.stderr).toBe(10)
-    expect(json<ErrorDoc>(frozen).error).toMatchObject({message: changed, details: {modified: ['etcd']}, hint: expect.stringContaining('provisioning dep verify')})
+    expect(json<ErrorDoc>(frozen).error).toMatchObject({
+      message: changed,
+      details: {modified: ['etcd']},
+      hint: expect.stringContaining('provisioning dep verify'),
+    })
     // From the warm cache the same run compares content and records the folder again: no warning.
     const warm = await depResolve(ws, box.env, ['--frozen', '--json'])
     expect(warm.exitCode, warm.stdout + warm.stderr).toBe(0)

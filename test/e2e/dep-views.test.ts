@@ -71,8 +71,13 @@ describe('dependency views and dep update', () => {
     const dir = await bareWorkspace(box.root, name)
     await declare(dir, {registry: registry.host}, {taskservs: [{name: 'root', version: '1.0.0'}]})
     const extensions = Object.entries(graph).map(([extension, deps]) => ({
-      name: extension, type: 'taskserv', version: '1.0.0', reference: `${registry.host}/provisioning-extensions/${extension}:1.0.0`, digest: `sha256:${'0'.repeat(64)}`,
-      dependencies: Object.fromEntries(deps.map((d) => [d, '1.0.0'])), optional: {},
+      name: extension,
+      type: 'taskserv',
+      version: '1.0.0',
+      reference: `${registry.host}/provisioning-extensions/${extension}:1.0.0`,
+      digest: `sha256:${'0'.repeat(64)}`,
+      dependencies: Object.fromEntries(deps.map((d) => [d, '1.0.0'])),
+      optional: {},
     }))
     await writeFile(lockPath(dir), YAML.stringify({lockfile_version: 1, inputs_digest: `sha256:${'1'.repeat(64)}`, core_version: cliVersion, extensions}))
     return dir
@@ -86,7 +91,11 @@ describe('dependency views and dep update', () => {
     await writeExtension(ext('mid-a', '1.0.0'), {name: 'mid-a', version: '1.0.0', dependencies: {base: '^1.0'}})
     await writeExtension(ext('mid-b', '1.0.0'), {name: 'mid-b', version: '1.0.0', dependencies: {base: '>=1.0.0', extra: '^1'}})
     await writeExtension(ext('top', '1.0.0'), {name: 'top', version: '1.0.0', dependencies: {'mid-a': '^1', 'mid-b': '^1'}, optional: {extra: '^1'}})
-    await publish(registry.host, box.env, ['base', 'extra', 'mid-a', 'mid-b', 'top'].map((n) => ext(n, '1.0.0')))
+    await publish(
+      registry.host,
+      box.env,
+      ['base', 'extra', 'mid-a', 'mid-b', 'top'].map((n) => ext(n, '1.0.0')),
+    )
     ws = await bareWorkspace(box.root, 'views')
     await declare(ws, {registry: registry.host}, {taskservs: [{name: 'top', version: '^1'}]})
     const resolved = await depResolve(ws, box.env)
@@ -105,33 +114,41 @@ describe('dependency views and dep update', () => {
     it('shows the whole tree from the lock, a node shown twice marked shared (*)', async () => {
       const result = await cli(ws, box.env, ['dep', 'tree'])
       expect(result.exitCode, result.stderr).toBe(0)
-      expect(stripped(result.stdout)).toBe([
-        'top@1.0.0 (taskserv)',
-        '├── extra@1.0.0 (optional)',
-        '├── mid-a@1.0.0',
-        '│   └── base@1.0.0',
-        '└── mid-b@1.0.0',
-        '    ├── base@1.0.0 (*)',
-        '    └── extra@1.0.0 (*)',
-        '',
-        '(*) shared: its dependencies are shown where it appears in full',
-      ].join('\n'))
+      expect(stripped(result.stdout)).toBe(
+        [
+          'top@1.0.0 (taskserv)',
+          '├── extra@1.0.0 (optional)',
+          '├── mid-a@1.0.0',
+          '│   └── base@1.0.0',
+          '└── mid-b@1.0.0',
+          '    ├── base@1.0.0 (*)',
+          '    └── extra@1.0.0 (*)',
+          '',
+          '(*) shared: its dependencies are shown where it appears in full',
+        ].join('\n'),
+      )
     })
 
     it('--depth marks every node whose dependencies it cut, with how many (text and JSON)', async () => {
       const text = await cli(ws, box.env, ['dep', 'tree', '--depth', '1'])
       expect(text.exitCode, text.stderr).toBe(0)
-      expect(stripped(text.stdout)).toBe([
-        'top@1.0.0 (taskserv)',
-        '├── extra@1.0.0 (optional)',
-        '├── mid-a@1.0.0',
-        '│   └── … 1 more (raise --depth to see them)',
-        '└── mid-b@1.0.0',
-        '    └── … 2 more (raise --depth to see them)',
-      ].join('\n'))
+      expect(stripped(text.stdout)).toBe(
+        [
+          'top@1.0.0 (taskserv)',
+          '├── extra@1.0.0 (optional)',
+          '├── mid-a@1.0.0',
+          '│   └── … 1 more (raise --depth to see them)',
+          '└── mid-b@1.0.0',
+          '    └── … 2 more (raise --depth to see them)',
+        ].join('\n'),
+      )
       const doc = json<TreeDoc>(await cli(ws, box.env, ['dep', 'tree', '--depth', '1', '--json']))
       const [top] = doc.tree
-      expect(top.dependencies.map((d) => [d.name, d.truncated ?? false, d.hidden ?? 0, d.dependencies.length])).toEqual([['extra', false, 0, 0], ['mid-a', true, 1, 0], ['mid-b', true, 2, 0]])
+      expect(top.dependencies.map((d) => [d.name, d.truncated ?? false, d.hidden ?? 0, d.dependencies.length])).toEqual([
+        ['extra', false, 0, 0],
+        ['mid-a', true, 1, 0],
+        ['mid-b', true, 2, 0],
+      ])
 
       const zero = json<TreeDoc>(await cli(ws, box.env, ['dep', 'tree', '--depth', '0', '--json']))
       expect(zero.tree[0]).toMatchObject({name: 'top', truncated: true, hidden: 3, dependencies: []})
@@ -142,38 +159,51 @@ describe('dependency views and dep update', () => {
       const cutWs = await lockedWorkspace('cut', {root: ['a', 'z'], a: ['z'], z: ['leaf'], leaf: []})
       const text = await cli(cutWs, box.env, ['dep', 'tree', '--depth', '2'])
       expect(text.exitCode, text.stderr).toBe(0)
-      expect(stripped(text.stdout)).toBe([
-        'root@1.0.0 (taskserv)',
-        '├── a@1.0.0',
-        '│   └── z@1.0.0',
-        '│       └── … 1 more (raise --depth to see them)',
-        '└── z@1.0.0',
-        '    └── leaf@1.0.0',
-      ].join('\n'))
+      expect(stripped(text.stdout)).toBe(
+        [
+          'root@1.0.0 (taskserv)',
+          '├── a@1.0.0',
+          '│   └── z@1.0.0',
+          '│       └── … 1 more (raise --depth to see them)',
+          '└── z@1.0.0',
+          '    └── leaf@1.0.0',
+        ].join('\n'),
+      )
       // Unlimited: z in full under a, shared (*) under root.
       const full = json<TreeDoc>(await cli(cutWs, box.env, ['dep', 'tree', '--json']))
       expect(full.source).toBe('lockfile')
-      expect(full.tree[0].dependencies.map((d) => [d.name, d.shared ?? false, d.dependencies.length])).toEqual([['a', false, 1], ['z', true, 0]])
+      expect(full.tree[0].dependencies.map((d) => [d.name, d.shared ?? false, d.dependencies.length])).toEqual([
+        ['a', false, 1],
+        ['z', true, 0],
+      ])
     })
 
     it('NAME --reverse: who requires NAME, up to the declared modules', async () => {
       const text = await cli(ws, box.env, ['dep', 'tree', 'base', '--reverse'])
       expect(text.exitCode, text.stderr).toBe(0)
-      expect(stripped(text.stdout)).toBe([
-        'who requires base, up to the workspace:',
-        'base@1.0.0 (taskserv)',
-        '├── mid-a@1.0.0',
-        '│   └── top@1.0.0 (declared by the workspace)',
-        '└── mid-b@1.0.0',
-        '    └── top@1.0.0 (declared by the workspace) (*)',
-        '',
-        '(*) shared: its dependents are shown where it appears in full',
-      ].join('\n'))
+      expect(stripped(text.stdout)).toBe(
+        [
+          'who requires base, up to the workspace:',
+          'base@1.0.0 (taskserv)',
+          '├── mid-a@1.0.0',
+          '│   └── top@1.0.0 (declared by the workspace)',
+          '└── mid-b@1.0.0',
+          '    └── top@1.0.0 (declared by the workspace) (*)',
+          '',
+          '(*) shared: its dependents are shown where it appears in full',
+        ].join('\n'),
+      )
       const doc = json<TreeDoc>(await cli(ws, box.env, ['dep', 'tree', 'extra', '--reverse', '--json']))
       expect(doc.reverse).toBe(true)
-      expect(doc.tree[0].dependencies.map((d) => [d.name, d.optional ?? false, d.declared ?? false])).toEqual([['mid-b', false, false], ['top', true, true]])
+      expect(doc.tree[0].dependencies.map((d) => [d.name, d.optional ?? false, d.declared ?? false])).toEqual([
+        ['mid-b', false, false],
+        ['top', true, true],
+      ])
       const cut = json<TreeDoc>(await cli(ws, box.env, ['dep', 'tree', 'base', '--reverse', '--depth', '1', '--json']))
-      expect(cut.tree[0].dependencies.map((d) => [d.name, d.hidden])).toEqual([['mid-a', 1], ['mid-b', 1]])
+      expect(cut.tree[0].dependencies.map((d) => [d.name, d.hidden])).toEqual([
+        ['mid-a', 1],
+        ['mid-b', 1],
+      ])
     })
 
     it('bad input: --reverse without NAME is a usage error; an unknown NAME exits 4 with the nearest name', async () => {
@@ -198,7 +228,9 @@ describe('dependency views and dep update', () => {
       expect(result.exitCode, result.stderr).toBe(0)
       const lines = result.stdout.trim().split('\n')
       expect(lines[0]).toBe('base@1.0.0 (taskserv) is required through 2 chain(s):')
-      expect(lines[1]).toMatch(/^ {2}workspace \(config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]: top \^1\) -> top@1\.0\.0 \(mid-a \^1\) -> mid-a@1\.0\.0 \(base \^1\.0\) -> base@1\.0\.0$/)
+      expect(lines[1]).toMatch(
+        /^ {2}workspace \(config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]: top \^1\) -> top@1\.0\.0 \(mid-a \^1\) -> mid-a@1\.0\.0 \(base \^1\.0\) -> base@1\.0\.0$/,
+      )
       expect(lines[2]).toMatch(/-> top@1\.0\.0 \(mid-b \^1\) -> mid-b@1\.0\.0 \(base >=1\.0\.0\) -> base@1\.0\.0$/)
       expect(lines).toHaveLength(3)
       expect(result.stderr).toBe('')
@@ -209,8 +241,20 @@ describe('dependency views and dep update', () => {
       expect(doc).toMatchObject({name: 'extra', version: '1.0.0', totalPaths: '2', omittedPaths: '0', warnings: []})
       expect(doc.declaredBy).toBeUndefined()
       expect(doc.paths).toEqual([
-        [{name: 'top', version: '1.0.0', range: '^1', declaredAt: expect.stringMatching(/^config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]$/)}, {name: 'extra', version: '1.0.0', range: '^1', optional: true}],
-        [{name: 'top', version: '1.0.0', range: '^1', declaredAt: expect.any(String)}, {name: 'mid-b', version: '1.0.0', range: '^1'}, {name: 'extra', version: '1.0.0', range: '^1'}],
+        [
+          {
+            name: 'top',
+            version: '1.0.0',
+            range: '^1',
+            declaredAt: expect.stringMatching(/^config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\]$/),
+          },
+          {name: 'extra', version: '1.0.0', range: '^1', optional: true},
+        ],
+        [
+          {name: 'top', version: '1.0.0', range: '^1', declaredAt: expect.any(String)},
+          {name: 'mid-b', version: '1.0.0', range: '^1'},
+          {name: 'extra', version: '1.0.0', range: '^1'},
+        ],
       ])
       const limited = await cli(ws, box.env, ['dep', 'why', 'base', '--limit', '1'])
       expect(limited.exitCode).toBe(0)
@@ -222,7 +266,11 @@ describe('dependency views and dep update', () => {
 
     it('a declared NAME names its declaring line', async () => {
       const doc = json<WhyDoc>(await cli(ws, box.env, ['dep', 'why', 'top', '--json']))
-      expect(doc.declaredBy).toMatchObject({key: 'dependencies.extensions.modules.taskservs[0]', range: '^1', location: expect.stringMatching(/^config\/provisioning\.yaml:\d+$/)})
+      expect(doc.declaredBy).toMatchObject({
+        key: 'dependencies.extensions.modules.taskservs[0]',
+        range: '^1',
+        location: expect.stringMatching(/^config\/provisioning\.yaml:\d+$/),
+      })
       expect(doc.paths).toHaveLength(1)
       const text = await cli(ws, box.env, ['dep', 'why', 'top'])
       expect(text.stdout).toMatch(/declared by the workspace: config\/provisioning\.yaml:\d+, dependencies\.extensions\.modules\.taskservs\[0\] \(\^1\)/)
@@ -310,7 +358,14 @@ describe('dependency views and dep update', () => {
       expect(result.exitCode).toBe(1)
       const doc = json<OutdatedDoc>(result)
       expect(doc.outdated).toBe(1)
-      expect(doc.extensions.find((e) => e.name === 'base')).toEqual({name: 'base', type: 'taskserv', locked: '1.0.0', wanted: '1.1.0', latest: '2.0.0', outdated: true})
+      expect(doc.extensions.find((e) => e.name === 'base')).toEqual({
+        name: 'base',
+        type: 'taskserv',
+        locked: '1.0.0',
+        wanted: '1.1.0',
+        latest: '2.0.0',
+        outdated: true,
+      })
       expect(doc.extensions.filter((e) => e.outdated).map((e) => e.name)).toEqual(['base'])
       const text = await cli(ws, box.env, ['dep', 'check-updates'])
       expect(text.exitCode).toBe(1)

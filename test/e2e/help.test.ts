@@ -6,7 +6,8 @@ describe('help and version', () => {
   it('--help lists the built topics and no unbuilt ones', async () => {
     const result = await runCli(['--help'])
     expect(result.exitCode).toBe(0)
-    for (const topic of ['config', 'workspace', 'mode', 'oci', 'generate', 'dep', 'module', 'audit', 'platform', 'oci-registry']) expect(result.stdout).toMatch(new RegExp(`^\\s+${topic}\\s`, 'm'))
+    for (const topic of ['config', 'workspace', 'mode', 'oci', 'generate', 'dep', 'module', 'audit', 'platform', 'oci-registry'])
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${topic}\\s`, 'm'))
   })
 
   it('--version prints name and version', async () => {

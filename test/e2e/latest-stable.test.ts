@@ -26,7 +26,11 @@ describe('latest means latest stable everywhere (built CLI, layout registry)', (
     store = `oci-layout://${path.join(box.root, 'store')}`
     box.env.PROVISIONING_OCI__REGISTRY = store
     const dirs: string[] = []
-    for (const [name, version] of [['pre', '1.0.0'], ['pre', '1.1.0-beta.1'], ['onlypre', '2.0.0-rc.1']]) {
+    for (const [name, version] of [
+      ['pre', '1.0.0'],
+      ['pre', '1.1.0-beta.1'],
+      ['onlypre', '2.0.0-rc.1'],
+    ]) {
       const dir = path.join(box.root, 'src', `${name}-${version}`)
       await writeExtension(dir, {name, version, description: `${name} at ${version}`})
       dirs.push(dir)
@@ -80,7 +84,10 @@ describe('latest means latest stable everywhere (built CLI, layout registry)', (
     expect(human.stdout).toMatch(/onlypre\s+- \(pre-release 2\.0\.0-rc\.1 only: --pre\)/)
     expect(human.stdout).toMatch(/pre\s+1\.0\.0\s+2/)
     const listPre = json<{extensions: Listed[]}>(await cli(['oci', 'list', '--pre', '--json']))
-    expect(listPre.extensions.map((e) => [e.name, e.latest])).toEqual([['onlypre', '2.0.0-rc.1'], ['pre', '1.1.0-beta.1']])
+    expect(listPre.extensions.map((e) => [e.name, e.latest])).toEqual([
+      ['onlypre', '2.0.0-rc.1'],
+      ['pre', '1.1.0-beta.1'],
+    ])
 
     const search = json<{matches: Array<Listed & {description: string}>}>(await cli(['oci', 'search', 'pre', '--json']))
     expect(search.matches.map((m) => [m.name, m.latest, m.onlyPrerelease, m.description])).toEqual([
@@ -95,7 +102,9 @@ describe('latest means latest stable everywhere (built CLI, layout registry)', (
   it('module discover, dep resolve and dep check-updates agree on 1.0.0', async () => {
     const ws = await bareWorkspace(box.root, 'ws')
     await declare(ws, {registry: store}, {taskservs: ['pre']})
-    const discovered = json<{modules: Array<{name: string; version?: string; onlyPrerelease?: string; source: string}>}>(await cli(['module', 'discover', 'taskserv', 'pre', '--json'], ws))
+    const discovered = json<{modules: Array<{name: string; version?: string; onlyPrerelease?: string; source: string}>}>(
+      await cli(['module', 'discover', 'taskserv', 'pre', '--json'], ws),
+    )
     expect(discovered.modules.filter((m) => m.source === 'registry').map((m) => [m.name, m.version, m.onlyPrerelease])).toEqual([
       ['onlypre', undefined, '2.0.0-rc.1'],
       ['pre', '1.0.0', undefined],

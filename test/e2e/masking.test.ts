@@ -20,22 +20,25 @@ describe('masking secrets, and only secrets (built CLI)', () => {
   beforeAll(async () => {
     box = await sandbox()
     ws = await initWorkspace(box)
-    await writeText(path.join(ws, 'config', 'dev-defaults.toml'), [
-      '[vars]',
-      'pgpassword = "hunter2"',
-      'dbPassword = "s3cr3t-db"',
-      'AWS_SECRET_ACCESS_KEY = "aws-s3cr3t"',
-      'aws_secret_access_key = "aws-lower-s3cr3t"',
-      'mirror = "https://mirror-user:mirror-pass@registry.example.com/v2"',
-      'plain = "visible"',
-      'author = "Jane"',
-      'pinned = "auth:1.2.3"',
-      'password_file = "/etc/app/password.txt"',
-      '[oci]',
-      'auth = "dXNlcjpwYXNz"',
-      '[oci.creds]',
-      'note = "GET /v2/?token=tok-123&page=2"',
-    ].join('\n'))
+    await writeText(
+      path.join(ws, 'config', 'dev-defaults.toml'),
+      [
+        '[vars]',
+        'pgpassword = "hunter2"',
+        'dbPassword = "s3cr3t-db"',
+        'AWS_SECRET_ACCESS_KEY = "aws-s3cr3t"',
+        'aws_secret_access_key = "aws-lower-s3cr3t"',
+        'mirror = "https://mirror-user:mirror-pass@registry.example.com/v2"',
+        'plain = "visible"',
+        'author = "Jane"',
+        'pinned = "auth:1.2.3"',
+        'password_file = "/etc/app/password.txt"',
+        '[oci]',
+        'auth = "dXNlcjpwYXNz"',
+        '[oci.creds]',
+        'note = "GET /v2/?token=tok-123&page=2"',
+      ].join('\n'),
+    )
   })
   afterAll(() => box.cleanup())
 
@@ -47,7 +50,8 @@ describe('masking secrets, and only secrets (built CLI)', () => {
     const human = await cli(['config', 'show'])
     expect(human.exitCode, human.stderr).toBe(0)
     expectNoSecret(human.stdout)
-    for (const shown of ['visible', 'Jane', 'auth:1.2.3', '/etc/app/password.txt', 'https://mirror-user:***@registry.example.com/v2']) expect(human.stdout).toContain(shown)
+    for (const shown of ['visible', 'Jane', 'auth:1.2.3', '/etc/app/password.txt', 'https://mirror-user:***@registry.example.com/v2'])
+      expect(human.stdout).toContain(shown)
 
     const doc = await cli(['config', 'show', '--json'])
     expect(doc.exitCode, doc.stderr).toBe(0)
@@ -72,7 +76,12 @@ describe('masking secrets, and only secrets (built CLI)', () => {
     expectNoSecret(origin.stdout)
     expect(origin.stdout).not.toContain('newer')
 
-    for (const [key, expected] of [['vars.pgpassword', '***'], ['oci.auth', '***'], ['vars.mirror', 'https://mirror-user:***@registry.example.com/v2'], ['vars.pinned', 'auth:1.2.3']]) {
+    for (const [key, expected] of [
+      ['vars.pgpassword', '***'],
+      ['oci.auth', '***'],
+      ['vars.mirror', 'https://mirror-user:***@registry.example.com/v2'],
+      ['vars.pinned', 'auth:1.2.3'],
+    ]) {
       const got = await cli(['config', 'get', key])
       expect(got.exitCode, got.stderr).toBe(0)
       expect(got.stdout.trim()).toBe(expected)
@@ -90,7 +99,10 @@ describe('masking secrets, and only secrets (built CLI)', () => {
     await writeOciLayout(layout, {
       tag: '1.0.0',
       artifactType: 'application/vnd.provisioning.extension.v1',
-      layer: [{name: 'manifest.yaml', content: 'name: evil\ntype: taskserv\nversion: 1.0.0\n'}, {name: 'passwd', type: 'hardlink', linkname: '/etc/passwd'}],
+      layer: [
+        {name: 'manifest.yaml', content: 'name: evil\ntype: taskserv\nversion: 1.0.0\n'},
+        {name: 'passwd', type: 'hardlink', linkname: '/etc/passwd'},
+      ],
     })
     const unsafe = await cli(['oci', 'pull', `oci-layout://${layout}:1.0.0`, '--output', path.join(box.root, 'out'), '--json'])
     expect(unsafe.exitCode, unsafe.stdout + unsafe.stderr).toBe(8)

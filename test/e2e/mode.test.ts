@@ -6,7 +6,11 @@ import {json, runCli} from '../helpers/cli.js'
 import {startEtcd} from '../helpers/etcd.js'
 import {initWorkspace, type Sandbox, sandbox, writeText} from '../helpers/workspace.js'
 
-interface Requirement {id: string; met: boolean; fix: string}
+interface Requirement {
+  id: string
+  met: boolean
+  fix: string
+}
 
 describe('mode commands (built CLI)', () => {
   let box: Sandbox
@@ -16,7 +20,9 @@ describe('mode commands (built CLI)', () => {
   afterEach(() => box.cleanup())
 
   it('lists the four modes with the reference settings', async () => {
-    const doc = json<{current: string; modes: Array<{name: string; authentication: string; locking: string; limits: string}>}>(await runCli(['mode', 'list', '--json'], {env: box.env}))
+    const doc = json<{current: string; modes: Array<{name: string; authentication: string; locking: string; limits: string}>}>(
+      await runCli(['mode', 'list', '--json'], {env: box.env}),
+    )
     expect(doc.current).toBe('solo')
     expect(doc.modes.map((m) => m.name)).toEqual(['cicd', 'enterprise', 'multi-user', 'solo'])
     const byName = Object.fromEntries(doc.modes.map((m) => [m.name, m]))
@@ -55,11 +61,20 @@ describe('mode commands (built CLI)', () => {
     const etcd = await startEtcd()
     const pem = path.join(box.root, 'pki.pem')
     await writeText(pem, '-----BEGIN CERTIFICATE-----\n')
-    await writeText(path.join(box.home, 'config.user.toml'), [
-      '[oci]', 'registry = "harbor.example.com"',
-      '[locking.etcd]', `endpoints = ["${etcd.endpoint}"]`,
-      '[security.mtls]', `cert_file = "${pem}"`, `key_file = "${pem}"`, `ca_file = "${pem}"`, '',
-    ].join('\n'))
+    await writeText(
+      path.join(box.home, 'config.user.toml'),
+      [
+        '[oci]',
+        'registry = "harbor.example.com"',
+        '[locking.etcd]',
+        `endpoints = ["${etcd.endpoint}"]`,
+        '[security.mtls]',
+        `cert_file = "${pem}"`,
+        `key_file = "${pem}"`,
+        `ca_file = "${pem}"`,
+        '',
+      ].join('\n'),
+    )
     await writeText(path.join(box.home, 'auth.json'), JSON.stringify({auths: {'harbor.example.com': {auth: 'dTpw'}}}))
     const ok = await runCli(['mode', 'switch', 'enterprise', '--json'], {env: box.env}).finally(() => etcd.stop())
     expect(ok.exitCode).toBe(0)
@@ -73,7 +88,9 @@ describe('mode commands (built CLI)', () => {
     await writeText(path.join(box.home, 'config.user.toml'), '[oci]\nregistry = "harbor.example.com"\ntls_enabled = false\n')
     const result = await runCli(['mode', 'validate', 'cicd', '--json'], {env: box.env})
     expect(result.exitCode).toBe(10)
-    const unmet = json<{error: {details: {requirements: Requirement[]}}}>(result).error.details.requirements.filter((r) => !r.met).map((r) => r.id)
+    const unmet = json<{error: {details: {requirements: Requirement[]}}}>(result)
+      .error.details.requirements.filter((r) => !r.met)
+      .map((r) => r.id)
     expect(unmet.sort()).toEqual(['registry.credentials', 'registry.tls'])
     const forced = await runCli(['mode', 'switch', 'cicd', '--force'], {env: box.env})
     expect(forced.exitCode).toBe(0)

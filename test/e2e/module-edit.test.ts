@@ -63,7 +63,7 @@ interface ErrorDoc {
   error: {code: string; exit: number; message: string; hint?: string}
 }
 
-describe('module load/unload keep the user\'s YAML (built CLI)', () => {
+describe("module load/unload keep the user's YAML (built CLI)", () => {
   let box: Sandbox
   let ws: string
   let file: string
@@ -78,7 +78,7 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
   })
   afterAll(() => box.cleanup())
 
-  it('load into a block list adds one line in its siblings\' style; every other line is byte-identical', async () => {
+  it("load into a block list adds one line in its siblings' style; every other line is byte-identical", async () => {
     const result = await cli(['module', 'load', 'taskserv', 'kubernetes@~1.27', '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
     expect(json<ChangeDoc>(result)).toMatchObject({source: 'oci', added: ['kubernetes']})
@@ -90,14 +90,24 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     const before = await readFile(file, 'utf8')
     expect((await cli(['module', 'load', 'provider', 'upcloud'])).exitCode).toBe(0)
     const afterProvider = await readFile(file, 'utf8')
-    expect(lineDiff(before, afterProvider)).toEqual({removed: ['          providers: [ "aws:2.1.0" ]'], added: ['          providers: [ "aws:2.1.0", "upcloud" ]']})
+    expect(lineDiff(before, afterProvider)).toEqual({
+      removed: ['          providers: [ "aws:2.1.0" ]'],
+      added: ['          providers: [ "aws:2.1.0", "upcloud" ]'],
+    })
     const cluster = await cli(['module', 'load', 'cluster', 'k8s-basic@^1.0'])
     expect(cluster.exitCode, cluster.stderr).toBe(0)
-    expect(lineDiff(afterProvider, await readFile(file, 'utf8'))).toEqual({removed: ['          clusters: []'], added: ['          clusters: [{name: k8s-basic, version: "^1.0"}]']})
+    expect(lineDiff(afterProvider, await readFile(file, 'utf8'))).toEqual({
+      removed: ['          clusters: []'],
+      added: ['          clusters: [{name: k8s-basic, version: "^1.0"}]'],
+    })
   })
 
   it('unloading everything that was loaded gives back the original file byte for byte', async () => {
-    for (const [type, name] of [['cluster', 'k8s-basic'], ['provider', 'upcloud'], ['taskserv', 'kubernetes']]) {
+    for (const [type, name] of [
+      ['cluster', 'k8s-basic'],
+      ['provider', 'upcloud'],
+      ['taskserv', 'kubernetes'],
+    ]) {
       const result = await cli(['module', 'unload', type, name])
       expect(result.exitCode, result.stderr).toBe(0)
     }
@@ -106,11 +116,16 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
 
   it('unload of a later block entry takes the comment lines right above it along; the blank line stays', async () => {
     expect((await cli(['module', 'unload', 'taskserv', 'redis'])).exitCode).toBe(0)
-    expect(lineDiff(HAND_WRITTEN, await readFile(file, 'utf8'))).toEqual({removed: ['            # the cache', '            -   {name: redis, version: "^7"}'], added: []})
+    expect(lineDiff(HAND_WRITTEN, await readFile(file, 'utf8'))).toEqual({
+      removed: ['            # the cache', '            -   {name: redis, version: "^7"}'],
+      added: [],
+    })
   })
 
   it('padded flow maps get a padded entry; a missing list key becomes one new line', async () => {
-    const padded = HAND_WRITTEN.replace('-   {name: redis, version: "^7"}', "-   { name: redis, version: '^7' }").replace('{name: containerd,   version: "1.6.9"}', "{ name: containerd, version: '1.6.9' }").replace('          clusters: []\n', '')
+    const padded = HAND_WRITTEN.replace('-   {name: redis, version: "^7"}', "-   { name: redis, version: '^7' }")
+      .replace('{name: containerd,   version: "1.6.9"}', "{ name: containerd, version: '1.6.9' }")
+      .replace('          clusters: []\n', '')
     await writeFile(file, padded)
     expect((await cli(['module', 'load', 'taskserv', 'etcd@^3'])).exitCode).toBe(0)
     const afterTaskserv = await readFile(file, 'utf8')
@@ -126,7 +141,10 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     const single = HAND_WRITTEN.replace('          providers: [ "aws:2.1.0" ]\n', '          providers:\n           - "aws:2.1.0"   # the only one\n')
     await writeFile(file, single)
     expect((await cli(['module', 'unload', 'provider', 'aws'])).exitCode).toBe(0)
-    expect(lineDiff(single, await readFile(file, 'utf8'))).toEqual({removed: ['          providers:', '           - "aws:2.1.0"   # the only one'], added: ['          providers: []']})
+    expect(lineDiff(single, await readFile(file, 'utf8'))).toEqual({
+      removed: ['          providers:', '           - "aws:2.1.0"   # the only one'],
+      added: ['          providers: []'],
+    })
     await writeFile(file, HAND_WRITTEN)
   })
 
@@ -152,14 +170,20 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     expect(await readFile(file, 'utf8')).toBe(BLOCK_MAPS)
   })
 
-  it('block list of maps: unload takes only the entry\'s own lines; the comment above the next entry survives', async () => {
+  it("block list of maps: unload takes only the entry's own lines; the comment above the next entry survives", async () => {
     await writeFile(file, BLOCK_MAPS)
     expect((await cli(['module', 'unload', 'taskserv', 'containerd'])).exitCode).toBe(0)
-    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({removed: ['        - name: containerd', '          version: "1.6.9"   # pinned'], added: []})
+    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({
+      removed: ['        - name: containerd', '          version: "1.6.9"   # pinned'],
+      added: [],
+    })
     await writeFile(file, BLOCK_MAPS)
     // The last entry: its comment goes with it, the key after it stays.
     expect((await cli(['module', 'unload', 'taskserv', 'redis'])).exitCode).toBe(0)
-    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({removed: ['        # the cache', '        - name: redis', '          version: "^7"'], added: []})
+    expect(lineDiff(BLOCK_MAPS, await readFile(file, 'utf8'))).toEqual({
+      removed: ['        # the cache', '        - name: redis', '          version: "^7"'],
+      added: [],
+    })
     const crlf = BLOCK_MAPS.replaceAll('\n', '\r\n')
     await writeFile(file, crlf)
     expect((await cli(['module', 'unload', 'taskserv', 'containerd'])).exitCode).toBe(0)
@@ -215,7 +239,10 @@ describe('module load/unload keep the user\'s YAML (built CLI)', () => {
     const loaded = await run(['module', 'load', 'taskserv', 'redis', '--source', 'local', '--json'])
     expect(loaded.exitCode, loaded.stderr).toBe(0)
     expect(json<ChangeDoc>(loaded)).toMatchObject({source: 'local', added: ['redis']})
-    expect(lineDiff(text, await readFile(localFile, 'utf8'))).toEqual({removed: ['      taskservs: []'], added: ['      taskservs: [{name: redis, version: "*"}]']})
+    expect(lineDiff(text, await readFile(localFile, 'utf8'))).toEqual({
+      removed: ['      taskservs: []'],
+      added: ['      taskservs: [{name: redis, version: "*"}]'],
+    })
 
     const ociRefused = await run(['module', 'load', 'taskserv', 'etcd', '--source', 'oci'])
     expect(ociRefused.exitCode).toBe(3)

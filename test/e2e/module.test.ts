@@ -6,7 +6,11 @@ import {json, runCli} from '../helpers/cli.js'
 import {exampleDirs} from '../helpers/deps.js'
 import {initWorkspace, type Sandbox, sandbox, writeText} from '../helpers/workspace.js'
 
-const exists = (p: string) => stat(p).then(() => true, () => false)
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  )
 
 describe('module commands (built CLI, embedded layout registry)', () => {
   let box: Sandbox
@@ -33,7 +37,9 @@ describe('module commands (built CLI, embedded layout registry)', () => {
     expect(after).toContain('# Workspace configuration')
     expect(after).toContain('kubernetes')
     expect(await exists(path.join(ws, 'extensions', 'taskservs', 'etcd', 'manifest.yaml'))).toBe(true)
-    const list = json<{modules: Array<{name: string; declared: string; locked: string; installed: boolean}>}>(await cli(['module', 'list', 'taskserv', '--json']))
+    const list = json<{modules: Array<{name: string; declared: string; locked: string; installed: boolean}>}>(
+      await cli(['module', 'list', 'taskserv', '--json']),
+    )
     expect(list.modules).toEqual(expect.arrayContaining([expect.objectContaining({name: 'kubernetes', declared: '~1.27', locked: '1.27.4', installed: true})]))
   })
 
@@ -57,12 +63,16 @@ describe('module commands (built CLI, embedded layout registry)', () => {
 
   it('resolve tells which layer wins per file; discover finds the registry index', async () => {
     await writeText(path.join(ws, 'infra', 'default', 'extensions', 'taskservs', 'redis', 'scripts', 'install.sh'), '#!/bin/sh\necho infra override\n')
-    const layers = json<{provider: string; files: Array<{file: string; layer: string; shadows: string[]}>}>(await cli(['module', 'resolve', 'taskserv', 'redis', '--infra', 'default', '--json']))
+    const layers = json<{provider: string; files: Array<{file: string; layer: string; shadows: string[]}>}>(
+      await cli(['module', 'resolve', 'taskserv', 'redis', '--infra', 'default', '--json']),
+    )
     expect(layers.provider).toBe('infrastructure')
-    expect(layers.files).toEqual(expect.arrayContaining([
-      {file: 'scripts/install.sh', layer: 'infrastructure', shadows: ['workspace']},
-      {file: 'manifest.yaml', layer: 'workspace', shadows: []},
-    ]))
+    expect(layers.files).toEqual(
+      expect.arrayContaining([
+        {file: 'scripts/install.sh', layer: 'infrastructure', shadows: ['workspace']},
+        {file: 'manifest.yaml', layer: 'workspace', shadows: []},
+      ]),
+    )
     expect((await cli(['module', 'resolve', 'taskserv', 'ghost'])).exitCode).toBe(4)
     const found = json<{modules: Array<{name: string; source: string}>}>(await cli(['module', 'discover', 'taskserv', 'kube', '--json']))
     expect(found.modules.map((m) => `${m.name}:${m.source}`)).toContain('kubernetes:registry')

@@ -20,10 +20,11 @@ function useOrasSandbox(pathDirs: () => string[]) {
     await writeExtension(dir, {name: 'redis', version: '0.1.0'}, {VERSION: '0.1.0\n'})
     await publish(registry().host, box().env, [dir])
   })
-  const cli = (args: string[]) => runCli([...args, '--set', 'oci.tool=oras', '--json'], {
-    env: {...env(), PATH: [...pathDirs(), process.env.PATH ?? ''].join(path.delimiter)},
-    cwd: box().root,
-  })
+  const cli = (args: string[]) =>
+    runCli([...args, '--set', 'oci.tool=oras', '--json'], {
+      env: {...env(), PATH: [...pathDirs(), process.env.PATH ?? ''].join(path.delimiter)},
+      cwd: box().root,
+    })
   const repository = () => `${registry().host}/provisioning-extensions/redis`
   const digest = async () => digestOf(await skopeoInspectRaw(`docker://${repository()}:0.1.0`))
   return {box, cli, repository, digest}

@@ -32,7 +32,9 @@ describe('transfer progress goes to stderr (built CLI, real pty)', () => {
     const out = path.join(box.root, 'push.out')
     const result = await runInPty(['oci', 'push', './redis'], {env, cwd: box.root, stdoutFile: out})
     expect(result.exitCode, result.terminal).toBe(0)
-    expect(result.stdout).toMatch(/^pushed 127\.0\.0\.1:\d+\/provisioning-extensions\/redis:0\.2\.0\ndigest: sha256:[a-f0-9]{64} \(2 blob\(s\) uploaded, 0 already present\)\n$/)
+    expect(result.stdout).toMatch(
+      /^pushed 127\.0\.0\.1:\d+\/provisioning-extensions\/redis:0\.2\.0\ndigest: sha256:[a-f0-9]{64} \(2 blob\(s\) uploaded, 0 already present\)\n$/,
+    )
     expect(result.stdout).not.toMatch(PROGRESS_MARKS)
     expect(result.terminal).toContain('push ./redis')
   })

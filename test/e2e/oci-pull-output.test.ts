@@ -29,9 +29,13 @@ describe('oci pull output folders (built CLI, real registry)', () => {
     box = currentBox()
     env = currentEnv()
     const dirs = []
-    for (const [name, version] of [['redis', '0.1.0'], ['redis', '0.2.0'], ['etcd', '1.0.0']]) {
+    for (const [name, version] of [
+      ['redis', '0.1.0'],
+      ['redis', '0.2.0'],
+      ['etcd', '1.0.0'],
+    ]) {
       const dir = path.join(box.root, 'src', `${name}-${version}`)
-      await writeExtension(dir, {name, version}, {'VERSION': `${name} ${version}\n`})
+      await writeExtension(dir, {name, version}, {VERSION: `${name} ${version}\n`})
       dirs.push(dir)
     }
     await publish(registry().host, box.env, dirs)
@@ -49,7 +53,9 @@ describe('oci pull output folders (built CLI, real registry)', () => {
       expect(error.hint).toContain('--output')
       expect(await listOrNone(path.join(box.root, 'multi'))).toBe('missing')
       // No layer was fetched either: the blob cache holds nothing.
-      expect(await listOrNone(path.join(box.home, 'cache', 'oci', 'blobs', 'sha256'))).toSatisfy((entries: string[] | string) => entries === 'missing' || entries.length === 0)
+      expect(await listOrNone(path.join(box.home, 'cache', 'oci', 'blobs', 'sha256'))).toSatisfy(
+        (entries: string[] | string) => entries === 'missing' || entries.length === 0,
+      )
     })
 
     it('the same reference twice is refused the same way (text: the error once on stderr)', async () => {

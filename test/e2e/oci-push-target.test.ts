@@ -65,8 +65,12 @@ describe('oci push to an explicit target (built CLI, real registry)', () => {
     expect(result.exitCode, result.stderr).toBe(0)
     const doc = json<PushDoc>(result)
     expect(doc.reference).toBe(`oci-layout://${box.root}/layout:0.2.0`)
-    const index = JSON.parse(await readFile(path.join(box.root, 'layout', 'index.json'), 'utf8')) as {manifests: Array<{digest: string; annotations?: Record<string, string>}>}
-    expect(index.manifests).toEqual([expect.objectContaining({digest: doc.digest, annotations: expect.objectContaining({'org.opencontainers.image.ref.name': '0.2.0'})})])
+    const index = JSON.parse(await readFile(path.join(box.root, 'layout', 'index.json'), 'utf8')) as {
+      manifests: Array<{digest: string; annotations?: Record<string, string>}>
+    }
+    expect(index.manifests).toEqual([
+      expect.objectContaining({digest: doc.digest, annotations: expect.objectContaining({'org.opencontainers.image.ref.name': '0.2.0'})}),
+    ])
   })
 
   it.each([

@@ -31,7 +31,10 @@ const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).d
 /** Every file under a folder (the registry's blob store), to show nothing was uploaded. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, {recursive: true, withFileTypes: true})
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort()
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()
 }
 
 /** `oci tag REF NEWTAG...` (issue 12 gap) and `oci tags` on a layout (item 14). */
@@ -47,7 +50,7 @@ describe('oci tag (built CLI, real registry, checked with skopeo)', () => {
     const dirs = []
     for (const version of ['0.1.0', '0.2.0']) {
       const dir = path.join(box.root, `redis-${version}`)
-      await writeExtension(dir, {name: 'redis', version}, {'VERSION': `${version}\n`})
+      await writeExtension(dir, {name: 'redis', version}, {VERSION: `${version}\n`})
       dirs.push(dir)
     }
     await publish(registry().host, box.env, dirs)
@@ -106,8 +109,13 @@ describe('oci tag (built CLI, real registry, checked with skopeo)', () => {
     expect(tagged.exitCode, tagged.stderr).toBe(0)
     const {digest} = json<TagDoc>(tagged)
     const layout = path.join(store, 'provisioning-extensions', 'redis')
-    const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as {manifests: Array<{digest: string; annotations?: Record<string, string>}>}
-    expect(index.manifests.map((m) => [m.annotations?.['org.opencontainers.image.ref.name'], m.digest]).sort()).toEqual([['0.2.0', digest], ['stable', digest]])
+    const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as {
+      manifests: Array<{digest: string; annotations?: Record<string, string>}>
+    }
+    expect(index.manifests.map((m) => [m.annotations?.['org.opencontainers.image.ref.name'], m.digest]).sort()).toEqual([
+      ['0.2.0', digest],
+      ['stable', digest],
+    ])
     // Checked from outside: skopeo reads the layout and finds the same manifest under both tags.
     for (const tag of ['0.2.0', 'stable']) expect(digestOf(await skopeoInspectRaw(`oci:${layout}:${tag}`))).toBe(digest)
 
@@ -115,7 +123,12 @@ describe('oci tag (built CLI, real registry, checked with skopeo)', () => {
     expect(listed.exitCode, listed.stderr).toBe(0)
     expect(json<TagsDoc>(listed)).toMatchObject({name: 'redis', tags: [{tag: '0.2.0'}, {tag: 'stable'}]})
     const table = await cli(['oci', 'tags', `oci-layout://${layout}`])
-    expect(table.stdout.split('\n').slice(1, 3).map((line) => line.split(/\s+/)[0])).toEqual(['redis', 'redis'])
+    expect(
+      table.stdout
+        .split('\n')
+        .slice(1, 3)
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['redis', 'redis'])
 
     const missing = await cli(['oci', 'tags', `oci-layout://${box.root}/nowhere`, '--json'])
     expect(missing.exitCode).toBe(4)

@@ -23,15 +23,19 @@ async function archiveEntries(file: string): Promise<string[]> {
 
 /** An extension folder with the junk a working copy collects: a git repository, secrets, editor files. */
 async function junkyExtension(dir: string, name = 'junky'): Promise<void> {
-  await writeExtension(dir, {name, version: '1.0.0'}, {
-    'scripts/install.sh': '#!/bin/sh\necho install\n',
-    'docs/README.md': '# junky\n',
-    '.env': 'API_TOKEN=secret\n',
-    '.env.local': 'API_TOKEN=other\n',
-    'scripts/.install.sh.swp': 'vim swap',
-    'scripts/install.sh~': 'backup',
-    'docs/.DS_Store': 'finder',
-  })
+  await writeExtension(
+    dir,
+    {name, version: '1.0.0'},
+    {
+      'scripts/install.sh': '#!/bin/sh\necho install\n',
+      'docs/README.md': '# junky\n',
+      '.env': 'API_TOKEN=secret\n',
+      '.env.local': 'API_TOKEN=other\n',
+      'scripts/.install.sh.swp': 'vim swap',
+      'scripts/install.sh~': 'backup',
+      'docs/.DS_Store': 'finder',
+    },
+  )
   execFileSync('git', ['init', '-q', dir])
   execFileSync('git', ['-C', dir, '-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init'])
 }
@@ -59,7 +63,9 @@ describe('packaging honours .provisioningignore (built CLI)', () => {
     expect(b.path).toBe(path.join(dir, 'junky-1.0.0.tar.gz'))
     expect(await archiveEntries(b.path)).toEqual(EXPECTED_ENTRIES)
     // The second run found the first tarball in the folder and left it out by the default rule.
-    expect(b.excluded.map((e) => e.path)).toEqual(expect.arrayContaining(['.env', '.env.local', '.git/', 'junky-1.0.0.tar.gz', 'scripts/.install.sh.swp', 'scripts/install.sh~', 'docs/.DS_Store']))
+    expect(b.excluded.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['.env', '.env.local', '.git/', 'junky-1.0.0.tar.gz', 'scripts/.install.sh.swp', 'scripts/install.sh~', 'docs/.DS_Store']),
+    )
     expect(b.excluded.find((e) => e.path === '.git/')).toEqual({path: '.git/', rule: '.git/', from: 'default'})
 
     // The same folder without any junk packs to the very same bytes.
@@ -74,25 +80,31 @@ describe('packaging honours .provisioningignore (built CLI)', () => {
 
   it('a custom .provisioningignore adds rules and re-includes with negation', async () => {
     const dir = path.join(box.root, 'custom')
-    await writeExtension(dir, {name: 'custom', version: '1.0.0'}, {
-      'scripts/run.sh': 'run',
-      'scripts/debug.log': 'noise',
-      'scripts/keep.log': 'kept',
-      'build/out.o': 'object',
-      'docs/.env.example': 'API_TOKEN=',
-      '.env': 'API_TOKEN=secret',
-      '.provisioningignore': '# local rules\n*.log\n!keep.log\nbuild/\n!.env.example\n',
-    })
+    await writeExtension(
+      dir,
+      {name: 'custom', version: '1.0.0'},
+      {
+        'scripts/run.sh': 'run',
+        'scripts/debug.log': 'noise',
+        'scripts/keep.log': 'kept',
+        'build/out.o': 'object',
+        'docs/.env.example': 'API_TOKEN=',
+        '.env': 'API_TOKEN=secret',
+        '.provisioningignore': '# local rules\n*.log\n!keep.log\nbuild/\n!.env.example\n',
+      },
+    )
     const result = await cli(['oci', 'package', dir, '--output', box.root, '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
     const doc = json<PackageDoc>(result)
     expect(await archiveEntries(doc.path)).toEqual(['docs/', 'docs/.env.example', 'manifest.yaml', 'scripts/', 'scripts/keep.log', 'scripts/run.sh'])
-    expect(doc.excluded).toEqual(expect.arrayContaining([
-      {path: 'build/', rule: 'build/', from: '.provisioningignore'},
-      {path: 'scripts/debug.log', rule: '*.log', from: '.provisioningignore'},
-      {path: '.env', rule: '.env*', from: 'default'},
-      {path: '.provisioningignore', rule: '.provisioningignore', from: 'default'},
-    ]))
+    expect(doc.excluded).toEqual(
+      expect.arrayContaining([
+        {path: 'build/', rule: 'build/', from: '.provisioningignore'},
+        {path: 'scripts/debug.log', rule: '*.log', from: '.provisioningignore'},
+        {path: '.env', rule: '.env*', from: 'default'},
+        {path: '.provisioningignore', rule: '.provisioningignore', from: 'default'},
+      ]),
+    )
     // A rule cannot leave out manifest.yaml: the extension would no longer be one.
     await writeFile(path.join(dir, '.provisioningignore'), '*\n')
     const everything = await cli(['oci', 'package', dir, '--output', box.root, '--json'])
@@ -129,7 +141,13 @@ describe('packaging honours .provisioningignore (built CLI)', () => {
     const resolved = await depResolve(ws, box.env)
     expect(resolved.exitCode, resolved.stderr).toBe(0)
     const installed = (await installedDirs(ws))['taskservs/pushed']
-    expect((await readdir(installed, {recursive: true})).filter((f) => !f.startsWith('.installed')).sort()).toEqual(['docs', 'docs/README.md', 'manifest.yaml', 'scripts', 'scripts/install.sh'])
+    expect((await readdir(installed, {recursive: true})).filter((f) => !f.startsWith('.installed')).sort()).toEqual([
+      'docs',
+      'docs/README.md',
+      'manifest.yaml',
+      'scripts',
+      'scripts/install.sh',
+    ])
   })
 
   it('a hostile .provisioningignore is refused (exit 10) without hanging or reading it whole: oversized, a FIFO, a link', async () => {
@@ -164,7 +182,9 @@ describe('packaging honours .provisioningignore (built CLI)', () => {
 
     const validate = await cli(['oci', 'package', 'validate', dir, '--json'])
     expect(validate.exitCode).toBe(10)
-    expect(json<ErrorDoc>(validate).error.details.problems).toEqual(expect.arrayContaining([expect.objectContaining({field: '.provisioningignore', severity: 'error'})]))
+    expect(json<ErrorDoc>(validate).error.details.problems).toEqual(
+      expect.arrayContaining([expect.objectContaining({field: '.provisioningignore', severity: 'error'})]),
+    )
   })
 
   it('packaging a folder whose .git holds many files skips it without walking it (copy check)', async () => {
@@ -176,7 +196,9 @@ describe('packaging honours .provisioningignore (built CLI)', () => {
     await Promise.all(Array.from({length: 300}, (_, i) => writeFile(path.join(objects, `o${i}`), `object ${i}`)))
     const copy = path.join(box.root, 'bigit-copy')
     await cp(dir, copy, {recursive: true, filter: (src) => !src.includes(`${path.sep}.git`)})
-    const [withGit, without] = await Promise.all([dir, copy].map(async (d) => json<PackageDoc>(await cli(['oci', 'package', d, '--output', path.join(box.root, path.basename(d) + '-out'), '--json']))))
+    const [withGit, without] = await Promise.all(
+      [dir, copy].map(async (d) => json<PackageDoc>(await cli(['oci', 'package', d, '--output', path.join(box.root, path.basename(d) + '-out'), '--json']))),
+    )
     expect(withGit.digest).toBe(without.digest)
     expect(withGit.excluded).toEqual([{path: '.git/', rule: '.git/', from: 'default'}])
   })

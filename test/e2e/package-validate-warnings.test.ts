@@ -66,13 +66,15 @@ describe('oci package validate warns about unknown manifest fields (built CLI)',
     const failed = await cli(['oci', 'package', 'validate', broken, '--json'])
     expect(failed.exitCode).toBe(10)
     const problems = json<ErrorDoc>(failed).error.details.problems as Problem[]
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({severity: 'error', field: 'version'}),
-      expect.objectContaining({severity: 'warning', field: 'verison', suggestion: 'version'}),
-    ]))
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({severity: 'error', field: 'version'}),
+        expect.objectContaining({severity: 'warning', field: 'verison', suggestion: 'version'}),
+      ]),
+    )
   })
 
-  it('oci package and oci push publish a typo\'d field, but say so on stderr with the suggestion (and in --json)', async () => {
+  it("oci package and oci push publish a typo'd field, but say so on stderr with the suggestion (and in --json)", async () => {
     const dir = path.join(box.root, 'pushed-typo')
     await writeExtension(dir, {name: 'pushedtypo', version: '1.0.0', dependancies: {etcd: '^3'}})
     const env = {...box.env, PROVISIONING_OCI__REGISTRY: `oci-layout://${path.join(box.root, 'store')}`}
@@ -84,14 +86,19 @@ describe('oci package validate warns about unknown manifest fields (built CLI)',
     expectWarned(pushed)
     const pushedJson = await runCli(['oci', 'push', dir, '--json'], {env, cwd: box.root})
     expectWarned(pushedJson)
-    expect(json<{warnings: Problem[]}>(pushedJson).warnings).toEqual([expect.objectContaining({severity: 'warning', field: 'dependancies', suggestion: 'dependencies'})])
+    expect(json<{warnings: Problem[]}>(pushedJson).warnings).toEqual([
+      expect.objectContaining({severity: 'warning', field: 'dependancies', suggestion: 'dependencies'}),
+    ])
     // A batch names each folder.
     const other = path.join(box.root, 'clean-batch')
     await writeExtension(other, {name: 'cleanbatch', version: '1.0.0'})
     const batch = await runCli(['oci', 'push', dir, other, '--json'], {env, cwd: box.root})
     expectWarned(batch)
     expect(batch.stderr).not.toContain(`${other}:`)
-    expect(json<{pushed: Array<{name: string; warnings: Problem[]}>}>(batch).pushed.map((p) => [p.name, p.warnings.length])).toEqual([['pushedtypo', 1], ['cleanbatch', 0]])
+    expect(json<{pushed: Array<{name: string; warnings: Problem[]}>}>(batch).pushed.map((p) => [p.name, p.warnings.length])).toEqual([
+      ['pushedtypo', 1],
+      ['cleanbatch', 0],
+    ])
     const packaged = await cli(['oci', 'package', dir, '--output', box.root, '--json'])
     expectWarned(packaged)
     expect(json<{warnings: Problem[]}>(packaged).warnings.map((w) => w.suggestion)).toEqual(['dependencies'])

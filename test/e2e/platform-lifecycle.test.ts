@@ -58,7 +58,9 @@ ${extra}
 type = "http"
 url = "http://127.0.0.1:${ports[name]}/"
 `
-    await writeFile(path.join(box.home, 'config.user.toml'), `
+    await writeFile(
+      path.join(box.home, 'config.user.toml'),
+      `
 [platform.services.oci-registry]
 port = ${ports.registry}
 auto_start = false
@@ -93,7 +95,8 @@ args = ["301"]
 [platform.services.missing]
 command = "no-such-binary-for-provisioning-tests"
 install = "apt-get install no-such-package"
-`)
+`,
+    )
   })
 
   afterAll(async () => {
@@ -125,14 +128,22 @@ install = "apt-get install no-such-package"
     expect(result.exitCode, result.stderr + result.stdout).toBe(0)
     const started = json<{order: string[]; services: Array<{name: string; action: string; pid: number}>}>(result)
     expect(started.order).toEqual(['a', 'b', 'c'])
-    expect(started.services.map((s) => [s.name, s.action])).toEqual([['a', 'started'], ['b', 'started'], ['c', 'started']])
+    expect(started.services.map((s) => [s.name, s.action])).toEqual([
+      ['a', 'started'],
+      ['b', 'started'],
+      ['c', 'started'],
+    ])
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map(record))
     expect(Date.parse(a.healthyAt as string)).toBeLessThanOrEqual(Date.parse(b.startedAt))
     expect(Date.parse(b.healthyAt as string)).toBeLessThanOrEqual(Date.parse(c.startedAt))
     // The CLI has exited; the services still run and answer.
     for (const s of started.services) expect(alive(s.pid)).toBe(true)
     const states = await status('a', 'b', 'c')
-    expect(states.map((s) => [s.name, s.state, s.healthy])).toEqual([['a', 'running', true], ['b', 'running', true], ['c', 'running', true]])
+    expect(states.map((s) => [s.name, s.state, s.healthy])).toEqual([
+      ['a', 'running', true],
+      ['b', 'running', true],
+      ['c', 'running', true],
+    ])
     const health = await cli('platform', 'health', 'a', 'b', 'c')
     expect(health.exitCode).toBe(0)
   })
@@ -151,7 +162,10 @@ install = "apt-get install no-such-package"
     const lines = await cli('platform', 'logs', 'a', '--lines', '2', '--json')
     expect(lines.exitCode).toBe(0)
     expect(json<{lines: string[]}>(lines).lines).toHaveLength(2)
-    const follower = spawn('node', [cliBin, 'platform', 'logs', 'a', '--follow', '--lines', '1'], {env: {...process.env, ...box.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const follower = spawn('node', [cliBin, 'platform', 'logs', 'a', '--follow', '--lines', '1'], {
+      env: {...process.env, ...box.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     try {
       let seen = ''
       follower.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()))
@@ -324,10 +338,12 @@ async function execaSleep(): Promise<number> {
 
 function httpGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    }).on('error', reject)
+    http
+      .get(url, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      .on('error', reject)
   })
 }
 

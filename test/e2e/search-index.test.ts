@@ -35,7 +35,8 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     await writeExtension(dir, {name, version, description})
     return dir
   }
-  const indexFiles = async () => (await readdir(path.join(box.home, 'cache', 'oci', 'index'), {recursive: true}).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))
+  const indexFiles = async () =>
+    (await readdir(path.join(box.home, 'cache', 'oci', 'index'), {recursive: true}).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))
 
   beforeAll(async () => {
     box = await sandbox()
@@ -119,12 +120,18 @@ describe('the search index follows push, copy and delete (built CLI, real regist
       expected.unshift(...versions.reverse())
       const found = await search('quebec')
       expect(found.doc.fromCache).toBe(true)
-      expect(found.doc.matches.map((m) => m.versions), `round ${round}`).toEqual([expected])
+      expect(
+        found.doc.matches.map((m) => m.versions),
+        `round ${round}`,
+      ).toEqual([expected])
     }
   }, 300_000) // 13 CLI processes; several engineers share 2 cores
 
   it('namespaces team/sub and team_sub keep separate cached indexes', async () => {
-    for (const [name, namespace] of [['kilo', 'team/sub'], ['lima', 'team_sub']]) {
+    for (const [name, namespace] of [
+      ['kilo', 'team/sub'],
+      ['lima', 'team_sub'],
+    ]) {
       expect((await cli(['oci', 'push', await extension(name, '1.0.0', 'shared term'), '--namespace', namespace])).exitCode).toBe(0)
     }
     const sub = await search('shared', ['--namespace', 'team/sub'])
@@ -154,7 +161,10 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     const file = path.join(box.home, 'cache', 'oci', 'index', relative)
     const hostile: Array<[string, () => Promise<void>]> = [
       ['garbage', () => writeFile(file, '{"format":2,"entries":"not a list"')],
-      ['wrong shape', () => writeFile(file, JSON.stringify({format: 2, registry: 'r', namespace: 'n', built: new Date().toISOString(), entries: [{name: 'evil'}]}))],
+      [
+        'wrong shape',
+        () => writeFile(file, JSON.stringify({format: 2, registry: 'r', namespace: 'n', built: new Date().toISOString(), entries: [{name: 'evil'}]})),
+      ],
       ['a FIFO', async () => void execFileSync('mkfifo', [file])],
       ['a link to /dev/zero', () => symlink('/dev/zero', file)],
     ]
@@ -167,7 +177,10 @@ describe('the search index follows push, copy and delete (built CLI, real regist
       expect(pushed.exitCode, `${what}: ${pushed.stderr}`).toBe(0)
       const result = await search('hostile')
       expect(result.doc.fromCache, what).toBe(false)
-      expect(result.doc.matches.map((m) => m.name), what).toEqual(['hostile'])
+      expect(
+        result.doc.matches.map((m) => m.name),
+        what,
+      ).toEqual(['hostile'])
     }
   })
 })

@@ -8,9 +8,27 @@ import {initWorkspace, type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /** Workspace locks in a real etcd (Debian etcd-server on loopback), through the built CLI. */
 
-interface Holder {owner: string; host: string; pid: number; since: string; reason?: string; provider: string; expires_at?: string}
-interface ErrorDoc {error: {code: string; exit: number; message: string; hint?: string; details: {holder?: Holder; requirements?: Array<{id: string; met: boolean; actual: string; fix: string}>}}}
-interface Info {lock: {locked: boolean; provider: string; location: string; holder?: Holder; problem?: string}}
+interface Holder {
+  owner: string
+  host: string
+  pid: number
+  since: string
+  reason?: string
+  provider: string
+  expires_at?: string
+}
+interface ErrorDoc {
+  error: {
+    code: string
+    exit: number
+    message: string
+    hint?: string
+    details: {holder?: Holder; requirements?: Array<{id: string; met: boolean; actual: string; fix: string}>}
+  }
+}
+interface Info {
+  lock: {locked: boolean; provider: string; location: string; holder?: Holder; problem?: string}
+}
 
 describe('workspace lock / unlock (etcd provider)', () => {
   let box: Sandbox
@@ -85,7 +103,8 @@ describe('workspace lock / unlock (etcd provider)', () => {
     expect(json<{lock: Holder}>(locked).lock.expires_at).toBeDefined()
     // Read etcd directly (its JSON gateway): the key carries a lease, and the key itself goes
     // when the lease runs out (not merely ignored as expired by the CLI).
-    const post = async <T>(api: string, body: unknown) => (await (await fetch(`${etcd.endpoint}/v3/${api}`, {method: 'POST', body: JSON.stringify(body)})).json()) as T
+    const post = async <T>(api: string, body: unknown) =>
+      (await (await fetch(`${etcd.endpoint}/v3/${api}`, {method: 'POST', body: JSON.stringify(body)})).json()) as T
     const key = Buffer.from('/provisioning/locks/shared').toString('base64')
     const kvs = async () => (await post<{kvs?: Array<{lease?: string}>}>('kv/range', {key})).kvs ?? []
     const [kv] = await kvs()
@@ -120,7 +139,11 @@ describe('workspace lock / unlock (etcd provider)', () => {
   it('unreachable etcd: lock, unlock and enforcement exit 6 within seconds naming the endpoint; mode validate exits 10 listing it', async () => {
     const down = `http://127.0.0.1:${await freePort()}`
     const env = {PROVISIONING_LOCKING__ETCD__ENDPOINTS: `["${down}"]`}
-    for (const args of [['workspace', 'lock', 'shared'], ['workspace', 'unlock', 'shared'], ['dep', 'resolve', '-w', 'shared']]) {
+    for (const args of [
+      ['workspace', 'lock', 'shared'],
+      ['workspace', 'unlock', 'shared'],
+      ['dep', 'resolve', '-w', 'shared'],
+    ]) {
       const started = Date.now()
       const result = await cli('alice', [...args, '--json'], env)
       expect(result.exitCode, args.join(' ')).toBe(6)
@@ -143,7 +166,9 @@ describe('workspace lock / unlock (etcd provider)', () => {
     expect(human.stderr).toContain('a reachable etcd for workspace locks')
 
     const unset = await cli('alice', ['mode', 'validate', 'enterprise', '--json'], {PROVISIONING_LOCKING__ETCD__ENDPOINTS: '[]'})
-    const ids = json<ErrorDoc>(unset).error.details.requirements?.filter((r) => !r.met).map((r) => r.id)
+    const ids = json<ErrorDoc>(unset)
+      .error.details.requirements?.filter((r) => !r.met)
+      .map((r) => r.id)
     expect(ids).toContain('locking.etcd')
     expect(ids).not.toContain('locking.etcd.reachable')
   })
@@ -155,7 +180,10 @@ describe('workspace lock / unlock (etcd provider)', () => {
     const endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`
     try {
       const started = Date.now()
-      const result = await cli('alice', ['workspace', 'lock', 'shared', '--json'], {PROVISIONING_LOCKING__ETCD__ENDPOINTS: `["${endpoint}"]`, PROVISIONING_LOCKING__ETCD__TIMEOUT_SECONDS: '1'})
+      const result = await cli('alice', ['workspace', 'lock', 'shared', '--json'], {
+        PROVISIONING_LOCKING__ETCD__ENDPOINTS: `["${endpoint}"]`,
+        PROVISIONING_LOCKING__ETCD__TIMEOUT_SECONDS: '1',
+      })
       expect(result.exitCode).toBe(6)
       expect(json<ErrorDoc>(result).error.message).toContain(`etcd unreachable at ${endpoint}`)
       // Generous for a loaded CI machine; without the deadline gRPC waits indefinitely.

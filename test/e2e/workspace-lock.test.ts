@@ -9,8 +9,18 @@ import {initWorkspace, type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /** Workspace locks with the file provider, through the built CLI (SPEC §6, issue 5 item 4). */
 
-interface Holder {owner: string; host: string; pid: number; since: string; reason?: string; provider: string; expires_at?: string}
-interface ErrorDoc {error: {code: string; exit: number; message: string; hint?: string; details: {holder?: Holder}}}
+interface Holder {
+  owner: string
+  host: string
+  pid: number
+  since: string
+  reason?: string
+  provider: string
+  expires_at?: string
+}
+interface ErrorDoc {
+  error: {code: string; exit: number; message: string; hint?: string; details: {holder?: Holder}}
+}
 
 const LOCK = (ws: string) => path.join(ws, 'config', 'workspace.lock')
 
@@ -95,7 +105,12 @@ describe('workspace lock / unlock (file provider)', () => {
   it('enforcement: dep resolve, dep update, module load/unload by someone else exit 9 naming the holder; the owner runs them', async () => {
     expect((await cli('alice', ['workspace', 'lock', 'team', '--reason', 'maintenance'])).exitCode).toBe(0)
     const config = await readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')
-    for (const args of [['dep', 'resolve'], ['dep', 'update'], ['module', 'load', 'taskserv', 'redis'], ['module', 'unload', 'taskserv', 'redis']]) {
+    for (const args of [
+      ['dep', 'resolve'],
+      ['dep', 'update'],
+      ['module', 'load', 'taskserv', 'redis'],
+      ['module', 'unload', 'taskserv', 'redis'],
+    ]) {
       const blocked = await cli('bob', [...args, '-w', 'team', '--json'])
       expect(blocked.exitCode, args.join(' ')).toBe(9)
       const {error} = json<ErrorDoc>(blocked)
@@ -179,20 +194,35 @@ describe('workspace lock / unlock (file provider)', () => {
     const result = await cli('ci', ['workspace', 'cleanup', 'team', '--json'])
     expect(result.exitCode, result.stderr).toBe(0)
     const report = json<{removed: Array<{path: string; kind: string; bytes: number}>; skipped: Array<{path: string}>; bytes: number}>(result)
-    expect(report.removed.map((r) => r.path).sort()).toEqual([
-      'config/.dep-resolve.lock',
-      `config/.provisioning.lock.${dead}.deadbeef.tmp`,
-      `config/workspace.lock.${dead}.0badf00d.draft`,
-      `extensions/..installed.json.${dead}.cafe0001.tmp`,
-      `extensions/taskservs/.old.removing-${dead}`,
-      'extensions/taskservs/.redis.extract-AbC123',
-      path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`),
-      parseTemp,
-    ].sort())
+    expect(report.removed.map((r) => r.path).sort()).toEqual(
+      [
+        'config/.dep-resolve.lock',
+        `config/.provisioning.lock.${dead}.deadbeef.tmp`,
+        `config/workspace.lock.${dead}.0badf00d.draft`,
+        `extensions/..installed.json.${dead}.cafe0001.tmp`,
+        `extensions/taskservs/.old.removing-${dead}`,
+        'extensions/taskservs/.redis.extract-AbC123',
+        path.join(cache, 'tmp', `.spool-${dead}-0123456789ab.tmp`),
+        parseTemp,
+      ].sort(),
+    )
     expect(report.bytes).toBe(report.removed.reduce((sum, r) => sum + r.bytes, 0))
     expect(report.bytes).toBeGreaterThan(1200)
-    expect(report.skipped.map((s) => s.path).sort()).toEqual([`config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`, 'extensions/taskservs/.kept.old-12345678', path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`)].sort())
-    for (const kept of ['config/workspace.lock', 'config/provisioning.lock', 'config/provisioning.lock.20241121.bak', 'config/provisioning.yaml', 'extensions/taskservs/redis/manifest.yaml', 'extensions/taskservs/.kept.old-12345678']) {
+    expect(report.skipped.map((s) => s.path).sort()).toEqual(
+      [
+        `config/.provisioning.yaml.${process.pid}.aaaaaaaa.tmp`,
+        'extensions/taskservs/.kept.old-12345678',
+        path.join(cache, 'tmp', `.spool-${process.pid}-0123456789ab.tmp`),
+      ].sort(),
+    )
+    for (const kept of [
+      'config/workspace.lock',
+      'config/provisioning.lock',
+      'config/provisioning.lock.20241121.bak',
+      'config/provisioning.yaml',
+      'extensions/taskservs/redis/manifest.yaml',
+      'extensions/taskservs/.kept.old-12345678',
+    ]) {
       await expect(stat(path.join(ws, kept)), kept).resolves.toBeTruthy()
     }
     for (const gone of report.removed) await expect(stat(path.resolve(ws, gone.path)), gone.path).rejects.toThrow()
@@ -203,7 +233,10 @@ describe('workspace lock / unlock (file provider)', () => {
   })
 
   it('cleanup keeps what a running dep resolve owns', async () => {
-    await writeFile(path.join(ws, 'config', '.dep-resolve.lock'), JSON.stringify({pid: process.pid, host: os.hostname(), user: 'x', since: new Date().toISOString()}))
+    await writeFile(
+      path.join(ws, 'config', '.dep-resolve.lock'),
+      JSON.stringify({pid: process.pid, host: os.hostname(), user: 'x', since: new Date().toISOString()}),
+    )
     await mkdir(path.join(ws, 'extensions', 'taskservs', '.busy.extract-Zz9'), {recursive: true})
     const report = json<{removed: unknown[]; skipped: Array<{path: string; reason: string}>}>(await cli('ci', ['workspace', 'cleanup', 'team', '--json']))
     expect(report.removed).toEqual([])
@@ -254,7 +287,10 @@ describe('workspace lock / unlock (file provider)', () => {
     await cli('alice', ['workspace', 'lock', 'team', '--reason', 'audit'])
     await cli('alice', ['workspace', 'unlock', 'team'])
     await cli('alice', ['workspace', 'cleanup', 'team'])
-    const lines = (await readFile(path.join(box.home, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as {command: string; target?: string; exit: number})
+    const lines = (await readFile(path.join(box.home, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {command: string; target?: string; exit: number})
     const ours = lines.slice(-3)
     expect(ours.map((l) => l.command)).toEqual(['workspace lock', 'workspace unlock', 'workspace cleanup'])
     expect(ours.every((l) => l.exit === 0 && l.target === 'team')).toBe(true)

@@ -175,7 +175,12 @@ describe('registry commands inside a workspace use its declared source (built CL
         expect((await brokenCli(['oci', 'push', elsewhere, '--json'])).exitCode).toBe(3)
         continue
       }
-      for (const view of [['oci', 'tags', 'elsewhere'], ['oci', 'list'], ['oci', 'search', 'elsewhere'], ['oci', 'inspect', 'elsewhere']]) {
+      for (const view of [
+        ['oci', 'tags', 'elsewhere'],
+        ['oci', 'list'],
+        ['oci', 'search', 'elsewhere'],
+        ['oci', 'inspect', 'elsewhere'],
+      ]) {
         const result = await brokenCli([...view, '--json'])
         expect(result.exitCode, `${view.join(' ')}: ${result.stderr}`).toBe(0)
         expect(result.stdout, view.join(' ')).toContain('elsewhere')
@@ -184,7 +189,12 @@ describe('registry commands inside a workspace use its declared source (built CL
       const discovered = json<Discovered>(await brokenCli(['module', 'discover', '--json']))
       expect(discovered.warnings).toEqual([expect.stringContaining(expected)])
       expect(discovered.modules.map((m) => m.name)).toContain('elsewhere')
-      for (const write of [['oci', 'push', elsewhere], ['oci', 'tag', 'elsewhere:1.0.0', 'stable'], ['oci', 'copy', 'elsewhere:1.0.0', 'other'], ['oci', 'delete', 'elsewhere:1.0.0', '--yes']]) {
+      for (const write of [
+        ['oci', 'push', elsewhere],
+        ['oci', 'tag', 'elsewhere:1.0.0', 'stable'],
+        ['oci', 'copy', 'elsewhere:1.0.0', 'other'],
+        ['oci', 'delete', 'elsewhere:1.0.0', '--yes'],
+      ]) {
         const result = await brokenCli([...write, '--json'])
         expect(result.exitCode, write.join(' ')).toBe(3)
         expect(result.stdout, write.join(' ')).toContain(expected)

@@ -76,7 +76,9 @@ describe('workspace commands (built CLI)', () => {
     expect((await runCli(['workspace', 'register', 'again', dir], {env: box.env})).exitCode).toBe(0)
     expect((await runCli(['workspace', 'switch', 'again'], {env: box.env})).exitCode).toBe(0)
     expect((await runCli(['workspace', 'activate', 'again', '--json'], {env: box.env})).exitCode).toBe(0)
-    const list = json<{active: string; workspaces: Array<{name: string; active: boolean; exists: boolean}>}>(await runCli(['workspace', 'list', '--json'], {env: box.env}))
+    const list = json<{active: string; workspaces: Array<{name: string; active: boolean; exists: boolean}>}>(
+      await runCli(['workspace', 'list', '--json'], {env: box.env}),
+    )
     expect(list.active).toBe('again')
     expect(list.workspaces).toEqual([expect.objectContaining({name: 'again', active: true, exists: true})])
   })

@@ -16,11 +16,23 @@ export async function selfSignedCert(dir: string, name = 'cert', commonName = '1
   const certFile = path.join(dir, `${name}.pem`)
   const keyFile = path.join(dir, `${name}-key.pem`)
   await execa('openssl', [
-    'req', '-x509', '-nodes', '-days', '2',
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-    '-keyout', keyFile, '-out', certFile,
-    '-subj', `/CN=${commonName}`,
-    '-addext', `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...dnsNames.map((n) => `DNS:${n}`)].join(',')}`,
+    'req',
+    '-x509',
+    '-nodes',
+    '-days',
+    '2',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-subj',
+    `/CN=${commonName}`,
+    '-addext',
+    `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...dnsNames.map((n) => `DNS:${n}`)].join(',')}`,
   ])
   return {certFile, keyFile}
 }

@@ -54,9 +54,16 @@ export async function bareWorkspace(root: string, name: string): Promise<string>
 }
 
 /** A valid extension folder written directly: manifest.yaml plus `files` (relative path -> content). */
-export async function writeExtension(dir: string, manifest: {name: string; version: string; [key: string]: unknown}, files: Record<string, string | Buffer> = {}): Promise<void> {
+export async function writeExtension(
+  dir: string,
+  manifest: {name: string; version: string; [key: string]: unknown},
+  files: Record<string, string | Buffer> = {},
+): Promise<void> {
   await mkdir(dir, {recursive: true})
-  await writeFile(path.join(dir, 'manifest.yaml'), YAML.stringify({type: 'taskserv', description: `${manifest.name} for tests`, license: 'Apache-2.0', ...manifest}))
+  await writeFile(
+    path.join(dir, 'manifest.yaml'),
+    YAML.stringify({type: 'taskserv', description: `${manifest.name} for tests`, license: 'Apache-2.0', ...manifest}),
+  )
   for (const [rel, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, rel)), {recursive: true})
     await writeFile(path.join(dir, rel), content)
@@ -138,7 +145,14 @@ export const filesOf = (dir: string): Promise<Record<string, TreeEntry>> => read
 export function spawnCli(args: string[], options: {env: Record<string, string>; cwd: string}): ResultPromise<{reject: false; all: true}> {
   const env: Record<string, string | undefined> = {}
   for (const key of Object.keys(process.env)) if (key.startsWith('PROVISIONING_')) env[key] = undefined
-  return execa('node', [cliBin, ...args], {cwd: options.cwd, env: {...env, NO_COLOR: '1', ...options.env}, extendEnv: true, reject: false, all: true, input: ''})
+  return execa('node', [cliBin, ...args], {
+    cwd: options.cwd,
+    env: {...env, NO_COLOR: '1', ...options.env},
+    extendEnv: true,
+    reject: false,
+    all: true,
+    input: '',
+  })
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing random run can be replayed from its seed. */
@@ -158,7 +172,10 @@ export function prng(seed: number): () => number {
  * A high-water mark only grows, so the last successful read is the peak (once the process
  * exited, its status has no memory lines any more).
  */
-export async function spawnMeasured(args: string[], options: {env: Record<string, string>; cwd: string}): Promise<{result: CliResult; peakKiB: number; ms: number}> {
+export async function spawnMeasured(
+  args: string[],
+  options: {env: Record<string, string>; cwd: string},
+): Promise<{result: CliResult; peakKiB: number; ms: number}> {
   const started = Date.now()
   const child = spawnCli(args, options)
   let peakKiB = 0

@@ -40,16 +40,28 @@ export async function startEtcd(): Promise<EtcdServer> {
     const endpoint = `http://127.0.0.1:${port}`
     const peerUrl = `http://127.0.0.1:${peer}`
     const log = path.join(dataDir, 'etcd.log')
-    const proc: Spawned = await spawnLogged(ETCD_BIN, [
-      '--name', 'test',
-      '--data-dir', path.join(dataDir, 'data'),
-      '--listen-client-urls', endpoint,
-      '--advertise-client-urls', endpoint,
-      '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl,
-      '--initial-cluster', `test=${peerUrl}`,
-      '--initial-cluster-state', 'new',
-    ], log)
+    const proc: Spawned = await spawnLogged(
+      ETCD_BIN,
+      [
+        '--name',
+        'test',
+        '--data-dir',
+        path.join(dataDir, 'data'),
+        '--listen-client-urls',
+        endpoint,
+        '--advertise-client-urls',
+        endpoint,
+        '--listen-peer-urls',
+        peerUrl,
+        '--initial-advertise-peer-urls',
+        peerUrl,
+        '--initial-cluster',
+        `test=${peerUrl}`,
+        '--initial-cluster-state',
+        'new',
+      ],
+      log,
+    )
     const stop = async () => {
       await stopProcess(proc)
       await rm(dataDir, {recursive: true, force: true})

@@ -27,7 +27,10 @@ export async function recordingOras(): Promise<RecordingOras> {
   await chmod(binary, 0o755)
   const calls = async () => {
     const text = await readFile(log, 'utf8').catch(() => '')
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[])
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as string[])
   }
   return {dir, binary, calls, cleanup}
 }

@@ -24,7 +24,14 @@ export async function pushBlob(base: string, repo: string, data: Buffer | string
 }
 
 /** PUT a manifest under a tag or digest; returns the registry's Docker-Content-Digest. */
-export async function putManifest(base: string, repo: string, reference: string, manifest: object | Buffer, mediaType = OCI_MANIFEST, headers: Headers = {}): Promise<string> {
+export async function putManifest(
+  base: string,
+  repo: string,
+  reference: string,
+  manifest: object | Buffer,
+  mediaType = OCI_MANIFEST,
+  headers: Headers = {},
+): Promise<string> {
   const body = Buffer.isBuffer(manifest) ? manifest : Buffer.from(JSON.stringify(manifest))
   const res = await fetch(`${base}/v2/${repo}/manifests/${reference}`, {method: 'PUT', body, headers: {...headers, 'content-type': mediaType}})
   await expectStatus(res, 201, `PUT manifest ${repo}:${reference}`)

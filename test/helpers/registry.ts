@@ -111,7 +111,12 @@ function registryConfig(dir: string, port: number, extra: ConfigParts): object {
     version: 0.1,
     log: {level: 'warn', formatter: 'text', accesslog: {disabled: true}},
     storage: {filesystem: {rootdirectory: path.join(dir, 'storage')}, delete: {enabled: true}},
-    http: {addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex'), relativeurls: extra.relativeUrls ?? false, ...(extra.tls ? {tls: extra.tls} : {})},
+    http: {
+      addr: `127.0.0.1:${port}`,
+      secret: randomBytes(16).toString('hex'),
+      relativeurls: extra.relativeUrls ?? false,
+      ...(extra.tls ? {tls: extra.tls} : {}),
+    },
     ...(extra.auth ? {auth: extra.auth} : {}),
   }
 }

@@ -41,7 +41,10 @@ describe('audit log', () => {
     runCli(args, {env: {...box.env, PROVISIONING_OCI__REGISTRY: registry().host, PROVISIONING_WORKSPACE: undefined}, input, cwd: box.root})
   const lines = async (): Promise<AuditLine[]> => {
     const text = await readFile(path.join(box.home, 'audit.log'), 'utf8').catch(() => '')
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditLine)
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditLine)
   }
 
   it('records each mutating command with its result, and no secret', async () => {

@@ -39,7 +39,7 @@ async function fileDigests(dir: string): Promise<Record<string, string>> {
 /** The whole workspace (folders, modes, bytes), for "nothing changed" checks. */
 async function snapshot(ws: string): Promise<Record<string, string>> {
   const tree = await readTree(ws)
-  return Object.fromEntries(Object.entries(tree).map(([rel, e]) => [rel, `${e.type} ${e.mode} ${e.content ? sha256(e.content) : e.target ?? ''}`]))
+  return Object.fromEntries(Object.entries(tree).map(([rel, e]) => [rel, `${e.type} ${e.mode} ${e.content ? sha256(e.content) : (e.target ?? '')}`]))
 }
 
 function expectExit(result: CliResult, code: number): void {
@@ -87,9 +87,17 @@ describe('dep resolve of an extension with a large layer (streamed through the b
     box = await sandbox()
     sources = path.join(box.root, 'sources')
     await writeExtension(path.join(sources, 'tiny'), {name: 'tiny', version: '1.0.0'}, {'README.md': '# tiny\n'})
-    await writeExtension(path.join(sources, 'big'), {name: 'big', version: '1.0.0'}, {'data/payload.bin': randomBytes(BIG_PAYLOAD_BYTES), 'README.md': '# big\n'})
+    await writeExtension(
+      path.join(sources, 'big'),
+      {name: 'big', version: '1.0.0'},
+      {'data/payload.bin': randomBytes(BIG_PAYLOAD_BYTES), 'README.md': '# big\n'},
+    )
     await writeExtension(path.join(sources, 'big-bad'), {name: 'big-bad', version: '1.0.0'}, {'data/payload.bin': randomBytes(BAD_PAYLOAD_BYTES)})
-    await publish(registry().host, box.env, ['tiny', 'big', 'big-bad'].map((n) => path.join(sources, n)))
+    await publish(
+      registry().host,
+      box.env,
+      ['tiny', 'big', 'big-bad'].map((n) => path.join(sources, n)),
+    )
     bigLayer = await layerDigest('big')
     badLayer = await layerDigest('big-bad')
   }, 120_000)

@@ -31,7 +31,10 @@ describe('resolver catalog from a real registry', () => {
   beforeAll(async () => {
     registry = await startRegistry()
     home = await mkdtemp(path.join(os.tmpdir(), 'deps-catalog-'))
-    await pushExtensions({config: new Session({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: registry.host}, cwd: home}).config, dirs: await exampleDirs()})
+    await pushExtensions({
+      config: new Session({env: {PROVISIONING_HOME: home, PROVISIONING_OCI__REGISTRY: registry.host}, cwd: home}).config,
+      dirs: await exampleDirs(),
+    })
   })
   afterAll(async () => {
     await registry.stop()
@@ -47,13 +50,25 @@ describe('resolver catalog from a real registry', () => {
         const oci = new OciStores(settings)
         try {
           const catalog = await fetchRegistryCatalog(oci, {roots, registry: settings.registry, namespace: settings.namespace, concurrency: 4, offline})
-          return resolve({catalog, roots: [{name: 'k8s-basic', range: '*', source: 'test'}, {name: 'containerd', range: '1.6.9', source: 'test'}], coreVersion: '0.1.0'})
+          return resolve({
+            catalog,
+            roots: [
+              {name: 'k8s-basic', range: '*', source: 'test'},
+              {name: 'containerd', range: '1.6.9', source: 'test'},
+            ],
+            coreVersion: '0.1.0',
+          })
         } finally {
           await oci.close()
         }
       }
       const cold = await run(false)
-      expect(Object.fromEntries([...cold.selected].map(([n, v]) => [n, v.version]))).toMatchObject({kubernetes: '1.27.4', containerd: '1.6.9', cilium: '1.14.2', etcd: '3.5.9'})
+      expect(Object.fromEntries([...cold.selected].map(([n, v]) => [n, v.version]))).toMatchObject({
+        kubernetes: '1.27.4',
+        containerd: '1.6.9',
+        cilium: '1.14.2',
+        etcd: '3.5.9',
+      })
       const coldRequests = proxy.requests.map((r) => `${r.method} ${r.path}`)
       expect(coldRequests.some((r) => /\/blobs\//.test(r))).toBe(true)
       const blobGets = coldRequests.filter((r) => r.includes('/blobs/') && !r.startsWith('HEAD'))

@@ -42,22 +42,24 @@ describe.each(variants)('registry fixture: %s', (name, options) => {
     expect(existsSync(blobPath(reg, layout.layer.digest))).toBe(true)
   })
 
-  if (options.auth) it('rejects a wrong password', async () => {
-    const reg = registry()
-    const bad = {username: reg.auth!.username, password: 'wrong'}
-    await expect(skopeoInspectRaw(`docker://${reg.host}/ns/demo:1.0.0`, skopeoSide(reg, bad))).rejects.toThrow(/unauthorized|401|authentication required/i)
-  })
+  if (options.auth)
+    it('rejects a wrong password', async () => {
+      const reg = registry()
+      const bad = {username: reg.auth!.username, password: 'wrong'}
+      await expect(skopeoInspectRaw(`docker://${reg.host}/ns/demo:1.0.0`, skopeoSide(reg, bad))).rejects.toThrow(/unauthorized|401|authentication required/i)
+    })
 
-  if (options.auth === 'token') it('gives the reader pull but not push', async () => {
-    const reg = registry()
-    const reader = reg.auth!.reader!
-    await skopeoInspectRaw(`docker://${reg.host}/ns/demo:1.0.0`, skopeoSide(reg, reader))
-    const layout = await writeOciLayout(path.join(scratch, 'reader'), {tag: '2.0.0'})
-    await expect(skopeoCopy(`oci:${layout.dir}:2.0.0`, `docker://${reg.host}/ns/demo:2.0.0`, {dest: skopeoSide(reg, reader)})).rejects.toThrow(
-      /denied|unauthorized|insufficient/i,
-    )
-    expect(reg.tokenIssuer!.requests.some((r) => r.user === 'reader' && r.status === 200)).toBe(true)
-  })
+  if (options.auth === 'token')
+    it('gives the reader pull but not push', async () => {
+      const reg = registry()
+      const reader = reg.auth!.reader!
+      await skopeoInspectRaw(`docker://${reg.host}/ns/demo:1.0.0`, skopeoSide(reg, reader))
+      const layout = await writeOciLayout(path.join(scratch, 'reader'), {tag: '2.0.0'})
+      await expect(skopeoCopy(`oci:${layout.dir}:2.0.0`, `docker://${reg.host}/ns/demo:2.0.0`, {dest: skopeoSide(reg, reader)})).rejects.toThrow(
+        /denied|unauthorized|insufficient/i,
+      )
+      expect(reg.tokenIssuer!.requests.some((r) => r.user === 'reader' && r.status === 200)).toBe(true)
+    })
 })
 
 describe('registry fixture lifecycle', () => {

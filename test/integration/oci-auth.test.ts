@@ -29,7 +29,13 @@ const ok = (result: CliResult) => expectExit(result, 0)
 /** The forms a secret could leak in: as is, base64 of itself and of user:secret (auth.json, Basic header). */
 function secretForms(username: string, password: string): string[] {
   const b64 = (s: string) => Buffer.from(s).toString('base64')
-  return [password, b64(password), b64(`${username}:${password}`), b64(`${username}:${password}`).replace(/=+$/, ''), Buffer.from(`${username}:${password}`).toString('base64url')]
+  return [
+    password,
+    b64(password),
+    b64(`${username}:${password}`),
+    b64(`${username}:${password}`).replace(/=+$/, ''),
+    Buffer.from(`${username}:${password}`).toString('base64url'),
+  ]
 }
 
 function expectNoSecrets(forms: string[]): void {
@@ -55,7 +61,10 @@ function useSandbox(base: () => Record<string, string | undefined>) {
     await box?.cleanup()
   })
   const cli = async (args: string[], options: {env?: Record<string, string | undefined>; input?: string} = {}) => {
-    const result = await runCli(args, {env: {...box.env, SOURCE_DATE_EPOCH: undefined, REGISTRY_AUTH_FILE: undefined, ...base(), ...options.env}, input: options.input})
+    const result = await runCli(args, {
+      env: {...box.env, SOURCE_DATE_EPOCH: undefined, REGISTRY_AUTH_FILE: undefined, ...base(), ...options.env},
+      input: options.input,
+    })
     outputs.push({args, text: `${result.stdout}\n${result.stderr}`})
     return result
   }
@@ -67,7 +76,8 @@ describe('Basic auth (htpasswd)', () => {
   const PASSWORD = 'B4sic:Pw 9f2c71e0'
   const registry = useRegistry({auth: 'basic', username: USER, password: PASSWORD})
   const {box, cli, authFile} = useSandbox(() => ({PROVISIONING_OCI__REGISTRY: registry().host}))
-  const login = (password: string, extra: string[] = []) => cli(['oci', 'login', registry().host, '--username', USER, '--password-stdin', ...extra], {input: `${password}\n`})
+  const login = (password: string, extra: string[] = []) =>
+    cli(['oci', 'login', registry().host, '--username', USER, '--password-stdin', ...extra], {input: `${password}\n`})
 
   it('refuses a push without credentials, naming "oci login"', async () => {
     const denied = expectExit(await cli(['oci', 'push', REDIS]), 7)
@@ -142,18 +152,21 @@ describe('Basic auth (htpasswd)', () => {
     const calls = path.join(box().root, 'helper-calls.log')
     await mkdir(binDir, {recursive: true})
     const helper = path.join(binDir, 'docker-credential-test')
-    await writeFile(helper, [
-      '#!/bin/sh',
-      'read -r server || true',
-      `echo "$1 $server" >> '${calls}'`,
-      `if [ "$1" = get ] && [ "$server" = '${registry().host}' ]; then`,
-      `  printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server"`,
-      'else',
-      '  echo "credentials not found in native keychain"',
-      '  exit 1',
-      'fi',
-      '',
-    ].join('\n'))
+    await writeFile(
+      helper,
+      [
+        '#!/bin/sh',
+        'read -r server || true',
+        `echo "$1 $server" >> '${calls}'`,
+        `if [ "$1" = get ] && [ "$server" = '${registry().host}' ]; then`,
+        `  printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server"`,
+        'else',
+        '  echo "credentials not found in native keychain"',
+        '  exit 1',
+        'fi',
+        '',
+      ].join('\n'),
+    )
     await chmod(helper, 0o755)
     const dockerDir = path.join(box().root, 'docker-helpers')
     await mkdir(dockerDir, {recursive: true})

@@ -25,7 +25,6 @@ import {type Descriptor, type ErrorDoc, type Manifest, sha256} from '../helpers/
  */
 const NAMESPACE = 'provisioning-extensions'
 
-
 const CONFIG_MEDIA_TYPE = 'application/vnd.provisioning.extension.config.v1+json'
 const ARTIFACT_TYPE = 'application/vnd.provisioning.extension.v1'
 
@@ -247,11 +246,13 @@ describe('oci against a faulty registry (fault proxy, built CLI)', () => {
       let runs: Array<{result: CliResult; elapsed: number}>
       try {
         // In parallel: each spends most of its time in backoff.
-        runs = await Promise.all(commands.map(async (args) => {
-          const started = Date.now()
-          const result = await cli([...args, '--json'])
-          return {result, elapsed: Date.now() - started}
-        }))
+        runs = await Promise.all(
+          commands.map(async (args) => {
+            const started = Date.now()
+            const result = await cli([...args, '--json'])
+            return {result, elapsed: Date.now() - started}
+          }),
+        )
       } finally {
         await proxy.up()
       }
@@ -276,7 +277,13 @@ describe('oci against a faulty registry (fault proxy, built CLI)', () => {
     it('a 401 is exit 7 (injected, and from a real Basic-auth registry without credentials)', async () => {
       await seeded('needs-auth')
       proxy.clear()
-      proxy.plan([{match: {pathRegex: '/manifests/'}, fault: {status: 401, body: JSON.stringify({errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]})}, times: Infinity}])
+      proxy.plan([
+        {
+          match: {pathRegex: '/manifests/'},
+          fault: {status: 401, body: JSON.stringify({errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]})},
+          times: Infinity,
+        },
+      ])
       const injected = await cli(['oci', 'pull', 'needs-auth:1.0.0', '--output', path.join(box.root, 'pulls', 'needs-auth'), '--json'])
       proxy.clear()
       expectExit(injected, 7)
@@ -334,7 +341,10 @@ describe('oci against a faulty registry (fault proxy, built CLI)', () => {
         expect(JSON.parse(b.stdout).digest).toBe(digest)
 
         const layout = path.join(store, NAMESPACE, 'same')
-        const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as {schemaVersion: number; manifests: Array<Descriptor & {annotations?: Record<string, string>}>}
+        const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as {
+          schemaVersion: number
+          manifests: Array<Descriptor & {annotations?: Record<string, string>}>
+        }
         expect(index.schemaVersion).toBe(2)
         expect(index.manifests).toHaveLength(1)
         expect(index.manifests[0]).toMatchObject({digest, annotations: {'org.opencontainers.image.ref.name': '1.0.0'}})

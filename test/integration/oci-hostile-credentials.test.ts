@@ -68,10 +68,17 @@ describe('credentials and redirects against a hostile registry (built CLI)', () 
     plain.reset()
   })
 
-  const overTls = (args: string[]) => runCli([...args, '--json'], {
-    env: {...box.env, PROVISIONING_OCI__REGISTRY: tls.host, PROVISIONING_OCI__TOOL: 'native', PROVISIONING_OCI__TLS_ENABLED: 'true', PROVISIONING_OCI__CA_FILE: ca},
-    cwd: box.root,
-  })
+  const overTls = (args: string[]) =>
+    runCli([...args, '--json'], {
+      env: {
+        ...box.env,
+        PROVISIONING_OCI__REGISTRY: tls.host,
+        PROVISIONING_OCI__TOOL: 'native',
+        PROVISIONING_OCI__TLS_ENABLED: 'true',
+        PROVISIONING_OCI__CA_FILE: ca,
+      },
+      cwd: box.root,
+    })
   const passwordsSent = (registry: HostileRegistry) => registry.requests.filter((r) => r.sentPassword)
 
   it('an HTTPS registry naming an http:// token realm gets no credentials: exit 7 with a hint, nothing sent in clear', async () => {
@@ -109,7 +116,10 @@ describe('credentials and redirects against a hostile registry (built CLI)', () 
     it(`an HTTPS -> HTTP redirect of a ${kind} GET is refused (exit 6), nothing fetched over HTTP`, async () => {
       tls.requireAuth({user: USER, password: PASSWORD, realm: `${tls.url}/token`})
       const pattern = kind === 'manifest' ? /\/manifests\// : /\/blobs\//
-      tls.behave({match: {method: 'GET', path: pattern, listener: 'main'}, behaviour: {redirect: `${tls.plainUrl}/direct/v2/provisioning-extensions/secret/${kind === 'manifest' ? 'manifests/1.0.0' : 'blobs/x'}`}})
+      tls.behave({
+        match: {method: 'GET', path: pattern, listener: 'main'},
+        behaviour: {redirect: `${tls.plainUrl}/direct/v2/provisioning-extensions/secret/${kind === 'manifest' ? 'manifests/1.0.0' : 'blobs/x'}`},
+      })
       const result = await overTls(['oci', 'pull', 'secret:1.0.0', '--output', path.join(box.root, `out-${kind}`)])
       const error = errorOf(result)
       expect({exit: result.exitCode, code: error.exit}, result.stderr).toEqual({exit: 6, code: 6})
@@ -125,7 +135,10 @@ describe('credentials and redirects against a hostile registry (built CLI)', () 
     // localhost and 127.0.0.1 are different origins (the certificate names both).
     const artifact = tls.setArtifact('provisioning-extensions/secret', '1.0.0', {layer: extensionLayer('secret')})
     for (const blob of [artifact.config, artifact.layer!]) {
-      tls.behave({match: {method: 'GET', path: new RegExp(`^/v2/.*/blobs/${blob.digest}`), listener: 'main'}, behaviour: {redirect: `https://localhost:${port}/direct/v2/provisioning-extensions/secret/blobs/${blob.digest}`}})
+      tls.behave({
+        match: {method: 'GET', path: new RegExp(`^/v2/.*/blobs/${blob.digest}`), listener: 'main'},
+        behaviour: {redirect: `https://localhost:${port}/direct/v2/provisioning-extensions/secret/blobs/${blob.digest}`},
+      })
     }
     const result = await overTls(['oci', 'pull', 'secret:1.0.0', '--output', path.join(box.root, 'out-redirected')])
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)

@@ -43,7 +43,10 @@ function expectFailure(result: CliResult, exit: number, message: RegExp): ErrorD
 }
 
 const extensionLayer = (name: string, extra: Record<string, Buffer> = {}) =>
-  tarGz([{name: 'manifest.yaml', content: `name: ${name}\ntype: taskserv\nversion: 1.0.0\n`}, ...Object.entries(extra).map(([n, content]) => ({name: n, content}))])
+  tarGz([
+    {name: 'manifest.yaml', content: `name: ${name}\ntype: taskserv\nversion: 1.0.0\n`},
+    ...Object.entries(extra).map(([n, content]) => ({name: n, content})),
+  ])
 
 describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   let hostile: HostileRegistry
@@ -88,7 +91,11 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     })
   }
 
-  for (const [what, body] of [['an HTML page', '<html><body>502 Bad Gateway</body></html>'], ['JSON null', 'null'], ['a numeric mediaType', '{"schemaVersion":2,"mediaType":42}']] as const) {
+  for (const [what, body] of [
+    ['an HTML page', '<html><body>502 Bad Gateway</body></html>'],
+    ['JSON null', 'null'],
+    ['a numeric mediaType', '{"schemaVersion":2,"mediaType":42}'],
+  ] as const) {
     it(`a manifest answered without Content-Type that is ${what} is refused (exit 8 naming the reference), not a crash`, async () => {
       hostile.setArtifact('provisioning-extensions/untyped', '1.0.0', {layer: extensionLayer('untyped')})
       // HEAD as well: without its Content-Type the client falls back to a GET by tag.
@@ -101,7 +108,10 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   }
 
   it('a config descriptor promising 200 MB is refused before the config is fetched (exit 8)', async () => {
-    const artifact = hostile.setArtifact('provisioning-extensions/fat-config', '1.0.0', {layer: extensionLayer('fat-config'), edit: (m) => void (m.config.size = HUGE)})
+    const artifact = hostile.setArtifact('provisioning-extensions/fat-config', '1.0.0', {
+      layer: extensionLayer('fat-config'),
+      edit: (m) => void (m.config.size = HUGE),
+    })
     const result = await cli(['oci', 'inspect', 'fat-config:1.0.0', '--json'])
     expectFailure(result, 8, /config blob .* more than the 4194304 bytes/)
     expect(hostile.requests.filter((r) => r.path.includes(artifact.config.digest))).toEqual([])
@@ -173,7 +183,10 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
 
   it('oci pull stops reading a streamed layer once its archive is refused (exit 8, nothing kept)', async () => {
     // An unsafe first entry, then 40 MiB that cannot compress: refused after the first chunks.
-    const layer = tarGz([{name: '../escape', content: 'x'}, {name: 'data.bin', content: randomBytes(40 * MiB)}])
+    const layer = tarGz([
+      {name: '../escape', content: 'x'},
+      {name: 'data.bin', content: randomBytes(40 * MiB)},
+    ])
     const artifact = hostile.setArtifact('provisioning-extensions/refused-early', '1.0.0', {layer})
     hostile.behave({match: {method: 'GET', path: artifact.layer!.digest}, behaviour: {paced: true}})
     const output = path.join(box.root, 'refused-early')
@@ -189,7 +202,13 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   })
 
   it('oci copy of an index whose child "digest" is a tag pointing back at it ends at once (exit 8 naming the field)', async () => {
-    const looping = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.index.v1+json', digest: '1.0.0', size: 10}]}))
+    const looping = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{mediaType: 'application/vnd.oci.image.index.v1+json', digest: '1.0.0', size: 10}],
+      }),
+    )
     hostile.setArtifact('provisioning-extensions/index-loop', '1.0.0', {manifest: looping})
     const started = Date.now()
     const result = await cli(['oci', 'copy', 'index-loop:1.0.0', `oci-layout://${path.join(box.root, 'loop-store')}/index-loop:1.0.0`, '--json'])
@@ -201,22 +220,35 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   for (const command of ['copy', 'pull'] as const) {
     it(`oci ${command}: an index child whose digest is an array is exit 8 naming the field, never a crash`, async () => {
       const child = hostile.setArtifact('provisioning-extensions/array-digest', 'child', {layer: extensionLayer('array-digest')})
-      const index = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: [child.digest], size: child.manifest.length}]}))
+      const index = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [{mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: [child.digest], size: child.manifest.length}],
+        }),
+      )
       hostile.setArtifact('provisioning-extensions/array-digest', '1.0.0', {manifest: index})
-      const args = command === 'copy'
-        ? ['oci', 'copy', 'array-digest:1.0.0', `oci-layout://${path.join(box.root, 'array-store')}/array-digest:1.0.0`, '--json']
-        : ['oci', 'pull', 'array-digest:1.0.0', '--output', path.join(box.root, 'array-digest'), '--json']
+      const args =
+        command === 'copy'
+          ? ['oci', 'copy', 'array-digest:1.0.0', `oci-layout://${path.join(box.root, 'array-store')}/array-digest:1.0.0`, '--json']
+          : ['oci', 'pull', 'array-digest:1.0.0', '--output', path.join(box.root, 'array-digest'), '--json']
       expectFailure(await cli(args), 8, /manifests\[0\]\.digest is not a sha256 digest/)
       expect(hostile.requests.filter((r) => r.path.includes(child.digest))).toEqual([])
     })
   }
 
-  for (const [phase, contentLength] of [['headers', true], ['body', true], ['body', false]] as const) {
+  for (const [phase, contentLength] of [
+    ['headers', true],
+    ['body', true],
+    ['body', false],
+  ] as const) {
     it(`a registry dripping its ${phase} one byte a second${contentLength ? '' : ' (chunked, no Content-Length)'} is cut off at the total deadline (exit 6 naming host and deadline)`, async () => {
       hostile.setArtifact('provisioning-extensions/drip', '1.0.0', {layer: extensionLayer('drip')})
       hostile.behave({match: {method: 'GET', path: /\/manifests\//}, behaviour: {drip: phase, everyMs: 1000, contentLength}})
       const started = Date.now()
-      const result = await cli(['oci', 'pull', 'drip:1.0.0', '--output', path.join(box.root, 'drip'), '--json'], {PROVISIONING_OCI__TIMEOUT_SECONDS: String(DRIP_TIMEOUT_S)})
+      const result = await cli(['oci', 'pull', 'drip:1.0.0', '--output', path.join(box.root, 'drip'), '--json'], {
+        PROVISIONING_OCI__TIMEOUT_SECONDS: String(DRIP_TIMEOUT_S),
+      })
       const elapsed = Date.now() - started
       const error = expectFailure(result, 6, /deadline/)
       expect(error.message).toContain(hostile.host)
@@ -254,7 +286,10 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
 
   it('a Link to another origin is not followed (exit 6)', async () => {
     hostile.setArtifact('provisioning-extensions/elsewhere', '1.0.0', {layer: extensionLayer('elsewhere')})
-    hostile.behave({match: {path: /\/tags\/list/, listener: 'main'}, behaviour: {link: `${hostile.plainUrl}/v2/provisioning-extensions/elsewhere/tags/list?last=1`}})
+    hostile.behave({
+      match: {path: /\/tags\/list/, listener: 'main'},
+      behaviour: {link: `${hostile.plainUrl}/v2/provisioning-extensions/elsewhere/tags/list?last=1`},
+    })
     const result = await cli(['oci', 'tags', 'elsewhere', '--json'])
     expectFailure(result, 6, /another origin/)
     expect(hostile.requests.filter((r) => r.listener === 'plain')).toEqual([])

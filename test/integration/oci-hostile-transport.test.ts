@@ -50,7 +50,8 @@ function expectExit(result: CliResult, exit: number): ErrorDoc['error'] {
 
 function expectNothingLeaked(result: CliResult): void {
   for (const stream of [result.stdout, result.stderr]) {
-    for (const secret of [PASSWORD, TOKEN, 'ghp_secretFromGitCredentials', Buffer.from(`${USER}:${PASSWORD}`).toString('base64')]) expect(stream).not.toContain(secret)
+    for (const secret of [PASSWORD, TOKEN, 'ghp_secretFromGitCredentials', Buffer.from(`${USER}:${PASSWORD}`).toString('base64')])
+      expect(stream).not.toContain(secret)
   }
 }
 
@@ -114,12 +115,16 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
   const depResolve = (ws: string, extra: Record<string, string> = {}) => runCli(['dep', 'resolve', '--json'], {env: {...env, ...extra}, cwd: ws})
   const bearers = (r: HostileRegistry) => r.requests.filter((q) => q.authorization === 'bearer')
   /** Requests that carried a stored credential: any Basic header, or a POST to the realm (a refresh token). */
-  const credentialed = (r: HostileRegistry) => r.requests.filter((q) => q.authorization === 'basic' || q.authorization === 'other' || q.sentPassword || (q.method === 'POST' && q.path.startsWith('/token')))
+  const credentialed = (r: HostileRegistry) =>
+    r.requests.filter(
+      (q) => q.authorization === 'basic' || q.authorization === 'other' || q.sentPassword || (q.method === 'POST' && q.path.startsWith('/token')),
+    )
   /** `oci ARGS --json` with `registry` configured plain HTTP (tls_enabled=false), as the user's own config would. */
-  const plainCli = (registry: HostileRegistry, args: string[], extra: Record<string, string> = {}) => runCli(['oci', ...args, '--json'], {
-    env: {...env, PROVISIONING_OCI__REGISTRY: registry.host, PROVISIONING_OCI__TLS_ENABLED: 'false', ...extra},
-    cwd: box.root,
-  })
+  const plainCli = (registry: HostileRegistry, args: string[], extra: Record<string, string> = {}) =>
+    runCli(['oci', ...args, '--json'], {
+      env: {...env, PROVISIONING_OCI__REGISTRY: registry.host, PROVISIONING_OCI__TLS_ENABLED: 'false', ...extra},
+      cwd: box.root,
+    })
   const expectCleartextRefusal = (result: CliResult) => {
     const error = expectExit(result, 7)
     expect(error.message).toMatch(/plain HTTP and is not a loopback host/)
@@ -143,7 +148,10 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
 
   it('the configured registry itself is still plain HTTP with tls_enabled=false', async () => {
     const target = remote
-    const result = await runCli(['oci', 'tags', 'secret', '--json'], {env: {...env, PROVISIONING_OCI__REGISTRY: target.host, PROVISIONING_OCI__TLS_ENABLED: 'false'}, cwd: box.root})
+    const result = await runCli(['oci', 'tags', 'secret', '--json'], {
+      env: {...env, PROVISIONING_OCI__REGISTRY: target.host, PROVISIONING_OCI__TLS_ENABLED: 'false'},
+      cwd: box.root,
+    })
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
     expect(target.requests.some((r) => r.path.includes('/tags/list'))).toBe(true)
   })
@@ -171,7 +179,7 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     expectNothingLeaked(result)
   })
 
-  it('a token in $PROVISIONING_HOME/tokens/ named by the declaration is sent as Bearer to the declared registry when the user\'s own config names it too', async () => {
+  it("a token in $PROVISIONING_HOME/tokens/ named by the declaration is sent as Bearer to the declared registry when the user's own config names it too", async () => {
     local.requireAuth({user: USER, password: PASSWORD, realm: `${local.plainUrl}/token`})
     local.acceptToken(TOKEN)
     const ws = await workspace({registry: local.host, auth_token_path: storeToken}, ['secret:1.0.0'])
@@ -182,7 +190,7 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     expect(local.requests.filter((r) => r.path.startsWith('/token'))).toEqual([])
   })
 
-  it('a declaration naming the user\'s token file and a registry of its own choosing gets no token (exit 7, no bearer sent)', async () => {
+  it("a declaration naming the user's token file and a registry of its own choosing gets no token (exit 7, no bearer sent)", async () => {
     other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
     other.acceptToken(TOKEN)
     const ws = await workspace({registry: other.host, auth_token_path: storeToken}, ['secret:1.0.0'])
@@ -200,14 +208,17 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     for (const r of [local, other]) r.requireAuth({user: 'nobody', password: 'x', realm: `${r.plainUrl}/token`})
     local.acceptToken(TOKEN)
     other.acceptToken(TOKEN) // it would be accepted there: it must still not be sent
-    const ws = await workspace({registry: local.host, auth_token_path: storeToken}, ['secret:1.0.0', `oci://${other.host}/provisioning-extensions/elsewhere:1.0.0`])
+    const ws = await workspace({registry: local.host, auth_token_path: storeToken}, [
+      'secret:1.0.0',
+      `oci://${other.host}/provisioning-extensions/elsewhere:1.0.0`,
+    ])
     const result = await depResolve(ws)
     expectExit(result, 7)
     expect(bearers(other)).toEqual([])
     expectNothingLeaked(result)
   })
 
-  it('the user\'s own token file is bound to the user\'s registry: a declaration naming another registry does not get it', async () => {
+  it("the user's own token file is bound to the user's registry: a declaration naming another registry does not get it", async () => {
     other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
     other.acceptToken(TOKEN)
     const ws = await workspace({registry: other.host}, ['secret:1.0.0'])
@@ -216,7 +227,7 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     expect(bearers(other)).toEqual([])
   })
 
-  it('workspace migrate-to-oci to the registry a local-source declaration names does not send the user\'s token there (exit 7, no bearer sent)', async () => {
+  it("workspace migrate-to-oci to the registry a local-source declaration names does not send the user's token there (exit 7, no bearer sent)", async () => {
     other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
     other.acceptToken(TOKEN)
     const ws = await bareWorkspace(box.root, `ws-${++n}`)
@@ -226,13 +237,16 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     // The migration target, as a pull request could write it.
     config.dependencies.extensions.oci = {registry: other.host, tls_enabled: false}
     await writeFile(file, YAML.stringify(config))
-    const result = await runCli(['workspace', 'migrate-to-oci', ws, '--json'], {env: {...env, PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken}, cwd: box.root})
+    const result = await runCli(['workspace', 'migrate-to-oci', ws, '--json'], {
+      env: {...env, PROVISIONING_OCI__REGISTRY: local.host, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken},
+      cwd: box.root,
+    })
     expectExit(result, 7)
     expect(bearers(other)).toEqual([])
     expectNothingLeaked(result)
   })
 
-  it('the user\'s own token file is not sent to a registry that the workspace config (not the declaration) names', async () => {
+  it("the user's own token file is not sent to a registry that the workspace config (not the declaration) names", async () => {
     other.requireAuth({user: 'nobody', password: 'x', realm: `${other.plainUrl}/token`})
     other.acceptToken(TOKEN)
     const ws = await bareWorkspace(box.root, `ws-${++n}`)
@@ -240,7 +254,10 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     const config = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>
     config.oci = {registry: other.host, tls_enabled: false}
     await writeFile(file, YAML.stringify(config))
-    const result = await runCli(['oci', 'pull', 'secret:1.0.0', '--output', path.join(box.root, `out-${n}`), '--json'], {env: {...env, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken}, cwd: ws})
+    const result = await runCli(['oci', 'pull', 'secret:1.0.0', '--output', path.join(box.root, `out-${n}`), '--json'], {
+      env: {...env, PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken},
+      cwd: ws,
+    })
     expectExit(result, 7)
     expect(bearers(other)).toEqual([])
   })
@@ -263,7 +280,13 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
     target.acceptToken(TOKEN)
     const result = await runCli(['oci', 'tags', 'secret', '--json'], {
       // No stored password for it this time: the token file is the credential.
-      env: {...env, DOCKER_CONFIG: path.join(box.root, 'no-docker'), PROVISIONING_OCI__REGISTRY: target.host, PROVISIONING_OCI__TLS_ENABLED: 'false', PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken},
+      env: {
+        ...env,
+        DOCKER_CONFIG: path.join(box.root, 'no-docker'),
+        PROVISIONING_OCI__REGISTRY: target.host,
+        PROVISIONING_OCI__TLS_ENABLED: 'false',
+        PROVISIONING_OCI__AUTH_TOKEN_PATH: storeToken,
+      },
       cwd: box.root,
     })
     const error = expectExit(result, 7)
@@ -338,7 +361,9 @@ describe('plain HTTP and token files only where they belong (built CLI)', () => 
       cwd: box.root,
     })
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
-    expect(remoteTls.requests.filter((r) => r.sentPassword).map((r) => ({listener: r.listener, path: r.path.split('?')[0]}))).toEqual([{listener: 'main', path: '/token'}])
+    expect(remoteTls.requests.filter((r) => r.sentPassword).map((r) => ({listener: r.listener, path: r.path.split('?')[0]}))).toEqual([
+      {listener: 'main', path: '/token'},
+    ])
     expect(bearers(remoteTls).length).toBeGreaterThan(0)
     expectNothingLeaked(result)
   })

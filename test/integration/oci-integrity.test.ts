@@ -190,7 +190,10 @@ describe('oci integrity and safe extraction (real registry, built CLI)', () => {
       await writeFile(file, flipped(await readFile(file)))
 
       const output = path.join(box.root, 'pulls', 'corrupt-config')
-      for (const command of [['oci', 'pull', 'corrupt-config:1.0.0', '--output', output, '--json'], ['oci', 'inspect', 'corrupt-config:1.0.0', '--json']]) {
+      for (const command of [
+        ['oci', 'pull', 'corrupt-config:1.0.0', '--output', output, '--json'],
+        ['oci', 'inspect', 'corrupt-config:1.0.0', '--json'],
+      ]) {
         const result = await cli(command)
         expectExit(result, 8)
         expect(errorOf(result).code).toBe('E_INTEGRITY')
@@ -259,34 +262,66 @@ describe('oci integrity and safe extraction (real registry, built CLI)', () => {
     let passwdLinks: number
 
     const cases: Array<[string, () => TarEntry[]]> = [
-      ['dotdot', () => [{name: 'manifest.yaml', content: 'name: evil\n'}, {name: '../x', content: 'pwned\n'}]],
+      [
+        'dotdot',
+        () => [
+          {name: 'manifest.yaml', content: 'name: evil\n'},
+          {name: '../x', content: 'pwned\n'},
+        ],
+      ],
       // An absolute path inside the sandbox: a careless extractor would write exactly there
       // (or, stripping the "/", below the output folder); both are detected.
-      ['absolute', () => [{name: 'manifest.yaml', content: 'name: evil\n'}, {name: path.join(evilRoot(), 'absolute', 'abs-pwned'), content: 'pwned\n'}]],
-      ['symlink', () => [{name: 'link', type: 'symlink', linkname: '../../outside'}, {name: 'link/pwned', content: 'pwned\n'}]],
-      ['hardlink', () => [{name: 'manifest.yaml', content: 'name: evil\n'}, {name: 'passwd', type: 'hardlink', linkname: '/etc/passwd'}]],
-      ['chardev', () => [{name: 'manifest.yaml', content: 'name: evil\n'}, {name: 'null', type: 'chardev'}]],
+      [
+        'absolute',
+        () => [
+          {name: 'manifest.yaml', content: 'name: evil\n'},
+          {name: path.join(evilRoot(), 'absolute', 'abs-pwned'), content: 'pwned\n'},
+        ],
+      ],
+      [
+        'symlink',
+        () => [
+          {name: 'link', type: 'symlink', linkname: '../../outside'},
+          {name: 'link/pwned', content: 'pwned\n'},
+        ],
+      ],
+      [
+        'hardlink',
+        () => [
+          {name: 'manifest.yaml', content: 'name: evil\n'},
+          {name: 'passwd', type: 'hardlink', linkname: '/etc/passwd'},
+        ],
+      ],
+      [
+        'chardev',
+        () => [
+          {name: 'manifest.yaml', content: 'name: evil\n'},
+          {name: 'null', type: 'chardev'},
+        ],
+      ],
       ['bomb', () => [{name: 'zeros', content: Buffer.alloc(100 * 1024 * 1024)}]],
     ]
 
     beforeAll(async () => {
       passwdLinks = (await stat('/etc/passwd')).nlink
-      await Promise.all(cases.map(async ([name, layer]) => {
-        const entries = layer()
-        const {manifest} = await pushArtifact(registry().url, `${NAMESPACE}/evil-${name}`, '1.0.0', {
-          config: {name: `evil-${name}`, type: 'taskserv', version: '1.0.0'},
-          configMediaType: CONFIG_MEDIA_TYPE,
-          artifactType: ARTIFACT_TYPE,
-          layer: entries,
-          layerAnnotations: {'org.opencontainers.image.title': `evil-${name}-1.0.0.tar.gz`},
-        })
-        if (name === 'bomb') {
-          // Sanity: the bomb really is one (100 MiB from about 100 KiB).
-          const uncompressed = entries.reduce((sum, e) => sum + Buffer.byteLength(e.content ?? ''), 0)
-          expect(uncompressed / manifest.layers[0].size).toBeGreaterThan(1000)
-        }
-        await mkdir(path.join(evilRoot(), name), {recursive: true})
-      }))
+      await Promise.all(
+        cases.map(async ([name, layer]) => {
+          const entries = layer()
+          const {manifest} = await pushArtifact(registry().url, `${NAMESPACE}/evil-${name}`, '1.0.0', {
+            config: {name: `evil-${name}`, type: 'taskserv', version: '1.0.0'},
+            configMediaType: CONFIG_MEDIA_TYPE,
+            artifactType: ARTIFACT_TYPE,
+            layer: entries,
+            layerAnnotations: {'org.opencontainers.image.title': `evil-${name}-1.0.0.tar.gz`},
+          })
+          if (name === 'bomb') {
+            // Sanity: the bomb really is one (100 MiB from about 100 KiB).
+            const uncompressed = entries.reduce((sum, e) => sum + Buffer.byteLength(e.content ?? ''), 0)
+            expect(uncompressed / manifest.layers[0].size).toBeGreaterThan(1000)
+          }
+          await mkdir(path.join(evilRoot(), name), {recursive: true})
+        }),
+      )
     })
 
     it.each(cases.map(([name]) => name))('%s: exit 8, no output, no temp leftovers, nothing written anywhere', async (name) => {
@@ -337,7 +372,10 @@ describe('oci integrity and safe extraction (real registry, built CLI)', () => {
       const caseRoot = path.join(evilRoot(), 'names', 'a', 'b')
       await mkdir(caseRoot, {recursive: true})
       const before = await snapshot(path.join(evilRoot(), 'names'))
-      for (const args of [['oci', 'pull', 'evil-name:1.0.0', '--json'], ['oci', 'pull', 'evil-name:1.0.0', 'evil-title:1.0.0', '--output', 'batch', '--json']]) {
+      for (const args of [
+        ['oci', 'pull', 'evil-name:1.0.0', '--json'],
+        ['oci', 'pull', 'evil-name:1.0.0', 'evil-title:1.0.0', '--output', 'batch', '--json'],
+      ]) {
         const result = await runCli(args, {env, cwd: caseRoot})
         expectExit(result, 8)
         expect(errorOf(result)).toMatchObject({code: 'E_INTEGRITY'})

@@ -106,7 +106,13 @@ describe('interop with skopeo', () => {
     expect(sha256(await skopeoInspectRaw(target))).toBe(pushed.digest)
 
     const out = path.join(box.root, 'from-skopeo-push')
-    const pulled = await cliJson<{digest: string; name: string; version: string}>(['oci', 'pull', `oci://${registry().host}/skopeo/redis:7.2.0`, '--output', out])
+    const pulled = await cliJson<{digest: string; name: string; version: string}>([
+      'oci',
+      'pull',
+      `oci://${registry().host}/skopeo/redis:7.2.0`,
+      '--output',
+      out,
+    ])
     expect(pulled).toMatchObject({digest: pushed.digest, name: 'redis', version: '7.2.0'})
     expect(await readTree(out)).toEqual(await readTree(REDIS))
   })

@@ -167,7 +167,12 @@ describe.each(['registry', 'layout'] as const)('oci round trip on a %s store', (
   // Cross-repository mount is a registry API; layout stores copy files.
   it.runIf(kind === 'registry')('oci copy within one registry mounts the blobs instead of uploading them', async () => {
     proxy!.clear()
-    const copied = await cliJson<{digest: string; destination: string; mounted: number; transferred: number}>(['oci', 'copy', 'redis:7.2.0', `oci://${store}/mirror/redis`])
+    const copied = await cliJson<{digest: string; destination: string; mounted: number; transferred: number}>([
+      'oci',
+      'copy',
+      'redis:7.2.0',
+      `oci://${store}/mirror/redis`,
+    ])
     expect(copied).toMatchObject({digest: redisDigest, destination: `${store}/mirror/redis:7.2.0`, mounted: 2, transferred: 0})
     const mounts = proxy!.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v2/mirror/redis/blobs/uploads/'))
     expect(mounts).toHaveLength(2)
@@ -196,7 +201,11 @@ describe.each(['registry', 'layout'] as const)('oci round trip on a %s store', (
     expect(missing.stderr).toContain('oci list')
     if (kind === 'layout') return
     const table = ok(await cli(['oci', 'tags', 'containerd'])).stdout
-    const rows = table.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[1])
+    const rows = table
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(/\s+/)[1])
     expect(rows).toEqual(['1.7.2', '1.6.10', '1.6.9', '1.6.0', 'latest'])
   })
 

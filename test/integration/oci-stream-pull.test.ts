@@ -106,11 +106,14 @@ describe('oci pull of a large layer (streaming path, real registry, built CLI)',
 
   for (const [label, damage] of [
     ['every byte flipped (gzip fails at once)', (data: Buffer) => Buffer.from(data.map((byte) => byte ^ 0xff))],
-    ['one byte flipped inside the payload (the archive still unpacks)', (data: Buffer) => {
-      const copy = Buffer.from(data)
-      copy[Math.floor(copy.length / 2)] ^= 0x01
-      return copy
-    }],
+    [
+      'one byte flipped inside the payload (the archive still unpacks)',
+      (data: Buffer) => {
+        const copy = Buffer.from(data)
+        copy[Math.floor(copy.length / 2)] ^= 0x01
+        return copy
+      },
+    ],
   ] as const) {
     it(`a layer corrupted in the registry storage, ${label}: exit 8 (digest mismatch, or a corrupt archive when gzip fails first), nothing cached or written`, async () => {
       const name = `stream-corrupt-${label.startsWith('every') ? 'all' : 'one'}`

@@ -49,7 +49,8 @@ describe('streamed uploads of large layers (real registry, skopeo, built CLI)', 
   let env: Record<string, string | undefined>
   let ext: string
 
-  const cliJson = async <T>(args: string[], extra: Record<string, string | undefined> = env) => json<T>(expectExit(await runCli([...args, '--json'], {env: extra}), 0))
+  const cliJson = async <T>(args: string[], extra: Record<string, string | undefined> = env) =>
+    json<T>(expectExit(await runCli([...args, '--json'], {env: extra}), 0))
 
   beforeAll(async () => {
     box = await sandbox()
@@ -96,7 +97,12 @@ describe('streamed uploads of large layers (real registry, skopeo, built CLI)', 
     const pushed = await cliJson<PushJson>(['oci', 'push', ext], layoutEnv)
     const layout = path.join(store, NS, 'redis')
 
-    const copy = await cliJson<{digest: string; transferred: number}>(['oci', 'copy', `oci-layout://${layout}:7.2.0`, `oci://${registry().host}/copied/redis:7.2.0`])
+    const copy = await cliJson<{digest: string; transferred: number}>([
+      'oci',
+      'copy',
+      `oci-layout://${layout}:7.2.0`,
+      `oci://${registry().host}/copied/redis:7.2.0`,
+    ])
     expect(copy).toMatchObject({digest: pushed.digest, transferred: 2})
     expect(sha256(await skopeoInspectRaw(`docker://${registry().host}/copied/redis:7.2.0`))).toBe(pushed.digest)
 
@@ -113,7 +119,10 @@ describe('streamed uploads of large layers (real registry, skopeo, built CLI)', 
     } finally {
       await handle.close()
     }
-    const damaged = expectExit(await runCli(['oci', 'copy', `oci-layout://${layout}:7.2.0`, `oci://${registry().host}/damaged/redis:7.2.0`, '--json'], {env}), 8)
+    const damaged = expectExit(
+      await runCli(['oci', 'copy', `oci-layout://${layout}:7.2.0`, `oci://${registry().host}/damaged/redis:7.2.0`, '--json'], {env}),
+      8,
+    )
     expect((JSON.parse(damaged.stdout) as {error: {message: string}}).error.message).toMatch(/digest mismatch/)
     const head = await fetch(`${registry().url}/v2/damaged/redis/blobs/${inspected.layers[0].digest}`, {method: 'HEAD'})
     expect(head.status).toBe(404)

@@ -36,8 +36,20 @@ describe('platform service definitions', () => {
   it('ships the reference services and ports', async () => {
     const ctx = await load('')
     const ports = Object.fromEntries([...ctx.definitions.values()].map((d) => [d.name, d.port]))
-    expect(ports).toEqual({'api-gateway': 8082, 'control-center': 3000, coredns: 5353, gitea: 3001, 'mcp-server': 8081, 'oci-registry': 5000, orchestrator: 8080})
-    expect(ctx.definitions.get('oci-registry')).toMatchObject({builtin: 'oci-registry', autoStart: true, health: {type: 'http', url: 'http://127.0.0.1:5000/v2/', status: 200}})
+    expect(ports).toEqual({
+      'api-gateway': 8082,
+      'control-center': 3000,
+      coredns: 5353,
+      gitea: 3001,
+      'mcp-server': 8081,
+      'oci-registry': 5000,
+      orchestrator: 8080,
+    })
+    expect(ctx.definitions.get('oci-registry')).toMatchObject({
+      builtin: 'oci-registry',
+      autoStart: true,
+      health: {type: 'http', url: 'http://127.0.0.1:5000/v2/', status: 200},
+    })
     expect(ctx.definitions.get('control-center')?.dependsOn).toEqual(['orchestrator'])
     expect(ctx.paths.root).toBe(path.join(box.home, 'services'))
   })
@@ -51,7 +63,13 @@ describe('platform service definitions', () => {
 
   it('applies defaults: tcp health on the port, timeouts, no dependencies', async () => {
     const ctx = await load('[platform.services.x]\ncommand = "x"\nport = 7001\n[platform.services.y]\ncommand = "y"\n')
-    expect(ctx.definitions.get('x')).toMatchObject({health: {type: 'tcp', host: '127.0.0.1', port: 7001}, startTimeoutSeconds: 30, stopGraceSeconds: 10, autoStart: false, dependsOn: []})
+    expect(ctx.definitions.get('x')).toMatchObject({
+      health: {type: 'tcp', host: '127.0.0.1', port: 7001},
+      startTimeoutSeconds: 30,
+      stopGraceSeconds: 10,
+      autoStart: false,
+      dependsOn: [],
+    })
     expect(ctx.definitions.get('y')?.health).toEqual({type: 'process'})
   })
 
@@ -76,10 +94,17 @@ describe('platform service definitions', () => {
 
   it('the CLI exits 3 with a JSON error for an invalid definition', async () => {
     await writeFile(path.join(box.home, 'config.user.toml'), '[platform.services.x]\ncommand = "x"\ndepends_on = ["ghost"]\n')
-    for (const command of [['platform', 'list'], ['platform', 'status'], ['platform', 'start', 'x']]) {
+    for (const command of [
+      ['platform', 'list'],
+      ['platform', 'status'],
+      ['platform', 'start', 'x'],
+    ]) {
       const result = await runCli([...command, '--json'], {env: box.env})
       expect(result.exitCode).toBe(3)
-      expect(json<{error: {code: string; message: string}}>(result).error).toMatchObject({code: 'E_CONFIG', message: expect.stringContaining('platform.services.x.depends_on')})
+      expect(json<{error: {code: string; message: string}}>(result).error).toMatchObject({
+        code: 'E_CONFIG',
+        message: expect.stringContaining('platform.services.x.depends_on'),
+      })
     }
   })
 

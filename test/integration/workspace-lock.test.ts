@@ -20,7 +20,9 @@ describe('workspace lock library', () => {
   let ws: string
   let etcd: EtcdServer
   const target = () => ({name: 'lib-ws', path: ws})
-  const opts = async (owner: string, extra: string[] = []) => ({config: await new Session({env: {PROVISIONING_HOME: path.join(root.dir, 'home')}, workspace: ws, sets: [`locking.owner=${owner}`, ...extra]}).config()})
+  const opts = async (owner: string, extra: string[] = []) => ({
+    config: await new Session({env: {PROVISIONING_HOME: path.join(root.dir, 'home')}, workspace: ws, sets: [`locking.owner=${owner}`, ...extra]}).config(),
+  })
   const etcdSets = () => ['locking.provider=etcd', `locking.etcd.endpoints=["${etcd.endpoint}"]`, 'locking.etcd.timeout_seconds=30']
   const codeOf = (error: unknown) => (isProvisioningError(error) ? error.exit : -1)
 
@@ -47,7 +49,9 @@ describe('workspace lock library', () => {
     expect(JSON.parse(await readFile(lockFilePath(ws), 'utf8'))).toMatchObject({owner: 'b'})
     // Many concurrent takeovers of one version: exactly one succeeds.
     const current = await provider.read(target())
-    const outcomes = await Promise.all(Array.from({length: 12}, (_, i) => provider.replace(target(), current!.token, newRecord({workspace: 'lib-ws', owner: `t${i}`, provider: 'file'}))))
+    const outcomes = await Promise.all(
+      Array.from({length: 12}, (_, i) => provider.replace(target(), current!.token, newRecord({workspace: 'lib-ws', owner: `t${i}`, provider: 'file'}))),
+    )
     expect(outcomes.filter(Boolean)).toHaveLength(1)
     expect(await provider.remove(target(), (await provider.read(target()))!.token)).toBe(true)
     expect((await readdir(path.join(ws, 'config'))).filter((f) => f.startsWith('workspace.lock'))).toEqual([])
@@ -65,7 +69,9 @@ describe('workspace lock library', () => {
 
   it('assertWorkspaceWritable: the check migrate-to-oci and others call', async () => {
     await lockWorkspace({...(await opts('alice')), reason: 'migration'})
-    const values = (owner: string, provider = 'none') => ({locking: {provider, owner, etcd: {endpoints: [etcd.endpoint], prefix: '/provisioning/locks', timeout_seconds: 30}}})
+    const values = (owner: string, provider = 'none') => ({
+      locking: {provider, owner, etcd: {endpoints: [etcd.endpoint], prefix: '/provisioning/locks', timeout_seconds: 30}},
+    })
     await expect(assertWorkspaceWritable(target(), values('alice'))).resolves.toBeUndefined()
     const error = await assertWorkspaceWritable(target(), values('bob'), 'migrate it').catch((e: unknown) => e)
     expect(codeOf(error)).toBe(9)

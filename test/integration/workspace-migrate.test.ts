@@ -55,7 +55,8 @@ describe('workspace migrate-to-oci', () => {
     await registry?.stop()
     await box?.cleanup()
   })
-  const migrate = (args: string[], extraEnv: Record<string, string> = {}) => runCli(['workspace', 'migrate-to-oci', 'local-ws', ...args], {env: {...env, ...extraEnv}, cwd: box.root})
+  const migrate = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runCli(['workspace', 'migrate-to-oci', 'local-ws', ...args], {env: {...env, ...extraEnv}, cwd: box.root})
   const configText = () => readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')
 
   it('--dry-run prints the plan and changes nothing', async () => {
@@ -65,8 +66,13 @@ describe('workspace migrate-to-oci', () => {
     const plan = json<MigrationDoc>(result)
     expect(plan).toMatchObject({migrated: false, dryRun: true, registry: registry.host, missing: []})
     expect(plan.publish).toHaveLength(18)
-    expect(plan.publish.find((p) => p.name === 'kubernetes' && p.version === '1.28.0')?.reference).toBe(`${registry.host}/provisioning-extensions/kubernetes:1.28.0`)
-    expect(plan.rewrites.map((r) => r.to)).toEqual([`oci://${registry.host}/provisioning-extensions/aws:2.1.0`, `oci://${registry.host}/provisioning-extensions/containerd:1.6.9`])
+    expect(plan.publish.find((p) => p.name === 'kubernetes' && p.version === '1.28.0')?.reference).toBe(
+      `${registry.host}/provisioning-extensions/kubernetes:1.28.0`,
+    )
+    expect(plan.rewrites.map((r) => r.to)).toEqual([
+      `oci://${registry.host}/provisioning-extensions/aws:2.1.0`,
+      `oci://${registry.host}/provisioning-extensions/containerd:1.6.9`,
+    ])
     expect(await configText()).toBe(config)
     const tags = await runCli(['oci', 'tags', 'kubernetes', '--json'], {env})
     expect(tags.exitCode).toBe(4)
@@ -101,9 +107,14 @@ describe('workspace migrate-to-oci', () => {
     expect(doc.publish.every((p) => p.digest?.startsWith('sha256:'))).toBe(true)
     expect(await readFile(doc.backupFile as string, 'utf8')).toBe(original)
     const config = YAML.parse(await configText()) as {dependencies: {extensions: Record<string, unknown>}}
-    expect(config.dependencies.extensions).toMatchObject({source_type: 'oci', oci: {registry: registry.host, namespace: 'provisioning-extensions', tls_enabled: false}})
+    expect(config.dependencies.extensions).toMatchObject({
+      source_type: 'oci',
+      oci: {registry: registry.host, namespace: 'provisioning-extensions', tls_enabled: false},
+    })
     expect(config.dependencies.extensions.local).toBeUndefined()
-    expect(config.dependencies.extensions.modules).toMatchObject({taskservs: [`oci://${registry.host}/provisioning-extensions/containerd:1.6.9`, {name: 'redis', version: '^7'}]})
+    expect(config.dependencies.extensions.modules).toMatchObject({
+      taskservs: [`oci://${registry.host}/provisioning-extensions/containerd:1.6.9`, {name: 'redis', version: '^7'}],
+    })
 
     const tags = json<{tags: Array<{version: string}>}>(await runCli(['oci', 'tags', 'kubernetes', '--json'], {env}))
     expect(tags.tags.map((t) => t.version).sort()).toEqual(['1.27.4', '1.28.0'])
@@ -136,7 +147,12 @@ describe('workspace migrate-to-oci', () => {
     const result = await runCli(['workspace', 'migrate-to-oci', ws2, '--registry', `oci-layout://${store}`, '--json'], {env, cwd: box.root})
     expect(result.exitCode, result.stderr).toBe(0)
     const after = YAML.parse(await readFile(file, 'utf8')) as {dependencies: {extensions: {oci: unknown; modules: {taskservs: unknown[]}}}}
-    expect(after.dependencies.extensions.oci).toEqual({auth_token_path: tokenFile, registry: `oci-layout://${store}`, namespace: 'provisioning-extensions', tls_enabled: false})
+    expect(after.dependencies.extensions.oci).toEqual({
+      auth_token_path: tokenFile,
+      registry: `oci-layout://${store}`,
+      namespace: 'provisioning-extensions',
+      tls_enabled: false,
+    })
     // A layout has no per-repository reference form: the short name:tag resolves through the oci: block.
     expect(after.dependencies.extensions.modules.taskservs).toEqual(['redis:7.2.0'])
     const resolved = await depResolve(ws2, env, ['--json'])

@@ -52,7 +52,7 @@ export function formatLayers(result: {mode: string; workspace?: string; layers: 
     layer.layer,
     layer.status,
     layer.keys,
-    layer.status === 'error' ? layer.note : layer.files && layer.files.length > 1 ? layer.files.join(' + ') : layer.file ?? layer.note,
+    layer.status === 'error' ? layer.note : layer.files && layer.files.length > 1 ? layer.files.join(' + ') : (layer.file ?? layer.note),
   ])
   return table(['#', 'layer', 'status', 'keys', 'source'], rows)
 }

@@ -19,7 +19,10 @@ export function formatResolve(result: DepResolveResult): string {
 }
 
 export function formatValidateDeps(result: DependencyValidation): string {
-  return [`dependencies of ${result.workspace} are valid: ${result.extensions} extension(s) resolve; lockfile ${result.lockfile}`, ...result.warnings.map((w) => `warning: ${w}`)].join('\n')
+  return [
+    `dependencies of ${result.workspace} are valid: ${result.extensions} extension(s) resolve; lockfile ${result.lockfile}`,
+    ...result.warnings.map((w) => `warning: ${w}`),
+  ].join('\n')
 }
 
 export function formatTree(result: DependencyTree): string {
@@ -29,12 +32,19 @@ export function formatTree(result: DependencyTree): string {
 }
 
 export function formatUpdates(result: UpdateCheck): string {
-  const rows = result.extensions.map((e) => [e.name, e.locked ?? '-', e.wanted, e.latest ?? '-', e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : ''])
+  const rows = result.extensions.map((e) => [
+    e.name,
+    e.locked ?? '-',
+    e.wanted,
+    e.latest ?? '-',
+    e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : '',
+  ])
   const updatable = result.extensions.filter((e) => e.locked !== e.wanted).length
-  const summary = result.outdated === 0
-    ? 'everything is up to date'
-    : `${result.outdated} outdated (exit 1): ${updatable > 0 ? `"provisioning dep update" takes the wanted versions of ${updatable}` : 'every locked version is the newest your ranges allow'}` +
-      `${updatable < result.outdated ? '; a newer version outside your ranges needs a wider range in config/provisioning.yaml (or in the extension requiring it)' : ''}`
+  const summary =
+    result.outdated === 0
+      ? 'everything is up to date'
+      : `${result.outdated} outdated (exit 1): ${updatable > 0 ? `"provisioning dep update" takes the wanted versions of ${updatable}` : 'every locked version is the newest your ranges allow'}` +
+        `${updatable < result.outdated ? '; a newer version outside your ranges needs a wider range in config/provisioning.yaml (or in the extension requiring it)' : ''}`
   return `${table(['name', 'locked', 'wanted', 'latest', ''], rows)}\n${summary}`
 }
 
@@ -48,7 +58,10 @@ function formatChain(chain: WhyStep[]): string {
 
 export function formatWhy(result: WhyResult): string {
   const lines = [`${result.name}@${result.version} (${result.type}) is required through ${result.totalPaths} chain(s):`]
-  if (result.declaredBy) lines.push(`  declared by the workspace: ${result.declaredBy.location ? `${result.declaredBy.location}, ` : ''}${result.declaredBy.key} (${result.declaredBy.range})`)
+  if (result.declaredBy)
+    lines.push(
+      `  declared by the workspace: ${result.declaredBy.location ? `${result.declaredBy.location}, ` : ''}${result.declaredBy.key} (${result.declaredBy.range})`,
+    )
   for (const chain of result.paths) if (chain.length > 1) lines.push(`  ${formatChain(chain)}`)
   if (result.omittedPaths !== '0') lines.push(`  … ${result.omittedPaths} more chain(s) not shown (raise --limit to see more)`)
   return lines.join('\n')
@@ -57,7 +70,9 @@ export function formatWhy(result: WhyResult): string {
 export function formatUpdate(result: DepUpdateResult): string {
   if (result.changes.length === 0) return 'no dependencies declared (dependencies.extensions.modules is empty)'
   const rows = result.changes.map((c) => [c.name, c.type, c.from ?? '-', c.to ?? '-', c.change])
-  const tally = (['upgraded', 'downgraded', 'added', 'removed'] as const).map((change) => `${result.changes.filter((c) => c.change === change).length} ${change}`).join(', ')
+  const tally = (['upgraded', 'downgraded', 'added', 'removed'] as const)
+    .map((change) => `${result.changes.filter((c) => c.change === change).length} ${change}`)
+    .join(', ')
   const summary = result.dryRun
     ? `dry run (nothing installed, lockfile not written): would be ${tally}`
     : `${tally}; ${result.lockWritten ? `wrote ${result.lockfile}` : 'lockfile unchanged'}`

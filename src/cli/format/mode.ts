@@ -38,7 +38,11 @@ export function formatModeValidate(result: ModeValidation): string {
 }
 
 export function formatModeSwitch(result: ModeSwitch): string {
-  const lines = [result.previous === result.mode && !result.forced ? `mode is already ${result.mode}` : `switched mode: ${result.previous} -> ${result.mode}${result.forced ? ' (forced; requirements unmet)' : ''}`]
+  const lines = [
+    result.previous === result.mode && !result.forced
+      ? `mode is already ${result.mode}`
+      : `switched mode: ${result.previous} -> ${result.mode}${result.forced ? ' (forced; requirements unmet)' : ''}`,
+  ]
   if (result.forced) lines.push(requirementLines(result))
   if (result.overriddenBy) lines.push(`note: ${result.overriddenBy} is set and still overrides the active mode in this shell`)
   return lines.join('\n')

@@ -24,9 +24,7 @@ export function formatBytes(bytes: number): string {
 
 export function describeEvent(event: CopyEvent): string {
   const short = event.descriptor.digest.slice(7, 19)
-  return event.kind === 'blob'
-    ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})`
-    : `manifest ${short} ${event.action}`
+  return event.kind === 'blob' ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})` : `manifest ${short} ${event.action}`
 }
 
 /** A transfer's events as progress lines, and its large blobs' bytes as a meter. */
@@ -38,7 +36,10 @@ export function transferListeners(report: (line: string) => void, bytes: ReportB
 }
 
 export function formatPush(result: PushResult): string {
-  const blobs = result.blobs === undefined ? '' : ` (${result.transferred} blob(s) uploaded, ${result.skipped} already present${result.mounted ? `, ${result.mounted} mounted` : ''})`
+  const blobs =
+    result.blobs === undefined
+      ? ''
+      : ` (${result.transferred} blob(s) uploaded, ${result.skipped} already present${result.mounted ? `, ${result.mounted} mounted` : ''})`
   return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}`
 }
 
@@ -58,7 +59,10 @@ export function formatPull(result: PullResult): string {
 
 export function formatTags(result: TagsResult): string {
   if (result.tags.length === 0) return `${result.repository || result.name} has no tags on ${result.registry}`
-  return table(['artifact', 'version', 'reference'], result.tags.map((t) => [result.name, t.version ? t.tag : `${t.tag} (not semver)`, t.reference]))
+  return table(
+    ['artifact', 'version', 'reference'],
+    result.tags.map((t) => [result.name, t.version ? t.tag : `${t.tag} (not semver)`, t.reference]),
+  )
 }
 
 export function formatTag(result: TagResult): string {
@@ -74,15 +78,23 @@ export function formatInspect(result: InspectResult): string {
     ['artifact type', result.artifactType],
     ['config', `${result.config?.mediaType} ${result.config?.digest} (${result.config?.size} B)`],
   ])
-  const layers = table(['layer', 'media type', 'size', 'title'], result.layers.map((l, i) => [String(i), l.mediaType, formatBytes(l.size), l.annotations?.['org.opencontainers.image.title']]))
-  const annotations = Object.entries(result.annotations).map(([k, v]) => `  ${k}: ${v}`).join('\n')
+  const layers = table(
+    ['layer', 'media type', 'size', 'title'],
+    result.layers.map((l, i) => [String(i), l.mediaType, formatBytes(l.size), l.annotations?.['org.opencontainers.image.title']]),
+  )
+  const annotations = Object.entries(result.annotations)
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join('\n')
   const extension = result.extension ? `\nextension manifest:\n${JSON.stringify(result.extension, null, 2)}` : ''
   return `${head}\n\n${layers}\n\nannotations:\n${annotations || '  (none)'}${extension}`
 }
 
 export function formatList(result: ListResult): string {
   if (result.extensions.length === 0) return `no extensions in ${result.registry}/${result.namespace}`
-  return table(['name', 'latest', 'versions', 'repository'], result.extensions.map((e) => [e.name, latestCell(e), e.versions, e.repository]))
+  return table(
+    ['name', 'latest', 'versions', 'repository'],
+    result.extensions.map((e) => [e.name, latestCell(e), e.versions, e.repository]),
+  )
 }
 
 export function formatSearch(result: SearchResult): string {
@@ -90,7 +102,10 @@ export function formatSearch(result: SearchResult): string {
     const stale = result.fromCache ? ` (index from ${formatAge(result.indexAgeSeconds)} ago; pushed elsewhere since? run with --refresh)` : ''
     return `no extension matches "${result.term}" in ${result.registry}/${result.namespace}${stale}`
   }
-  return table(['name', 'type', 'latest', 'description'], result.matches.map((m) => [m.name, m.type ?? '-', latestCell(m), m.description ?? '']))
+  return table(
+    ['name', 'type', 'latest', 'description'],
+    result.matches.map((m) => [m.name, m.type ?? '-', latestCell(m), m.description ?? '']),
+  )
 }
 
 /** The latest column: a name with only pre-releases says so and how to see them. */

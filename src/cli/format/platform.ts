@@ -14,13 +14,28 @@ function formatUptime(seconds: number | undefined): string {
 
 export function formatStart(result: StartResult): string {
   if (result.services.length === 0) return 'no services to start (none requested and none has auto_start = true)'
-  return result.services.map((s) => `${s.action === 'started' ? 'started' : 'already running'} ${s.name} (pid ${s.pid}${s.port ? `, port ${s.port}` : ''}${s.healthyAfterMs !== undefined ? `, healthy after ${s.healthyAfterMs < 1000 ? `${s.healthyAfterMs} ms` : `${(s.healthyAfterMs / 1000).toFixed(1)} s`}` : ''})`).join('\n')
+  return result.services
+    .map(
+      (s) =>
+        `${s.action === 'started' ? 'started' : 'already running'} ${s.name} (pid ${s.pid}${s.port ? `, port ${s.port}` : ''}${s.healthyAfterMs !== undefined ? `, healthy after ${s.healthyAfterMs < 1000 ? `${s.healthyAfterMs} ms` : `${(s.healthyAfterMs / 1000).toFixed(1)} s`}` : ''})`,
+    )
+    .join('\n')
 }
 
 export function formatStop(result: StopResult): string {
   if (result.services.length === 0) return 'no services running'
-  const verb = {stopped: 'stopped', killed: 'killed (did not stop within its grace period)', 'not-running': 'not running', cleaned: 'was dead; cleaned its stale PID file'}
-  return result.services.map((s) => `${s.name}: ${verb[s.action]}${s.pid ? ` (pid ${s.pid})` : ''}${s.orphansStopped ? `; stopped ${s.orphansStopped} process(es) it had left running` : ''}`).join('\n')
+  const verb = {
+    stopped: 'stopped',
+    killed: 'killed (did not stop within its grace period)',
+    'not-running': 'not running',
+    cleaned: 'was dead; cleaned its stale PID file',
+  }
+  return result.services
+    .map(
+      (s) =>
+        `${s.name}: ${verb[s.action]}${s.pid ? ` (pid ${s.pid})` : ''}${s.orphansStopped ? `; stopped ${s.orphansStopped} process(es) it had left running` : ''}`,
+    )
+    .join('\n')
 }
 
 export function formatRestart(result: RestartResult): string {
@@ -36,7 +51,14 @@ export function formatStatus(result: StatusResult): string {
   if (result.services.length === 0) return 'no services defined (add [platform.services.<name>] to config.user.toml)'
   const rows = table(
     ['service', 'state', 'pid', 'port', 'uptime', 'health'],
-    result.services.map((s) => [s.name, stateText(s), s.pid, s.port, formatUptime(s.uptimeSeconds), s.state === 'running' ? s.health : s.state === 'dead' ? s.reason : s.state === 'unavailable' ? 'not installed' : '']),
+    result.services.map((s) => [
+      s.name,
+      stateText(s),
+      s.pid,
+      s.port,
+      formatUptime(s.uptimeSeconds),
+      s.state === 'running' ? s.health : s.state === 'dead' ? s.reason : s.state === 'unavailable' ? 'not installed' : '',
+    ]),
   )
   return [rows, installHints(result.services)].filter(Boolean).join('\n\n')
 }
@@ -50,7 +72,15 @@ export function formatList(result: {services: ListedService[]}): string {
   if (result.services.length === 0) return 'no services defined (add [platform.services.<name>] to config.user.toml)'
   const rows = table(
     ['service', 'available', 'port', 'depends on', 'auto start', 'health', 'command'],
-    result.services.map((s) => [s.name, s.available ? 'yes' : 'no', s.port, s.dependsOn.join(',') || '-', s.autoStart ? 'yes' : 'no', s.health, s.binary ?? s.command]),
+    result.services.map((s) => [
+      s.name,
+      s.available ? 'yes' : 'no',
+      s.port,
+      s.dependsOn.join(',') || '-',
+      s.autoStart ? 'yes' : 'no',
+      s.health,
+      s.binary ?? s.command,
+    ]),
   )
   return [rows, installHints(result.services)].filter(Boolean).join('\n\n')
 }

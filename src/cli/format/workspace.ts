@@ -30,9 +30,13 @@ export function formatInfo(info: WorkspaceInfo): string {
     ['lockfile', info.config.lockfilePresent ? info.config.lockfile : '(not resolved yet)'],
     ['lock', formatLockStatus(info.lock)],
   ])
-  const extensions = info.extensions.length === 0
-    ? 'extensions: (none installed)'
-    : `extensions:\n${table(['type', 'name', 'version'], info.extensions.map((e) => [e.type, e.name, e.version ?? '?']))}`
+  const extensions =
+    info.extensions.length === 0
+      ? 'extensions: (none installed)'
+      : `extensions:\n${table(
+          ['type', 'name', 'version'],
+          info.extensions.map((e) => [e.type, e.name, e.version ?? '?']),
+        )}`
   return `${head}\n${extensions}`
 }
 
@@ -63,7 +67,13 @@ export function formatCleanup(result: CleanupResult): string {
   const verb = result.dryRun ? 'would remove' : 'removed'
   if (result.removed.length === 0 && result.skipped.length === 0) return `workspace ${result.workspace}: nothing to clean`
   const lines = [`workspace ${result.workspace}: ${verb} ${result.removed.length} item(s), ${bytes(result.bytes)}`]
-  if (result.removed.length > 0) lines.push(table(['kind', 'path', 'size', 'why'], result.removed.map((r) => [r.kind, r.path, bytes(r.bytes), r.reason])))
+  if (result.removed.length > 0)
+    lines.push(
+      table(
+        ['kind', 'path', 'size', 'why'],
+        result.removed.map((r) => [r.kind, r.path, bytes(r.bytes), r.reason]),
+      ),
+    )
   for (const s of result.skipped) lines.push(`kept ${s.path}: ${s.reason}`)
   return lines.join('\n')
 }

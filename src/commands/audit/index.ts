@@ -6,7 +6,8 @@ import {type AuditListing, parseSince, readAudit} from '../../lib/audit/audit-lo
 
 export default class Audit extends BaseCommand<typeof Audit> {
   static summary = 'Show the audit log of mutating commands'
-  static description = 'Every mutating command (push, delete, login, dep resolve, locks, mode switch, platform start/stop, ...) appends one JSON line to $PROVISIONING_HOME/audit.log: time, user, host, command, target, result and exit code. Flag values are never recorded.'
+  static description =
+    'Every mutating command (push, delete, login, dep resolve, locks, mode switch, platform start/stop, ...) appends one JSON line to $PROVISIONING_HOME/audit.log: time, user, host, command, target, result and exit code. Flag values are never recorded.'
   static examples = ['<%= config.bin %> audit --since 2h', '<%= config.bin %> audit --command "oci push" --json']
   static flags = {
     since: Flags.string({description: 'only records newer than a duration (30m, 2h, 7d) or an ISO date'}),

@@ -6,10 +6,11 @@ import {checkUpdates, type UpdateCheck} from '../../lib/deps/inspect.js'
 
 export default class DepCheckUpdates extends BaseCommand<typeof DepCheckUpdates> {
   static summary = 'Show locked, newest allowed and newest published versions (like npm outdated); exit 1 when anything is outdated'
-  static description = 'Columns: locked (the lockfile), wanted (newest version the constraints allow), latest (newest published, pre-releases aside). '
-    + 'Like npm outdated, the exit code is 1 when any extension is outdated: not locked yet, locked at another version than wanted, or locked older than latest '
-    + '(also when the newer version lies outside your ranges); 0 when every locked version equals wanted and is not older than latest. '
-    + '--json prints the same document either way (each row has "outdated"; the top level counts them). Other failures keep their own exit codes (2-10).'
+  static description =
+    'Columns: locked (the lockfile), wanted (newest version the constraints allow), latest (newest published, pre-releases aside). ' +
+    'Like npm outdated, the exit code is 1 when any extension is outdated: not locked yet, locked at another version than wanted, or locked older than latest ' +
+    '(also when the newer version lies outside your ranges); 0 when every locked version equals wanted and is not older than latest. ' +
+    '--json prints the same document either way (each row has "outdated"; the top level counts them). Other failures keep their own exit codes (2-10).'
   static examples = ['<%= config.bin %> dep check-updates || echo "updates available"']
   static flags = {offline: Flags.boolean({description: 'use only the local cache'})}
 

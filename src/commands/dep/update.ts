@@ -6,8 +6,9 @@ import {type DepUpdateResult, updateWorkspace} from '../../lib/deps/update.js'
 
 export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
   static summary = 'Re-resolve allowing newer versions (all, or the named extensions), install, rewrite the lock'
-  static description = 'Prints each extension\'s locked and new version and the change (upgraded, downgraded, added, removed, kept); '
-    + 'a named extension that keeps its version is explained. An unknown NAME exits 4 with the nearest known name.'
+  static description =
+    "Prints each extension's locked and new version and the change (upgraded, downgraded, added, removed, kept); " +
+    'a named extension that keeps its version is explained. An unknown NAME exits 4 with the nearest known name.'
   static examples = ['<%= config.bin %> dep update --dry-run', '<%= config.bin %> dep update containerd redis']
   static audit = true
   static strict = false
@@ -18,13 +19,15 @@ export default class DepUpdate extends BaseCommand<typeof DepUpdate> {
   }
 
   async run(): Promise<DepUpdateResult> {
-    const result = await this.withTransfer('dep update', (report) => updateWorkspace({
-      config: this.session().config,
-      names: this.positionals,
-      dryRun: this.flags['dry-run'],
-      concurrency: this.flags.concurrency,
-      onProgress: report,
-    }))
+    const result = await this.withTransfer('dep update', (report) =>
+      updateWorkspace({
+        config: this.session().config,
+        names: this.positionals,
+        dryRun: this.flags['dry-run'],
+        concurrency: this.flags.concurrency,
+        onProgress: report,
+      }),
+    )
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatUpdate)
   }

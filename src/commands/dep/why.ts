@@ -6,8 +6,9 @@ import {type WhyResult, whyDependency} from '../../lib/deps/why.js'
 
 export default class DepWhy extends BaseCommand<typeof DepWhy> {
   static summary = 'Show why an extension is installed: every chain from the declaration to it (like npm why)'
-  static description = 'Read from the lockfile and the installed manifests (no registry request). Each step names the range by which the step before requires it; '
-    + 'the first step names the line of config/provisioning.yaml that declares it. Shortest chains first, at most --limit of them; the rest are counted.'
+  static description =
+    'Read from the lockfile and the installed manifests (no registry request). Each step names the range by which the step before requires it; ' +
+    'the first step names the line of config/provisioning.yaml that declares it. Shortest chains first, at most --limit of them; the rest are counted.'
   static examples = ['<%= config.bin %> dep why containerd', '<%= config.bin %> dep why containerd --limit 100 --json']
   static args = {name: Args.string({description: 'the extension to explain', required: true})}
   static flags = {

@@ -5,7 +5,10 @@ import {type GeneratedExtension, generateExtension} from '../../lib/extension/ge
 
 export default class GenerateExtension extends BaseCommand<typeof GenerateExtension> {
   static summary = 'Scaffold a new extension that passes "oci package validate" unchanged'
-  static examples = ['<%= config.bin %> generate extension taskserv my-service', '<%= config.bin %> generate extension provider hetzner --path ./extensions-src/providers/hetzner']
+  static examples = [
+    '<%= config.bin %> generate extension taskserv my-service',
+    '<%= config.bin %> generate extension provider hetzner --path ./extensions-src/providers/hetzner',
+  ]
   static args = {
     type: Args.string({description: 'extension type', options: ['provider', 'taskserv', 'cluster'], required: true}),
     name: Args.string({description: 'extension name (lower case, digits, . _ -)', required: true}),

@@ -8,7 +8,8 @@ import {type DiscoveredModule, discoverModules} from '../../lib/module/modules.j
 
 export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
   static summary = 'Find extensions to load: the core layer, the local source and the registry index'
-  static description = 'Shows each extension at its latest stable version (--pre: pre-releases too). Local sources may keep versions side by side ({type}s/{name}/{version}/manifest.yaml). Inside a workspace, the registry is its declared source, as for dep resolve.'
+  static description =
+    'Shows each extension at its latest stable version (--pre: pre-releases too). Local sources may keep versions side by side ({type}s/{name}/{version}/manifest.yaml). Inside a workspace, the registry is its declared source, as for dep resolve.'
   static args = {
     type: Args.string({description: 'provider, taskserv or cluster (default: all)'}),
     term: Args.string({description: 'text to look for in names and descriptions'}),
@@ -16,7 +17,13 @@ export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
   static flags = {...preFlag, refresh: Flags.boolean({description: 'rebuild the registry index now'})}
 
   async run(): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
-    const result = await discoverModules({config: this.session().config, type: this.args.type ? moduleType(this.args.type) : undefined, term: this.args.term, refresh: this.flags.refresh, pre: this.flags.pre})
+    const result = await discoverModules({
+      config: this.session().config,
+      type: this.args.type ? moduleType(this.args.type) : undefined,
+      term: this.args.term,
+      refresh: this.flags.refresh,
+      pre: this.flags.pre,
+    })
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatDiscover)
   }

@@ -13,7 +13,10 @@ export default class ModuleList extends BaseCommand<typeof ModuleList> {
   }
 
   async run(): Promise<ModuleListing> {
-    const result = await listModules({config: this.session().forWorkspace(this.args.workspace).config, type: this.args.type ? moduleType(this.args.type) : undefined})
+    const result = await listModules({
+      config: this.session().forWorkspace(this.args.workspace).config,
+      type: this.args.type ? moduleType(this.args.type) : undefined,
+    })
     return this.present(result, formatModuleList)
   }
 }

@@ -9,11 +9,20 @@ import {changeModules, type ModuleChange, splitWorkspaceArgument} from '../../li
 export default class ModuleLoad extends BaseCommand<typeof ModuleLoad> {
   static summary = "Add modules to the workspace's dependencies and install them (through the resolver)"
   static audit = true
-  static description = 'NAME may carry a version or range: redis:7.2.0, cilium@^1.14. Dependencies come along. If resolution fails, the workspace config is left as it was.'
-  static examples = ['<%= config.bin %> module load taskserv redis cilium@^1.14', '<%= config.bin %> module load provider demo aws:2.1.0', '<%= config.bin %> module load taskserv redis --source local']
+  static description =
+    'NAME may carry a version or range: redis:7.2.0, cilium@^1.14. Dependencies come along. If resolution fails, the workspace config is left as it was.'
+  static examples = [
+    '<%= config.bin %> module load taskserv redis cilium@^1.14',
+    '<%= config.bin %> module load provider demo aws:2.1.0',
+    '<%= config.bin %> module load taskserv redis --source local',
+  ]
   static strict = false
   static flags = {
-    source: Flags.option({options: LOAD_SOURCES, description: 'where the modules must come from; must be the workspace\'s dependencies.extensions.source_type (exit 3 otherwise, 4 for a missing local folder)'})(),
+    source: Flags.option({
+      options: LOAD_SOURCES,
+      description:
+        "where the modules must come from; must be the workspace's dependencies.extensions.source_type (exit 3 otherwise, 4 for a missing local folder)",
+    })(),
   }
 
   static args = {
@@ -25,7 +34,13 @@ export default class ModuleLoad extends BaseCommand<typeof ModuleLoad> {
     const [type, ...rest] = this.positionals
     const {workspace, names} = await splitWorkspaceArgument(this.home, rest)
     const session = this.session().forWorkspace(workspace)
-    const result = await changeModules({config: session.config, reloadConfig: session.loadConfig, type: moduleType(type), add: names, source: this.flags.source})
+    const result = await changeModules({
+      config: session.config,
+      reloadConfig: session.loadConfig,
+      type: moduleType(type),
+      add: names,
+      source: this.flags.source,
+    })
     return this.present(result, formatChange)
   }
 }

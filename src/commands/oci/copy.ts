@@ -9,7 +9,10 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static summary = 'Copy an artifact between registries, repositories or layouts'
   static audit = true
   static description = 'Within one registry, blobs are mounted across repositories instead of re-uploaded.'
-  static examples = ['<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0', '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0']
+  static examples = [
+    '<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0',
+    '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0',
+  ]
   static args = {
     source: Args.string({description: 'source reference', required: true}),
     destination: Args.string({description: 'destination reference (tag defaults to the source tag)', required: true}),
@@ -17,15 +20,17 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static flags = {...ociFlags, ...preFlag}
 
   async run(): Promise<CopyCommandResult> {
-    const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) => copyReference({
-      config: this.session().config,
-      source: this.args.source,
-      destination: this.args.destination,
-      insecure: this.flags.insecure || undefined,
-      concurrency: this.flags.concurrency,
-      pre: this.flags.pre,
-      ...transferListeners(report, bytes),
-    }))
+    const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) =>
+      copyReference({
+        config: this.session().config,
+        source: this.args.source,
+        destination: this.args.destination,
+        insecure: this.flags.insecure || undefined,
+        concurrency: this.flags.concurrency,
+        pre: this.flags.pre,
+        ...transferListeners(report, bytes),
+      }),
+    )
     return this.present(result, formatCopy)
   }
 }

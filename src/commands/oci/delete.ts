@@ -13,6 +13,9 @@ export default class OciDelete extends BaseCommand<typeof OciDelete> {
 
   async run(): Promise<DeleteResult> {
     await this.confirm(`delete ${this.args.reference} from the registry?`, this.flags.yes)
-    return this.present(await deleteArtifact({config: this.session().config, reference: this.args.reference, insecure: this.flags.insecure || undefined}), (r) => `deleted ${r.reference} (${r.digest})`)
+    return this.present(
+      await deleteArtifact({config: this.session().config, reference: this.args.reference, insecure: this.flags.insecure || undefined}),
+      (r) => `deleted ${r.reference} (${r.digest})`,
+    )
   }
 }

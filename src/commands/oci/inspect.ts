@@ -11,6 +11,15 @@ export default class OciInspect extends BaseCommand<typeof OciInspect> {
   static flags = {...ociFlags, ...preFlag}
 
   async run(): Promise<InspectResult> {
-    return this.present(await inspectArtifact({config: this.session().config, reference: this.args.reference, insecure: this.flags.insecure || undefined, pre: this.flags.pre, onWarning: this.noteWarning}), formatInspect)
+    return this.present(
+      await inspectArtifact({
+        config: this.session().config,
+        reference: this.args.reference,
+        insecure: this.flags.insecure || undefined,
+        pre: this.flags.pre,
+        onWarning: this.noteWarning,
+      }),
+      formatInspect,
+    )
   }
 }

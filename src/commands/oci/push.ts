@@ -9,7 +9,8 @@ import {batchDirectories, type BatchPushResult, pushExtension, pushExtensions, t
 export default class OciPush extends BaseCommand<typeof OciPush> {
   static summary = 'Package extension folders and push them as OCI artifacts'
   static audit = true
-  static description = 'Name and version default to manifest.yaml. The target may be a full reference (oci://host/ns/name:1.0.0, host:5000/ns/name:1.0.0), a namespace (oci://host/ns, helm style) or an OCI layout folder (oci-layout://PATH[:tag]); a name or version in it must match manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
+  static description =
+    'Name and version default to manifest.yaml. The target may be a full reference (oci://host/ns/name:1.0.0, host:5000/ns/name:1.0.0), a namespace (oci://host/ns, helm style) or an OCI layout folder (oci-layout://PATH[:tag]); a name or version in it must match manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
   static examples = [
     '<%= config.bin %> oci push ./redis',
     '<%= config.bin %> oci push ./extensions-src/taskservs/*',
@@ -22,7 +23,10 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
   static strict = false
   static args = {
     dir: Args.string({description: 'extension folder (holds manifest.yaml); several folders push a batch', required: true}),
-    name: Args.string({description: 'extension name (must match manifest.yaml) or a target reference: oci://host/ns[/name[:version]], host/ns/name:version, oci-layout://PATH[:version]'}),
+    name: Args.string({
+      description:
+        'extension name (must match manifest.yaml) or a target reference: oci://host/ns[/name[:version]], host/ns/name:version, oci-layout://PATH[:version]',
+    }),
     version: Args.string({description: 'version (must match manifest.yaml)'}),
   }
   static flags = {
@@ -33,23 +37,34 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
   }
 
   async run(): Promise<PushResult | BatchPushResult> {
-    const common = {config: this.session().config, dryRun: this.flags['dry-run'], insecure: this.flags.insecure || undefined, concurrency: this.flags.concurrency, registry: this.flags.registry, namespace: this.flags.namespace}
+    const common = {
+      config: this.session().config,
+      dryRun: this.flags['dry-run'],
+      insecure: this.flags.insecure || undefined,
+      concurrency: this.flags.concurrency,
+      registry: this.flags.registry,
+      namespace: this.flags.namespace,
+    }
     const dirs = await batchDirectories(this.positionals, process.cwd())
     if (dirs) {
-      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) => pushExtensions({...common, dirs, ...transferListeners(report, bytes)}))
+      const result = await this.withTransfer(`push ${dirs.length} extensions`, (report, bytes) =>
+        pushExtensions({...common, dirs, ...transferListeners(report, bytes)}),
+      )
       for (const [i, pushed] of result.pushed.entries()) {
         if (this.verbose) this.note(formatExcluded(dirs[i], pushed.excluded))
         for (const warning of pushed.warnings) this.noteWarning(formatPackageWarning(dirs[i], warning))
       }
       return this.present(result, formatBatchPush)
     }
-    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) => pushExtension({
-      ...common,
-      ...transferListeners(report, bytes),
-      dir: this.args.dir,
-      name: this.args.name,
-      version: this.args.version,
-    }))
+    const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) =>
+      pushExtension({
+        ...common,
+        ...transferListeners(report, bytes),
+        dir: this.args.dir,
+        name: this.args.name,
+        version: this.args.version,
+      }),
+    )
     if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
     for (const warning of result.warnings) this.noteWarning(formatPackageWarning(this.args.dir, warning))
     return this.present(result, formatPush)

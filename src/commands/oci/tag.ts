@@ -8,7 +8,8 @@ import {tagArtifact, type TagResult} from '../../lib/oci/ops/tag.js'
 export default class OciTag extends BaseCommand<typeof OciTag> {
   static summary = 'Add tags to an artifact (e.g. stable, latest) without re-uploading anything'
   static audit = true
-  static description = 'The manifest is fetched once and put under each new tag; an existing tag of that name moves to this artifact. Works on registries and oci-layout:// stores.'
+  static description =
+    'The manifest is fetched once and put under each new tag; an existing tag of that name moves to this artifact. Works on registries and oci-layout:// stores.'
   static examples = ['<%= config.bin %> oci tag redis:7.2.0 stable latest', '<%= config.bin %> oci tag oci://localhost:5000/team/redis@sha256:… stable --json']
   static strict = false
   static args = {
@@ -18,7 +19,12 @@ export default class OciTag extends BaseCommand<typeof OciTag> {
   static flags = {...ociFlags}
 
   async run(): Promise<TagResult> {
-    const result = await tagArtifact({config: this.session().config, reference: this.args.reference, tags: this.positionals.slice(1), insecure: this.flags.insecure || undefined})
+    const result = await tagArtifact({
+      config: this.session().config,
+      reference: this.args.reference,
+      tags: this.positionals.slice(1),
+      insecure: this.flags.insecure || undefined,
+    })
     return this.present(result, formatTag)
   }
 }

@@ -12,6 +12,9 @@ export default class OciTags extends BaseCommand<typeof OciTags> {
   static flags = {...ociFlags}
 
   async run(): Promise<TagsResult> {
-    return this.present(await listVersions({config: this.session().config, name: this.args.name, insecure: this.flags.insecure || undefined, onWarning: this.noteWarning}), formatTags)
+    return this.present(
+      await listVersions({config: this.session().config, name: this.args.name, insecure: this.flags.insecure || undefined, onWarning: this.noteWarning}),
+      formatTags,
+    )
   }
 }

@@ -16,7 +16,8 @@ export default class PlatformLogs extends BaseCommand<typeof PlatformLogs> {
   }
 
   async run(): Promise<ServiceLog> {
-    if (this.flags.follow && this.jsonEnabled()) throw new UsageError('--follow streams text and cannot be combined with --json', {hint: 'drop --json, or use --lines N --json for a snapshot'})
+    if (this.flags.follow && this.jsonEnabled())
+      throw new UsageError('--follow streams text and cannot be combined with --json', {hint: 'drop --json, or use --lines N --json for a snapshot'})
     const ctx = platformSetup(await this.session().config())
     const log = await this.present(await serviceLog(ctx, this.args.name, this.flags.lines), formatLog)
     if (this.flags.follow) {

@@ -45,7 +45,7 @@ export async function readArtifact(oci: OciStores, reference: Reference, known?:
   const ref = known ? reference : await withDefaultTag(oci, reference)
   const store = oci.cachedStore(ref.location)
   const where = formatReference(ref)
-  let manifest = known ?? await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string))
+  let manifest = known ?? (await store.fetchManifest(ref.repository, ref.digest ?? (ref.tag as string)))
   let parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
   // An index is followed one level, to its first manifest (checked as a descriptor by
   // parseManifestDocument: a digest, never a tag, so it cannot lead back to itself); an
@@ -57,7 +57,10 @@ export async function readArtifact(oci: OciStores, reference: Reference, known?:
     manifest = await store.fetchManifest(ref.repository, first.digest)
     parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
     if (parsed.kind === 'index') {
-      throw new NotFoundError(`${where} is an index whose first entry is another index: not an extension artifact`, {hint: 'extensions are pushed with "provisioning oci push DIR"', details: {reference: where}})
+      throw new NotFoundError(`${where} is an index whose first entry is another index: not an extension artifact`, {
+        hint: 'extensions are pushed with "provisioning oci push DIR"',
+        details: {reference: where},
+      })
     }
   }
   return {ref, store, manifest, image: parsed.manifest}
@@ -68,10 +71,13 @@ export function extensionLayer(artifact: ResolvedArtifact): Descriptor {
   // Ours or another tool's, an extension says so in its artifactType or its config type;
   // a container image with one layer is not an extension and is not unpacked.
   if (artifact.image.artifactType !== MediaType.extensionArtifact && artifact.image.config?.mediaType !== MediaType.extensionConfig) {
-    throw new NotFoundError(`${formatReference(artifact.ref)} is not an extension artifact (artifact type ${artifact.image.artifactType ?? 'none'}, config ${artifact.image.config?.mediaType ?? 'none'})`, {
-      hint: `extensions carry artifactType ${MediaType.extensionArtifact}; push them with "provisioning oci push DIR"`,
-      details: {artifactType: artifact.image.artifactType, config: artifact.image.config?.mediaType},
-    })
+    throw new NotFoundError(
+      `${formatReference(artifact.ref)} is not an extension artifact (artifact type ${artifact.image.artifactType ?? 'none'}, config ${artifact.image.config?.mediaType ?? 'none'})`,
+      {
+        hint: `extensions carry artifactType ${MediaType.extensionArtifact}; push them with "provisioning oci push DIR"`,
+        details: {artifactType: artifact.image.artifactType, config: artifact.image.config?.mediaType},
+      },
+    )
   }
   const layers = (artifact.image.layers ?? []).filter((l) => LAYER_TYPES.has(l.mediaType))
   if (layers.length !== 1) {
@@ -90,7 +96,12 @@ export async function readExtensionConfig(artifact: ResolvedArtifact, cacheOnly 
   // Configs are held whole and parsed: a descriptor promising more than a document may weigh is refused unread.
   assertDocumentSize(config, `the config blob of ${formatReference(artifact.ref)}`)
   const {data} = await artifact.store.readWhole(artifact.ref.repository, config, {
-    cacheOnly: cacheOnly ? () => new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'}) : undefined,
+    cacheOnly: cacheOnly
+      ? () =>
+          new RegistryError(`the config of ${formatReference(artifact.ref)} is not in the cache, and --offline forbids fetching it`, {
+            hint: 'run once without --offline to fill the cache',
+          })
+      : undefined,
   })
   try {
     return JSON.parse(data.toString('utf8')) as Record<string, unknown>

@@ -75,7 +75,10 @@ export function buildExtensionArtifact(input: PackagedArtifactInput, created = c
   }
   const bytes = Buffer.from(JSON.stringify(manifest))
   return {
-    manifest: {descriptor: {mediaType: MediaType.imageManifest, digest: sha256(bytes), size: bytes.byteLength, artifactType: MediaType.extensionArtifact}, bytes},
+    manifest: {
+      descriptor: {mediaType: MediaType.imageManifest, digest: sha256(bytes), size: bytes.byteLength, artifactType: MediaType.extensionArtifact},
+      bytes,
+    },
     config: {descriptor: config, data: configData},
     layer: {descriptor: layer, data: input.data},
   }

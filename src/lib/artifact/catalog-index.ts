@@ -62,7 +62,15 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string'
 
 function isIndexEntry(value: unknown): value is IndexEntry {
-  return isPlainTable(value) && typeof value.name === 'string' && typeof value.repository === 'string' && isStringList(value.versions) && isStringList(value.tags) && optionalString(value.type) && optionalString(value.description)
+  return (
+    isPlainTable(value) &&
+    typeof value.name === 'string' &&
+    typeof value.repository === 'string' &&
+    isStringList(value.versions) &&
+    isStringList(value.tags) &&
+    optionalString(value.type) &&
+    optionalString(value.description)
+  )
 }
 
 /**
@@ -79,7 +87,15 @@ async function readIndexFile(file: string, expected: {registry: string; namespac
   } catch {
     return undefined
   }
-  if (!isPlainTable(doc) || doc.format !== INDEX_FORMAT || typeof doc.registry !== 'string' || typeof doc.namespace !== 'string' || typeof doc.built !== 'string' || Number.isNaN(Date.parse(doc.built))) return undefined
+  if (
+    !isPlainTable(doc) ||
+    doc.format !== INDEX_FORMAT ||
+    typeof doc.registry !== 'string' ||
+    typeof doc.namespace !== 'string' ||
+    typeof doc.built !== 'string' ||
+    Number.isNaN(Date.parse(doc.built))
+  )
+    return undefined
   if (doc.registry !== expected.registry || doc.namespace !== expected.namespace) return undefined
   if (!Array.isArray(doc.entries) || !doc.entries.every(isIndexEntry)) return undefined
   return doc as unknown as CatalogIndex
@@ -110,7 +126,12 @@ const byName = (a: IndexEntry, b: IndexEntry) => a.name.localeCompare(b.name) ||
  * The search index of a namespace: built from `_catalog` (or the layout folders), the tags
  * of each repository and the config blob of its latest version; cached for `ttlSeconds`.
  */
-export async function loadCatalogIndex(oci: OciStores, location: Location, namespace: string, options: {ttlSeconds: number; refresh?: boolean; concurrency: number}): Promise<CatalogIndex & {fromCache: boolean}> {
+export async function loadCatalogIndex(
+  oci: OciStores,
+  location: Location,
+  namespace: string,
+  options: {ttlSeconds: number; refresh?: boolean; concurrency: number},
+): Promise<CatalogIndex & {fromCache: boolean}> {
   const file = indexFile(oci.settings.cacheDir, location, namespace)
   if (!options.refresh) {
     const cached = await readIndexFile(file, {registry: formatLocation(location), namespace})
@@ -119,7 +140,13 @@ export async function loadCatalogIndex(oci: OciStores, location: Location, names
   const repositories = await namespaceRepositories(oci, location, namespace)
   const limit = pLimit(Math.max(1, options.concurrency))
   const entries = await Promise.all(repositories.map((repository) => limit(() => buildEntry(oci, location, repository))))
-  const index: CatalogIndex = {format: INDEX_FORMAT, registry: formatLocation(location), namespace, built: new Date().toISOString(), entries: entries.sort(byName)}
+  const index: CatalogIndex = {
+    format: INDEX_FORMAT,
+    registry: formatLocation(location),
+    namespace,
+    built: new Date().toISOString(),
+    entries: entries.sort(byName),
+  }
   await writeFileAtomic(file, JSON.stringify(index), {durable: false})
   return {...index, fromCache: false}
 }
@@ -173,5 +200,8 @@ async function rebuildEntry(oci: OciStores, location: Location, repository: stri
 
 export function matchEntries(entries: IndexEntry[], term: string): IndexEntry[] {
   const needle = term.toLowerCase()
-  return entries.filter((e) => e.name.toLowerCase().includes(needle) || (e.description ?? '').toLowerCase().includes(needle) || e.tags.some((t) => t.toLowerCase().includes(needle)))
+  return entries.filter(
+    (e) =>
+      e.name.toLowerCase().includes(needle) || (e.description ?? '').toLowerCase().includes(needle) || e.tags.some((t) => t.toLowerCase().includes(needle)),
+  )
 }

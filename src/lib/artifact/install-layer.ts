@@ -63,7 +63,10 @@ export function isLargeLayer(layer: Descriptor, options: Pick<LayerOptions, 'fet
  * manifest promising more (100 GB) would otherwise fill the disk before any check.
  */
 export const MAX_LAYER_BYTES = Math.ceil(DEFAULT_ARCHIVE_LIMITS.maxBytes * 1.01) + 1024 * 1024
-export const EXTENSION_LAYER_CAP: SizeCap = {bytes: MAX_LAYER_BYTES, exceeded: `more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`}
+export const EXTENSION_LAYER_CAP: SizeCap = {
+  bytes: MAX_LAYER_BYTES,
+  exceeded: `more than an extension may unpack to (${DEFAULT_ARCHIVE_LIMITS.maxBytes} bytes)`,
+}
 
 const capOf = (options: LayerOptions) => (options.cap === undefined ? EXTENSION_LAYER_CAP : options.cap)
 
@@ -106,7 +109,11 @@ export function unpackLayer(source: LayerSource, fetched: FetchedLayer, target: 
  * unpacked in one pass: the cache entry and the target appear only once digest and
  * archive both check out.
  */
-export function installLayer(source: LayerSource, target: string, options: LayerOptions & {fetched?: Promise<FetchedLayer>} = {}): Promise<{extracted: ExtractResult; cached: boolean}> {
+export function installLayer(
+  source: LayerSource,
+  target: string,
+  options: LayerOptions & {fetched?: Promise<FetchedLayer>} = {},
+): Promise<{extracted: ExtractResult; cached: boolean}> {
   return refusedLeavesNothing(source, async () => {
     const {store, layer} = source
     if (!options.fetched && isLargeLayer(layer, options) && canStream(store)) {
@@ -121,7 +128,13 @@ export function installLayer(source: LayerSource, target: string, options: Layer
   })
 }
 
-async function streamInOnePass(store: StreamingStore, {repository, layer, what}: LayerSource, target: string, cache: BlobCache, onBytes?: (received: number) => void): Promise<ExtractResult> {
+async function streamInOnePass(
+  store: StreamingStore,
+  {repository, layer, what}: LayerSource,
+  target: string,
+  cache: BlobCache,
+  onBytes?: (received: number) => void,
+): Promise<ExtractResult> {
   let attempt: LayerPullAttempt | undefined
   const extracted = await store.fetchBlobStreaming(repository, layer, async () => {
     attempt = await LayerPullAttempt.open(layer, what, cache, target)

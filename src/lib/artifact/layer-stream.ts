@@ -60,11 +60,14 @@ export class LayerPullAttempt implements StreamedBlobAttempt<ExtractResult> {
     const failed = this.extraction.failed
     if (failed) {
       const {digest} = this.descriptor
-      throw new IntegrityError(`${this.what} (${digest}): ${failed.message}; the download was stopped there (${this.check.bytes} of ${this.descriptor.size} bytes read, nothing kept)`, {
-        hint: isProvisioningError(failed) && failed.hint ? failed.hint : 'the layer is damaged or hostile; re-push the artifact from a trusted source',
-        details: {...(isProvisioningError(failed) ? failed.details : {}), digest},
-        cause: failed,
-      })
+      throw new IntegrityError(
+        `${this.what} (${digest}): ${failed.message}; the download was stopped there (${this.check.bytes} of ${this.descriptor.size} bytes read, nothing kept)`,
+        {
+          hint: isProvisioningError(failed) && failed.hint ? failed.hint : 'the layer is damaged or hostile; re-push the artifact from a trusted source',
+          details: {...(isProvisioningError(failed) ? failed.details : {}), digest},
+          cause: failed,
+        },
+      )
     }
     await Promise.all([this.cache.write(chunk), this.extraction.write(chunk)])
   }

@@ -45,7 +45,10 @@ export function parseSince(value: string, now = Date.now()): Date {
   const duration = DURATION.exec(value.trim())
   if (duration) return new Date(now - Number(duration[1]) * UNIT_MS[duration[2]])
   const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--since ${value}: not a duration or a date`, {hint: 'use a duration such as 30m, 2h or 7d, or an ISO date such as 2026-11-21 or 2026-11-21T10:00:00Z'})
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(`--since ${value}: not a duration or a date`, {
+      hint: 'use a duration such as 30m, 2h or 7d, or an ISO date such as 2026-11-21 or 2026-11-21T10:00:00Z',
+    })
   return date
 }
 

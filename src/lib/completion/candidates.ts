@@ -38,10 +38,18 @@ interface Named {
 export async function completionCandidates(kind: CompletionKind, options: CompletionOptions): Promise<string[]> {
   const found: Named[] = []
   if (kind === 'workspaces') {
-    found.push(...(await readKnownWorkspaces(options.home).then((r) => r.workspaces, () => [])))
+    found.push(
+      ...(await readKnownWorkspaces(options.home).then(
+        (r) => r.workspaces,
+        () => [],
+      )),
+    )
   } else {
     const {discoverWorkspace} = await import('../workspace/discover.js')
-    const workspace = await discoverWorkspace({flag: options.workspace, env: options.env, cwd: options.cwd, home: options.home}).then((d) => d.workspace?.path, () => undefined)
+    const workspace = await discoverWorkspace({flag: options.workspace, env: options.env, cwd: options.cwd, home: options.home}).then(
+      (d) => d.workspace?.path,
+      () => undefined,
+    )
     if (kind === 'modes') {
       const {availableModes} = await import('../mode/active.js')
       found.push(...(await availableModes(workspace).catch(() => [] as string[])).map((name) => ({name})))
@@ -51,7 +59,14 @@ export async function completionCandidates(kind: CompletionKind, options: Comple
     }
   }
   const type = options.type?.replace(/s$/, '')
-  return [...new Set(found.filter((n) => !type || !n.type || n.type === type).map((n) => n.name).filter((name) => NAME.test(name)))].sort()
+  return [
+    ...new Set(
+      found
+        .filter((n) => !type || !n.type || n.type === type)
+        .map((n) => n.name)
+        .filter((name) => NAME.test(name)),
+    ),
+  ].sort()
 }
 
 async function lockedExtensions(workspace: string | undefined): Promise<Named[]> {
@@ -62,10 +77,12 @@ async function lockedExtensions(workspace: string | undefined): Promise<Named[]>
 
 async function installedExtensions(workspace: string | undefined): Promise<Named[]> {
   if (!workspace) return []
-  const groups = await Promise.all(['provider', 'taskserv', 'cluster'].map(async (type) => {
-    const entries = await readdir(path.join(workspace, 'extensions', `${type}s`), {withFileTypes: true}).catch(() => [])
-    return entries.filter((e) => e.isDirectory()).map((e) => ({name: e.name, type}))
-  }))
+  const groups = await Promise.all(
+    ['provider', 'taskserv', 'cluster'].map(async (type) => {
+      const entries = await readdir(path.join(workspace, 'extensions', `${type}s`), {withFileTypes: true}).catch(() => [])
+      return entries.filter((e) => e.isDirectory()).map((e) => ({name: e.name, type}))
+    }),
+  )
   return groups.flat()
 }
 
@@ -77,14 +94,18 @@ async function cachedIndexEntries(indexRoot: string): Promise<Named[]> {
       if (file.endsWith('.json') && files.length < MAX_INDEX_FILES) files.push(path.join(indexRoot, registry, file))
     }
   }
-  const entries = await Promise.all(files.map(async (file) => {
-    const read = await readUntrusted(file, {max: MAX_INDEX_BYTES})
-    if (read.kind !== 'data') return []
-    const index = JSON.parse(read.data.toString('utf8')) as {entries?: unknown}
-    if (!Array.isArray(index.entries)) return []
-    return index.entries
-      .filter((e): e is {name: string; type?: unknown} => typeof e?.name === 'string')
-      .map((e) => ({name: e.name, ...(typeof e.type === 'string' ? {type: e.type} : {})}))
-  }).map((p) => p.catch(() => [] as Named[])))
+  const entries = await Promise.all(
+    files
+      .map(async (file) => {
+        const read = await readUntrusted(file, {max: MAX_INDEX_BYTES})
+        if (read.kind !== 'data') return []
+        const index = JSON.parse(read.data.toString('utf8')) as {entries?: unknown}
+        if (!Array.isArray(index.entries)) return []
+        return index.entries
+          .filter((e): e is {name: string; type?: unknown} => typeof e?.name === 'string')
+          .map((e) => ({name: e.name, ...(typeof e.type === 'string' ? {type: e.type} : {})}))
+      })
+      .map((p) => p.catch(() => [] as Named[])),
+  )
   return entries.flat()
 }

@@ -70,8 +70,10 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
   }
   let totalChars = 0
   const grown = (keyPath: string, chars: number) => {
-    const growth = 'values that reference one another several times grow exponentially ("{{a}}{{a}}" doubles at each level); reference a value once, or write it out'
-    if (chars > MAX_INTERPOLATED_VALUE_CHARS) fail(keyPath, `interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`, growth, true)
+    const growth =
+      'values that reference one another several times grow exponentially ("{{a}}{{a}}" doubles at each level); reference a value once, or write it out'
+    if (chars > MAX_INTERPOLATED_VALUE_CHARS)
+      fail(keyPath, `interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`, growth, true)
     totalChars += chars
     if (totalChars > MAX_INTERPOLATED_TOTAL_CHARS) fail(keyPath, `interpolated values together pass ${MAX_INTERPOLATED_TOTAL_CHARS} characters`, growth, true)
   }
@@ -114,11 +116,20 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     if (builtin.found) return builtin.value
     if (resolving.includes(name)) {
       const cycle = [...resolving.slice(resolving.indexOf(name)), name].join(' -> ')
-      fail(keyPath, `interpolation cycle: ${cycle}`, `break the cycle by giving one of ${[...new Set(resolving.slice(resolving.indexOf(name)))].join(', ')} a literal value`)
+      fail(
+        keyPath,
+        `interpolation cycle: ${cycle}`,
+        `break the cycle by giving one of ${[...new Set(resolving.slice(resolving.indexOf(name)))].join(', ')} a literal value`,
+      )
     }
     if (resolving.length > MAX_REFERENCE_DEPTH) {
       const chain = [...resolving.slice(0, 3), '…', ...resolving.slice(-2), name].join(' -> ')
-      fail(keyPath, `interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row (${chain})`, 'give a key in the middle of the chain a literal value; real chains are a few steps', true)
+      fail(
+        keyPath,
+        `interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row (${chain})`,
+        'give a key in the middle of the chain a literal value; real chains are a few steps',
+        true,
+      )
     }
     const target = getPath(values, name)
     if (target === undefined) fail(keyPath, `unknown variable {{${name}}}`, `define ${name} in a config layer, or use {{env.NAME}} for environment variables`)

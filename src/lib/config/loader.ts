@@ -193,12 +193,16 @@ export async function loadConfig(selection: ConfigSelection, options: ConfigLoad
   layers.push({layer: 'runtime', status: runtimeKeys > 0 ? 'loaded' : 'missing', note: 'PROVISIONING_* variables, then --set', keys: runtimeKeys})
 
   const git = needsGit(values) ? await readGitInfo(workspace?.path) : undefined
-  problems.push(...dedupe(interpolate(values, origins, {
-    env,
-    now: options.now ?? (() => new Date()),
-    git,
-    workspace: workspace ? {name: workspace.name, path: workspace.path} : undefined,
-  })))
+  problems.push(
+    ...dedupe(
+      interpolate(values, origins, {
+        env,
+        now: options.now ?? (() => new Date()),
+        git,
+        workspace: workspace ? {name: workspace.name, path: workspace.path} : undefined,
+      }),
+    ),
+  )
 
   const winner = (key: string) => origins.get(key)?.at(-1)
   problems.push(...checkSchema(values, (key) => ({file: winner(key)?.file ?? winner(key)?.source})))
@@ -229,7 +233,21 @@ export async function loadConfig(selection: ConfigSelection, options: ConfigLoad
     return describeSite({file: assignment.file, line, source: assignment.source}, {workspace: workspace?.path, home: env.HOME || undefined})
   }
 
-  return {values, origins, layers, problems, home, env, cwd: selection.cwd, mode, workspace, workspaceWarning: selection.workspaceWarning, environment: envName, infra, locate}
+  return {
+    values,
+    origins,
+    layers,
+    problems,
+    home,
+    env,
+    cwd: selection.cwd,
+    mode,
+    workspace,
+    workspaceWarning: selection.workspaceWarning,
+    environment: envName,
+    infra,
+    locate,
+  }
 }
 
 function fillLine(entry: Assignment, key: string, sources: Map<string, ConfigSource>): void {
@@ -254,9 +272,8 @@ export function formatProblem(problem: ConfigProblem): string {
 
 function configErrorFrom(errors: ConfigProblem[]): ConfigError {
   const [first] = errors
-  const message = errors.length === 1
-    ? formatProblem(first)
-    : `${errors.length} configuration errors:\n${errors.map((p) => `  - ${formatProblem(p)}`).join('\n')}`
+  const message =
+    errors.length === 1 ? formatProblem(first) : `${errors.length} configuration errors:\n${errors.map((p) => `  - ${formatProblem(p)}`).join('\n')}`
   return new ConfigError(message, {
     hint: errors.length === 1 ? first.hint : 'fix each error listed; "provisioning config validate" lists every problem with its file and line',
     details: {problems: errors},

@@ -73,7 +73,10 @@ function originOf(loaded: LoadedConfig, key: string): ValueOrigin {
     key,
     value: masked(key, getPath(loaded.values, key)),
     ...(last ? strip(last) : {layer: 'defaults'}),
-    overridden: history.slice(0, -1).reverse().map((entry) => ({...strip(entry), value: masked(key, entry.value)})),
+    overridden: history
+      .slice(0, -1)
+      .reverse()
+      .map((entry) => ({...strip(entry), value: masked(key, entry.value)})),
   }
 }
 

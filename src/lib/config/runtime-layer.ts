@@ -62,7 +62,9 @@ export function parseSetFlag(assignment: string): {key: string; raw: string} {
     })
   }
   if (key.split('.').length > MAX_NESTING_DEPTH) {
-    throw new UsageError(`--set key "${key.slice(0, 60)}…" has more than ${MAX_NESTING_DEPTH} levels`, {hint: 'config keys are a few levels deep, e.g. --set oci.registry=localhost:5000'})
+    throw new UsageError(`--set key "${key.slice(0, 60)}…" has more than ${MAX_NESTING_DEPTH} levels`, {
+      hint: 'config keys are a few levels deep, e.g. --set oci.registry=localhost:5000',
+    })
   }
   return {key, raw: assignment.slice(eq + 1)}
 }
@@ -98,7 +100,10 @@ export async function applyRuntimeLayer(target: ConfigTable, origins: OriginMap,
     const raw = inputs.env[name]
     if (!key || raw === undefined) continue
     if (key.split('.').length > MAX_NESTING_DEPTH) {
-      throw new ConfigError(`environment variable ${name.slice(0, 60)}… names a key more than ${MAX_NESTING_DEPTH} levels deep`, {hint: 'unset it; PROVISIONING_<A>__<B> variables name keys a few levels deep', details: {variable: name}})
+      throw new ConfigError(`environment variable ${name.slice(0, 60)}… names a key more than ${MAX_NESTING_DEPTH} levels deep`, {
+        hint: 'unset it; PROVISIONING_<A>__<B> variables name keys a few levels deep',
+        details: {variable: name},
+      })
     }
     apply(key, await valueOf(raw), name)
   }

@@ -35,7 +35,11 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
   'oci.ca_file': {kind: 'string', description: 'extra CA certificate (PEM)'},
   'oci.auth_token_path': {kind: 'string', description: 'file holding a registry token'},
   'oci.timeout_seconds': {kind: 'integer', min: 1, description: 'per-request timeout'},
-  'oci.min_transfer_rate_kib': {kind: 'integer', min: 1, description: 'slowest accepted transfer (KiB/s): a request must end within oci.timeout_seconds plus its size at this rate'},
+  'oci.min_transfer_rate_kib': {
+    kind: 'integer',
+    min: 1,
+    description: 'slowest accepted transfer (KiB/s): a request must end within oci.timeout_seconds plus its size at this rate',
+  },
   'oci.retries': {kind: 'integer', min: 0, description: 'retries on 408/429/5xx/resets'},
   'oci.verify_signatures': {kind: 'boolean', description: 'require signed artifacts'},
   'oci.cache.dir': {kind: 'string', description: 'content-addressed blob cache'},
@@ -58,7 +62,12 @@ export const OPEN_TABLES = ['mode', 'dependencies', 'platform', 'vars', 'infra']
 /** Keys that must hold tables: the open tables and every parent of a known key. */
 const KNOWN_TABLES = new Set([
   ...OPEN_TABLES,
-  ...Object.keys(KNOWN_KEYS).flatMap((key) => key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+  ...Object.keys(KNOWN_KEYS).flatMap((key) =>
+    key
+      .split('.')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('.')),
+  ),
 ])
 
 function kindOf(value: unknown): string {
@@ -80,7 +89,13 @@ export function checkSchema(values: ConfigTable, locate: (key: string) => {file?
     if (!isTable(value)) continue
     tablesInPlace.push(key)
     const [firstLeaf] = leaves(value, key)
-    problems.push({severity: 'error', key, ...locate(firstLeaf?.[0] ?? key), message: `${key} must be ${article(spec.kind)}, got a table`, hint: `set ${key} to ${article(spec.kind)} (${spec.description})`})
+    problems.push({
+      severity: 'error',
+      key,
+      ...locate(firstLeaf?.[0] ?? key),
+      message: `${key} must be ${article(spec.kind)}, got a table`,
+      hint: `set ${key} to ${article(spec.kind)} (${spec.description})`,
+    })
   }
   for (const [key, value] of leaves(values)) {
     if (tablesInPlace.some((table) => key.startsWith(`${table}.`))) continue
@@ -88,7 +103,13 @@ export function checkSchema(values: ConfigTable, locate: (key: string) => {file?
     const where = locate(key)
     if (!spec) {
       if (KNOWN_TABLES.has(key)) {
-        problems.push({severity: 'error', key, ...where, message: `${key} must be a table, got ${kindOf(value)}`, hint: `write ${key} as a table of keys (e.g. ${key}.<name> = value)`})
+        problems.push({
+          severity: 'error',
+          key,
+          ...where,
+          message: `${key} must be a table, got ${kindOf(value)}`,
+          hint: `write ${key} as a table of keys (e.g. ${key}.<name> = value)`,
+        })
         continue
       }
       if (OPEN_TABLES.some((table) => key === table || key.startsWith(`${table}.`))) continue
@@ -97,11 +118,23 @@ export function checkSchema(values: ConfigTable, locate: (key: string) => {file?
     }
     const actual = kindOf(value)
     if (actual !== spec.kind) {
-      problems.push({severity: 'error', key, ...where, message: `${key} must be ${article(spec.kind)}, got ${actual} ${JSON.stringify(value)}`, hint: `set ${key} to ${article(spec.kind)} (${spec.description})`})
+      problems.push({
+        severity: 'error',
+        key,
+        ...where,
+        message: `${key} must be ${article(spec.kind)}, got ${actual} ${JSON.stringify(value)}`,
+        hint: `set ${key} to ${article(spec.kind)} (${spec.description})`,
+      })
       continue
     }
     if (spec.enum && !spec.enum.includes(value as string)) {
-      problems.push({severity: 'error', key, ...where, message: `${key} must be one of ${spec.enum.join(', ')}, got ${JSON.stringify(value)}`, hint: `set ${key} to one of: ${spec.enum.join(', ')}`})
+      problems.push({
+        severity: 'error',
+        key,
+        ...where,
+        message: `${key} must be one of ${spec.enum.join(', ')}, got ${JSON.stringify(value)}`,
+        hint: `set ${key} to one of: ${spec.enum.join(', ')}`,
+      })
     }
     if (spec.min !== undefined && typeof value === 'number' && value < spec.min) {
       problems.push({severity: 'error', key, ...where, message: `${key} must be at least ${spec.min}, got ${value}`, hint: `set ${key} to ${spec.min} or more`})

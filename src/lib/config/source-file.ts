@@ -89,13 +89,13 @@ function checkedNesting<T>(data: T, file: string): T {
   const at = shortKeyPath(problem.path)
   throw problem.kind === 'cycle'
     ? new ConfigError(`${file} has a value that contains itself at ${at} (a YAML alias to one of its own parents)`, {
-      hint: `replace the alias under ${at} in ${file} with a copy of the values it needs`,
-      details: {file, key: at},
-    })
+        hint: `replace the alias under ${at} in ${file} with a copy of the values it needs`,
+        details: {file, key: at},
+      })
     : new ConfigError(`${file} nests tables and lists more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`, {
-      hint: `flatten the structure in ${file}; configuration never needs more than a few levels`,
-      details: {file, key: at, maxDepth: MAX_NESTING_DEPTH},
-    })
+        hint: `flatten the structure in ${file}; configuration never needs more than a few levels`,
+        details: {file, key: at, maxDepth: MAX_NESTING_DEPTH},
+      })
 }
 
 function syntaxError(file: string, line: number, column: number, reason: string): ConfigError {
@@ -202,7 +202,13 @@ function tomlKeyLines(text: string): Map<string, number> {
 
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
   const cached = readParsed(text)
-  if (cached) return {file, format: 'yaml', data: checkedNesting(cached.data, file), lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined)}
+  if (cached)
+    return {
+      file,
+      format: 'yaml',
+      data: checkedNesting(cached.data, file),
+      lineOf: (keyPath) => (Object.hasOwn(cached.lines, keyPath) ? cached.lines[keyPath] : undefined),
+    }
   const {parseDocument, LineCounter, isMap, isPair, isScalar, isSeq} = await import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})

@@ -24,8 +24,14 @@ export function invalidMetadata(where: string, origin: MetadataOrigin, problems:
   const message = `${where} has invalid extension metadata:\n${shown.join('\n')}`
   const details = {where, problems: lines.slice(0, 100)}
   return origin === 'registry'
-    ? new IntegrityError(message, {hint: 'nothing was installed; the artifact was published with a malformed or hostile manifest: do not use it, and ask its publisher to re-publish it (check with "provisioning oci package validate")', details})
-    : new ConfigError(message, {hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`, details})
+    ? new IntegrityError(message, {
+        hint: 'nothing was installed; the artifact was published with a malformed or hostile manifest: do not use it, and ask its publisher to re-publish it (check with "provisioning oci package validate")',
+        details,
+      })
+    : new ConfigError(message, {
+        hint: `fix its manifest.yaml ("provisioning oci package validate ${where.replace(/\/manifest\.yaml$/, '')}" lists the problems)`,
+        details,
+      })
 }
 
 /** A manifest file of a local source and everything wrong with it. */
@@ -48,11 +54,13 @@ const MAX_LINES_PER_FILE = 5
 export function invalidLocalManifests(source: string, invalid: readonly InvalidManifest[]): Error {
   if (invalid.length === 1) return invalidMetadata(invalid[0].where, 'local', invalid[0].problems)
   const files = invalid.map(({where, problems}) => ({where, problems: errorsOf(problems).map(shortLine)}))
-  const shown = files.slice(0, MAX_FILES_SHOWN).flatMap(({where, problems}) => [
-    `  ${where}:`,
-    ...problems.slice(0, MAX_LINES_PER_FILE).map((l) => `    - ${l}`),
-    ...(problems.length > MAX_LINES_PER_FILE ? [`    … and ${problems.length - MAX_LINES_PER_FILE} more`] : []),
-  ])
+  const shown = files
+    .slice(0, MAX_FILES_SHOWN)
+    .flatMap(({where, problems}) => [
+      `  ${where}:`,
+      ...problems.slice(0, MAX_LINES_PER_FILE).map((l) => `    - ${l}`),
+      ...(problems.length > MAX_LINES_PER_FILE ? [`    … and ${problems.length - MAX_LINES_PER_FILE} more`] : []),
+    ])
   if (files.length > MAX_FILES_SHOWN) shown.push(`  … and ${files.length - MAX_FILES_SHOWN} more file(s)`)
   return new ConfigError(`${files.length} manifests of the local extension source ${source} are invalid:\n${shown.join('\n')}`, {
     hint: 'fix each manifest.yaml ("provisioning oci package validate DIR" lists the problems of one extension folder)',

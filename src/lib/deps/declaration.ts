@@ -17,9 +17,7 @@ export type ModuleGroup = keyof typeof MODULE_GROUPS
 export type ExtensionKind = (typeof MODULE_GROUPS)[ModuleGroup]
 
 /** Where extensions come from (SPEC §9.1 `dependencies.extensions`). */
-export type ExtensionSource =
-  | {kind: 'oci'; registry: string; namespace: string; tlsEnabled?: boolean; tokenPath?: string}
-  | {kind: 'local'; path: string}
+export type ExtensionSource = {kind: 'oci'; registry: string; namespace: string; tlsEnabled?: boolean; tokenPath?: string} | {kind: 'local'; path: string}
 
 export interface DeclaredModule {
   name: string
@@ -64,10 +62,12 @@ export async function moduleSites(declaration: Declaration): Promise<Map<string,
  * so it is built only for a fresh resolution, never when a lock is followed.
  */
 export async function rootRequirements(declaration: Declaration): Promise<RootRequirement[]> {
-  return Promise.all(declaration.modules.map(async (m) => {
-    const location = await declaration.locate?.(m.declaredAt)
-    return {name: m.name, range: m.range, source: m.declaredAt, ...(location === undefined ? {} : {location})}
-  }))
+  return Promise.all(
+    declaration.modules.map(async (m) => {
+      const location = await declaration.locate?.(m.declaredAt)
+      return {name: m.name, range: m.range, source: m.declaredAt, ...(location === undefined ? {} : {location})}
+    }),
+  )
 }
 
 const PREFIX = 'dependencies.extensions'
@@ -88,7 +88,12 @@ export function declaredSourceFields(values: ConfigTable): DeclaredSourceFields 
     const value = getPath(values, `${PREFIX}.oci.${key}`)
     return typeof value === 'string' && value !== '' ? value : undefined
   }
-  return {sourceType: getPath(values, `${PREFIX}.source_type`), localPath: getPath(values, `${PREFIX}.local.path`), ociRegistry: text('registry'), ociNamespace: text('namespace')}
+  return {
+    sourceType: getPath(values, `${PREFIX}.source_type`),
+    localPath: getPath(values, `${PREFIX}.local.path`),
+    ociRegistry: text('registry'),
+    ociNamespace: text('namespace'),
+  }
 }
 
 /**
@@ -96,7 +101,10 @@ export function declaredSourceFields(values: ConfigTable): DeclaredSourceFields 
  * extensions come from. Problems are returned (parseDeclaration reports them with the rest);
  * gitea is refused at once.
  */
-export function parseExtensionSource(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}}): {source: ExtensionSource; problems: string[]} {
+export function parseExtensionSource(
+  values: ConfigTable,
+  options: {workspacePath: string; defaults: {registry: string; namespace: string}},
+): {source: ExtensionSource; problems: string[]} {
   const problems: string[] = []
   const extensions = getPath(values, PREFIX)
   if (extensions !== undefined && !isTable(extensions)) problems.push(`${PREFIX} must be a table`)
@@ -134,7 +142,10 @@ export function parseExtensionSource(values: ConfigTable, options: {workspacePat
  * Reads the workspace's dependency declaration (merged config) and reports every problem
  * at once as one ConfigError (exit 3), naming each key.
  */
-export function parseDeclaration(values: ConfigTable, options: {workspacePath: string; defaults: {registry: string; namespace: string}; locate?: Declaration['locate']}): Declaration {
+export function parseDeclaration(
+  values: ConfigTable,
+  options: {workspacePath: string; defaults: {registry: string; namespace: string}; locate?: Declaration['locate']},
+): Declaration {
   const {source, problems} = parseExtensionSource(values, options)
   const extensions = getPath(values, PREFIX)
   const ext = isTable(extensions) ? extensions : {}
@@ -174,13 +185,19 @@ export function parseDeclaration(values: ConfigTable, options: {workspacePath: s
   if (coreSource !== undefined) {
     const tag = typeof coreSource === 'string' ? /:([^:/@]+)$/.exec(coreSource)?.[1] : undefined
     const version = tag ? tagVersion(tag) : undefined
-    if (!version) problems.push(`dependencies.core.source must be a reference with a semver tag (e.g. oci://harbor.example.com/provisioning-core:v3.5.0), got ${JSON.stringify(coreSource)}`)
+    if (!version)
+      problems.push(
+        `dependencies.core.source must be a reference with a semver tag (e.g. oci://harbor.example.com/provisioning-core:v3.5.0), got ${JSON.stringify(coreSource)}`,
+      )
     else core = {source: coreSource as string, version}
   }
 
   if (problems.length > 0) {
     const options: ErrorOptions = {hint: 'fix the dependency declaration in config/provisioning.yaml (SPEC §9.1)', details: {problems}}
-    throw new ConfigError(problems.length === 1 ? problems[0] : `${problems.length} problems in the dependency declaration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options)
+    throw new ConfigError(
+      problems.length === 1 ? problems[0] : `${problems.length} problems in the dependency declaration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      options,
+    )
   }
   return {source, modules, ...(core ? {core} : {}), ...(options.locate ? {locate: options.locate} : {})}
 }
@@ -206,7 +223,8 @@ function parseModule(item: unknown, type: ExtensionKind, at: string, source: Ext
     const name = item.name
     const range = item.version ?? '*'
     if (!isExtensionName(name)) throw new ConfigError(`${at}: "name" must be an extension name, got ${JSON.stringify(name)}`)
-    if (typeof range !== 'string' || semver.validRange(range) === null) throw new ConfigError(`${at}: "version" of ${name} is not a valid semver range: ${JSON.stringify(range)} (examples: 1.2.3, ^1.14, >=1.7.0 <2, 1.x)`)
+    if (typeof range !== 'string' || semver.validRange(range) === null)
+      throw new ConfigError(`${at}: "version" of ${name} is not a valid semver range: ${JSON.stringify(range)} (examples: 1.2.3, ^1.14, >=1.7.0 <2, 1.x)`)
     return {name, type, range, declaredAt: at}
   }
   throw new ConfigError(`${at}: expected a reference string or {name, version}, got ${JSON.stringify(item)}`)

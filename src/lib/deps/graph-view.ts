@@ -29,15 +29,27 @@ function growTree(extensions: LockedExtension[], roots: string[], neighbours: Ne
   const visit = (name: string, level: number, optional: boolean): TreeNode | undefined => {
     const e = byName.get(name)
     if (!e) return undefined
-    const node: TreeNode = {name, version: e.version, type: e.type, dependencies: [], ...(optional ? {optional: true} : {}), ...(declared?.has(name) ? {declared: true} : {})}
+    const node: TreeNode = {
+      name,
+      version: e.version,
+      type: e.type,
+      dependencies: [],
+      ...(optional ? {optional: true} : {}),
+      ...(declared?.has(name) ? {declared: true} : {}),
+    }
     if (expanded.has(name)) return {...node, shared: true}
-    const children = neighbours(name).filter(([child]) => byName.has(child)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const children = neighbours(name)
+      .filter(([child]) => byName.has(child))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     if (children.length > 0 && level >= depth) return {...node, truncated: true, hidden: children.length}
     expanded.add(name)
     for (const [child, isOptional] of children) node.dependencies.push(visit(child, level + 1, isOptional) as TreeNode)
     return node
   }
-  return [...roots].sort().map((r) => visit(r, 0, false)).filter((n): n is TreeNode => n !== undefined)
+  return [...roots]
+    .sort()
+    .map((r) => visit(r, 0, false))
+    .filter((n): n is TreeNode => n !== undefined)
 }
 
 /** The resolved graph as a tree from the declared modules (or one name), each node's dependencies below it. */
@@ -82,7 +94,9 @@ export function renderTree(nodes: TreeNode[], options: {reverse?: boolean} = {})
         return
       }
       const {node} = item
-      lines.push(`${branch}${node.name}@${node.version}${node.optional ? optional : ''}${node.declared ? ' (declared by the workspace)' : ''}${node.shared ? ' (*)' : ''}`)
+      lines.push(
+        `${branch}${node.name}@${node.version}${node.optional ? optional : ''}${node.declared ? ' (declared by the workspace)' : ''}${node.shared ? ' (*)' : ''}`,
+      )
       walk(node.dependencies, `${prefix}${last ? '    ' : '│   '}`, node.hidden)
     })
   }
@@ -90,7 +104,8 @@ export function renderTree(nodes: TreeNode[], options: {reverse?: boolean} = {})
     lines.push(`${root.name}@${root.version} (${root.type})${root.declared ? ' (declared by the workspace)' : ''}`)
     walk(root.dependencies, '', root.hidden)
   })
-  if (lines.some((l) => l.endsWith('(*)'))) lines.push('', `(*) shared: its ${options.reverse ? 'dependents are' : 'dependencies are'} shown where it appears in full`)
+  if (lines.some((l) => l.endsWith('(*)')))
+    lines.push('', `(*) shared: its ${options.reverse ? 'dependents are' : 'dependencies are'} shown where it appears in full`)
   return lines.join('\n')
 }
 

@@ -12,17 +12,23 @@ import type {Catalog} from './types.js'
 
 type Options = WorkspaceDependenciesOptions & {offline?: boolean; concurrency?: number}
 
-async function plan(context: WorkspaceDependencies, options: Options, extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {}): Promise<ResolutionPlan> {
+async function plan(
+  context: WorkspaceDependencies,
+  options: Options,
+  extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {},
+): Promise<ResolutionPlan> {
   const lock = extra.ignoreLock ? undefined : await readLock(context)
-  return withSourceOci(context, (oci) => planResolution(oci, {
-    declaration: context.declaration,
-    lock,
-    offline: options.offline,
-    update: extra.update,
-    skipLocalDigests: extra.skipLocalDigests,
-    concurrency: context.settings.concurrency,
-    lockfilePath: context.lockfile,
-  }))
+  return withSourceOci(context, (oci) =>
+    planResolution(oci, {
+      declaration: context.declaration,
+      lock,
+      offline: options.offline,
+      update: extra.update,
+      skipLocalDigests: extra.skipLocalDigests,
+      concurrency: context.settings.concurrency,
+      lockfilePath: context.lockfile,
+    }),
+  )
 }
 
 export interface GraphState {
@@ -61,7 +67,9 @@ export async function resolvedGraph(options: Options): Promise<GraphState> {
 export function notInGraph(name: string, names: string[], where: string): NotFoundError {
   const near = closestMatch(name, names)
   return new NotFoundError(`${name} is not part of ${where}${near ? `; did you mean ${near}?` : ''}`, {
-    hint: near ? `run the command again with ${near}` : `the graph holds: ${names.slice(0, 20).join(', ') || '(nothing)'}${names.length > 20 ? `, … (${names.length - 20} more)` : ''}`,
+    hint: near
+      ? `run the command again with ${near}`
+      : `the graph holds: ${names.slice(0, 20).join(', ') || '(nothing)'}${names.length > 20 ? `, … (${names.length - 20} more)` : ''}`,
     details: {name, ...(near ? {suggestion: near} : {})},
   })
 }
@@ -116,11 +124,13 @@ export async function checkUpdates(options: Options): Promise<UpdateCheck> {
   // The update plan resolved afresh from this catalog: no second round of tag listings.
   const catalog = wanted.catalog as Catalog
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
-  const extensions = [...wanted.lock.extensions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((e): UpdateRow => {
-    const latest = latestVersion((catalog.versions(e.name) ?? []).map((v) => v.version)).latest?.version
-    const current = locked.get(e.name)
-    const outdated = current === undefined || current !== e.version || (latest !== undefined && semver.lt(current, latest))
-    return {name: e.name, type: e.type, ...(current === undefined ? {} : {locked: current}), wanted: e.version, ...(latest ? {latest} : {}), outdated}
-  })
+  const extensions = [...wanted.lock.extensions]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((e): UpdateRow => {
+      const latest = latestVersion((catalog.versions(e.name) ?? []).map((v) => v.version)).latest?.version
+      const current = locked.get(e.name)
+      const outdated = current === undefined || current !== e.version || (latest !== undefined && semver.lt(current, latest))
+      return {name: e.name, type: e.type, ...(current === undefined ? {} : {locked: current}), wanted: e.version, ...(latest ? {latest} : {}), outdated}
+    })
   return {workspace: context.workspace, extensions, outdated: extensions.filter((e) => e.outdated).length}
 }

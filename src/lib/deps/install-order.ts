@@ -7,7 +7,11 @@ import {findCycle, levelledOrder, levelsOf, reaches} from '../util/graph.js'
  * edge wins). Levelled (util/graph.ts) so ties are broken by name.
  * A cycle of hard dependencies is a ResolutionError naming the whole path.
  */
-export function installOrder(nodes: readonly string[], hard: ReadonlyMap<string, readonly string[]>, optional: ReadonlyMap<string, readonly string[]>): string[] {
+export function installOrder(
+  nodes: readonly string[],
+  hard: ReadonlyMap<string, readonly string[]>,
+  optional: ReadonlyMap<string, readonly string[]>,
+): string[] {
   const cycle = findCycle(hard)
   if (cycle) {
     throw new ResolutionError(`dependency cycle: ${cycle.join(' -> ')}`, {

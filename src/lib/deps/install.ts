@@ -87,11 +87,17 @@ async function readState(workspace: string, onWarning?: (line: string) => void):
   } catch {
     return state
   }
-  const raw = typeof data?.extensions === 'object' && data.extensions !== null && !Array.isArray(data.extensions) ? (data.extensions as Record<string, unknown>) : {}
+  const raw =
+    typeof data?.extensions === 'object' && data.extensions !== null && !Array.isArray(data.extensions) ? (data.extensions as Record<string, unknown>) : {}
   for (const [name, value] of Object.entries(raw)) {
     const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
     if (isExtensionName(name) && isExtensionType(entry.type) && typeof entry.version === 'string' && typeof entry.digest === 'string') {
-      state.extensions[name] = {type: entry.type, version: entry.version, digest: entry.digest, ...(typeof entry.fingerprint === 'string' && FINGERPRINT.test(entry.fingerprint) ? {fingerprint: entry.fingerprint} : {})}
+      state.extensions[name] = {
+        type: entry.type,
+        version: entry.version,
+        digest: entry.digest,
+        ...(typeof entry.fingerprint === 'string' && FINGERPRINT.test(entry.fingerprint) ? {fingerprint: entry.fingerprint} : {}),
+      }
     } else {
       onWarning?.(`${file}: ignored the entry ${JSON.stringify(name).slice(0, 80)}, which no install could have written (nothing was removed for it)`)
     }
@@ -115,10 +121,13 @@ export async function assertExtensionFolders(workspace: string): Promise<void> {
     if (!info) continue
     const real = await realpath(dir).catch(() => undefined)
     if (info.isSymbolicLink() || !info.isDirectory() || real !== path.join(root, rel)) {
-      throw new IntegrityError(`${dir} is ${info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'not inside the workspace' : 'not a folder'}: refusing to install or remove extensions through it`, {
-        hint: `make ${path.join('extensions', rel)} a plain folder of the workspace (a link there would let installs and removals reach outside it); nothing was changed`,
-        details: {path: dir},
-      })
+      throw new IntegrityError(
+        `${dir} is ${info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'not inside the workspace' : 'not a folder'}: refusing to install or remove extensions through it`,
+        {
+          hint: `make ${path.join('extensions', rel)} a plain folder of the workspace (a link there would let installs and removals reach outside it); nothing was changed`,
+          details: {path: dir},
+        },
+      )
     }
   }
 }
@@ -126,7 +135,11 @@ export async function assertExtensionFolders(workspace: string): Promise<void> {
 /** The digest recorded while an extension is being (re)installed: never equal to a real one. */
 const PENDING = 'pending'
 
-const exists = (p: string) => stat(p).then(() => true, () => false)
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  )
 
 /**
  * Brings `extensions/{type}s/{name}/` in line with the plan. Each extension is unpacked
@@ -141,7 +154,14 @@ export interface Installer {
   install(extension: PlannedExtension, target: string): Promise<void>
 }
 
-export async function installPlan(workspace: string, plan: PlannedExtension[], installer: Installer, onProgress?: (line: string) => void, onWarning?: (line: string) => void, checks: InstallChecks = {}): Promise<InstallReport> {
+export async function installPlan(
+  workspace: string,
+  plan: PlannedExtension[],
+  installer: Installer,
+  onProgress?: (line: string) => void,
+  onWarning?: (line: string) => void,
+  checks: InstallChecks = {},
+): Promise<InstallReport> {
   await assertExtensionFolders(workspace)
   await removeLeftovers(workspace)
   const state = await readState(workspace, onWarning)

@@ -79,7 +79,7 @@ function fileEntry(file: string, chunk: Buffer, want?: TreeEntry): TreeEntry | u
     if (want && (want.kind !== 'file' || want.size !== info.size)) return entry
     const hash = createHash('sha256')
     // One byte past the size at most: a file still growing differs, and is not read for ever.
-    for (let done = 0; done <= info.size; ) {
+    for (let done = 0; done <= info.size;) {
       const read = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, info.size + 1 - done), null)
       if (read === 0) break
       hash.update(chunk.subarray(0, read))

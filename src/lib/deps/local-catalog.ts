@@ -89,11 +89,12 @@ function walk(root: string, invalid: InvalidManifest[]): Found[] {
       // Any entry named manifest.yaml makes the flat layout, whatever it is: a FIFO or a link
       // there is refused when read, not silently taken for a version folder.
       if (inside.some((e) => e.name === MANIFEST)) found.push({name: entry.name, dir, file: join(dir, MANIFEST)})
-      else for (const version of inside) {
-        if (!version.isDirectory()) continue
-        const versionDir = join(dir, version.name)
-        found.push({name: entry.name, dir: versionDir, file: join(versionDir, MANIFEST)})
-      }
+      else
+        for (const version of inside) {
+          if (!version.isDirectory()) continue
+          const versionDir = join(dir, version.name)
+          found.push({name: entry.name, dir: versionDir, file: join(versionDir, MANIFEST)})
+        }
     }
   }
   return found
@@ -109,7 +110,13 @@ function readManifest(file: string): {text: string} | {problem: Problem} | undef
   }
   if (read.kind === 'missing') return undefined
   if (read.kind === 'unusable') {
-    return {problem: problem(MANIFEST, `cannot be used: ${read.reason}`, `make ${MANIFEST} a regular file of at most ${MAX_MANIFEST_BYTES} bytes (links are not followed)`)}
+    return {
+      problem: problem(
+        MANIFEST,
+        `cannot be used: ${read.reason}`,
+        `make ${MANIFEST} a regular file of at most ${MAX_MANIFEST_BYTES} bytes (links are not followed)`,
+      ),
+    }
   }
   return {text: read.data.toString('utf8')}
 }
@@ -164,7 +171,10 @@ function cachedCandidate(item: unknown, name: string): CandidateVersion | undefi
 export async function readLocalCatalog(root: string, options: {onInvalid?: (invalid: InvalidManifest[]) => void} = {}): Promise<LocalCatalog> {
   const source = path.resolve(root)
   if (!(statSync(source, {throwIfNoEntry: false})?.isDirectory() ?? false)) {
-    throw new ConfigError(`the local extension source ${root} does not exist`, {hint: 'create it, or fix dependencies.extensions.local.path', details: {path: root}})
+    throw new ConfigError(`the local extension source ${root} does not exist`, {
+      hint: 'create it, or fix dependencies.extensions.local.path',
+      details: {path: root},
+    })
   }
   const invalid: InvalidManifest[] = []
   const found = walk(source, invalid)
@@ -199,7 +209,11 @@ export async function readLocalCatalog(root: string, options: {onInvalid?: (inva
         continue
       }
       if (manifest.name !== name) {
-        invalid.push({where: file, name, problems: [problem('name', `name "${manifest.name}" differs from its folder "${name}"`, `rename the folder to ${manifest.name}, or fix the name`)]})
+        invalid.push({
+          where: file,
+          name,
+          problems: [problem('name', `name "${manifest.name}" differs from its folder "${name}"`, `rename the folder to ${manifest.name}, or fix the name`)],
+        })
         continue
       }
       candidate = candidateFrom(manifest, {name, tag: manifest.version, where: file})
@@ -231,7 +245,10 @@ export async function readLocalCatalog(root: string, options: {onInvalid?: (inva
   if (invalid.length > 0 && options.onInvalid) options.onInvalid(invalid)
   else if (invalid.length > 0) throw invalidLocalManifests(source, invalid)
 
-  const sorted = () => [...records.values()].sort((a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}))
+  const sorted = () =>
+    [...records.values()].sort(
+      (a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}),
+    )
   return {
     versions: (name) => byName.get(name),
     record: (name, version) => records.get(`${name}@${version}`),

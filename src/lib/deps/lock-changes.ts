@@ -24,7 +24,11 @@ export interface LockChange {
  * `redecided` gives the reason for names decided afresh; a kept name with a newer allowed
  * version says so, since that version is not taken until asked for (`dep update NAME`).
  */
-export function lockChanges(before: Lockfile | undefined, after: LockedExtension[], context: {catalog?: Catalog; requiredBy?: Map<string, Requirer[]>; redecided?: Map<string, string>} = {}): LockChange[] {
+export function lockChanges(
+  before: Lockfile | undefined,
+  after: LockedExtension[],
+  context: {catalog?: Catalog; requiredBy?: Map<string, Requirer[]>; redecided?: Map<string, string>} = {},
+): LockChange[] {
   const old = new Map((before?.extensions ?? []).map((e) => [e.name, e]))
   const changes: LockChange[] = []
   for (const e of after) {
@@ -34,12 +38,26 @@ export function lockChanges(before: Lockfile | undefined, after: LockedExtension
     if (from === undefined) {
       changes.push({name, type, change: 'added', to: e.version})
     } else if (from !== e.version) {
-      changes.push({name, type, change: semver.gt(e.version, from) ? 'upgraded' : 'downgraded', from, to: e.version, reason: reason ?? 'the locked version no longer fits the constraints'})
+      changes.push({
+        name,
+        type,
+        change: semver.gt(e.version, from) ? 'upgraded' : 'downgraded',
+        from,
+        to: e.version,
+        reason: reason ?? 'the locked version no longer fits the constraints',
+      })
     } else {
       // Decided afresh and still the same: nothing held it back, nothing to say.
       const newest = reason ? undefined : newestAllowed(e.name, context.catalog, context.requiredBy?.get(e.name))
       const held = newest !== undefined && semver.gt(newest, e.version)
-      changes.push({name, type, change: 'kept', from, to: e.version, ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {})})
+      changes.push({
+        name,
+        type,
+        change: 'kept',
+        from,
+        to: e.version,
+        ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {}),
+      })
     }
   }
   const present = new Set(after.map((e) => e.name))

@@ -28,7 +28,12 @@ export interface LockedEntry {
  * an install of something else. `sites` (module name → `config/provisioning.yaml:12`, see
  * moduleSites) adds the declaring file and line to the messages about declared modules.
  */
-export function lockContractProblems(lock: Lockfile, declaration: Declaration, cwd: string, sites?: ReadonlyMap<string, string>): {entries: LockedEntry[]; problems: string[]} {
+export function lockContractProblems(
+  lock: Lockfile,
+  declaration: Declaration,
+  cwd: string,
+  sites?: ReadonlyMap<string, string>,
+): {entries: LockedEntry[]; problems: string[]} {
   const problems: string[] = []
   const entries: LockedEntry[] = []
   const source = declaration.source
@@ -52,7 +57,9 @@ export function lockContractProblems(lock: Lockfile, declaration: Declaration, c
       }
     } else {
       if (!locate) {
-        problems.push(`${at}: reference ${entry.reference} names an OCI artifact, but the workspace's extensions come from the local folder ${source.kind === 'local' ? source.path : ''}`)
+        problems.push(
+          `${at}: reference ${entry.reference} names an OCI artifact, but the workspace's extensions come from the local folder ${source.kind === 'local' ? source.path : ''}`,
+        )
         continue
       }
       const expected = formatReference({...locate(entry.name)})
@@ -76,7 +83,8 @@ export function lockContractProblems(lock: Lockfile, declaration: Declaration, c
     const declaredAt = site ? `${module.declaredAt}, ${site}` : module.declaredAt
     if (!locked) problems.push(`${module.name} is declared (${declaredAt}) but not locked`)
     else if (locked.type !== module.type) problems.push(`${module.name} is declared as a ${module.type} (${declaredAt}) but locked as a ${locked.type}`)
-    else if (!semver.satisfies(locked.version, module.range)) problems.push(`${module.name}@${locked.version} is locked, but ${module.declaredAt}${site ? ` (${site})` : ''} asks for ${module.range}`)
+    else if (!semver.satisfies(locked.version, module.range))
+      problems.push(`${module.name}@${locked.version} is locked, but ${module.declaredAt}${site ? ` (${site})` : ''} asks for ${module.range}`)
   }
   const reached = new Set<string>()
   const queue = declaration.modules.map((m) => m.name)
@@ -117,18 +125,21 @@ export function lockContentProblems(entry: LockedExtension, manifest: ExtensionM
     if (!Object.hasOwn(entry.dependencies, name)) problems.push(`${at} requires ${name} ${range}, which its lock entry does not list`)
     else recorded(name, entry.dependencies, 'hard', range)
   }
-  for (const name of Object.keys(entry.dependencies)) if (!Object.hasOwn(hard, name)) problems.push(`${at}: the lock lists ${name} as a dependency its content does not declare`)
+  for (const name of Object.keys(entry.dependencies))
+    if (!Object.hasOwn(hard, name)) problems.push(`${at}: the lock lists ${name} as a dependency its content does not declare`)
   for (const [name, range] of Object.entries(optional)) {
     if (Object.hasOwn(hard, name)) continue
     if (Object.hasOwn(entry.optional, name)) recorded(name, entry.optional, 'optional', range)
     else if (byName.has(name)) problems.push(`${at}: optional ${name} is locked but not recorded as present`)
   }
-  for (const name of Object.keys(entry.optional)) if (!Object.hasOwn(optional, name)) problems.push(`${at}: the lock lists ${name} as an optional dependency its content does not declare`)
+  for (const name of Object.keys(entry.optional))
+    if (!Object.hasOwn(optional, name)) problems.push(`${at}: the lock lists ${name} as an optional dependency its content does not declare`)
   for (const [name, range] of Object.entries(relationMap(manifest.conflicts))) {
     const other = byName.get(name)
     if (other && semver.satisfies(other.version, range)) problems.push(`${at} conflicts with ${name} ${range}, but ${name}@${other.version} is locked`)
   }
   const core = manifest.min_provisioning_version
-  if (core && semver.valid(core) && semver.lt(lock.core_version, core)) problems.push(`${at} needs provisioning ${core} or newer, but the lock is for core ${lock.core_version}`)
+  if (core && semver.valid(core) && semver.lt(lock.core_version, core))
+    problems.push(`${at} needs provisioning ${core} or newer, but the lock is for core ${lock.core_version}`)
   return problems
 }

@@ -18,7 +18,13 @@ export interface LockedResolution {
  * a locked version while it still fits, so an unrelated change never upgrades anything.
  * Each round only adds names, so this ends after at most one round per locked name.
  */
-export function resolveKeepingLock(input: {catalog: Catalog; roots: RootRequirement[]; coreVersion: string; lock?: Lockfile; update?: true | string[]}): LockedResolution {
+export function resolveKeepingLock(input: {
+  catalog: Catalog
+  roots: RootRequirement[]
+  coreVersion: string
+  lock?: Lockfile
+  update?: true | string[]
+}): LockedResolution {
   const {catalog, roots, coreVersion, lock} = input
   const redecided = new Map<string, string>()
   if (!lock) return {resolution: resolve({catalog, roots, coreVersion}), redecided}

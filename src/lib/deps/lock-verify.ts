@@ -22,7 +22,12 @@ export interface FollowedLockCheck {
  * pull request can edit), and a locked run in an unchanged workspace reads no manifest.
  * Local folders can change under an unchanged lock and are checked every time.
  */
-export async function checkFollowedLock(oci: OciStores | undefined, lock: Lockfile, declaration: Declaration, options: {offline: boolean; concurrency: number}): Promise<FollowedLockCheck> {
+export async function checkFollowedLock(
+  oci: OciStores | undefined,
+  lock: Lockfile,
+  declaration: Declaration,
+  options: {offline: boolean; concurrency: number},
+): Promise<FollowedLockCheck> {
   const {entries, problems} = lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd())
   if (problems.length > 0) {
     // Only now, with something to explain: the declaring file and line of each module.

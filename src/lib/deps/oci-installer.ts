@@ -26,7 +26,9 @@ type PrefetchedLayer = {source: LayerSource; fetched: FetchedLayer} | {spooled: 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
 export function ociInstaller(oci: OciStores, concurrency: number, offline: boolean): Installer {
   const offlineMissing = (extension: PlannedExtension) =>
-    new RegistryError(`the content of ${extension.name}@${extension.version} is not in the cache, and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
+    new RegistryError(`the content of ${extension.name}@${extension.version} is not in the cache, and --offline forbids fetching it`, {
+      hint: 'run once without --offline to fill the cache',
+    })
 
   const layerOf = async (extension: PlannedExtension): Promise<PrefetchedLayer> => {
     if (extension.origin.kind === 'local') {
@@ -36,15 +38,23 @@ export function ociInstaller(oci: OciStores, concurrency: number, offline: boole
       const {digest, layer} = await packageLocal(extension.origin.dir, path.join(oci.cache.dir, 'tmp'))
       if (digest !== extension.digest) {
         await layer.dispose()
-        throw new IntegrityError(`${extension.name}@${extension.version}: ${extension.origin.dir} changed while dep resolve ran (pinned ${extension.digest}, now ${digest})`, {
-          hint: 'run "provisioning dep resolve" again once the folder is no longer being edited',
-          details: {name: extension.name, dir: extension.origin.dir},
-        })
+        throw new IntegrityError(
+          `${extension.name}@${extension.version}: ${extension.origin.dir} changed while dep resolve ran (pinned ${extension.digest}, now ${digest})`,
+          {
+            hint: 'run "provisioning dep resolve" again once the folder is no longer being edited',
+            details: {name: extension.name, dir: extension.origin.dir},
+          },
+        )
       }
       return {spooled: layer}
     }
     const artifact = await pinnedArtifact(oci, extension, extension.origin.reference, offline)
-    const source: LayerSource = {store: artifact.store, repository: artifact.ref.repository, layer: extensionLayer(artifact), what: `layer of ${extension.reference}`}
+    const source: LayerSource = {
+      store: artifact.store,
+      repository: artifact.ref.repository,
+      layer: extensionLayer(artifact),
+      what: `layer of ${extension.reference}`,
+    }
     // Every layer is fetched and verified (a large one into the cache file) before anything
     // is unpacked, so nothing in the workspace changes before every download checked out.
     return {source, fetched: await fetchLayer(source, {cacheOnly: offline ? () => offlineMissing(extension) : undefined})}
@@ -88,7 +98,11 @@ export function ociInstaller(oci: OciStores, concurrency: number, offline: boole
         if (!(error instanceof IntegrityError)) throw error
         // Refused content leaves no cache entry behind (unpackLayer); the message names the
         // artifact, not only the temp folder it was unpacked into.
-        throw new IntegrityError(`${extension.name}@${extension.version} (${extension.reference}): ${error.message}`, {hint: error.hint, details: {...error.details, extension: extension.name, reference: extension.reference}, cause: error})
+        throw new IntegrityError(`${extension.name}@${extension.version} (${extension.reference}): ${error.message}`, {
+          hint: error.hint,
+          details: {...error.details, extension: extension.name, reference: extension.reference},
+          cause: error,
+        })
       }
       fetched.delete(extension.name)
     },
@@ -102,20 +116,26 @@ export function ociInstaller(oci: OciStores, concurrency: number, offline: boole
 export async function pinnedArtifact(oci: OciStores, extension: LockedExtension, reference: Reference, offline: boolean): Promise<ResolvedArtifact> {
   const known = await oci.cache.get({digest: extension.digest})
   if (!known && offline) {
-    throw new RegistryError(`the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`, {
-      hint: 'run once without --offline to fill the cache',
-      details: {name: extension.name, digest: extension.digest},
-    })
+    throw new RegistryError(
+      `the manifest of ${extension.name}@${extension.version} (${extension.digest}) is not in the cache, and --offline forbids fetching it`,
+      {
+        hint: 'run once without --offline to fill the cache',
+        details: {name: extension.name, digest: extension.digest},
+      },
+    )
   }
   const artifact = known
     ? await readArtifact(oci, reference, {descriptor: {mediaType: '', digest: extension.digest, size: known.byteLength}, bytes: known})
     : await readArtifact(oci, reference).catch((error: unknown) => {
-      if (!(error instanceof NotFoundError)) throw error
-      throw new NotFoundError(`${extension.name}@${extension.version}: ${extension.reference} no longer has the pinned content ${extension.digest} (${error.message})`, {
-        hint: `the artifact was deleted or re-pushed; run "provisioning dep update ${extension.name}" to resolve it again, or restore it in the registry`,
-        details: {name: extension.name, reference: extension.reference, digest: extension.digest},
+        if (!(error instanceof NotFoundError)) throw error
+        throw new NotFoundError(
+          `${extension.name}@${extension.version}: ${extension.reference} no longer has the pinned content ${extension.digest} (${error.message})`,
+          {
+            hint: `the artifact was deleted or re-pushed; run "provisioning dep update ${extension.name}" to resolve it again, or restore it in the registry`,
+            details: {name: extension.name, reference: extension.reference, digest: extension.digest},
+          },
+        )
       })
-    })
   if (!known) await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
   if (artifact.manifest.descriptor.digest !== extension.digest) {
     throw new IntegrityError(`${extension.reference} is now ${artifact.manifest.descriptor.digest}, but the lock pins ${extension.digest}`, {

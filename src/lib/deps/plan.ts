@@ -69,14 +69,20 @@ function inputsOf(declaration: Declaration, coreVersion: string): unknown {
   return {
     source: declaration.source,
     core: coreVersion,
-    modules: declaration.modules.map((m) => ({name: m.name, type: m.type, range: m.range, reference: m.reference ? formatReference(m.reference) : null})).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    modules: declaration.modules
+      .map((m) => ({name: m.name, type: m.type, range: m.range, reference: m.reference ? formatReference(m.reference) : null}))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
   }
 }
 
 function fromLock(lock: Lockfile, entries: LockedEntry[], warnings: string[]): ResolutionPlan {
   const hard = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.dependencies)]))
   const optional = new Map(lock.extensions.map((e) => [e.name, Object.keys(e.optional)]))
-  const order = installOrder(lock.extensions.map((e) => e.name), hard, optional)
+  const order = installOrder(
+    lock.extensions.map((e) => e.name),
+    hard,
+    optional,
+  )
   const byName = new Map(entries.map((e) => [e.entry.name, e]))
   const extensions = order.map((name) => {
     const {entry, origin} = byName.get(name) as LockedEntry
@@ -101,19 +107,28 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
   if (current && !options.update) {
     const check = await checkFollowedLock(oci, lock, declaration, {offline: Boolean(options.offline), concurrency: options.concurrency})
     if (check.problems.length === 0) return fromLock(lock, check.entries, warnings)
-    const list = check.problems.slice(0, 20).map((p) => `  - ${p}`).join('\n') + (check.problems.length > 20 ? `\n  … and ${check.problems.length - 20} more` : '')
+    const list =
+      check.problems
+        .slice(0, 20)
+        .map((p) => `  - ${p}`)
+        .join('\n') + (check.problems.length > 20 ? `\n  … and ${check.problems.length - 20} more` : '')
     if (options.frozen) {
       throw new ValidationError(`${options.lockfilePath} does not agree with the declaration or the content it pins:\n${list}`, {
         hint: 'someone edited the lockfile or the content changed: run "provisioning dep resolve" (without --frozen) to re-resolve, review the lockfile change, and commit it',
         details: {lockfile: options.lockfilePath, problems: check.problems},
       })
     }
-    warnings.push(`${options.lockfilePath} does not agree with the declaration or the content it pins, so it was not followed: re-resolved and rewrote it\n${list}`)
+    warnings.push(
+      `${options.lockfilePath} does not agree with the declaration or the content it pins, so it was not followed: re-resolved and rewrote it\n${list}`,
+    )
   } else if (options.frozen) {
-    throw new ValidationError(lock ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written` : `${options.lockfilePath} does not exist`, {
-      hint: 'run "provisioning dep resolve" (without --frozen) and commit the lockfile',
-      details: {lockfile: options.lockfilePath, stale: Boolean(lock)},
-    })
+    throw new ValidationError(
+      lock ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written` : `${options.lockfilePath} does not exist`,
+      {
+        hint: 'run "provisioning dep resolve" (without --frozen) and commit the lockfile',
+        details: {lockfile: options.lockfilePath, stale: Boolean(lock)},
+      },
+    )
   }
 
   const roots = await rootRequirements(declaration)
@@ -133,13 +148,20 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
     const c = resolution.selected.get(name)
     if (!c) continue
     const {origin, digest, reference} = originOf(name, c.version)
-    const present = (deps: Record<string, string>) => Object.fromEntries(Object.keys(deps).filter((d) => resolution.selected.has(d)).map((d) => [d, resolution.selected.get(d)?.version as string]))
+    const present = (deps: Record<string, string>) =>
+      Object.fromEntries(
+        Object.keys(deps)
+          .filter((d) => resolution.selected.has(d))
+          .map((d) => [d, resolution.selected.get(d)?.version as string]),
+      )
     extensions.push({
       name,
       type: c.type ?? 'taskserv',
       version: c.version,
       reference,
-      digest: digest ?? (options.skipLocalDigests ? '' : (await localArtifact((origin as {dir: string}).dir, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())).digest),
+      digest:
+        digest ??
+        (options.skipLocalDigests ? '' : (await localArtifact((origin as {dir: string}).dir, oci ? path.join(oci.cache.dir, 'tmp') : os.tmpdir())).digest),
       dependencies: present(c.dependencies),
       optional: present(c.optional),
       origin,
@@ -161,10 +183,12 @@ export function misplacedModules(declaration: Declaration, selected: ReadonlyMap
   return declaration.modules.flatMap((module) => {
     const chosen = selected.get(module.name)
     if (!chosen?.type || chosen.type === module.type) return []
-    return [new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
-      hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
-      details: {name: module.name, declared: module.type, actual: chosen.type},
-    })]
+    return [
+      new ResolutionError(`${module.declaredAt}: ${module.name} is a ${chosen.type}, but it is declared under ${module.type}s`, {
+        hint: `move it to dependencies.extensions.modules.${chosen.type}s`,
+        details: {name: module.name, declared: module.type, actual: chosen.type},
+      }),
+    ]
   })
 }
 
@@ -175,7 +199,16 @@ export type OriginOf = (name: string, version: string) => {origin: ExtensionOrig
  * the registry's tags and config blobs reachable from the declared modules), and where each
  * version's content comes from.
  */
-export async function loadCatalog(oci: OciStores | undefined, declaration: Declaration, options: {offline?: boolean; concurrency: number; onInvalidManifests?: (invalid: InvalidManifest[]) => void; onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']}): Promise<{catalog: Catalog; originOf: OriginOf}> {
+export async function loadCatalog(
+  oci: OciStores | undefined,
+  declaration: Declaration,
+  options: {
+    offline?: boolean
+    concurrency: number
+    onInvalidManifests?: (invalid: InvalidManifest[]) => void
+    onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']
+  },
+): Promise<{catalog: Catalog; originOf: OriginOf}> {
   const source = declaration.source
   if (source.kind === 'local') {
     const local = await readLocalCatalog(source.path, {onInvalid: options.onInvalidManifests})
@@ -201,7 +234,11 @@ export async function loadCatalog(oci: OciStores | undefined, declaration: Decla
     originOf: (name, version) => {
       const record = fetched.record(name, version)
       if (!record) throw new Error(`no record for ${name}@${version}`)
-      return {origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}}, digest: record.digest, reference: formatReference(record.reference)}
+      return {
+        origin: {kind: 'oci', reference: {...record.reference, digest: record.digest}},
+        digest: record.digest,
+        reference: formatReference(record.reference),
+      }
     },
   }
 }

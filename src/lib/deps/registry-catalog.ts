@@ -110,40 +110,57 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
     // version (`1.1.0` before `v1.1.0`, as sortTags orders them): records are kept by version,
     // so two artifacts of one version would make the record (reference, digest) depend on
     // which fetch finished last, not on what the resolver chose.
-    const semverTags = sortTags(tags).filter((t, i, all) => t.version && t.version !== all[i - 1]?.version).slice(0, MAX_VERSIONS_PER_NAME).map((t) => t.tag)
+    const semverTags = sortTags(tags)
+      .filter((t, i, all) => t.version && t.version !== all[i - 1]?.version)
+      .slice(0, MAX_VERSIONS_PER_NAME)
+      .map((t) => t.tag)
     if (semverTags.length === 0) {
       versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
       return []
     }
-    const readVersions = () => Promise.all(semverTags.map((tag) => limit(async () => {
-      const reference: Reference = {location, repository, tag}
-      const digest = index.tags[tag]
-      const cachedManifest = digest ? await oci.cache.get({digest}) : undefined
-      let artifact
-      if (cachedManifest && digest) {
-        artifact = await readArtifact(oci, {...reference, digest}, {descriptor: {mediaType: '', digest, size: cachedManifest.byteLength}, bytes: cachedManifest})
-      } else if (options.offline) {
-        throw new RegistryError(`${formatReference(reference)} is not in the cache and --offline forbids fetching it`, {hint: 'run once without --offline to fill the cache'})
-      } else {
-        artifact = await readArtifact(oci, reference)
-        await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
-        index.tags[tag] = artifact.manifest.descriptor.digest
-      }
-      const config = await readExtensionConfig(artifact, options.offline)
-      if (!config) {
-        throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {hint: 'extensions are published with "provisioning oci push"'})
-      }
-      let candidate: CandidateVersion
-      try {
-        candidate = candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
-      } catch (error) {
-        // Refused metadata leaves nothing in the cache: the next run asks the registry again.
-        if (error instanceof IntegrityError) await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])
-        throw error
-      }
-      records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
-      return candidate
-    })))
+    const readVersions = () =>
+      Promise.all(
+        semverTags.map((tag) =>
+          limit(async () => {
+            const reference: Reference = {location, repository, tag}
+            const digest = index.tags[tag]
+            const cachedManifest = digest ? await oci.cache.get({digest}) : undefined
+            let artifact
+            if (cachedManifest && digest) {
+              artifact = await readArtifact(
+                oci,
+                {...reference, digest},
+                {descriptor: {mediaType: '', digest, size: cachedManifest.byteLength}, bytes: cachedManifest},
+              )
+            } else if (options.offline) {
+              throw new RegistryError(`${formatReference(reference)} is not in the cache and --offline forbids fetching it`, {
+                hint: 'run once without --offline to fill the cache',
+              })
+            } else {
+              artifact = await readArtifact(oci, reference)
+              await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
+              index.tags[tag] = artifact.manifest.descriptor.digest
+            }
+            const config = await readExtensionConfig(artifact, options.offline)
+            if (!config) {
+              throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {
+                hint: 'extensions are published with "provisioning oci push"',
+              })
+            }
+            let candidate: CandidateVersion
+            try {
+              candidate = candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
+            } catch (error) {
+              // Refused metadata leaves nothing in the cache: the next run asks the registry again.
+              if (error instanceof IntegrityError)
+                await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])
+              throw error
+            }
+            records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
+            return candidate
+          }),
+        ),
+      )
     let found: CandidateVersion[]
     try {
       found = await readVersions()

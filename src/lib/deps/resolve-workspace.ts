@@ -50,7 +50,8 @@ export {lockfilePath} from './lockfile.js'
  */
 export async function resolveWorkspace(options: DepResolveOptions): Promise<DepResolveResult> {
   const {workspace, workspaceName, values, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openWorkspaceDependencies(options)
-  if (!options.dryRun) await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
+  if (!options.dryRun)
+    await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
 
   const run = async (): Promise<DepResolveResult> => {
     const oci = new OciStores(settings)
@@ -77,7 +78,10 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
       const tmpDir = path.join(oci.cache.dir, 'tmp')
       const checks: InstallChecks = options.force
         ? await forcedChecks(workspace, plan.extensions, installer, tmpDir, options.onProgress)
-        : {failOnModified: options.frozen, confirmModified: (touched) => differingFromCache(workspace, touched, ociInstaller(oci, settings.concurrency, true), tmpDir)}
+        : {
+            failOnModified: options.frozen,
+            confirmModified: (touched) => differingFromCache(workspace, touched, ociInstaller(oci, settings.concurrency, true), tmpDir),
+          }
       const report = await installPlan(workspace, plan.extensions, installer, options.onProgress, (warning) => warnings.push(warning), checks)
       // A followed lock is the file itself: nothing to compare or write. --frozen never
       // writes, even when the (current) lock is merely formatted differently.
@@ -143,7 +147,13 @@ async function differingFromCache(workspace: string, touched: PlannedExtension[]
 }
 
 /** `--force`: the content of every installed extension compared with the plan; what differs is reinstalled (from the cache). */
-async function forcedChecks(workspace: string, extensions: PlannedExtension[], installer: Installer, tmpDir: string, onProgress?: (line: string) => void): Promise<InstallChecks> {
+async function forcedChecks(
+  workspace: string,
+  extensions: PlannedExtension[],
+  installer: Installer,
+  tmpDir: string,
+  onProgress?: (line: string) => void,
+): Promise<InstallChecks> {
   await assertExtensionFolders(workspace)
   const differing = new Set((await installedDifferences(workspace, extensions, installer, tmpDir)).map((d) => d.name))
   for (const name of [...differing].sort()) onProgress?.(`${name}: the installed files differ from the locked content; reinstalling`)

@@ -26,7 +26,10 @@ export const DEFAULT_LIMITS = {conflicts: 100_000, milliseconds: 60_000}
 export function resolve(input: ResolveInput): Resolution {
   const domains = new Domains(input.catalog)
   for (const root of input.roots) domains.range(root.range)
-  const ranks = decisionRanks(input.roots.map((r) => r.name), input.catalog)
+  const ranks = decisionRanks(
+    input.roots.map((r) => r.name),
+    input.catalog,
+  )
   const preferredIndex = (name: string): number | undefined => {
     const version = input.unlock?.has(name) ? undefined : input.preferred?.get(name)
     if (version === undefined) return undefined
@@ -39,7 +42,7 @@ export function resolve(input: ResolveInput): Resolution {
     chosen = solve(domains, {
       coreVersion: input.coreVersion,
       roots: input.roots,
-      rank: (name) => (name === ROOT ? -1 : ranks.get(name) ?? Number.MAX_SAFE_INTEGER),
+      rank: (name) => (name === ROOT ? -1 : (ranks.get(name) ?? Number.MAX_SAFE_INTEGER)),
       preferred: preferredIndex,
       limits,
     })
@@ -64,7 +67,10 @@ export function resolve(input: ResolveInput): Resolution {
   const optionalEdges = new Map<string, string[]>()
   for (const [name, c] of selected) {
     hardEdges.set(name, Object.keys(c.dependencies))
-    optionalEdges.set(name, Object.keys(c.optional).filter((o) => selected.has(o)))
+    optionalEdges.set(
+      name,
+      Object.keys(c.optional).filter((o) => selected.has(o)),
+    )
   }
   return {selected, requiredBy, order: installOrder([...selected.keys()], hardEdges, optionalEdges)}
 }
@@ -95,7 +101,8 @@ function assertValid(selected: Map<string, CandidateVersion>, input: ResolveInpu
   for (const [name, c] of selected) {
     for (const [dep, range] of Object.entries(c.dependencies)) if (!selected.has(dep) || !inRange(dep, range)) problems.push(`${name} -> ${dep} ${range}`)
     for (const [dep, range] of Object.entries(c.optional)) if (selected.has(dep) && !inRange(dep, range)) problems.push(`${name} -> optional ${dep} ${range}`)
-    for (const [other, range] of Object.entries(c.conflicts)) if (other !== name && selected.has(other) && inRange(other, range)) problems.push(`${name} conflicts ${other} ${range}`)
+    for (const [other, range] of Object.entries(c.conflicts))
+      if (other !== name && selected.has(other) && inRange(other, range)) problems.push(`${name} conflicts ${other} ${range}`)
   }
   if (problems.length > 0) throw new Error(`internal: the resolver chose an invalid set (${problems.slice(0, 5).join('; ')})`)
 }

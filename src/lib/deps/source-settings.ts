@@ -33,14 +33,24 @@ export function withDeclaredSource(settings: OciSettings, source: ExtensionSourc
  * `oci config` is what people run to diagnose) it leaves the `oci.*` settings in effect and
  * comes back as a warning.
  */
-export function sourceSettingsFrom(loaded: LoadedConfig, overrides: OciOverrides, declared: 'required' | 'fallback'): {settings: OciSettings; warnings: string[]} {
+export function sourceSettingsFrom(
+  loaded: LoadedConfig,
+  overrides: OciOverrides,
+  declared: 'required' | 'fallback',
+): {settings: OciSettings; warnings: string[]} {
   const settings = ociSettingsFrom(loaded, overrides)
   if (!loaded.workspace || overrides.registry) return {settings, warnings: []}
   let declaredSettings: OciSettings
   try {
-    const {source, problems} = parseExtensionSource(loaded.values, {workspacePath: loaded.workspace.path, defaults: {registry: settings.registry, namespace: settings.namespace}})
+    const {source, problems} = parseExtensionSource(loaded.values, {
+      workspacePath: loaded.workspace.path,
+      defaults: {registry: settings.registry, namespace: settings.namespace},
+    })
     if (problems.length > 0) {
-      throw new ConfigError(`the workspace's extension source is invalid: ${problems.join('; ')}`, {hint: 'fix dependencies.extensions in config/provisioning.yaml (SPEC §9.1)', details: {problems}})
+      throw new ConfigError(`the workspace's extension source is invalid: ${problems.join('; ')}`, {
+        hint: 'fix dependencies.extensions in config/provisioning.yaml (SPEC §9.1)',
+        details: {problems},
+      })
     }
     declaredSettings = withDeclaredSource(settings, source)
   } catch (error) {

@@ -34,15 +34,24 @@ export async function updateWorkspace(options: Omit<DepResolveOptions, 'update' 
     if (error instanceof ConfigError && options.names.length === 0) return undefined
     throw error
   })
-  assertKnownNames(options.names, lock, context.declaration.modules.map((m) => m.name), context.lockfile)
+  assertKnownNames(
+    options.names,
+    lock,
+    context.declaration.modules.map((m) => m.name),
+    context.lockfile,
+  )
 
   let plan: ResolutionPlan | undefined
   const result = await resolveWorkspace({...options, update: options.names.length > 0 ? options.names : true, onPlan: (p) => (plan = p)})
-  const heldBack = await Promise.all(result.changes.filter((c) => options.names.includes(c.name) && c.change === 'kept').map(async (c) => ({
-    name: c.name,
-    version: c.to as string,
-    reason: await whyKept(c.name, c.to as string, plan, context.declaration),
-  })))
+  const heldBack = await Promise.all(
+    result.changes
+      .filter((c) => options.names.includes(c.name) && c.change === 'kept')
+      .map(async (c) => ({
+        name: c.name,
+        version: c.to as string,
+        reason: await whyKept(c.name, c.to as string, plan, context.declaration),
+      })),
+  )
   return {...result, heldBack}
 }
 
@@ -52,12 +61,15 @@ function assertKnownNames(names: string[], lock: Lockfile | undefined, declared:
   if (unknown.length === 0) return
   const suggestions = unknown.map((name) => [name, closestMatch(name, known)] as const)
   const named = suggestions.map(([name, near]) => (near ? `${name} (did you mean ${near}?)` : name)).join(', ')
-  throw new NotFoundError(`nothing to update named ${named}: not in ${lock ? lockfile : 'the workspace (no lockfile yet)'} nor declared in dependencies.extensions.modules`, {
-    hint: suggestions.some(([, near]) => near)
-      ? `run "provisioning dep update ${names.map((n) => suggestions.find(([u]) => u === n)?.[1] ?? n).join(' ')}"`
-      : `"provisioning dep tree" lists what the workspace uses; declare a new extension in config/provisioning.yaml and run "provisioning dep resolve"`,
-    details: {unknown, suggestions: Object.fromEntries(suggestions.filter(([, near]) => near))},
-  })
+  throw new NotFoundError(
+    `nothing to update named ${named}: not in ${lock ? lockfile : 'the workspace (no lockfile yet)'} nor declared in dependencies.extensions.modules`,
+    {
+      hint: suggestions.some(([, near]) => near)
+        ? `run "provisioning dep update ${names.map((n) => suggestions.find(([u]) => u === n)?.[1] ?? n).join(' ')}"`
+        : `"provisioning dep tree" lists what the workspace uses; declare a new extension in config/provisioning.yaml and run "provisioning dep resolve"`,
+      details: {unknown, suggestions: Object.fromEntries(suggestions.filter(([, near]) => near))},
+    },
+  )
 }
 
 /** What keeps a named extension at its version: the newest is installed, or the constraints that exclude newer ones. */
@@ -66,11 +78,13 @@ async function whyKept(name: string, version: string, plan: ResolutionPlan | und
   if (!newest || !semver.gt(newest, version)) return `${version} is the newest published version`
   const sites = await moduleSites(declaration)
   const module = declaration.modules.find((m) => m.name === name)
-  const excluding = (plan?.requiredBy?.get(name) ?? []).filter((r) => !semver.satisfies(newest, r.range)).map((r) => {
-    if (r.kind !== 'root') return `${r.from}@${r.fromVersion} requires ${name} ${r.range}${r.kind === 'optional' ? ' (optional)' : ''}`
-    const site = sites.get(name)
-    return `the workspace declares ${name} ${r.range} (${site ? `${site}, ` : ''}${module?.declaredAt ?? 'dependencies.extensions.modules'})`
-  })
+  const excluding = (plan?.requiredBy?.get(name) ?? [])
+    .filter((r) => !semver.satisfies(newest, r.range))
+    .map((r) => {
+      if (r.kind !== 'root') return `${r.from}@${r.fromVersion} requires ${name} ${r.range}${r.kind === 'optional' ? ' (optional)' : ''}`
+      const site = sites.get(name)
+      return `the workspace declares ${name} ${r.range} (${site ? `${site}, ` : ''}${module?.declaredAt ?? 'dependencies.extensions.modules'})`
+    })
   if (excluding.length > 0) return `${newest} is published, but ${excluding.join('; ')}`
   const unmet = newestNeeds(name, newest, plan)
   return `${newest} is published, but ${unmet ?? 'no newer version fits the rest of the graph (its own dependencies, conflicts or minimum core version)'}`
@@ -87,7 +101,8 @@ function newestNeeds(name: string, newest: string, plan: ResolutionPlan | undefi
   }
   for (const [other, range] of Object.entries(candidate.conflicts)) {
     const version = chosen.get(other)
-    if (version !== undefined && semver.satisfies(version, range)) return `${name} ${newest} conflicts with ${other} ${range}, and ${other}@${version} is in the graph`
+    if (version !== undefined && semver.satisfies(version, range))
+      return `${name} ${newest} conflicts with ${other} ${range}, and ${other}@${version} is in the graph`
   }
   return undefined
 }

@@ -57,12 +57,14 @@ export async function validateDependencies(options: WorkspaceDependenciesOptions
     // Refused registry metadata (exit 8 for dep resolve) is one name's problem here: the rest is still validated.
     const refused: DependencyProblem[] = []
     try {
-      const {catalog} = await withSourceOci(context, (oci) => loadCatalog(oci, declaration, {
-        offline: options.offline,
-        concurrency: context?.settings.concurrency ?? 1,
-        onInvalidManifests: (found) => invalid.push(...found),
-        onInvalidMetadata: (name, error) => refused.push({kind: 'manifest', message: error.message, hint: error.hint, name}),
-      }))
+      const {catalog} = await withSourceOci(context, (oci) =>
+        loadCatalog(oci, declaration, {
+          offline: options.offline,
+          concurrency: context?.settings.concurrency ?? 1,
+          onInvalidManifests: (found) => invalid.push(...found),
+          onInvalidMetadata: (name, error) => refused.push({kind: 'manifest', message: error.message, hint: error.hint, name}),
+        }),
+      )
       problems.push(...invalid.map((m) => manifestProblem(m)), ...refused.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1)))
       const invalidNames = new Set([...invalid.flatMap((m) => (m.name ? [m.name] : [])), ...refused.map((p) => p.name as string)])
       const found = resolutionProblems(catalog, declaration, await rootRequirements(declaration), invalidNames)
@@ -79,14 +81,24 @@ export async function validateDependencies(options: WorkspaceDependenciesOptions
     }
   }
   if (problems.length > 0) {
-    const indent = (text: string) => text.split('\n').map((line) => (line === '' ? '' : `     ${line}`)).join('\n').trimStart()
+    const indent = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => (line === '' ? '' : `     ${line}`))
+        .join('\n')
+        .trimStart()
     const numbered = problems.map((p, i) => `  ${i + 1}. ${indent(p.message)}${p.hint ? `\n     (${p.hint})` : ''}`)
     throw new ValidationError(`dependency validation failed (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${numbered.join('\n')}`, {
       hint: 'fix each problem above (the declaration in config/provisioning.yaml, a manifest, or a constraint), then run "provisioning dep validate" again',
       details: {problems},
     })
   }
-  const warnings = lockfile === 'missing' ? ['no lockfile yet: run "provisioning dep resolve"'] : lockfile === 'stale' ? ['the lockfile is out of date: run "provisioning dep resolve"'] : []
+  const warnings =
+    lockfile === 'missing'
+      ? ['no lockfile yet: run "provisioning dep resolve"']
+      : lockfile === 'stale'
+        ? ['the lockfile is out of date: run "provisioning dep resolve"']
+        : []
   return {workspace: (context as WorkspaceDependencies).workspace, valid: true, extensions, lockfile, warnings}
 }
 
@@ -100,7 +112,12 @@ function manifestProblem(invalid: InvalidManifest): DependencyProblem {
  * modules it rests on and resolve the rest again. A failure about an extension whose local
  * manifest is invalid is that manifest's problem, already listed.
  */
-function resolutionProblems(catalog: Catalog, declaration: Declaration, roots: RootRequirement[], invalidNames: ReadonlySet<string>): {problems: DependencyProblem[]; selected?: ReturnType<typeof resolve>['selected']} {
+function resolutionProblems(
+  catalog: Catalog,
+  declaration: Declaration,
+  roots: RootRequirement[],
+  invalidNames: ReadonlySet<string>,
+): {problems: DependencyProblem[]; selected?: ReturnType<typeof resolve>['selected']} {
   const problems: DependencyProblem[] = []
   const seen = new Set<string>()
   const coreVersion = declaration.core?.version ?? cliVersion()
@@ -136,7 +153,10 @@ function resolutionProblems(catalog: Catalog, declaration: Declaration, roots: R
 function inDeclarationOrder(problems: DependencyProblem[], roots: RootRequirement[]): DependencyProblem[] {
   const position = new Map(roots.map((r, i) => [r.name, i]))
   const first = (p: DependencyProblem) => Math.min(...(p.roots ?? []).map((r) => position.get(r) ?? roots.length), roots.length)
-  return problems.map((p, i) => ({p, i})).sort((a, b) => first(a.p) - first(b.p) || a.i - b.i).map(({p}) => p)
+  return problems
+    .map((p, i) => ({p, i}))
+    .sort((a, b) => first(a.p) - first(b.p) || a.i - b.i)
+    .map(({p}) => p)
 }
 
 function kindOf(error: ProvisioningError): DependencyProblem['kind'] {

@@ -49,17 +49,29 @@ export async function verifyInstalled(options: WorkspaceDependenciesOptions & {o
   const context = await openWorkspaceDependencies(options)
   const {workspace, lockfile} = context
   const lock = await readLock(context)
-  if (!lock) throw new NotFoundError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {hint: 'run "provisioning dep resolve" first', details: {lockfile}})
+  if (!lock)
+    throw new NotFoundError(`${lockfile} does not exist, so there is nothing to verify the installed extensions against`, {
+      hint: 'run "provisioning dep resolve" first',
+      details: {lockfile},
+    })
   const {entries, problems} = lockContractProblems(lock, context.declaration, context.settings.cwd)
   if (problems.length > 0) {
-    throw new ValidationError(`${lockfile} does not agree with the declaration, so the installed extensions cannot be verified against it:\n${problems.slice(0, 20).map((p) => `  - ${p}`).join('\n')}`, {
-      hint: 'run "provisioning dep resolve" to re-resolve and reinstall, then "provisioning dep verify" again',
-      details: {lockfile, problems},
-    })
+    throw new ValidationError(
+      `${lockfile} does not agree with the declaration, so the installed extensions cannot be verified against it:\n${problems
+        .slice(0, 20)
+        .map((p) => `  - ${p}`)
+        .join('\n')}`,
+      {
+        hint: 'run "provisioning dep resolve" to re-resolve and reinstall, then "provisioning dep verify" again',
+        details: {lockfile, problems},
+      },
+    )
   }
   await assertExtensionFolders(workspace)
   const extensions: PlannedExtension[] = entries.map(({entry, origin}) => ({...entry, origin}))
-  const differences = await withSourceOci(context, (oci) => installedDifferences(workspace, extensions, ociInstaller(oci, context.settings.concurrency, Boolean(options.offline)), path.join(oci.cache.dir, 'tmp')))
+  const differences = await withSourceOci(context, (oci) =>
+    installedDifferences(workspace, extensions, ociInstaller(oci, context.settings.concurrency, Boolean(options.offline)), path.join(oci.cache.dir, 'tmp')),
+  )
   differences.push(...(await unlockedFolders(workspace, extensions)))
   if (differences.length > 0) {
     throw new ValidationError(`${differences.length} installed extension folder(s) differ from ${lockfile}:\n${differences.map(describe).join('\n')}`, {
@@ -75,7 +87,12 @@ export async function verifyInstalled(options: WorkspaceDependenciesOptions & {o
  * the pinned content into a temp folder under `tmpDir` (its prefetch fetches only what the
  * cache lacks), which is removed again.
  */
-export async function installedDifferences(workspace: string, extensions: PlannedExtension[], installer: Installer, tmpDir: string): Promise<InstalledDifference[]> {
+export async function installedDifferences(
+  workspace: string,
+  extensions: PlannedExtension[],
+  installer: Installer,
+  tmpDir: string,
+): Promise<InstalledDifference[]> {
   const differences: InstalledDifference[] = []
   const present: Array<{extension: PlannedExtension; dir: string}> = []
   for (const extension of extensions) {
@@ -102,7 +119,11 @@ export async function installedDifferences(workspace: string, extensions: Planne
         // Listed against the expected tree: only files that could still match are read.
         actual = listTree(dir, expected)
       } catch (error) {
-        differences.push({...base, problem: 'unreadable', reason: error instanceof TreeTooLarge ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)})
+        differences.push({
+          ...base,
+          problem: 'unreadable',
+          reason: error instanceof TreeTooLarge ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message),
+        })
         continue
       }
       const found = compareTrees(expected, actual)
@@ -138,9 +159,15 @@ function describe(d: InstalledDifference): string {
   if (d.problem === 'unreadable') return `${at}: cannot be read (${d.reason})`
   if (d.problem === 'not-locked') return `${at}: not in the lockfile`
   const lines = [`${at}: files differ from the locked content`]
-  for (const [label, files] of [['modified', d.modified], ['missing', d.missing], ['extra', d.extra]] as const) {
+  for (const [label, files] of [
+    ['modified', d.modified],
+    ['missing', d.missing],
+    ['extra', d.extra],
+  ] as const) {
     if (!files) continue
-    lines.push(`    ${label}: ${files.slice(0, MAX_FILES_SHOWN).join(', ')}${files.length > MAX_FILES_SHOWN ? ` … and ${files.length - MAX_FILES_SHOWN} more` : ''}`)
+    lines.push(
+      `    ${label}: ${files.slice(0, MAX_FILES_SHOWN).join(', ')}${files.length > MAX_FILES_SHOWN ? ` … and ${files.length - MAX_FILES_SHOWN} more` : ''}`,
+    )
   }
   return lines.join('\n')
 }

@@ -58,24 +58,38 @@ export async function whyDependency(options: WorkspaceDependenciesOptions & {nam
     return ranges.get(entry.name) as Promise<RequiredRanges | undefined>
   }
   const siteOf = (key: string) => context.declaration.locate?.(key)
-  const paths = await Promise.all(chains.map((chain) => Promise.all(chain.map(async (link, i): Promise<WhyStep> => {
-    const entry = byName.get(link.name) as LockedExtension
-    const step: WhyStep = {name: entry.name, version: entry.version, ...(link.optional ? {optional: true} : {})}
-    if (i === 0) {
-      const module = modules.get(entry.name) as DeclaredModule
-      const site = await siteOf(module.declaredAt)
-      return {...step, range: module.range, declaredAt: site ? `${site}, ${module.declaredAt}` : module.declaredAt}
-    }
-    const parent = await rangesOf(byName.get(chain[i - 1].name) as LockedExtension)
-    const required = parent && (link.optional ? parent.optional : parent.dependencies)
-    // Own keys only: an extension may be named "constructor".
-    return required && Object.hasOwn(required, entry.name) ? {...step, range: required[entry.name]} : step
-  }))))
+  const paths = await Promise.all(
+    chains.map((chain) =>
+      Promise.all(
+        chain.map(async (link, i): Promise<WhyStep> => {
+          const entry = byName.get(link.name) as LockedExtension
+          const step: WhyStep = {name: entry.name, version: entry.version, ...(link.optional ? {optional: true} : {})}
+          if (i === 0) {
+            const module = modules.get(entry.name) as DeclaredModule
+            const site = await siteOf(module.declaredAt)
+            return {...step, range: module.range, declaredAt: site ? `${site}, ${module.declaredAt}` : module.declaredAt}
+          }
+          const parent = await rangesOf(byName.get(chain[i - 1].name) as LockedExtension)
+          const required = parent && (link.optional ? parent.optional : parent.dependencies)
+          // Own keys only: an extension may be named "constructor".
+          return required && Object.hasOwn(required, entry.name) ? {...step, range: required[entry.name]} : step
+        }),
+      ),
+    ),
+  )
   const module = modules.get(target.name)
   const location = module && (await siteOf(module.declaredAt))
   const declaredBy = module ? {key: module.declaredAt, range: module.range, ...(location ? {location} : {})} : undefined
-  const warnings = problems.length > 0 ? [`${context.lockfile} does not agree with the declaration (${problems[0]}${problems.length > 1 ? `; ${problems.length - 1} more` : ''}): these chains are the locked ones; run "provisioning dep resolve"`] : []
-  if (paths.some((p) => p.some((step, i) => i > 0 && step.range === undefined))) warnings.push('a range shown as "?" belongs to an extension that is not installed (or whose manifest.yaml is not the locked version): run "provisioning dep resolve" to see it')
+  const warnings =
+    problems.length > 0
+      ? [
+          `${context.lockfile} does not agree with the declaration (${problems[0]}${problems.length > 1 ? `; ${problems.length - 1} more` : ''}): these chains are the locked ones; run "provisioning dep resolve"`,
+        ]
+      : []
+  if (paths.some((p) => p.some((step, i) => i > 0 && step.range === undefined)))
+    warnings.push(
+      'a range shown as "?" belongs to an extension that is not installed (or whose manifest.yaml is not the locked version): run "provisioning dep resolve" to see it',
+    )
   return {
     workspace: context.workspace,
     name: target.name,

@@ -35,10 +35,22 @@ export async function openWorkspaceDependencies(options: WorkspaceDependenciesOp
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const configured = ociSettingsFrom(loaded, {concurrency: options.concurrency})
-  const declaration = parseDeclaration(loaded.values, {workspacePath: workspace, defaults: {registry: configured.registry, namespace: configured.namespace}, locate: loaded.locate})
+  const declaration = parseDeclaration(loaded.values, {
+    workspacePath: workspace,
+    defaults: {registry: configured.registry, namespace: configured.namespace},
+    locate: loaded.locate,
+  })
   const settings = withDeclaredSource(configured, declaration.source)
   const lockfile = lockfilePath(workspace)
-  return {workspace, workspaceName: ref.name, values: loaded.values, declaration, settings, lockfile, lockTimeoutSeconds: dependencySettingsFrom(loaded).lockTimeoutSeconds}
+  return {
+    workspace,
+    workspaceName: ref.name,
+    values: loaded.values,
+    declaration,
+    settings,
+    lockfile,
+    lockTimeoutSeconds: dependencySettingsFrom(loaded).lockTimeoutSeconds,
+  }
 }
 
 /** The lockfile for read-only commands: a damaged one is a configuration error (exit 3). */

@@ -54,7 +54,10 @@ export class AdaptiveGzip {
     this.gzip ??= this.open(level)
     const gzip = this.gzip
     if (level !== this.level) {
-      await Promise.race([new Promise<void>((resolve) => (gzip as zlib.Gzip & zlib.ZlibParams).params(level, COMPRESS.strategy, () => resolve())), this.drained])
+      await Promise.race([
+        new Promise<void>((resolve) => (gzip as zlib.Gzip & zlib.ZlibParams).params(level, COMPRESS.strategy, () => resolve())),
+        this.drained,
+      ])
       this.level = level
     }
     this.uncompressedSize += piece.length

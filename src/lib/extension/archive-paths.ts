@@ -32,7 +32,8 @@ export function normalizeEntryPath(raw: string): EntryPathResult {
   const segments = segmentsOf(raw)
   if (segments.includes('..')) return {ok: false, reason: 'contains a ".." segment'}
   const canonical = segments.join('/')
-  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES)) return {ok: false, reason: `has a name longer than ${MAX_SEGMENT_BYTES} bytes`}
+  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_SEGMENT_BYTES))
+    return {ok: false, reason: `has a name longer than ${MAX_SEGMENT_BYTES} bytes`}
   if (Buffer.byteLength(canonical) > MAX_PATH_BYTES) return {ok: false, reason: `is a path longer than ${MAX_PATH_BYTES} bytes`}
   return {ok: true, path: canonical}
 }

@@ -85,7 +85,13 @@ function walk(state: Walk, relative: string): void {
   try {
     names = readdirSync(absolute)
   } catch (error) {
-    problems.push(fileProblem(relative, `cannot list the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check its permissions (chmod u+rx ${absolute})`))
+    problems.push(
+      fileProblem(
+        relative,
+        `cannot list the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        `check its permissions (chmod u+rx ${absolute})`,
+      ),
+    )
     return
   }
   // Byte order, so problems come out in the same order everywhere.
@@ -97,7 +103,9 @@ function walk(state: Walk, relative: string): void {
     try {
       info = lstatSync(full)
     } catch (error) {
-      problems.push(fileProblem(entryPath, `cannot inspect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the permissions of ${absolute}`))
+      problems.push(
+        fileProblem(entryPath, `cannot inspect: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, `check the permissions of ${absolute}`),
+      )
       continue
     }
     // manifest.yaml is the extension: no rule leaves it out.
@@ -111,7 +119,9 @@ function walk(state: Walk, relative: string): void {
       const target = readlinkSync(full)
       const problem = linkTargetProblem(entryPath, target)
       if (problem) {
-        problems.push(fileProblem(entryPath, `symlink ${problem}`, 'replace the link with a copy of the file, or point it to a relative path inside the extension folder'))
+        problems.push(
+          fileProblem(entryPath, `symlink ${problem}`, 'replace the link with a copy of the file, or point it to a relative path inside the extension folder'),
+        )
       }
       files.push({path: entryPath, kind: 'symlink', mode, size: 0, linkTarget: target})
     } else if (info.isDirectory()) {
@@ -123,7 +133,13 @@ function walk(state: Walk, relative: string): void {
       }
       files.push({path: entryPath, kind: 'file', mode, size: info.size})
     } else {
-      problems.push(fileProblem(entryPath, `is ${specialKind(info)}, which cannot be packaged`, 'remove it from the extension folder; only files, folders and symlinks are allowed'))
+      problems.push(
+        fileProblem(
+          entryPath,
+          `is ${specialKind(info)}, which cannot be packaged`,
+          'remove it from the extension folder; only files, folders and symlinks are allowed',
+        ),
+      )
     }
   }
 }
@@ -159,7 +175,11 @@ async function readManifestText(dir: string): Promise<string | undefined> {
   return read?.kind === 'data' ? read.data.toString('utf8') : undefined
 }
 
-function checkManifest(dir: string, files: ExtensionEntry[], parsed: ReturnType<typeof parseManifestYaml> | undefined): {manifest?: ExtensionManifest; problems: Problem[]} {
+function checkManifest(
+  dir: string,
+  files: ExtensionEntry[],
+  parsed: ReturnType<typeof parseManifestYaml> | undefined,
+): {manifest?: ExtensionManifest; problems: Problem[]} {
   const entry = files.find((file) => file.path === MANIFEST_FILE)
   if (!entry) {
     const alternative = files.find((file) => /^manifest\.(yml|json)$/i.test(file.path) || file.path === 'Manifest.yaml')
@@ -170,7 +190,15 @@ function checkManifest(dir: string, files: ExtensionEntry[], parsed: ReturnType<
     return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} must be a regular file, found a ${entry.kind}`, `replace it with a regular file`)]}
   }
   if (entry.size > MAX_DOCUMENT_BYTES) {
-    return {problems: [fileProblem(MANIFEST_FILE, `${MANIFEST_FILE} is ${entry.size} bytes (at most ${MAX_DOCUMENT_BYTES})`, 'a manifest needs a few KiB; move data into the extension folders')]}
+    return {
+      problems: [
+        fileProblem(
+          MANIFEST_FILE,
+          `${MANIFEST_FILE} is ${entry.size} bytes (at most ${MAX_DOCUMENT_BYTES})`,
+          'a manifest needs a few KiB; move data into the extension folders',
+        ),
+      ],
+    }
   }
   // Unreadable: reported as "not readable" by the walk.
   return parsed ? {manifest: parsed.manifest, problems: parsed.problems} : {problems: []}

@@ -110,7 +110,12 @@ class Unpacker {
   private pending: Buffer[] = []
   private pendingBytes = 0
 
-  constructor(root: string, private readonly target: string, private readonly limits: Required<ArchiveLimits>, private readonly compressedSize: number) {
+  constructor(
+    root: string,
+    private readonly target: string,
+    private readonly limits: Required<ArchiveLimits>,
+    private readonly compressedSize: number,
+  ) {
     this.writer = new SafeTreeWriter(root)
     // Each decompressed chunk is one round trip to zlib's thread: 16 KiB chunks (the
     // default) make gunzip of a large layer several times slower than 256 KiB ones. The
@@ -190,9 +195,7 @@ class Unpacker {
       countEntry()
       // The parser emits the next entry only once this one's body is consumed, and the
       // chain runs the writes strictly in archive order.
-      chain = chain
-        .then(() => (this.failure ? undefined : writer.add(entry, abort.signal, limits.maxBytes)))
-        .catch(fail)
+      chain = chain.then(() => (this.failure ? undefined : writer.add(entry, abort.signal, limits.maxBytes))).catch(fail)
     })
     parser.on('ignoredEntry', (entry: ReadEntry) => {
       countEntry()
@@ -220,7 +223,12 @@ class Unpacker {
         if (head.length < 4) {
           head = Buffer.concat([head, chunk]).subarray(0, 4)
           if (COMPRESSED_MAGIC.some((magic) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic))) {
-            fail(new IntegrityError('archive is compressed twice (a gzip or zstd stream inside the gzip layer)', {hint: 'layers must be a single gzip of a tar stream', details: {}}))
+            fail(
+              new IntegrityError('archive is compressed twice (a gzip or zstd stream inside the gzip layer)', {
+                hint: 'layers must be a single gzip of a tar stream',
+                details: {},
+              }),
+            )
             break
           }
         }
@@ -350,7 +358,12 @@ export async function extractArchive(data: Buffer, dest: string, limits: Archive
  * The same for an archive that `feed` writes piece by piece (from a file, a download):
  * committed to dest once feed and every check succeeded, otherwise aborted (dest untouched).
  */
-export async function extractFrom(dest: string, compressedSize: number, feed: (extraction: ArchiveExtraction) => Promise<void>, limits: ArchiveLimits = {}): Promise<ExtractResult> {
+export async function extractFrom(
+  dest: string,
+  compressedSize: number,
+  feed: (extraction: ArchiveExtraction) => Promise<void>,
+  limits: ArchiveLimits = {},
+): Promise<ExtractResult> {
   const extraction = await ArchiveExtraction.open(dest, compressedSize, limits)
   try {
     await feed(extraction)

@@ -65,7 +65,10 @@ export async function loadIgnoreRules(dir: string, extensionName: string | undef
   const matcher = ignore()
   matcher.add([...DEFAULT_IGNORE_RULES, ...ownTarballRules(extensionName)].map((pattern) => ({pattern, mark: DEFAULT_MARK})))
   const problems: Problem[] = []
-  const read = await readUntrusted(path.join(dir, IGNORE_FILE), {max: MAX_IGNORE_FILE_BYTES}).catch((error: NodeJS.ErrnoException) => ({kind: 'unusable' as const, reason: `cannot be read (${error.code ?? error.message})`}))
+  const read = await readUntrusted(path.join(dir, IGNORE_FILE), {max: MAX_IGNORE_FILE_BYTES}).catch((error: NodeJS.ErrnoException) => ({
+    kind: 'unusable' as const,
+    reason: `cannot be read (${error.code ?? error.message})`,
+  }))
   if (read.kind === 'unusable') {
     problems.push({
       severity: 'error',

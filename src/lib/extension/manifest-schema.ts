@@ -212,7 +212,6 @@ function checkRelationOverlaps(problems: ProblemList, name: unknown, relations: 
   }
 }
 
-
 /**
  * Checks every field of a parsed manifest and returns all problems at once (never
  * throws). Unknown top-level fields are warnings, so newer manifests still load.
@@ -228,7 +227,10 @@ export function validateManifest(data: unknown): Problem[] {
   const nesting = nestingProblem(data)
   if (nesting) {
     const at = shortKeyPath(nesting.path)
-    const message = nesting.kind === 'cycle' ? `the value of ${at} contains itself (a YAML alias to one of its parents)` : `values nest more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`
+    const message =
+      nesting.kind === 'cycle'
+        ? `the value of ${at} contains itself (a YAML alias to one of its parents)`
+        : `values nest more than ${MAX_NESTING_DEPTH} levels deep (at ${at})`
     problems.error('manifest', message, 'simplify the document: a manifest needs a few levels at most')
     return problems.items
   }

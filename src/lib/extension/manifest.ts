@@ -30,7 +30,16 @@ export function parseManifestYaml(text: string): {manifest?: ExtensionManifest; 
     data = document.toJS({maxAliasCount: YAML_MAX_ALIAS_COUNT})
   } catch (error) {
     // e.g. an alias explosion ("billion laughs") stopped by the yaml library.
-    return {problems: [{severity: 'error', field: 'manifest.yaml', message: `cannot read the YAML: ${(error as Error).message}`, hint: 'simplify the document (no alias expansion)'}]}
+    return {
+      problems: [
+        {
+          severity: 'error',
+          field: 'manifest.yaml',
+          message: `cannot read the YAML: ${(error as Error).message}`,
+          hint: 'simplify the document (no alias expansion)',
+        },
+      ],
+    }
   }
   return {data, ...parseManifest(data)}
 }

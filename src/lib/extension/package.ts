@@ -67,7 +67,11 @@ export function packageFileName(manifest: Pick<ExtensionManifest, 'name' | 'vers
  * zlib bundled with Node (the same folder gives the same bytes for a given Node build),
  * while the tar stream inside is identical everywhere.
  */
-async function packageInto(dir: string, options: PackageOptions, spool: BlobSpool): Promise<{extension: ValidExtension; uncompressedSize: number; blob: SpooledBlob}> {
+async function packageInto(
+  dir: string,
+  options: PackageOptions,
+  spool: BlobSpool,
+): Promise<{extension: ValidExtension; uncompressedSize: number; blob: SpooledBlob}> {
   const mtime = resolveSourceDateEpoch(options.sourceDateEpoch, options.env)
   const extension = await assertValidExtension(dir)
   try {
@@ -91,7 +95,16 @@ async function packageInto(dir: string, options: PackageOptions, spool: BlobSpoo
 export async function packageExtension(dir: string, options: PackageOptions = {}): Promise<ExtensionPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool())
   const data = blob.body as Buffer
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), data, digest: blob.digest, size: data.length, uncompressedSize, excluded: extension.excluded, warnings: warningsOf(extension.problems)}
+  return {
+    manifest: extension.manifest,
+    fileName: packageFileName(extension.manifest),
+    data,
+    digest: blob.digest,
+    size: data.length,
+    uncompressedSize,
+    excluded: extension.excluded,
+    warnings: warningsOf(extension.problems),
+  }
 }
 
 export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
@@ -105,7 +118,16 @@ export interface SpooledPackage extends Omit<ExtensionPackage, 'data'> {
  */
 export async function packageExtensionSpooled(dir: string, spoolDir: string, options: PackageOptions = {}): Promise<SpooledPackage> {
   const {extension, uncompressedSize, blob} = await packageInto(dir, options, new BlobSpool(spoolDir))
-  return {manifest: extension.manifest, fileName: packageFileName(extension.manifest), digest: blob.digest, size: blob.size, uncompressedSize, excluded: extension.excluded, warnings: warningsOf(extension.problems), layer: blob}
+  return {
+    manifest: extension.manifest,
+    fileName: packageFileName(extension.manifest),
+    digest: blob.digest,
+    size: blob.size,
+    uncompressedSize,
+    excluded: extension.excluded,
+    warnings: warningsOf(extension.problems),
+    layer: blob,
+  }
 }
 
 export interface WrittenPackage extends Omit<ExtensionPackage, 'data'> {

@@ -197,16 +197,18 @@ export class SafeTreeWriter {
       const data = await readBody(entry, signal)
       const fd = create(() => openSync(this.abs(canonical), flags, mode))
       try {
-        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at)
+        for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at)
         if (!createdModeIs(this.umask, mode, mode)) fchmodSync(fd, mode)
       } finally {
         closeSync(fd)
       }
       return data.length
     }
-    const handle = await open(this.abs(canonical), flags, mode).catch((error: unknown) => create(() => {
-      throw error
-    }))
+    const handle = await open(this.abs(canonical), flags, mode).catch((error: unknown) =>
+      create(() => {
+        throw error
+      }),
+    )
     let written = 0
     let onAbort: (() => void) | undefined
     try {

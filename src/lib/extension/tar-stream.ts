@@ -45,7 +45,7 @@ class PieceWriter {
   }
 
   put(bytes: Buffer): void {
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const n = bytes.copy(this.piece, this.fill, at)
       at += n
       this.advance(n)

@@ -16,11 +16,19 @@ export interface Requirement {
 }
 
 function isLoopback(registry: string): boolean {
-  const host = registryKey(registry).replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+  const host = registryKey(registry)
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }
 
-const readable = (file: string) => (file ? access(file).then(() => true, () => false) : Promise.resolve(false))
+const readable = (file: string) =>
+  file
+    ? access(file).then(
+        () => true,
+        () => false,
+      )
+    : Promise.resolve(false)
 
 /**
  * The checks a mode's settings imply, evaluated against the effective config (with the
@@ -58,13 +66,23 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
   if (mode.registryCredentials) {
     // The token file counts for the configured registry, the one it is bound to.
     const tokenPath = settings.authTokenPath
-    const source = registry ? (await lookupCredentials(registry, {...context, token: tokenPath ? {path: expandHome(tokenPath), registry, key: 'oci.auth_token_path'} : undefined}, false))?.source : undefined
+    const source = registry
+      ? (
+          await lookupCredentials(
+            registry,
+            {...context, token: tokenPath ? {path: expandHome(tokenPath), registry, key: 'oci.auth_token_path'} : undefined},
+            false,
+          )
+        )?.source
+      : undefined
     checks.push({
       id: 'registry.credentials',
       description: `credentials for the registry${registry ? ` ${registryKey(registry)}` : ''}`,
       met: source !== undefined,
       actual: source ? `found in ${source}` : 'none in auth.json, Docker config.json, REGISTRY_AUTH_FILE or oci.auth_token_path',
-      fix: registry ? `run "provisioning oci login ${registryKey(registry)}" (or set oci.auth_token_path to a token file)` : 'set oci.registry first, then log in',
+      fix: registry
+        ? `run "provisioning oci login ${registryKey(registry)}" (or set oci.auth_token_path to a token file)`
+        : 'set oci.registry first, then log in',
     })
   }
   if (mode.registrySignatures) {
@@ -104,15 +122,17 @@ async function lockingRequirements(values: ConfigTable, mode: ModePolicy, settin
   const required = mode.lockingRequired === true
   const provider = settings.lockingProvider
   const accepted = required ? [modeProvider] : ['file', 'etcd']
-  const checks: Requirement[] = [{
-    id: 'locking.provider',
-    description: required ? `workspace locks with ${modeProvider}` : 'a workspace lock provider (file or etcd)',
-    met: accepted.includes(provider),
-    actual: `locking.provider = ${provider || '(not set)'}`,
-    fix: required
-      ? `set locking.provider = "${modeProvider}" in ${userConfig}`
-      : `set locking.provider = "file" (one machine or a shared folder) or "etcd" (a team) in ${userConfig}`,
-  }]
+  const checks: Requirement[] = [
+    {
+      id: 'locking.provider',
+      description: required ? `workspace locks with ${modeProvider}` : 'a workspace lock provider (file or etcd)',
+      met: accepted.includes(provider),
+      actual: `locking.provider = ${provider || '(not set)'}`,
+      fix: required
+        ? `set locking.provider = "${modeProvider}" in ${userConfig}`
+        : `set locking.provider = "file" (one machine or a shared folder) or "etcd" (a team) in ${userConfig}`,
+    },
+  ]
   if (provider !== 'etcd' && !(required && modeProvider === 'etcd')) return checks
 
   const [{lockSettings}, {isEtcdEndpoint}] = await Promise.all([import('../workspace/lock/settings.js'), import('../workspace/lock/etcd-client.js')])

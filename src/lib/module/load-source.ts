@@ -23,19 +23,28 @@ export async function assertLoadSource(values: ConfigTable, workspace: string, f
   if (requested === undefined) return String(declared)
   if (declared !== requested) {
     throw new ConfigError(`--source ${requested}: this workspace takes its extensions from ${JSON.stringify(declared)} (${KEY}.source_type, ${file})`, {
-      hint: requested === 'local'
-        ? `drop --source, or set ${KEY}.source_type: local with local: {path: ./extensions-src} in ${file}`
-        : `drop --source, or publish the local extensions and switch the workspace to OCI ("provisioning workspace migrate-to-oci NAME")`,
+      hint:
+        requested === 'local'
+          ? `drop --source, or set ${KEY}.source_type: local with local: {path: ./extensions-src} in ${file}`
+          : `drop --source, or publish the local extensions and switch the workspace to OCI ("provisioning workspace migrate-to-oci NAME")`,
       details: {requested, declared, key: `${KEY}.source_type`, file},
     })
   }
   if (requested === 'oci') return requested
   const {localPath} = fields
   if (typeof localPath !== 'string' || localPath === '') {
-    throw new ConfigError(`--source local: ${KEY}.local.path is not set (${file})`, {hint: `set ${KEY}.local.path to the folder holding {type}/{name}/manifest.yaml`, details: {key: `${KEY}.local.path`, file}})
+    throw new ConfigError(`--source local: ${KEY}.local.path is not set (${file})`, {
+      hint: `set ${KEY}.local.path to the folder holding {type}/{name}/manifest.yaml`,
+      details: {key: `${KEY}.local.path`, file},
+    })
   }
   const folder = path.resolve(workspace, expandHome(localPath))
-  if (!(await stat(folder).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     throw new NotFoundError(`--source local: the local source folder ${folder} does not exist (${KEY}.local.path = ${JSON.stringify(localPath)})`, {
       hint: `create it with {type}/{name}/manifest.yaml folders, or fix ${KEY}.local.path in ${file}`,
       details: {folder, key: `${KEY}.local.path`, file},

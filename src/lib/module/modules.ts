@@ -38,7 +38,9 @@ export function parseModuleSpec(spec: string): {name: string; version: string} {
   if (!match) throw new UsageError(`"${spec}" is not a module name`, {hint: SPEC_HINT})
   const version = match[2] ?? '*'
   if (version.length > MAX_DECLARED_RANGE_CHARS || semver.validRange(version) === null) {
-    throw new UsageError(`${JSON.stringify(version.slice(0, 200))} (in the argument for ${match[1]}) is not a semver range`, {hint: `${SPEC_HINT}; ranges such as ">=1.7.0 <2" or "1.x" are fine`})
+    throw new UsageError(`${JSON.stringify(version.slice(0, 200))} (in the argument for ${match[1]}) is not a semver range`, {
+      hint: `${SPEC_HINT}; ranges such as ">=1.7.0 <2" or "1.x" are fine`,
+    })
   }
   return {name: match[1], version}
 }
@@ -95,15 +97,20 @@ export interface ModuleListing {
 export async function listModules(options: WorkspaceDependenciesOptions & {type?: ModuleType}): Promise<ModuleListing> {
   const context = await openWorkspaceDependencies(options)
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
-  const modules = await Promise.all(context.declaration.modules
-    .filter((m) => !options.type || m.type === options.type)
-    .map(async (m) => ({
-      name: m.name,
-      type: m.type,
-      declared: m.range,
-      ...(locked.has(m.name) ? {locked: locked.get(m.name)} : {}),
-      installed: await stat(path.join(context.workspace, 'extensions', `${m.type}s`, m.name, 'manifest.yaml')).then(() => true, () => false),
-    })))
+  const modules = await Promise.all(
+    context.declaration.modules
+      .filter((m) => !options.type || m.type === options.type)
+      .map(async (m) => ({
+        name: m.name,
+        type: m.type,
+        declared: m.range,
+        ...(locked.has(m.name) ? {locked: locked.get(m.name)} : {}),
+        installed: await stat(path.join(context.workspace, 'extensions', `${m.type}s`, m.name, 'manifest.yaml')).then(
+          () => true,
+          () => false,
+        ),
+      })),
+  )
   return {workspace: context.workspace, modules}
 }
 
@@ -152,11 +159,23 @@ async function scanFolder(root: string, source: 'core' | 'local', pre: boolean, 
   const catalog = await readLocalCatalog(root, {onInvalid: (invalid) => warnings.push(...invalidManifestWarnings(label, path.resolve(root), invalid))})
   const byName = new Map<string, LocalRecord[]>()
   for (const record of catalog.records()) byName.set(record.candidate.name, [...(byName.get(record.candidate.name) ?? []), record])
-  return Promise.all([...byName].map(async ([name, records]) => {
-    const fields = latestFields(records.map((r) => r.candidate.version), {pre})
-    const shown = records.find((r) => r.candidate.version === (fields.latest ?? fields.onlyPrerelease)) ?? records[0]
-    return {name, type: shown.candidate.type, ...(fields.latest ? {version: fields.latest} : {}), ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}), description: await localDescription(shown.dir), source}
-  }))
+  return Promise.all(
+    [...byName].map(async ([name, records]) => {
+      const fields = latestFields(
+        records.map((r) => r.candidate.version),
+        {pre},
+      )
+      const shown = records.find((r) => r.candidate.version === (fields.latest ?? fields.onlyPrerelease)) ?? records[0]
+      return {
+        name,
+        type: shown.candidate.type,
+        ...(fields.latest ? {version: fields.latest} : {}),
+        ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}),
+        description: await localDescription(shown.dir),
+        source,
+      }
+    }),
+  )
 }
 
 const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
@@ -165,35 +184,61 @@ const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
  * `module discover`: what could be loaded, from the core layer, the local source and the
  * registry index. The registry is the workspace's declared source, as for `dep resolve`.
  */
-export async function discoverModules(options: {config: () => Promise<LoadedConfig>; type?: ModuleType; term?: string; refresh?: boolean; pre?: boolean}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
+export async function discoverModules(options: {
+  config: () => Promise<LoadedConfig>
+  type?: ModuleType
+  term?: string
+  refresh?: boolean
+  pre?: boolean
+}): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
   const loaded = await options.config()
   const pre = Boolean(options.pre)
   const warnings: string[] = []
   const found: DiscoveredModule[] = []
   const core = pathSettingsFrom(loaded).extensions
-  if (await stat(core).then((s) => s.isDirectory(), () => false)) {
-    found.push(...(await scanFolder(core, 'core', pre, warnings).catch((error: unknown) => {
-      warnings.push(`core layer ${core} skipped: ${firstLine(error)}`)
-      return []
-    })))
+  if (
+    await stat(core).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  ) {
+    found.push(
+      ...(await scanFolder(core, 'core', pre, warnings).catch((error: unknown) => {
+        warnings.push(`core layer ${core} skipped: ${firstLine(error)}`)
+        return []
+      })),
+    )
   }
   const {localPath} = declaredSourceFields(loaded.values)
   if (loaded.workspace && typeof localPath === 'string' && localPath !== '') {
     const local = path.resolve(loaded.workspace.path, expandHome(localPath))
-    found.push(...(await scanFolder(local, 'local', pre, warnings).catch((error: unknown) => {
-      warnings.push(`local source ${local} skipped: ${firstLine(error)}`)
-      return []
-    })))
+    found.push(
+      ...(await scanFolder(local, 'local', pre, warnings).catch((error: unknown) => {
+        warnings.push(`local source ${local} skipped: ${firstLine(error)}`)
+        return []
+      })),
+    )
   }
   // A broken declaration does not hide the core and local layers: registry modules come from oci.*, with a warning.
   const {settings, warnings: sourceWarnings} = sourceSettingsFrom(loaded, {pre}, 'fallback')
   warnings.push(...sourceWarnings)
   const oci = new OciStores(settings)
   try {
-    const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
+    const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {
+      ttlSeconds: settings.indexTtlSeconds,
+      refresh: options.refresh,
+      concurrency: settings.concurrency,
+    })
     for (const e of index.entries) {
       const fields = latestFields(e.versions, {pre})
-      found.push({name: e.name, type: e.type, ...(fields.latest ? {version: fields.latest} : {}), ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}), description: e.description, source: 'registry'})
+      found.push({
+        name: e.name,
+        type: e.type,
+        ...(fields.latest ? {version: fields.latest} : {}),
+        ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}),
+        description: e.description,
+        source: 'registry',
+      })
     }
   } catch (error) {
     warnings.push(`registry index unavailable: ${firstLine(error)}`)
@@ -233,12 +278,16 @@ export async function explainLayers(options: {config: () => Promise<LoadedConfig
   const loaded = await options.config()
   const sub = path.join(`${options.type}s`, options.name)
   const layers: LayerResolution['layers'] = []
-  if (loaded.workspace && loaded.infra) layers.push({layer: 'infrastructure', path: path.join(loaded.workspace.path, 'infra', loaded.infra, 'extensions', sub), present: false})
+  if (loaded.workspace && loaded.infra)
+    layers.push({layer: 'infrastructure', path: path.join(loaded.workspace.path, 'infra', loaded.infra, 'extensions', sub), present: false})
   if (loaded.workspace) layers.push({layer: 'workspace', path: path.join(loaded.workspace.path, 'extensions', sub), present: false})
   layers.push({layer: 'core', path: path.join(pathSettingsFrom(loaded).extensions, sub), present: false})
   const winners = new Map<string, {layer: string; shadows: string[]}>()
   for (const layer of layers) {
-    layer.present = await stat(layer.path).then((s) => s.isDirectory(), () => false)
+    layer.present = await stat(layer.path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
     if (!layer.present) continue
     for (const file of await filesUnder(layer.path)) {
       const winner = winners.get(file)

@@ -81,7 +81,7 @@ export class BlobCache {
     }
     try {
       try {
-        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at)
+        for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at)
       } finally {
         closeSync(fd)
       }
@@ -170,7 +170,11 @@ export class BlobCacheWriter {
   private inflight: Promise<void> = Promise.resolve()
   private failure: Error | undefined
 
-  constructor(private readonly file: string, private readonly temp: string, private readonly handle: FileHandle) {}
+  constructor(
+    private readonly file: string,
+    private readonly temp: string,
+    private readonly handle: FileHandle,
+  ) {}
 
   /** Queues the chunk (kept by reference: callers must not reuse it). */
   async write(chunk: Uint8Array): Promise<void> {

@@ -83,7 +83,14 @@ export async function fillCacheFromFile(cache: BlobCache, file: string, descript
  * `oci copy` moves any artifact, container images with multi-GiB layers included, and
  * passes null: the declared size still bounds what is read and written.
  */
-export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore, repository: string, descriptor: Descriptor, what: string, cap: SizeCap | null): Promise<void> {
+export async function fillCacheStreaming(
+  cache: BlobCache,
+  store: StreamingStore,
+  repository: string,
+  descriptor: Descriptor,
+  what: string,
+  cap: SizeCap | null,
+): Promise<void> {
   assertLayerSize(descriptor, what, cap)
   let attempt: CacheFillAttempt | undefined
   await store.fetchBlobStreaming(repository, descriptor, async () => {
@@ -95,7 +102,10 @@ export async function fillCacheStreaming(cache: BlobCache, store: StreamingStore
 }
 
 class CacheFillAttempt implements StreamedBlobAttempt<void> {
-  private constructor(private readonly writer: BlobCacheWriter, private readonly check: StreamingDigest) {}
+  private constructor(
+    private readonly writer: BlobCacheWriter,
+    private readonly check: StreamingDigest,
+  ) {}
 
   static async open(cache: BlobCache, descriptor: Descriptor, what: string): Promise<CacheFillAttempt> {
     const check = new StreamingDigest(descriptor, what) // a malformed digest fails before any file exists

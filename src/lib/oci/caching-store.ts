@@ -33,7 +33,10 @@ export class CachingStore implements ContentStore {
   readonly warmUp?: ContentStore['warmUp']
   readonly mountBlob?: ContentStore['mountBlob']
 
-  constructor(readonly origin: ContentStore, readonly cache: BlobCache) {
+  constructor(
+    readonly origin: ContentStore,
+    readonly cache: BlobCache,
+  ) {
     this.location = origin.location
     this.fetchBlobStreaming = origin.fetchBlobStreaming?.bind(origin)
     this.warmUp = origin.warmUp?.bind(origin)

@@ -127,7 +127,9 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
       ? undefined
       : tag
         ? await destination.store.resolve(destination.repository, tag).catch(() => undefined)
-        : (await destination.store.hasManifest(destination.repository, manifest.descriptor.digest)) ? manifest.descriptor : undefined
+        : (await destination.store.hasManifest(destination.repository, manifest.descriptor.digest))
+          ? manifest.descriptor
+          : undefined
     if (current?.digest === manifest.descriptor.digest) {
       options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'unchanged'})
       return

@@ -10,9 +10,7 @@ import {homePaths} from '../util/home.js'
 export type CredentialSource = 'auth.json' | 'docker-config' | 'docker-cred-helper' | 'registry-auth-file' | 'token-file'
 
 export type Credential =
-  | {kind: 'basic'; username: string; password: string}
-  | {kind: 'identity-token'; username: string; token: string}
-  | {kind: 'bearer'; token: string}
+  {kind: 'basic'; username: string; password: string} | {kind: 'identity-token'; username: string; token: string} | {kind: 'bearer'; token: string}
 
 /**
  * A file holding a bearer token (oci.auth_token_path, or the workspace declaration's
@@ -112,7 +110,10 @@ interface AuthFile {
 
 /** `https://host:5000/v1/` and `host:5000` name the same registry. */
 export function registryKey(value: string): string {
-  const host = value.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '').toLowerCase()
+  const host = value
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase()
   return host === 'index.docker.io' || host === 'docker.io' ? 'registry-1.docker.io' : host
 }
 
@@ -154,7 +155,9 @@ async function fromHelper(helper: string, host: string): Promise<Credential | un
   }
   const data = JSON.parse(String(result.stdout)) as {Username?: string; Secret?: string}
   if (!data.Secret) return undefined
-  return data.Username === '<token>' ? {kind: 'identity-token', username: '<token>', token: data.Secret} : {kind: 'basic', username: data.Username ?? '', password: data.Secret}
+  return data.Username === '<token>'
+    ? {kind: 'identity-token', username: '<token>', token: data.Secret}
+    : {kind: 'basic', username: data.Username ?? '', password: data.Secret}
 }
 
 export interface FoundCredential {

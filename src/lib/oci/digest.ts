@@ -69,7 +69,10 @@ export class StreamingDigest {
   private readonly hash: Hash = createHash('sha256')
   private received = 0
 
-  constructor(private readonly expected: {digest: string; size: number}, private readonly what: string) {
+  constructor(
+    private readonly expected: {digest: string; size: number},
+    private readonly what: string,
+  ) {
     digestHex(expected.digest) // sha256 only, well-formed
   }
 

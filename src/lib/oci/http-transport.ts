@@ -62,21 +62,32 @@ export function isStreamBody(body: RequestBody | undefined): body is StreamBody 
 /** The connection closed before the body reached its Content-Length: damaged in transit, worth a retry. */
 export class TruncatedBody extends Error {
   readonly code = 'ERR_TRUNCATED_BODY'
-  constructor(readonly received: number, readonly expected: number) {
+  constructor(
+    readonly received: number,
+    readonly expected: number,
+  ) {
     super(`response body truncated (${received} of ${expected} bytes)`)
   }
 }
 
 /** The answer is (or says it is) larger than the caller's cap: refused, never retried. */
 export class BodyTooLarge extends Error {
-  constructor(readonly limit: number, readonly declared: number | undefined, readonly url: string) {
+  constructor(
+    readonly limit: number,
+    readonly declared: number | undefined,
+    readonly url: string,
+  ) {
     super(declared === undefined ? `response body larger than ${limit} bytes` : `response body of ${declared} bytes, more than ${limit}`)
   }
 }
 
 /** The request did not complete within its total deadline (see limits.ts): never retried. */
 export class DeadlineExceeded extends Error {
-  constructor(readonly ms: number, readonly url: string, readonly received: number) {
+  constructor(
+    readonly ms: number,
+    readonly url: string,
+    readonly received: number,
+  ) {
     super(`no complete answer within ${ms} ms`)
   }
 }
@@ -147,7 +158,8 @@ export class HttpTransport {
       const requestBytes = bodyLength(init.body)
       const armDeadline = (bodyBytes: number, progressive: boolean) => {
         const upfront = this.options.timeoutMs + this.allowanceMs(requestBytes + bodyBytes)
-        const bound = () => progressive ? Math.min(upfront, this.options.timeoutMs + this.allowanceMs(requestBytes + received + PROGRESS_SLACK_BYTES)) : upfront
+        const bound = () =>
+          progressive ? Math.min(upfront, this.options.timeoutMs + this.allowanceMs(requestBytes + received + PROGRESS_SLACK_BYTES)) : upfront
         // One timer, moved forward whenever it fires early because bytes arrived meanwhile.
         const check = () => {
           const total = bound()
@@ -162,7 +174,7 @@ export class HttpTransport {
       const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
         const status = res.statusCode ?? 0
         const success = status >= 200 && status < 300
-        const limit = success ? init.maxBytes ?? MAX_DOCUMENT_BYTES : MAX_ERROR_BODY_BYTES
+        const limit = success ? (init.maxBytes ?? MAX_DOCUMENT_BYTES) : MAX_ERROR_BODY_BYTES
         const expected = Number(res.headers['content-length'])
         const declared = Number.isFinite(expected) ? expected : undefined
         if (init.method !== 'HEAD' && declared !== undefined && declared > limit) {

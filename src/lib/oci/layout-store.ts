@@ -42,14 +42,18 @@ export class LayoutStore implements ContentStore {
     const file = path.join(this.dir(repository), 'index.json')
     const found = await readUntrusted(file, {max: MAX_DOCUMENT_BYTES})
     if (found.kind === 'missing') return {schemaVersion: 2, manifests: []}
-    if (found.kind === 'unusable') throw new RegistryError(`${file} cannot be used as an OCI image index: ${found.reason}`, {hint: 'repair or remove the layout folder', details: {file}})
+    if (found.kind === 'unusable')
+      throw new RegistryError(`${file} cannot be used as an OCI image index: ${found.reason}`, {hint: 'repair or remove the layout folder', details: {file}})
     const text = found.data.toString('utf8')
     try {
       const index = JSON.parse(text) as ImageIndex
       if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list')
       return index
     } catch (error) {
-      throw new RegistryError(`${file} is not a valid OCI image index: ${(error as Error).message}`, {hint: 'repair or remove the layout folder', details: {file}})
+      throw new RegistryError(`${file} is not a valid OCI image index: ${(error as Error).message}`, {
+        hint: 'repair or remove the layout folder',
+        details: {file},
+      })
     }
   }
 
@@ -86,7 +90,11 @@ export class LayoutStore implements ContentStore {
     throw this.notFound(repository, reference)
   }
 
-  private async readVerified(repository: string, descriptor: {digest: string; size?: number}, expected: Expected = {size: descriptor.size, max: descriptor.size ?? MAX_DOCUMENT_BYTES}): Promise<Buffer> {
+  private async readVerified(
+    repository: string,
+    descriptor: {digest: string; size?: number},
+    expected: Expected = {size: descriptor.size, max: descriptor.size ?? MAX_DOCUMENT_BYTES},
+  ): Promise<Buffer> {
     const file = this.blobPath(repository, descriptor.digest)
     const found = await readUntrusted(file, expected)
     if (found.kind === 'missing') throw this.notFound(repository, descriptor.digest)
@@ -116,7 +124,9 @@ export class LayoutStore implements ContentStore {
     await this.pushBlob(repository, manifest.descriptor, manifest.bytes)
     await this.updateIndex(repository, (index) => {
       // A tag moves to the new manifest; an untagged push adds the digest once.
-      const keep = index.manifests.filter((m) => (tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName])))
+      const keep = index.manifests.filter((m) =>
+        tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName]),
+      )
       const {annotations: _ignored, ...plain} = manifest.descriptor
       keep.push({...plain, ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
       index.manifests = keep
@@ -195,7 +205,10 @@ export class LayoutStore implements ContentStore {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false)
+  return stat(file).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** Copies a file body to `target` atomically (temp file, fsync, rename), hashing it on the way. */

@@ -23,7 +23,8 @@ export function checkDescriptor(value: unknown, field: string, where: string): D
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(where, field, 'is not a descriptor object')
   const d = value as Record<string, unknown>
   if (!isDigest(d.digest)) throw malformed(where, `${field}.digest`, 'is not a sha256 digest')
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw malformed(where, `${field}.size`, 'is not a non-negative integer byte count')
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw malformed(where, `${field}.size`, 'is not a non-negative integer byte count')
   if (typeof d.mediaType !== 'string') throw malformed(where, `${field}.mediaType`, 'is not a string')
   return value as Descriptor
 }

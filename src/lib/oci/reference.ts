@@ -50,10 +50,14 @@ export function parseLocation(registry: string, cwd = process.cwd()): Location {
     if (!dir) throw new UsageError('oci-layout:// needs a folder path', {hint: 'e.g. oci-layout://~/.provisioning/oci-store'})
     return {kind: 'layout', root: path.resolve(cwd, expandHome(dir))}
   }
-  const host = registry.replace(/^oci:\/\//, '').replace(/^https?:\/\//, '').replace(/\/+$/, '')
+  const host = registry
+    .replace(/^oci:\/\//, '')
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
   const hint = 'use host[:port] (e.g. localhost:5000) or oci-layout://PATH'
   // Never echoed: the part before "@" is a password as often as not.
-  if (host.includes('@')) throw new UsageError('invalid registry: credentials do not belong in a registry name', {hint: `${hint}; store credentials with "provisioning oci login"`})
+  if (host.includes('@'))
+    throw new UsageError('invalid registry: credentials do not belong in a registry name', {hint: `${hint}; store credentials with "provisioning oci login"`})
   if (!isRegistryHost(host)) throw new UsageError(`invalid registry "${registry}"`, {hint})
   return {kind: 'remote', host: host === 'docker.io' ? 'registry-1.docker.io' : host}
 }
@@ -102,7 +106,9 @@ export function parseReference(input: string, defaults: ReferenceDefaults, cwd =
   // echoed (every message below repeats the input).
   const at = body.indexOf('@')
   if (at >= 0 && body.slice(at + 1).includes('/')) {
-    throw new UsageError('invalid reference: credentials do not belong in a reference', {hint: 'write host/namespace/name:tag and store credentials with "provisioning oci login HOST"'})
+    throw new UsageError('invalid reference: credentials do not belong in a reference', {
+      hint: 'write host/namespace/name:tag and store credentials with "provisioning oci login HOST"',
+    })
   }
   const {name, tag, digest} = splitTagDigest(body)
   const first = name.split('/')[0]
@@ -114,7 +120,10 @@ export function parseReference(input: string, defaults: ReferenceDefaults, cwd =
       })
     }
     const repository = name.slice(first.length + 1)
-    if (!repository) throw new UsageError(`invalid reference "${input}": no repository after the host`, {hint: 'e.g. oci://localhost:5000/provisioning-extensions/redis:7.2.0'})
+    if (!repository)
+      throw new UsageError(`invalid reference "${input}": no repository after the host`, {
+        hint: 'e.g. oci://localhost:5000/provisioning-extensions/redis:7.2.0',
+      })
     checkParts(input, repository, tag, digest)
     return {location: parseLocation(first), repository, tag, digest}
   }
@@ -129,9 +138,10 @@ export function formatLocation(location: Location): string {
 
 /** Canonical string form: `host/ns/name:tag@digest` or `oci-layout://root/ns/name:tag`. */
 export function formatReference(ref: Reference): string {
-  const base = ref.location.kind === 'remote'
-    ? `${ref.location.host}/${ref.repository}`
-    : `${LAYOUT_SCHEME}${ref.repository ? path.join(ref.location.root, ref.repository) : ref.location.root}`
+  const base =
+    ref.location.kind === 'remote'
+      ? `${ref.location.host}/${ref.repository}`
+      : `${LAYOUT_SCHEME}${ref.repository ? path.join(ref.location.root, ref.repository) : ref.location.root}`
   return `${base}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`
 }
 

@@ -84,7 +84,9 @@ export class RegistryClient {
    * authenticates itself (anonymous pulls must keep working without a token).
    */
   async ping(): Promise<void> {
-    const res = await this.withRetries(`connect to ${this.options.host}`, async () => unlessRetryable(await this.redirects.exchange({method: 'GET', path: '/v2/', scopes: []}, undefined)))
+    const res = await this.withRetries(`connect to ${this.options.host}`, async () =>
+      unlessRetryable(await this.redirects.exchange({method: 'GET', path: '/v2/', scopes: []}, undefined)),
+    )
     if (res.status === 401) {
       this.auth.learnChallenge(res)
       return

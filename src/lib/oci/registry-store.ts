@@ -24,10 +24,11 @@ function ownMediaType(bytes: Buffer, reference: string, host: string): string {
   } catch {
     document = undefined
   }
-  const refuse = (what: string) => new IntegrityError(`manifest ${reference} from ${host} ${what}`, {
-    hint: 'the registry is misbehaving or hostile; report it to the registry operator and do not use this artifact',
-    details: {registry: host, reference},
-  })
+  const refuse = (what: string) =>
+    new IntegrityError(`manifest ${reference} from ${host} ${what}`, {
+      hint: 'the registry is misbehaving or hostile; report it to the registry operator and do not use this artifact',
+      details: {registry: host, reference},
+    })
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw refuse('is not a JSON object (and came without a Content-Type)')
   const {mediaType} = document as {mediaType?: unknown}
   if (mediaType === undefined || mediaType === '') return MediaType.imageManifest
@@ -66,7 +67,10 @@ export class RegistryStore implements ContentStore {
   }
 
   async resolve(repository: string, reference: string): Promise<Descriptor> {
-    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]}, `resolve ${repository}:${reference}`)
+    const res = await this.request(
+      {method: 'HEAD', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)]},
+      `resolve ${repository}:${reference}`,
+    )
     const digest = responseHeader(res, 'docker-content-digest')
     const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
     const size = Number(responseHeader(res, 'content-length'))
@@ -74,35 +78,53 @@ export class RegistryStore implements ContentStore {
     if (!digest || !mediaType || !Number.isFinite(size)) return (await this.fetchManifest(repository, reference)).descriptor
     assertDocumentSize({digest, size}, `manifest ${repository}:${reference}`)
     if (isDigest(reference) && digest !== reference) {
-      throw new IntegrityError(`the registry answered ${digest} for ${repository}@${reference}`, {hint: 'the registry is misbehaving; do not trust this artifact', details: {expected: reference, actual: digest}})
+      throw new IntegrityError(`the registry answered ${digest} for ${repository}@${reference}`, {
+        hint: 'the registry is misbehaving; do not trust this artifact',
+        details: {expected: reference, actual: digest},
+      })
     }
     return {mediaType, digest, size}
   }
 
   async fetchManifest(repository: string, reference: string): Promise<ManifestContent> {
-    const res = await this.request({method: 'GET', path: `/v2/${repository}/manifests/${reference}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], maxBytes: MAX_DOCUMENT_BYTES}, `fetch manifest ${repository}:${reference}`)
+    const res = await this.request(
+      {
+        method: 'GET',
+        path: `/v2/${repository}/manifests/${reference}`,
+        headers: {accept: MANIFEST_ACCEPT},
+        scopes: [scope.pull(repository)],
+        maxBytes: MAX_DOCUMENT_BYTES,
+      },
+      `fetch manifest ${repository}:${reference}`,
+    )
     const bytes = res.body
     const declared = responseHeader(res, 'docker-content-digest')
-    const expected = isDigest(reference) ? reference : declared ?? sha256(bytes)
+    const expected = isDigest(reference) ? reference : (declared ?? sha256(bytes))
     verifyContent(bytes, {digest: expected}, `manifest ${repository}:${reference}`)
     const mediaType = responseHeader(res, 'content-type')?.split(';')[0] || ownMediaType(bytes, `${repository}:${reference}`, this.host)
     return {descriptor: {mediaType, digest: expected, size: bytes.byteLength}, bytes}
   }
 
   async hasManifest(repository: string, digest: string): Promise<boolean> {
-    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/manifests/${digest}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], accept: [404]}, `check manifest ${digest}`)
+    const res = await this.request(
+      {method: 'HEAD', path: `/v2/${repository}/manifests/${digest}`, headers: {accept: MANIFEST_ACCEPT}, scopes: [scope.pull(repository)], accept: [404]},
+      `check manifest ${digest}`,
+    )
     return res.status === 200
   }
 
   async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
     const reference = tag ?? manifest.descriptor.digest
-    const res = await this.request({
-      method: 'PUT',
-      path: `/v2/${repository}/manifests/${reference}`,
-      headers: {'content-type': manifest.descriptor.mediaType},
-      body: manifest.bytes,
-      scopes: [scope.push(repository)],
-    }, `push manifest ${repository}:${reference}`)
+    const res = await this.request(
+      {
+        method: 'PUT',
+        path: `/v2/${repository}/manifests/${reference}`,
+        headers: {'content-type': manifest.descriptor.mediaType},
+        body: manifest.bytes,
+        scopes: [scope.push(repository)],
+      },
+      `push manifest ${repository}:${reference}`,
+    )
     const stored = responseHeader(res, 'docker-content-digest')
     if (stored && stored !== manifest.descriptor.digest) {
       throw new RegistryError(`the registry stored manifest ${repository}:${reference} as ${stored}, not ${manifest.descriptor.digest}`, {
@@ -113,12 +135,18 @@ export class RegistryStore implements ContentStore {
   }
 
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
-    const res = await this.request({method: 'HEAD', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], accept: [404]}, `check blob ${descriptor.digest}`)
+    const res = await this.request(
+      {method: 'HEAD', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], accept: [404]},
+      `check blob ${descriptor.digest}`,
+    )
     return res.status === 200
   }
 
   async fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer> {
-    const res = await this.request({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], maxBytes: blobCap(descriptor, repository)}, `fetch blob ${descriptor.digest}`)
+    const res = await this.request(
+      {method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], maxBytes: blobCap(descriptor, repository)},
+      `fetch blob ${descriptor.digest}`,
+    )
     verifyContent(res.body, descriptor, `blob ${descriptor.digest} of ${repository}`)
     return res.body
   }
@@ -136,7 +164,10 @@ export class RegistryStore implements ContentStore {
     return this.client.withRetries(what, async () => {
       const attempt = await open()
       try {
-        await this.client.sendOnce({method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], sink: attempt, maxBytes}, what)
+        await this.client.sendOnce(
+          {method: 'GET', path: `/v2/${repository}/blobs/${descriptor.digest}`, scopes: [scope.pull(repository)], sink: attempt, maxBytes},
+          what,
+        )
         return await attempt.finish()
       } catch (error) {
         await attempt.abort()
@@ -157,14 +188,27 @@ export class RegistryStore implements ContentStore {
     this.ready ??= this.client.ping()
     await this.ready
     await this.client.withRetries(`upload blob ${descriptor.digest} to ${repository}`, async () => {
-      const start = await this.client.sendOnce({method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: [scope.push(repository)], accept: [201]}, `start upload to ${repository}`)
+      const start = await this.client.sendOnce(
+        {method: 'POST', path: `/v2/${repository}/blobs/uploads/`, scopes: [scope.push(repository)], accept: [201]},
+        `start upload to ${repository}`,
+      )
       if (start.status === 201) return // the registry already had it (some answer a POST with 201)
       const location = responseHeader(start, 'location')
-      if (!location) throw new RegistryError(`the registry started an upload to ${repository} without a Location header`, {hint: 'the registry is not OCI-compliant'})
+      if (!location)
+        throw new RegistryError(`the registry started an upload to ${repository} without a Location header`, {hint: 'the registry is not OCI-compliant'})
       const url = new URL(location, start.url)
       url.searchParams.set('digest', descriptor.digest)
       try {
-        await this.client.sendOnce({method: 'PUT', path: url.toString(), headers: {'content-type': 'application/octet-stream'}, body: streamed?.stream ?? (data as Buffer), scopes: [scope.push(repository)]}, `upload blob ${descriptor.digest}`)
+        await this.client.sendOnce(
+          {
+            method: 'PUT',
+            path: url.toString(),
+            headers: {'content-type': 'application/octet-stream'},
+            body: streamed?.stream ?? (data as Buffer),
+            scopes: [scope.push(repository)],
+          },
+          `upload blob ${descriptor.digest}`,
+        )
       } catch (error) {
         // A refused upload of damaged content is an integrity failure, not a registry one.
         if (streamed?.sent()) streamed.verify()
@@ -176,12 +220,15 @@ export class RegistryStore implements ContentStore {
 
   async mountBlob(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean> {
     const query = new URLSearchParams({mount: descriptor.digest, from: fromRepository})
-    const res = await this.request({
-      method: 'POST',
-      path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
-      scopes: [scope.push(repository), scope.pull(fromRepository)],
-      accept: [201, 202],
-    }, `mount blob ${descriptor.digest} from ${fromRepository}`)
+    const res = await this.request(
+      {
+        method: 'POST',
+        path: `/v2/${repository}/blobs/uploads/?${query.toString()}`,
+        scopes: [scope.push(repository), scope.pull(fromRepository)],
+        accept: [201, 202],
+      },
+      `mount blob ${descriptor.digest} from ${fromRepository}`,
+    )
     // 202 means the registry opened an upload instead of mounting; it is simply abandoned.
     return res.status === 201
   }
@@ -209,7 +256,8 @@ export class RegistryStore implements ContentStore {
       const link = responseHeader(res, 'link')
       const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
       next = target === undefined ? undefined : new URL(target, res.url).toString()
-      if (next && new URL(next).origin !== origin) throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
+      if (next && new URL(next).origin !== origin)
+        throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
     }
     return items
   }
@@ -231,17 +279,23 @@ export class RegistryStore implements ContentStore {
       return await this.paginate(`/v2/_catalog?n=${PAGE_SIZE}`, [scope.catalog()], 'list repositories (_catalog)', 'repositories')
     } catch (error) {
       if (error instanceof NotFoundError || (error instanceof RegistryError && [404, 405].includes(Number(error.details.status)))) {
-        throw new RegistryError(`${this.location.kind === 'remote' ? this.location.host : ''} does not offer the _catalog API, so its repositories cannot be listed`, {
-          hint: 'name the extension directly ("provisioning oci tags NAME"), or use a registry with _catalog enabled',
-          details: {registry: this.location},
-        })
+        throw new RegistryError(
+          `${this.location.kind === 'remote' ? this.location.host : ''} does not offer the _catalog API, so its repositories cannot be listed`,
+          {
+            hint: 'name the extension directly ("provisioning oci tags NAME"), or use a registry with _catalog enabled',
+            details: {registry: this.location},
+          },
+        )
       }
       throw error
     }
   }
 
   async deleteManifest(repository: string, digest: string): Promise<void> {
-    await this.request({method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]}, `delete ${repository}@${digest}`)
+    await this.request(
+      {method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]},
+      `delete ${repository}@${digest}`,
+    )
   }
 
   close(): Promise<void> {
@@ -252,10 +306,13 @@ export class RegistryStore implements ContentStore {
 /** The most bytes a blob GET may return: its declared size (a lying body fails at byte size + 1). */
 function blobCap(descriptor: Descriptor, repository: string): number {
   if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
-    throw new IntegrityError(`blob ${descriptor.digest} of ${repository}: the manifest gives it the size ${String(descriptor.size)}, which is not a byte count`, {
-      hint: 'the artifact is malformed or hostile; nothing was downloaded',
-      details: {digest: descriptor.digest, size: descriptor.size},
-    })
+    throw new IntegrityError(
+      `blob ${descriptor.digest} of ${repository}: the manifest gives it the size ${String(descriptor.size)}, which is not a byte count`,
+      {
+        hint: 'the artifact is malformed or hostile; nothing was downloaded',
+        details: {digest: descriptor.digest, size: descriptor.size},
+      },
+    )
   }
   return descriptor.size
 }

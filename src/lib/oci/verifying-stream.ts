@@ -8,7 +8,11 @@ import type {StreamBody} from './http-transport.js'
  * not match the descriptor. The receiver checks the digest too, so damaged content is
  * refused there, and verify() turns that refusal into the exit-8 error it is.
  */
-export function verifyingStream(body: BlobFile, descriptor: {digest: string; size: number}, what: string): {stream: StreamBody; sent: () => boolean; verify: () => void} {
+export function verifyingStream(
+  body: BlobFile,
+  descriptor: {digest: string; size: number},
+  what: string,
+): {stream: StreamBody; sent: () => boolean; verify: () => void} {
   let check: StreamingDigest | undefined
   const stream: StreamBody = {
     length: body.size,

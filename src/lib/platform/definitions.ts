@@ -40,7 +40,21 @@ const DEFAULT_START_TIMEOUT_SECONDS = 30
 const DEFAULT_STOP_GRACE_SECONDS = 10
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/
-const KNOWN_FIELDS = new Set(['description', 'builtin', 'command', 'args', 'env', 'cwd', 'port', 'health', 'depends_on', 'auto_start', 'start_timeout_seconds', 'stop_grace_seconds', 'install'])
+const KNOWN_FIELDS = new Set([
+  'description',
+  'builtin',
+  'command',
+  'args',
+  'env',
+  'cwd',
+  'port',
+  'health',
+  'depends_on',
+  'auto_start',
+  'start_timeout_seconds',
+  'stop_grace_seconds',
+  'install',
+])
 
 interface Problem {
   key: string
@@ -70,7 +84,11 @@ export function readDefinitions(values: ConfigTable, fileOf: (key: string) => st
   const names = new Set(definitions.map((d) => d.name))
   for (const definition of definitions) {
     for (const dependency of definition.dependsOn) {
-      if (!names.has(dependency)) problems.push({key: `platform.services.${definition.name}.depends_on`, message: `unknown service "${dependency}" (defined: ${[...names].join(', ') || 'none'})`})
+      if (!names.has(dependency))
+        problems.push({
+          key: `platform.services.${definition.name}.depends_on`,
+          message: `unknown service "${dependency}" (defined: ${[...names].join(', ') || 'none'})`,
+        })
     }
   }
   const cycle = findCycle(new Map(definitions.map((d) => [d.name, d.dependsOn.filter((n) => names.has(n))])))
@@ -131,10 +149,11 @@ function readOne(name: string, raw: unknown, problems: Problem[]): ServiceDefini
   const env: Record<string, string> = {}
   if (raw.env !== undefined) {
     if (!isTable(raw.env)) fail('env', 'must be a table of NAME = "value"')
-    else for (const [key, value] of Object.entries(raw.env)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[key] = String(value)
-      else fail(`env.${key}`, `must be a string, got ${JSON.stringify(value)}`)
-    }
+    else
+      for (const [key, value] of Object.entries(raw.env)) {
+        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[key] = String(value)
+        else fail(`env.${key}`, `must be a string, got ${JSON.stringify(value)}`)
+      }
   }
   const port = integer('port', 1, 65_535)
   const health = readHealth(base, raw.health, port, problems)
@@ -174,12 +193,14 @@ function readHealth(base: string, raw: unknown, port: number | undefined, proble
       if (!url) return fail('url', 'is required for an http check (or give the service a port)')
       if (!/^https?:\/\//.test(url)) return fail('url', `must be an http:// or https:// URL, got ${JSON.stringify(url)}`)
       const status = raw.status ?? 200
-      if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return fail('status', `must be an HTTP status code, got ${JSON.stringify(status)}`)
+      if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+        return fail('status', `must be an HTTP status code, got ${JSON.stringify(status)}`)
       return {type: 'http', url, status}
     }
     case 'tcp': {
       const checkPort = raw.port ?? port
-      if (typeof checkPort !== 'number' || !Number.isInteger(checkPort) || checkPort < 1 || checkPort > 65_535) return fail('port', `is required for a tcp check (1-65535), got ${JSON.stringify(checkPort)}`)
+      if (typeof checkPort !== 'number' || !Number.isInteger(checkPort) || checkPort < 1 || checkPort > 65_535)
+        return fail('port', `is required for a tcp check (1-65535), got ${JSON.stringify(checkPort)}`)
       return {type: 'tcp', host: str('host') ?? '127.0.0.1', port: checkPort}
     }
     case 'command': {
@@ -204,7 +225,10 @@ function configError(problems: Problem[], fileOf: (key: string) => string | unde
     const file = fileOf(p.key)
     return `${p.key}: ${p.message}${file ? ` (${file})` : ''}`
   }
-  const message = problems.length === 1 ? `invalid service definition: ${line(problems[0])}` : `${problems.length} invalid service definitions:\n${problems.map((p) => `  - ${line(p)}`).join('\n')}`
+  const message =
+    problems.length === 1
+      ? `invalid service definition: ${line(problems[0])}`
+      : `${problems.length} invalid service definitions:\n${problems.map((p) => `  - ${line(p)}`).join('\n')}`
   return new ConfigError(message, {
     hint: 'fix the [platform.services.<name>] tables named above; "provisioning config show platform --origin" shows where each value comes from',
     details: {problems: problems.map((p) => ({...p, file: fileOf(p.key)}))},

@@ -24,7 +24,10 @@ export async function probeHealth(check: HealthCheck, context: {pid?: number; en
     case 'command':
       return probeCommand(check.command, check.args, context)
     case 'file':
-      return access(check.path).then(() => ({healthy: true, detail: `${check.path} exists`}), () => ({healthy: false, detail: `${check.path} does not exist`}))
+      return access(check.path).then(
+        () => ({healthy: true, detail: `${check.path} exists`}),
+        () => ({healthy: false, detail: `${check.path} does not exist`}),
+      )
     case 'process': {
       const alive = context.pid !== undefined && (await isRunning(context.pid))
       return {healthy: alive, detail: alive ? `process ${context.pid} is alive` : 'process is not running'}
@@ -63,6 +66,13 @@ async function probeCommand(command: string, args: string[], context: {env: Node
   const result = await execa(command, args, {env: context.env, cwd: context.cwd, reject: false, timeout: 10_000, stdin: 'ignore'})
   const shown = [command, ...args].join(' ')
   if (result.exitCode === 0) return {healthy: true, detail: `${shown} exited 0`}
-  const output = String(result.stderr || result.stdout).trim().split('\n').at(-1) ?? ''
-  return {healthy: false, detail: `${shown} ${result.timedOut ? 'timed out' : result.exitCode === undefined ? `failed: ${result.shortMessage}` : `exited ${result.exitCode}`}${output ? `: ${output}` : ''}`}
+  const output =
+    String(result.stderr || result.stdout)
+      .trim()
+      .split('\n')
+      .at(-1) ?? ''
+  return {
+    healthy: false,
+    detail: `${shown} ${result.timedOut ? 'timed out' : result.exitCode === undefined ? `failed: ${result.shortMessage}` : `exited ${result.exitCode}`}${output ? `: ${output}` : ''}`,
+  }
 }

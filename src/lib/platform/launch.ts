@@ -84,7 +84,8 @@ export async function waitHealthy(definition: ServiceDefinition, spawned: Spawne
     // With no check but "alive", a moment alive is required so an instant crash is not "healthy".
     const settled = definition.health.type !== 'process' || Date.now() - started >= PROCESS_SETTLE_MS
     if (last.healthy && settled && !spawned.exit.exited) return {healthy: true, afterMs: Date.now() - started, last}
-    if (Date.now() >= deadline) return {healthy: false, reason: `${definition.name} did not become healthy within ${definition.startTimeoutSeconds}s (${last.detail})`, last}
+    if (Date.now() >= deadline)
+      return {healthy: false, reason: `${definition.name} did not become healthy within ${definition.startTimeoutSeconds}s (${last.detail})`, last}
     await new Promise((resolve) => setTimeout(resolve, delay))
     delay = Math.min(delay * 2, POLL_MS)
   }

@@ -66,10 +66,15 @@ function expectedCmdline(launch: Launch): string[] | undefined {
  * before anything starts; if a service fails, everything this call started is stopped.
  */
 export async function startServices(ctx: PlatformSetup, names: readonly string[] = []): Promise<StartResult> {
-  const requested = names.length > 0 ? pickDefinitions(ctx, names).map((d) => d.name) : [...ctx.definitions.values()].filter((d) => d.autoStart).map((d) => d.name)
+  const requested =
+    names.length > 0 ? pickDefinitions(ctx, names).map((d) => d.name) : [...ctx.definitions.values()].filter((d) => d.autoStart).map((d) => d.name)
   const order = startOrder(ctx.definitions, requested)
   const plan = order.map((n) => ctx.definitions.get(n) as ServiceDefinition)
-  return withFileLock(ctx.paths.lock, {waitMs: lockWait(plan), purpose: `platform start ${requested.join(' ')}`}, async () => ({requested, order, services: await startPlan(ctx, plan)}))
+  return withFileLock(ctx.paths.lock, {waitMs: lockWait(plan), purpose: `platform start ${requested.join(' ')}`}, async () => ({
+    requested,
+    order,
+    services: await startPlan(ctx, plan),
+  }))
 }
 
 async function startPlan(ctx: PlatformSetup, plan: ServiceDefinition[]): Promise<StartedService[]> {
@@ -119,14 +124,24 @@ async function startPlan(ctx: PlatformSetup, plan: ServiceDefinition[]): Promise
       const stopped = await rollback(ctx, startedHere)
       const file = ctx.paths.of(definition.name).log
       const {lines} = await tailFile(file, LOG_TAIL_LINES, spawned.record.logOffset)
-      throw new ValidationError(`service ${definition.name} failed to start: ${outcome.reason}\n--- last ${lines.length} lines of ${file}:\n${lines.join('\n')}`, {
-        hint: `fix what the log shows, then run "provisioning platform start ${definition.name}" again${stopped.length > 0 ? `; stopped what this start had started: ${stopped.map((s) => s.name).join(', ')}` : ''}`,
-        details: {service: definition.name, reason: outcome.reason, health: outcome.last?.detail, log: file, logTail: lines, stopped},
-      })
+      throw new ValidationError(
+        `service ${definition.name} failed to start: ${outcome.reason}\n--- last ${lines.length} lines of ${file}:\n${lines.join('\n')}`,
+        {
+          hint: `fix what the log shows, then run "provisioning platform start ${definition.name}" again${stopped.length > 0 ? `; stopped what this start had started: ${stopped.map((s) => s.name).join(', ')}` : ''}`,
+          details: {service: definition.name, reason: outcome.reason, health: outcome.last?.detail, log: file, logTail: lines, stopped},
+        },
+      )
     }
     const record = await markHealthy(ctx, spawned.record)
     startedHere[startedHere.length - 1] = record
-    results.push({name: definition.name, action: 'started', pid: record.pid, port: definition.port, healthyAfterMs: outcome.afterMs, health: outcome.last.detail})
+    results.push({
+      name: definition.name,
+      action: 'started',
+      pid: record.pid,
+      port: definition.port,
+      healthyAfterMs: outcome.afterMs,
+      health: outcome.last.detail,
+    })
   }
   return results
 }
@@ -171,7 +186,8 @@ export async function stopServices(ctx: PlatformSetup, names: readonly string[] 
 
 async function stopUnlocked(ctx: PlatformSetup, names: readonly string[]): Promise<StopResult> {
   const states = new Map<string, Awaited<ReturnType<typeof liveness>>>()
-  for (const definition of ctx.definitions.values()) states.set(definition.name, await liveness(ctx.paths, definition.name, async () => expectedCmdline(await resolveLaunch(ctx, definition))))
+  for (const definition of ctx.definitions.values())
+    states.set(definition.name, await liveness(ctx.paths, definition.name, async () => expectedCmdline(await resolveLaunch(ctx, definition))))
   const active = new Set([...states].filter(([, s]) => s.state !== 'stopped').map(([n]) => n))
   const targets = names.length > 0 ? pickDefinitions(ctx, names).map((d) => d.name) : [...active]
   const order = stopOrder(ctx.definitions, targets, active)
@@ -211,7 +227,10 @@ export async function restartServices(ctx: PlatformSetup, names: readonly string
     const stopped = await stopUnlocked(ctx, names)
     const again = names.length > 0 ? stopped.order : stopped.services.filter((s) => s.action === 'stopped' || s.action === 'killed').map((s) => s.name)
     const order = startOrder(ctx.definitions, again)
-    const services = await startPlan(ctx, order.map((n) => ctx.definitions.get(n) as ServiceDefinition))
+    const services = await startPlan(
+      ctx,
+      order.map((n) => ctx.definitions.get(n) as ServiceDefinition),
+    )
     return {stopped, started: {requested: again, order, services}}
   })
 }

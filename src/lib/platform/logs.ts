@@ -49,7 +49,10 @@ export async function serviceLog(ctx: PlatformSetup, name: string, count: number
   try {
     await stat(file)
   } catch {
-    throw new NotFoundError(`no log for service ${name} yet (${file})`, {hint: `start it first: provisioning platform start ${name}`, details: {service: name, file}})
+    throw new NotFoundError(`no log for service ${name} yet (${file})`, {
+      hint: `start it first: provisioning platform start ${name}`,
+      details: {service: name, file},
+    })
   }
   return {name, file, ...(await tailFile(file, count))}
 }
@@ -62,7 +65,10 @@ export async function serviceLog(ctx: PlatformSetup, name: string, count: number
 export async function* followFile(file: string, from: number, signal?: AbortSignal, pollMs = 200): AsyncGenerator<string> {
   let offset = from
   while (!signal?.aborted) {
-    const size = await stat(file).then((s) => s.size, () => 0)
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    )
     if (size < offset) offset = 0
     if (size > offset) {
       const handle = await open(file, 'r')

@@ -8,7 +8,8 @@ import type {ServiceDefinition} from './definitions.js'
 
 /** Registry binaries the built-in `oci-registry` service runs, first found wins (SPEC §11). */
 const REGISTRY_BINARIES = ['zot', 'registry', 'docker-registry'] as const
-export const REGISTRY_INSTALL_HINT = 'install a registry: "apt-get install docker-registry" (Debian/Ubuntu, CNCF distribution) or zot (https://zotregistry.dev), or set platform.services.oci-registry.command'
+export const REGISTRY_INSTALL_HINT =
+  'install a registry: "apt-get install docker-registry" (Debian/Ubuntu, CNCF distribution) or zot (https://zotregistry.dev), or set platform.services.oci-registry.command'
 
 type RegistryFlavor = 'zot' | 'distribution'
 

@@ -68,10 +68,14 @@ export async function groupMembers(pgid: number): Promise<number[]> {
   }
   const entries = await readdir('/proc').catch(() => [] as string[])
   const members: number[] = []
-  await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (entry) => {
-    const stat = parseStat(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''))
-    if (stat && stat.pgid === pgid && liveState(stat.state)) members.push(Number(entry))
-  }))
+  await Promise.all(
+    entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(async (entry) => {
+        const stat = parseStat(await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''))
+        if (stat && stat.pgid === pgid && liveState(stat.state)) members.push(Number(entry))
+      }),
+  )
   return members.sort((a, b) => a - b)
 }
 

@@ -52,10 +52,7 @@ export async function clearService(paths: ServicePaths, name: string): Promise<v
   await rm(files.state, {force: true})
 }
 
-type Liveness =
-  | {state: 'running'; record: ServiceRecord}
-  | {state: 'dead'; record?: ServiceRecord; reason: string}
-  | {state: 'stopped'}
+type Liveness = {state: 'running'; record: ServiceRecord} | {state: 'dead'; record?: ServiceRecord; reason: string} | {state: 'stopped'}
 
 /**
  * Is the service behind the PID file still the process we started? A PID is ours only
@@ -93,7 +90,15 @@ export async function liveness(paths: ServicePaths, name: string, expectedCmdlin
 
 /** A PID file without a record, vouched for by its command line: its start time is unknown to us. */
 function adopted(name: string, identity: ProcessIdentity): ServiceRecord {
-  return {name, pid: identity.pid, pgid: identity.pgid, cmdline: identity.cmdline, startTicks: identity.startTicks, startedAt: new Date().toISOString(), logOffset: 0}
+  return {
+    name,
+    pid: identity.pid,
+    pgid: identity.pgid,
+    cmdline: identity.cmdline,
+    startTicks: identity.startTicks,
+    startedAt: new Date().toISOString(),
+    logOffset: 0,
+  }
 }
 
 function sameArgs(a: readonly string[], b: readonly string[]): boolean {

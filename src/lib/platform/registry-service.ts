@@ -22,12 +22,20 @@ async function endpoint(ctx: PlatformSetup): Promise<RegistryEndpoint> {
   const definitions = pickRegistry(ctx)
   const launch = await resolveLaunch(ctx, definitions)
   const port = definitions.port ?? 5000
-  return {address: `localhost:${port}`, url: `http://127.0.0.1:${port}`, binary: launch.binary, flavor: launch.flavor, storage: path.join(registryFolder(ctx.home), 'storage')}
+  return {
+    address: `localhost:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    binary: launch.binary,
+    flavor: launch.flavor,
+    storage: path.join(registryFolder(ctx.home), 'storage'),
+  }
 }
 
 function pickRegistry(ctx: PlatformSetup) {
   if (!ctx.definitions.has(REGISTRY_SERVICE)) {
-    throw new NotFoundError('no oci-registry service is defined', {hint: 'the defaults define [platform.services.oci-registry]; a config layer must have replaced platform.services with a table that lacks it'})
+    throw new NotFoundError('no oci-registry service is defined', {
+      hint: 'the defaults define [platform.services.oci-registry]; a config layer must have replaced platform.services with a table that lacks it',
+    })
   }
   return pickDefinitions(ctx, [REGISTRY_SERVICE])[0]
 }

@@ -76,7 +76,8 @@ export async function resolveLaunch(ctx: PlatformSetup, definition: ServiceDefin
   }
   const binary = await findBinary(definition.command, lookup)
   if (!binary) {
-    const install = definition.install ?? `install ${definition.command} (on PATH or in ${path.join(ctx.home, 'bin')}), or set platform.services.${definition.name}.command`
+    const install =
+      definition.install ?? `install ${definition.command} (on PATH or in ${path.join(ctx.home, 'bin')}), or set platform.services.${definition.name}.command`
     return {available: false, args: definition.args, cwd, env, install}
   }
   return {available: true, binary, args: definition.args, cwd, env}
@@ -84,7 +85,10 @@ export async function resolveLaunch(ctx: PlatformSetup, definition: ServiceDefin
 
 /** NotFoundError (exit 4) for a service whose binary is missing, saying what to install. */
 export function unavailableError(definition: ServiceDefinition, launch: Launch): NotFoundError {
-  const what = definition.builtin === 'oci-registry' && !definition.command ? 'none of zot, registry, docker-registry is on PATH' : `"${definition.command}" is not on PATH (nor in $PROVISIONING_HOME/bin)`
+  const what =
+    definition.builtin === 'oci-registry' && !definition.command
+      ? 'none of zot, registry, docker-registry is on PATH'
+      : `"${definition.command}" is not on PATH (nor in $PROVISIONING_HOME/bin)`
   return new NotFoundError(`service ${definition.name} is unavailable: ${what}`, {
     hint: launch.install,
     details: {service: definition.name, command: definition.command || undefined, install: launch.install},

@@ -45,7 +45,8 @@ async function statusOne(ctx: PlatformSetup, definition: ServiceDefinition, laun
       log,
     }
   }
-  if (live.state === 'dead') return {name: definition.name, state: 'dead', pid: live.record?.pid, port: definition.port, startedAt: live.record?.startedAt, reason: live.reason, log}
+  if (live.state === 'dead')
+    return {name: definition.name, state: 'dead', pid: live.record?.pid, port: definition.port, startedAt: live.record?.startedAt, reason: live.reason, log}
   if (!launch.available) return {name: definition.name, state: 'unavailable', port: definition.port, install: launch.install, log}
   return {name: definition.name, state: 'stopped', port: definition.port, log}
 }
@@ -68,14 +69,25 @@ export interface HealthReport {
  */
 export async function serviceHealth(ctx: PlatformSetup, names: readonly string[] = []): Promise<HealthReport> {
   const all = await serviceStatus(ctx, names)
-  const services = names.length > 0 ? all.services : all.services.filter((s) => ctx.definitions.get(s.name)?.autoStart || s.state === 'running' || s.state === 'dead')
+  const services =
+    names.length > 0 ? all.services : all.services.filter((s) => ctx.definitions.get(s.name)?.autoStart || s.state === 'running' || s.state === 'dead')
   const failing = services.filter((s) => s.state !== 'running' || !s.healthy)
   if (failing.length > 0) {
-    const why = (s: ServiceStatus) => (s.state === 'running' ? `unhealthy: ${s.health}` : s.state === 'dead' ? `dead: ${s.reason}` : s.state === 'unavailable' ? `unavailable (${s.install})` : 'not running')
-    throw new ValidationError(`${failing.length} of ${services.length} service${services.length === 1 ? '' : 's'} not healthy:\n${failing.map((s) => `  - ${s.name}: ${why(s)}`).join('\n')}`, {
-      hint: 'start them with "provisioning platform start NAME"; "provisioning platform logs NAME" shows why one fails',
-      details: {services},
-    })
+    const why = (s: ServiceStatus) =>
+      s.state === 'running'
+        ? `unhealthy: ${s.health}`
+        : s.state === 'dead'
+          ? `dead: ${s.reason}`
+          : s.state === 'unavailable'
+            ? `unavailable (${s.install})`
+            : 'not running'
+    throw new ValidationError(
+      `${failing.length} of ${services.length} service${services.length === 1 ? '' : 's'} not healthy:\n${failing.map((s) => `  - ${s.name}: ${why(s)}`).join('\n')}`,
+      {
+        hint: 'start them with "provisioning platform start NAME"; "provisioning platform logs NAME" shows why one fails',
+        details: {services},
+      },
+    )
   }
   return {healthy: true, services}
 }
@@ -116,24 +128,26 @@ function describeHealth(definition: ServiceDefinition): string {
 /** `platform list`: every definition and whether its binary is installed here. */
 export async function listServices(ctx: PlatformSetup): Promise<{services: ListedService[]}> {
   return {
-    services: await Promise.all([...ctx.definitions.values()].map(async (d) => {
-      const launch = await resolveLaunch(ctx, d)
-      return {
-        name: d.name,
-        description: d.description,
-        builtin: d.builtin,
-        command: d.command || (launch.binary ?? ''),
-        binary: launch.binary,
-        args: launch.args,
-        port: d.port,
-        health: describeHealth(d),
-        dependsOn: d.dependsOn,
-        autoStart: d.autoStart,
-        startTimeoutSeconds: d.startTimeoutSeconds,
-        stopGraceSeconds: d.stopGraceSeconds,
-        available: launch.available,
-        install: launch.available ? undefined : launch.install,
-      }
-    })),
+    services: await Promise.all(
+      [...ctx.definitions.values()].map(async (d) => {
+        const launch = await resolveLaunch(ctx, d)
+        return {
+          name: d.name,
+          description: d.description,
+          builtin: d.builtin,
+          command: d.command || (launch.binary ?? ''),
+          binary: launch.binary,
+          args: launch.args,
+          port: d.port,
+          health: describeHealth(d),
+          dependsOn: d.dependsOn,
+          autoStart: d.autoStart,
+          startTimeoutSeconds: d.startTimeoutSeconds,
+          stopGraceSeconds: d.stopGraceSeconds,
+          available: launch.available,
+          install: launch.available ? undefined : launch.install,
+        }
+      }),
+    ),
   }
 }

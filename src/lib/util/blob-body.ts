@@ -39,7 +39,12 @@ export async function* bodyChunks(body: BlobBody): AsyncGenerator<Buffer> {
   if (opened.kind !== 'file') throw unusableFile(body, opened.kind === 'missing' ? 'it is gone' : opened.reason)
   try {
     let read = 0
-    for await (const chunk of opened.handle.createReadStream({highWaterMark: FILE_READ_BYTES, start: 0, end: body.size, autoClose: false}) as AsyncIterable<Buffer>) {
+    for await (const chunk of opened.handle.createReadStream({
+      highWaterMark: FILE_READ_BYTES,
+      start: 0,
+      end: body.size,
+      autoClose: false,
+    }) as AsyncIterable<Buffer>) {
       read += chunk.byteLength
       body.onRead?.(read)
       yield chunk
@@ -58,6 +63,13 @@ export async function bodyBuffer(body: BlobBody): Promise<Buffer> {
 }
 
 function unusableFile(body: BlobFile, reason: string): Error {
-  if (reason === 'it is gone') return new NotFoundError(`${body.file} disappeared before it was read`, {hint: 'something removed it meanwhile; run the command again', details: {file: body.file}})
-  return new IntegrityError(`${body.file} cannot be used as blob content: ${reason}`, {hint: 'the file changed or is not what it claims; copy the artifact again from a trusted source', details: {file: body.file, expectedSize: body.size}})
+  if (reason === 'it is gone')
+    return new NotFoundError(`${body.file} disappeared before it was read`, {
+      hint: 'something removed it meanwhile; run the command again',
+      details: {file: body.file},
+    })
+  return new IntegrityError(`${body.file} cannot be used as blob content: ${reason}`, {
+    hint: 'the file changed or is not what it claims; copy the artifact again from a trusted source',
+    details: {file: body.file, expectedSize: body.size},
+  })
 }

@@ -81,7 +81,7 @@ export class BlobSpool {
 
 async function writeAll(handle: FileHandle, chunks: Buffer[]): Promise<void> {
   for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       const {bytesWritten} = await handle.write(chunk, at, chunk.length - at)
       at += bytesWritten
     }

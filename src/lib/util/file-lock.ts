@@ -77,9 +77,14 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
       continue
     }
     if (Date.now() >= deadline) {
-      const who = holder ? `pid ${holder.pid} (${holder.user}@${holder.host}, since ${holder.since}${holder.purpose ? `, ${holder.purpose}` : ''})` : 'another process'
+      const who = holder
+        ? `pid ${holder.pid} (${holder.user}@${holder.host}, since ${holder.since}${holder.purpose ? `, ${holder.purpose}` : ''})`
+        : 'another process'
       throw new BusyError(`${file} is locked by ${who}`, {
-        hint: holder?.host === me.host ? 'wait for that process to finish, then try again' : `wait, or remove ${file} if ${holder?.host ?? 'that host'} no longer runs it`,
+        hint:
+          holder?.host === me.host
+            ? 'wait for that process to finish, then try again'
+            : `wait, or remove ${file} if ${holder?.host ?? 'that host'} no longer runs it`,
         details: {lock: file, holder},
       })
     }

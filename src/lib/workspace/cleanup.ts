@@ -54,7 +54,10 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
   // Written in one step by link(), so garbage is not a lock in progress.
   if (!holder) return {state: 'dead', text: 'unreadable'}
   const dead = holderIsDead(holder)
-  return {state: dead ? 'dead' : 'live', text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`}
+  return {
+    state: dead ? 'dead' : 'live',
+    text: dead ? `pid ${holder.pid} (${holder.user ?? '?'}, since ${holder.since ?? '?'}) is gone` : `held by pid ${holder.pid} on ${holder.host}`,
+  }
 }
 
 /**
@@ -108,15 +111,25 @@ export async function cleanupWorkspace(options: LockTargetOptions & {dryRun?: bo
           const match = /^\.(.+)\.(extract|removing|old|generate)-[0-9A-Za-z]+$/.exec(entry)
           if (!match) continue
           const file = path.join(dir, entry)
-          if (match[2] === 'old' && !(await lstat(path.join(dir, match[1])).then(() => true, () => false))) {
+          if (
+            match[2] === 'old' &&
+            !(await lstat(path.join(dir, match[1])).then(
+              () => true,
+              () => false,
+            ))
+          ) {
             skipped.push({path: rel(file), reason: `the only copy of ${match[1]} (an interrupted swap); "provisioning dep resolve" puts it back`})
             continue
           }
-          if (match[2] === 'generate' && Date.now() - ((await lstat(file)).mtimeMs) < 60_000) {
+          if (match[2] === 'generate' && Date.now() - (await lstat(file)).mtimeMs < 60_000) {
             skipped.push({path: rel(file), reason: 'a "generate extension" may still be writing it'})
             continue
           }
-          await drop(file, 'staging', `${match[2] === 'old' ? 'previous version kept aside by' : 'staging folder of'} an interrupted ${match[2] === 'generate' ? 'generate' : 'install'}`)
+          await drop(
+            file,
+            'staging',
+            `${match[2] === 'old' ? 'previous version kept aside by' : 'staging folder of'} an interrupted ${match[2] === 'generate' ? 'generate' : 'install'}`,
+          )
         }
       }
     }
@@ -126,7 +139,8 @@ export async function cleanupWorkspace(options: LockTargetOptions & {dryRun?: bo
   if (resolveHolder.state === 'live') {
     skipped.push({path: rel(resolveLock), reason: `dep resolve is running (${resolveHolder.text}); its temp and staging folders are kept`})
   } else {
-    if (resolveHolder.state === 'dead') removed.push({path: rel(resolveLock), kind: 'stale-lock', bytes: await sizeOf(resolveLock), reason: `dep resolve lock of ${resolveHolder.text}`})
+    if (resolveHolder.state === 'dead')
+      removed.push({path: rel(resolveLock), kind: 'stale-lock', bytes: await sizeOf(resolveLock), reason: `dep resolve lock of ${resolveHolder.text}`})
     if (dryRun) await resolveLeftovers()
     else {
       // Holding the resolve lock (a dead holder is taken over) keeps a starting dep resolve out.

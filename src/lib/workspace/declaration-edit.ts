@@ -16,13 +16,19 @@ export async function openConfigDocument(file: string) {
   const yaml = await import('yaml')
   const text = await readFile(file, 'utf8')
   const doc = yaml.parseDocument(text)
-  if (doc.errors.length > 0) throw new ConfigError(`${file}: ${doc.errors[0].message}`, {hint: 'fix the YAML first ("provisioning config validate")', details: {file}})
+  if (doc.errors.length > 0)
+    throw new ConfigError(`${file}: ${doc.errors[0].message}`, {hint: 'fix the YAML first ("provisioning config validate")', details: {file}})
   return {yaml, doc, text}
 }
 
 /** The declared name of a module entry: a reference string or `{name, version}`. */
 function entryName(entry: unknown): string | undefined {
-  if (typeof entry === 'string') return entry.replace(/^[a-z-]+:\/\//, '').split('/').pop()?.replace(/[:@].*$/, '')
+  if (typeof entry === 'string')
+    return entry
+      .replace(/^[a-z-]+:\/\//, '')
+      .split('/')
+      .pop()
+      ?.replace(/[:@].*$/, '')
   if (entry && typeof entry === 'object' && 'name' in entry) return String((entry as {name: unknown}).name)
   return undefined
 }
@@ -33,7 +39,11 @@ function entryName(entry: unknown): string | undefined {
  * indentation of every untouched line stay byte-identical; the Document API computes the
  * expected data, and its rendering is the fallback for layouts the text edit does not handle.
  */
-export async function editModules(file: string, type: ExtensionType, change: {add?: Array<{name: string; version: string}>; remove?: string[]}): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
+export async function editModules(
+  file: string,
+  type: ExtensionType,
+  change: {add?: Array<{name: string; version: string}>; remove?: string[]},
+): Promise<{added: string[]; removed: string[]; unchanged: string[]}> {
   const {yaml, doc, text} = await openConfigDocument(file)
   const {isSeq, YAMLSeq} = yaml
   const group = `${type}s`

@@ -41,9 +41,10 @@ async function resolveExplicit(value: string, source: WorkspaceSource, cwd: stri
   if (await isWorkspace(dir)) return {name: nameFor(dir, registry), path: dir, source}
   const known = registry.workspaces.map((w) => w.name)
   throw new NotFoundError(`no workspace "${value}" (from ${origin}): not a registered name and ${dir} holds no config/provisioning.yaml`, {
-    hint: known.length > 0
-      ? `registered workspaces: ${known.join(', ')}; or create one with "provisioning workspace init NAME"`
-      : 'create one with "provisioning workspace init NAME --path DIR"',
+    hint:
+      known.length > 0
+        ? `registered workspaces: ${known.join(', ')}; or create one with "provisioning workspace init NAME"`
+        : 'create one with "provisioning workspace init NAME --path DIR"',
     details: {workspace: value},
   })
 }

@@ -30,7 +30,10 @@ export interface WorkspaceInfo {
 
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort()
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort()
 }
 
 async function manifestVersion(dir: string): Promise<string | undefined> {
@@ -73,7 +76,10 @@ export async function workspaceInfo(loaded: LoadedConfig): Promise<WorkspaceInfo
     config: {
       workspace: path.join(workspace.path, 'config', 'provisioning.yaml'),
       lockfile,
-      lockfilePresent: await readFile(lockfile).then(() => true, () => false),
+      lockfilePresent: await readFile(lockfile).then(
+        () => true,
+        () => false,
+      ),
     },
     extensions: await installedExtensions(workspace.path),
     lock: await lockStatus({name: workspace.name, path: workspace.path}, loaded.values),

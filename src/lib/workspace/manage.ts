@@ -41,7 +41,10 @@ async function folderState(dir: string): Promise<'missing' | 'workspace' | 'othe
 function unknownWorkspace(name: string, registry: KnownWorkspaces): NotFoundError {
   const known = registry.workspaces.map((w) => w.name)
   return new NotFoundError(`no registered workspace "${name}"`, {
-    hint: known.length > 0 ? `registered: ${known.join(', ')}` : 'create one with "provisioning workspace init NAME" or register a folder with "provisioning workspace register NAME PATH"',
+    hint:
+      known.length > 0
+        ? `registered: ${known.join(', ')}`
+        : 'create one with "provisioning workspace init NAME" or register a folder with "provisioning workspace register NAME PATH"',
     details: {workspace: name},
   })
 }
@@ -54,11 +57,13 @@ export interface WorkspaceListing extends WorkspaceEntry {
 
 export async function listWorkspaces(home: string): Promise<{active?: string; workspaces: WorkspaceListing[]}> {
   const registry = await readKnownWorkspaces(home)
-  const workspaces = await Promise.all(registry.workspaces.map(async (w) => ({
-    ...w,
-    active: w.name === registry.active_workspace,
-    exists: (await folderState(w.path)) === 'workspace',
-  })))
+  const workspaces = await Promise.all(
+    registry.workspaces.map(async (w) => ({
+      ...w,
+      active: w.name === registry.active_workspace,
+      exists: (await folderState(w.path)) === 'workspace',
+    })),
+  )
   return {active: registry.active_workspace, workspaces}
 }
 

@@ -63,7 +63,10 @@ async function freeBackupName(file: string): Promise<string> {
   const base = `${file}.local-source.bak`
   for (let n = 0; ; n++) {
     const candidate = n === 0 ? base : `${base}.${n}`
-    const taken = await access(candidate).then(() => true, () => false)
+    const taken = await access(candidate).then(
+      () => true,
+      () => false,
+    )
     if (!taken) return candidate
   }
 }
@@ -91,7 +94,11 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
   const base = {workspace, configFile, dryRun: options.dryRun, registry: settings.registry, namespace: settings.namespace, tlsEnabled: settings.tlsEnabled}
   if (declaration.source.kind !== 'local') return {...base, migrated: false, publish: [], rewrites: [], missing: []}
 
-  const {yaml: {isMap, isScalar, isSeq}, doc, text} = await openConfigDocument(configFile)
+  const {
+    yaml: {isMap, isScalar, isSeq},
+    doc,
+    text,
+  } = await openConfigDocument(configFile)
   if (doc.getIn(['dependencies', 'extensions', 'source_type']) !== 'local') {
     throw new ConfigError(`the local extension source is not declared in ${configFile}`, {
       hint: 'dependencies.extensions.source_type = local comes from another layer ("provisioning config show dependencies --origin"); change it there',
@@ -101,7 +108,8 @@ export async function migrateToOci(options: MigrationOptions): Promise<Migration
 
   const {readLocalCatalog} = await import('../deps/local-catalog.js')
   const catalog = await readLocalCatalog(declaration.source.path)
-  const target = (name: string, version: string) => withTag(parseReference(name, {registry: settings.registry, namespace: settings.namespace}, settings.cwd), version)
+  const target = (name: string, version: string) =>
+    withTag(parseReference(name, {registry: settings.registry, namespace: settings.namespace}, settings.cwd), version)
   const publish: PlannedPublish[] = catalog.records().map(({candidate, dir}) => ({
     name: candidate.name,
     version: candidate.version,

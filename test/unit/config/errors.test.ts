@@ -12,14 +12,17 @@ import {expectProvisioningError, makeSandbox, type Sandbox} from './helpers.js'
 /** sb.load() in a child process run as nobody, through the built loader: the error it throws. */
 async function loadAsNobody(box: Sandbox): Promise<{exit: number; message: string; hint?: string}> {
   await chmod(box.home, 0o755)
-  return runAsNobody(box.root, `
+  return runAsNobody(
+    box.root,
+    `
     const {selectAndLoadConfig: loadConfig} = await import(${JSON.stringify(distModule('lib/session/select-config.js'))})
     try {
       await loadConfig({env: {PROVISIONING_HOME: ${JSON.stringify(box.home)}}, cwd: ${JSON.stringify(box.outside)}, workspace: ${JSON.stringify(box.ws)}})
       console.log(JSON.stringify({exit: 0, message: 'loaded'}))
     } catch (error) {
       console.log(JSON.stringify({exit: error.exit, message: error.message, hint: error.hint}))
-    }`)
+    }`,
+  )
 }
 
 let sb: Sandbox

@@ -67,7 +67,10 @@ describe('key references', () => {
   })
 
   it('interpolates every string of an array', async () => {
-    await sb.write('home/config.user.toml', '[vars]\nhost = "etcd.local"\n[locking.etcd]\nendpoints = ["http://{{vars.host}}:2379", "http://{{vars.host}}:2380"]\n')
+    await sb.write(
+      'home/config.user.toml',
+      '[vars]\nhost = "etcd.local"\n[locking.etcd]\nendpoints = ["http://{{vars.host}}:2379", "http://{{vars.host}}:2380"]\n',
+    )
     const {values} = await sb.load()
     expect(getPath(values, 'locking.etcd.endpoints')).toEqual(['http://etcd.local:2379', 'http://etcd.local:2380'])
   })
@@ -150,7 +153,10 @@ describe('built-in variables', () => {
   })
 
   it('gives {{workspace.name}} and {{workspace.path}} of the workspace in use', async () => {
-    await sb.write('ws/config/provisioning.yaml', 'workspace:\n  name: demo\n  description: "the {{workspace.name}} workspace"\nvars:\n  name: "{{workspace.name}}"\n  where: "{{workspace.path}}/infra"\n  desc: "{{workspace.description}}"\n')
+    await sb.write(
+      'ws/config/provisioning.yaml',
+      'workspace:\n  name: demo\n  description: "the {{workspace.name}} workspace"\nvars:\n  name: "{{workspace.name}}"\n  where: "{{workspace.path}}/infra"\n  desc: "{{workspace.description}}"\n',
+    )
     const {values} = await sb.load()
     expect(vars(values)).toEqual({name: 'ws', where: path.join(sb.ws, 'infra'), desc: 'the ws workspace'})
   })
@@ -307,7 +313,10 @@ describe('interpolation errors', () => {
   })
 
   it('collects the problems instead of throwing with `tolerant: true`', async () => {
-    const user = await sb.write('home/config.user.toml', 'a = "{{b}}"\nb = "{{a}}"\n[vars]\nx = "{{nope}}"\ny = "{{env.PROV_TEST_SURELY_UNSET}}"\nfine = "{{paths.base}}"\n')
+    const user = await sb.write(
+      'home/config.user.toml',
+      'a = "{{b}}"\nb = "{{a}}"\n[vars]\nx = "{{nope}}"\ny = "{{env.PROV_TEST_SURELY_UNSET}}"\nfine = "{{paths.base}}"\n',
+    )
     const loaded = await sb.load({tolerant: true})
     const errors = loaded.problems.filter((p) => p.severity === 'error')
     expect(errors).toHaveLength(3)
@@ -325,7 +334,9 @@ describe('interpolation limits', () => {
     values.a2000 = 'end'
     const problems = interpolate(values, new Map(), {env: {}, now})
     expect(problems).toHaveLength(1)
-    expect(problems[0].message).toMatch(new RegExp(`^a${MAX_REFERENCE_DEPTH + 1}: interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row \\(a1 -> a2 -> a3 -> … -> `))
+    expect(problems[0].message).toMatch(
+      new RegExp(`^a${MAX_REFERENCE_DEPTH + 1}: interpolation follows more than ${MAX_REFERENCE_DEPTH} references in a row \\(a1 -> a2 -> a3 -> … -> `),
+    )
     // A chain of exactly the limit resolves.
     const ok: Record<string, unknown> = {}
     for (let i = 1; i <= MAX_REFERENCE_DEPTH; i++) ok[`a${i}`] = `{{a${i + 1}}}-`
@@ -338,7 +349,9 @@ describe('interpolation limits', () => {
     const values: Record<string, unknown> = {a: 'xy', b1: '{{a}}{{a}}'}
     for (let i = 2; i <= 40; i++) values[`b${i}`] = `{{b${i - 1}}}{{b${i - 1}}}`
     const problems = interpolate(values, new Map(), {env: {}, now})
-    expect(problems).toEqual([expect.objectContaining({key: 'b19', message: `b19: interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`})])
+    expect(problems).toEqual([
+      expect.objectContaining({key: 'b19', message: `b19: interpolation makes the value longer than ${MAX_INTERPOLATED_VALUE_CHARS} characters`}),
+    ])
   })
 
   it('bounds the total of interpolated text (a large value referenced many times)', () => {
@@ -353,7 +366,15 @@ describe('interpolation limits', () => {
 describe('interpolate() directly', () => {
   it('names the file of the winning assignment', () => {
     const values = {k: '{{missing}}'}
-    const origins: OriginMap = new Map([['k', [{layer: 'user', file: '/u.toml', value: 'old'}, {layer: 'workspace', file: '/w.yaml', value: '{{missing}}'}]]])
+    const origins: OriginMap = new Map([
+      [
+        'k',
+        [
+          {layer: 'user', file: '/u.toml', value: 'old'},
+          {layer: 'workspace', file: '/w.yaml', value: '{{missing}}'},
+        ],
+      ],
+    ])
     const problems = interpolate(values, origins, {env: {}, now})
     expect(problems).toEqual([expect.objectContaining({severity: 'error', key: 'k', file: '/w.yaml'})])
   })

@@ -22,7 +22,10 @@ async function writeAllLayers(): Promise<Record<string, string>> {
     user: await sb.write('home/config.user.toml', '[oci]\nregistry = "user.example:5000"\n\n[vars]\nfrom_user = "u"\n'),
     workspace: await sb.write('ws/config/provisioning.yaml', 'workspace:\n  name: demo\noci:\n  registry: ws.example:5000\nvars:\n  from_workspace: w\n'),
     environment: await sb.write('ws/config/dev-defaults.toml', '[oci]\nregistry = "env.example:5000"\n\n[vars]\nfrom_env = "e"\n'),
-    infrastructure: await sb.write('ws/infra/prod/config.toml', '# production cluster\n\n[oci]\n# the infra registry\nregistry = "infra.example:5000"\n\n[vars]\nfrom_infra = "i"\n'),
+    infrastructure: await sb.write(
+      'ws/infra/prod/config.toml',
+      '# production cluster\n\n[oci]\n# the infra registry\nregistry = "infra.example:5000"\n\n[vars]\nfrom_infra = "i"\n',
+    ),
   }
 }
 
@@ -122,8 +125,18 @@ describe('layer order', () => {
 
     const fromSet = await sb.load({env, envName: 'dev', infra: 'prod', sets: ['oci.registry=first.example', 'oci.registry=last.example']})
     expect((fromSet.values.oci as Record<string, unknown>).registry).toBe('last.example')
-    expect(fromSet.origins.get('oci.registry')?.slice(-3).map((o) => o.source)).toEqual(['PROVISIONING_OCI__REGISTRY', '--set oci.registry', '--set oci.registry'])
-    expect(fromSet.origins.get('oci.registry')?.slice(-3).map((o) => o.value)).toEqual(['envvar.example:5000', 'first.example', 'last.example'])
+    expect(
+      fromSet.origins
+        .get('oci.registry')
+        ?.slice(-3)
+        .map((o) => o.source),
+    ).toEqual(['PROVISIONING_OCI__REGISTRY', '--set oci.registry', '--set oci.registry'])
+    expect(
+      fromSet.origins
+        .get('oci.registry')
+        ?.slice(-3)
+        .map((o) => o.value),
+    ).toEqual(['envvar.example:5000', 'first.example', 'last.example'])
   })
 })
 

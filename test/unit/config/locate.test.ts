@@ -78,7 +78,12 @@ describe('LoadedConfig.locate', () => {
     expect(entry.lines[`${AT}.taskservs[1]`]).toBe(12)
     entry.lines = Object.fromEntries(Object.entries(entry.lines).filter(([key]) => !key.includes('[')))
     const payload = JSON.stringify(entry)
-    writeFileSync(file, `${createHmac('sha256', readFileSync(path.join(sb.home, 'cache.key'))).update(payload).digest('hex')}\n${payload}`)
+    writeFileSync(
+      file,
+      `${createHmac('sha256', readFileSync(path.join(sb.home, 'cache.key')))
+        .update(payload)
+        .digest('hex')}\n${payload}`,
+    )
     const loaded = await sb.load()
     expect(await loaded.locate(`${AT}.taskservs[1]`)).toBe('config/provisioning.yaml:9')
     expect(await loaded.locate('workspace.name')).toBe('config/provisioning.yaml:2')
@@ -87,13 +92,22 @@ describe('LoadedConfig.locate', () => {
 
 describe('site helpers', () => {
   it('owningKey: the key itself, or the list an item lies in', () => {
-    const origins = new Map([['a.list', []], ['a.b', []]])
+    const origins = new Map([
+      ['a.list', []],
+      ['a.b', []],
+    ])
     expect(owningKey(origins, 'a.list[1]')).toBe('a.list')
     expect(owningKey(origins, 'a.list[1][0].c')).toBe('a.list')
     expect(owningKey(origins, 'a.b')).toBe('a.b')
     expect(owningKey(origins, 'a')).toBeUndefined()
     expect(owningKey(origins, 'x[0]')).toBeUndefined()
-    expect(['a.list[1][0].c', 'a.list[1][0]', 'a.list[1]', 'a.list', 'a'].map((k) => parentKeyPath(k))).toEqual(['a.list[1][0]', 'a.list[1]', 'a.list', 'a', ''])
+    expect(['a.list[1][0].c', 'a.list[1][0]', 'a.list[1]', 'a.list', 'a'].map((k) => parentKeyPath(k))).toEqual([
+      'a.list[1][0]',
+      'a.list[1]',
+      'a.list',
+      'a',
+      '',
+    ])
   })
 
   it('displayFile: relative inside the workspace, ~ inside the home folder, else absolute', () => {

@@ -91,7 +91,11 @@ describe('getPath, tableFromPath, leaves', () => {
   })
 
   it('lists every leaf with its key path, arrays as leaves', () => {
-    expect([...leaves(table)]).toEqual([['a.b.c', 1], ['a.list', [1, 2]], ['s', 'x']])
+    expect([...leaves(table)]).toEqual([
+      ['a.b.c', 1],
+      ['a.list', [1, 2]],
+      ['s', 'x'],
+    ])
     expect([...leaves({b: {c: 1}}, 'a')]).toEqual([['a.b.c', 1]])
   })
 })

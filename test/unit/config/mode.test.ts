@@ -33,7 +33,10 @@ describe('mode layer', () => {
   })
 
   it('lets <ws>/config/modes/cicd.yaml override the template, merging tables', async () => {
-    const override = await sb.write('ws/config/modes/cicd.yaml', 'oci:\n  tls_enabled: false\n  registry: harbor.internal:443\nmode:\n  limits:\n    servers: 9\n')
+    const override = await sb.write(
+      'ws/config/modes/cicd.yaml',
+      'oci:\n  tls_enabled: false\n  registry: harbor.internal:443\nmode:\n  limits:\n    servers: 9\n',
+    )
     const loaded = await sb.load({env: {...sb.env, PROVISIONING_MODE: 'cicd'}})
     expect(getPath(loaded.values, 'oci.tls_enabled')).toBe(false)
     expect(getPath(loaded.values, 'oci.registry')).toBe('harbor.internal:443')

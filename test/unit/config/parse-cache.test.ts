@@ -75,7 +75,11 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     const file = path.join(dir, entries()[0])
     const entry = readEntry(file) as {data: {oci: {registry: string}}}
     entry.data.oci.registry = 'planted.example.com'
-    for (const plant of [() => writeEntry(file, entry, Buffer.alloc(32, 7)), () => writeFileSync(file, JSON.stringify(entry)), () => writeFileSync(file, `\n${JSON.stringify(entry)}`)]) {
+    for (const plant of [
+      () => writeEntry(file, entry, Buffer.alloc(32, 7)),
+      () => writeFileSync(file, JSON.stringify(entry)),
+      () => writeFileSync(file, `\n${JSON.stringify(entry)}`),
+    ]) {
       plant()
       expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.oci as {registry: string}).registry).toBe('localhost:5000')
     }
@@ -136,7 +140,10 @@ describe('parse cache (parsed YAML by content under $PROVISIONING_HOME/cache/par
     // Another text's (valid, ours) entry linked in place of this one.
     const other = 'workspace:\n  name: other\n'
     await parseConfigText(other, '/ws/other.yaml')
-    const otherFile = path.join(dir, entries().find((n) => n !== name)!)
+    const otherFile = path.join(
+      dir,
+      entries().find((n) => n !== name)!,
+    )
     rmSync(file)
     symlinkSync(otherFile, file)
     expect(((await parseConfigText(TEXT, '/ws/provisioning.yaml')).data.workspace as {name: string}).name).toBe('demo')

@@ -178,8 +178,19 @@ describe('showConfig with origin', () => {
 
   it('shows one key with the layer, file:line that set it and what it overrode, most recent first', async () => {
     const files = await writeStack()
-    const result = await showConfig(new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws, envName: 'dev', infra: 'prod'}).loadConfig, 'oci.registry', true)
-    expect(result).toMatchObject({key: 'oci.registry', value: 'infra.example', mode: 'solo', environment: 'dev', infra: 'prod', workspace: {name: 'ws', path: sb.ws}})
+    const result = await showConfig(
+      new Session({env: sb.env, cwd: sb.outside, workspace: sb.ws, envName: 'dev', infra: 'prod'}).loadConfig,
+      'oci.registry',
+      true,
+    )
+    expect(result).toMatchObject({
+      key: 'oci.registry',
+      value: 'infra.example',
+      mode: 'solo',
+      environment: 'dev',
+      infra: 'prod',
+      workspace: {name: 'ws', path: sb.ws},
+    })
     expect(result.origins).toHaveLength(1)
     const [origin] = result.origins ?? []
     expect(origin).toMatchObject({key: 'oci.registry', value: 'infra.example', layer: 'infrastructure', file: files.infra, line: 3})

@@ -49,9 +49,52 @@ describe('parseRuntimeValue', () => {
 
 describe('quickRuntimeValue (the common values without loading smol-toml)', () => {
   const samples = [
-    'true', 'false', 'True', 'trueish', 'f', '0', '-0', '+0', '5', '-7', '+3', '007', '1_000', '9007199254740993', '2.5', '1e3', 'inf', 'nan', '+inf', '-nan',
-    '"x"', "'lit'", '[1,2]', '{a = 1}', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '10.0.0.1:80', '1.2.3', '1979-05-27', '07:32:00', '1979-05-27T07:32:00Z',
-    'hello world', 'native', 'oci-layout:///tmp/store', 'https://registry.example.com/v2/', '/abs/path', './rel', '.hidden', '_x', 'a=b', 'a#b', 'x,y', '', ' ', 'ünïcode',
+    'true',
+    'false',
+    'True',
+    'trueish',
+    'f',
+    '0',
+    '-0',
+    '+0',
+    '5',
+    '-7',
+    '+3',
+    '007',
+    '1_000',
+    '9007199254740993',
+    '2.5',
+    '1e3',
+    'inf',
+    'nan',
+    '+inf',
+    '-nan',
+    '"x"',
+    "'lit'",
+    '[1,2]',
+    '{a = 1}',
+    'localhost:5000',
+    '127.0.0.1',
+    '127.0.0.1:5000',
+    '10.0.0.1:80',
+    '1.2.3',
+    '1979-05-27',
+    '07:32:00',
+    '1979-05-27T07:32:00Z',
+    'hello world',
+    'native',
+    'oci-layout:///tmp/store',
+    'https://registry.example.com/v2/',
+    '/abs/path',
+    './rel',
+    '.hidden',
+    '_x',
+    'a=b',
+    'a#b',
+    'x,y',
+    '',
+    ' ',
+    'ünïcode',
   ]
 
   it.each(samples)('%j: when it answers, it answers what smol-toml would', (raw) => {
@@ -141,7 +184,10 @@ describe('runtime layer through loadConfig', () => {
     const loaded = await sb.load({sets: ['vars.n=1', 'vars.n=2', 'vars.deep.list=["a","b"]', 'vars.s=plain text', 'oci.tls_enabled=true']})
     expect(loaded.values.vars).toEqual({n: 2, deep: {list: ['a', 'b']}, s: 'plain text'})
     expect(getPath(loaded.values, 'oci.tls_enabled')).toBe(true)
-    expect(loaded.origins.get('vars.n')?.map((o) => [o.source, o.value])).toEqual([['--set vars.n', 1], ['--set vars.n', 2]])
+    expect(loaded.origins.get('vars.n')?.map((o) => [o.source, o.value])).toEqual([
+      ['--set vars.n', 1],
+      ['--set vars.n', 2],
+    ])
     const runtime = loaded.layers.find((l) => l.layer === 'runtime')
     // paths.base from PROVISIONING_HOME plus five --set assignments.
     expect(runtime).toMatchObject({status: 'loaded', keys: 6})

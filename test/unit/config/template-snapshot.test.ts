@@ -16,7 +16,12 @@ function keyPaths(value: unknown, prefix = ''): string[] {
   })
 }
 
-const templates = ['config.defaults.toml', ...readdirSync(templatePath('modes')).filter((f) => f.endsWith('.yaml')).map((f) => `modes/${f}`)]
+const templates = [
+  'config.defaults.toml',
+  ...readdirSync(templatePath('modes'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `modes/${f}`),
+]
 
 // `npm test` builds before running the suite; the snapshot is part of the build.
 describe.runIf(existsSync(SNAPSHOT_FILE))('built-in template snapshot (dist/templates.snapshot.json)', () => {

@@ -36,7 +36,7 @@ export function inRange(version: string, range: string): boolean {
  */
 export function hasHardCycle(selection: Selection): boolean {
   const left = new Set(selection.keys())
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false
     for (const name of left) {
       const deps = Object.keys((selection.get(name) as CandidateVersion).dependencies)
@@ -61,7 +61,8 @@ export function brokenRules(selection: Selection, input: ResolveInput): string[]
   }
   for (const [name, c] of selection) {
     const id = `${name}@${c.version}`
-    if (c.minProvisioningVersion && semver.gt(c.minProvisioningVersion, input.coreVersion)) broken.push(`${id} needs provisioning >= ${c.minProvisioningVersion}, core is ${input.coreVersion}`)
+    if (c.minProvisioningVersion && semver.gt(c.minProvisioningVersion, input.coreVersion))
+      broken.push(`${id} needs provisioning >= ${c.minProvisioningVersion}, core is ${input.coreVersion}`)
     for (const [dep, range] of Object.entries(c.dependencies)) {
       const chosen = selection.get(dep)
       if (chosen && !inRange(chosen.version, range)) broken.push(`${id} requires ${dep} ${range}, but ${chosen.version} is chosen`)
@@ -97,7 +98,8 @@ export function requiredNames(selection: Selection, input: ResolveInput): Set<st
 export function solutionProblems(selection: Selection, input: ResolveInput): string[] {
   const problems: string[] = []
   for (const [name, c] of selection) {
-    if (c.name !== name || !(input.catalog.versions(name) ?? []).some((v) => v.version === c.version)) problems.push(`${name}@${c.version} is not in the catalog`)
+    if (c.name !== name || !(input.catalog.versions(name) ?? []).some((v) => v.version === c.version))
+      problems.push(`${name}@${c.version} is not in the catalog`)
   }
   const required = requiredNames(selection, input)
   for (const name of required) if (!selection.has(name)) problems.push(`${name} is required but not chosen`)

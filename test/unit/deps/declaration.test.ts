@@ -40,7 +40,11 @@ dependencies:
     expect(d.core).toEqual({source: 'oci://harbor.company.com/provisioning-core:v3.5.0', version: '3.5.0'})
     expect(d.source).toEqual({kind: 'oci', registry: 'reg.example:5000', namespace: 'ext', tlsEnabled: false})
     expect(d.modules.map((m) => [m.name, m.type, m.range])).toEqual([
-      ['aws', 'provider', '2.0.0'], ['kubernetes', 'taskserv', '1.28.0'], ['cilium', 'taskserv', '^1.14'], ['redis', 'taskserv', '*'], ['buildkit', 'cluster', '0.12.0'],
+      ['aws', 'provider', '2.0.0'],
+      ['kubernetes', 'taskserv', '1.28.0'],
+      ['cilium', 'taskserv', '^1.14'],
+      ['redis', 'taskserv', '*'],
+      ['buildkit', 'cluster', '0.12.0'],
     ])
     expect(d.modules[0].reference?.location).toEqual({kind: 'remote', host: 'reg.example:5000'})
     expect(d.modules[2].declaredAt).toBe('dependencies.extensions.modules.taskservs[1]')
@@ -48,7 +52,10 @@ dependencies:
 
   it('defaults to oci with the configured registry, and supports local sources', () => {
     expect(declare('dependencies: {}').source).toEqual({kind: 'oci', ...defaults})
-    expect(declare('dependencies: {extensions: {source_type: local, local: {path: ./extensions-src}}}').source).toEqual({kind: 'local', path: '/ws/extensions-src'})
+    expect(declare('dependencies: {extensions: {source_type: local, local: {path: ./extensions-src}}}').source).toEqual({
+      kind: 'local',
+      path: '/ws/extensions-src',
+    })
   })
 
   it('refuses gitea with a clear "not supported yet"', () => {
@@ -113,7 +120,12 @@ describe('lockfile (SPEC §9.3)', () => {
     await writeLockfile(file, lock)
     expect(await readLockfile(file)).toEqual({...lock, extensions: [...lock.extensions].sort((x, y) => x.name.localeCompare(y.name))})
     expect(await readLockfile(path.join(dir, 'missing.lock'))).toBeUndefined()
-    for (const broken of ['nonsense: [', 'lockfile_version: 99', 'lockfile_version: 1\ninputs_digest: x', `lockfile_version: 1\ninputs_digest: ${digest('c')}\ncore_version: 0.1.0\nextensions:\n  - {name: a, type: taskserv, version: 1.0.0, reference: r, digest: ${digest('d')}, dependencies: {ghost: 1.0.0}}`]) {
+    for (const broken of [
+      'nonsense: [',
+      'lockfile_version: 99',
+      'lockfile_version: 1\ninputs_digest: x',
+      `lockfile_version: 1\ninputs_digest: ${digest('c')}\ncore_version: 0.1.0\nextensions:\n  - {name: a, type: taskserv, version: 1.0.0, reference: r, digest: ${digest('d')}, dependencies: {ghost: 1.0.0}}`,
+    ]) {
       await writeFile(file, broken)
       await expect(readLockfile(file)).rejects.toMatchObject({exit: 3})
     }
@@ -126,17 +138,22 @@ describe('where each declared module is declared (roots for the resolver)', () =
     dir = await mkdtemp(path.join(os.tmpdir(), 'decl-at-'))
   })
   afterEach(() => rm(dir, {recursive: true, force: true}))
-  const open = (ws: string, extra: {sets?: string[]} = {}) => openWorkspaceDependencies({config: new Session({env: {PROVISIONING_HOME: path.join(dir, 'home'), HOME: dir}, cwd: ws, workspace: ws, ...extra}).config})
+  const open = (ws: string, extra: {sets?: string[]} = {}) =>
+    openWorkspaceDependencies({config: new Session({env: {PROVISIONING_HOME: path.join(dir, 'home'), HOME: dir}, cwd: ws, workspace: ws, ...extra}).config})
   /** The 1-based line of the first line of `text` containing `needle`. */
   const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1
 
   it('gives every root config/provisioning.yaml:N, N the line of its list item (as the e2e helpers write it)', async () => {
     const ws = await bareWorkspace(dir, 'ws')
-    await declareIn(ws, {local: './src'}, {
-      providers: ['aws:2.0.0'],
-      taskservs: ['kubernetes:1.28.0', {name: 'cilium', version: '^1.14'}, 'containerd'],
-      clusters: ['k8s-basic'],
-    })
+    await declareIn(
+      ws,
+      {local: './src'},
+      {
+        providers: ['aws:2.0.0'],
+        taskservs: ['kubernetes:1.28.0', {name: 'cilium', version: '^1.14'}, 'containerd'],
+        clusters: ['k8s-basic'],
+      },
+    )
     const text = await readFile(path.join(ws, 'config', 'provisioning.yaml'), 'utf8')
     const expected = {aws: 'aws:2.0.0', kubernetes: 'kubernetes:1.28.0', cilium: 'name: cilium', containerd: 'containerd', 'k8s-basic': 'k8s-basic'}
     // Each on its own line, after its list's key, so a fallback to the key's line would show.
@@ -145,30 +162,40 @@ describe('where each declared module is declared (roots for the resolver)', () =
 
     const context = await open(ws)
     const roots = await rootRequirements(context.declaration)
-    expect(roots.map((r) => [r.name, r.location])).toEqual(Object.entries(expected).map(([name, needle]) => [name, `config/provisioning.yaml:${lineOf(text, needle)}`]))
-    expect(roots.find((r) => r.name === 'cilium')).toEqual({name: 'cilium', range: '^1.14', source: 'dependencies.extensions.modules.taskservs[1]', location: `config/provisioning.yaml:${lineOf(text, 'name: cilium')}`})
+    expect(roots.map((r) => [r.name, r.location])).toEqual(
+      Object.entries(expected).map(([name, needle]) => [name, `config/provisioning.yaml:${lineOf(text, needle)}`]),
+    )
+    expect(roots.find((r) => r.name === 'cilium')).toEqual({
+      name: 'cilium',
+      range: '^1.14',
+      source: 'dependencies.extensions.modules.taskservs[1]',
+      location: `config/provisioning.yaml:${lineOf(text, 'name: cilium')}`,
+    })
   })
 
   it('a hand-written file with block and flow lists; a list from --set names the flag', async () => {
     const ws = await bareWorkspace(dir, 'ws')
-    await writeFile(path.join(ws, 'config', 'provisioning.yaml'), [
-      'workspace: {name: ws}', //                          1
-      'dependencies:', //                                  2
-      '  extensions:', //                                  3
-      '    source_type: local', //                         4
-      '    local: {path: ./src}', //                       5
-      '    modules:', //                                   6
-      '      providers: [aws, local]', //                  7
-      '      taskservs:', //                               8
-      '', //                                               9
-      '        - etcd', //                                10
-      '        - name: redis', //                         11
-      '          version: "7.x"', //                      12
-      '      clusters: [', //                             13
-      '        k8s-basic', //                             14
-      '      ]', //                                       15
-      '',
-    ].join('\n'))
+    await writeFile(
+      path.join(ws, 'config', 'provisioning.yaml'),
+      [
+        'workspace: {name: ws}', //                          1
+        'dependencies:', //                                  2
+        '  extensions:', //                                  3
+        '    source_type: local', //                         4
+        '    local: {path: ./src}', //                       5
+        '    modules:', //                                   6
+        '      providers: [aws, local]', //                  7
+        '      taskservs:', //                               8
+        '', //                                               9
+        '        - etcd', //                                10
+        '        - name: redis', //                         11
+        '          version: "7.x"', //                      12
+        '      clusters: [', //                             13
+        '        k8s-basic', //                             14
+        '      ]', //                                       15
+        '',
+      ].join('\n'),
+    )
     const roots = await rootRequirements((await open(ws)).declaration)
     expect(Object.fromEntries(roots.map((r) => [r.name, r.location]))).toEqual({
       aws: 'config/provisioning.yaml:7',
@@ -178,7 +205,10 @@ describe('where each declared module is declared (roots for the resolver)', () =
       'k8s-basic': 'config/provisioning.yaml:14',
     })
     const set = await rootRequirements((await open(ws, {sets: ['dependencies.extensions.modules.taskservs=["postgres"]']})).declaration)
-    expect(Object.fromEntries(set.map((r) => [r.name, r.location]))).toMatchObject({aws: 'config/provisioning.yaml:7', postgres: '--set dependencies.extensions.modules.taskservs'})
+    expect(Object.fromEntries(set.map((r) => [r.name, r.location]))).toMatchObject({
+      aws: 'config/provisioning.yaml:7',
+      postgres: '--set dependencies.extensions.modules.taskservs',
+    })
   })
 
   it('a declaration parsed from bare values has no location', async () => {

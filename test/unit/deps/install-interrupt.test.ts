@@ -12,8 +12,14 @@ import type {PlannedExtension} from '../../../src/lib/deps/plan.js'
  * must not trust the old record over the new files.
  */
 const planned = (version: string): PlannedExtension => ({
-  name: 'demo', type: 'taskserv', version, reference: `r/demo:${version}`, digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`,
-  dependencies: {}, optional: {}, origin: {kind: 'local', dir: '/nowhere'},
+  name: 'demo',
+  type: 'taskserv',
+  version,
+  reference: `r/demo:${version}`,
+  digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`,
+  dependencies: {},
+  optional: {},
+  origin: {kind: 'local', dir: '/nowhere'},
 })
 
 /** Writes a folder whose manifest says the version; `dieAfterSwap` simulates SIGKILL right after the rename. */

@@ -54,7 +54,9 @@ function sequentialRecords(root: string): LocalRecord[] {
       }
       const inside = sorted(dir)
       if (inside.some((e) => e.name === 'manifest.yaml')) add(dir)
-      else for (const version of inside.filter((e) => e.isDirectory() && statSync(path.join(dir, e.name, 'manifest.yaml'), {throwIfNoEntry: false})?.isFile())) add(path.join(dir, version.name))
+      else
+        for (const version of inside.filter((e) => e.isDirectory() && statSync(path.join(dir, e.name, 'manifest.yaml'), {throwIfNoEntry: false})?.isFile()))
+          add(path.join(dir, version.name))
     }
   }
   return out
@@ -66,7 +68,10 @@ function snapshot(catalog: LocalCatalog, names: string[]) {
 }
 
 async function failure(promise: Promise<unknown>): Promise<ProvisioningError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(ProvisioningError)
   return error as ProvisioningError
 }
@@ -77,7 +82,8 @@ describe('readLocalCatalog', () => {
   let cacheDir: string
   let keyFile: string
   const cacheEntries = () => readdirSync(cacheDir).filter((name) => name.endsWith('.json'))
-  const readEntry = (file: string) => JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as {key: string; data: {items: Record<string, unknown[]>}; lines: object}
+  const readEntry = (file: string) =>
+    JSON.parse(readFileSync(file, 'utf8').split('\n').slice(1).join('\n')) as {key: string; data: {items: Record<string, unknown[]>}; lines: object}
   const writeEntry = (file: string, entry: unknown, key = readFileSync(keyFile)) => {
     const payload = JSON.stringify(entry)
     writeFileSync(file, `${createHmac('sha256', key).update(payload).digest('hex')}\n${payload}`)
@@ -114,7 +120,11 @@ describe('readLocalCatalog', () => {
   it('reads flat and versioned layouts as a sequential read does, in byte order whatever the file system lists', async () => {
     const names = mixedTree()
     const catalog = await readLocalCatalog(src)
-    expect(catalog.records()).toEqual([...sequentialRecords(src)].sort((a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true})))
+    expect(catalog.records()).toEqual(
+      [...sequentialRecords(src)].sort(
+        (a, b) => a.candidate.name.localeCompare(b.candidate.name) || a.candidate.version.localeCompare(b.candidate.version, 'en', {numeric: true}),
+      ),
+    )
     const view = snapshot(catalog, names)
     expect(view.versions).toEqual({
       aws: ['2.1.0'],
@@ -125,7 +135,15 @@ describe('readLocalCatalog', () => {
       w: undefined,
       nothing: undefined,
     })
-    expect(catalog.versions('kubernetes')?.[1]).toMatchObject({name: 'kubernetes', version: '1.10.0', tag: '1.10.0', type: 'taskserv', dependencies: {containerd: '>=1.6'}, optional: {cilium: '*'}, conflicts: {}})
+    expect(catalog.versions('kubernetes')?.[1]).toMatchObject({
+      name: 'kubernetes',
+      version: '1.10.0',
+      tag: '1.10.0',
+      type: 'taskserv',
+      dependencies: {containerd: '>=1.6'},
+      optional: {cilium: '*'},
+      conflicts: {},
+    })
     expect(catalog.versions('cilium')?.[0].minProvisioningVersion).toBe('0.1.0')
     expect(catalog.record('aws', '2.1.0')?.dir).toBe(path.join(src, 'providers', 'aws'))
     expect(catalog.record('kubernetes', '1.9.3')?.dir).toBe(path.join(src, 'taskservs', 'kubernetes', '1.9.3'))
@@ -154,7 +172,9 @@ describe('readLocalCatalog', () => {
     expect(error.code).toBe('E_CONFIG')
     expect(error.message.split('\n')[0]).toBe(`5 manifests of the local extension source ${src} are invalid:`)
     for (const file of Object.values(bad).filter((f) => f !== bad.twice)) expect(error.message).toContain(`  ${file}:`)
-    expect(error.message).toContain(`  ${path.join(src, 'taskservs', 'good-copy', 'y', 'manifest.yaml')}:\n    - version: good-copy@1.0.0 is also at ${bad.twice}`)
+    expect(error.message).toContain(
+      `  ${path.join(src, 'taskservs', 'good-copy', 'y', 'manifest.yaml')}:\n    - version: good-copy@1.0.0 is also at ${bad.twice}`,
+    )
     expect(error.message).toContain(`  ${bad.self}:\n    - dependencies.self: the extension "self" lists itself in dependencies`)
     expect(error.message).toContain('    - type: type is required')
     expect(error.message).toContain('    - name: name "good" differs from its folder "impostor"')
@@ -162,7 +182,13 @@ describe('readLocalCatalog', () => {
     const details = error.details as {source: string; invalid: number; files: Array<{where: string; problems: string[]}>}
     expect(details.source).toBe(src)
     expect(details.invalid).toBe(5)
-    expect(details.files.map((f) => f.where)).toEqual([bad.notype, path.join(src, 'taskservs', 'good-copy', 'y', 'manifest.yaml'), bad.self, bad.syntax, bad.impostor])
+    expect(details.files.map((f) => f.where)).toEqual([
+      bad.notype,
+      path.join(src, 'taskservs', 'good-copy', 'y', 'manifest.yaml'),
+      bad.self,
+      bad.syntax,
+      bad.impostor,
+    ])
     // The valid manifests were cached all the same (good and both good-copy: a version found
     // twice is a fact about the folder, checked on every read); a second run with nothing
     // changed rewrites nothing.
@@ -182,7 +208,8 @@ describe('readLocalCatalog', () => {
   })
 
   it('lists at most 20 files, and says how many more', async () => {
-    for (let i = 0; i < 25; i++) writeManifest(path.join(src, 'taskservs', `e${String(i).padStart(2, '0')}`), {name: `e${String(i).padStart(2, '0')}`, version: 'one'})
+    for (let i = 0; i < 25; i++)
+      writeManifest(path.join(src, 'taskservs', `e${String(i).padStart(2, '0')}`), {name: `e${String(i).padStart(2, '0')}`, version: 'one'})
     const error = await failure(readLocalCatalog(src))
     expect(error.message.split('\n')[0]).toBe(`25 manifests of the local extension source ${src} are invalid:`)
     expect(error.message).toContain('e19/manifest.yaml:')
@@ -261,7 +288,11 @@ describe('readLocalCatalog', () => {
     // Edited in place (signature no longer matches), or signed under another key: ignored and rewritten.
     entry.data.items[key][2] = {planted: '*'}
     const signed = readFileSync(file, 'utf8').split('\n')[0]
-    for (const plant of [() => writeFileSync(file, `${signed}\n${JSON.stringify(entry)}`), () => writeEntry(file, entry, Buffer.alloc(32, 7)), () => writeFileSync(file, '{not json')]) {
+    for (const plant of [
+      () => writeFileSync(file, `${signed}\n${JSON.stringify(entry)}`),
+      () => writeEntry(file, entry, Buffer.alloc(32, 7)),
+      () => writeFileSync(file, '{not json'),
+    ]) {
       plant()
       expect((await readLocalCatalog(src)).versions('redis')?.[0].dependencies).toEqual({etcd: '^3'})
       expect(readEntry(file).data.items[key][2]).toEqual({etcd: '^3'})

@@ -28,8 +28,14 @@ const module = (name: string, range = '*'): Declaration['modules'][number] => ({
 
 describe('parseLockedReference', () => {
   it('accepts the three forms this CLI writes', () => {
-    expect(parseLockedReference('reg.example:5000/ns/redis:7.2.0', DIGEST)).toEqual({kind: 'oci', reference: {location: {kind: 'remote', host: 'reg.example:5000'}, repository: 'ns/redis', tag: '7.2.0', digest: DIGEST}})
-    expect(parseLockedReference('oci-layout:///srv/store/ns/redis:7.2.0', DIGEST)).toEqual({kind: 'oci', reference: {location: {kind: 'layout', root: '/srv/store/ns/redis'}, repository: '', tag: '7.2.0', digest: DIGEST}})
+    expect(parseLockedReference('reg.example:5000/ns/redis:7.2.0', DIGEST)).toEqual({
+      kind: 'oci',
+      reference: {location: {kind: 'remote', host: 'reg.example:5000'}, repository: 'ns/redis', tag: '7.2.0', digest: DIGEST},
+    })
+    expect(parseLockedReference('oci-layout:///srv/store/ns/redis:7.2.0', DIGEST)).toEqual({
+      kind: 'oci',
+      reference: {location: {kind: 'layout', root: '/srv/store/ns/redis'}, repository: '', tag: '7.2.0', digest: DIGEST},
+    })
     expect(parseLockedReference('local:/src/taskservs/redis', DIGEST)).toEqual({kind: 'local', dir: '/src/taskservs/redis'})
   })
 
@@ -89,7 +95,9 @@ describe('lockContractProblems', () => {
       'f@1.0.0 is locked, but modules.taskservs[f] asks for ^2',
       'missing is declared (modules.taskservs[missing], config/provisioning.yaml:9) but not locked',
     ])
-    expect(lockContractProblems(lock, declaration, '/', new Map([['f', 'config/dev-defaults.toml:3']])).problems).toContain('f@1.0.0 is locked, but modules.taskservs[f] (config/dev-defaults.toml:3) asks for ^2')
+    expect(lockContractProblems(lock, declaration, '/', new Map([['f', 'config/dev-defaults.toml:3']])).problems).toContain(
+      'f@1.0.0 is locked, but modules.taskservs[f] (config/dev-defaults.toml:3) asks for ^2',
+    )
   })
 
   it('an entry named "constructor" is a name like any other (no prototype lookups)', () => {
@@ -97,7 +105,9 @@ describe('lockContractProblems', () => {
     const declaration = ociDeclaration([module('redis')])
     expect(lockContractProblems(lock, declaration, '/').problems).toEqual(['tostring@1.0.0 is locked, but nothing declared requires it'])
     const manifest: ExtensionManifest = {name: 'redis', type: 'taskserv', version: '1.0.0'}
-    expect(lockContentProblems(lock.extensions[0], manifest, lock)).toEqual(['redis@1.0.0: the lock lists constructor as a dependency its content does not declare'])
+    expect(lockContentProblems(lock.extensions[0], manifest, lock)).toEqual([
+      'redis@1.0.0: the lock lists constructor as a dependency its content does not declare',
+    ])
   })
 
   it('a local source accepts only {group}/{name}[/{version}] folders inside it', () => {
@@ -126,8 +136,16 @@ describe('lockContentProblems', () => {
   it('finds other content, changed requirements, conflicts and the core version', () => {
     const lock = lockOf(entry('a', '1.0.0', {dependencies: {b: '2.0.0', x: '1.0.0'}}), entry('b', '2.0.0'), entry('c', '1.0.0'), entry('x', '1.0.0'))
     expect(lockContentProblems(lock.extensions[0], manifest({version: '9.9.9'}), lock)).toEqual(['a@1.0.0: the locked content is version 9.9.9'])
-    expect(lockContentProblems(lock.extensions[0], manifest({type: 'cluster'}), lock)).toEqual(['a@1.0.0: the locked content is a cluster, but the lock says taskserv'])
-    expect(lockContentProblems(lock.extensions[0], manifest({dependencies: {b: '^3'}, optional: {c: '*'}, conflicts: {c: '*'}, min_provisioning_version: '2.0.0'}), lock)).toEqual([
+    expect(lockContentProblems(lock.extensions[0], manifest({type: 'cluster'}), lock)).toEqual([
+      'a@1.0.0: the locked content is a cluster, but the lock says taskserv',
+    ])
+    expect(
+      lockContentProblems(
+        lock.extensions[0],
+        manifest({dependencies: {b: '^3'}, optional: {c: '*'}, conflicts: {c: '*'}, min_provisioning_version: '2.0.0'}),
+        lock,
+      ),
+    ).toEqual([
       'a@1.0.0 requires b ^3, but b@2.0.0 is locked',
       'a@1.0.0: the lock lists x as a dependency its content does not declare',
       'a@1.0.0: optional c is locked but not recorded as present',
@@ -142,17 +160,32 @@ describe('the manifest schema against hostile config blobs', () => {
     const {validateManifest, MAX_RELATION_ENTRIES} = await import('../../../src/lib/extension/manifest-schema.js')
     const names = Array.from({length: 200_000}, (_, i) => `n${i}`)
     const started = performance.now()
-    const problems = validateManifest({name: 'x', type: 'taskserv', version: '1.0.0', optional: names, conflicts: Object.fromEntries(names.map((n) => [n, '*']))})
+    const problems = validateManifest({
+      name: 'x',
+      type: 'taskserv',
+      version: '1.0.0',
+      optional: names,
+      conflicts: Object.fromEntries(names.map((n) => [n, '*'])),
+    })
     // Quadratic work on 200,000 names would take hours; 20 s leaves room for a loaded machine.
     expect(performance.now() - started).toBeLessThan(20_000)
-    expect(problems.map((p) => p.message)).toEqual([`optional lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`, `conflicts lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`])
+    expect(problems.map((p) => p.message)).toEqual([
+      `optional lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`,
+      `conflicts lists 200000 extensions (at most ${MAX_RELATION_ENTRIES})`,
+    ])
   })
 })
 
 describe('extensionDir', () => {
   it('builds <ws>/extensions/{type}s/{name} and refuses anything that would leave it', () => {
     expect(extensionDir('/ws', 'taskserv', 'redis')).toBe('/ws/extensions/taskservs/redis')
-    for (const [type, name] of [['taskserv', '../../../victim'], ['../../x/y', 'redis'], ['taskserv', '.'], ['taskserv', 'a/b'], ['taskserv', 'x'.repeat(300)]]) {
+    for (const [type, name] of [
+      ['taskserv', '../../../victim'],
+      ['../../x/y', 'redis'],
+      ['taskserv', '.'],
+      ['taskserv', 'a/b'],
+      ['taskserv', 'x'.repeat(300)],
+    ]) {
       expect(() => extensionDir('/ws', type as 'taskserv', name)).toThrow(/refusing to use/)
     }
   })

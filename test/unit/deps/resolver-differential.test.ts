@@ -81,12 +81,14 @@ function generate(seed: number): Case {
         return out
       }
       const min = chance(0.12) ? pick(['0.9.0', CORE, '2.0.0']) : undefined
-      versions.push(candidate(name, version, {
-        dependencies: relation(pick([0, 0, 1, 1, 1, 2, 2, 3]), acyclic ? names.slice(index + 1) : names),
-        optional: relation(chance(0.3) ? 1 : 0),
-        conflicts: relation(chance(0.2) ? 1 : 0),
-        ...(min ? {minProvisioningVersion: min} : {}),
-      }))
+      versions.push(
+        candidate(name, version, {
+          dependencies: relation(pick([0, 0, 1, 1, 1, 2, 2, 3]), acyclic ? names.slice(index + 1) : names),
+          optional: relation(chance(0.3) ? 1 : 0),
+          conflicts: relation(chance(0.2) ? 1 : 0),
+          ...(min ? {minProvisioningVersion: min} : {}),
+        }),
+      )
     }
   }
 
@@ -104,7 +106,11 @@ function fixtureOf(c: Case): string {
     seed: c.seed,
     core: CORE,
     roots: c.roots.map((r) => [r.name, r.range]),
-    versions: c.versions.map((v) => [v.name, v.version, {d: nonEmpty(v.dependencies), o: nonEmpty(v.optional), c: nonEmpty(v.conflicts), min: v.minProvisioningVersion}]),
+    versions: c.versions.map((v) => [
+      v.name,
+      v.version,
+      {d: nonEmpty(v.dependencies), o: nonEmpty(v.optional), c: nonEmpty(v.conflicts), min: v.minProvisioningVersion},
+    ]),
   })
 }
 
@@ -114,9 +120,14 @@ function caseOf(fixture: string): Case {
   return {
     seed: f.seed ?? -1,
     roots: f.roots.map(([name, range], k) => ({name, range, source: `modules[${k}]`})),
-    versions: f.versions.map(([name, version, r]) => candidate(name, version, {
-      dependencies: r.d ?? {}, optional: r.o ?? {}, conflicts: r.c ?? {}, ...(r.min ? {minProvisioningVersion: r.min} : {}),
-    })),
+    versions: f.versions.map(([name, version, r]) =>
+      candidate(name, version, {
+        dependencies: r.d ?? {},
+        optional: r.o ?? {},
+        conflicts: r.c ?? {},
+        ...(r.min ? {minProvisioningVersion: r.min} : {}),
+      }),
+    ),
   }
 }
 
@@ -129,12 +140,19 @@ function attempt(input: ResolveInput): Outcome {
     const result = resolve(input)
     return {ok: true, selected: versionsOf(result.selected), order: result.order, selection: result.selected}
   } catch (error) {
-    return {ok: false, error, code: error instanceof ProvisioningError ? error.code : undefined, message: error instanceof Error ? error.message : String(error)}
+    return {
+      ok: false,
+      error,
+      code: error instanceof ProvisioningError ? error.code : undefined,
+      message: error instanceof Error ? error.message : String(error),
+    }
   }
 }
 
 const same = (a: Outcome, b: Outcome) =>
-  a.ok && b.ok ? JSON.stringify([a.selected, a.order]) === JSON.stringify([b.selected, b.order]) : !a.ok && !b.ok && a.code === b.code && a.message === b.message
+  a.ok && b.ok
+    ? JSON.stringify([a.selected, a.order]) === JSON.stringify([b.selected, b.order])
+    : !a.ok && !b.ok && a.code === b.code && a.message === b.message
 
 /** Where `order` breaks "every hard dependency before its dependent", or is not the selected names. */
 function orderProblems(order: readonly string[], selection: ReadonlyMap<string, CandidateVersion>): string[] {
@@ -235,7 +253,9 @@ function runAll(cases: Case[]): void {
 describe('resolver against the brute-force oracle', () => {
   it('the oracle knows the rules (hand-made cases)', () => {
     const input = (versions: CandidateVersion[], roots: Array<[string, string]>): ResolveInput => ({
-      catalog: catalogOf(versions), coreVersion: CORE, roots: roots.map(([name, range]) => ({name, range, source: name})),
+      catalog: catalogOf(versions),
+      coreVersion: CORE,
+      roots: roots.map(([name, range]) => ({name, range, source: name})),
     })
     const all = (i: ResolveInput) => allSolutions(i).map(versionsOf)
     // Cycles: only the acyclic choice is a solution.
@@ -245,15 +265,43 @@ describe('resolver against the brute-force oracle', () => {
     // Exactly what is required: optional dependencies and conflicts add nothing.
     const soft = [candidate('a', '1.0.0', {optional: {b: '^2'}, conflicts: {c: '*'}}), candidate('b', '1.0.0'), candidate('c', '1.0.0')]
     expect(all(input(soft, [['a', '*']]))).toEqual([{a: '1.0.0'}])
-    expect(all(input(soft, [['a', '*'], ['b', '*']]))).toEqual([])
-    expect(all(input(soft, [['a', '*'], ['c', '*']]))).toEqual([])
+    expect(
+      all(
+        input(soft, [
+          ['a', '*'],
+          ['b', '*'],
+        ]),
+      ),
+    ).toEqual([])
+    expect(
+      all(
+        input(soft, [
+          ['a', '*'],
+          ['c', '*'],
+        ]),
+      ),
+    ).toEqual([])
     // Pre-releases only for ranges that name one; the core version; unknown names.
-    const pre = [candidate('x', '1.1.0-rc.1'), candidate('x', '1.0.0', {minProvisioningVersion: '2.0.0'}), candidate('y', '1.0.0', {dependencies: {ghost: '*'}})]
+    const pre = [
+      candidate('x', '1.1.0-rc.1'),
+      candidate('x', '1.0.0', {minProvisioningVersion: '2.0.0'}),
+      candidate('y', '1.0.0', {dependencies: {ghost: '*'}}),
+    ]
     expect(all(input(pre, [['x', '*']]))).toEqual([])
     expect(all(input(pre, [['x', '>=1.1.0-rc.0']]))).toEqual([{x: '1.1.0-rc.1'}])
     expect(all(input(pre, [['y', '*']]))).toEqual([])
     // Two roots on one name: both ranges hold.
-    expect(all(input([candidate('x', '1.0.0'), candidate('x', '2.0.0')], [['x', '*'], ['x', '<2']]))).toEqual([{x: '1.0.0'}])
+    expect(
+      all(
+        input(
+          [candidate('x', '1.0.0'), candidate('x', '2.0.0')],
+          [
+            ['x', '*'],
+            ['x', '<2'],
+          ],
+        ),
+      ),
+    ).toEqual([{x: '1.0.0'}])
     expect(dominates(new Map(cyclic.slice(0, 2).map((v) => [v.name, v])), new Map([['a', cyclic[2]]]))).toBe(true)
   })
 

@@ -7,7 +7,12 @@ import {candidate} from './example-catalog.js'
 
 // The worked examples of Dart pub's doc/solver.md ("Examples"), translated: pub's `root`
 // is the workspace, its dependencies are declared modules with their declaring line.
-const root = (name: string, range: string, line: number): RootRequirement => ({name, range, source: `dependencies.extensions.modules.taskservs[${line - 10}]`, location: `config/provisioning.yaml:${line}`})
+const root = (name: string, range: string, line: number): RootRequirement => ({
+  name,
+  range,
+  source: `dependencies.extensions.modules.taskservs[${line - 10}]`,
+  location: `config/provisioning.yaml:${line}`,
+})
 const solve = (all: CandidateVersion[], roots: RootRequirement[]) =>
   Object.fromEntries([...resolve({catalog: catalogOf(all), roots, coreVersion: '1.0.0'}).selected].map(([n, v]) => [n, v.version]))
 const fail = (all: CandidateVersion[], roots: RootRequirement[]) => {
@@ -19,7 +24,11 @@ const fail = (all: CandidateVersion[], roots: RootRequirement[]) => {
   throw new Error('expected resolution to fail')
 }
 /** The derivation part of a message ("why:" onwards), without its indentation. */
-const why = (message: string) => message.slice(message.indexOf('why:\n') + 5).split('\n').map((l) => l.trim())
+const why = (message: string) =>
+  message
+    .slice(message.indexOf('why:\n') + 5)
+    .split('\n')
+    .map((l) => l.trim())
 
 describe("pub's solver.md examples", () => {
   it('no conflicts: bar ^1.0.0 is chosen, not the newer 2.0.0', () => {
@@ -29,29 +38,45 @@ describe("pub's solver.md examples", () => {
 
   it('avoiding conflict during decision making: foo 1.1.0 is ruled out before it is chosen', () => {
     const all = [
-      candidate('foo', '1.1.0', {dependencies: {bar: '^2.0.0'}}), candidate('foo', '1.0.0'),
-      candidate('bar', '1.0.0'), candidate('bar', '1.1.0'), candidate('bar', '2.0.0'),
+      candidate('foo', '1.1.0', {dependencies: {bar: '^2.0.0'}}),
+      candidate('foo', '1.0.0'),
+      candidate('bar', '1.0.0'),
+      candidate('bar', '1.1.0'),
+      candidate('bar', '2.0.0'),
     ]
     expect(solve(all, [root('foo', '^1.0.0', 11), root('bar', '^1.0.0', 12)])).toEqual({foo: '1.0.0', bar: '1.1.0'})
   })
 
   it('performing conflict resolution: foo 2.0.0 is learned to be impossible', () => {
-    const all = [candidate('foo', '2.0.0', {dependencies: {bar: '^1.0.0'}}), candidate('foo', '1.0.0'), candidate('bar', '1.0.0', {dependencies: {foo: '^1.0.0'}})]
+    const all = [
+      candidate('foo', '2.0.0', {dependencies: {bar: '^1.0.0'}}),
+      candidate('foo', '1.0.0'),
+      candidate('bar', '1.0.0', {dependencies: {foo: '^1.0.0'}}),
+    ]
     expect(solve(all, [root('foo', '>=1.0.0', 11)])).toEqual({foo: '1.0.0'})
   })
 
   it('conflict resolution with a partial satisfier: foo 1.1.0 transitively needs target ^1.0.0', () => {
     const all = [
-      candidate('foo', '1.1.0', {dependencies: {left: '^1.0.0', right: '^1.0.0'}}), candidate('foo', '1.0.0'),
-      candidate('left', '1.0.0', {dependencies: {shared: '>=1.0.0'}}), candidate('right', '1.0.0', {dependencies: {shared: '<2.0.0'}}),
-      candidate('shared', '2.0.0'), candidate('shared', '1.0.0', {dependencies: {target: '^1.0.0'}}),
-      candidate('target', '2.0.0'), candidate('target', '1.0.0'),
+      candidate('foo', '1.1.0', {dependencies: {left: '^1.0.0', right: '^1.0.0'}}),
+      candidate('foo', '1.0.0'),
+      candidate('left', '1.0.0', {dependencies: {shared: '>=1.0.0'}}),
+      candidate('right', '1.0.0', {dependencies: {shared: '<2.0.0'}}),
+      candidate('shared', '2.0.0'),
+      candidate('shared', '1.0.0', {dependencies: {target: '^1.0.0'}}),
+      candidate('target', '2.0.0'),
+      candidate('target', '1.0.0'),
     ]
     expect(solve(all, [root('foo', '^1.0.0', 11), root('target', '^2.0.0', 12)])).toEqual({foo: '1.0.0', target: '2.0.0'})
   })
 
   it('linear error reporting: two lines, the root requirements merged with their declaring lines', () => {
-    const all = [candidate('foo', '1.0.0', {dependencies: {bar: '^2.0.0'}}), candidate('bar', '2.0.0', {dependencies: {baz: '^3.0.0'}}), candidate('baz', '1.0.0'), candidate('baz', '3.0.0')]
+    const all = [
+      candidate('foo', '1.0.0', {dependencies: {bar: '^2.0.0'}}),
+      candidate('bar', '2.0.0', {dependencies: {baz: '^3.0.0'}}),
+      candidate('baz', '1.0.0'),
+      candidate('baz', '3.0.0'),
+    ]
     const error = fail(all, [root('foo', '^1.0.0', 11), root('baz', '^1.0.0', 12)])
     expect(error).toMatchObject({code: 'E_RESOLUTION', exit: 5})
     expect(why(error.message)).toEqual([
@@ -68,9 +93,14 @@ describe("pub's solver.md examples", () => {
 
   it('branching error reporting: both branches, the shared conclusion numbered once and referred to', () => {
     const all = [
-      candidate('foo', '1.0.0', {dependencies: {a: '^1.0.0', b: '^1.0.0'}}), candidate('foo', '1.1.0', {dependencies: {x: '^1.0.0', y: '^1.0.0'}}),
-      candidate('a', '1.0.0', {dependencies: {b: '^2.0.0'}}), candidate('b', '1.0.0'), candidate('b', '2.0.0'),
-      candidate('x', '1.0.0', {dependencies: {y: '^2.0.0'}}), candidate('y', '1.0.0'), candidate('y', '2.0.0'),
+      candidate('foo', '1.0.0', {dependencies: {a: '^1.0.0', b: '^1.0.0'}}),
+      candidate('foo', '1.1.0', {dependencies: {x: '^1.0.0', y: '^1.0.0'}}),
+      candidate('a', '1.0.0', {dependencies: {b: '^2.0.0'}}),
+      candidate('b', '1.0.0'),
+      candidate('b', '2.0.0'),
+      candidate('x', '1.0.0', {dependencies: {y: '^2.0.0'}}),
+      candidate('y', '1.0.0'),
+      candidate('y', '2.0.0'),
     ]
     const error = fail(all, [root('foo', '^1.0.0', 11)])
     expect(why(error.message)).toEqual([
@@ -89,7 +119,7 @@ describe("pub's solver.md examples", () => {
   })
 })
 
-describe('explanations of this platform\'s own relations', () => {
+describe("explanations of this platform's own relations", () => {
   it('a conflict, an optional range and the core version take part in the derivation', () => {
     const all = [
       candidate('app', '2.0.0', {dependencies: {db: '*'}, optional: {cache: '>=2'}}),

@@ -110,9 +110,11 @@ describe('cycles', () => {
 
   it('avoids a three-name cycle at its far end, keeping the newest versions elsewhere', () => {
     const all = [
-      candidate('a', '2.0.0', {dependencies: {b: '*'}}), candidate('a', '1.0.0'),
+      candidate('a', '2.0.0', {dependencies: {b: '*'}}),
+      candidate('a', '1.0.0'),
       candidate('b', '2.0.0', {dependencies: {c: '*'}}),
-      candidate('c', '2.0.0', {dependencies: {a: '*'}}), candidate('c', '1.0.0'),
+      candidate('c', '2.0.0', {dependencies: {a: '*'}}),
+      candidate('c', '1.0.0'),
     ]
     const {selected, order} = solve(inputOf(all, [root('a')]))
     expect(selected).toEqual({a: '2.0.0', b: '2.0.0', c: '1.0.0'})
@@ -159,27 +161,40 @@ describe("pub's backtracking cases", () => {
 
   it('diamond dependency graph', () => {
     const all = [
-      candidate('a', '2.0.0', {dependencies: {c: '^1.0.0'}}), candidate('a', '1.0.0'),
-      candidate('b', '2.0.0', {dependencies: {c: '^3.0.0'}}), candidate('b', '1.0.0', {dependencies: {c: '^2.0.0'}}),
-      candidate('c', '3.0.0'), candidate('c', '2.0.0'), candidate('c', '1.0.0'),
+      candidate('a', '2.0.0', {dependencies: {c: '^1.0.0'}}),
+      candidate('a', '1.0.0'),
+      candidate('b', '2.0.0', {dependencies: {c: '^3.0.0'}}),
+      candidate('b', '1.0.0', {dependencies: {c: '^2.0.0'}}),
+      candidate('c', '3.0.0'),
+      candidate('c', '2.0.0'),
+      candidate('c', '1.0.0'),
     ]
     expect(solve(inputOf(all, [root('a'), root('b')])).selected).toEqual({a: '1.0.0', b: '2.0.0', c: '3.0.0'})
   })
 
   it('backjumps after a partial satisfier', () => {
     const all = [
-      candidate('a', '1.0.0', {dependencies: {x: '>=1.0.0'}}), candidate('b', '1.0.0', {dependencies: {x: '<2.0.0'}}),
-      candidate('c', '1.0.0'), candidate('c', '2.0.0', {dependencies: {a: '*', b: '*'}}),
-      candidate('x', '0.0.0'), candidate('x', '1.0.0', {dependencies: {y: '1.0.0'}}), candidate('x', '2.0.0'),
-      candidate('y', '1.0.0'), candidate('y', '2.0.0'),
+      candidate('a', '1.0.0', {dependencies: {x: '>=1.0.0'}}),
+      candidate('b', '1.0.0', {dependencies: {x: '<2.0.0'}}),
+      candidate('c', '1.0.0'),
+      candidate('c', '2.0.0', {dependencies: {a: '*', b: '*'}}),
+      candidate('x', '0.0.0'),
+      candidate('x', '1.0.0', {dependencies: {y: '1.0.0'}}),
+      candidate('x', '2.0.0'),
+      candidate('y', '1.0.0'),
+      candidate('y', '2.0.0'),
     ]
     expect(solve(inputOf(all, [root('c'), root('y', '^2.0.0')])).selected).toEqual({c: '1.0.0', y: '2.0.0'})
   })
 
   it('simple transitive', () => {
     const all = [
-      candidate('foo', '1.0.0', {dependencies: {bar: '1.0.0'}}), candidate('foo', '2.0.0', {dependencies: {bar: '2.0.0'}}), candidate('foo', '3.0.0', {dependencies: {bar: '3.0.0'}}),
-      candidate('bar', '1.0.0', {dependencies: {baz: '*'}}), candidate('bar', '2.0.0', {dependencies: {baz: '2.0.0'}}), candidate('bar', '3.0.0', {dependencies: {baz: '3.0.0'}}),
+      candidate('foo', '1.0.0', {dependencies: {bar: '1.0.0'}}),
+      candidate('foo', '2.0.0', {dependencies: {bar: '2.0.0'}}),
+      candidate('foo', '3.0.0', {dependencies: {bar: '3.0.0'}}),
+      candidate('bar', '1.0.0', {dependencies: {baz: '*'}}),
+      candidate('bar', '2.0.0', {dependencies: {baz: '2.0.0'}}),
+      candidate('bar', '3.0.0', {dependencies: {baz: '3.0.0'}}),
       candidate('baz', '1.0.0'),
     ]
     expect(solve(inputOf(all, [root('foo')])).selected).toEqual({bar: '1.0.0', baz: '1.0.0', foo: '1.0.0'})
@@ -187,16 +202,22 @@ describe("pub's backtracking cases", () => {
 
   it('backjump to nearer unsatisfied package', () => {
     const all = [
-      candidate('a', '1.0.0', {dependencies: {c: '1.0.0'}}), candidate('a', '2.0.0', {dependencies: {c: '2.0.0-nonexistent'}}),
-      candidate('b', '1.0.0'), candidate('b', '2.0.0'), candidate('b', '3.0.0'), candidate('c', '1.0.0'),
+      candidate('a', '1.0.0', {dependencies: {c: '1.0.0'}}),
+      candidate('a', '2.0.0', {dependencies: {c: '2.0.0-nonexistent'}}),
+      candidate('b', '1.0.0'),
+      candidate('b', '2.0.0'),
+      candidate('b', '3.0.0'),
+      candidate('c', '1.0.0'),
     ]
     expect(solve(inputOf(all, [root('a'), root('b')])).selected).toEqual({a: '1.0.0', b: '3.0.0', c: '1.0.0'})
   })
 
   it('successful backjump to conflicting source (as a version conflict)', () => {
     const all = [
-      candidate('a', '1.0.0'), candidate('a', '2.0.0'),
-      candidate('b', '1.0.0', {dependencies: {a: '*'}}), candidate('b', '2.0.0', {dependencies: {a: '^2.0.0'}}),
+      candidate('a', '1.0.0'),
+      candidate('a', '2.0.0'),
+      candidate('b', '1.0.0', {dependencies: {a: '*'}}),
+      candidate('b', '2.0.0', {dependencies: {a: '^2.0.0'}}),
       ...['1.0.0', '2.0.0', '3.0.0', '4.0.0', '5.0.0'].map((v) => candidate('c', v)),
     ]
     expect(solve(inputOf(all, [root('a', '1.0.0'), root('b'), root('c')])).selected).toEqual({a: '1.0.0', b: '1.0.0', c: '5.0.0'})
@@ -204,7 +225,8 @@ describe("pub's backtracking cases", () => {
 
   it('backjump past failed package on disjoint constraint', () => {
     const all = [
-      candidate('a', '1.0.0', {dependencies: {foo: '*'}}), candidate('a', '2.0.0', {dependencies: {foo: '<1.0.0'}}),
+      candidate('a', '1.0.0', {dependencies: {foo: '*'}}),
+      candidate('a', '2.0.0', {dependencies: {foo: '<1.0.0'}}),
       ...['2.0.0', '2.0.1', '2.0.2', '2.0.3', '2.0.4'].map((v) => candidate('foo', v)),
     ]
     expect(solve(inputOf(all, [root('a'), root('foo', '>2.0.0')])).selected).toEqual({a: '1.0.0', foo: '2.0.4'})
@@ -220,11 +242,18 @@ function pigeonhole(holes: number, pigeons = holes + 1): ResolveInput {
   const all: CandidateVersion[] = []
   for (let i = 0; i < pigeons; i++) {
     for (let h = 1; h <= holes; h++) {
-      const conflicts = Object.fromEntries(Array.from({length: pigeons}, (_, j) => j).filter((j) => j !== i).map((j) => [`p${j}`, `${h}.0.0`]))
+      const conflicts = Object.fromEntries(
+        Array.from({length: pigeons}, (_, j) => j)
+          .filter((j) => j !== i)
+          .map((j) => [`p${j}`, `${h}.0.0`]),
+      )
       all.push(candidate(`p${i}`, `${h}.0.0`, {conflicts}))
     }
   }
-  return inputOf(all, Array.from({length: pigeons}, (_, i) => root(`p${i}`)))
+  return inputOf(
+    all,
+    Array.from({length: pigeons}, (_, i) => root(`p${i}`)),
+  )
 }
 
 describe('pigeonhole', () => {
@@ -255,10 +284,14 @@ describe('pigeonhole', () => {
     expect(ms).toBeLessThan(3000)
   })
 
-  it.runIf(process.env.PROVISIONING_SLOW_TESTS === '1')('9 pigeons, 8 holes, no limits: unsatisfiable (slow)', () => {
-    const {ms} = unsatisfiable({...pigeonhole(8), limits: undefined})
-    console.log(`pigeonhole n=8 without limits: ${Math.round(ms)} ms`)
-  }, 120_000)
+  it.runIf(process.env.PROVISIONING_SLOW_TESTS === '1')(
+    '9 pigeons, 8 holes, no limits: unsatisfiable (slow)',
+    () => {
+      const {ms} = unsatisfiable({...pigeonhole(8), limits: undefined})
+      console.log(`pigeonhole n=8 without limits: ${Math.round(ms)} ms`)
+    },
+    120_000,
+  )
 })
 
 describe('backjumping and size', () => {
@@ -274,9 +307,12 @@ describe('backjumping and size', () => {
       for (let v = 1; v <= 5; v++) all.push(candidate(name, `${v}.0.0`))
     }
     all.push(
-      candidate('app', '2.0.0', {dependencies: {...deps, link: '2.x'}}), candidate('app', '1.0.0', {dependencies: {...deps, link: '1.x'}}),
-      candidate('link', '2.0.0', {dependencies: {zz: '>=2'}}), candidate('link', '1.0.0', {dependencies: {zz: '1.x'}}),
-      candidate('zz', '1.0.0'), candidate('zz', '2.0.0', {conflicts: {n00: '*'}}),
+      candidate('app', '2.0.0', {dependencies: {...deps, link: '2.x'}}),
+      candidate('app', '1.0.0', {dependencies: {...deps, link: '1.x'}}),
+      candidate('link', '2.0.0', {dependencies: {zz: '>=2'}}),
+      candidate('link', '1.0.0', {dependencies: {zz: '1.x'}}),
+      candidate('zz', '1.0.0'),
+      candidate('zz', '2.0.0', {conflicts: {n00: '*'}}),
     )
     const {selected, ms} = solve(inputOf(all, [root('app')]))
     expect(selected).toMatchObject({app: '1.0.0', link: '1.0.0', zz: '1.0.0', n00: '5.0.0', n29: '5.0.0'})
@@ -295,7 +331,8 @@ describe('backjumping and size', () => {
     const all = [
       {...candidate('a', '1.1.0', {dependencies: {b: '2.0.0'}}), tag: '1.1.0'},
       {...candidate('a', '1.1.0', {dependencies: {b: '>=1.0.0'}}), tag: 'v1.1.0'},
-      candidate('b', '2.0.0'), candidate('b', '3.0.0'),
+      candidate('b', '2.0.0'),
+      candidate('b', '3.0.0'),
     ]
     const result = resolve({catalog: catalogOf(all), roots: [root('a')], coreVersion: CORE})
     expect(result.selected.get('a')?.tag).toBe('1.1.0')

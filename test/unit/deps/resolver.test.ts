@@ -5,10 +5,12 @@ import type {Catalog, CandidateVersion, RootRequirement} from '../../../src/lib/
 import {candidate, exampleCatalog} from './example-catalog.js'
 
 const root = (name: string, range = '*'): RootRequirement => ({name, range, source: `modules: ${name}`})
-const catalogOf = (all: CandidateVersion[]): Catalog => ({versions: (name) => {
-  const found = all.filter((v) => v.name === name)
-  return found.length > 0 ? found : undefined
-}})
+const catalogOf = (all: CandidateVersion[]): Catalog => ({
+  versions: (name) => {
+    const found = all.filter((v) => v.name === name)
+    return found.length > 0 ? found : undefined
+  },
+})
 const picked = (catalog: Catalog, roots: RootRequirement[], extra = {}) =>
   Object.fromEntries([...resolve({catalog, roots, coreVersion: '0.1.0', ...extra}).selected].map(([n, v]) => [n, v.version]))
 const failure = (catalog: Catalog, roots: RootRequirement[], coreVersion = '0.1.0') => {
@@ -26,10 +28,19 @@ describe('resolver on the example catalog', () => {
   it('picks the highest versions and orders dependencies first, ties by name', () => {
     const result = resolve({catalog, roots: [root('k8s-basic'), root('aws'), root('postgres')], coreVersion: '0.1.0'})
     expect(Object.fromEntries([...result.selected].map(([n, v]) => [n, v.version]))).toEqual({
-      aws: '2.1.0', cilium: '1.14.2', containerd: '1.7.2', etcd: '3.5.9', 'k8s-basic': '1.0.0', kubernetes: '1.28.0', os: '1.0.0', postgres: '16.1.0',
+      aws: '2.1.0',
+      cilium: '1.14.2',
+      containerd: '1.7.2',
+      etcd: '3.5.9',
+      'k8s-basic': '1.0.0',
+      kubernetes: '1.28.0',
+      os: '1.0.0',
+      postgres: '16.1.0',
     })
     expect(result.order).toEqual(['aws', 'containerd', 'etcd', 'os', 'kubernetes', 'postgres', 'cilium', 'k8s-basic'])
-    expect(result.requiredBy.get('kubernetes')).toEqual(expect.arrayContaining([expect.objectContaining({from: 'k8s-basic', range: '^1.27'}), expect.objectContaining({from: 'cilium', range: '>=1.27'})]))
+    expect(result.requiredBy.get('kubernetes')).toEqual(
+      expect.arrayContaining([expect.objectContaining({from: 'k8s-basic', range: '^1.27'}), expect.objectContaining({from: 'cilium', range: '>=1.27'})]),
+    )
   })
 
   it('backtracks to an older kubernetes when containerd is pinned to 1.6.9', () => {
@@ -82,7 +93,11 @@ describe('resolver on the example catalog', () => {
   })
 
   it('reports a dependency cycle with its whole path', () => {
-    const cyclic = catalogOf([candidate('a', '1.0.0', {dependencies: {b: '*'}}), candidate('b', '1.0.0', {dependencies: {c: '*'}}), candidate('c', '1.0.0', {dependencies: {a: '*'}})])
+    const cyclic = catalogOf([
+      candidate('a', '1.0.0', {dependencies: {b: '*'}}),
+      candidate('b', '1.0.0', {dependencies: {c: '*'}}),
+      candidate('c', '1.0.0', {dependencies: {a: '*'}}),
+    ])
     const error = failure(cyclic, [root('a')])
     expect(error.exit).toBe(5)
     expect(error.message).toContain('a -> b -> c -> a')
@@ -120,7 +135,12 @@ describe('resolver on the example catalog', () => {
       deps[`n${String(i).padStart(2, '0')}`] = '*'
       for (let v = 1; v <= 5; v++) all.push(candidate(`n${String(i).padStart(2, '0')}`, `${v}.0.0`))
     }
-    all.push(candidate('app', '2.0.0', {dependencies: {...deps, zz: '>=2'}}), candidate('app', '1.0.0', {dependencies: {...deps, zz: '1.x'}}), candidate('zz', '1.0.0'), candidate('zz', '2.0.0', {conflicts: {n00: '*'}}))
+    all.push(
+      candidate('app', '2.0.0', {dependencies: {...deps, zz: '>=2'}}),
+      candidate('app', '1.0.0', {dependencies: {...deps, zz: '1.x'}}),
+      candidate('zz', '1.0.0'),
+      candidate('zz', '2.0.0', {conflicts: {n00: '*'}}),
+    )
     const started = performance.now()
     expect(picked(catalogOf(all), [root('app')])).toMatchObject({app: '1.0.0', zz: '1.0.0', n00: '5.0.0'})
     expect(performance.now() - started).toBeLessThan(1000)

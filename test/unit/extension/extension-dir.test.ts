@@ -105,7 +105,7 @@ describe('readExtensionDir', () => {
   })
 
   it('warns about unexpected top-level entries and standard names that are not folders', async () => {
-    await writeTree(ext, {'manifest.yaml': MINIMAL_MANIFEST, docs: 'not a folder', 'LICENSE': 'MIT', 'CHANGELOG.md': '', 'build/out.o': '', '.env': 'X=1'})
+    await writeTree(ext, {'manifest.yaml': MINIMAL_MANIFEST, docs: 'not a folder', LICENSE: 'MIT', 'CHANGELOG.md': '', 'build/out.o': '', '.env': 'X=1'})
     const {problems, excluded} = await readExtensionDir(ext)
     expect(fieldsOf(problems, 'error')).toEqual([])
     // .env is left out by the default .provisioningignore rules, so it is no layout problem.
@@ -121,10 +121,13 @@ describe('readExtensionDir', () => {
     try {
       // As root (CI containers) mode bits stop nothing: the same read runs as nobody.
       const {problems} = isRoot
-        ? await runAsNobody<{problems: Array<{field: string; severity: string}>}>(root, `
+        ? await runAsNobody<{problems: Array<{field: string; severity: string}>}>(
+            root,
+            `
             const {readExtensionDir} = await import(${JSON.stringify(distModule('lib/extension/extension-dir.js'))})
             const {problems} = await readExtensionDir(${JSON.stringify(ext)})
-            console.log(JSON.stringify({problems}))`)
+            console.log(JSON.stringify({problems}))`,
+          )
         : await readExtensionDir(ext)
       expect(fieldsOf(problems, 'error')).toEqual(['docs/private', 'kcl/secret.k'])
     } finally {

@@ -69,7 +69,14 @@ describe('duplicate entries, small and large files', () => {
       const data = Buffer.alloc(size, 1)
       const dest = path.join(root, `dup-${size}`)
       const error = await expectProvisioningError(() =>
-        extractArchive(rawTarGz([{path: 'manifest.yaml', data: 'x'}, {path: 'f.bin', data}, {path: 'f.bin', data}]), dest),
+        extractArchive(
+          rawTarGz([
+            {path: 'manifest.yaml', data: 'x'},
+            {path: 'f.bin', data},
+            {path: 'f.bin', data},
+          ]),
+          dest,
+        ),
       )
       expect(error.exit).toBe(8)
       expect(error.message).toMatch(/appears twice/)

@@ -10,10 +10,17 @@ import {expectProvisioningError, makeTempDir, rawTar, rawTarGz, type RawEntry, s
 
 /** rawTarGz, with a GNU long-name entry (type L) before every header whose path needs one. */
 function gnuLongNames(entries: RawEntry[]): Buffer {
-  return zlib.gzipSync(rawTar(entries.flatMap((entry) => {
-    if (Buffer.byteLength(entry.path) <= 100) return [entry]
-    return [{path: '././@LongLink', type: 'NextFileHasLongPath' as const, data: `${entry.path}\0`}, {...entry, path: entry.path.slice(0, 100)}]
-  })))
+  return zlib.gzipSync(
+    rawTar(
+      entries.flatMap((entry) => {
+        if (Buffer.byteLength(entry.path) <= 100) return [entry]
+        return [
+          {path: '././@LongLink', type: 'NextFileHasLongPath' as const, data: `${entry.path}\0`},
+          {...entry, path: entry.path.slice(0, 100)},
+        ]
+      }),
+    ),
+  )
 }
 
 let root: string
@@ -79,14 +86,24 @@ describe('extractArchive: hostile archives', () => {
 
   it('rejects a file written through an earlier symlink even when that symlink points inside', async () => {
     const message = await expectRejected(
-      rawTarGz([manifestEntry, {path: 'real/', type: 'Directory', mode: 0o755}, {path: 'alias', type: 'SymbolicLink', linkpath: 'real'}, {path: 'alias/x', data: 'x'}]),
+      rawTarGz([
+        manifestEntry,
+        {path: 'real/', type: 'Directory', mode: 0o755},
+        {path: 'alias', type: 'SymbolicLink', linkpath: 'real'},
+        {path: 'alias/x', data: 'x'},
+      ]),
     )
     expect(message).toContain('would be written through the symlink "alias"')
   })
 
   it('rejects absolute symlink targets and the "c -> ." then "c/../x" escape', async () => {
     await expectRejected(rawTarGz([{path: 'etc-passwd', type: 'SymbolicLink', linkpath: '/etc/passwd'}]))
-    await expectRejected(rawTarGz([{path: 'c', type: 'SymbolicLink', linkpath: '.'}, {path: 'a', type: 'SymbolicLink', linkpath: 'c/../../outside'}]))
+    await expectRejected(
+      rawTarGz([
+        {path: 'c', type: 'SymbolicLink', linkpath: '.'},
+        {path: 'a', type: 'SymbolicLink', linkpath: 'c/../../outside'},
+      ]),
+    )
     await expectRejected(rawTarGz([{path: 'a', type: 'SymbolicLink', linkpath: 'c/../x'}]))
   })
 
@@ -96,7 +113,12 @@ describe('extractArchive: hostile archives', () => {
     await expectRejected(rawTarGz([manifestEntry, {path: 'up', type: 'Link', linkpath: '../outside/x'}]))
     await expectRejected(rawTarGz([manifestEntry, {path: 'dangling', type: 'Link', linkpath: 'not-in-archive'}]))
     // A hardlink to a symlink would give a second name to whatever the symlink names.
-    await expectRejected(rawTarGz([{path: 'l', type: 'SymbolicLink', linkpath: 'manifest.yaml'}, {path: 'h', type: 'Link', linkpath: 'l'}]))
+    await expectRejected(
+      rawTarGz([
+        {path: 'l', type: 'SymbolicLink', linkpath: 'manifest.yaml'},
+        {path: 'h', type: 'Link', linkpath: 'l'},
+      ]),
+    )
   })
 
   it('rejects character and block devices and FIFOs', async () => {
@@ -159,7 +181,12 @@ describe('extractArchive: hostile archives', () => {
   it('rejects duplicate entries instead of overwriting', async () => {
     const message = await expectRejected(rawTarGz([manifestEntry, {...manifestEntry, data: 'second'}]))
     expect(message).toContain('appears twice')
-    await expectRejected(rawTarGz([{path: 'x', data: 'file'}, {path: 'x/', type: 'Directory'}]))
+    await expectRejected(
+      rawTarGz([
+        {path: 'x', data: 'file'},
+        {path: 'x/', type: 'Directory'},
+      ]),
+    )
   })
 
   it('rejects names longer than the file system takes (a 300-byte segment, a path over 1024 bytes), naming the entry', async () => {
@@ -185,7 +212,12 @@ describe('extractArchive: hostile archives', () => {
     expect(none).toContain(`archive for ${dest} has no manifest.yaml at its root`)
     const nested = await expectProvisioningError(() => extractArchive(rawTarGz([{path: 'redis/manifest.yaml', data: 'x'}]), dest))
     expect(nested.hint).toContain('it has redis/manifest.yaml: entries must be relative to the extension folder')
-    await expectRejected(rawTarGz([{path: 'real.yaml', data: 'x'}, {path: 'manifest.yaml', type: 'SymbolicLink', linkpath: 'real.yaml'}]))
+    await expectRejected(
+      rawTarGz([
+        {path: 'real.yaml', data: 'x'},
+        {path: 'manifest.yaml', type: 'SymbolicLink', linkpath: 'real.yaml'},
+      ]),
+    )
   })
 
   it('leaves no trace when dest did not exist and its parents had to be created', async () => {

@@ -66,7 +66,7 @@ describe('adaptive layer compression', () => {
     expect(tar.length).toBe(first.uncompressedSize)
     // The random 3 MiB cost little more than their size, the 2 MiB of text shrank as before.
     const textOnly = classicGzip(tar.subarray(0, 0)).length // header + trailer
-    expect(first.size).toBeLessThan(random.length + 2 * 1024 * 1024 / 5 + 64 * 1024 + textOnly)
+    expect(first.size).toBeLessThan(random.length + (2 * 1024 * 1024) / 5 + 64 * 1024 + textOnly)
     expect(first.size).toBeGreaterThan(random.length)
 
     // Same folder copied with other mtimes: the same bytes.

@@ -62,7 +62,9 @@ describe('fillCacheStreaming size cap', () => {
 
   it('an explicit cap applies instead (smaller here)', async () => {
     const {store, started} = fakeStore(Buffer.alloc(0))
-    await expect(fillCacheStreaming(cache, store, 'ns/x', huge(2000), 'layer', {bytes: 1000, exceeded: 'more than 1000 bytes'})).rejects.toBeInstanceOf(IntegrityError)
+    await expect(fillCacheStreaming(cache, store, 'ns/x', huge(2000), 'layer', {bytes: 1000, exceeded: 'more than 1000 bytes'})).rejects.toBeInstanceOf(
+      IntegrityError,
+    )
     expect(started()).toBe(0)
   })
 
@@ -75,7 +77,11 @@ describe('fillCacheStreaming size cap', () => {
 
   it('with no cap, a blob of its declared size is cached; a size that is not a byte count is still refused', async () => {
     const data = Buffer.from('hello')
-    const descriptor: Descriptor = {mediaType: 'application/octet-stream', digest: `sha256:${createHash('sha256').update(data).digest('hex')}`, size: data.length}
+    const descriptor: Descriptor = {
+      mediaType: 'application/octet-stream',
+      digest: `sha256:${createHash('sha256').update(data).digest('hex')}`,
+      size: data.length,
+    }
     const {store} = fakeStore(data)
     await fillCacheStreaming(cache, store, 'ns/x', descriptor, 'blob', null)
     expect(await readFile(cache.file(descriptor.digest), 'utf8')).toBe('hello')

@@ -33,7 +33,10 @@ describe('extractCachedLayer / hasIntactBlob', () => {
     ;({dir: root, cleanup} = await tempDir())
     cache = new BlobCache(path.join(root, 'cache'))
     payload = randomBytes(3 * 1024 * 1024 + 17) // several 1 MiB reads
-    const data = tarGz([{name: 'manifest.yaml', content: 'name: x\n'}, {name: 'data/payload.bin', content: payload}])
+    const data = tarGz([
+      {name: 'manifest.yaml', content: 'name: x\n'},
+      {name: 'data/payload.bin', content: payload},
+    ])
     layer = {mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(data), size: data.length}
     await cache.put(layer, data)
     target = path.join(root, 'ws', 'x')

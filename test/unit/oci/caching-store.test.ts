@@ -101,11 +101,21 @@ describe('CachingStore over a registry', () => {
   it('streams a large blob into the cache (verified), serves it from there next, and refuses one damaged in the registry', async () => {
     let root: string
     ;({dir: root, cleanup} = await tempDir())
-    origin = new RegistryStore({host: registry().host, plainHttp: true, timeoutMs: 30_000, minBytesPerSecond: 64 * 1024, retries: 0, connections: 2, credentials: async () => undefined})
+    origin = new RegistryStore({
+      host: registry().host,
+      plainHttp: true,
+      timeoutMs: 30_000,
+      minBytesPerSecond: 64 * 1024,
+      retries: 0,
+      connections: 2,
+      credentials: async () => undefined,
+    })
     const store = new CachingStore(origin, new BlobCache(path.join(root, 'cache')))
     expect(typeof store.fetchBlobStreaming).toBe('function') // the origin's ability, kept
     const built = new MemoryStore()
-    const {blobs: [, large, damaged]} = addImage(built, [STREAM_LAYER_THRESHOLD_BYTES + 1, STREAM_LAYER_THRESHOLD_BYTES + 2])
+    const {
+      blobs: [, large, damaged],
+    } = addImage(built, [STREAM_LAYER_THRESHOLD_BYTES + 1, STREAM_LAYER_THRESHOLD_BYTES + 2])
     for (const d of [large, damaged]) await store.pushBlob('cache/test', d, await built.fetchBlob('cache/test', d))
     expect(await store.readBlob('cache/test', large)).toMatchObject({cached: false, body: {file: store.cache.file(large.digest), size: large.size}})
     expect((await readFile(store.cache.file(large.digest))).equals(await built.fetchBlob('cache/test', large))).toBe(true)

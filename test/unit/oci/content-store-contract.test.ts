@@ -55,14 +55,15 @@ function contract(name: string, subject: Subject): void {
     })
 
     const {corrupt} = subject
-    if (corrupt) it('a stored blob damaged afterwards is refused on fetch (exit 8)', async () => {
-      const store = subject.store()
-      const built = new MemoryStore()
-      const {blobs} = addImage(built, [128])
-      await store.pushBlob(repository, blobs[1], await built.fetchBlob(repository, blobs[1]))
-      await corrupt(repository, blobs[1].digest)
-      await expect(store.fetchBlob(repository, blobs[1])).rejects.toBeInstanceOf(IntegrityError)
-    })
+    if (corrupt)
+      it('a stored blob damaged afterwards is refused on fetch (exit 8)', async () => {
+        const store = subject.store()
+        const built = new MemoryStore()
+        const {blobs} = addImage(built, [128])
+        await store.pushBlob(repository, blobs[1], await built.fetchBlob(repository, blobs[1]))
+        await corrupt(repository, blobs[1].digest)
+        await expect(store.fetchBlob(repository, blobs[1])).rejects.toBeInstanceOf(IntegrityError)
+      })
 
     it('a deleted manifest no longer resolves', async () => {
       const store = subject.store()
@@ -100,7 +101,15 @@ describe('on a registry', () => {
   afterAll(() => Promise.all(stores.map((s) => s.close())))
   contract('Registry', {
     store: () => {
-      const store = new RegistryStore({host: registry().host, plainHttp: true, timeoutMs: 30_000, minBytesPerSecond: 64 * 1024, retries: 0, connections: 2, credentials: async () => undefined})
+      const store = new RegistryStore({
+        host: registry().host,
+        plainHttp: true,
+        timeoutMs: 30_000,
+        minBytesPerSecond: 64 * 1024,
+        retries: 0,
+        connections: 2,
+        credentials: async () => undefined,
+      })
       stores.push(store)
       return store
     },

@@ -27,14 +27,26 @@ describe('copyArtifact', () => {
   afterEach(() => cleanup())
 
   const copy = (reference: string, options: {tag?: string; events?: CopyEvent[]; from?: MemoryStore | LayoutStore; to?: MemoryStore | LayoutStore} = {}) =>
-    copyArtifact({store: options.from ?? source, repository: 'ext/a', reference}, {store: options.to ?? layout, repository: 'ext/a'}, {concurrency: 3, tag: options.tag, onEvent: (event) => options.events?.push(event)})
+    copyArtifact(
+      {store: options.from ?? source, repository: 'ext/a', reference},
+      {store: options.to ?? layout, repository: 'ext/a'},
+      {concurrency: 3, tag: options.tag, onEvent: (event) => options.events?.push(event)},
+    )
 
   it('copies an image into a layout, then skips every blob the layout already holds', async () => {
     const {manifest, blobs} = addImage(source, [100, 200])
     source.addManifest(manifest, '1.0.0')
     const first: CopyEvent[] = []
     const result = await copy('1.0.0', {events: first})
-    expect(result).toMatchObject({descriptor: manifest.descriptor, tag: '1.0.0', blobs: 3, transferred: 3, skipped: 0, mounted: 0, bytesTransferred: blobs.reduce((n, b) => n + b.size, 0)})
+    expect(result).toMatchObject({
+      descriptor: manifest.descriptor,
+      tag: '1.0.0',
+      blobs: 3,
+      transferred: 3,
+      skipped: 0,
+      mounted: 0,
+      bytesTransferred: blobs.reduce((n, b) => n + b.size, 0),
+    })
     expect(first.filter((e) => e.kind === 'blob').map((e) => e.action)).toEqual(['transferred', 'transferred', 'transferred'])
     expect(first.at(-1)).toEqual({kind: 'manifest', descriptor: manifest.descriptor, action: 'pushed'})
     expect(await layout.resolve('ext/a', '1.0.0')).toMatchObject({digest: manifest.descriptor.digest})
@@ -110,7 +122,11 @@ describe('copyArtifact', () => {
     await copy('1.0.0')
     const other = new LayoutStore(path.join(root, 'other'))
     const sent = new Map<string, number>()
-    const result = await copyArtifact({store: layout, repository: 'ext/a', reference: '1.0.0'}, {store: other, repository: 'ext/b'}, {concurrency: 2, onBytes: (d, bytes) => sent.set(d.digest, bytes)})
+    const result = await copyArtifact(
+      {store: layout, repository: 'ext/a', reference: '1.0.0'},
+      {store: other, repository: 'ext/b'},
+      {concurrency: 2, onBytes: (d, bytes) => sent.set(d.digest, bytes)},
+    )
     expect(result).toMatchObject({transferred: 2, tag: '1.0.0'})
     expect(sent.get(blobs[1].digest)).toBe(blobs[1].size)
     // Buffer.equals: a deep toEqual over 3 MiB takes minutes.

@@ -46,7 +46,9 @@ describe('HttpTransport bounds', () => {
 
   it('refuses a Content-Length over the cap before reading the body', async () => {
     const t = transport(5000, 1024 * 1024)
-    const error = await t.request(`${base}/declared?bytes=10000000&length&chunk=65536&every=50`, {method: 'GET', headers: {}, maxBytes: 1000}).catch((e: unknown) => e)
+    const error = await t
+      .request(`${base}/declared?bytes=10000000&length&chunk=65536&every=50`, {method: 'GET', headers: {}, maxBytes: 1000})
+      .catch((e: unknown) => e)
     t.close()
     expect(error).toBeInstanceOf(BodyTooLarge)
     expect((error as BodyTooLarge).declared).toBe(10_000_000)
@@ -56,10 +58,14 @@ describe('HttpTransport bounds', () => {
     it(`stops a chunked body at cap + 1 (${sink ? 'sink' : 'buffered'}), the sink never sees more than the cap`, async () => {
       const t = transport(5000, 1024 * 1024)
       let given = 0
-      const error = await t.request(`${base}/chunked-${sink}?bytes=10000000&chunk=1000&every=1`, {
-        method: 'GET', headers: {}, maxBytes: 5000,
-        sink: sink ? {write: (c: Buffer) => void (given += c.length)} : undefined,
-      }).catch((e: unknown) => e)
+      const error = await t
+        .request(`${base}/chunked-${sink}?bytes=10000000&chunk=1000&every=1`, {
+          method: 'GET',
+          headers: {},
+          maxBytes: 5000,
+          sink: sink ? {write: (c: Buffer) => void (given += c.length)} : undefined,
+        })
+        .catch((e: unknown) => e)
       t.close()
       expect(error).toBeInstanceOf(BodyTooLarge)
       expect(given).toBeLessThanOrEqual(5000)
@@ -74,7 +80,9 @@ describe('HttpTransport bounds', () => {
     expect(ok.body.length).toBe(20_000)
     // Sent at ~2 KB/s, never silent for the idle timeout: cut off at ~3 s instead of taking 10.
     const started = Date.now()
-    const error = await t.request(`${base}/trickle?bytes=20000&length&chunk=200&every=100`, {method: 'GET', headers: {}, maxBytes: 20_000}).catch((e: unknown) => e)
+    const error = await t
+      .request(`${base}/trickle?bytes=20000&length&chunk=200&every=100`, {method: 'GET', headers: {}, maxBytes: 20_000})
+      .catch((e: unknown) => e)
     const elapsed = Date.now() - started
     t.close()
     expect(error).toBeInstanceOf(DeadlineExceeded)
@@ -91,7 +99,9 @@ describe('HttpTransport bounds', () => {
     expect(ok.body.length).toBe(200_000)
     // ~1 KB/s: the cap (4 MiB) alone would allow 1 + 42 s; the progressive bound ends it at ~1.7 s.
     const started = Date.now()
-    const error = await t.request(`${base}/chunked-trickle?bytes=200000&chunk=100&every=100`, {method: 'GET', headers: {}, maxBytes: 4 * 1024 * 1024}).catch((e: unknown) => e)
+    const error = await t
+      .request(`${base}/chunked-trickle?bytes=200000&chunk=100&every=100`, {method: 'GET', headers: {}, maxBytes: 4 * 1024 * 1024})
+      .catch((e: unknown) => e)
     const elapsed = Date.now() - started
     t.close()
     expect(error).toBeInstanceOf(DeadlineExceeded)

@@ -13,33 +13,83 @@ import {createEngine} from '../../../src/lib/oci/engines/choose.js'
 import {NativeEngine} from '../../../src/lib/oci/engines/native.js'
 import {OrasEngine} from '../../../src/lib/oci/engines/oras.js'
 import {
-  orasAnnotations, orasCopyArgs, orasDeleteArgs, orasFailure, orasLoginArgs, orasPullArgs, orasPushArgs, orasTagArgs, orasTagsArgs,
-  parseOrasPull, parseOrasPush, parseOrasTags,
+  orasAnnotations,
+  orasCopyArgs,
+  orasDeleteArgs,
+  orasFailure,
+  orasLoginArgs,
+  orasPullArgs,
+  orasPushArgs,
+  orasTagArgs,
+  orasTagsArgs,
+  parseOrasPull,
+  parseOrasPush,
+  parseOrasTags,
 } from '../../../src/lib/oci/engines/oras-cli.js'
 import {parseReference} from '../../../src/lib/oci/reference.js'
 import type {OciSettings} from '../../../src/lib/oci/settings.js'
 import {recordingOras, type RecordingOras} from '../../helpers/recording-oras.js'
 
 const settings = (over: Partial<OciSettings> = {}): OciSettings => ({
-  registry: 'localhost:5000', userRegistry: 'localhost:5000', namespace: 'ext', tool: 'oras', concurrency: 4, tlsEnabled: false, insecure: false,
-  timeoutMs: 30_000, minBytesPerSecond: 32_768, retries: 3, cacheDir: '/tmp/c', indexTtlSeconds: 300, prereleases: false, home: '/home/u/.provisioning', env: {}, cwd: '/tmp', ...over,
+  registry: 'localhost:5000',
+  userRegistry: 'localhost:5000',
+  namespace: 'ext',
+  tool: 'oras',
+  concurrency: 4,
+  tlsEnabled: false,
+  insecure: false,
+  timeoutMs: 30_000,
+  minBytesPerSecond: 32_768,
+  retries: 3,
+  cacheDir: '/tmp/c',
+  indexTtlSeconds: 300,
+  prereleases: false,
+  home: '/home/u/.provisioning',
+  env: {},
+  cwd: '/tmp',
+  ...over,
 })
 const defaults = {registry: 'localhost:5000', namespace: 'ext'}
 const layerData = Buffer.from('layer')
-const artifact = buildExtensionArtifact({manifest: {name: 'redis', version: '7.2.0', description: 'Redis'}, fileName: 'redis-7.2.0.tar.gz', data: layerData, digest: sha256(layerData)})
+const artifact = buildExtensionArtifact({
+  manifest: {name: 'redis', version: '7.2.0', description: 'Redis'},
+  fileName: 'redis-7.2.0.tar.gz',
+  data: layerData,
+  digest: sha256(layerData),
+})
 
 describe('oras command construction', () => {
   it('push: artifact type, typed config, annotation file, plain HTTP, registry config, JSON output, typed layer', () => {
-    const args = orasPushArgs(parseReference('redis:7.2.0', defaults), settings(), {config: '/t/config.json', layer: '/t/redis-7.2.0.tar.gz', annotations: '/t/a.json'})
+    const args = orasPushArgs(parseReference('redis:7.2.0', defaults), settings(), {
+      config: '/t/config.json',
+      layer: '/t/redis-7.2.0.tar.gz',
+      annotations: '/t/a.json',
+    })
     expect(args.slice(0, 2)).toEqual(['push', 'localhost:5000/ext/redis:7.2.0'])
-    expect(args).toEqual(expect.arrayContaining(['--artifact-type', MediaType.extensionArtifact, '--config', `/t/config.json:${MediaType.extensionConfig}`, '--annotation-file', '/t/a.json', '--plain-http', '--format', 'json']))
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--artifact-type',
+        MediaType.extensionArtifact,
+        '--config',
+        `/t/config.json:${MediaType.extensionConfig}`,
+        '--annotation-file',
+        '/t/a.json',
+        '--plain-http',
+        '--format',
+        'json',
+      ]),
+    )
     expect(args.join(' ')).toContain('--registry-config /home/u/.provisioning/auth.json')
     // The layer is named by its base name (run in its folder) so oras titles it like the native engine.
     expect(args.at(-1)).toBe(`redis-7.2.0.tar.gz:${MediaType.layerTarGzip}`)
   })
 
   it('uses TLS flags only when configured, and --oci-layout for layout stores', () => {
-    const tls = orasPushArgs(parseReference('redis:1.0.0', defaults), settings({tlsEnabled: true, caFile: '/ca.pem', insecure: true}), {config: 'c', layer: 'l', annotations: 'a'})
+    const tls = orasPushArgs(parseReference('redis:1.0.0', defaults), settings({tlsEnabled: true, caFile: '/ca.pem', insecure: true}), {
+      config: 'c',
+      layer: 'l',
+      annotations: 'a',
+    })
     expect(tls).not.toContain('--plain-http')
     expect(tls).toEqual(expect.arrayContaining(['--ca-file', '/ca.pem', '--insecure']))
     const layout = orasPullArgs(parseReference('oci-layout:///store/ext/redis:1.0.0', defaults), settings(), '/out')
@@ -49,23 +99,33 @@ describe('oras command construction', () => {
   })
 
   it('plain HTTP only for the configured registry and loopback hosts, as the native engine', () => {
-    const plain = (host: string) => orasPullArgs(parseReference(`oci://${host}/ns/redis:1.0.0`, defaults), settings({registry: 'registry.internal:5000'}), '/out').includes('--plain-http')
+    const plain = (host: string) =>
+      orasPullArgs(parseReference(`oci://${host}/ns/redis:1.0.0`, defaults), settings({registry: 'registry.internal:5000'}), '/out').includes('--plain-http')
     expect(plain('registry.internal:5000')).toBe(true)
     expect(plain('127.0.0.1:5000')).toBe(true)
     expect(plain('harbor.example.com')).toBe(false)
-    const copy = orasCopyArgs(parseReference('oci://harbor.example.com/ns/a:1', defaults), parseReference('oci://localhost:5000/ns/a:1', defaults), settings(), 4)
+    const copy = orasCopyArgs(
+      parseReference('oci://harbor.example.com/ns/a:1', defaults),
+      parseReference('oci://localhost:5000/ns/a:1', defaults),
+      settings(),
+      4,
+    )
     expect(copy).toContain('--to-plain-http')
     expect(copy).not.toContain('--from-plain-http')
   })
 
   it('copy, tags, login and delete', () => {
     const copy = orasCopyArgs(parseReference('redis:1.0.0', defaults), parseReference('oci-layout:///m/redis:1.0.0', defaults), settings(), 8)
-    expect(copy).toEqual(expect.arrayContaining(['cp', 'localhost:5000/ext/redis:1.0.0', '/m/redis:1.0.0', '--from-plain-http', '--to-oci-layout', '--concurrency', '8']))
+    expect(copy).toEqual(
+      expect.arrayContaining(['cp', 'localhost:5000/ext/redis:1.0.0', '/m/redis:1.0.0', '--from-plain-http', '--to-oci-layout', '--concurrency', '8']),
+    )
     expect(orasTagsArgs(parseReference('redis', defaults), settings()).slice(0, 3)).toEqual(['repo', 'tags', 'localhost:5000/ext/redis'])
     const login = orasLoginArgs('harbor.example.com', 'ci', settings({tlsEnabled: true}))
     expect(login).toEqual(expect.arrayContaining(['login', 'harbor.example.com', '--username', 'ci', '--password-stdin']))
     expect(login.join(' ')).not.toMatch(/--password\s/)
-    expect(orasDeleteArgs(parseReference('redis:1.0.0', defaults), settings())).toEqual(expect.arrayContaining(['manifest', 'delete', 'localhost:5000/ext/redis:1.0.0', '--force']))
+    expect(orasDeleteArgs(parseReference('redis:1.0.0', defaults), settings())).toEqual(
+      expect.arrayContaining(['manifest', 'delete', 'localhost:5000/ext/redis:1.0.0', '--force']),
+    )
   })
 
   it('stored credentials never go to a host reached over plain HTTP that is not loopback (the native clear-text rule)', () => {
@@ -83,7 +143,15 @@ describe('oras command construction', () => {
   })
 
   it('tag: the source, then every new tag, then transport flags', () => {
-    expect(orasTagArgs(parseReference('redis:1.0.0', defaults), ['stable', 'latest'], settings())).toEqual(['tag', 'localhost:5000/ext/redis:1.0.0', 'stable', 'latest', '--plain-http', '--registry-config', '/home/u/.provisioning/auth.json'])
+    expect(orasTagArgs(parseReference('redis:1.0.0', defaults), ['stable', 'latest'], settings())).toEqual([
+      'tag',
+      'localhost:5000/ext/redis:1.0.0',
+      'stable',
+      'latest',
+      '--plain-http',
+      '--registry-config',
+      '/home/u/.provisioning/auth.json',
+    ])
     const layout = orasTagArgs(parseReference('oci-layout:///m/redis:1.0.0', defaults), ['stable'], settings())
     expect(layout).toEqual(['tag', '/m/redis:1.0.0', 'stable', '--oci-layout'])
   })
@@ -99,7 +167,10 @@ describe('oras command construction', () => {
 describe('oras output parsing', () => {
   const digest = `sha256:${'a'.repeat(64)}`
   it('reads push output in JSON (oras >= 1.2) and text form', () => {
-    expect(parseOrasPush(JSON.stringify({reference: 'localhost:5000/ext/redis@' + digest, mediaType: MediaType.imageManifest, digest, size: 600}))).toEqual({digest, reference: `localhost:5000/ext/redis@${digest}`})
+    expect(parseOrasPush(JSON.stringify({reference: 'localhost:5000/ext/redis@' + digest, mediaType: MediaType.imageManifest, digest, size: 600}))).toEqual({
+      digest,
+      reference: `localhost:5000/ext/redis@${digest}`,
+    })
     expect(parseOrasPush(`Uploading 1 file\nPushed [registry] localhost:5000/ext/redis:7.2.0\nDigest: ${digest}\n`)).toEqual({digest})
     expect(() => parseOrasPush('garbage')).toThrow(/could not read the digest/)
   })

@@ -30,27 +30,38 @@ describe('parseReference', () => {
     expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2}))
   })
 
-  it.each(['../redis:7.2.0', './redis', '.../redis', 'oci://../redis:1.0.0', 'a..b/redis', '-bad.example/ns/redis', 'host.-x/ns/redis', 'localhost:0/ns/redis', 'localhost:70000/ns/redis', `${'a'.repeat(64)}.example/ns/redis`])(
-    'refuses %s: its first part is not a registry host (no lookup of it)',
-    (input) => {
-      expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('is not a registry host')}))
-    },
-  )
+  it.each([
+    '../redis:7.2.0',
+    './redis',
+    '.../redis',
+    'oci://../redis:1.0.0',
+    'a..b/redis',
+    '-bad.example/ns/redis',
+    'host.-x/ns/redis',
+    'localhost:0/ns/redis',
+    'localhost:70000/ns/redis',
+    `${'a'.repeat(64)}.example/ns/redis`,
+  ])('refuses %s: its first part is not a registry host (no lookup of it)', (input) => {
+    expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('is not a registry host')}))
+  })
 
   it.each(['host:5000/../redis:1.0.0', 'host:5000/ns/./redis', 'host.example/ns/..'])('refuses the path segments of %s', (input) => {
     expect(() => parseReference(input, defaults)).toThrow(expect.objectContaining({exit: 2, message: expect.stringContaining('must be lower-case components')}))
   })
 
-  it.each(['user:s3cret@reg.example/ns/redis:1.0.0', 'oci://user:s3cret@reg.example:5000/ns/redis', 'user:s3cret@localhost/redis@sha256:abc'])('refuses credentials in the reference %s without echoing them', (input) => {
-    let message = ''
-    try {
-      parseReference(input, defaults)
-    } catch (error) {
-      message = (error as Error).message
-    }
-    expect(message).toContain('credentials do not belong in a reference')
-    expect(message).not.toContain('s3cret')
-  })
+  it.each(['user:s3cret@reg.example/ns/redis:1.0.0', 'oci://user:s3cret@reg.example:5000/ns/redis', 'user:s3cret@localhost/redis@sha256:abc'])(
+    'refuses credentials in the reference %s without echoing them',
+    (input) => {
+      let message = ''
+      try {
+        parseReference(input, defaults)
+      } catch (error) {
+        message = (error as Error).message
+      }
+      expect(message).toContain('credentials do not belong in a reference')
+      expect(message).not.toContain('s3cret')
+    },
+  )
 
   it('still takes a digest after "@"', () => {
     expect(parseReference(`reg.example/ns/redis@sha256:${'a'.repeat(64)}`, defaults).digest).toBe(`sha256:${'a'.repeat(64)}`)

@@ -21,10 +21,14 @@ afterEach(async () => {
   await closeAll()
 })
 
-
 function clientFor(host: string, credential: Credential | undefined, lookups = {count: 0}): RegistryClient {
   const client = new RegistryClient({
-    host, plainHttp: true, timeoutMs: 5000, minBytesPerSecond: 1_000_000, retries: 0, connections: 2,
+    host,
+    plainHttp: true,
+    timeoutMs: 5000,
+    minBytesPerSecond: 1_000_000,
+    retries: 0,
+    connections: 2,
     credentials: async () => {
       lookups.count++
       return credential
@@ -48,7 +52,12 @@ function bearerRegistry(realm: () => string, accepted: (token: string) => boolea
   return (req, res) => {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (token && accepted(token)) return answer(res, 200, {'content-type': 'application/json'}, {ok: req.url})
-    answer(res, 401, {'www-authenticate': `Bearer realm="${realm()}",service="test-registry",scope="${PULL}"`}, {errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]})
+    answer(
+      res,
+      401,
+      {'www-authenticate': `Bearer realm="${realm()}",service="test-registry",scope="${PULL}"`},
+      {errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]},
+    )
   }
 }
 
@@ -58,7 +67,14 @@ const tokenRequests = (server: ScriptedServer): ReceivedRequest[] => server.requ
 describe('registry auth layer', () => {
   it('a Bearer challenge: the token comes from the realm with the credentials, is cached per scope set and reused', async () => {
     const issuer = tokenService()
-    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t.startsWith('tok-'))(req, res))
+    const registry: ScriptedServer = await serve((req, res) =>
+      req.url.startsWith('/token')
+        ? issuer(req, res)
+        : bearerRegistry(
+            () => `${registry.url}/token`,
+            (t) => t.startsWith('tok-'),
+          )(req, res),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const first = await client.send(manifestGet, 'get manifest')
@@ -80,7 +96,14 @@ describe('registry auth layer', () => {
 
   it('a token the registry refuses is dropped and a fresh one fetched, not resent', async () => {
     const issuer = tokenService()
-    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, (t) => t !== 'tok-1')(req, res))
+    const registry: ScriptedServer = await serve((req, res) =>
+      req.url.startsWith('/token')
+        ? issuer(req, res)
+        : bearerRegistry(
+            () => `${registry.url}/token`,
+            (t) => t !== 'tok-1',
+          )(req, res),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const res = await client.send(manifestGet, 'get manifest')
@@ -90,7 +113,14 @@ describe('registry auth layer', () => {
 
   it('without a ping, the first 401 teaches the challenge and the request is repeated with a token', async () => {
     const issuer = tokenService(true)
-    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token') ? issuer(req, res) : bearerRegistry(() => `${registry.url}/token`, () => true)(req, res))
+    const registry: ScriptedServer = await serve((req, res) =>
+      req.url.startsWith('/token')
+        ? issuer(req, res)
+        : bearerRegistry(
+            () => `${registry.url}/token`,
+            () => true,
+          )(req, res),
+    )
     const res = await clientFor(registry.host, undefined).send(manifestGet, 'get manifest')
     expect(res.status).toBe(200)
     expect(registry.requests.map((r) => [r.url.split('?')[0], r.headers.authorization])).toEqual([
@@ -101,9 +131,9 @@ describe('registry auth layer', () => {
   })
 
   it('a Basic challenge: the stored username and password go with each request', async () => {
-    const registry = await serve((req, res) => req.headers.authorization === ALICE_BASIC
-      ? answer(res, 200, {}, {ok: true})
-      : answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}))
+    const registry = await serve((req, res) =>
+      req.headers.authorization === ALICE_BASIC ? answer(res, 200, {}, {ok: true}) : answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     await client.send(manifestGet, 'get manifest')
@@ -112,7 +142,9 @@ describe('registry auth layer', () => {
 
   it('a Basic challenge without stored credentials: AuthError saying to log in', async () => {
     const registry = await serve((_req, res) => answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}))
-    const error = await clientFor(registry.host, undefined).send(manifestGet, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(registry.host, undefined)
+      .send(manifestGet, 'get manifest')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).message).toBe(`get manifest: authentication required or rejected by ${registry.host} (no credentials found)`)
     expect((error as AuthError).hint).toBe(`log in with "provisioning oci login ${registry.host}"`)
@@ -120,10 +152,19 @@ describe('registry auth layer', () => {
 
   it('401 insufficient_scope to a logged-in user is "access denied" (403), not "log in"', async () => {
     const issuer = tokenService()
-    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token')
-      ? issuer(req, res)
-      : answer(res, 401, {'www-authenticate': `Bearer realm="${registry.url}/token",service="s",error="insufficient_scope"`}, {errors: [{code: 'DENIED', message: 'no push'}]}))
-    const error = await clientFor(registry.host, ALICE).send(manifestGet, 'get manifest').catch((e: unknown) => e)
+    const registry: ScriptedServer = await serve((req, res) =>
+      req.url.startsWith('/token')
+        ? issuer(req, res)
+        : answer(
+            res,
+            401,
+            {'www-authenticate': `Bearer realm="${registry.url}/token",service="s",error="insufficient_scope"`},
+            {errors: [{code: 'DENIED', message: 'no push'}]},
+          ),
+    )
+    const error = await clientFor(registry.host, ALICE)
+      .send(manifestGet, 'get manifest')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
     expect((error as AuthError).message).toBe(`get manifest: access denied by ${registry.host} (DENIED: no push)`)
     expect((error as AuthError).details).toEqual({registry: registry.host, status: 403})
@@ -132,7 +173,12 @@ describe('registry auth layer', () => {
   it('a token realm on another loopback host gets the credentials (both reached over plain HTTP on this machine)', async () => {
     const issuer = await serve(tokenService())
     const realm = `http://localhost:${issuer.host.split(':')[1]}/token`
-    const registry = await serve(bearerRegistry(() => realm, (t) => t === 'tok-1'))
+    const registry = await serve(
+      bearerRegistry(
+        () => realm,
+        (t) => t === 'tok-1',
+      ),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     expect((await client.send(manifestGet, 'get manifest')).status).toBe(200)
@@ -141,18 +187,30 @@ describe('registry auth layer', () => {
   })
 
   it('a plain-HTTP token realm on a host that is not loopback never gets the credentials: refused before the token request', async () => {
-    const registry = await serve(bearerRegistry(() => 'http://192.0.2.1/token', () => false))
+    const registry = await serve(
+      bearerRegistry(
+        () => 'http://192.0.2.1/token',
+        () => false,
+      ),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const error = await client.send(manifestGet, 'get manifest').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AuthError)
-    expect((error as AuthError).message).toBe(`${registry.host} asks for the credentials to be sent to http://192.0.2.1 over plain HTTP; refused, they were not sent`)
+    expect((error as AuthError).message).toBe(
+      `${registry.host} asks for the credentials to be sent to http://192.0.2.1 over plain HTTP; refused, they were not sent`,
+    )
     expect((error as AuthError).details).toEqual({registry: registry.host, realm: 'http://192.0.2.1'})
     expect(registry.requests.every((r) => r.headers.authorization === undefined)).toBe(true)
   })
 
   it('a token realm that is not an http(s) URL is refused', async () => {
-    const registry = await serve(bearerRegistry(() => 'file:///etc/passwd', () => false))
+    const registry = await serve(
+      bearerRegistry(
+        () => 'file:///etc/passwd',
+        () => false,
+      ),
+    )
     const client = clientFor(registry.host, undefined)
     await client.ping()
     const error = await client.send(manifestGet, 'get manifest').catch((e: unknown) => e)
@@ -161,9 +219,14 @@ describe('registry auth layer', () => {
   })
 
   it('a token service that refuses the credentials: AuthError naming the registry, the secret never in the error', async () => {
-    const registry: ScriptedServer = await serve((req, res) => req.url.startsWith('/token')
-      ? answer(res, 401, {}, {errors: [{code: 'UNAUTHORIZED'}]})
-      : bearerRegistry(() => `${registry.url}/token`, () => false)(req, res))
+    const registry: ScriptedServer = await serve((req, res) =>
+      req.url.startsWith('/token')
+        ? answer(res, 401, {}, {errors: [{code: 'UNAUTHORIZED'}]})
+        : bearerRegistry(
+            () => `${registry.url}/token`,
+            () => false,
+          )(req, res),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const error = await client.send(manifestGet, 'get manifest').catch((e: unknown) => e)
@@ -174,28 +237,35 @@ describe('registry auth layer', () => {
 
   it('over plain HTTP to a host that is not loopback, credentials are withheld: login refused before any request or lookup', async () => {
     const lookups = {count: 0}
-    const error = await clientFor('192.0.2.1:5000', ALICE, lookups).verifyLogin().catch((e: unknown) => e)
+    const error = await clientFor('192.0.2.1:5000', ALICE, lookups)
+      .verifyLogin()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ProvisioningError)
     expect((error as AuthError).code).toBe('E_AUTH')
-    expect((error as AuthError).message).toBe('login to 192.0.2.1:5000: 192.0.2.1:5000 requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent')
+    expect((error as AuthError).message).toBe(
+      'login to 192.0.2.1:5000: 192.0.2.1:5000 requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent',
+    )
     expect((error as AuthError).details).toEqual({registry: '192.0.2.1:5000', cleartext: true})
     expect(lookups.count).toBe(0)
   })
 
   it('oci login: GET /v2/ is repeated with the credentials after the challenge', async () => {
-    const registry = await serve((req, res) => req.headers.authorization === ALICE_BASIC
-      ? answer(res, 200, {}, {})
-      : answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}))
+    const registry = await serve((req, res) =>
+      req.headers.authorization === ALICE_BASIC ? answer(res, 200, {}, {}) : answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}),
+    )
     await clientFor(registry.host, ALICE).verifyLogin()
-    expect(registry.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/v2/', undefined], ['/v2/', ALICE_BASIC]])
+    expect(registry.requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ['/v2/', undefined],
+      ['/v2/', ALICE_BASIC],
+    ])
   })
 
   it('credentials do not follow a redirect to another host (blob storage)', async () => {
     const storage = await serve((_req, res) => answer(res, 200, {}, 'blob bytes'))
     const storageUrl = `http://localhost:${storage.host.split(':')[1]}/blob?sig=1`
-    const registry = await serve((req, res) => req.headers.authorization !== ALICE_BASIC
-      ? answer(res, 401, {'www-authenticate': 'Basic realm="registry"'})
-      : answer(res, 307, {location: storageUrl}))
+    const registry = await serve((req, res) =>
+      req.headers.authorization !== ALICE_BASIC ? answer(res, 401, {'www-authenticate': 'Basic realm="registry"'}) : answer(res, 307, {location: storageUrl}),
+    )
     const client = clientFor(registry.host, ALICE)
     await client.ping()
     const res = await client.send({method: 'GET', path: '/v2/ns/app/blobs/sha256:abc', scopes: [PULL]}, 'get blob')

@@ -33,7 +33,15 @@ async function stallingServer(handler: http.RequestListener): Promise<{host: str
 }
 
 function clientFor(host: string, timeoutMs: number, retries: number): RegistryClient {
-  const client = new RegistryClient({host, plainHttp: true, timeoutMs, minBytesPerSecond: 1_000_000, retries, connections: 2, credentials: async () => undefined})
+  const client = new RegistryClient({
+    host,
+    plainHttp: true,
+    timeoutMs,
+    minBytesPerSecond: 1_000_000,
+    retries,
+    connections: 2,
+    credentials: async () => undefined,
+  })
   clients.push(client)
   return client
 }
@@ -49,10 +57,14 @@ describe('registry deadlines', () => {
       res.on('close', () => clearInterval(drip))
     })
     const started = Date.now()
-    const error = await clientFor(server.host, 500, 2).send(get, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(server.host, 500, 2)
+      .send(get, 'get manifest')
+      .catch((e: unknown) => e)
     const elapsed = Date.now() - started
     expect(error).toBeInstanceOf(RegistryError)
-    expect((error as RegistryError).message).toMatch(new RegExp(`^get manifest: ${server.host} did not answer completely within the deadline of 1 s \\(\\d+ body bytes arrived\\)$`))
+    expect((error as RegistryError).message).toMatch(
+      new RegExp(`^get manifest: ${server.host} did not answer completely within the deadline of 1 s \\(\\d+ body bytes arrived\\)$`),
+    )
     // The body must keep the minimum rate as it goes: cut off before the upfront 0.6 s.
     expect((error as RegistryError).details).toMatchObject({registry: server.host})
     expect((error as RegistryError).details.deadlineMs).toBeLessThanOrEqual(600)
@@ -63,7 +75,9 @@ describe('registry deadlines', () => {
   it('a server that accepts and never answers: a RegistryError within bounds', async () => {
     const server = await stallingServer(() => undefined)
     const started = Date.now()
-    const error = await clientFor(server.host, 300, 1).send(get, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(server.host, 300, 1)
+      .send(get, 'get manifest')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RegistryError)
     expect((error as RegistryError).code).toBe('E_REGISTRY')
     expect((error as RegistryError).message).toMatch(/^get manifest: /)

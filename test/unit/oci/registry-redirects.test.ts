@@ -24,12 +24,15 @@ function exchangeFor(server: ScriptedServer): RedirectingExchange {
 
 describe('registry redirect layer', () => {
   it('follows a relative Location on the same origin, keeping the Authorization header', async () => {
-    const server = await serve((req, res) => req.url === '/v2/a' ? answer(res, 302, {location: '/v2/b?x=1'}) : answer(res, 200, {}, 'b'))
+    const server = await serve((req, res) => (req.url === '/v2/a' ? answer(res, 302, {location: '/v2/b?x=1'}) : answer(res, 200, {}, 'b')))
     const res = await exchangeFor(server).exchange({method: 'GET', path: '/v2/a', scopes: []}, 'Bearer t')
     expect(res.status).toBe(200)
     expect(res.body.toString()).toBe('b')
     expect(res.url).toBe(`${server.url}/v2/b?x=1`)
-    expect(server.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/v2/a', 'Bearer t'], ['/v2/b?x=1', 'Bearer t']])
+    expect(server.requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ['/v2/a', 'Bearer t'],
+      ['/v2/b?x=1', 'Bearer t'],
+    ])
   })
 
   it('follows an absolute Location to another host without the Authorization header, for HEAD too', async () => {
@@ -41,7 +44,10 @@ describe('registry redirect layer', () => {
       expect(res.url).toBe(`${storage.url}/blob`)
     }
     expect(registry.requests.map((r) => r.headers.authorization)).toEqual(['Basic c2VjcmV0', 'Basic c2VjcmV0'])
-    expect(storage.requests.map((r) => [r.method, r.headers.authorization])).toEqual([['GET', undefined], ['HEAD', undefined]])
+    expect(storage.requests.map((r) => [r.method, r.headers.authorization])).toEqual([
+      ['GET', undefined],
+      ['HEAD', undefined],
+    ])
   })
 
   it('the same path on another port is another origin: no Authorization there either', async () => {
@@ -54,7 +60,9 @@ describe('registry redirect layer', () => {
 
   it('a redirect loop ends after 5 answers with a RegistryError', async () => {
     const server = await serve((_req, res) => answer(res, 302, {location: '/v2/loop'}))
-    const error = await exchangeFor(server).exchange({method: 'GET', path: '/v2/loop', scopes: []}, undefined).catch((e: unknown) => e)
+    const error = await exchangeFor(server)
+      .exchange({method: 'GET', path: '/v2/loop', scopes: []}, undefined)
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RegistryError)
     expect((error as RegistryError).message).toBe(`too many redirects from ${server.host}`)
     expect(server.requests).toHaveLength(5)
@@ -66,7 +74,10 @@ describe('registry redirect layer', () => {
       const res = await exchangeFor(server).exchange({method, path: '/v2/ns/app/blobs/uploads/', body: 'data', scopes: []}, undefined)
       expect(res.status).toBe(307)
     }
-    expect(server.requests.map((r) => [r.method, r.url, r.body.toString()])).toEqual([['POST', '/v2/ns/app/blobs/uploads/', 'data'], ['PUT', '/v2/ns/app/blobs/uploads/', 'data']])
+    expect(server.requests.map((r) => [r.method, r.url, r.body.toString()])).toEqual([
+      ['POST', '/v2/ns/app/blobs/uploads/', 'data'],
+      ['PUT', '/v2/ns/app/blobs/uploads/', 'data'],
+    ])
   })
 
   it('an absolute request URL (an upload Location) is used as is', async () => {

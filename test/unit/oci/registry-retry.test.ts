@@ -21,9 +21,17 @@ afterEach(async () => {
   await closeAll()
 })
 
-
 function clientFor(host: string, options: Partial<RegistryClientOptions> = {}): RegistryClient {
-  const client = new RegistryClient({host, plainHttp: true, timeoutMs: 5000, minBytesPerSecond: 1_000_000, retries: 2, connections: 2, credentials: async () => undefined, ...options})
+  const client = new RegistryClient({
+    host,
+    plainHttp: true,
+    timeoutMs: 5000,
+    minBytesPerSecond: 1_000_000,
+    retries: 2,
+    connections: 2,
+    credentials: async () => undefined,
+    ...options,
+  })
   clients.push(client)
   return client
 }
@@ -50,7 +58,9 @@ describe('registry retry layer', () => {
 
   it('a lasting 5xx: gives up after retries + 1 attempts with a RegistryError saying so', async () => {
     const server = await serve((_req, res) => answer(res, 502))
-    const error = await clientFor(server.host, {retries: 2}).send(get, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(server.host, {retries: 2})
+      .send(get, 'get manifest')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RegistryError)
     expect((error as RegistryError).message).toBe(`get manifest: ${server.host} answered HTTP 502 after 3 attempt(s)`)
     expect((error as RegistryError).hint).toBe('the registry is failing; retry later or check its logs')
@@ -60,7 +70,9 @@ describe('registry retry layer', () => {
   it('429 honours Retry-After (seconds) and says "too many requests" when it gives up', async () => {
     const server = await serve(statuses({status: 429, headers: {'retry-after': '1'}}, {status: 429, headers: {'retry-after': '0'}}))
     const started = Date.now()
-    const error = await clientFor(server.host, {retries: 1}).send(get, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(server.host, {retries: 1})
+      .send(get, 'get manifest')
+      .catch((e: unknown) => e)
     // The backoff alone would be 150-250 ms; Retry-After asked for a second.
     expect(Date.now() - started).toBeGreaterThanOrEqual(950)
     expect((error as RegistryError).message).toBe(`get manifest: ${server.host} answered HTTP 429 (too many requests) after 2 attempt(s)`)
@@ -101,7 +113,7 @@ describe('registry retry layer', () => {
     let opened = 0
     const body: StreamBody = {
       length: chunks[0].length + chunks[1].length,
-      async* open() {
+      async *open() {
         opened++
         yield* chunks
       },
@@ -125,7 +137,9 @@ describe('registry retry layer', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
-      const error = await clientFor(host, {retries: 1}).send(get, 'get manifest').catch((e: unknown) => e)
+      const error = await clientFor(host, {retries: 1})
+        .send(get, 'get manifest')
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(IntegrityError)
       expect((error as IntegrityError).message).toBe(`get manifest: the response from ${host} was cut short (10 of 100 bytes) on 2 attempt(s)`)
       expect(requests).toBe(2)
@@ -139,7 +153,9 @@ describe('registry retry layer', () => {
     const server = await serve((_req, res) => answer(res, 200))
     const {host} = server
     await server.close()
-    const error = await clientFor(host, {retries: 1}).send(get, 'get manifest').catch((e: unknown) => e)
+    const error = await clientFor(host, {retries: 1})
+      .send(get, 'get manifest')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RegistryError)
     expect((error as RegistryError).message).toBe(`get manifest: cannot reach http://${host} (ECONNREFUSED) after 2 attempt(s)`)
     expect((error as RegistryError).hint).toMatch(/is the registry running/)

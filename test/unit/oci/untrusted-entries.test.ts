@@ -42,15 +42,21 @@ describe('untrusted files: blob cache entries and layout blobs', () => {
   const spoilers: Array<[string, () => Promise<void>]> = [
     ['a FIFO', async () => void execFileSync('mkfifo', [entry()])],
     ['a link to /dev/zero', () => symlink('/dev/zero', entry())],
-    ['a link to a good copy elsewhere', async () => {
-      await writeFile(path.join(root, 'good'), content)
-      await symlink(path.join(root, 'good'), entry())
-    }],
+    [
+      'a link to a good copy elsewhere',
+      async () => {
+        await writeFile(path.join(root, 'good'), content)
+        await symlink(path.join(root, 'good'), entry())
+      },
+    ],
     ['a folder', () => mkdir(entry())],
-    ['a longer file', async () => {
-      await writeFile(entry(), content)
-      await appendFile(entry(), Buffer.alloc(1024 * 1024))
-    }],
+    [
+      'a longer file',
+      async () => {
+        await writeFile(entry(), content)
+        await appendFile(entry(), Buffer.alloc(1024 * 1024))
+      },
+    ],
   ]
 
   for (const [label, spoil] of spoilers) {
@@ -114,7 +120,13 @@ describe('untrusted files: blob cache entries and layout blobs', () => {
     }
 
     it('a manifest descriptor in index.json promising more than the document cap is refused unread', async () => {
-      await writeFile(path.join(root, 'layout', 'ns', 'x', 'index.json'), JSON.stringify({schemaVersion: 2, manifests: [{...descriptor, size: MAX_DOCUMENT_BYTES + 1, annotations: {'org.opencontainers.image.ref.name': '1.0.0'}}]}))
+      await writeFile(
+        path.join(root, 'layout', 'ns', 'x', 'index.json'),
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [{...descriptor, size: MAX_DOCUMENT_BYTES + 1, annotations: {'org.opencontainers.image.ref.name': '1.0.0'}}],
+        }),
+      )
       await expect(layout.fetchManifest('ns/x', '1.0.0')).rejects.toThrow(/more than the 4194304 bytes/)
     })
   })

@@ -19,14 +19,17 @@ afterEach(async () => {
 describe('loadConfig takes the workspace and mode as inputs', () => {
   it('loads the layers of the selection it is given, discovering nothing itself', async () => {
     // The working folder is outside any workspace and nothing names one: only the selection does.
-    const loaded = await loadConfig({
-      home: sb.home,
-      cwd: sb.outside,
-      workspace: {name: 'given', path: sb.ws, source: 'flag'},
-      mode: {name: 'cicd', source: 'override', origin: 'argument'},
-      availableModes: ['cicd', 'solo'],
-      modeFiles: [templatePath('modes', 'cicd.yaml')],
-    }, {env: sb.env})
+    const loaded = await loadConfig(
+      {
+        home: sb.home,
+        cwd: sb.outside,
+        workspace: {name: 'given', path: sb.ws, source: 'flag'},
+        mode: {name: 'cicd', source: 'override', origin: 'argument'},
+        availableModes: ['cicd', 'solo'],
+        modeFiles: [templatePath('modes', 'cicd.yaml')],
+      },
+      {env: sb.env},
+    )
     expect(loaded.workspace).toEqual({name: 'given', path: sb.ws, source: 'flag'})
     expect(getPath(loaded.values, 'oci.registry')).toBe('reg.example:5000')
     expect(getPath(loaded.values, 'mode.registry.kind')).toBe('harbor-required')
@@ -34,7 +37,12 @@ describe('loadConfig takes the workspace and mode as inputs', () => {
   })
 
   it('refuses a mode the selection does not list, naming the ones it does', async () => {
-    const error = await expectProvisioningError(() => loadConfig({home: sb.home, cwd: sb.outside, mode: {name: 'nope', source: 'env', origin: 'PROVISIONING_MODE'}, availableModes: ['solo'], modeFiles: []}, {env: sb.env}))
+    const error = await expectProvisioningError(() =>
+      loadConfig(
+        {home: sb.home, cwd: sb.outside, mode: {name: 'nope', source: 'env', origin: 'PROVISIONING_MODE'}, availableModes: ['solo'], modeFiles: []},
+        {env: sb.env},
+      ),
+    )
     expect(error.exit).toBe(3)
     expect(error.message).toContain('unknown mode "nope" (from PROVISIONING_MODE)')
     expect(error.hint).toBe('use one of: solo')

@@ -49,11 +49,30 @@ describe('redact (free text)', () => {
 })
 
 describe('isSecretKey (config keys)', () => {
-  it.each(['pgpassword', 'vars.dbPassword', 'env.AWS_SECRET_ACCESS_KEY', 'aws_secret_access_key', 'oci.auth', 'oci.auth.username', 'vars.client_secret', 'x.api-key', 'oci.password'])('%s is secret', (key) => {
+  it.each([
+    'pgpassword',
+    'vars.dbPassword',
+    'env.AWS_SECRET_ACCESS_KEY',
+    'aws_secret_access_key',
+    'oci.auth',
+    'oci.auth.username',
+    'vars.client_secret',
+    'x.api-key',
+    'oci.password',
+  ])('%s is secret', (key) => {
     expect(isSecretKey(key)).toBe(true)
   })
 
-  it.each(['oci.auth_token_path', 'authentication.token_ttl', 'manifest.author', 'oci.registry', 'authentication.credentials_required', 'oci.trusted_keys', 'password_file', ''])('%s is not', (key) => {
+  it.each([
+    'oci.auth_token_path',
+    'authentication.token_ttl',
+    'manifest.author',
+    'oci.registry',
+    'authentication.credentials_required',
+    'oci.trusted_keys',
+    'password_file',
+    '',
+  ])('%s is not', (key) => {
     expect(isSecretKey(key)).toBe(false)
   })
 })

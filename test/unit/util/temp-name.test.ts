@@ -30,7 +30,15 @@ describe('temp names', () => {
   })
 
   it('a foreign name is not one of ours', () => {
-    for (const foreign of ['provisioning.lock', '.provisioning.lock.tmp', '.provisioning.lock.backup.tmp', '.provisioning.lock.123.xyz.tmp', 'a.123.abcd.tmp', '.spool-abc-0123.tmp', 'provisioning.lock.20241121.bak']) {
+    for (const foreign of [
+      'provisioning.lock',
+      '.provisioning.lock.tmp',
+      '.provisioning.lock.backup.tmp',
+      '.provisioning.lock.123.xyz.tmp',
+      'a.123.abcd.tmp',
+      '.spool-abc-0123.tmp',
+      'provisioning.lock.20241121.bak',
+    ]) {
       expect(parseTempName(foreign), foreign).toBeUndefined()
     }
   })

@@ -7,7 +7,8 @@ import {writePackage, type WrittenPackage} from '../../../lib/extension/package.
 
 export default class OciPackage extends BaseCommand<typeof OciPackage> {
   static summary = 'Package an extension folder into a reproducible {name}-{version}.tar.gz'
-  static description = 'The same folder always gives the same bytes, whatever the file times, owners or umask (SOURCE_DATE_EPOCH sets the entry time). Entries matching .provisioningignore (gitignore syntax) and its defaults (.git/, .env*, editor files, the extension\'s own tarballs) are left out; --verbose lists them.'
+  static description =
+    "The same folder always gives the same bytes, whatever the file times, owners or umask (SOURCE_DATE_EPOCH sets the entry time). Entries matching .provisioningignore (gitignore syntax) and its defaults (.git/, .env*, editor files, the extension's own tarballs) are left out; --verbose lists them."
   static args = {dir: Args.string({description: 'extension folder (holds manifest.yaml)', required: true})}
   static flags = {output: Flags.string({char: 'o', description: 'folder to write the tarball to (default: the current folder)'})}
 

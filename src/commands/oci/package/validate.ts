@@ -6,7 +6,8 @@ import {assertValidExtension, type ExtensionValidationReport} from '../../../lib
 
 export default class OciPackageValidate extends BaseCommand<typeof OciPackageValidate> {
   static summary = 'Check an extension folder: structure and every manifest field (exit 10 listing all problems)'
-  static description = 'Unknown manifest fields (typos such as dependancies) are warnings naming the closest known field; they keep the exit code 0. In --json, "errors" and "warnings" are counts; "problems" lists each with its severity, hint and suggestion.'
+  static description =
+    'Unknown manifest fields (typos such as dependancies) are warnings naming the closest known field; they keep the exit code 0. In --json, "errors" and "warnings" are counts; "problems" lists each with its severity, hint and suggestion.'
   static args = {dir: Args.string({description: 'extension folder (holds manifest.yaml)', required: true})}
 
   async run(): Promise<ExtensionValidationReport> {

@@ -47,7 +47,10 @@ export class Domains {
       const unique = pairs.filter((p, i) => i === 0 || p.c.version !== pairs[i - 1].c.version)
       list = unique.map((p) => p.c)
       this.sorted.set(name, list)
-      this.parsed.set(name, unique.map((p) => p.v))
+      this.parsed.set(
+        name,
+        unique.map((p) => p.v),
+      )
     }
     return list
   }
@@ -95,7 +98,10 @@ export class Domains {
       try {
         range = new semver.Range(text)
       } catch {
-        throw new ResolutionError(`invalid version range "${text}"`, {hint: 'use node-semver range syntax: >=1.7.0, ^1.2, ~1.2.3, 1.x, *', details: {range: text}})
+        throw new ResolutionError(`invalid version range "${text}"`, {
+          hint: 'use node-semver range syntax: >=1.7.0, ^1.2, ~1.2.3, 1.x, *',
+          details: {range: text},
+        })
       }
       this.ranges.set(text, range)
     }
@@ -163,19 +169,23 @@ export class Domains {
       else runs.push([i, i])
     }
     if (runs.length === 0) return 'no version'
-    return runs.map(([low, high]) => {
-      if (low === high) return versions[low - 1].version
-      const from = versions[low - 1].version
-      const to = versions[high - 1].version
-      if (low === versions.length) return `<=${to}`
-      if (high === 1) return `>=${from}`
-      return `>=${from} <=${to}`
-    }).join(' || ')
+    return runs
+      .map(([low, high]) => {
+        if (low === high) return versions[low - 1].version
+        const from = versions[low - 1].version
+        const to = versions[high - 1].version
+        if (low === versions.length) return `<=${to}`
+        if (high === 1) return `>=${from}`
+        return `>=${from} <=${to}`
+      })
+      .join(' || ')
   }
 
   /** Published versions in ascending order, for "available versions of x: …". */
   available(name: string): string[] {
-    return this.versions(name).map((v) => v.version).reverse()
+    return this.versions(name)
+      .map((v) => v.version)
+      .reverse()
   }
 }
 

@@ -51,7 +51,11 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
   } else {
     // A proof this long (thousands of steps) helps nobody line by line: name what it rests on.
     report = facts.slice(0, 40).map((f) => ({text: wording.fact(f)}))
-    lines.push('', `why: the proof takes ${steps} steps; it rests on these ${facts.length} facts${facts.length > 40 ? ' (the first 40)' : ''}:`, ...report.map((l) => `  - ${l.text}`))
+    lines.push(
+      '',
+      `why: the proof takes ${steps} steps; it rests on these ${facts.length} facts${facts.length > 40 ? ' (the first 40)' : ''}:`,
+      ...report.map((l) => `  - ${l.text}`),
+    )
   }
 
   const repository = focus !== undefined && unknown ? where(focus)?.repository : undefined

@@ -30,7 +30,10 @@ export class Incompatibility {
   readonly id = nextId++
   readonly terms: Term[]
 
-  constructor(terms: Term[], readonly cause: Cause) {
+  constructor(
+    terms: Term[],
+    readonly cause: Cause,
+  ) {
     // Most facts have two terms on different names: skip the merge map for them.
     const distinct = terms.length < 2 || (terms.length === 2 && terms[0].name !== terms[1].name)
     let merged: Term[]

@@ -36,7 +36,10 @@ export class FactLoader {
   private readonly loadedRelations = new Map<string, Set<string>>()
   private readonly tooNew = new Map<string, Set<number>>()
 
-  constructor(private readonly domains: Domains, private readonly context: Context) {}
+  constructor(
+    private readonly domains: Domains,
+    private readonly context: Context,
+  ) {}
 
   nameLoaded(name: string): boolean {
     return this.loadedNames.has(name)
@@ -145,7 +148,11 @@ export class FactLoader {
     // Too new for the core: its relations never matter (a backjump can undo the derivation
     // that excluded it; deciding it again just meets the core fact once more).
     if (excluded.has(index)) return facts
-    const relations: Array<[Relation, Record<string, string>]> = [['dependency', chosen.dependencies], ['optional', chosen.optional], ['conflict', chosen.conflicts]]
+    const relations: Array<[Relation, Record<string, string>]> = [
+      ['dependency', chosen.dependencies],
+      ['optional', chosen.optional],
+      ['conflict', chosen.conflicts],
+    ]
     for (const [relation, targets] of relations) {
       for (const to of Object.keys(targets).sort()) {
         const range = targets[to]
@@ -154,7 +161,12 @@ export class FactLoader {
         if (relationsDone.has(key)) continue
         relationsDone.add(key)
         const from = this.sharing(name, excluded).get(key) as number[]
-        const fact = relationFact(name, {relation, to, match: domains.matching(to, range), ranges: [range], from}, {name, set: domains.only(name, from)}, domains)
+        const fact = relationFact(
+          name,
+          {relation, to, match: domains.matching(to, range), ranges: [range], from},
+          {name, set: domains.only(name, from)},
+          domains,
+        )
         if (fact) facts.push(fact)
       }
     }

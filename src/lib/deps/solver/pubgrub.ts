@@ -27,7 +27,11 @@ export class NoSolution {
 
 /** The budget ran out before the search finished. */
 export class SearchCutShort {
-  constructor(readonly conflicts: number, readonly milliseconds: number, readonly reason: 'conflicts' | 'milliseconds') {}
+  constructor(
+    readonly conflicts: number,
+    readonly milliseconds: number,
+    readonly reason: 'conflicts' | 'milliseconds',
+  ) {}
 }
 
 /**
@@ -87,7 +91,8 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
   const resolveConflict = (conflicting: Incompatibility): Incompatibility => {
     conflicts++
     if (conflicts > options.limits.conflicts) throw new SearchCutShort(conflicts - 1, performance.now() - started, 'conflicts')
-    if ((conflicts & 255) === 0 && performance.now() - started > options.limits.milliseconds) throw new SearchCutShort(conflicts, performance.now() - started, 'milliseconds')
+    if ((conflicts & 255) === 0 && performance.now() - started > options.limits.milliseconds)
+      throw new SearchCutShort(conflicts, performance.now() - started, 'milliseconds')
     let incompatibility = conflicting
     let learned = false
     while (!incompatibility.failsResolution) {
@@ -117,10 +122,7 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
         for (const name of solution.backtrack(level)) if (requiredAndOpen(name)) heap.push(name)
         return incompatibility
       }
-      const terms: Term[] = [
-        ...incompatibility.terms.filter((t) => t !== term),
-        ...satisfier.cause.terms.filter((t) => t.name !== satisfier.name),
-      ]
+      const terms: Term[] = [...incompatibility.terms.filter((t) => t !== term), ...satisfier.cause.terms.filter((t) => t.name !== satisfier.name)]
       const difference = satisfier.set.minus(term.set)
       if (!difference.isEmpty()) terms.push({name: satisfier.name, set: difference.complement()})
       incompatibility = new Incompatibility(terms, {kind: 'derived', causes: [incompatibility, satisfier.cause]})
@@ -215,7 +217,10 @@ export function solve(domains: Domains, options: SolveOptions): Map<string, numb
     const edges = new Map<string, string[]>()
     for (const [name, index] of solution.decided) {
       if (name === ROOT || index === 0) continue
-      edges.set(name, Object.keys(domains.version(name, index).dependencies).filter((d) => (solution.decided.get(d) ?? 0) > 0))
+      edges.set(
+        name,
+        Object.keys(domains.version(name, index).dependencies).filter((d) => (solution.decided.get(d) ?? 0) > 0),
+      )
     }
     const cycle = findCycle(edges)
     if (!cycle) return undefined

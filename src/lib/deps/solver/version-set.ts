@@ -19,7 +19,7 @@ export class VersionSet {
   static full(size: number): VersionSet {
     const words = new Uint32Array((size + 31) >>> 5).fill(0xffffffff)
     const tail = size & 31
-    if (tail !== 0) words[words.length - 1] = (1 << tail) - 1 >>> 0
+    if (tail !== 0) words[words.length - 1] = ((1 << tail) - 1) >>> 0
     return new VersionSet(size, words)
   }
 

@@ -20,6 +20,8 @@ export async function createEngine(oci: OciStores): Promise<Engine> {
       }
       return new OrasEngine(oras, 'oci.tool = oras', oci)
     default:
-      return oras ? new OrasEngine(oras, `oci.tool = auto and oras was found at ${oras}`, oci) : new NativeEngine('oci.tool = auto and oras is not on PATH', oci)
+      return oras
+        ? new OrasEngine(oras, `oci.tool = auto and oras was found at ${oras}`, oci)
+        : new NativeEngine('oci.tool = auto and oras is not on PATH', oci)
   }
 }

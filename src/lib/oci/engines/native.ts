@@ -12,7 +12,10 @@ import type {Engine} from './engine.js'
 export class NativeEngine implements Engine {
   readonly name = 'native'
 
-  constructor(readonly reason: string, private readonly oci: OciStores) {}
+  constructor(
+    readonly reason: string,
+    private readonly oci: OciStores,
+  ) {}
 
   warmUp(ref: Reference): void {
     this.oci.store(ref.location).warmUp?.()

@@ -54,14 +54,19 @@ export function orasAnnotations(artifact: BuiltArtifact): Record<string, Record<
 export function orasPushArgs(ref: Reference, settings: OciSettings, files: {config: string; layer: string; annotations: string}): string[] {
   const {name} = orasTarget(ref)
   return [
-    'push', name,
-    '--artifact-type', MediaType.extensionArtifact,
-    '--config', `${files.config}:${MediaType.extensionConfig}`,
-    '--annotation-file', files.annotations,
+    'push',
+    name,
+    '--artifact-type',
+    MediaType.extensionArtifact,
+    '--config',
+    `${files.config}:${MediaType.extensionConfig}`,
+    '--annotation-file',
+    files.annotations,
     '--disable-path-validation',
     ...transportFlags(settings, ref.location),
     ...credentialFlags(settings, ref.location),
-    '--format', 'json',
+    '--format',
+    'json',
     `${path.basename(files.layer)}:${MediaType.layerTarGzip}`,
   ]
 }
@@ -74,7 +79,16 @@ export function orasPullArgs(ref: Reference, settings: OciSettings, outputDir: s
 export function orasCopyArgs(source: Reference, destination: Reference, settings: OciSettings, concurrency: number): string[] {
   const from = orasTarget(source)
   const to = orasTarget(destination)
-  return ['cp', from.name, to.name, ...transportFlags(settings, source.location, 'from-'), ...transportFlags(settings, destination.location, 'to-'), ...credentialFlags(settings, source.location, destination.location), '--concurrency', String(concurrency)]
+  return [
+    'cp',
+    from.name,
+    to.name,
+    ...transportFlags(settings, source.location, 'from-'),
+    ...transportFlags(settings, destination.location, 'to-'),
+    ...credentialFlags(settings, source.location, destination.location),
+    '--concurrency',
+    String(concurrency),
+  ]
 }
 
 export function orasTagsArgs(ref: Reference, settings: OciSettings): string[] {
@@ -109,7 +123,11 @@ export function parseOrasPush(stdout: string): {digest: string; reference?: stri
     }
   }
   const digest = /Digest:\s*(sha256:[a-f0-9]{64})/.exec(stdout)?.[1]
-  if (!digest) throw new RegistryError('could not read the digest from the oras output', {hint: 'check the oras version (1.2 or newer is supported)', details: {output: stdout.slice(0, 500)}})
+  if (!digest)
+    throw new RegistryError('could not read the digest from the oras output', {
+      hint: 'check the oras version (1.2 or newer is supported)',
+      details: {output: stdout.slice(0, 500)},
+    })
   return {digest}
 }
 
@@ -121,13 +139,17 @@ export function parseOrasPull(stdout: string): {files: Array<{path: string; dige
 }
 
 export function parseOrasTags(stdout: string): string[] {
-  return stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
 }
 
 /** Maps an oras failure to the error classes (and exit codes) of SPEC §3. */
 export function orasFailure(action: string, stderr: string): Error {
   const text = stderr.trim().split('\n').slice(-3).join(' ')
-  if (/unauthorized|authentication required|401|denied|403/i.test(text)) return new AuthError(`oras ${action}: ${text}`, {hint: 'log in with "provisioning oci login REGISTRY"'})
+  if (/unauthorized|authentication required|401|denied|403/i.test(text))
+    return new AuthError(`oras ${action}: ${text}`, {hint: 'log in with "provisioning oci login REGISTRY"'})
   if (/not found|404|MANIFEST_UNKNOWN|NAME_UNKNOWN/i.test(text)) return new NotFoundError(`oras ${action}: ${text}`, {hint: 'check the name and version'})
   if (/digest|mismatch/i.test(text)) return new IntegrityError(`oras ${action}: ${text}`, {hint: 'the content is corrupted; re-push it from a trusted source'})
   return new RegistryError(`oras ${action}: ${text || 'failed'}`, {hint: 'run with --verbose, or set oci.tool = native to use the built-in client'})

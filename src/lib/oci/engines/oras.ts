@@ -14,8 +14,18 @@ import type {OciSettings} from '../settings.js'
 import {removeCredentials} from './auth-file.js'
 import type {Engine} from './engine.js'
 import {
-  orasAnnotations, orasCopyArgs, orasDeleteArgs, orasLoginArgs, orasPullArgs, orasPushArgs, orasTagArgs, orasTagsArgs,
-  parseOrasPull, parseOrasPush, parseOrasTags, runOras,
+  orasAnnotations,
+  orasCopyArgs,
+  orasDeleteArgs,
+  orasLoginArgs,
+  orasPullArgs,
+  orasPushArgs,
+  orasTagArgs,
+  orasTagsArgs,
+  parseOrasPull,
+  parseOrasPush,
+  parseOrasTags,
+  runOras,
 } from './oras-cli.js'
 
 /** Pushes a built artifact with oras and checks oras produced the same manifest. */
@@ -56,7 +66,6 @@ export async function orasPullLayer(orasPath: string, ref: Reference, settings: 
   }
 }
 
-
 /**
  * The oras binary moves the artifacts; manifests are still resolved by the native client
  * (a digest for the result, or to pin a tag before acting on it), as oras prints none.
@@ -65,7 +74,11 @@ export class OrasEngine implements Engine {
   readonly name = 'oras'
   private readonly settings: OciSettings
 
-  constructor(readonly binary: string, readonly reason: string, private readonly oci: OciStores) {
+  constructor(
+    readonly binary: string,
+    readonly reason: string,
+    private readonly oci: OciStores,
+  ) {
     this.settings = oci.settings
   }
 

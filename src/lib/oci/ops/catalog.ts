@@ -18,10 +18,19 @@ export async function listExtensions(options: OciOperationOptions & {namespace?:
     const namespace = options.namespace ?? settings.namespace
     const repositories = await namespaceRepositories(oci, location, namespace)
     const limit = pLimit(Math.max(1, settings.concurrency))
-    const extensions = await Promise.all(repositories.map((repository) => limit(async () => {
-      const tags = await oci.store(location).listTags(repository)
-      return {name: repository.split('/').pop() ?? repository, repository, ...latestFields(tags, {pre: settings.prereleases}), versions: sortTags(tags).filter((t) => t.version).length}
-    })))
+    const extensions = await Promise.all(
+      repositories.map((repository) =>
+        limit(async () => {
+          const tags = await oci.store(location).listTags(repository)
+          return {
+            name: repository.split('/').pop() ?? repository,
+            repository,
+            ...latestFields(tags, {pre: settings.prereleases}),
+            versions: sortTags(tags).filter((t) => t.version).length,
+          }
+        }),
+      ),
+    )
     return {registry: formatLocation(location), namespace, extensions: extensions.sort((a, b) => a.name.localeCompare(b.name))}
   })
 }
@@ -42,7 +51,11 @@ export async function searchExtensions(options: OciOperationOptions & {term: str
   return withSession({...options, workspaceSource: 'fallback'}, async ({settings, oci}) => {
     const location = parseLocation(settings.registry, settings.cwd)
     const namespace = options.namespace ?? settings.namespace
-    const index = await loadCatalogIndex(oci, location, namespace, {ttlSeconds: settings.indexTtlSeconds, refresh: options.refresh, concurrency: settings.concurrency})
+    const index = await loadCatalogIndex(oci, location, namespace, {
+      ttlSeconds: settings.indexTtlSeconds,
+      refresh: options.refresh,
+      concurrency: settings.concurrency,
+    })
     const matches = matchEntries(index.entries, options.term).map((entry) => ({...entry, ...latestFields(entry.versions, {pre: settings.prereleases})}))
     const indexAgeSeconds = Math.max(0, Math.round((Date.now() - Date.parse(index.built)) / 1000))
     return {registry: index.registry, namespace, term: options.term, indexBuilt: index.built, fromCache: index.fromCache, indexAgeSeconds, matches}

@@ -25,21 +25,34 @@ export async function describeOciConfig(options: OciOperationOptions): Promise<O
   return withSession({...options, workspaceSource: 'fallback'}, async ({settings, engine}) => {
     const location = parseLocation(settings.registry, settings.cwd)
     const withheld = location.kind === 'remote' && usesPlainHttp(location.host, settings) && !isLoopbackHost(location.host)
-    const found = location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined
+    const found =
+      location.kind === 'remote' ? await lookupCredentials(location.host, {home: settings.home, env: settings.env, token: settings.token}, false) : undefined
     return {
       engine: engine.name,
       reason: engine.reason,
       ...(engine.binary ? {orasPath: engine.binary} : {}),
       registry: formatLocation(location),
       namespace: settings.namespace,
-      transport: location.kind === 'layout' ? 'local OCI image layout' : settings.tlsEnabled ? `https${settings.insecure ? ' (certificate not verified)' : ''}` : 'plain http',
+      transport:
+        location.kind === 'layout'
+          ? 'local OCI image layout'
+          : settings.tlsEnabled
+            ? `https${settings.insecure ? ' (certificate not verified)' : ''}`
+            : 'plain http',
       concurrency: settings.concurrency,
       timeoutSeconds: settings.timeoutMs / 1000,
       minTransferRateKiB: settings.minBytesPerSecond / 1024,
       retries: settings.retries,
       ...(settings.caFile ? {caFile: settings.caFile} : {}),
       cacheDir: settings.cacheDir,
-      credentials: location.kind === 'layout' ? 'not needed' : found ? (withheld ? `from ${found.source}, withheld: never sent in clear text to a host that is not loopback` : `from ${found.source}`) : 'none (anonymous)',
+      credentials:
+        location.kind === 'layout'
+          ? 'not needed'
+          : found
+            ? withheld
+              ? `from ${found.source}, withheld: never sent in clear text to a host that is not loopback`
+              : `from ${found.source}`
+            : 'none (anonymous)',
     }
   })
 }

@@ -15,7 +15,8 @@ export interface LoginResult {
  */
 export async function login(options: OciOperationOptions & {registry: string; username: string; password: string}): Promise<LoginResult> {
   if (!options.username) throw new UsageError('a username is required', {hint: 'pass --username NAME'})
-  if (!options.password) throw new UsageError('an empty password was given', {hint: 'pipe it in: echo "$PASSWORD" | provisioning oci login HOST --username NAME --password-stdin'})
+  if (!options.password)
+    throw new UsageError('an empty password was given', {hint: 'pipe it in: echo "$PASSWORD" | provisioning oci login HOST --username NAME --password-stdin'})
   return withSession(options, async ({settings, engine}) => {
     const host = registryKey(options.registry)
     await engine.login(host, options.username, options.password)

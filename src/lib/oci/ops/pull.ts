@@ -74,11 +74,15 @@ export async function pullExtension(options: PullOptions): Promise<PullResult> {
  * at a time), each into `<output>/<name>` (default: the current folder); two references
  * for one folder are refused before anything is fetched.
  */
-export async function pullExtensions(options: OciOperationOptions & Pick<PullOptions, 'output' | 'overwrite' | 'onBytes'> & {references: string[]}): Promise<{pulled: PullResult[]}> {
+export async function pullExtensions(
+  options: OciOperationOptions & Pick<PullOptions, 'output' | 'overwrite' | 'onBytes'> & {references: string[]},
+): Promise<{pulled: PullResult[]}> {
   return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     // Every folder is known (manifests only) before the first layer is fetched or written.
-    const located = await Promise.all(options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))))
+    const located = await Promise.all(
+      options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))),
+    )
     assertDistinctOutputs(located, options.references)
     if (!options.overwrite) assertEmptyOutputs(located.map((l) => l.output))
     const pulled = await Promise.all(located.map((l) => limit(() => unpackLocated(session, l, options))))
@@ -109,7 +113,8 @@ async function extensionIdentity(oci: OciSession['oci'], artifact: ResolvedArtif
   const annotations = artifact.image.annotations ?? {}
   const title = annotations[Annotation.title]
   const annotatedVersion = annotations[Annotation.version]
-  if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && isVersionLabel(annotatedVersion)) return {name: title, version: annotatedVersion}
+  if (artifact.image.artifactType === MediaType.extensionArtifact && isExtensionName(title) && isVersionLabel(annotatedVersion))
+    return {name: title, version: annotatedVersion}
   const config = await readExtensionConfig(artifact)
   const version = typeof config?.version === 'string' ? config.version : undefined
   if (config?.name === undefined) return {name: fallbackName(artifact), version}
@@ -211,7 +216,11 @@ async function locatePull({settings, engine, oci}: OciSession, options: PullTarg
 }
 
 /** Fetches (or takes from the cache) the located layer and unpacks it into its folder. */
-async function unpackLocated({engine}: OciSession, {artifact, layer, name, version, output, early}: LocatedPull, {onBytes}: Pick<PullTarget, 'onBytes'>): Promise<PullResult> {
+async function unpackLocated(
+  {engine}: OciSession,
+  {artifact, layer, name, version, output, early}: LocatedPull,
+  {onBytes}: Pick<PullTarget, 'onBytes'>,
+): Promise<PullResult> {
   const {installLayer} = await loadUnpacking()
   const {extracted, cached} = await installLayer(layerSource(artifact, layer), output, {
     ...pullLayerOptions(engine, artifact, layer),

@@ -46,10 +46,14 @@ export function pushReference(oci: OciStores, target: PushTarget, manifest: {nam
   }
   const parsed = oci.parse(target.name)
   if (parsed.digest) {
-    throw new UsageError(`cannot push to ${target.name}: a digest is what the registry computes, not a place to push to`, {hint: 'give a tag (name:1.0.0) or leave it out to use the manifest version'})
+    throw new UsageError(`cannot push to ${target.name}: a digest is what the registry computes, not a place to push to`, {
+      hint: 'give a tag (name:1.0.0) or leave it out to use the manifest version',
+    })
   }
   if (parsed.tag && target.version !== undefined && parsed.tag !== target.version) {
-    throw new UsageError(`${target.name} already names tag ${parsed.tag}; VERSION ${target.version} contradicts it`, {hint: 'give the version once: in the reference or as VERSION'})
+    throw new UsageError(`${target.name} already names tag ${parsed.tag}; VERSION ${target.version} contradicts it`, {
+      hint: 'give the version once: in the reference or as VERSION',
+    })
   }
   const version = parsed.tag ?? target.version ?? manifest.version
   if (parsed.location.kind === 'layout' && parsed.repository === '') {
@@ -66,9 +70,17 @@ export function pushReference(oci: OciStores, target: PushTarget, manifest: {nam
 
 function assertMatches(manifest: {name: string; version: string}, name: string, version: string): void {
   if (name === manifest.name && version.replace(/^v/, '') === manifest.version) return
-  const what = [name === manifest.name ? '' : `name ${name} is not ${manifest.name}`, version.replace(/^v/, '') === manifest.version ? '' : `version ${version} is not ${manifest.version}`].filter(Boolean).join(', ')
-  throw new ValidationError(`refusing to push ${manifest.name}@${manifest.version} as ${name}:${version} (${what} in manifest.yaml): the reference must match manifest.yaml`, {
-    hint: 'edit name/version in manifest.yaml instead, or leave them out of the reference; resolution rejects artifacts whose manifest disagrees with their reference',
-    details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
-  })
+  const what = [
+    name === manifest.name ? '' : `name ${name} is not ${manifest.name}`,
+    version.replace(/^v/, '') === manifest.version ? '' : `version ${version} is not ${manifest.version}`,
+  ]
+    .filter(Boolean)
+    .join(', ')
+  throw new ValidationError(
+    `refusing to push ${manifest.name}@${manifest.version} as ${name}:${version} (${what} in manifest.yaml): the reference must match manifest.yaml`,
+    {
+      hint: 'edit name/version in manifest.yaml instead, or leave them out of the reference; resolution rejects artifacts whose manifest disagrees with their reference',
+      details: {manifest: {name: manifest.name, version: manifest.version}, requested: {name, version}},
+    },
+  )
 }

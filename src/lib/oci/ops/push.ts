@@ -46,13 +46,27 @@ async function pushOne(session: OciSession, target: PushTarget, options: CopyLis
   }
 }
 
-async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
+async function pushPackage(
+  {engine, oci}: OciSession,
+  target: PushTarget,
+  pkg: SpooledPackage,
+  options: CopyListeners & {dryRun?: boolean},
+): Promise<PushResult> {
   const {manifest} = pkg
   const ref = pushReference(oci, target, manifest)
   const name = manifest.name
   const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})
-  const base = {name, version, reference: formatReference(ref), digest: artifact.manifest.descriptor.digest, size: artifact.manifest.descriptor.size, engine: engine.name, excluded: pkg.excluded, warnings: pkg.warnings}
+  const base = {
+    name,
+    version,
+    reference: formatReference(ref),
+    digest: artifact.manifest.descriptor.digest,
+    size: artifact.manifest.descriptor.size,
+    engine: engine.name,
+    excluded: pkg.excluded,
+    warnings: pkg.warnings,
+  }
   if (options.dryRun) return {...base, dryRun: true}
   const stats = await engine.push(ref, artifact, options)
   await updateIndexEntry(oci, ref.location, ref.repository)
@@ -76,13 +90,20 @@ export async function batchDirectories(args: string[], cwd: string): Promise<str
   if (args.length < 2) return undefined
   const {stat} = await import('node:fs/promises')
   const path = await import('node:path')
-  const isExtension = (dir: string) => stat(path.resolve(cwd, dir, 'manifest.yaml')).then((s) => s.isFile(), () => false)
+  const isExtension = (dir: string) =>
+    stat(path.resolve(cwd, dir, 'manifest.yaml')).then(
+      (s) => s.isFile(),
+      () => false,
+    )
   const all = await Promise.all(args.map(isExtension))
   if (all.every(Boolean)) return args
   if (args.length > 3) {
-    throw new UsageError(`oci push takes DIR [NAME] [VERSION] or several extension folders; ${args.filter((_, i) => !all[i]).join(', ')} holds no manifest.yaml`, {
-      hint: 'pass only extension folders to push several at once',
-    })
+    throw new UsageError(
+      `oci push takes DIR [NAME] [VERSION] or several extension folders; ${args.filter((_, i) => !all[i]).join(', ')} holds no manifest.yaml`,
+      {
+        hint: 'pass only extension folders to push several at once',
+      },
+    )
   }
   return undefined
 }

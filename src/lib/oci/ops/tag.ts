@@ -19,15 +19,21 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
   const tags = [...new Set(options.tags)]
   const bad = tags.filter((tag) => !TAG_PATTERN.test(tag))
   if (tags.length === 0 || bad.length > 0) {
-    throw new UsageError(tags.length === 0 ? 'oci tag needs at least one new tag' : `invalid tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => JSON.stringify(t)).join(', ')}`, {
-      hint: 'a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-" (e.g. stable, latest, 1.2.0)',
-      details: {invalid: bad},
-    })
+    throw new UsageError(
+      tags.length === 0 ? 'oci tag needs at least one new tag' : `invalid tag${bad.length > 1 ? 's' : ''} ${bad.map((t) => JSON.stringify(t)).join(', ')}`,
+      {
+        hint: 'a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-" (e.g. stable, latest, 1.2.0)',
+        details: {invalid: bad},
+      },
+    )
   }
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const ref = oci.parse(options.reference)
     if (!ref.digest && !ref.tag) {
-      throw new UsageError(`${options.reference} names no tag or digest to tag from`, {hint: 'name the version explicitly: oci tag NAME:VERSION NEWTAG...', details: {reference: options.reference}})
+      throw new UsageError(`${options.reference} names no tag or digest to tag from`, {
+        hint: 'name the version explicitly: oci tag NAME:VERSION NEWTAG...',
+        details: {reference: options.reference},
+      })
     }
     const {digest} = await engine.tag(ref, tags)
     // A new semver tag is a new version in search results, as after a push.

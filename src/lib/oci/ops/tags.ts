@@ -17,9 +17,13 @@ export async function listVersions(options: OciOperationOptions & {name: string}
     const tags = await engine.listTags(ref).catch((error: unknown) => {
       // The store's generic hint points back at "oci tags"; name what is missing instead.
       if (!(error instanceof NotFoundError)) throw error
-      const missing = ref.repository ? `no extension ${ref.repository} in ${formatLocation(ref.location)}` : `no OCI image layout at ${formatLocation(ref.location)}`
+      const missing = ref.repository
+        ? `no extension ${ref.repository} in ${formatLocation(ref.location)}`
+        : `no OCI image layout at ${formatLocation(ref.location)}`
       throw new NotFoundError(missing, {
-        hint: ref.repository ? '"provisioning oci list" shows the extensions of the namespace, "provisioning oci search TERM" finds one' : 'oci-layout://PATH names a folder holding oci-layout and index.json; check the path',
+        hint: ref.repository
+          ? '"provisioning oci list" shows the extensions of the namespace, "provisioning oci search TERM" finds one'
+          : 'oci-layout://PATH names a folder holding oci-layout and index.json; check the path',
         details: {...error.details, repository: ref.repository},
         cause: error,
       })

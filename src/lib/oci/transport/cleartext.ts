@@ -24,10 +24,13 @@ export function credentialsWithheld(target: CredentialTarget): boolean {
  * demands credentials: they were withheld, nothing secret was sent.
  */
 export function cleartextRefusal(host: string, what: string, status?: number): AuthError {
-  return new AuthError(`${what}: ${host} requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent`, {
-    hint: `serve the registry over TLS; credentials are never sent in clear text to another host (then set oci.tls_enabled=true for it, with oci.ca_file for a private CA)`,
-    details: {registry: host, ...(status === undefined ? {} : {status}), cleartext: true},
-  })
+  return new AuthError(
+    `${what}: ${host} requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent`,
+    {
+      hint: `serve the registry over TLS; credentials are never sent in clear text to another host (then set oci.tls_enabled=true for it, with oci.ca_file for a private CA)`,
+      details: {registry: host, ...(status === undefined ? {} : {status}), cleartext: true},
+    },
+  )
 }
 
 /**

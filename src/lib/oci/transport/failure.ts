@@ -21,10 +21,13 @@ export function transportFailure(target: FailureTarget, what: string, error: unk
     })
   }
   if (error instanceof DeadlineExceeded) {
-    return new RegistryError(`${what}: ${host} did not answer completely within the deadline of ${Math.round(error.ms / 1000)} s (${error.received} body bytes arrived)`, {
-      hint: 'the registry or the network is far too slow (or drip-feeds its answer); retry later, or raise oci.timeout_seconds or lower oci.min_transfer_rate_kib for a slow link',
-      details: {registry: host, deadlineMs: error.ms, receivedBytes: error.received, url: error.url},
-    })
+    return new RegistryError(
+      `${what}: ${host} did not answer completely within the deadline of ${Math.round(error.ms / 1000)} s (${error.received} body bytes arrived)`,
+      {
+        hint: 'the registry or the network is far too slow (or drip-feeds its answer); retry later, or raise oci.timeout_seconds or lower oci.min_transfer_rate_kib for a slow link',
+        details: {registry: host, deadlineMs: error.ms, receivedBytes: error.received, url: error.url},
+      },
+    )
   }
   if (error instanceof TruncatedBody) {
     // The registry answered, but the content never arrived whole: nothing was cached or written.
@@ -36,16 +39,20 @@ export function transportFailure(target: FailureTarget, what: string, error: unk
   if (error instanceof RetryableStatus) {
     const {status} = error.response
     return new RegistryError(`${what}: ${host} answered HTTP ${status}${status === 429 ? ' (too many requests)' : ''} after ${attempts} attempt(s)`, {
-      hint: status === 429 ? 'the registry is rate-limiting; wait and retry, or lower oci.concurrency' : 'the registry is failing; retry later or check its logs',
+      hint:
+        status === 429 ? 'the registry is rate-limiting; wait and retry, or lower oci.concurrency' : 'the registry is failing; retry later or check its logs',
       details: {registry: host, status},
     })
   }
   const code = errorCode(error)
   if (code) {
     return new RegistryError(`${what}: cannot reach ${base} (${code}) after ${attempts} attempt(s)`, {
-      hint: code === 'ECONNREFUSED'
-        ? 'is the registry running and is oci.registry right? ("provisioning oci config" shows what is used)'
-        : /CERT|SSL|TLS/.test(code) ? 'TLS failed: set oci.ca_file to the registry CA, or oci.tls_enabled=false for a plain-HTTP registry' : 'check the network and the registry address',
+      hint:
+        code === 'ECONNREFUSED'
+          ? 'is the registry running and is oci.registry right? ("provisioning oci config" shows what is used)'
+          : /CERT|SSL|TLS/.test(code)
+            ? 'TLS failed: set oci.ca_file to the registry CA, or oci.tls_enabled=false for a plain-HTTP registry'
+            : 'check the network and the registry address',
       details: {registry: host, code},
       cause: error,
     })

@@ -21,7 +21,10 @@ export interface RedirectTarget {
 export class RedirectingExchange {
   private readonly origin: string
 
-  constructor(private readonly target: RedirectTarget, private readonly transport: () => Promise<HttpTransport>) {
+  constructor(
+    private readonly target: RedirectTarget,
+    private readonly transport: () => Promise<HttpTransport>,
+  ) {
     this.origin = new URL(target.base).origin
   }
 
@@ -31,7 +34,8 @@ export class RedirectingExchange {
     for (let hop = 0; hop < MAX_REDIRECT_HOPS; hop++) {
       const headers: Record<string, string> = {'user-agent': 'provisioning-cli', ...request.headers}
       if (authorization && new URL(url).origin === this.origin) headers.authorization = authorization
-      if (request.body !== undefined) headers['content-length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length)
+      if (request.body !== undefined)
+        headers['content-length'] = String(typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.length)
       const res = await transport.request(url, {method: request.method, headers, body: request.body, sink: request.sink, maxBytes: request.maxBytes})
       const location = responseHeader(res, 'location')
       if (REDIRECT_STATUS.has(res.status) && location && (request.method === 'GET' || request.method === 'HEAD')) {

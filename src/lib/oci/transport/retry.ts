@@ -47,7 +47,7 @@ function retryAfterMs(headers: ResponseHeaders): number | undefined {
 /** Exponential backoff with jitter; a retryable status's Retry-After (capped) wins. */
 function waitMs(error: unknown, tryNo: number): number {
   const backoff = Math.min(200 * 2 ** tryNo, 5000) * (0.75 + Math.random() * 0.5)
-  return error instanceof RetryableStatus ? retryAfterMs(error.response.headers) ?? backoff : backoff
+  return error instanceof RetryableStatus ? (retryAfterMs(error.response.headers) ?? backoff) : backoff
 }
 
 /**

@@ -25,7 +25,12 @@ export interface IssuedToken {
  * Basic credentials, or an identity token exchanged as an OAuth2 refresh token. The realm
  * may be on another host; credentials only go there as cleartext.ts allows.
  */
-export async function requestToken(access: TokenServiceAccess, challenge: Challenge, scopes: string[], credential: Credential | undefined): Promise<IssuedToken> {
+export async function requestToken(
+  access: TokenServiceAccess,
+  challenge: Challenge,
+  scopes: string[],
+  credential: Credential | undefined,
+): Promise<IssuedToken> {
   const {host} = access
   if (!challenge.realm) throw new AuthError(`${host} asked for a bearer token but named no realm`, {hint: 'check the registry auth configuration'})
   const transport = await access.transport()
@@ -41,10 +46,18 @@ export async function requestToken(access: TokenServiceAccess, challenge: Challe
     // OAuth2 refresh-token exchange, as Docker does for identity tokens.
     method = 'POST'
     headers['content-type'] = 'application/x-www-form-urlencoded'
-    body = new URLSearchParams({grant_type: 'refresh_token', service: challenge.service ?? '', scope: scopes.join(' '), refresh_token: credential.token, client_id: 'provisioning-cli'}).toString()
+    body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      service: challenge.service ?? '',
+      scope: scopes.join(' '),
+      refresh_token: credential.token,
+      client_id: 'provisioning-cli',
+    }).toString()
   }
   const res = await access.retry('token request', async () => {
-    const r = unlessRetryable(await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, maxBytes: MAX_TOKEN_RESPONSE_BYTES}))
+    const r = unlessRetryable(
+      await transport.request(method === 'GET' ? url.toString() : `${url.origin}${url.pathname}`, {method, headers, body, maxBytes: MAX_TOKEN_RESPONSE_BYTES}),
+    )
     return {status: r.status, text: r.body.toString('utf8')}
   })
   if (res.status === 401 || res.status === 403) {
@@ -54,12 +67,19 @@ export async function requestToken(access: TokenServiceAccess, challenge: Challe
       details: {registry: host, status: res.status},
     })
   }
-  if (res.status >= 300) throw new AuthError(`token request to ${url.origin} failed with HTTP ${res.status}`, {hint: 'check the registry auth service', details: {status: res.status}})
+  if (res.status >= 300)
+    throw new AuthError(`token request to ${url.origin} failed with HTTP ${res.status}`, {
+      hint: 'check the registry auth service',
+      details: {status: res.status},
+    })
   let data: {token?: string; access_token?: string; expires_in?: number}
   try {
     data = JSON.parse(res.text) as typeof data
   } catch {
-    throw new AuthError(`the token service of ${host} (${url.origin}) answered something that is not JSON`, {hint: 'check the registry auth service', details: {registry: host}})
+    throw new AuthError(`the token service of ${host} (${url.origin}) answered something that is not JSON`, {
+      hint: 'check the registry auth service',
+      details: {registry: host},
+    })
   }
   const token = data.token ?? data.access_token
   if (!token) throw new AuthError(`the token service of ${host} returned no token`, {hint: 'check the registry auth service'})
@@ -81,7 +101,10 @@ function tokenRealm(realm: string, host: string): URL {
     url = undefined
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new AuthError(`${host} names a token realm that is not an http(s) URL: ${JSON.stringify(realm.slice(0, 200))}`, {hint: 'check the registry auth configuration', details: {registry: host}})
+    throw new AuthError(`${host} names a token realm that is not an http(s) URL: ${JSON.stringify(realm.slice(0, 200))}`, {
+      hint: 'check the registry auth configuration',
+      details: {registry: host},
+    })
   }
   return url
 }

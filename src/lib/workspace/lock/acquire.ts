@@ -30,7 +30,12 @@ export async function lockWorkspace(options: LockOptions): Promise<LockResult> {
   const record = newRecord({workspace: target.name, owner: settings.owner, provider: kind, reason: options.reason, ttlSeconds})
   return withProvider(kind, settings, async (provider) => {
     const result = (lock: LockRecord, extra: Partial<LockResult> = {}): LockResult => ({
-      workspace: target.name, path: target.path, provider: kind, location: provider.location(target), lock, ...extra,
+      workspace: target.name,
+      path: target.path,
+      provider: kind,
+      location: provider.location(target),
+      lock,
+      ...extra,
     })
     // A few rounds: the lock may be released or taken over between our attempt and our look.
     for (let round = 0; round < 5; round++) {
@@ -47,10 +52,22 @@ export async function lockWorkspace(options: LockOptions): Promise<LockResult> {
       // Not re-entrant: two CI jobs of one user on one runner share an owner name, and the
       // first one's unlock would pull the lock from under the second.
       if (holder.owner === settings.owner) {
-        throw heldByOther(target.name, holder, 'lock it again', `it is your own lock (owner ${settings.owner}): go ahead with your changes, or "provisioning workspace unlock ${target.name}" first; give concurrent jobs distinct owners (locking.owner, e.g. PROVISIONING_LOCKING__OWNER=ci-$CI_JOB_ID)`)
+        throw heldByOther(
+          target.name,
+          holder,
+          'lock it again',
+          `it is your own lock (owner ${settings.owner}): go ahead with your changes, or "provisioning workspace unlock ${target.name}" first; give concurrent jobs distinct owners (locking.owner, e.g. PROVISIONING_LOCKING__OWNER=ci-$CI_JOB_ID)`,
+        )
       }
-      throw heldByOther(target.name, holder, 'lock it', `wait until ${holder.owner} runs "provisioning workspace unlock ${target.name}"${holder.expires_at ? ` or the lock expires (${holder.expires_at})` : ''}`)
+      throw heldByOther(
+        target.name,
+        holder,
+        'lock it',
+        `wait until ${holder.owner} runs "provisioning workspace unlock ${target.name}"${holder.expires_at ? ` or the lock expires (${holder.expires_at})` : ''}`,
+      )
     }
-    throw new BusyError(`the lock of workspace ${target.name} kept changing while taking it`, {hint: 'another process is locking and unlocking it right now; try again'})
+    throw new BusyError(`the lock of workspace ${target.name} kept changing while taking it`, {
+      hint: 'another process is locking and unlocking it right now; try again',
+    })
   })
 }

@@ -35,7 +35,9 @@ export function checkEndpoints(settings: EtcdSettings): string[] {
 export async function openEtcd(settings: EtcdSettings): Promise<Etcd3> {
   const hosts = checkEndpoints(settings)
   const {Etcd3} = await import('etcd3')
-  const once = {execute: async <T>(fn: (context: {signal: AbortSignal; attempt: number}) => Promise<T> | T) => fn({signal: new AbortController().signal, attempt: 1})}
+  const once = {
+    execute: async <T>(fn: (context: {signal: AbortSignal; attempt: number}) => Promise<T> | T) => fn({signal: new AbortController().signal, attempt: 1}),
+  }
   type FaultHandling = NonNullable<ConstructorParameters<typeof Etcd3>[0]>['faultHandling']
   return new Etcd3({
     hosts,
@@ -56,7 +58,10 @@ export function etcdError(error: unknown, settings: EtcdSettings, doing: string)
       details: {endpoints: settings.endpoints},
     })
   }
-  const reason = message.split('\n')[0].replace(/^\d+ /, '').replace(/\.?\s*Resolution note:.*$/, '')
+  const reason = message
+    .split('\n')[0]
+    .replace(/^\d+ /, '')
+    .replace(/\.?\s*Resolution note:.*$/, '')
   return new RegistryError(`cannot ${doing}: etcd unreachable at ${endpoints} (${reason})`, {
     hint: 'check that etcd runs and listens there ("etcdctl --endpoints=URL endpoint health"), or fix locking.etcd.endpoints ("provisioning config show locking.etcd --origin")',
     details: {endpoints: settings.endpoints, timeoutMs: settings.timeoutMs},

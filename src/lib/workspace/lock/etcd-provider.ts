@@ -20,7 +20,10 @@ interface KeyValue {
 export class EtcdLockProvider implements LockProvider {
   readonly kind = 'etcd' as const
 
-  private constructor(private readonly client: Etcd3, private readonly settings: EtcdSettings) {}
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly settings: EtcdSettings,
+  ) {}
 
   static async open(settings: EtcdSettings): Promise<EtcdLockProvider> {
     return new EtcdLockProvider(await openEtcd(settings), settings)

@@ -28,7 +28,10 @@ export interface LockSnapshot {
   token: string
 }
 
-export function newRecord(fields: {workspace: string; owner: string; provider: LockProviderKind; reason?: string; ttlSeconds?: number}, now = new Date()): LockRecord {
+export function newRecord(
+  fields: {workspace: string; owner: string; provider: LockProviderKind; reason?: string; ttlSeconds?: number},
+  now = new Date(),
+): LockRecord {
   return {
     workspace: fields.workspace,
     owner: fields.owner,

@@ -57,16 +57,27 @@ export async function unlockWorkspace(options: UnlockOptions): Promise<UnlockRes
         const expired = isExpired(holder)
         const mine = holder.owner === settings.owner
         if (!mine && !expired && !force) {
-          refusal ??= heldByOther(target.name, holder, 'unlock it', `only ${holder.owner} should unlock it; if they are gone, pass --force to remove their lock anyway`)
+          refusal ??= heldByOther(
+            target.name,
+            holder,
+            'unlock it',
+            `only ${holder.owner} should unlock it; if they are gone, pass --force to remove their lock anyway`,
+          )
           return undefined
         }
         if (await provider.remove(target, current.token)) return {...base, ...at, unlocked: true, holder, forced: !mine && !expired, expired}
       }
-      throw new BusyError(`the lock of workspace ${target.name} kept changing while removing it`, {hint: 'another process is locking and unlocking it right now; try again'})
+      throw new BusyError(`the lock of workspace ${target.name} kept changing while removing it`, {
+        hint: 'another process is locking and unlocking it right now; try again',
+      })
     }).catch((error: unknown) => {
       // With etcd down, a lock in the workspace's file can still be removed on its own.
       if (kind !== 'etcd' || options.provider || !(error instanceof RegistryError)) throw error
-      throw new RegistryError(error.message, {hint: `${error.hint ?? 'check etcd'}; a lock in the workspace's file is removed with "provisioning workspace unlock ${target.name} --provider file"`, details: error.details, cause: error})
+      throw new RegistryError(error.message, {
+        hint: `${error.hint ?? 'check etcd'}; a lock in the workspace's file is removed with "provisioning workspace unlock ${target.name} --provider file"`,
+        details: error.details,
+        cause: error,
+      })
     })
     if (done) return done
   }

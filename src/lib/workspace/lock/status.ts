@@ -59,8 +59,12 @@ export async function assertWorkspaceWritable(workspace: LockTarget, values: Con
       if (!current.record) throw unreadableLock(provider, workspace, current)
       const holder = current.record
       if (isExpired(holder) || holder.owner === settings.owner) return
-      throw heldByOther(workspace.name, holder, doing,
-        `wait until ${holder.owner} runs "provisioning workspace unlock ${workspace.name}"${holder.expires_at ? ` or the lock expires (${holder.expires_at})` : ''}; "provisioning workspace info ${workspace.name}" shows the lock`)
+      throw heldByOther(
+        workspace.name,
+        holder,
+        doing,
+        `wait until ${holder.owner} runs "provisioning workspace unlock ${workspace.name}"${holder.expires_at ? ` or the lock expires (${holder.expires_at})` : ''}; "provisioning workspace info ${workspace.name}" shows the lock`,
+      )
     })
   }
 }

@@ -18,8 +18,14 @@ afterEach(async () => {
 
 describe('config formatters', () => {
   it('scalar: strings as they are, dates in ISO form, the rest as JSON', () => {
-    expect([scalar('a b'), scalar(3), scalar(true), scalar(null), scalar(new Date('2026-01-02T03:04:05Z')), scalar(['x'])])
-      .toEqual(['a b', '3', 'true', 'null', '2026-01-02T03:04:05.000Z', '["x"]'])
+    expect([scalar('a b'), scalar(3), scalar(true), scalar(null), scalar(new Date('2026-01-02T03:04:05Z')), scalar(['x'])]).toEqual([
+      'a b',
+      '3',
+      'true',
+      'null',
+      '2026-01-02T03:04:05.000Z',
+      '["x"]',
+    ])
   })
 
   it('config show of a real configuration: a table as YAML, a scalar bare, secrets never printed', async () => {
@@ -35,11 +41,22 @@ describe('config formatters', () => {
   })
 
   it('config show --origin: the layer and place (workspace files relative to it), what each value overrode', async () => {
-    const text = await formatConfigShow({value: 'b', mode: 'solo', workspace: {name: 'demo', path: '/ws'}, origins: [
-      {key: 'oci.registry', value: 'ws.example', layer: 'workspace', file: path.join('/ws', 'config', 'provisioning.yaml'), line: 4,
-        overridden: [{layer: 'user', file: '/h/config.user.toml', line: 2, value: 'user.example'}]},
-      {key: 'oci.retries', value: 7, layer: 'runtime', source: '--set oci.retries', overridden: []},
-    ]})
+    const text = await formatConfigShow({
+      value: 'b',
+      mode: 'solo',
+      workspace: {name: 'demo', path: '/ws'},
+      origins: [
+        {
+          key: 'oci.registry',
+          value: 'ws.example',
+          layer: 'workspace',
+          file: path.join('/ws', 'config', 'provisioning.yaml'),
+          line: 4,
+          overridden: [{layer: 'user', file: '/h/config.user.toml', line: 2, value: 'user.example'}],
+        },
+        {key: 'oci.retries', value: 7, layer: 'runtime', source: '--set oci.retries', overridden: []},
+      ],
+    })
     expect(text.split('\n')).toEqual([
       'oci.registry = "ws.example"',
       `    workspace      ${path.join('config', 'provisioning.yaml')}:4`,
@@ -50,19 +67,37 @@ describe('config formatters', () => {
   })
 
   it('formatValidate: loaded layers and warnings with their place and hint', () => {
-    expect(formatValidate({valid: true, errors: [], warnings: [], layers: [{layer: 'defaults', status: 'loaded', keys: 10}, {layer: 'user', status: 'missing', keys: 0}]}))
-      .toBe('configuration is valid (1 layer(s) loaded, 0 warning(s))')
-    expect(formatValidate({valid: true, errors: [], layers: [], warnings: [{severity: 'warning', message: 'unknown key oci.retires', file: '/h/c.toml', line: 3, hint: 'did you mean oci.retries?'}]}))
-      .toBe('configuration is valid (0 layer(s) loaded, 1 warning(s))\n  warning: /h/c.toml:3: unknown key oci.retires (did you mean oci.retries?)')
+    expect(
+      formatValidate({
+        valid: true,
+        errors: [],
+        warnings: [],
+        layers: [
+          {layer: 'defaults', status: 'loaded', keys: 10},
+          {layer: 'user', status: 'missing', keys: 0},
+        ],
+      }),
+    ).toBe('configuration is valid (1 layer(s) loaded, 0 warning(s))')
+    expect(
+      formatValidate({
+        valid: true,
+        errors: [],
+        layers: [],
+        warnings: [{severity: 'warning', message: 'unknown key oci.retires', file: '/h/c.toml', line: 3, hint: 'did you mean oci.retries?'}],
+      }),
+    ).toBe('configuration is valid (0 layer(s) loaded, 1 warning(s))\n  warning: /h/c.toml:3: unknown key oci.retires (did you mean oci.retries?)')
   })
 
   it('formatLayers: numbered, the error note for a broken layer, several files joined', () => {
-    const lines = formatLayers({mode: 'solo', layers: [
-      {layer: 'defaults', status: 'loaded', keys: 40, file: '/app/config.defaults.toml'},
-      {layer: 'environment', status: 'loaded', keys: 2, file: '/ws/a.toml', files: ['/ws/a.toml', '/ws/b.toml']},
-      {layer: 'user', status: 'error', keys: 0, file: '/h/config.user.toml', note: 'line 3: expected ='},
-      {layer: 'runtime', status: 'not-selected', keys: 0, note: 'no --set'},
-    ]}).split('\n')
+    const lines = formatLayers({
+      mode: 'solo',
+      layers: [
+        {layer: 'defaults', status: 'loaded', keys: 40, file: '/app/config.defaults.toml'},
+        {layer: 'environment', status: 'loaded', keys: 2, file: '/ws/a.toml', files: ['/ws/a.toml', '/ws/b.toml']},
+        {layer: 'user', status: 'error', keys: 0, file: '/h/config.user.toml', note: 'line 3: expected ='},
+        {layer: 'runtime', status: 'not-selected', keys: 0, note: 'no --set'},
+      ],
+    }).split('\n')
     expect(lines[0]).toMatch(/^#\s+LAYER\s+STATUS\s+KEYS\s+SOURCE$/)
     expect(lines[1]).toMatch(/^1\s+defaults\s+loaded\s+40\s+\/app\/config\.defaults\.toml$/)
     expect(lines[2]).toMatch(/\/ws\/a\.toml \+ \/ws\/b\.toml$/)
@@ -72,7 +107,16 @@ describe('config formatters', () => {
 })
 
 describe('mode formatters', () => {
-  const summary = {name: 'solo', description: 'one person', active: true, authentication: 'none', deployment: 'local', registry: 'localhost:5000', locking: 'file', limits: 'default'}
+  const summary = {
+    name: 'solo',
+    description: 'one person',
+    active: true,
+    authentication: 'none',
+    deployment: 'local',
+    registry: 'localhost:5000',
+    locking: 'file',
+    limits: 'default',
+  }
 
   it('formatModeList and formatCurrent', () => {
     const lines = formatModeList({current: 'solo', modes: [summary, {...summary, name: 'enterprise', active: false, authentication: 'oidc'}]}).split('\n')
@@ -97,7 +141,9 @@ describe('mode formatters', () => {
     ]
     expect(formatModeValidate({mode: 'solo', valid: true, requirements: []})).toBe('mode solo: all 0 requirement(s) met\n  (no requirements)')
     expect(formatModeSwitch({mode: 'solo', previous: 'solo', forced: false, valid: true, requirements: []})).toBe('mode is already solo')
-    expect(formatModeSwitch({mode: 'enterprise', previous: 'solo', forced: true, valid: false, requirements, overriddenBy: 'PROVISIONING_MODE'}).split('\n')).toEqual([
+    expect(
+      formatModeSwitch({mode: 'enterprise', previous: 'solo', forced: true, valid: false, requirements, overriddenBy: 'PROVISIONING_MODE'}).split('\n'),
+    ).toEqual([
       'switched mode: solo -> enterprise (forced; requirements unmet)',
       '  ok  etcd reachable: yes',
       '  MISSING TLS registry: plain HTTP',

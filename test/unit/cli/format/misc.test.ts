@@ -15,12 +15,28 @@ import type {MigrationResult} from '../../../../src/lib/workspace/migrate-to-oci
 
 describe('table and keyValues', () => {
   it('table: upper-case headers, columns as wide as their widest cell, no trailing spaces; no rows is empty', () => {
-    expect(table(['name', 'v'], [['a-long-name', 1], ['b', undefined]])).toBe('NAME         V\na-long-name  1\nb')
+    expect(
+      table(
+        ['name', 'v'],
+        [
+          ['a-long-name', 1],
+          ['b', undefined],
+        ],
+      ),
+    ).toBe('NAME         V\na-long-name  1\nb')
     expect(table(['name'], [])).toBe('')
   })
 
   it('keyValues: aligned values, empty and absent ones left out', () => {
-    expect(keyValues([['a', 'x'], ['longer', 2], ['gone', undefined], ['blank', ''], ['flag', false]])).toBe('a:      x\nlonger: 2\nflag:   false')
+    expect(
+      keyValues([
+        ['a', 'x'],
+        ['longer', 2],
+        ['gone', undefined],
+        ['blank', ''],
+        ['flag', false],
+      ]),
+    ).toBe('a:      x\nlonger: 2\nflag:   false')
   })
 })
 
@@ -54,8 +70,18 @@ describe('audit formatter', () => {
 
 describe('migrate formatter', () => {
   const migration = (over: Partial<MigrationResult>): MigrationResult => ({
-    workspace: '/ws', configFile: '/ws/config/provisioning.yaml', migrated: true, dryRun: false, source: '/ext', registry: 'reg.example', namespace: 'ns', tlsEnabled: true,
-    publish: [], rewrites: [], missing: [], ...over,
+    workspace: '/ws',
+    configFile: '/ws/config/provisioning.yaml',
+    migrated: true,
+    dryRun: false,
+    source: '/ext',
+    registry: 'reg.example',
+    namespace: 'ns',
+    tlsEnabled: true,
+    publish: [],
+    rewrites: [],
+    missing: [],
+    ...over,
   })
 
   it('already on OCI: nothing to migrate', () => {
@@ -63,14 +89,27 @@ describe('migrate formatter', () => {
   })
 
   it('a dry run plans; a run publishes, rewrites, warns about missing modules and names the backup', () => {
-    const publish = [{name: 'redis', version: '1.0.0', dir: '/ext/redis', reference: 'reg.example/ns/redis:1.0.0', digest: `sha256:${'a'.repeat(64)}`, transferred: 0}]
-    expect(formatMigration(migration({dryRun: true, publish: publish.map(({digest: _d, transferred: _t, ...p}) => p), tlsEnabled: false})).split('\n')).toEqual([
-      'plan: publish 1 extension version(s) from /ext to reg.example/ns',
-      '  redis@1.0.0 -> reg.example/ns/redis:1.0.0',
-      'would set dependencies.extensions.source_type: oci (registry reg.example, namespace ns, tls off) in /ws/config/provisioning.yaml',
-      'nothing was changed (dry run)',
-    ])
-    expect(formatMigration(migration({publish, rewrites: [{at: 'modules.taskservs[0]', from: 'redis', to: 'redis@^1.0.0'}], missing: ['etcd'], backupFile: '/ws/config/provisioning.yaml.bak'})).split('\n')).toEqual([
+    const publish = [
+      {name: 'redis', version: '1.0.0', dir: '/ext/redis', reference: 'reg.example/ns/redis:1.0.0', digest: `sha256:${'a'.repeat(64)}`, transferred: 0},
+    ]
+    expect(formatMigration(migration({dryRun: true, publish: publish.map(({digest: _d, transferred: _t, ...p}) => p), tlsEnabled: false})).split('\n')).toEqual(
+      [
+        'plan: publish 1 extension version(s) from /ext to reg.example/ns',
+        '  redis@1.0.0 -> reg.example/ns/redis:1.0.0',
+        'would set dependencies.extensions.source_type: oci (registry reg.example, namespace ns, tls off) in /ws/config/provisioning.yaml',
+        'nothing was changed (dry run)',
+      ],
+    )
+    expect(
+      formatMigration(
+        migration({
+          publish,
+          rewrites: [{at: 'modules.taskservs[0]', from: 'redis', to: 'redis@^1.0.0'}],
+          missing: ['etcd'],
+          backupFile: '/ws/config/provisioning.yaml.bak',
+        }),
+      ).split('\n'),
+    ).toEqual([
       'published 1 extension version(s) from /ext',
       `  redis@1.0.0 -> reg.example/ns/redis:1.0.0 sha256:${'a'.repeat(12)} (already there)`,
       'set dependencies.extensions.source_type: oci (registry reg.example, namespace ns, tls on) in /ws/config/provisioning.yaml',
@@ -84,8 +123,18 @@ describe('migrate formatter', () => {
 
 describe('module formatters', () => {
   const resolve: DepResolveResult = {
-    workspace: '/ws', lockfile: '/ws/l', followedLock: false, lockWritten: true, dryRun: false, warnings: [], installed: ['redis'], unchanged: [], removed: [], modified: [],
-    order: [{name: 'redis', type: 'taskserv', version: '1.0.0', reference: 'r', digest: 'd'}], changes: [],
+    workspace: '/ws',
+    lockfile: '/ws/l',
+    followedLock: false,
+    lockWritten: true,
+    dryRun: false,
+    warnings: [],
+    installed: ['redis'],
+    unchanged: [],
+    removed: [],
+    modified: [],
+    order: [{name: 'redis', type: 'taskserv', version: '1.0.0', reference: 'r', digest: 'd'}],
+    changes: [],
   }
 
   it('formatChange: what was added, removed or already there, then the resolve', () => {
@@ -95,40 +144,76 @@ describe('module formatters', () => {
   })
 
   it('formatModuleList: locked and installed columns; none declared', () => {
-    expect(formatModuleList({workspace: '/ws', modules: [{name: 'redis', type: 'taskserv', declared: '^1.0.0', installed: false}]}).split('\n')[1]).toMatch(/^taskserv\s+redis\s+\^1\.0\.0\s+-\s+no$/)
+    expect(formatModuleList({workspace: '/ws', modules: [{name: 'redis', type: 'taskserv', declared: '^1.0.0', installed: false}]}).split('\n')[1]).toMatch(
+      /^taskserv\s+redis\s+\^1\.0\.0\s+-\s+no$/,
+    )
     expect(formatModuleList({workspace: '/ws', modules: []})).toBe('no modules declared')
   })
 
   it('formatDiscover: versions, pre-release only, unknown; nothing found', () => {
-    const lines = formatDiscover({modules: [
-      {name: 'redis', type: 'taskserv', version: '1.0.0', source: 'registry', description: 'cache'},
-      {name: 'beta', onlyPrerelease: '0.1.0-rc.1', source: 'local'},
-    ]}).split('\n')
+    const lines = formatDiscover({
+      modules: [
+        {name: 'redis', type: 'taskserv', version: '1.0.0', source: 'registry', description: 'cache'},
+        {name: 'beta', onlyPrerelease: '0.1.0-rc.1', source: 'local'},
+      ],
+    }).split('\n')
     expect(lines[1]).toMatch(/^redis\s+taskserv\s+1\.0\.0\s+registry\s+cache$/)
     expect(lines[2]).toMatch(/^beta\s+\?\s+- \(pre-release 0\.1\.0-rc\.1 only: --pre\)\s+local$/)
     expect(formatDiscover({modules: []})).toBe('nothing found')
   })
 
   it('formatLayers: the provider, the layers and which file shadows which', () => {
-    const text = formatLayers({name: 'redis', type: 'taskserv', provider: 'workspace',
-      layers: [{layer: 'workspace', path: '/ws/taskservs/redis', present: true}, {layer: 'core', path: '/core/redis', present: false}],
-      files: [{file: 'main.k', layer: 'workspace', shadows: ['core']}]})
-    expect(text).toMatch(/^taskserv redis is provided by the workspace layer\n\nLAYER\s+PRESENT\s+PATH\nworkspace\s+yes\s+\/ws\/taskservs\/redis\ncore\s+no\s+\/core\/redis\n\nFILE\s+FROM\s+SHADOWS\nmain\.k\s+workspace\s+core$/)
+    const text = formatLayers({
+      name: 'redis',
+      type: 'taskserv',
+      provider: 'workspace',
+      layers: [
+        {layer: 'workspace', path: '/ws/taskservs/redis', present: true},
+        {layer: 'core', path: '/core/redis', present: false},
+      ],
+      files: [{file: 'main.k', layer: 'workspace', shadows: ['core']}],
+    })
+    expect(text).toMatch(
+      /^taskserv redis is provided by the workspace layer\n\nLAYER\s+PRESENT\s+PATH\nworkspace\s+yes\s+\/ws\/taskservs\/redis\ncore\s+no\s+\/core\/redis\n\nFILE\s+FROM\s+SHADOWS\nmain\.k\s+workspace\s+core$/,
+    )
   })
 })
 
 describe('package formatters', () => {
   it('formatExcluded: one line per entry with its rule; nothing excluded', () => {
-    expect(formatExcluded('./redis', [{path: '.git/', rule: '.git/', from: 'default'}, {path: 'secrets.env', rule: '*.env', from: '.provisioningignore'}]))
-      .toBe('excluded .git/ (default rule .git/)\nexcluded secrets.env (.provisioningignore *.env)')
+    expect(
+      formatExcluded('./redis', [
+        {path: '.git/', rule: '.git/', from: 'default'},
+        {path: 'secrets.env', rule: '*.env', from: '.provisioningignore'},
+      ]),
+    ).toBe('excluded .git/ (default rule .git/)\nexcluded secrets.env (.provisioningignore *.env)')
     expect(formatExcluded('./redis', [])).toBe('./redis: nothing excluded')
   })
 
   it('formatPackageWarning and formatValidation: each warning with its hint', () => {
-    const warning = {severity: 'warning' as const, field: 'dependancies', message: 'unknown field', hint: 'did you mean dependencies?', suggestion: 'dependencies', line: 4, column: 1}
+    const warning = {
+      severity: 'warning' as const,
+      field: 'dependancies',
+      message: 'unknown field',
+      hint: 'did you mean dependencies?',
+      suggestion: 'dependencies',
+      line: 4,
+      column: 1,
+    }
     expect(formatPackageWarning('./redis', warning)).toBe('./redis: dependancies: unknown field (did you mean dependencies?)')
-    const report = {dir: './redis', valid: true, manifest: {name: 'redis', type: 'taskserv' as const, version: '1.0.0'}, errors: 0, warnings: 1, files: [], excluded: [], problems: [warning]}
-    expect(formatValidation(report)).toBe('redis@1.0.0 (taskserv) is valid, with 1 warning(s):\n  - dependancies: unknown field (line 4, column 1)\n      did you mean dependencies?')
+    const report = {
+      dir: './redis',
+      valid: true,
+      manifest: {name: 'redis', type: 'taskserv' as const, version: '1.0.0'},
+      errors: 0,
+      warnings: 1,
+      files: [],
+      excluded: [],
+      problems: [warning],
+    }
+    expect(formatValidation(report)).toBe(
+      'redis@1.0.0 (taskserv) is valid, with 1 warning(s):\n  - dependancies: unknown field (line 4, column 1)\n      did you mean dependencies?',
+    )
     expect(formatValidation({...report, warnings: 0, problems: []})).toBe('redis@1.0.0 (taskserv) is valid')
   })
 })
