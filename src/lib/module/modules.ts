@@ -312,7 +312,7 @@ export async function explainLayers(options: {config: () => Promise<LoadedConfig
  */
 export async function splitWorkspaceArgument(home: string, args: string[]): Promise<{workspace?: string; names: string[]}> {
   if (args.length < 2) return {names: args}
-  const {readKnownWorkspaces: readRegistry} = await import('../workspace/known-workspaces.js')
-  const registry = await readRegistry(home)
-  return registry.workspaces.some((w) => w.name === args[0]) ? {workspace: args[0], names: args.slice(1)} : {names: args}
+  const {readKnownWorkspaces} = await import('../workspace/known-workspaces.js')
+  const {workspaces} = await readKnownWorkspaces(home)
+  return workspaces.some((w) => w.name === args[0]) ? {workspace: args[0], names: args.slice(1)} : {names: args}
 }

@@ -20,14 +20,14 @@ function looksLikePath(value: string): boolean {
   return value.includes('/') || value.startsWith('.') || value.startsWith('~')
 }
 
-function nameFor(dir: string, registry: KnownWorkspaces): string {
-  return registry.workspaces.find((w) => path.resolve(w.path) === dir)?.name ?? path.basename(dir)
+function nameFor(dir: string, list: KnownWorkspaces): string {
+  return list.workspaces.find((w) => path.resolve(w.path) === dir)?.name ?? path.basename(dir)
 }
 
 /** Resolves an explicit `--workspace`/`PROVISIONING_WORKSPACE` value: a path or a registered name. */
-async function resolveExplicit(value: string, source: WorkspaceSource, cwd: string, registry: KnownWorkspaces): Promise<WorkspaceRef> {
+async function resolveExplicit(value: string, source: WorkspaceSource, cwd: string, list: KnownWorkspaces): Promise<WorkspaceRef> {
   const origin = source === 'flag' ? `--workspace ${value}` : `PROVISIONING_WORKSPACE=${value}`
-  const entry = registry.workspaces.find((w) => w.name === value)
+  const entry = list.workspaces.find((w) => w.name === value)
   if (entry && !looksLikePath(value)) {
     if (!(await isWorkspace(entry.path))) {
       throw new NotFoundError(`workspace "${value}" is registered at ${entry.path}, but that folder holds no config/provisioning.yaml`, {
@@ -38,8 +38,8 @@ async function resolveExplicit(value: string, source: WorkspaceSource, cwd: stri
     return {name: entry.name, path: path.resolve(entry.path), source}
   }
   const dir = path.resolve(cwd, expandHome(value))
-  if (await isWorkspace(dir)) return {name: nameFor(dir, registry), path: dir, source}
-  const known = registry.workspaces.map((w) => w.name)
+  if (await isWorkspace(dir)) return {name: nameFor(dir, list), path: dir, source}
+  const known = list.workspaces.map((w) => w.name)
   throw new NotFoundError(`no workspace "${value}" (from ${origin}): not a registered name and ${dir} holds no config/provisioning.yaml`, {
     hint:
       known.length > 0
@@ -57,16 +57,16 @@ export interface Discovery {
 
 /** SPEC §4 order: --workspace, PROVISIONING_WORKSPACE, nearest parent folder, active workspace. */
 export async function discoverWorkspace(options: {flag?: string; env: NodeJS.ProcessEnv; cwd: string; home: string}): Promise<Discovery> {
-  const registry = await readKnownWorkspaces(options.home)
-  if (options.flag) return {workspace: await resolveExplicit(options.flag, 'flag', options.cwd, registry)}
+  const list = await readKnownWorkspaces(options.home)
+  if (options.flag) return {workspace: await resolveExplicit(options.flag, 'flag', options.cwd, list)}
   if (options.env.PROVISIONING_WORKSPACE) {
-    return {workspace: await resolveExplicit(options.env.PROVISIONING_WORKSPACE, 'env', options.cwd, registry)}
+    return {workspace: await resolveExplicit(options.env.PROVISIONING_WORKSPACE, 'env', options.cwd, list)}
   }
   for (let dir = path.resolve(options.cwd); ; dir = path.dirname(dir)) {
-    if (await isWorkspace(dir)) return {workspace: {name: nameFor(dir, registry), path: dir, source: 'cwd'}}
+    if (await isWorkspace(dir)) return {workspace: {name: nameFor(dir, list), path: dir, source: 'cwd'}}
     if (path.dirname(dir) === dir) break
   }
-  const active = registry.workspaces.find((w) => w.name === registry.active_workspace)
+  const active = list.workspaces.find((w) => w.name === list.active_workspace)
   if (active) {
     if (await isWorkspace(active.path)) return {workspace: {name: active.name, path: path.resolve(active.path), source: 'active'}}
     return {warning: `the active workspace "${active.name}" points to ${active.path}, which holds no config/provisioning.yaml`}

@@ -62,14 +62,14 @@ export async function installedExtensions(root: string): Promise<InstalledExtens
 export async function workspaceInfo(loaded: LoadedConfig): Promise<WorkspaceInfo> {
   const {requireWorkspace} = await import('./discover.js')
   const workspace = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
-  const registry = await readKnownWorkspaces(loaded.home)
+  const list = await readKnownWorkspaces(loaded.home)
   const lockfile = path.join(workspace.path, 'config', 'provisioning.lock')
   const {lockStatus} = await import('./lock/status.js')
   return {
     name: workspace.name,
     path: workspace.path,
-    registered: registry.workspaces.some((w) => path.resolve(w.path) === workspace.path),
-    active: registry.workspaces.some((w) => w.name === registry.active_workspace && path.resolve(w.path) === workspace.path),
+    registered: list.workspaces.some((w) => path.resolve(w.path) === workspace.path),
+    active: list.workspaces.some((w) => w.name === list.active_workspace && path.resolve(w.path) === workspace.path),
     mode: loaded.mode.name,
     environment: loaded.environment,
     infras: await subfolders(path.join(workspace.path, 'infra')),

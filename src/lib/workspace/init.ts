@@ -55,8 +55,8 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
     })
   }
 
-  return updateKnownWorkspaces(options.home, async (registry) => {
-    const clash = registry.workspaces.find((w) => w.name === options.name)
+  return updateKnownWorkspaces(options.home, async (list) => {
+    const clash = list.workspaces.find((w) => w.name === options.name)
     if (clash) {
       throw new ValidationError(`workspace name "${options.name}" is already registered for ${clash.path}`, {
         hint: `pick another name, or "provisioning workspace remove ${options.name}" first`,
@@ -79,8 +79,8 @@ export async function initWorkspace(options: InitOptions): Promise<InitResult> {
       await rm(staging, {recursive: true, force: true})
       throw error
     }
-    registry.workspaces.push({name: options.name, path: target})
-    if (options.activate) registry.active_workspace = options.name
+    list.workspaces.push({name: options.name, path: target})
+    if (options.activate) list.active_workspace = options.name
     return {name: options.name, path: target, activated: options.activate, files: await listFiles(target)}
   })
 }

@@ -16,11 +16,11 @@ export function checkWorkspaceName(name: string): void {
 }
 
 /** Read-modify-write of user_config.yaml under a lock, so concurrent commands never lose an update. */
-export async function updateKnownWorkspaces<T>(home: string, change: (registry: KnownWorkspaces) => T | Promise<T>): Promise<T> {
-  return withFileLock(`${homePaths.knownWorkspaces(home)}.lock`, {waitMs: 10_000, purpose: 'workspace registry update'}, async () => {
-    const registry = await readKnownWorkspaces(home)
-    const result = await change(registry)
-    await writeKnownWorkspaces(home, registry)
+export async function updateKnownWorkspaces<T>(home: string, change: (list: KnownWorkspaces) => T | Promise<T>): Promise<T> {
+  return withFileLock(`${homePaths.knownWorkspaces(home)}.lock`, {waitMs: 10_000, purpose: 'workspace list update'}, async () => {
+    const list = await readKnownWorkspaces(home)
+    const result = await change(list)
+    await writeKnownWorkspaces(home, list)
     return result
   })
 }
@@ -38,8 +38,8 @@ async function folderState(dir: string): Promise<'missing' | 'workspace' | 'othe
   }
 }
 
-function unknownWorkspace(name: string, registry: KnownWorkspaces): NotFoundError {
-  const known = registry.workspaces.map((w) => w.name)
+function unknownWorkspace(name: string, list: KnownWorkspaces): NotFoundError {
+  const known = list.workspaces.map((w) => w.name)
   return new NotFoundError(`no registered workspace "${name}"`, {
     hint:
       known.length > 0
@@ -56,15 +56,15 @@ export interface WorkspaceListing extends WorkspaceEntry {
 }
 
 export async function listWorkspaces(home: string): Promise<{active?: string; workspaces: WorkspaceListing[]}> {
-  const registry = await readKnownWorkspaces(home)
+  const list = await readKnownWorkspaces(home)
   const workspaces = await Promise.all(
-    registry.workspaces.map(async (w) => ({
+    list.workspaces.map(async (w) => ({
       ...w,
-      active: w.name === registry.active_workspace,
+      active: w.name === list.active_workspace,
       exists: (await folderState(w.path)) === 'workspace',
     })),
   )
-  return {active: registry.active_workspace, workspaces}
+  return {active: list.active_workspace, workspaces}
 }
 
 export async function activeWorkspace(home: string): Promise<WorkspaceListing> {
@@ -77,17 +77,17 @@ export async function activeWorkspace(home: string): Promise<WorkspaceListing> {
 }
 
 export async function switchWorkspace(home: string, name: string): Promise<{name: string; path: string; previous?: string}> {
-  return updateKnownWorkspaces(home, async (registry) => {
-    const entry = registry.workspaces.find((w) => w.name === name)
-    if (!entry) throw unknownWorkspace(name, registry)
+  return updateKnownWorkspaces(home, async (list) => {
+    const entry = list.workspaces.find((w) => w.name === name)
+    if (!entry) throw unknownWorkspace(name, list)
     if ((await folderState(entry.path)) !== 'workspace') {
       throw new NotFoundError(`workspace "${name}" is registered at ${entry.path}, but that folder holds no config/provisioning.yaml`, {
         hint: `restore the folder, or "provisioning workspace remove ${name}" and register the right path`,
         details: {workspace: name, path: entry.path},
       })
     }
-    const previous = registry.active_workspace
-    registry.active_workspace = name
+    const previous = list.active_workspace
+    list.active_workspace = name
     return {name, path: entry.path, previous}
   })
 }
@@ -102,34 +102,34 @@ export async function registerWorkspace(home: string, name: string, dir: string,
       details: {path: target},
     })
   }
-  return updateKnownWorkspaces(home, (registry) => {
-    const byName = registry.workspaces.find((w) => w.name === name)
+  return updateKnownWorkspaces(home, (list) => {
+    const byName = list.workspaces.find((w) => w.name === name)
     if (byName && path.resolve(byName.path) !== target) {
       throw new ValidationError(`workspace name "${name}" is already registered for ${byName.path}`, {
         hint: `pick another name, or "provisioning workspace remove ${name}" first`,
         details: {workspace: name, path: byName.path},
       })
     }
-    const byPath = registry.workspaces.find((w) => path.resolve(w.path) === target && w.name !== name)
+    const byPath = list.workspaces.find((w) => path.resolve(w.path) === target && w.name !== name)
     if (byPath) {
       throw new ValidationError(`${target} is already registered as "${byPath.name}"`, {
         hint: `use that name, or "provisioning workspace remove ${byPath.name}" first`,
         details: {workspace: byPath.name, path: target},
       })
     }
-    if (!byName) registry.workspaces.push({name, path: target})
+    if (!byName) list.workspaces.push({name, path: target})
     return {name, path: target, updated: !byName}
   })
 }
 
 /** Unregisters a workspace; its files are never touched. */
 export async function removeWorkspace(home: string, name: string): Promise<{name: string; path: string; wasActive: boolean}> {
-  return updateKnownWorkspaces(home, (registry) => {
-    const entry = registry.workspaces.find((w) => w.name === name)
-    if (!entry) throw unknownWorkspace(name, registry)
-    registry.workspaces = registry.workspaces.filter((w) => w.name !== name)
-    const wasActive = registry.active_workspace === name
-    if (wasActive) delete registry.active_workspace
+  return updateKnownWorkspaces(home, (list) => {
+    const entry = list.workspaces.find((w) => w.name === name)
+    if (!entry) throw unknownWorkspace(name, list)
+    list.workspaces = list.workspaces.filter((w) => w.name !== name)
+    const wasActive = list.active_workspace === name
+    if (wasActive) delete list.active_workspace
     return {name, path: entry.path, wasActive}
   })
 }
