@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {BusyError} from '../errors.js'
 import {currentUser, processAlive} from './process-info.js'
+import {lockAsidePathFor, lockDraftPathFor} from './temp-name.js'
 
 export interface LockHolder {
   pid: number
@@ -36,7 +37,7 @@ export async function readLockHolder(file: string): Promise<{holder?: LockHolder
  * it goes back (link() never overwrites a lock taken meanwhile).
  */
 async function removeIfUnchanged(file: string, staleText: string): Promise<void> {
-  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`
+  const aside = lockAsidePathFor(file)
   try {
     await rename(file, aside)
   } catch (error) {
@@ -61,7 +62,7 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     // The holder is written to a private file first and hard-linked into place: the lock
     // appears with its content in one step, so a kill can never leave an empty lock that
     // nobody can identify (link fails with EEXIST while someone holds it).
-    const draft = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`
+    const draft = lockDraftPathFor(file)
     await writeFile(draft, JSON.stringify(me), {mode: 0o644})
     try {
       await link(draft, file)

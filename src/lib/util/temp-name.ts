@@ -18,6 +18,16 @@ export function spoolPathIn(dir: string): string {
   return path.join(dir, `.spool-${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
 }
 
+/** `FILE.PID.HEX.draft` next to a lock file: its record written in full, then linked or renamed into place. */
+export function lockDraftPathFor(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.draft`
+}
+
+/** `FILE.PID.HEX.stale`: a lock moved aside to be removed (util/file-lock.ts removeIfUnchanged). */
+export function lockAsidePathFor(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}.stale`
+}
+
 export interface TempName {
   /** The file it becomes when renamed (tempPathFor); undefined for a spool. */
   target?: string
@@ -33,4 +43,16 @@ export function parseTempName(entry: string): TempName | undefined {
   if (renamed) return {target: renamed[1], pid: Number(renamed[2])}
   const spool = SPOOL.exec(entry)
   return spool ? {pid: Number(spool[1])} : undefined
+}
+
+// Earlier versions named file-lock drafts `FILE.PID.RAND` (base 36, no suffix): still recognised.
+const LOCK_DRAFT = /^(.+)\.(\d+)\.[0-9a-z]+(?:\.draft|\.stale)?$/
+
+/**
+ * The lock file and writer PID of a name built by lockDraftPathFor or lockAsidePathFor, or
+ * undefined. The pattern alone is loose (any `NAME.DIGITS.WORD`): callers check the lock name.
+ */
+export function parseLockDraftName(entry: string): {lock: string; pid: number} | undefined {
+  const draft = LOCK_DRAFT.exec(entry)
+  return draft ? {lock: draft[1], pid: Number(draft[2])} : undefined
 }

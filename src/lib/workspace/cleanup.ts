@@ -6,7 +6,7 @@ import {ociSettingsFrom} from '../oci/settings.js'
 import {holderIsDead, readLockHolder, withFileLock} from '../util/file-lock.js'
 import {homePaths} from '../util/home.js'
 import {processAlive} from '../util/process-info.js'
-import {parseTempName} from '../util/temp-name.js'
+import {parseLockDraftName, parseTempName} from '../util/temp-name.js'
 import {lockFilePath, takeoverGuardPath} from './lock/file-provider.js'
 import {withProvider} from './lock/provider.js'
 import {describeHolder, isExpired} from './lock/record.js'
@@ -60,14 +60,17 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
   }
 }
 
+/** The lock files whose drafts and moved-aside copies cleanup may remove. */
+const WORKSPACE_LOCKS = new Set(['.dep-resolve.lock', 'workspace.lock', 'workspace.lock.guard'])
+
 /**
- * Temp files named after the process writing them: util/temp-name.ts's, file-lock drafts
- * `NAME.lock.PID.RAND` and workspace-lock drafts `...PID.HEX.draft`.
+ * Temp files named after the process writing them (util/temp-name.ts): renamed writes,
+ * spools, and drafts or moved-aside copies of the workspace's lock files.
  * Returns the PID, or undefined when the name is not one of ours.
  */
 function writerPid(entry: string): number | undefined {
-  const lockDraft = /^(?:\.dep-resolve\.lock|workspace\.lock(?:\.guard)?)\.(\d+)\.[0-9a-z]+(?:\.draft)?$/.exec(entry)
-  const pid = parseTempName(entry)?.pid ?? (lockDraft ? Number(lockDraft[1]) : undefined)
+  const lockDraft = parseLockDraftName(entry)
+  const pid = parseTempName(entry)?.pid ?? (lockDraft && WORKSPACE_LOCKS.has(lockDraft.lock) ? lockDraft.pid : undefined)
   // A dated backup (provisioning.lock.20241121.bak) is not a temp file: PIDs stay below pid_max.
   return pid !== undefined && pid > 0 && pid <= PID_MAX ? pid : undefined
 }

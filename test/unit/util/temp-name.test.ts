@@ -5,7 +5,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {installedStateFile, installPlan} from '../../../src/lib/deps/install.js'
-import {parseTempName, spoolPathIn, tempPathFor} from '../../../src/lib/util/temp-name.js'
+import {lockAsidePathFor, lockDraftPathFor, parseLockDraftName, parseTempName, spoolPathIn, tempPathFor} from '../../../src/lib/util/temp-name.js'
 
 describe('temp names', () => {
   let dir: string
@@ -22,6 +22,19 @@ describe('temp names', () => {
     const spool = spoolPathIn(dir)
     expect(path.dirname(spool)).toBe(dir)
     expect(parseTempName(path.basename(spool))).toEqual({pid: process.pid})
+  })
+
+  it('lock drafts and moved-aside locks parse back to their lock file and this process (earlier drafts too)', () => {
+    const lock = path.join(dir, 'workspace.lock')
+    for (const built of [lockDraftPathFor(lock), lockAsidePathFor(lock)]) {
+      expect(path.dirname(built)).toBe(dir)
+      expect(parseLockDraftName(path.basename(built))).toEqual({lock: 'workspace.lock', pid: process.pid})
+      // Not a renamed temp file: cleanup tells the two apart.
+      expect(parseTempName(path.basename(built))).toBeUndefined()
+    }
+    expect(parseLockDraftName('.dep-resolve.lock.4242.k3j9x1')).toEqual({lock: '.dep-resolve.lock', pid: 4242})
+    expect(parseLockDraftName('workspace.lock')).toBeUndefined()
+    expect(parseLockDraftName('workspace.lock.abc.draft')).toBeUndefined()
   })
 
   it('two names for the same file differ', () => {

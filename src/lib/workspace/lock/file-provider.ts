@@ -1,8 +1,8 @@
-import {randomBytes} from 'node:crypto'
 import {link, mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {withFileLock} from '../../util/file-lock.js'
+import {lockDraftPathFor} from '../../util/temp-name.js'
 import type {LockProvider, LockTarget} from './provider.js'
 import {type LockRecord, type LockSnapshot, parseRecord} from './record.js'
 
@@ -14,7 +14,7 @@ export const takeoverGuardPath = (workspacePath: string) => `${lockFilePath(work
 /** A private, complete copy of the record next to the lock, to be linked or renamed into place. */
 async function draft(file: string, record: LockRecord): Promise<string> {
   await mkdir(path.dirname(file), {recursive: true})
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.draft`
+  const temp = lockDraftPathFor(file)
   const handle = await open(temp, 'wx', 0o644)
   try {
     await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`)
