@@ -4,6 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {AuthError} from '../../../src/lib/errors.js'
+
 import {buildExtensionArtifact} from '../../../src/lib/artifact/artifact.js'
 import {OciStores} from '../../../src/lib/oci/stores.js'
 import {sha256} from '../../../src/lib/oci/digest.js'
@@ -205,6 +207,21 @@ describe('engines', () => {
     await Promise.all(contexts.map((oci) => oci.close()))
     await oras.cleanup()
     await rm(dir, {recursive: true, force: true})
+  })
+
+  it('oras login to a host reached over plain HTTP that is not loopback is refused before oras runs (exit 7), as the native login is', async () => {
+    // The configured registry, plain HTTP (oci.tls_enabled false), on a host that is not loopback.
+    const oci = new OciStores(
+      settings({tool: 'oras', registry: 'registry.internal:5000', cacheDir: `${dir}/cache`, home: `${dir}/home`, env: {PATH: oras.dir}}),
+    )
+    contexts.push(oci)
+    const engine = await createEngine(oci)
+    const before = (await oras.calls()).length
+    const refused = await engine.login('registry.internal:5000', 'ci', 's3cret').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(AuthError)
+    expect((refused as AuthError).exit).toBe(7)
+    expect((refused as AuthError).message).toMatch(/plain HTTP and is not a loopback host/)
+    expect((await oras.calls()).length).toBe(before)
   })
 
   it('is chosen once from oci.tool and PATH, and says why', async () => {

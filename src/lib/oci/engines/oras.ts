@@ -11,6 +11,8 @@ import type {OciStores} from '../stores.js'
 import {Annotation} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
+import {cleartextRefusal} from '../transport/cleartext.js'
+import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
 import {removeCredentials} from './auth-file.js'
 import type {Engine} from './engine.js'
 import {
@@ -107,6 +109,8 @@ export class OrasEngine implements Engine {
 
   /** oras verifies the credentials and writes auth.json itself (--registry-config). */
   async login(host: string, username: string, password: string): Promise<void> {
+    // oras would send the password in clear text: refused as the native client refuses it.
+    if (usesPlainHttp(host, this.settings) && !isLoopbackHost(host)) throw cleartextRefusal(host, `login to ${host}`)
     await runOras(this.binary, orasLoginArgs(host, username, this.settings), {input: password})
   }
 
