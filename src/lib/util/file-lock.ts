@@ -55,6 +55,24 @@ async function removeIfUnchanged(file: string, staleText: string): Promise<void>
  * holder is waited for up to `waitMs`, then a BusyError (exit 9) names it.
  */
 export async function withFileLock<T>(file: string, options: {waitMs: number; purpose?: string}, fn: () => Promise<T>): Promise<T> {
+  const me = await acquire(file, options, true)
+  try {
+    return await fn()
+  } finally {
+    // Only our own lock: never one that another process took over meanwhile.
+    await removeIfUnchanged(file, JSON.stringify(me))
+  }
+}
+
+/**
+ * Takes the lock file (O_EXCL through a hard link), waiting up to `waitMs`. A dead holder's
+ * lock is removed under a guard lock (`FILE.guard`), after reading it again there: two
+ * processes that both saw the same dead holder would otherwise race, the second moving aside
+ * (for an instant) the lock the first had just taken, long enough for a third to take it too.
+ * The guard's own dead holder is removed without a guard of its own (a guard is held for
+ * microseconds, so two takers of a dead guard are as unlikely as it gets).
+ */
+async function acquire(file: string, options: {waitMs: number; purpose?: string}, guarded: boolean): Promise<LockHolder> {
   await mkdir(path.dirname(file), {recursive: true})
   const me: LockHolder = {pid: process.pid, host: os.hostname(), user: currentUser(), since: new Date().toISOString(), purpose: options.purpose}
   const deadline = Date.now() + options.waitMs
@@ -66,7 +84,7 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     await writeFile(draft, JSON.stringify(me), {mode: 0o644})
     try {
       await link(draft, file)
-      break
+      return me
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     } finally {
@@ -74,7 +92,8 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     }
     const {holder, text} = await readLockHolder(file)
     if (holder && text !== undefined && holderIsDead(holder)) {
-      await removeIfUnchanged(file, text)
+      if (guarded) await removeStaleGuarded(file, text, Math.max(deadline - Date.now(), 1_000))
+      else await removeIfUnchanged(file, text)
       continue
     }
     if (Date.now() >= deadline) {
@@ -91,10 +110,15 @@ export async function withFileLock<T>(file: string, options: {waitMs: number; pu
     }
     await new Promise((resolve) => setTimeout(resolve, delay))
   }
+}
+
+/** Removes the dead holder's lock under the guard, only if it still holds `staleText` there. */
+async function removeStaleGuarded(file: string, staleText: string, waitMs: number): Promise<void> {
+  const guard = `${file}.guard`
+  const me = await acquire(guard, {waitMs, purpose: `taking over ${path.basename(file)}`}, false)
   try {
-    return await fn()
+    if ((await readLockHolder(file)).text === staleText) await removeIfUnchanged(file, staleText)
   } finally {
-    // Only our own lock: never one that another process took over meanwhile.
-    await removeIfUnchanged(file, JSON.stringify(me))
+    await removeIfUnchanged(guard, JSON.stringify(me))
   }
 }
