@@ -72,7 +72,9 @@ describe('oci.tool = oras (built CLI, recording oras, real registry)', () => {
   })
 })
 
-// Where oras is on PATH: pushed natively, deleted through the real oras.
+// Where oras is on PATH: pushed natively, deleted through the real oras. Skipped elsewhere: oras is
+// not a Debian package and this build machine reaches no other download source; the recording
+// oras above checks our side of the process boundary everywhere.
 const orasOnPath = await findBinary('oras', {env: process.env, cwd: process.cwd()})
 describe.skipIf(!orasOnPath)('oci.tool = oras (built CLI, real oras, real registry)', () => {
   const {cli, repository} = useOrasSandbox(() => [])
