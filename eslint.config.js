@@ -46,6 +46,11 @@ const layers = [
     instead: 'the artifact layer works on a ContentStore and a target folder: the caller passes settings and paths in',
   },
   {
+    files: ['src/lib/signing/**'],
+    forbidden: [...DOMAIN, ...TOP_OF_LIB, ...ABOVE_LIB],
+    instead: 'signing/ (keys, bundles, referrers, the trust policy) works on a ContentStore and typed settings: callers pass them in',
+  },
+  {
     files: ['src/lib/platform/**'],
     forbidden: [...DOMAIN.filter((a) => a !== 'platform'), ...TOP_OF_LIB, ...ABOVE_LIB],
     instead: 'platform/ runs local services from their config definitions, beside workspace/: what it needs from the areas above comes in through its settings',

@@ -41,6 +41,8 @@ export interface ImageManifest {
   artifactType?: string
   config: Descriptor
   layers: Descriptor[]
+  /** OCI 1.1: the manifest this one refers to (a signature names what it signs). */
+  subject?: Descriptor
   annotations?: Record<string, string>
 }
 

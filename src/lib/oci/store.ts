@@ -20,6 +20,11 @@ export interface ContentStore {
   resolve(repository: string, reference: string): Promise<Descriptor>
   fetchManifest(repository: string, reference: string): Promise<ManifestContent>
   hasManifest(repository: string, digest: string): Promise<boolean>
+  /**
+   * Stores a manifest (and tags it). A manifest with a `subject` becomes a referrer of that
+   * manifest: a registry without the referrers API gets the OCI 1.1 referrers tag schema
+   * (the image index under the tag `sha256-<hex>` is updated), a layout lists it in index.json.
+   */
   pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void>
   hasBlob(repository: string, descriptor: Descriptor): Promise<boolean>
   fetchBlob(repository: string, descriptor: Descriptor): Promise<Buffer>
@@ -52,6 +57,12 @@ export interface ContentStore {
   warmUp?(): void
   /** Cross-repository mount within the same store (a registry); false when it refused this one. */
   mountBlob?(repository: string, descriptor: Descriptor, fromRepository: string): Promise<boolean>
+  /**
+   * OCI 1.1 referrers of a manifest: descriptors (with artifactType and annotations) of the
+   * manifests whose `subject` is `subjectDigest`, only those of `artifactType` when given.
+   * A registry answers from its referrers API, else from the referrers tag schema; none is [].
+   */
+  listReferrers?(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]>
 }
 
 export interface BlobRead {
