@@ -120,6 +120,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return Boolean((this.flags as {verbose?: boolean} | undefined)?.verbose) || this.argv.includes('--verbose') || this.argv.includes('-v')
   }
 
+  /** Set by a command whose audit line must say more than its target (never secrets). */
+  protected auditDetails?: Record<string, unknown>
+
   /** What the audit log names as the target; by default the positional arguments. */
   protected auditTarget(): string | undefined {
     const values = this.positionals.length > 0 ? this.positionals : Object.values((this.args ?? {}) as Record<string, unknown>)
@@ -142,6 +145,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       result: exit === 0 ? 'ok' : 'error',
       exit,
       ...(error ? {error: toErrorDocument(error).code} : {}),
+      ...(this.auditDetails ? {details: this.auditDetails} : {}),
     }).catch((auditError: Error) => {
       // The command's own outcome matters more than its audit line: warn, never fail.
       process.stderr.write(`warning: could not append to the audit log: ${auditError.message}\n`)

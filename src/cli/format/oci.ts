@@ -6,6 +6,7 @@ import type {PullResult} from '../../lib/oci/ops/pull.js'
 import type {PushResult} from '../../lib/oci/ops/push.js'
 import type {TagResult} from '../../lib/oci/ops/tag.js'
 import type {TagsResult} from '../../lib/oci/ops/tags.js'
+import type {ReplacedVersion} from '../../lib/oci/ops/version-tag-guard.js'
 import type {CopyEvent, CopyListeners} from '../../lib/oci/copy.js'
 import type {ReportBytes} from '../progress.js'
 import {keyValues, table} from './table.js'
@@ -35,18 +36,26 @@ export function transferListeners(report: (line: string) => void, bytes: ReportB
   }
 }
 
+/** What `--force` replaced, one line per version tag; empty when nothing was. */
+function replacedLines(replaced: Array<ReplacedVersion | undefined>): string {
+  return replaced
+    .filter((r) => r !== undefined)
+    .map((r) => `\nreplaced ${r.reference}: was ${r.previous} (--force, recorded in the audit log)`)
+    .join('')
+}
+
 export function formatPush(result: PushResult): string {
   const blobs =
     result.blobs === undefined
       ? ''
       : ` (${result.transferred} blob(s) uploaded, ${result.skipped} already present${result.mounted ? `, ${result.mounted} mounted` : ''})`
-  return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}`
+  return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}${replacedLines([result.replaced])}`
 }
 
 export function formatBatchPush(result: {pushed: PushResult[]}): string {
   const uploaded = result.pushed.reduce((n, r) => n + (r.transferred ?? 0), 0)
   const lines = result.pushed.map((r) => `${r.dryRun ? 'would push' : 'pushed'} ${r.reference}  ${r.digest}`)
-  return `${lines.join('\n')}\n${result.pushed.length} extension(s), ${uploaded} blob(s) uploaded`
+  return `${lines.join('\n')}\n${result.pushed.length} extension(s), ${uploaded} blob(s) uploaded${replacedLines(result.pushed.map((r) => r.replaced))}`
 }
 
 export function formatBatchPull(result: {pulled: PullResult[]}): string {
@@ -66,7 +75,7 @@ export function formatTags(result: TagsResult): string {
 }
 
 export function formatTag(result: TagResult): string {
-  return `${result.tags.map((t) => `tagged ${t.reference}`).join('\n')}\ndigest: ${result.digest}`
+  return `${result.tags.map((t) => `tagged ${t.reference}`).join('\n')}\ndigest: ${result.digest}${replacedLines(result.replaced ?? [])}`
 }
 
 export function formatInspect(result: InspectResult): string {
@@ -127,7 +136,7 @@ export function formatIndexAge(result: SearchResult): string {
 
 export function formatCopy(result: CopyCommandResult): string {
   const stats = result.blobs === undefined ? '' : ` (${result.transferred} transferred, ${result.skipped} already present, ${result.mounted} mounted)`
-  return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}`
+  return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}${replacedLines([result.replaced])}`
 }
 
 export function formatOciConfig(result: OciConfigResult): string {

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
 import {ociFlags, preFlag} from '../../cli/flags.js'
@@ -8,7 +8,8 @@ import {type CopyCommandResult, copyReference} from '../../lib/oci/ops/copy.js'
 export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static summary = 'Copy an artifact between registries, repositories or layouts'
   static audit = true
-  static description = 'Within one registry, blobs are mounted across repositories instead of re-uploaded.'
+  static description =
+    'Within one registry, blobs are mounted across repositories instead of re-uploaded. A destination version tag that holds another artifact is not replaced (exit 10) unless --force (recorded in the audit log).'
   static examples = [
     '<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0',
     '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0',
@@ -17,7 +18,11 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
     source: Args.string({description: 'source reference', required: true}),
     destination: Args.string({description: 'destination reference (tag defaults to the source tag)', required: true}),
   }
-  static flags = {...ociFlags, ...preFlag}
+  static flags = {
+    ...ociFlags,
+    ...preFlag,
+    force: Flags.boolean({description: 'replace a destination version tag that holds another artifact (recorded in the audit log)'}),
+  }
 
   async run(): Promise<CopyCommandResult> {
     const result = await this.withTransfer(`copy ${this.args.source}`, (report, bytes) =>
@@ -28,9 +33,11 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
         insecure: this.flags.insecure || undefined,
         concurrency: this.flags.concurrency,
         pre: this.flags.pre,
+        force: this.flags.force,
         ...transferListeners(report, bytes),
       }),
     )
+    if (result.replaced) this.auditDetails = {replaced: [result.replaced]}
     return this.present(result, formatCopy)
   }
 }

@@ -10,11 +10,12 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
   static summary = 'Package extension folders and push them as OCI artifacts'
   static audit = true
   static description =
-    'Name and version default to manifest.yaml. The target may be a full reference (oci://host/ns/name:1.0.0, host:5000/ns/name:1.0.0), a namespace (oci://host/ns, helm style) or an OCI layout folder (oci-layout://PATH[:tag]); a name or version in it must match manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest.'
+    'Name and version default to manifest.yaml. The target may be a full reference (oci://host/ns/name:1.0.0, host:5000/ns/name:1.0.0), a namespace (oci://host/ns, helm style) or an OCI layout folder (oci-layout://PATH[:tag]); a name or version in it must match manifest.yaml. Several folders are pushed by one process, in parallel (oci.concurrency). Blobs the registry already holds are not sent again; the same folder always gives the same digest. A published version is immutable: pushing other content under an existing version tag exits 10 before anything is sent, unless --force (recorded in the audit log); pushing the same content again changes nothing.'
   static examples = [
     '<%= config.bin %> oci push ./redis',
     '<%= config.bin %> oci push ./extensions-src/taskservs/*',
     '<%= config.bin %> oci push ./redis --dry-run --json',
+    '<%= config.bin %> oci push ./redis --force',
     '<%= config.bin %> oci push ./redis oci://harbor.example.com/platform',
     '<%= config.bin %> oci push ./redis localhost:5000/team/redis:0.2.0',
     '<%= config.bin %> oci push ./redis --registry localhost:5000 --namespace team',
@@ -32,6 +33,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
   static flags = {
     ...ociFlags,
     'dry-run': Flags.boolean({description: 'package and compute digests, push nothing'}),
+    force: Flags.boolean({description: 'replace a published version that holds other content (recorded in the audit log)'}),
     registry: Flags.string({description: 'registry host[:port] or oci-layout://PATH to push to (default: oci.registry)'}),
     namespace: Flags.string({description: 'repository namespace to push into (default: oci.namespace)'}),
   }
@@ -40,6 +42,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
     const common = {
       config: this.session().config,
       dryRun: this.flags['dry-run'],
+      force: this.flags.force,
       insecure: this.flags.insecure || undefined,
       concurrency: this.flags.concurrency,
       registry: this.flags.registry,
@@ -54,6 +57,7 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
         if (this.verbose) this.note(formatExcluded(dirs[i], pushed.excluded))
         for (const warning of pushed.warnings) this.noteWarning(formatPackageWarning(dirs[i], warning))
       }
+      this.auditReplaced(result.pushed)
       return this.present(result, formatBatchPush)
     }
     const result = await this.withTransfer(`push ${this.args.name ?? this.args.dir}`, (report, bytes) =>
@@ -65,8 +69,15 @@ export default class OciPush extends BaseCommand<typeof OciPush> {
         version: this.args.version,
       }),
     )
+    this.auditReplaced([result])
     if (this.verbose) this.note(formatExcluded(this.args.dir, result.excluded))
     for (const warning of result.warnings) this.noteWarning(formatPackageWarning(this.args.dir, warning))
     return this.present(result, formatPush)
+  }
+
+  /** A version replaced by --force is named in the audit log with both digests. */
+  private auditReplaced(pushed: PushResult[]): void {
+    const replaced = pushed.flatMap((p) => (p.replaced ? [p.replaced] : []))
+    if (replaced.length > 0) this.auditDetails = {replaced}
   }
 }

@@ -20,6 +20,8 @@ export interface AuditRecord {
   result: 'ok' | 'error'
   exit: number
   error?: string
+  /** What a command wants kept beyond its target, e.g. the digests a `--force` replaced. Never secrets. */
+  details?: Record<string, unknown>
 }
 
 export function auditLogPath(home: string): string {

@@ -3,6 +3,7 @@ import type {CopyListeners} from '../copy.js'
 import {formatReference} from '../reference.js'
 import {withDefaultTag} from '../../artifact/artifact-reader.js'
 import {type OciOperationOptions, withSession} from './session.js'
+import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'
 
 export interface CopyCommandResult {
   source: string
@@ -13,17 +14,22 @@ export interface CopyCommandResult {
   transferred?: number
   skipped?: number
   mounted?: number
+  /** The destination version tag `--force` moved away from other content. */
+  replaced?: ReplacedVersion
 }
 
 /** `oci copy SRC DST`: any store to any store; mounts within one registry. */
-export async function copyReference(options: OciOperationOptions & CopyListeners & {source: string; destination: string}): Promise<CopyCommandResult> {
+export async function copyReference(
+  options: OciOperationOptions & CopyListeners & {source: string; destination: string; force?: boolean},
+): Promise<CopyCommandResult> {
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const source = await withDefaultTag(oci, oci.parse(options.source))
     const parsedDestination = oci.parse(options.destination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
+    const [replaced] = await guardRetag(oci, source, destination, destination.tag ? [destination.tag] : [], {action: 'copy', force: options.force})
     const {digest, stats} = await engine.copy(source, destination, options)
     await updateIndexEntry(oci, destination.location, destination.repository)
     const counts = stats ? {blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted} : {}
-    return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts}
+    return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts, ...(replaced ? {replaced} : {})}
   })
 }

@@ -12,11 +12,16 @@ import type {CopyListeners, CopyStats} from '../copy.js'
 import {formatReference} from '../reference.js'
 import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
+import {guardVersionTags, type ReplacedVersion} from './version-tag-guard.js'
 
 export type {PushTarget} from './push-target.js'
 
-export interface PushOptions extends OciOperationOptions, PushTarget, CopyListeners {
+export interface PushOptions extends OciOperationOptions, PushTarget, CopyListeners, PushMode {}
+
+interface PushMode {
   dryRun?: boolean
+  /** Replace a version tag that holds other content (audited by the command). */
+  force?: boolean
 }
 
 export interface PushResult extends Partial<CopyStats> {
@@ -31,10 +36,12 @@ export interface PushResult extends Partial<CopyStats> {
   excluded: ExcludedEntry[]
   /** Manifest warnings (unknown fields with their did-you-mean): pushed anyway. */
   warnings: Problem[]
+  /** `--force` moved the version tag away from other content. */
+  replaced?: ReplacedVersion
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
-async function pushOne(session: OciSession, target: PushTarget, options: CopyListeners & {dryRun?: boolean}): Promise<PushResult> {
+async function pushOne(session: OciSession, target: PushTarget, options: CopyListeners & PushMode): Promise<PushResult> {
   const {oci} = session
   if (!options.dryRun) warmUp(session, target.name)
   // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
@@ -46,12 +53,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: CopyLis
   }
 }
 
-async function pushPackage(
-  {engine, oci}: OciSession,
-  target: PushTarget,
-  pkg: SpooledPackage,
-  options: CopyListeners & {dryRun?: boolean},
-): Promise<PushResult> {
+async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & PushMode): Promise<PushResult> {
   const {manifest} = pkg
   const ref = pushReference(oci, target, manifest)
   const name = manifest.name
@@ -67,10 +69,13 @@ async function pushPackage(
     excluded: pkg.excluded,
     warnings: pkg.warnings,
   }
+  // A dry run asks no registry, so it cannot tell whether the version is taken.
   if (options.dryRun) return {...base, dryRun: true}
+  // Packaging is reproducible, so the digest is known before any blob is sent: a refused push sends nothing.
+  const [replaced] = await guardVersionTags(oci, ref, [version], base.digest, {action: 'push', force: options.force})
   const stats = await engine.push(ref, artifact, options)
   await updateIndexEntry(oci, ref.location, ref.repository)
-  return {...base, ...stats, dryRun: false}
+  return {...base, ...stats, dryRun: false, ...(replaced ? {replaced} : {})}
 }
 
 /** Connects to the destination while the folder is being packaged. */
@@ -123,7 +128,7 @@ export interface BatchPushResult {
  * pool and token cache, up to oci.concurrency artifacts at a time. The first failure
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
-export async function pushExtensions(options: OciOperationOptions & CopyListeners & {dirs: string[]; dryRun?: boolean}): Promise<BatchPushResult> {
+export async function pushExtensions(options: OciOperationOptions & CopyListeners & PushMode & {dirs: string[]}): Promise<BatchPushResult> {
   return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
     const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))

@@ -2,20 +2,24 @@ import {UsageError} from '../../errors.js'
 import {updateIndexEntry} from '../../artifact/catalog-index.js'
 import {formatReference, TAG_PATTERN, withTag} from '../reference.js'
 import {type OciOperationOptions, withSession} from './session.js'
+import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'
 
 export interface TagResult {
   /** The reference that was tagged, as given (canonical form). */
   source: string
   digest: string
   tags: Array<{tag: string; reference: string; digest: string}>
+  /** Version tags `--force` moved away from other content. */
+  replaced?: ReplacedVersion[]
 }
 
 /**
  * `oci tag REF NEWTAG...` (as `oras tag`): the session's engine puts the manifest under each
  * new tag; blobs are never sent again, since the manifest's blobs are already in the
- * repository. Works on registries and layouts alike.
+ * repository. Works on registries and layouts alike. A version tag that holds another
+ * artifact is not moved (exit 10) unless `force`.
  */
-export async function tagArtifact(options: OciOperationOptions & {reference: string; tags: string[]}): Promise<TagResult> {
+export async function tagArtifact(options: OciOperationOptions & {reference: string; tags: string[]; force?: boolean}): Promise<TagResult> {
   const tags = [...new Set(options.tags)]
   const bad = tags.filter((tag) => !TAG_PATTERN.test(tag))
   if (tags.length === 0 || bad.length > 0) {
@@ -35,6 +39,7 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
         details: {reference: options.reference},
       })
     }
+    const replaced = await guardRetag(oci, ref, ref, tags, {action: 'tag', force: options.force})
     const {digest} = await engine.tag(ref, tags)
     // A new semver tag is a new version in search results, as after a push.
     await updateIndexEntry(oci, ref.location, ref.repository)
@@ -42,6 +47,7 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
       source: formatReference(ref),
       digest,
       tags: tags.map((tag) => ({tag, reference: formatReference(withTag(ref, tag)), digest})),
+      ...(replaced.length > 0 ? {replaced} : {}),
     }
   })
 }
