@@ -1,6 +1,7 @@
 import {renderTree} from '../../lib/deps/graph-view.js'
 import type {DependencyTree, DependencyValidation, UpdateCheck} from '../../lib/deps/inspect.js'
 import type {LockChange} from '../../lib/deps/lock-changes.js'
+import {republishedLine} from '../../lib/deps/republished.js'
 import type {DepResolveResult} from '../../lib/deps/resolve-workspace.js'
 import type {DepUpdateResult} from '../../lib/deps/update.js'
 import type {VerifyResult} from '../../lib/deps/verify-install.js'
@@ -32,12 +33,14 @@ export function formatTree(result: DependencyTree): string {
 }
 
 export function formatUpdates(result: UpdateCheck): string {
+  const note = (e: UpdateCheck['extensions'][number]) =>
+    e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : ''
   const rows = result.extensions.map((e) => [
     e.name,
     e.locked ?? '-',
     e.wanted,
     e.latest ?? '-',
-    e.locked === undefined ? 'not locked yet' : e.locked !== e.wanted ? 'update available' : e.outdated ? 'newer outside your ranges' : '',
+    [e.republished ? 'REPUBLISHED' : '', note(e)].filter(Boolean).join('; '),
   ])
   const updatable = result.extensions.filter((e) => e.locked !== e.wanted).length
   const summary =
@@ -45,7 +48,12 @@ export function formatUpdates(result: UpdateCheck): string {
       ? 'everything is up to date'
       : `${result.outdated} outdated (exit 1): ${updatable > 0 ? `"provisioning dep update" takes the wanted versions of ${updatable}` : 'every locked version is the newest your ranges allow'}` +
         `${updatable < result.outdated ? '; a newer version outside your ranges needs a wider range in config/provisioning.yaml (or in the extension requiring it)' : ''}`
-  return `${table(['name', 'locked', 'wanted', 'latest', ''], rows)}\n${summary}`
+  const republished = result.extensions.flatMap((e) => (e.republished && e.locked ? [{name: e.name, version: e.locked, ...e.republished}] : []))
+  const warning =
+    republished.length === 0
+      ? ''
+      : `\n${republished.map(republishedLine).join('\n')}\n${result.republished} republished (exit 8): check the new content, then "provisioning dep update ${republished.map((r) => r.name).join(' ')} --accept-republished"`
+  return `${table(['name', 'locked', 'wanted', 'latest', ''], rows)}\n${summary}${warning}`
 }
 
 /** `workspace (config/provisioning.yaml:12 …: kubernetes 1.28.0) -> kubernetes@1.28.0 (containerd >=1.7.0) -> containerd@1.7.2` */
@@ -77,7 +85,8 @@ export function formatUpdate(result: DepUpdateResult): string {
     ? `dry run (nothing installed, lockfile not written): would be ${tally}`
     : `${tally}; ${result.lockWritten ? `wrote ${result.lockfile}` : 'lockfile unchanged'}`
   const kept = result.heldBack.map((h) => `${h.name} stays at ${h.version}: ${h.reason}`)
-  return [table(['name', 'type', 'locked', 'new', 'change'], rows), ...kept, summary].join('\n')
+  const accepted = result.acceptedRepublished.map((r) => `${r.name}@${r.version}: accepted the republished content ${r.current} (was ${r.locked})`)
+  return [table(['name', 'type', 'locked', 'new', 'change'], rows), ...kept, ...accepted, summary].join('\n')
 }
 
 /** `dep resolve`: the install order, then what changed against the lock and why (kept versions only when held back). */

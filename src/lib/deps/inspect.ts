@@ -15,7 +15,7 @@ type Options = WorkspaceDependenciesOptions & {offline?: boolean; concurrency?: 
 async function plan(
   context: WorkspaceDependencies,
   options: Options,
-  extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean} = {},
+  extra: {update?: true; ignoreLock?: boolean; skipLocalDigests?: boolean; acceptRepublished?: 'report'} = {},
 ): Promise<ResolutionPlan> {
   const lock = extra.ignoreLock ? undefined : await readLock(context)
   return withSourceOci(context, (oci) =>
@@ -25,6 +25,7 @@ async function plan(
       offline: options.offline,
       update: extra.update,
       skipLocalDigests: extra.skipLocalDigests,
+      acceptRepublished: extra.acceptRepublished,
       concurrency: context.settings.concurrency,
       lockfilePath: context.lockfile,
     }),
@@ -108,6 +109,8 @@ export interface UpdateRow {
   latest?: string
   /** As npm outdated: not locked, locked other than wanted, or older than latest. */
   outdated: boolean
+  /** The locked version's tag now names other content (online runs only). */
+  republished?: {locked: string; current: string}
 }
 
 export interface UpdateCheck {
@@ -115,22 +118,34 @@ export interface UpdateCheck {
   extensions: UpdateRow[]
   /** How many rows are outdated: the command exits 1 when any is. */
   outdated: number
+  /** How many locked versions were republished: the command exits 8 when any is (before 1). */
+  republished: number
 }
 
 /** `dep check-updates` (like `npm outdated`): locked, newest allowed and newest published versions. */
 export async function checkUpdates(options: Options): Promise<UpdateCheck> {
   const context = await openWorkspaceDependencies(options)
-  const wanted = await plan(context, options, {update: true})
+  const wanted = await plan(context, options, {update: true, acceptRepublished: 'report'})
   // The update plan resolved afresh from this catalog: no second round of tag listings.
   const catalog = wanted.catalog as Catalog
   const locked = new Map((await readLock(context))?.extensions.map((e) => [e.name, e.version]))
+  const republished = new Map((wanted.republished ?? []).map((r) => [r.name, {locked: r.locked, current: r.current}]))
   const extensions = [...wanted.lock.extensions]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((e): UpdateRow => {
       const latest = latestVersion((catalog.versions(e.name) ?? []).map((v) => v.version)).latest?.version
       const current = locked.get(e.name)
       const outdated = current === undefined || current !== e.version || (latest !== undefined && semver.lt(current, latest))
-      return {name: e.name, type: e.type, ...(current === undefined ? {} : {locked: current}), wanted: e.version, ...(latest ? {latest} : {}), outdated}
+      const moved = republished.get(e.name)
+      return {
+        name: e.name,
+        type: e.type,
+        ...(current === undefined ? {} : {locked: current}),
+        wanted: e.version,
+        ...(latest ? {latest} : {}),
+        outdated,
+        ...(moved ? {republished: moved} : {}),
+      }
     })
-  return {workspace: context.workspace, extensions, outdated: extensions.filter((e) => e.outdated).length}
+  return {workspace: context.workspace, extensions, outdated: extensions.filter((e) => e.outdated).length, republished: republished.size}
 }

@@ -20,6 +20,7 @@ import {checkFollowedLock} from './lock-verify.js'
 import {localReference, type LockedOrigin} from './locked-reference.js'
 import {inputsDigest, LOCKFILE_VERSION, type LockedExtension, type Lockfile, MAX_DECLARED_RANGE_CHARS} from './lockfile.js'
 import {fetchRegistryCatalog, type RegistryCatalogOptions} from './registry-catalog.js'
+import {assertRepublishedAccepted, findRepublished, type Republished} from './republished.js'
 import type {CandidateVersion, Catalog, Requirer} from './types.js'
 
 export type ExtensionOrigin = LockedOrigin
@@ -41,6 +42,8 @@ export interface ResolutionPlan {
   catalog?: Catalog
   /** Per extension, what changed against the lock the run started from, and why. */
   changes: LockChange[]
+  /** Locked versions the registry now holds other content under (absent when the lock was followed). */
+  republished?: Republished[]
 }
 
 export interface PlanOptions {
@@ -57,6 +60,11 @@ export interface PlanOptions {
   update?: true | string[]
   concurrency: number
   lockfilePath: string
+  /**
+   * Locked names whose republished content may be taken (`dep update NAME --accept-republished`);
+   * `report`: none is refused, the plan lists them (`dep check-updates`). Others stop the run (exit 8).
+   */
+  acceptRepublished?: readonly string[] | 'report'
 }
 
 /** The CLI's own version: the core version when the workspace declares none. */
@@ -104,6 +112,10 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
   const digest = declarationDigest(declaration)
   const current = lock && lock.inputs_digest === digest && lock.core_version === coreVersion
   const warnings: string[] = []
+  // Following an unchanged lock installs by digest and asks no registry for tags, so it does not
+  // notice a republished version: that path must stay fast, and the content it installs is
+  // still the locked content. Republishing is caught whenever the registry is consulted
+  // (a changed declaration, dep update, dep check-updates); never with --offline.
   if (current && !options.update) {
     const check = await checkFollowedLock(oci, lock, declaration, {offline: Boolean(options.offline), concurrency: options.concurrency})
     if (check.problems.length === 0) return fromLock(lock, check.entries, warnings)
@@ -133,6 +145,8 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
 
   const roots = await rootRequirements(declaration)
   const {catalog, originOf} = await loadCatalog(oci, declaration, options)
+  const republished = findRepublished(lock, catalog, originOf)
+  if (options.acceptRepublished !== 'report') assertRepublishedAccepted(republished, options.acceptRepublished ?? [])
   let solved
   try {
     solved = resolveKeepingLock({catalog, roots, coreVersion, lock, update: options.update})
@@ -175,7 +189,7 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
   const changes = lockChanges(lock, newLock.extensions, {catalog, requiredBy: resolution.requiredBy, redecided})
-  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes}
+  return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes, republished}
 }
 
 /** A declared module whose chosen version is of another type than the group it is declared under. */
@@ -207,6 +221,8 @@ export async function loadCatalog(
     concurrency: number
     onInvalidManifests?: (invalid: InvalidManifest[]) => void
     onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']
+    /** The lock being re-resolved: its versions' tags are resolved afresh (republish detection). */
+    lock?: Lockfile
   },
 ): Promise<{catalog: Catalog; originOf: OriginOf}> {
   const source = declaration.source
@@ -228,6 +244,7 @@ export async function loadCatalog(
     concurrency: options.concurrency,
     offline: Boolean(options.offline),
     onInvalidMetadata: options.onInvalidMetadata,
+    lockedVersions: options.lock && new Map(options.lock.extensions.map((e) => [e.name, e.version])),
   })
   return {
     catalog: fetched,

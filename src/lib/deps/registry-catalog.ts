@@ -8,7 +8,8 @@ import type {OciStores} from '../oci/stores.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
 import {isDigest} from '../oci/digest.js'
 import {readUntrusted} from '../util/untrusted-file.js'
-import {sortTags} from '../oci/versions.js'
+import type {ContentStore} from '../oci/store.js'
+import {sortTags, tagVersion} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {artifactLocator} from './artifact-location.js'
 import {candidateFromUntrusted} from './candidate.js'
@@ -28,7 +29,10 @@ export interface FetchedCatalog extends Catalog {
 }
 
 interface TagIndex {
-  /** tag -> manifest digest, as last seen; version tags are treated as immutable. */
+  /**
+   * tag -> manifest digest, as last seen; version tags are treated as immutable, except the
+   * locked version's tag of each name, which is resolved again on every online run.
+   */
   tags: Record<string, string>
 }
 
@@ -69,6 +73,11 @@ export interface RegistryCatalogOptions {
   concurrency: number
   /** Cache only: tags from the last listing, manifests and configs from the blob cache. */
   offline: boolean
+  /**
+   * name -> locked version: that version's tag is resolved afresh (one HEAD) instead of being
+   * taken from the tag index, so a republished version shows as a record with another digest.
+   */
+  lockedVersions?: ReadonlyMap<string, string>
   /**
    * `dep validate`: a name whose published metadata is refused (exit 8) is reported here and
    * left without versions, so the rest of the graph is still read; without it the run stops.
@@ -118,6 +127,7 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
       versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
       return []
     }
+    if (!options.offline) await refreshLockedTag(store, repository, semverTags, index, options.lockedVersions?.get(name))
     const readVersions = () =>
       Promise.all(
         semverTags.map((tag) =>
@@ -197,6 +207,24 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
     repositoryOf,
     whereIs: (name) => ({text: `the registry (looked for ${repositoryOf(name)})`, repository: repositoryOf(name)}),
   }
+}
+
+/**
+ * The locked version's tag may have been republished since the index saw it: resolved again
+ * (a HEAD), the index entry follows the registry, and the content comes from the blob cache
+ * by that digest or from the registry.
+ * A tag the index does not hold yet needs nothing: it is read from the registry anyway.
+ */
+async function refreshLockedTag(
+  store: ContentStore,
+  repository: string,
+  semverTags: string[],
+  index: TagIndex,
+  lockedVersion: string | undefined,
+): Promise<void> {
+  const tag = lockedVersion === undefined ? undefined : semverTags.find((t) => tagVersion(t) === lockedVersion)
+  if (tag === undefined || index.tags[tag] === undefined) return
+  index.tags[tag] = (await store.resolve(repository, tag)).digest
 }
 
 function offlineMiss(name: string, location: Location, repository: string): never {

@@ -22,6 +22,8 @@ export interface DepResolveOptions extends WorkspaceDependenciesOptions {
   concurrency?: number
   /** `dep update`: re-resolve allowing newer versions of all (`true`) or the named extensions. */
   update?: true | string[]
+  /** `dep update NAME --accept-republished`: these names may take the content their locked version now names. */
+  acceptRepublished?: readonly string[]
   onProgress?: (line: string) => void
   /** Sees the plan before anything is installed (`dep update` explains what it changed and kept). */
   onPlan?: (plan: ResolutionPlan) => void
@@ -63,6 +65,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         frozen: options.frozen,
         offline: options.offline,
         update: options.update,
+        acceptRepublished: options.acceptRepublished,
         concurrency: settings.concurrency,
         lockfilePath: lockfile,
       })

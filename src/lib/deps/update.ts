@@ -1,12 +1,13 @@
 import semver from 'semver'
 
-import {ConfigError, NotFoundError} from '../errors.js'
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
 import {latestVersion} from '../oci/versions.js'
 import {closestMatch} from '../util/closest.js'
 import {type Declaration, moduleSites} from './declaration.js'
 import {openWorkspaceDependencies, readLock} from './workspace-dependencies.js'
 import type {Lockfile} from './lockfile.js'
 import type {ResolutionPlan} from './plan.js'
+import type {Republished} from './republished.js'
 import {type DepResolveOptions, type DepResolveResult, resolveWorkspace} from './resolve-workspace.js'
 
 /** A named extension that kept its version, and why. */
@@ -18,6 +19,8 @@ export interface HeldBack {
 
 export interface DepUpdateResult extends DepResolveResult {
   heldBack: HeldBack[]
+  /** Republished versions re-locked at the registry's current digest (`--accept-republished`). */
+  acceptedRepublished: Republished[]
 }
 
 /**
@@ -26,7 +29,14 @@ export interface DepUpdateResult extends DepResolveResult {
  * allowing newer versions. The result says, per extension, old → new and what happened, and
  * for each named extension that kept its version, what holds it there.
  */
-export async function updateWorkspace(options: Omit<DepResolveOptions, 'update' | 'onPlan'> & {names: string[]}): Promise<DepUpdateResult> {
+export async function updateWorkspace(
+  options: Omit<DepResolveOptions, 'update' | 'onPlan' | 'acceptRepublished'> & {names: string[]; acceptRepublished?: boolean},
+): Promise<DepUpdateResult> {
+  if (options.acceptRepublished && options.names.length === 0) {
+    throw new UsageError('--accept-republished needs the names of the extensions whose new content you accept', {
+      hint: 'accepting is per extension, after checking its new content: "provisioning dep update NAME --accept-republished"',
+    })
+  }
   const context = await openWorkspaceDependencies(options)
   // A damaged lock is re-resolved and rewritten by the update itself (as by dep resolve); only
   // checking names needs it readable.
@@ -42,7 +52,13 @@ export async function updateWorkspace(options: Omit<DepResolveOptions, 'update' 
   )
 
   let plan: ResolutionPlan | undefined
-  const result = await resolveWorkspace({...options, update: options.names.length > 0 ? options.names : true, onPlan: (p) => (plan = p)})
+  const accepted = options.acceptRepublished ? options.names : []
+  const result = await resolveWorkspace({
+    ...options,
+    update: options.names.length > 0 ? options.names : true,
+    acceptRepublished: accepted,
+    onPlan: (p) => (plan = p),
+  })
   const heldBack = await Promise.all(
     result.changes
       .filter((c) => options.names.includes(c.name) && c.change === 'kept')
@@ -52,7 +68,8 @@ export async function updateWorkspace(options: Omit<DepResolveOptions, 'update' 
         reason: await whyKept(c.name, c.to as string, plan, context.declaration),
       })),
   )
-  return {...result, heldBack}
+  const acceptedRepublished = (plan?.republished ?? []).filter((r) => accepted.includes(r.name))
+  return {...result, heldBack, acceptedRepublished}
 }
 
 function assertKnownNames(names: string[], lock: Lockfile | undefined, declared: string[], lockfile: string): void {

@@ -108,6 +108,7 @@ describe('deps formatters', () => {
     const text = formatUpdates({
       workspace: '/ws',
       outdated: 2,
+      republished: 0,
       extensions: [
         {name: 'a', type: 'taskserv', wanted: '1.0.0', outdated: true},
         {name: 'b', type: 'taskserv', locked: '1.0.0', wanted: '1.1.0', latest: '2.0.0', outdated: true},
@@ -122,12 +123,13 @@ describe('deps formatters', () => {
     const heldOutside = formatUpdates({
       workspace: '/ws',
       outdated: 1,
+      republished: 0,
       extensions: [{name: 'c', type: 't', locked: '1.0.0', wanted: '1.0.0', latest: '2.0.0', outdated: true}],
     })
     expect(heldOutside).toMatch(
       /newer outside your ranges\n1 outdated \(exit 1\): every locked version is the newest your ranges allow; a newer version outside your ranges needs a wider range/,
     )
-    expect(formatUpdates({workspace: '/ws', outdated: 0, extensions: []})).toBe('\neverything is up to date')
+    expect(formatUpdates({workspace: '/ws', outdated: 0, republished: 0, extensions: []})).toBe('\neverything is up to date')
   })
 
   it('formatWhy: the declaring key, each chain, and how many more were left out', () => {
@@ -159,6 +161,7 @@ describe('deps formatters', () => {
   it('formatUpdate: the changes, tallies, what was held back; nothing declared', () => {
     const text = formatUpdate({
       ...resolved(),
+      acceptedRepublished: [],
       heldBack: [{name: 'containerd', version: '1.7.2', reason: 'kubernetes requires <1.8'}],
       changes: [
         {name: 'kubernetes', type: 'taskserv', change: 'upgraded', from: '1.27.0', to: '1.28.0'},
@@ -170,9 +173,11 @@ describe('deps formatters', () => {
       '1 upgraded, 0 downgraded, 1 added, 0 removed; wrote /ws/config/provisioning.lock',
     ])
     expect(text).toMatch(/new\s+taskserv\s+-\s+0\.1\.0\s+added/)
-    expect(formatUpdate({...resolved({dryRun: true}), heldBack: [], changes: [{name: 'a', type: 't', change: 'removed', from: '1.0.0'}]})).toMatch(
-      /\ndry run \(nothing installed, lockfile not written\): would be 0 upgraded, 0 downgraded, 0 added, 1 removed$/,
+    expect(
+      formatUpdate({...resolved({dryRun: true}), acceptedRepublished: [], heldBack: [], changes: [{name: 'a', type: 't', change: 'removed', from: '1.0.0'}]}),
+    ).toMatch(/\ndry run \(nothing installed, lockfile not written\): would be 0 upgraded, 0 downgraded, 0 added, 1 removed$/)
+    expect(formatUpdate({...resolved(), acceptedRepublished: [], heldBack: [], changes: []})).toBe(
+      'no dependencies declared (dependencies.extensions.modules is empty)',
     )
-    expect(formatUpdate({...resolved(), heldBack: [], changes: []})).toBe('no dependencies declared (dependencies.extensions.modules is empty)')
   })
 })
