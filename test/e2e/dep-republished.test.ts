@@ -42,6 +42,25 @@ describe('dep: a republished locked version', () => {
     return lock.extensions.find((e) => e.name === name)?.digest
   }
   const installedVersionFile = async () => readFile(path.join((await installedDirs(ws))['taskservs/redis'], 'VERSION'), 'utf8')
+  /** redis ~7.2 and etcd at the given range, through the logging proxy. */
+  const declareRanges = (etcd: string) =>
+    declare(
+      ws,
+      {registry: proxy.host},
+      {
+        taskservs: [
+          {name: 'redis', version: '~7.2'},
+          {name: 'etcd', version: etcd},
+        ],
+      },
+    )
+  const redisRepublished = (): Republished => ({
+    name: 'redis',
+    version: '7.2.5',
+    reference: `${proxy.host}/provisioning-extensions/redis:7.2.5`,
+    locked: original,
+    current: republished,
+  })
   const headOfLockedTag = () => proxy.requests.some((r) => r.method === 'HEAD' && r.path.endsWith('/redis/manifests/7.2.5'))
 
   beforeAll(async () => {
@@ -55,16 +74,7 @@ describe('dep: a republished locked version', () => {
     await publish(registry.host, box.env, [path.join(src, 'redis-a'), path.join(src, 'etcd')])
 
     ws = await bareWorkspace(box.root, 'ws')
-    await declare(
-      ws,
-      {registry: proxy.host},
-      {
-        taskservs: [
-          {name: 'redis', version: '~7.2'},
-          {name: 'etcd', version: '*'},
-        ],
-      },
-    )
+    await declareRanges('*')
     const first = await depResolve(ws, box.env, ['--json'])
     expect(first.exitCode, first.stderr).toBe(0)
     original = (await lockedDigest('redis')) as string
@@ -98,9 +108,7 @@ describe('dep: a republished locked version', () => {
     expect(error.code).toBe('E_INTEGRITY')
     expect(error.message).toBe(`redis@7.2.5 was republished: locked ${original}, registry now ${republished}`)
     expect(error.hint).toContain('"provisioning dep update redis --accept-republished"')
-    expect(error.details.republished).toEqual([
-      {name: 'redis', version: '7.2.5', reference: `${proxy.host}/provisioning-extensions/redis:7.2.5`, locked: original, current: republished},
-    ])
+    expect(error.details.republished).toEqual([redisRepublished()])
     // The tag index had seen the original: the locked tag was resolved afresh.
     expect(headOfLockedTag()).toBe(true)
     expect(await readLock(ws)).toBe(lock)
@@ -113,16 +121,7 @@ describe('dep: a republished locked version', () => {
 
   it('a re-resolve after a declaration change (so the registry is consulted) stops with exit 8 too', async () => {
     const lock = await readLock(ws)
-    await declare(
-      ws,
-      {registry: proxy.host},
-      {
-        taskservs: [
-          {name: 'redis', version: '~7.2'},
-          {name: 'etcd', version: '>=3'},
-        ],
-      },
-    )
+    await declareRanges('>=3')
     const result = await depResolve(ws, box.env, ['--json'])
     expect(result.exitCode, result.stdout + result.stderr).toBe(8)
     expect(json<ErrorDoc>(result).error.message).toContain(`redis@7.2.5 was republished: locked ${original}, registry now ${republished}`)
@@ -156,13 +155,7 @@ describe('dep: a republished locked version', () => {
   it('dep update redis --accept-republished re-locks it at the new digest, installs it and audits it; the lock is followed after', async () => {
     const result = await cli(['dep', 'update', 'redis', '--accept-republished', '--json'])
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
-    const accepted: Republished = {
-      name: 'redis',
-      version: '7.2.5',
-      reference: `${proxy.host}/provisioning-extensions/redis:7.2.5`,
-      locked: original,
-      current: republished,
-    }
+    const accepted = redisRepublished()
     expect(json<{acceptedRepublished: Republished[]}>(result).acceptedRepublished).toEqual([accepted])
     expect(await lockedDigest('redis')).toBe(republished)
     expect(await installedVersionFile()).toBe('republished\n')

@@ -1,14 +1,15 @@
-import {createHash} from 'node:crypto'
-import {readdir, readFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {type CliResult, json, runCli} from '../helpers/cli.js'
 import {publish, writeExtension} from '../helpers/deps.js'
+import {sha256} from '../helpers/oci-layout.js'
 import {recordingOras, type RecordingOras} from '../helpers/recording-oras.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
 import {skopeoInspectRaw} from '../helpers/skopeo.js'
+import {filesUnder} from '../helpers/tree.js'
 
 interface ErrorDoc {
   error: {code: string; message: string; exit: number; hint: string; details: {reference: string; previous: string; digest: string}}
@@ -26,17 +27,6 @@ interface AuditLine {
   details?: {replaced?: Replaced[]}
 }
 
-const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
-
-/** Every file under a folder (a registry's or layout's blob store), to show nothing was uploaded. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, {recursive: true, withFileTypes: true})
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort()
-}
-
 function expectRefused(result: CliResult, reference: string, previous: string, digest: string, action: string): void {
   expect(result.exitCode, result.stdout + result.stderr).toBe(10)
   const {error} = json<ErrorDoc>(result)
@@ -51,7 +41,7 @@ describe('immutable versions: oci push, copy and tag (built CLI, real registry, 
   const {registry, box, env} = useRegistrySandbox()
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, {env: {...env(), ...extra}, cwd: box().root})
   const repository = (name = 'redis') => `${registry().host}/provisioning-extensions/${name}`
-  const remoteDigest = async (ref: string) => digestOf(await skopeoInspectRaw(`docker://${ref}`))
+  const remoteDigest = async (ref: string) => sha256(await skopeoInspectRaw(`docker://${ref}`))
   const blobsDir = () => path.join(registry().storageDir, 'docker/registry/v2/blobs')
   const auditLines = async () =>
     (await readFile(path.join(box().home, 'audit.log'), 'utf8'))

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readdir, readFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -8,6 +8,7 @@ import {json, runCli} from '../helpers/cli.js'
 import {publish, writeExtension} from '../helpers/deps.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
 import {skopeoInspectRaw, skopeoListTags} from '../helpers/skopeo.js'
+import {filesUnder} from '../helpers/tree.js'
 import type {Sandbox} from '../helpers/workspace.js'
 
 interface TagDoc {
@@ -27,15 +28,6 @@ interface ErrorDoc {
 }
 
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
-
-/** Every file under a folder (the registry's blob store), to show nothing was uploaded. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, {recursive: true, withFileTypes: true})
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort()
-}
 
 /** `oci tag REF NEWTAG...` (issue 12 gap) and `oci tags` on a layout (item 14). */
 describe('oci tag (built CLI, real registry, checked with skopeo)', () => {

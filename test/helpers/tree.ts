@@ -37,3 +37,12 @@ export async function readTree(root: string): Promise<Record<string, TreeEntry>>
 export async function readFiles(root: string): Promise<Record<string, TreeEntry>> {
   return Object.fromEntries(Object.entries(await readTree(root)).filter(([, entry]) => entry.type !== 'dir'))
 }
+
+/** Every file under a folder (e.g. a registry's or layout's blob store), sorted: to show nothing was uploaded. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, {recursive: true, withFileTypes: true})
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()
+}
