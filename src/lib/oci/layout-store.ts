@@ -207,11 +207,8 @@ export class LayoutStore implements ContentStore {
 
   /**
    * Reads the image manifests index.json lists (each once, bounded and verified; never a
-   * layer) and keeps those whose subject is `subjectDigest`. A tagged entry without an
-   * artifactType is a plain artifact and is not read: a referrer is listed untagged or with
-   * its artifactType (by this store, and by oras), so a layout of many unsigned extensions
-   * costs no read at all. An entry whose manifest is missing is skipped (a dangling entry
-   * names nothing); a damaged one is refused (exit 8).
+   * layer) and keeps those whose subject is `subjectDigest`. An entry whose manifest is
+   * missing is skipped (a dangling entry names nothing); a damaged one is refused (exit 8).
    */
   async listReferrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
     if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
@@ -219,8 +216,7 @@ export class LayoutStore implements ContentStore {
     const referrers = new Map<string, Descriptor>()
     const read = new Set<string>([subjectDigest])
     for (const entry of index.manifests) {
-      const plainTagged = entry.annotations?.[Annotation.refName] !== undefined && entry.artifactType === undefined
-      if (entry.mediaType !== MediaType.imageManifest || plainTagged || read.has(entry.digest)) continue
+      if (entry.mediaType !== MediaType.imageManifest || read.has(entry.digest)) continue
       read.add(entry.digest)
       assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
       const bytes = await this.readVerified(repository, entry).catch((error: unknown) => {
