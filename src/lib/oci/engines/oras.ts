@@ -8,6 +8,7 @@ import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
 import {isBlobFile} from '../../util/blob-body.js'
 import type {OciStores} from '../stores.js'
+import type {CopyRequest} from '../copy.js'
 import {Annotation, type Descriptor} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
@@ -115,8 +116,8 @@ export class OrasEngine implements Engine {
     return orasPullLayer(this.binary, artifact.ref, this.settings, layer)
   }
 
-  async copy(source: Reference, destination: Reference): Promise<{digest: string}> {
-    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency))
+  async copy(source: Reference, destination: Reference, request: CopyRequest): Promise<{digest: string}> {
+    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency, request.referrers))
     const descriptor = await this.oci.store(destination.location).resolve(destination.repository, destination.tag ?? destination.digest ?? '')
     return {digest: descriptor.digest}
   }
