@@ -29,9 +29,9 @@ export const BundleAnnotation = {
 export const MAX_REFERRERS_CHECKED = 100
 
 /**
- * Signs `manifest` (its digest) and pushes the bundle blob, the empty config and the referrer
- * manifest. Each signature is a new referrer: ECDSA signatures differ every time, so signing
- * the same digest twice with the same key leaves two bundles, both valid.
+ * Signs `manifest` (its digest) and attaches the bundle. Each signature is a new referrer:
+ * ECDSA signatures differ every time, so signing the same digest twice with the same key
+ * leaves two bundles, both valid.
  */
 export async function signManifest(
   store: ContentStore,
@@ -40,7 +40,18 @@ export async function signManifest(
   key: SigningKey,
   created: string = new Date().toISOString(),
 ): Promise<SignResult> {
-  const bundleBytes = signedBundle(repository, manifest.digest, key)
+  const attached = await attachBundle(store, repository, manifest, signedBundle(repository, manifest.digest, key), created)
+  return {...attached, keyFingerprint: key.fingerprint}
+}
+
+/** Pushes a bundle (its bytes as given), the empty config and the referrer manifest whose subject is `manifest`. */
+export async function attachBundle(
+  store: ContentStore,
+  repository: string,
+  manifest: Descriptor,
+  bundleBytes: Buffer,
+  created: string,
+): Promise<Omit<SignResult, 'keyFingerprint'>> {
   const bundleDigest = sha256(bundleBytes)
   const bundle: Descriptor = {
     mediaType: SIGSTORE_BUNDLE_MEDIA_TYPE,
@@ -69,7 +80,7 @@ export async function signManifest(
   await store.pushBlob(repository, bundle, bundleBytes)
   await store.pushBlob(repository, EMPTY_CONFIG, EMPTY_CONFIG_BYTES)
   await store.pushManifest(repository, {descriptor: referrer, bytes})
-  return {referrer, bundle, keyFingerprint: key.fingerprint}
+  return {referrer, bundle}
 }
 
 /** The referrers worth fetching: bundles, minus those that say they hold another kind of attestation. */
