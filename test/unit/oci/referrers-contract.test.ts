@@ -6,10 +6,15 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {IntegrityError} from '../../../src/lib/errors.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
+import {referrersTag} from '../../../src/lib/oci/referrers.js'
+import {RegistryStore} from '../../../src/lib/oci/registry-store.js'
 import type {ContentStore} from '../../../src/lib/oci/store.js'
 import {addImage} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
 import {addReferrer, BUNDLE_TYPE, pushBuilt} from '../../helpers/referrer-graph.js'
+import {startFaultProxy} from '../../fixtures/fault-proxy.js'
+import {useRegistry} from '../../helpers/registry.js'
+import {skopeoCopy, skopeoInspectRaw} from '../../helpers/skopeo.js'
 
 /**
  * What every store with listReferrers promises (OCI 1.1 referrers): a manifest pushed with a
@@ -94,5 +99,84 @@ describe('on disk', () => {
     expect((await layout.listReferrers('x', subject.manifest.descriptor.digest)).map((d) => d.digest)).toEqual([kept.manifest.descriptor.digest])
     await writeFile(blobFile(kept.manifest.descriptor.digest), Buffer.alloc(kept.manifest.descriptor.size, 0x20))
     await expect(layout.listReferrers('x', subject.manifest.descriptor.digest)).rejects.toBeInstanceOf(IntegrityError)
+  })
+})
+
+describe('on a registry without the referrers API (distribution 2.8: the referrers tag schema)', () => {
+  const registry = useRegistry()
+  const stores: RegistryStore[] = []
+  afterAll(() => Promise.all(stores.map((s) => s.close())))
+  const open = (host = registry().host) => {
+    const store = new RegistryStore({
+      host,
+      plainHttp: true,
+      timeoutMs: 30_000,
+      minBytesPerSecond: 64 * 1024,
+      retries: 0,
+      connections: 2,
+      credentials: async () => undefined,
+    })
+    stores.push(store)
+    return store
+  }
+  let outside = ''
+  let cleanup: () => Promise<void> = async () => undefined
+  beforeAll(async () => {
+    ;({dir: outside, cleanup} = await tempDir())
+  })
+  afterAll(() => cleanup())
+
+  referrersContract(
+    'Registry',
+    () => open(),
+    async (repository, subject) => {
+      const host = registry().host
+      // Seen from outside: the fallback index under sha256-<hex> lists the two referrers once.
+      const raw = JSON.parse(await skopeoInspectRaw(`docker://${host}/${repository}:${referrersTag(subject)}`)) as {
+        mediaType: string
+        manifests: Array<{digest: string; artifactType?: string}>
+      }
+      expect(raw.mediaType).toBe('application/vnd.oci.image.index.v1+json')
+      expect(raw.manifests).toHaveLength(2)
+      expect(new Set(raw.manifests.map((m) => m.digest)).size).toBe(2)
+      // The subject itself is untouched for other tools.
+      expect(JSON.parse(await skopeoInspectRaw(`docker://${host}/${repository}:1.0.0`))).not.toHaveProperty('subject')
+      await skopeoCopy(`docker://${host}/${repository}:1.0.0`, `oci:${path.join(outside, 'copied')}:1.0.0`, {
+        src: {tlsVerify: false},
+        args: ['--preserve-digests'],
+      })
+      const copied = JSON.parse(await readFile(path.join(outside, 'copied', 'index.json'), 'utf8')) as {manifests: Array<{digest: string}>}
+      expect(copied.manifests.map((m) => m.digest)).toEqual([subject])
+    },
+  )
+
+  it('probes the referrers API once per store, then reads the tag straight away', async () => {
+    const proxy = await startFaultProxy({target: registry().url})
+    try {
+      const store = open(proxy.host)
+      const subject = `sha256:${'d'.repeat(64)}`
+      for (let i = 0; i < 3; i++) expect(await store.listReferrers('probe/once', subject)).toEqual([])
+      const paths = proxy.requests.map((r) => r.path)
+      expect(paths.filter((p) => p.includes('/referrers/'))).toEqual([`/v2/probe/once/referrers/${subject}`])
+      expect(paths.filter((p) => p === `/v2/probe/once/manifests/${referrersTag(subject)}`)).toHaveLength(3)
+    } finally {
+      await proxy.stop()
+    }
+  })
+
+  it('a fallback tag that is not a referrers index is refused (exit 8), naming the registry', async () => {
+    const store = open()
+    const built = new MemoryStore()
+    const subject = addImage(built)
+    const impostor = addImage(built)
+    await pushBuilt(store, 'lying/x', built, subject, '1.0.0')
+    await pushBuilt(store, 'lying/x', built, impostor, referrersTag(subject.manifest.descriptor.digest))
+    const error = await store.listReferrers('lying/x', subject.manifest.descriptor.digest).catch((error_: unknown) => error_)
+    expect(error).toBeInstanceOf(IntegrityError)
+    expect((error as Error).message).toContain(registry().host)
+    // Nor is a referrer added on top of it: the impostor stays as it was.
+    const signature = addReferrer(built, subject.manifest)
+    await expect(pushBuilt(store, 'lying/x', built, signature)).rejects.toBeInstanceOf(IntegrityError)
+    expect((await store.resolve('lying/x', referrersTag(subject.manifest.descriptor.digest))).digest).toBe(impostor.manifest.descriptor.digest)
   })
 })
