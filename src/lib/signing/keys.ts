@@ -81,13 +81,14 @@ const isEncrypted = (pem: string) => pem.includes('-----BEGIN ENCRYPTED PRIVATE 
 /** Reads a PEM private key; the passphrase is asked for only when the key is encrypted. */
 export async function readSigningKey(file: string, passphrase: () => Promise<string>): Promise<SigningKey> {
   const pem = await readKeyFile(file, 'signing key')
+  const encrypted = isEncrypted(pem)
+  const passphraseText = encrypted ? await passphrase() : undefined
   let privateKey: KeyObject
   try {
-    privateKey = isEncrypted(pem) ? createPrivateKey({key: pem, format: 'pem', passphrase: await passphrase()}) : createPrivateKey({key: pem, format: 'pem'})
+    privateKey = createPrivateKey({key: pem, format: 'pem', ...(encrypted ? {passphrase: passphraseText} : {})})
   } catch (error) {
-    if (error instanceof UsageError) throw error
-    if (isEncrypted(pem)) {
-      throw new ConfigError(`cannot decrypt the signing key ${file}: wrong passphrase`, {hint: PASSPHRASE_HINT, details: {file}})
+    if (encrypted) {
+      throw new ConfigError(`cannot decrypt the signing key ${file}: wrong passphrase (or a damaged key file)`, {hint: PASSPHRASE_HINT, details: {file}})
     }
     throw unparsable(file, 'signing key', error)
   }
