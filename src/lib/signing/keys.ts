@@ -2,7 +2,7 @@ import {createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type
 import {lstat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import type {SigningKey, TrustedKey} from './signatures.js'
@@ -57,7 +57,8 @@ function assertP256(key: KeyObject, file: string): void {
 async function readKeyFile(file: string, what: string): Promise<string> {
   const read = await readUntrusted(file, {max: MAX_KEY_FILE_BYTES})
   if (read.kind === 'missing') {
-    throw new NotFoundError(`${what} ${file} does not exist`, {hint: 'check the path (oci.trusted_keys or --key)', details: {file}})
+    // A configuration problem (exit 3), as the trust policy's other key problems are.
+    throw new ConfigError(`${what} ${file} does not exist`, {hint: 'check the path (--key, or oci.trusted_keys for trusted keys)', details: {file}})
   }
   if (read.kind === 'unusable') {
     throw new ConfigError(`${what} ${file} cannot be used: ${read.reason}`, {
