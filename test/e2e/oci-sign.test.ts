@@ -206,5 +206,9 @@ describe('oci sign / verify on a real registry (referrers tag schema), read with
     const out = path.join(box().root, 'from-registry')
     await skopeoCopy(`${repo}:1.0.0`, `oci:${out}:1.0.0`, {src: {tlsVerify: false}})
     expect(await skopeo(['inspect', '--raw', `oci:${out}:1.0.0`])).toBe(await skopeoInspectRaw(`${repo}:1.0.0`))
+    // The referrers tag is the registry's bookkeeping: oci tags lists versions only.
+    const tags = json<{tags: Array<{tag: string}>}>(await runCli(['oci', 'tags', 'redis', '--json'], {env: env()}))
+    expect(tags.tags.map((t) => t.tag)).not.toContain(tag)
+    expect(tags.tags.map((t) => t.tag)).toContain('1.0.0')
   })
 })

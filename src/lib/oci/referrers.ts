@@ -23,6 +23,11 @@ export function referrersTag(subjectDigest: string): string {
   return `sha256-${digestHex(subjectDigest)}`
 }
 
+/** Whether a tag is a referrers tag (`sha256-<64 hex>`): the registry's bookkeeping, not a version anyone pushed. */
+export function isReferrersTag(tag: string): boolean {
+  return /^sha256-[0-9a-f]{64}$/.test(tag)
+}
+
 export function emptyReferrersIndex(): ImageIndex {
   return {schemaVersion: 2, mediaType: MediaType.imageIndex, manifests: []}
 }
