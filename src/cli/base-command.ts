@@ -6,6 +6,7 @@ import {provisioningHome} from '../lib/util/home.js'
 import {ask, canPrompt, readStdin} from './prompt.js'
 import {type ReportBytes, withProgress} from './progress.js'
 import {renderErrorText, toErrorDocument} from './render-error.js'
+import {printable} from './printable.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type InferredArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -66,7 +67,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async present<R>(result: R, human: (result: R) => string | Promise<string>): Promise<R> {
     if (!this.jsonEnabled()) {
       const text = await human(result)
-      if (text !== '') this.log(text)
+      if (text !== '') this.log(printable(text))
     }
     return result
   }
@@ -87,7 +88,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** A note for people on stderr; silent under --quiet. */
   protected note(message: string): void {
-    if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${message}\n`)
+    if (!(this.flags as {quiet?: boolean} | undefined)?.quiet) process.stderr.write(`${printable(message)}\n`)
   }
 
   /** A problem that did not stop the command, on stderr (silent under --quiet). */
@@ -158,6 +159,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const doc = toErrorDocument(error)
     process.exitCode = doc.exit
     if (this.jsonEnabled()) this.logJson({error: doc})
-    else process.stderr.write(`${renderErrorText(doc, error, this.verbose)}\n`)
+    else process.stderr.write(`${printable(renderErrorText(doc, error, this.verbose))}\n`)
   }
 }

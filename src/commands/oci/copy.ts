@@ -9,10 +9,11 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
   static summary = 'Copy an artifact between registries, repositories or layouts'
   static audit = true
   static description =
-    'Within one registry, blobs are mounted across repositories instead of re-uploaded. A destination version tag that holds another artifact is not replaced (exit 10) unless --force (recorded in the audit log).'
+    'Within one registry, blobs are mounted across repositories instead of re-uploaded. The OCI 1.1 referrers of the artifact (signatures, and any other attached artifact such as an SBOM or attestation) are copied along; --no-signatures skips every referrer, signatures included. A destination version tag that holds another artifact is not replaced (exit 10) unless --force (recorded in the audit log).'
   static examples = [
     '<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0',
     '<%= config.bin %> oci copy redis:7.2.0 oci-layout://./mirror/redis:7.2.0',
+    '<%= config.bin %> oci copy redis:7.2.0 oci://harbor.example.com/prod/redis:7.2.0 --no-signatures',
   ]
   static args = {
     source: Args.string({description: 'source reference', required: true}),
@@ -22,6 +23,11 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
     ...ociFlags,
     ...preFlag,
     force: Flags.boolean({description: 'replace a destination version tag that holds another artifact (recorded in the audit log)'}),
+    signatures: Flags.boolean({
+      description: 'copy the referrers (signatures, attestations, SBOMs) along; --no-signatures copies the artifact alone, without any referrer',
+      default: true,
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<CopyCommandResult> {
@@ -34,6 +40,7 @@ export default class OciCopy extends BaseCommand<typeof OciCopy> {
         concurrency: this.flags.concurrency,
         pre: this.flags.pre,
         force: this.flags.force,
+        referrers: this.flags.signatures,
         ...transferListeners(report, bytes),
       }),
     )

@@ -1,5 +1,5 @@
 import {updateIndexEntry} from '../../artifact/catalog-index.js'
-import type {CopyListeners} from '../copy.js'
+import type {CopyRequest} from '../copy.js'
 import {formatReference} from '../reference.js'
 import {withDefaultTag} from '../../artifact/artifact-reader.js'
 import {type OciOperationOptions, withSession} from './session.js'
@@ -14,13 +14,15 @@ export interface CopyCommandResult {
   transferred?: number
   skipped?: number
   mounted?: number
+  /** Referrers (signatures…) copied along; absent when the engine does not count them. */
+  referrers?: number
   /** The destination version tag `--force` moved away from other content. */
   replaced?: ReplacedVersion
 }
 
-/** `oci copy SRC DST`: any store to any store; mounts within one registry. */
+/** `oci copy SRC DST`: any store to any store; mounts within one registry; referrers along when asked. */
 export async function copyReference(
-  options: OciOperationOptions & CopyListeners & {source: string; destination: string; force?: boolean},
+  options: OciOperationOptions & CopyRequest & {source: string; destination: string; force?: boolean},
 ): Promise<CopyCommandResult> {
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
     const source = await withDefaultTag(oci, oci.parse(options.source))
@@ -29,7 +31,15 @@ export async function copyReference(
     const [replaced] = await guardRetag(oci, source, destination, destination.tag ? [destination.tag] : [], {action: 'copy', force: options.force})
     const {digest, stats} = await engine.copy(source, destination, options)
     await updateIndexEntry(oci, destination.location, destination.repository)
-    const counts = stats ? {blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted} : {}
+    const counts = stats
+      ? {
+          blobs: stats.blobs,
+          transferred: stats.transferred,
+          skipped: stats.skipped,
+          mounted: stats.mounted,
+          referrers: options.referrers ? stats.referrers : undefined,
+        }
+      : {}
     return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts, ...(replaced ? {replaced} : {})}
   })
 }

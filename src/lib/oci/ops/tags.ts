@@ -1,5 +1,6 @@
 import {NotFoundError} from '../../errors.js'
 import {artifactName, formatLocation, formatReference, withTag} from '../reference.js'
+import {isReferrersTag} from '../referrers.js'
 import {sortTags} from '../versions.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
@@ -10,7 +11,7 @@ export interface TagsResult {
   tags: Array<{tag: string; version?: string; reference: string}>
 }
 
-/** `oci tags`: semver tags highest first, then any other tags. */
+/** `oci tags`: semver tags highest first, then any other tags (referrers tags of signed versions are left out). */
 export async function listVersions(options: OciOperationOptions & {name: string}): Promise<TagsResult> {
   return withSession({...options, workspaceSource: 'fallback'}, async ({engine, oci}) => {
     const ref = oci.parse(options.name)
@@ -32,7 +33,7 @@ export async function listVersions(options: OciOperationOptions & {name: string}
       name: artifactName(ref),
       repository: ref.repository,
       registry: formatLocation(ref.location),
-      tags: sortTags(tags).map((t) => ({...t, reference: formatReference(withTag(ref, t.tag))})),
+      tags: sortTags(tags.filter((tag) => !isReferrersTag(tag))).map((t) => ({...t, reference: formatReference(withTag(ref, t.tag))})),
     }
   })
 }
