@@ -14,6 +14,8 @@ export const RESERVED_ENV = new Set([
   'PROVISIONING_INFRA',
   'PROVISIONING_MODE',
   'PROVISIONING_DEBUG',
+  // A secret (the signing key passphrase, read by oci key generate / oci sign): never a config value.
+  'PROVISIONING_SIGNING_PASSWORD',
 ])
 
 /** `PROVISIONING_OCI__REGISTRY` → `oci.registry`; `undefined` for other variables. */

@@ -32,6 +32,8 @@ export class CachingStore implements ContentStore {
   readonly fetchBlobStreaming?: ContentStore['fetchBlobStreaming']
   readonly warmUp?: ContentStore['warmUp']
   readonly mountBlob?: ContentStore['mountBlob']
+  /** Never cached: referrers are added (a new signature) without the subject changing. */
+  readonly listReferrers?: ContentStore['listReferrers']
 
   constructor(
     readonly origin: ContentStore,
@@ -41,6 +43,7 @@ export class CachingStore implements ContentStore {
     this.fetchBlobStreaming = origin.fetchBlobStreaming?.bind(origin)
     this.warmUp = origin.warmUp?.bind(origin)
     this.mountBlob = origin.mountBlob?.bind(origin)
+    this.listReferrers = origin.listReferrers?.bind(origin)
   }
 
   /** A small blob, whole and verified: from the cache, or fetched and cached. */

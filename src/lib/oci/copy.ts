@@ -4,6 +4,7 @@ import {bodySize, isBlobFile} from '../util/blob-body.js'
 import {IntegrityError} from '../errors.js'
 import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
+import {referrerOf} from './referrers.js'
 import {type Descriptor, isIndex} from './media-types.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
@@ -14,9 +15,10 @@ export interface CopyEndpoint {
   reference: string
 }
 
+/** `referrer`: the event belongs to a referrer (a signature…) copied along with the artifact. */
 export type CopyEvent =
-  | {kind: 'blob'; descriptor: Descriptor; action: 'skipped' | 'mounted' | 'transferred' | 'cached'}
-  | {kind: 'manifest'; descriptor: Descriptor; action: 'pushed' | 'unchanged'}
+  | {kind: 'blob'; descriptor: Descriptor; action: 'skipped' | 'mounted' | 'transferred' | 'cached'; referrer?: true}
+  | {kind: 'manifest'; descriptor: Descriptor; action: 'pushed' | 'unchanged'; referrer?: true}
 
 export interface CopyOptions {
   concurrency: number
@@ -25,10 +27,18 @@ export interface CopyOptions {
   onEvent?: (event: CopyEvent) => void
   /** Bytes sent so far of a blob that goes out from a file (a large one), per read. */
   onBytes?: (descriptor: Descriptor, sent: number) => void
+  /**
+   * Also copy the OCI 1.1 referrers (signatures, attestations) of every manifest copied,
+   * and theirs, when the source store can list them; pushed after what they refer to.
+   */
+  referrers?: boolean
 }
 
 /** What a copy reports while it runs (push and copy pass these through). */
 export type CopyListeners = Pick<CopyOptions, 'onEvent' | 'onBytes'>
+
+/** What a copy request passes on beyond listening: whether referrers go along. */
+export type CopyRequest = CopyListeners & Pick<CopyOptions, 'referrers'>
 
 export interface CopyStats {
   blobs: number
@@ -36,11 +46,14 @@ export interface CopyStats {
   skipped: number
   mounted: number
   bytesTransferred: number
+  /** Referrer manifests copied along (CopyOptions.referrers), present ones included. */
+  referrers?: number
 }
 
 export interface CopyResult extends CopyStats {
   descriptor: Descriptor
   tag?: string
+  referrers: number
 }
 
 /**
@@ -48,6 +61,13 @@ export interface CopyResult extends CopyStats {
  * of such indexes two; nothing real goes deeper than this.
  */
 export const MAX_INDEX_DEPTH = 4
+
+/**
+ * How many levels of referrers are followed: a signature of the artifact is one, an
+ * attestation about that signature two. Nothing real goes deeper; the bound (with the
+ * visited set) keeps a hostile chain from going on for ever.
+ */
+export const MAX_REFERRER_DEPTH = 4
 
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
   return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host
@@ -61,24 +81,26 @@ function sameRegistry(a: ContentStore, b: ContentStore): boolean {
  */
 export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyEndpoint, 'reference'>, options: CopyOptions): Promise<CopyResult> {
   const limit = pLimit(Math.max(1, options.concurrency))
-  const stats: CopyStats = {blobs: 0, transferred: 0, skipped: 0, mounted: 0, bytesTransferred: 0}
+  const stats = {blobs: 0, transferred: 0, skipped: 0, mounted: 0, bytesTransferred: 0, referrers: 0}
   const seen = new Set<string>()
   /** Manifests already copied (an index may list one twice). */
   const visited = new Set<string>()
+  /** Digests of the manifests copied, in order: the subjects whose referrers follow. */
+  const copied: string[] = []
 
-  const copyBlob = async (descriptor: Descriptor): Promise<void> => {
+  const copyBlob = async (descriptor: Descriptor, referrer?: true): Promise<void> => {
     if (seen.has(descriptor.digest)) return
     seen.add(descriptor.digest)
     stats.blobs++
     if (await destination.store.hasBlob(destination.repository, descriptor)) {
       stats.skipped++
-      options.onEvent?.({kind: 'blob', descriptor, action: 'skipped'})
+      options.onEvent?.({kind: 'blob', descriptor, action: 'skipped', referrer})
       return
     }
     if (destination.store.mountBlob && sameRegistry(source.store, destination.store) && source.repository !== destination.repository) {
       if (await destination.store.mountBlob(destination.repository, descriptor, source.repository)) {
         stats.mounted++
-        options.onEvent?.({kind: 'blob', descriptor, action: 'mounted'})
+        options.onEvent?.({kind: 'blob', descriptor, action: 'mounted', referrer})
         return
       }
     }
@@ -93,10 +115,17 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
     await destination.store.pushBlob(destination.repository, descriptor, body)
     stats.transferred++
     stats.bytesTransferred += bodySize(data)
-    options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred'})
+    options.onEvent?.({kind: 'blob', descriptor, action: cached ? 'cached' : 'transferred', referrer})
   }
 
-  const copyManifest = async (manifest: ManifestContent, tag?: string, depth = 0): Promise<void> => {
+  /**
+   * `referrer`: the manifest is a referrer being carried along; `listed`: the destination
+   * already lists it as one (else it is pushed even when present, so that the destination
+   * indexes it: a registry's referrers tag may have lost it to a race).
+   */
+  const copyManifest = async (manifest: ManifestContent, tag?: string, depth = 0, referrer?: {listed: boolean}): Promise<void> => {
+    copied.push(manifest.descriptor.digest)
+    const mark = referrer ? (true as const) : undefined
     const transferredBefore = stats.transferred
     const where = `${source.repository}@${manifest.descriptor.digest}`
     const parsed = parseManifestDocument(manifest.bytes, where, isIndex(manifest.descriptor.mediaType))
@@ -114,15 +143,15 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
         if (visited.has(child.digest)) continue
         visited.add(child.digest)
         assertDocumentSize(child, `${where}: manifests[${i}]`)
-        await copyManifest(await source.store.fetchManifest(source.repository, child.digest), undefined, depth + 1)
+        await copyManifest(await source.store.fetchManifest(source.repository, child.digest), undefined, depth + 1, referrer)
       }
     } else {
       const image = parsed.manifest
-      await Promise.all([image.config, ...image.layers].map((blob) => limit(() => copyBlob(blob))))
+      await Promise.all([image.config, ...image.layers].map((blob) => limit(() => copyBlob(blob, mark))))
     }
     // A manifest whose blobs had to be sent cannot be there yet: skip the check (one
     // request less per new artifact); otherwise an unchanged tag means nothing to write.
-    const sentBlobs = stats.transferred > transferredBefore
+    const sentBlobs = stats.transferred > transferredBefore || referrer?.listed === false
     const current = sentBlobs
       ? undefined
       : tag
@@ -131,16 +160,54 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
           ? manifest.descriptor
           : undefined
     if (current?.digest === manifest.descriptor.digest) {
-      options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'unchanged'})
+      options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'unchanged', referrer: mark})
       return
     }
     await destination.store.pushManifest(destination.repository, manifest, tag)
-    options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'pushed'})
+    options.onEvent?.({kind: 'manifest', descriptor: manifest.descriptor, action: 'pushed', referrer: mark})
+  }
+
+  /**
+   * The referrers of every manifest copied so far, level by level (a referrer's own referrers
+   * next), each after its subject. A listed referrer must name that subject: a listing that
+   * says otherwise is not followed (exit 8).
+   */
+  const copyReferrers = async (): Promise<void> => {
+    const {listReferrers} = source.store
+    if (!options.referrers || !listReferrers) return
+    let subjects = copied.slice()
+    for (let level = 0; subjects.length > 0; level++) {
+      const from = copied.length
+      for (const subject of subjects) {
+        const found = (await listReferrers.call(source.store, source.repository, subject)).filter((r) => !visited.has(r.digest))
+        if (found.length === 0) continue
+        if (level >= MAX_REFERRER_DEPTH) throw referrerProblem(source, subject, `referrers nest more than ${MAX_REFERRER_DEPTH} levels deep`)
+        const listed = new Set((await destination.store.listReferrers?.(destination.repository, subject))?.map((r) => r.digest))
+        for (const descriptor of found) {
+          visited.add(descriptor.digest)
+          assertDocumentSize(descriptor, `${source.repository}@${subject}: referrer ${descriptor.digest}`)
+          const manifest = await source.store.fetchManifest(source.repository, descriptor.digest)
+          if (referrerOf(manifest)?.subject !== subject)
+            throw referrerProblem(source, subject, `${descriptor.digest} is listed as a referrer but does not name it as its subject`)
+          await copyManifest(manifest, undefined, 0, {listed: listed.has(descriptor.digest)})
+          stats.referrers++
+        }
+      }
+      subjects = copied.slice(from)
+    }
   }
 
   const root = await source.store.fetchManifest(source.repository, source.reference)
   visited.add(root.descriptor.digest)
   const tag = options.tag ?? (source.reference.startsWith('sha256:') ? undefined : source.reference)
   await copyManifest(root, tag)
+  await copyReferrers()
   return {...stats, descriptor: root.descriptor, tag}
+}
+
+function referrerProblem(source: CopyEndpoint, subject: string, problem: string): IntegrityError {
+  return new IntegrityError(`${source.repository}@${subject}: ${problem}; refused`, {
+    hint: 'the source is malformed or hostile; the artifact itself was copied, its referrers only up to this one',
+    details: {subject, location: source.store.location},
+  })
 }

@@ -9,6 +9,7 @@ import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
+import {ofArtifactType, referrerOf} from './referrers.js'
 import type {ContentStore, ManifestContent} from './store.js'
 import {type Expected, openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
@@ -128,7 +129,10 @@ export class LayoutStore implements ContentStore {
         tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName]),
       )
       const {annotations: _ignored, ...plain} = manifest.descriptor
-      keep.push({...plain, ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
+      // A referrer is listed with its artifactType (as oras-go's layout store does), untagged
+      // when pushed without a tag: listTags only counts entries with a ref.name.
+      const artifactType = referrerOf(manifest)?.descriptor.artifactType
+      keep.push({...plain, ...(artifactType ? {artifactType} : {}), ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
       index.manifests = keep
     })
   }
@@ -199,6 +203,30 @@ export class LayoutStore implements ContentStore {
       removed = index.manifests.length < before
     })
     if (!removed) throw this.notFound(repository, digest)
+  }
+
+  /**
+   * Reads the image manifests index.json lists (each once, bounded and verified; never a
+   * layer) and keeps those whose subject is `subjectDigest`. An entry whose manifest is
+   * missing is skipped (a dangling entry names nothing); a damaged one is refused (exit 8).
+   */
+  async listReferrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
+    if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
+    const index = await this.readIndex(repository)
+    const referrers = new Map<string, Descriptor>()
+    const read = new Set<string>([subjectDigest])
+    for (const entry of index.manifests) {
+      if (entry.mediaType !== MediaType.imageManifest || read.has(entry.digest)) continue
+      read.add(entry.digest)
+      assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
+      const bytes = await this.readVerified(repository, entry).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined
+        throw error
+      })
+      const referrer = bytes && referrerOf({descriptor: entry, bytes})
+      if (referrer?.subject === subjectDigest) referrers.set(entry.digest, referrer.descriptor)
+    }
+    return ofArtifactType([...referrers.values()], artifactType)
   }
 
   async close(): Promise<void> {}

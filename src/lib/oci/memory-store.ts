@@ -3,6 +3,7 @@ import {type BlobBody, bodyBuffer, isBlobFile} from '../util/blob-body.js'
 import {verifyContent} from './digest.js'
 import type {Descriptor} from './media-types.js'
 import type {Location} from './reference.js'
+import {ofArtifactType, referrerOf} from './referrers.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
 /** A freshly built artifact held in memory: the source store of a push. */
@@ -75,6 +76,16 @@ export class MemoryStore implements ContentStore {
 
   async deleteManifest(_repository: string, digest: string): Promise<void> {
     for (const [key, value] of this.manifests) if (value.descriptor.digest === digest) this.manifests.delete(key)
+  }
+
+  /** Scans the manifests held: few, in memory, already verified. */
+  async listReferrers(_repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
+    const referrers = new Map<string, Descriptor>()
+    for (const manifest of this.manifests.values()) {
+      const referrer = referrerOf(manifest)
+      if (referrer?.subject === subjectDigest) referrers.set(referrer.descriptor.digest, referrer.descriptor)
+    }
+    return ofArtifactType([...referrers.values()], artifactType)
   }
 
   async close(): Promise<void> {}

@@ -2,12 +2,13 @@ import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
 import {scope} from './auth-challenge.js'
 import {type BlobBody, isBlobFile} from '../util/blob-body.js'
 import {verifyingStream} from './verifying-stream.js'
-import {isDigest, sha256, verifyContent} from './digest.js'
-import {type Descriptor, MANIFEST_ACCEPT, MediaType} from './media-types.js'
+import {digestHex, isDigest, sha256, verifyContent} from './digest.js'
+import {type Descriptor, type ImageIndex, MANIFEST_ACCEPT, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
 import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
+import {emptyReferrersIndex, ofArtifactType, parseReferrersIndex, referrerOf, referrersTag, withReferrer} from './referrers.js'
 
 const PAGE_SIZE = 1000
 
@@ -132,6 +133,84 @@ export class RegistryStore implements ContentStore {
         details: {expected: manifest.descriptor.digest, stored},
       })
     }
+    const referrer = referrerOf(manifest)
+    if (!referrer) return
+    // OCI-Subject: the registry indexed the subject itself (it has the referrers API).
+    if (responseHeader(res, 'oci-subject')) {
+      this.referrersApi = true
+      return
+    }
+    await this.addToReferrersTag(repository, referrer.subject, referrer.descriptor)
+  }
+
+  /**
+   * Whether the registry answers the referrers API: learnt from the first listing (or a push
+   * answered with OCI-Subject), then the same for every later call of this store.
+   */
+  private referrersApi?: boolean
+
+  /**
+   * The referrers tag schema: the index under `sha256-<hex>` gets the referrer, unless it
+   * lists it already. Read, add, write is not atomic and distribution 2.8 has no If-Match on
+   * manifests, so two signers of one subject racing can each write an index without the
+   * other's entry; the spec accepts that. Reading back after the write narrows the window:
+   * when our entry is missing (the other writer came last) it is added once more.
+   */
+  private async addToReferrersTag(repository: string, subject: string, referrer: Descriptor): Promise<void> {
+    const tag = referrersTag(subject)
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const {index, changed} = withReferrer(await this.readReferrersTag(repository, subject), referrer)
+      if (!changed) return
+      const bytes = Buffer.from(JSON.stringify(index))
+      await this.pushManifest(repository, {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes}, tag)
+      const after = await this.readReferrersTag(repository, subject)
+      if (after.manifests.some((m) => m.digest === referrer.digest)) return
+    }
+  }
+
+  /** The index under the subject's `sha256-<hex>` tag, checked like any registry answer; none is an empty one. */
+  private async readReferrersTag(repository: string, subject: string): Promise<ImageIndex> {
+    const tag = referrersTag(subject)
+    const found = await this.fetchManifest(repository, tag).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    })
+    if (!found) return emptyReferrersIndex()
+    return parseReferrersIndex(found.bytes, `${this.host}/${repository}:${tag}`, found.descriptor.mediaType)
+  }
+
+  /**
+   * The referrers API (`GET /v2/<name>/referrers/<digest>`) when the registry has it, else
+   * the referrers tag schema. A 404 or 405, or an answer that is not an image index, means
+   * no API (distribution 2.8 answers 404): remembered, so later calls go straight to the tag.
+   */
+  async listReferrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
+    const where = `${this.host}/${repository}@${subjectDigest}`
+    digestHex(subjectDigest)
+    if (this.referrersApi !== false) {
+      const query = artifactType === undefined ? '' : `?${new URLSearchParams({artifactType}).toString()}`
+      const res = await this.request(
+        {
+          method: 'GET',
+          path: `/v2/${repository}/referrers/${subjectDigest}${query}`,
+          headers: {accept: MediaType.imageIndex},
+          scopes: [scope.pull(repository)],
+          accept: [404, 405],
+          maxBytes: MAX_DOCUMENT_BYTES,
+        },
+        `list referrers of ${where}`,
+      )
+      const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
+      if (res.status === 200 && mediaType === MediaType.imageIndex) {
+        this.referrersApi = true
+        // With OCI-Filters-Applied: artifactType the registry filtered already and this is a
+        // no-op; without it the filter is ours, as the spec asks. Either way nothing of
+        // another type gets through on the registry's word.
+        return ofArtifactType(parseReferrersIndex(res.body, `${where} (referrers API)`, mediaType).manifests, artifactType)
+      }
+      this.referrersApi = false
+    }
+    return ofArtifactType((await this.readReferrersTag(repository, subjectDigest)).manifests, artifactType)
   }
 
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {

@@ -1,10 +1,9 @@
 import type {KeyObject} from 'node:crypto'
 
 import type {Descriptor} from '../oci/media-types.js'
-import type {ContentStore} from '../oci/store.js'
 
 /*
- * CONTRACT (issue 14, being implemented): signatures as cosign 3 lays them out. A Sigstore
+ * Signatures as cosign 3 lays them out. A Sigstore
  * bundle v0.3 holding a DSSE envelope over an in-toto Statement v1 whose subject is the signed
  * manifest digest, attached as an OCI 1.1 referrer of that manifest.
  */
@@ -56,31 +55,9 @@ export interface SignResult {
   keyFingerprint: string
 }
 
-const pending = (what: string): never => {
-  throw new Error(`${what}: not implemented yet (issue 14)`)
-}
-
-/** Reads an encrypted PKCS#8 PEM private key; the passphrase is asked for only when needed. */
-export async function readSigningKey(_file: string, _passphrase: () => Promise<string>): Promise<SigningKey> {
-  return pending('readSigningKey')
-}
-
-/** Reads PEM public keys (bounded, untrusted files); a missing or unparsable one is a ConfigError naming it. */
-export async function readTrustedKeys(_files: string[]): Promise<TrustedKey[]> {
-  return pending('readTrustedKeys')
-}
-
-/** Signs `manifest` (by digest, never a tag) and pushes the bundle as its referrer in `repository`. */
-export async function signManifest(_store: ContentStore, _repository: string, _manifest: Descriptor, _key: SigningKey): Promise<SignResult> {
-  return pending('signManifest')
-}
-
-/** Fetches the bundles referring to `manifest` and checks each against `keys` (never throws for a bad bundle: it is a finding). */
-export async function verifyManifestSignatures(
-  _store: ContentStore,
-  _repository: string,
-  _manifest: Descriptor,
-  _keys: TrustedKey[],
-): Promise<SignatureReport> {
-  return pending('verifyManifestSignatures')
-}
+/*
+ * The facade other areas call: keys (keys.ts), bundles (bundle.ts, verifier.ts, statement.ts)
+ * and their referrers in a store (referrer-bundles.ts).
+ */
+export {readSigningKey, readTrustedKeys} from './keys.js'
+export {signManifest, verifyManifestSignatures} from './referrer-bundles.js'

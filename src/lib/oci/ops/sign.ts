@@ -1,0 +1,68 @@
+import path from 'node:path'
+
+import {UsageError} from '../../errors.js'
+import {readSigningKey, signManifest} from '../../signing/signatures.js'
+import type {Descriptor} from '../media-types.js'
+import {formatReference, type Reference} from '../reference.js'
+import type {ContentStore} from '../store.js'
+import type {OciStores} from '../stores.js'
+import {type OciOperationOptions, withSession} from './session.js'
+
+export interface SignArtifactResult {
+  /** The reference as given (canonical form). */
+  reference: string
+  /** The manifest digest that was signed (a tag is resolved first: the signature names the digest). */
+  digest: string
+  /** The referrer manifest carrying the bundle. */
+  referrer: string
+  bundle: string
+  keyFingerprint: string
+}
+
+export interface SignedSubject {
+  ref: Reference
+  store: ContentStore
+  manifest: Descriptor
+}
+
+/** The manifest a reference names, resolved to its digest in its store (signatures name digests, never tags). */
+export async function resolveSubject(oci: OciStores, reference: string, command: string): Promise<SignedSubject> {
+  const ref = oci.parse(reference)
+  const target = ref.digest ?? ref.tag
+  if (!target) {
+    throw new UsageError(`${reference} names no tag or digest`, {
+      hint: `name the version: oci ${command} NAME:VERSION (or NAME@sha256:…)`,
+      details: {reference},
+    })
+  }
+  const store = oci.store(ref.location)
+  return {ref, store, manifest: await store.resolve(ref.repository, target)}
+}
+
+/** SOURCE_DATE_EPOCH when set (reproducible builds), else now: the bundle's creation time. */
+function createdAt(env: NodeJS.ProcessEnv): string {
+  const epoch = env.SOURCE_DATE_EPOCH?.trim()
+  if (epoch && /^\d+$/.test(epoch) && Number.isSafeInteger(Number(epoch))) return new Date(Number(epoch) * 1000).toISOString()
+  return new Date().toISOString()
+}
+
+/**
+ * `oci sign REF --key FILE`: the key is read (and decrypted) before anything is sent, then the
+ * manifest's digest is signed and the bundle pushed as its referrer, in the same repository.
+ */
+export async function signArtifact(
+  options: OciOperationOptions & {reference: string; keyFile: string; passphrase: () => Promise<string>},
+): Promise<SignArtifactResult> {
+  const key = await readSigningKey(path.resolve(options.keyFile), options.passphrase)
+  return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
+    const {ref, store, manifest} = await resolveSubject(oci, options.reference, 'sign')
+    const signed = await signManifest(store, ref.repository, manifest, key, createdAt((await options.config()).env))
+    return {
+      reference: formatReference(ref),
+      digest: manifest.digest,
+      referrer: signed.referrer.digest,
+      bundle: signed.bundle.digest,
+      keyFingerprint: signed.keyFingerprint,
+    }
+  })
+}
