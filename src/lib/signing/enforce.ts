@@ -88,15 +88,14 @@ export async function enforceTrust(
 
 const LABEL: Record<SignatureStatus, string> = {
   verified: 'verified',
-  'untrusted-key': 'signed by an untrusted key',
+  'untrusted-key': 'untrusted key',
   'bad-signature': 'bad signature',
   'wrong-subject': 'signs another artifact',
-  malformed: 'malformed signature bundle',
+  malformed: 'malformed bundle',
 }
 
 function describeFinding(f: SignatureFinding): string {
-  const key = f.status === 'untrusted-key' && f.keyFingerprint ? ` ${f.keyFingerprint}` : ''
-  return `${LABEL[f.status]}${key} (${f.detail}; referrer ${f.referrer})`
+  return `${LABEL[f.status]}${f.keyFingerprint ? ` ${f.keyFingerprint}` : ''}: ${f.detail} (referrer ${f.referrer})`
 }
 
 function refusal(artifact: string, digest: string, findings: SignatureFinding[], policy: ArtifactPolicy, trusted: string[]): IntegrityError {
