@@ -1,9 +1,10 @@
+import {createHash} from 'node:crypto'
 import {readFile, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {type CliResult, json, runCli} from '../helpers/cli.js'
+import {type CliResult, json, runCli, tempDir} from '../helpers/cli.js'
 import {bareWorkspace, declare, type ErrorDoc, installedDirs, readLock, type ResolveDoc, writeExtension} from '../helpers/deps.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
 
@@ -14,6 +15,8 @@ interface KeyDoc {
   publicKeyFile: string
   fingerprint: string
 }
+
+const sha256Of = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
 const exists = (p: string) =>
   stat(p).then(
@@ -213,5 +216,123 @@ describe('trust policy: oci.verify_signatures + oci.trusted_keys (built CLI, rea
     ])
     expect(keyChecks[1].actual).toContain(alice.fingerprint)
     expect(keyChecks[3].fix).toContain(missing)
+  })
+})
+
+interface LayoutIndex {
+  manifests: Array<{mediaType: string; digest: string; size: number; artifactType?: string; annotations?: Record<string, string>}>
+}
+
+interface ManifestDoc {
+  subject?: {mediaType: string; digest: string; size: number}
+  config: {digest: string}
+  layers: Array<{mediaType: string; digest: string; size: number}>
+  [key: string]: unknown
+}
+
+/**
+ * Tampering by hand on an OCI layout, as someone with write access to the store would: a
+ * referrer is a manifest blob with a `subject`, listed in the repository's index.json.
+ */
+describe('trust policy on an OCI layout: tampered signatures (built CLI)', () => {
+  let root: string
+  let keys: KeyDoc
+  const digests: Record<string, string> = {}
+  const store = () => path.join(root, 'store')
+  const repo = (name: string) => path.join(store(), 'provisioning-extensions', name)
+  const blob = (name: string, digest: string) => path.join(repo(name), 'blobs', 'sha256', digest.slice(7))
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(args, {env: {PROVISIONING_HOME: path.join(root, 'home'), PROVISIONING_OCI__REGISTRY: `oci-layout://${store()}`, ...extra}, cwd: root})
+  const pullValkey = (out: string) =>
+    cli([
+      'oci',
+      'pull',
+      'valkey:1.0.0',
+      '--output',
+      out,
+      '--json',
+      '--set',
+      'oci.verify_signatures=true',
+      '--set',
+      `oci.trusted_keys=["${keys.publicKeyFile}"]`,
+    ])
+
+  /** Writes `manifest` (and the blobs it names, copied from redis) into valkey's layout as a referrer. */
+  const attach = async (manifest: ManifestDoc, extraBlobs: Record<string, Buffer> = {}) => {
+    for (const [digest, bytes] of Object.entries(extraBlobs)) await writeFile(blob('valkey', digest), bytes)
+    const redisConfig = await readFile(blob('redis', manifest.config.digest))
+    await writeFile(blob('valkey', manifest.config.digest), redisConfig)
+    const bytes = Buffer.from(JSON.stringify(manifest))
+    const digest = sha256Of(bytes)
+    await writeFile(blob('valkey', digest), bytes)
+    const indexFile = path.join(repo('valkey'), 'index.json')
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as LayoutIndex
+    index.manifests.push({mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: bytes.byteLength})
+    await writeFile(indexFile, JSON.stringify(index))
+    return digest
+  }
+
+  beforeAll(async () => {
+    const temp = await tempDir()
+    root = temp.dir
+    const generated = await cli(['oci', 'key', 'generate', '--output', 'keys', '--name', 'alice', '--json'], {PROVISIONING_SIGNING_PASSWORD: PASSPHRASE})
+    expect(generated.exitCode, generated.stderr).toBe(0)
+    keys = json<KeyDoc>(generated)
+    for (const name of ['redis', 'valkey']) {
+      const dir = path.join(root, 'src', name)
+      await writeExtension(dir, {name, version: '1.0.0'})
+      const pushed = await cli(['oci', 'push', dir, '--json'])
+      expect(pushed.exitCode, pushed.stderr).toBe(0)
+      digests[name] = json<{digest: string}>(pushed).digest
+    }
+    const signed = await cli(['oci', 'sign', 'redis:1.0.0', '--key', keys.privateKeyFile], {PROVISIONING_SIGNING_PASSWORD: PASSPHRASE})
+    expect(signed.exitCode, signed.stderr).toBe(0)
+    return temp.cleanup
+  })
+
+  it('a valid bundle of another artifact, re-attached to this one: exit 8 "signs another artifact", nothing written', async () => {
+    const index = JSON.parse(await readFile(path.join(repo('redis'), 'index.json'), 'utf8')) as LayoutIndex
+    const referrer = index.manifests.find((m) => m.artifactType === 'application/vnd.dev.sigstore.bundle.v0.3+json')
+    expect(referrer).toBeDefined()
+    const manifest = JSON.parse(await readFile(blob('redis', referrer?.digest as string), 'utf8')) as ManifestDoc
+    const bundle = await readFile(blob('redis', manifest.layers[0].digest))
+    await attach(
+      {...manifest, subject: {...(manifest.subject as ManifestDoc['subject'] & object), digest: digests.valkey}},
+      {[manifest.layers[0].digest]: bundle},
+    )
+
+    const out = path.join(root, 'out-spliced')
+    const result = await pullValkey(out)
+    expect(result.exitCode).toBe(8)
+    expect(json<ErrorDoc>(result).error.message).toContain('signs another artifact')
+    expect(await exists(out)).toBe(false)
+  })
+
+  it('a bundle edited to name this artifact (signature unchanged): exit 8 "bad signature", nothing written', async () => {
+    const index = JSON.parse(await readFile(path.join(repo('redis'), 'index.json'), 'utf8')) as LayoutIndex
+    const referrer = index.manifests.find((m) => m.artifactType === 'application/vnd.dev.sigstore.bundle.v0.3+json')
+    const manifest = JSON.parse(await readFile(blob('redis', referrer?.digest as string), 'utf8')) as ManifestDoc
+    const bundle = JSON.parse(await readFile(blob('redis', manifest.layers[0].digest), 'utf8')) as {dsseEnvelope: {payload: string}}
+    const statement = Buffer.from(bundle.dsseEnvelope.payload, 'base64').toString('utf8')
+    expect(statement).toContain(digests.redis.slice(7))
+    bundle.dsseEnvelope.payload = Buffer.from(statement.replaceAll(digests.redis.slice(7), digests.valkey.slice(7))).toString('base64')
+    const edited = Buffer.from(JSON.stringify(bundle))
+    const editedDigest = sha256Of(edited)
+    await attach(
+      {
+        ...manifest,
+        subject: {...(manifest.subject as ManifestDoc['subject'] & object), digest: digests.valkey},
+        layers: [{...manifest.layers[0], digest: editedDigest, size: edited.byteLength}],
+      },
+      {[editedDigest]: edited},
+    )
+
+    const out = path.join(root, 'out-tampered')
+    const result = await pullValkey(out)
+    expect(result.exitCode).toBe(8)
+    const {error} = json<ErrorDoc>(result)
+    expect(error.message).toContain('bad signature')
+    expect(error.message).toMatch(/2 signatures, none valid/)
+    expect(await exists(out)).toBe(false)
   })
 })
