@@ -69,6 +69,12 @@ const CASES: Record<string, string[][]> = {
   'oci login': [['127.0.0.1:9', '--username', 'u', '--password-stdin']],
   'oci logout': [['127.0.0.1:9']],
   'oci delete': [['copied:0.1.0'], ['copied:0.1.0', '--yes']],
+  'oci key generate': [
+    ['--output', 'keys'],
+    ['--output', 'keys', '--password-stdin'],
+  ],
+  'oci sign': [['demo:0.1.0', '--key', 'missing.key']],
+  'oci verify': [['demo:0.1.0', '--key', 'missing.pub'], ['demo:0.1.0']],
   // dep and module run in the sandbox workspace "demo" against the layout store above.
   'module load': [
     ['taskserv', 'demo'],

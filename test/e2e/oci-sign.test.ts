@@ -182,6 +182,13 @@ describe('oci sign / verify on an OCI layout (built CLI)', () => {
     await skopeoCopy(`oci:${repo}:1.0.0`, `oci:${out}:1.0.0`)
     expect(await readdir(path.join(out, 'blobs', 'sha256'))).toContain(flow.digests()['1.0.0'].slice(7))
   })
+
+  it('PROVISIONING_SIGNING_PASSWORD is a secret, not a config value: config show does not carry it', async () => {
+    const shown = await runCli(['config', 'show', '--json'], {env: {...box.env, PROVISIONING_SIGNING_PASSWORD: PASSPHRASE}, cwd: box.root})
+    expect(shown.exitCode, shown.stderr).toBe(0)
+    expect(shown.stdout).not.toContain(PASSPHRASE)
+    expect(shown.stdout).not.toContain('signing_password')
+  })
 })
 
 describe('oci sign / verify on a real registry (referrers tag schema), read with skopeo', () => {

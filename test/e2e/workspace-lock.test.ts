@@ -48,7 +48,9 @@ describe('workspace lock / unlock (file provider)', () => {
   // Twenty CLI processes start at once: on two loaded cores that alone can take a minute.
   it('20 concurrent lockers: exactly one wins, the other 19 exit 9 naming the winner', async () => {
     const owners = Array.from({length: 20}, (_, i) => `owner-${i}`)
-    const results = await Promise.all(owners.map((owner) => cli(owner, ['workspace', 'lock', 'team', '--reason', `by ${owner}`, '--json'])))
+    const results = await Promise.all(
+      owners.map((owner) => runCli(['workspace', 'lock', 'team', '--reason', `by ${owner}`, '--json'], {...as(owner), timeoutMs: 200_000})),
+    )
     const winners = results.flatMap((r, i) => (r.exitCode === 0 ? [owners[i]] : []))
     expect(winners).toHaveLength(1)
     const [winner] = winners
@@ -170,6 +172,9 @@ describe('workspace lock / unlock (file provider)', () => {
     await write('extensions/taskservs/.redis.extract-AbC123/manifest.yaml', 'name: redis\n'.repeat(100))
     await write(`extensions/taskservs/.old.removing-${dead}/file`, 'x')
     await write(`config/workspace.lock.${dead}.0badf00d.draft`, '{}')
+    // A process killed while taking over a dead holder's resolve lock (util/file-lock.ts).
+    await write('config/.dep-resolve.lock.guard', JSON.stringify({pid: dead, host: os.hostname(), user: 'x', since: '2024-01-01T00:00:00Z'}))
+    await write(`config/.dep-resolve.lock.guard.${dead}.0badf00d.draft`, '{}')
     // What must survive.
     await write('config/provisioning.lock', 'lockfile: keep\n')
     await write('config/provisioning.lock.20241121.bak', 'a dated backup: not a temp file\n')
@@ -188,7 +193,7 @@ describe('workspace lock / unlock (file provider)', () => {
     await writeFile(parseTemp, '{"key":')
 
     const dry = json<{removed: Array<{path: string}>; bytes: number}>(await cli('ci', ['workspace', 'cleanup', 'team', '--dry-run', '--json']))
-    expect(dry.removed.length).toBe(8)
+    expect(dry.removed.length).toBe(10)
     await expect(stat(path.join(ws, 'extensions/taskservs/.redis.extract-AbC123'))).resolves.toBeTruthy()
 
     const result = await cli('ci', ['workspace', 'cleanup', 'team', '--json'])
@@ -197,6 +202,8 @@ describe('workspace lock / unlock (file provider)', () => {
     expect(report.removed.map((r) => r.path).sort()).toEqual(
       [
         'config/.dep-resolve.lock',
+        'config/.dep-resolve.lock.guard',
+        `config/.dep-resolve.lock.guard.${dead}.0badf00d.draft`,
         `config/.provisioning.lock.${dead}.deadbeef.tmp`,
         `config/workspace.lock.${dead}.0badf00d.draft`,
         `extensions/..installed.json.${dead}.cafe0001.tmp`,

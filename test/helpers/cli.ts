@@ -18,6 +18,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>
   cwd?: string
   input?: string
+  /** Kill the process after this long (default 60 s); many processes at once on loaded cores need more. */
+  timeoutMs?: number
 }
 
 /** Runs the built CLI as a subprocess, with no TTY and a clean PROVISIONING_* environment. */
@@ -30,7 +32,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     extendEnv: true,
     reject: false,
     input: options.input ?? '',
-    timeout: 60_000,
+    timeout: options.timeoutMs ?? 60_000,
   })
   return {stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? -1}
 }

@@ -11,6 +11,7 @@ import {bareWorkspace, declare, spawnMeasured} from '../helpers/deps.js'
 import type {ErrorDoc} from '../helpers/oci-types.js'
 import {tarGz} from '../helpers/tar.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {recordingOras} from '../helpers/recording-oras.js'
 
 /**
  * SPEC §14 "every read is bounded", end to end: the built CLI against a registry that lies
@@ -179,6 +180,26 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
     expectFailure(result, 8, /more than an extension may unpack to/)
     expect(hostile.requests.filter((r) => r.path.includes('/blobs/'))).toEqual([])
     expect(existsSync(output)).toBe(false)
+  })
+
+  it('oci pull with the oras engine refuses a layer declared 10 GiB before oras runs (exit 8)', async () => {
+    hostile.setArtifact('provisioning-extensions/giant-oras', '1.0.0', {
+      layer: extensionLayer('giant-oras'),
+      edit: (m) => void (m.layers[0].size = 10 * 1024 * MiB),
+    })
+    const oras = await recordingOras()
+    try {
+      const output = path.join(box.root, 'giant-oras')
+      const result = await cli(['oci', 'pull', 'giant-oras:1.0.0', '--output', output, '--json'], {
+        PROVISIONING_OCI__TOOL: 'oras',
+        PATH: `${oras.dir}:${process.env.PATH}`,
+      })
+      expectFailure(result, 8, /more than an extension may unpack to/)
+      expect(await oras.calls()).toEqual([])
+      expect(existsSync(output)).toBe(false)
+    } finally {
+      await oras.cleanup()
+    }
   })
 
   it('oci pull stops reading a streamed layer once its archive is refused (exit 8, nothing kept)', async () => {

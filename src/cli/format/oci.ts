@@ -7,6 +7,7 @@ import type {PushResult} from '../../lib/oci/ops/push.js'
 import type {TagResult} from '../../lib/oci/ops/tag.js'
 import type {TagsResult} from '../../lib/oci/ops/tags.js'
 import type {CopyEvent, CopyListeners} from '../../lib/oci/copy.js'
+import type {Descriptor} from '../../lib/oci/media-types.js'
 import type {ReportBytes} from '../progress.js'
 import {keyValues, table} from './table.js'
 
@@ -24,7 +25,8 @@ export function formatBytes(bytes: number): string {
 
 export function describeEvent(event: CopyEvent): string {
   const short = event.descriptor.digest.slice(7, 19)
-  return event.kind === 'blob' ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})` : `manifest ${short} ${event.action}`
+  const of = event.referrer ? ' (referrer)' : ''
+  return event.kind === 'blob' ? `${event.action} blob ${short} (${formatBytes(event.descriptor.size)})${of}` : `manifest ${short} ${event.action}${of}`
 }
 
 /** A transfer's events as progress lines, and its large blobs' bytes as a meter. */
@@ -86,7 +88,21 @@ export function formatInspect(result: InspectResult): string {
     .map(([k, v]) => `  ${k}: ${v}`)
     .join('\n')
   const extension = result.extension ? `\nextension manifest:\n${JSON.stringify(result.extension, null, 2)}` : ''
-  return `${head}\n\n${layers}\n\nannotations:\n${annotations || '  (none)'}${extension}`
+  return `${head}\n\n${layers}\n\nannotations:\n${annotations || '  (none)'}\n\n${formatReferrers(result.referrers)}${extension}`
+}
+
+/** The referrers (signatures…) of an inspected artifact, each with its annotations. */
+function formatReferrers(referrers: Descriptor[]): string {
+  if (referrers.length === 0) return 'referrers: (none)'
+  const rows = referrers.map((r) => [
+    r.artifactType ?? '-',
+    r.digest,
+    formatBytes(r.size),
+    Object.entries(r.annotations ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', '),
+  ])
+  return `referrers:\n${table(['artifact type', 'digest', 'size', 'annotations'], rows)}`
 }
 
 export function formatList(result: ListResult): string {
@@ -127,7 +143,8 @@ export function formatIndexAge(result: SearchResult): string {
 
 export function formatCopy(result: CopyCommandResult): string {
   const stats = result.blobs === undefined ? '' : ` (${result.transferred} transferred, ${result.skipped} already present, ${result.mounted} mounted)`
-  return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}`
+  const referrers = result.referrers === undefined ? '' : `\nreferrers: ${result.referrers} copied along (signatures and other attached artifacts)`
+  return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}${referrers}`
 }
 
 export function formatOciConfig(result: OciConfigResult): string {

@@ -6,7 +6,7 @@ import {formatInspect} from '../../cli/format/oci.js'
 import {inspectArtifact, type InspectResult} from '../../lib/oci/ops/inspect.js'
 
 export default class OciInspect extends BaseCommand<typeof OciInspect> {
-  static summary = 'Show an artifact: digest, size, media types, annotations and the extension manifest'
+  static summary = 'Show an artifact: digest, size, media types, annotations, the extension manifest and its referrers (signatures)'
   static args = {reference: Args.string({description: 'NAME:VERSION or a full reference', required: true})}
   static flags = {...ociFlags, ...preFlag}
 

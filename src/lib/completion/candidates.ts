@@ -29,7 +29,7 @@ interface Named {
 }
 
 /**
- * Shell completion candidates, from local files only: the workspace registry, the mode
+ * Shell completion candidates, from local files only: the known workspaces, the mode
  * definitions, and for extension names the lock, the installed folders and the cached
  * catalog indexes (never a registry). Every source that cannot be read adds nothing: a
  * broken config must not put errors (or file contents) on the user's terminal. This runs

@@ -55,7 +55,7 @@ export type ConfigLoader = (extra?: Pick<ConfigLoadOptions, 'tolerant' | 'lines'
 
 /**
  * The workspace and mode a run selected, and the mode files it may use: found above config
- * (workspace discovery, the active-mode file), so config reads no workspace registry or mode state.
+ * (workspace discovery, the active-mode file), so config reads no known workspaces or mode state.
  */
 export interface ConfigSelection {
   /** $PROVISIONING_HOME (SPEC §4). */
@@ -104,7 +104,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 /**
  * Loads the seven layers of SPEC §5.1 for the selected workspace and mode, merges,
  * interpolates and checks them. The caller has pointed the parse cache at the home
- * (useParseCache), as it parsed the workspace registry and the active-mode file before.
+ * (useParseCache), as it parsed the known workspaces and the active-mode file before.
  */
 export async function loadConfig(selection: ConfigSelection, options: ConfigLoadOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env

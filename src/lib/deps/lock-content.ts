@@ -34,7 +34,7 @@ export async function lockedContentProblems(
             return [`${entry.name}@${entry.version}: the folder ${origin.dir} changed since it was locked (locked ${entry.digest}, now ${local.digest})`]
           return lockContentProblems(entry, local.manifest, lock)
         }
-        if (!oci) throw new Error('an OCI context is required for an OCI source')
+        if (!oci) throw new Error('OCI stores (OciStores) are required for an OCI source')
         const artifact = await pinnedArtifact(oci, entry, origin.reference, options.offline)
         const config = await readExtensionConfig(artifact, options.offline)
         const where = formatReference(origin.reference)

@@ -220,7 +220,7 @@ export async function loadCatalog(
       },
     }
   }
-  if (!oci) throw new Error('an OCI context is required for an OCI source')
+  if (!oci) throw new Error('OCI stores (OciStores) are required for an OCI source')
   const fetched = await fetchRegistryCatalog(oci, {
     roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
     registry: source.registry,

@@ -58,7 +58,7 @@ export function readLock(context: WorkspaceDependencies): Promise<Lockfile | und
   return readLockfile(context.lockfile)
 }
 
-/** Runs `work` with an OCI context for the declaration's source, always closing it. */
+/** Runs `work` with OCI stores (OciStores) for the declaration's source, always closing it. */
 export async function withSourceOci<T>(context: WorkspaceDependencies, work: (oci: OciStores) => Promise<T>): Promise<T> {
   const oci = new OciStores(context.settings)
   try {

@@ -59,7 +59,7 @@ export class OciStores {
 
   /**
    * A registry store with the session's transport settings; credentials default to the
-   * lookup of SPEC §8.3 (`oci login` passes the ones it is verifying). The context
+   * lookup of SPEC §8.3 (`oci login` passes the ones it is verifying). OciStores
    * closes it with the others.
    */
   remote(host: string, credentials?: () => Promise<Credential | undefined>): RegistryStore {

@@ -7,7 +7,7 @@ import {discoverWorkspace} from '../workspace/discover.js'
 
 /**
  * From here on, parsed YAML is cached in the home (config/parse-cache.ts): set before a run
- * selects and loads its config, so the workspace registry and the mode file are cached too.
+ * selects and loads its config, so the known workspaces and the mode file are cached too.
  */
 export function cacheParsedConfig(env: NodeJS.ProcessEnv = process.env): void {
   const home = provisioningHome(env)

@@ -2,7 +2,7 @@ import {createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type
 import {lstat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import type {SigningKey, TrustedKey} from './signatures.js'
@@ -57,7 +57,8 @@ function assertP256(key: KeyObject, file: string): void {
 async function readKeyFile(file: string, what: string): Promise<string> {
   const read = await readUntrusted(file, {max: MAX_KEY_FILE_BYTES})
   if (read.kind === 'missing') {
-    throw new NotFoundError(`${what} ${file} does not exist`, {hint: 'check the path (oci.trusted_keys or --key)', details: {file}})
+    // A configuration problem (exit 3), as the trust policy's other key problems are.
+    throw new ConfigError(`${what} ${file} does not exist`, {hint: 'check the path (--key, or oci.trusted_keys for trusted keys)', details: {file}})
   }
   if (read.kind === 'unusable') {
     throw new ConfigError(`${what} ${file} cannot be used: ${read.reason}`, {
@@ -81,13 +82,14 @@ const isEncrypted = (pem: string) => pem.includes('-----BEGIN ENCRYPTED PRIVATE 
 /** Reads a PEM private key; the passphrase is asked for only when the key is encrypted. */
 export async function readSigningKey(file: string, passphrase: () => Promise<string>): Promise<SigningKey> {
   const pem = await readKeyFile(file, 'signing key')
+  const encrypted = isEncrypted(pem)
+  const passphraseText = encrypted ? await passphrase() : undefined
   let privateKey: KeyObject
   try {
-    privateKey = isEncrypted(pem) ? createPrivateKey({key: pem, format: 'pem', passphrase: await passphrase()}) : createPrivateKey({key: pem, format: 'pem'})
+    privateKey = createPrivateKey({key: pem, format: 'pem', ...(encrypted ? {passphrase: passphraseText} : {})})
   } catch (error) {
-    if (error instanceof UsageError) throw error
-    if (isEncrypted(pem)) {
-      throw new ConfigError(`cannot decrypt the signing key ${file}: wrong passphrase`, {hint: PASSPHRASE_HINT, details: {file}})
+    if (encrypted) {
+      throw new ConfigError(`cannot decrypt the signing key ${file}: wrong passphrase (or a damaged key file)`, {hint: PASSPHRASE_HINT, details: {file}})
     }
     throw unparsable(file, 'signing key', error)
   }

@@ -60,8 +60,11 @@ async function fileLockHolder(file: string): Promise<{state: 'none' | 'live' | '
   }
 }
 
-/** The lock files whose drafts and moved-aside copies cleanup may remove. */
-const WORKSPACE_LOCKS = new Set(['.dep-resolve.lock', 'workspace.lock', 'workspace.lock.guard'])
+/**
+ * The lock files whose drafts and moved-aside copies cleanup may remove: each lock, and the
+ * guard (`FILE.guard`, util/file-lock.ts) under which a dead holder's lock is taken over.
+ */
+const WORKSPACE_LOCKS = new Set(['.dep-resolve.lock', '.dep-resolve.lock.guard', 'workspace.lock', 'workspace.lock.guard', 'workspace.lock.guard.guard'])
 
 /**
  * Temp files named after the process writing them (util/temp-name.ts): renamed writes,
@@ -138,6 +141,13 @@ export async function cleanupWorkspace(options: LockTargetOptions & {dryRun?: bo
     }
   }
 
+  // A guard left by a process killed while taking over a dead holder's lock (util/file-lock.ts).
+  // The resolve lock's goes first: taking that lock below would replace it without a word.
+  const dropDeadGuard = async (guardPath: string) => {
+    const guard = await fileLockHolder(guardPath)
+    if (guard.state === 'dead') await drop(guardPath, 'stale-lock', `guard of ${guard.text}`)
+  }
+  await dropDeadGuard(`${resolveLock}.guard`)
   const resolveHolder = await fileLockHolder(resolveLock)
   if (resolveHolder.state === 'live') {
     skipped.push({path: rel(resolveLock), reason: `dep resolve is running (${resolveHolder.text}); its temp and staging folders are kept`})
@@ -164,8 +174,7 @@ export async function cleanupWorkspace(options: LockTargetOptions & {dryRun?: bo
       else await drop(file, 'temp', `draft of pid ${pid}, which is gone`)
     }
   }
-  const guard = await fileLockHolder(takeoverGuardPath(ws))
-  if (guard.state === 'dead') await drop(takeoverGuardPath(ws), 'stale-lock', `guard of ${guard.text}`)
+  for (const guardPath of [takeoverGuardPath(ws), `${takeoverGuardPath(ws)}.guard`]) await dropDeadGuard(guardPath)
 
   // Expired workspace locks (an etcd lease normally removes its key itself).
   for (const kind of providersToCheck(settings)) {

@@ -11,7 +11,7 @@ import {digestHex} from '../../../src/lib/oci/digest.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import type {Descriptor} from '../../../src/lib/oci/media-types.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
-import {RegistryStore} from '../../../src/lib/oci/registry-store.js'
+import {useRegistryStores} from '../../helpers/registry-stores.js'
 import {STREAM_LAYER_THRESHOLD_BYTES} from '../../../src/lib/oci/stream-threshold.js'
 import {isBlobFile} from '../../../src/lib/util/blob-body.js'
 import {addImage} from '../../helpers/artifact-graph.js'
@@ -91,25 +91,14 @@ describe('CachingStore over a layout', () => {
 
 describe('CachingStore over a registry', () => {
   const registry = useRegistry()
-  let origin: RegistryStore | undefined
+  const open = useRegistryStores()
   let cleanup: () => Promise<void> = async () => undefined
-  afterAll(async () => {
-    await origin?.close()
-    await cleanup()
-  })
+  afterAll(() => cleanup())
 
   it('streams a large blob into the cache (verified), serves it from there next, and refuses one damaged in the registry', async () => {
     let root: string
     ;({dir: root, cleanup} = await tempDir())
-    origin = new RegistryStore({
-      host: registry().host,
-      plainHttp: true,
-      timeoutMs: 30_000,
-      minBytesPerSecond: 64 * 1024,
-      retries: 0,
-      connections: 2,
-      credentials: async () => undefined,
-    })
+    const origin = open(registry().host)
     const store = new CachingStore(origin, new BlobCache(path.join(root, 'cache')))
     expect(typeof store.fetchBlobStreaming).toBe('function') // the origin's ability, kept
     const built = new MemoryStore()

@@ -7,11 +7,11 @@ import {IntegrityError, NotFoundError} from '../../../src/lib/errors.js'
 import {digestHex} from '../../../src/lib/oci/digest.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
-import {RegistryStore} from '../../../src/lib/oci/registry-store.js'
 import type {ContentStore} from '../../../src/lib/oci/store.js'
 import {addImage} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
 import {blobPath, useRegistry} from '../../helpers/registry.js'
+import {useRegistryStores} from '../../helpers/registry-stores.js'
 
 /**
  * What every ContentStore promises, run against each real store: an artifact pushed is
@@ -97,22 +97,9 @@ describe('on disk', () => {
 
 describe('on a registry', () => {
   const registry = useRegistry()
-  const stores: RegistryStore[] = []
-  afterAll(() => Promise.all(stores.map((s) => s.close())))
+  const open = useRegistryStores()
   contract('Registry', {
-    store: () => {
-      const store = new RegistryStore({
-        host: registry().host,
-        plainHttp: true,
-        timeoutMs: 30_000,
-        minBytesPerSecond: 64 * 1024,
-        retries: 0,
-        connections: 2,
-        credentials: async () => undefined,
-      })
-      stores.push(store)
-      return store
-    },
+    store: () => open(registry().host),
     corrupt: async (_repository, digest) => {
       await writeFile(blobPath(registry(), digest), Buffer.alloc(128, 0x41))
     },

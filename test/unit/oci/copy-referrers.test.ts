@@ -1,18 +1,18 @@
 import path from 'node:path'
 
-import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError} from '../../../src/lib/errors.js'
 import {copyArtifact, type CopyEvent, MAX_REFERRER_DEPTH} from '../../../src/lib/oci/copy.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {referrersTag} from '../../../src/lib/oci/referrers.js'
-import {RegistryStore} from '../../../src/lib/oci/registry-store.js'
 import type {ContentStore, ManifestContent} from '../../../src/lib/oci/store.js'
 import {addImage, document, IMAGE_INDEX} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
 import {addReferrer, pushBuilt} from '../../helpers/referrer-graph.js'
 import {useRegistry} from '../../helpers/registry.js'
+import {useRegistryStores} from '../../helpers/registry-stores.js'
 
 /** copyArtifact carrying OCI 1.1 referrers (signatures…) between real stores. */
 const digests = (list: Array<{digest: string}> | undefined) => (list ?? []).map((d) => d.digest).sort()
@@ -95,21 +95,8 @@ describe('copyArtifact with referrers: memory and layout', () => {
 
 describe('copyArtifact with referrers: registries (referrers tag schema)', () => {
   const registry = useRegistry()
-  const stores: RegistryStore[] = []
-  afterAll(() => Promise.all(stores.map((s) => s.close())))
-  const open = () => {
-    const store = new RegistryStore({
-      host: registry().host,
-      plainHttp: true,
-      timeoutMs: 30_000,
-      minBytesPerSecond: 64 * 1024,
-      retries: 0,
-      connections: 2,
-      credentials: async () => undefined,
-    })
-    stores.push(store)
-    return store
-  }
+  const openStore = useRegistryStores()
+  const open = () => openStore(registry().host)
 
   it('registry to registry: the referrers arrive in the destination tag index; one it lost is indexed again', async () => {
     const built = new MemoryStore()

@@ -121,6 +121,11 @@ describe('oras command construction', () => {
     expect(copy).toEqual(
       expect.arrayContaining(['cp', 'localhost:5000/ext/redis:1.0.0', '/m/redis:1.0.0', '--from-plain-http', '--to-oci-layout', '--concurrency', '8']),
     )
+    // Referrers (signatures…) go along only when asked: oras cp --recursive.
+    expect(copy).not.toContain('--recursive')
+    expect(orasCopyArgs(parseReference('redis:1.0.0', defaults), parseReference('oci-layout:///m/redis:1.0.0', defaults), settings(), 8, true)).toContain(
+      '--recursive',
+    )
     expect(orasTagsArgs(parseReference('redis', defaults), settings()).slice(0, 3)).toEqual(['repo', 'tags', 'localhost:5000/ext/redis'])
     const login = orasLoginArgs('harbor.example.com', 'ci', settings({tlsEnabled: true}))
     expect(login).toEqual(expect.arrayContaining(['login', 'harbor.example.com', '--username', 'ci', '--password-stdin']))

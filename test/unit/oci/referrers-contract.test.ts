@@ -7,13 +7,13 @@ import {IntegrityError} from '../../../src/lib/errors.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {referrersTag} from '../../../src/lib/oci/referrers.js'
-import {RegistryStore} from '../../../src/lib/oci/registry-store.js'
 import type {ContentStore} from '../../../src/lib/oci/store.js'
 import {addImage} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
 import {addReferrer, BUNDLE_TYPE, pushBuilt} from '../../helpers/referrer-graph.js'
 import {startFaultProxy} from '../../fixtures/fault-proxy.js'
 import {useRegistry} from '../../helpers/registry.js'
+import {useRegistryStores} from '../../helpers/registry-stores.js'
 import {skopeoCopy, skopeoInspectRaw} from '../../helpers/skopeo.js'
 
 /**
@@ -104,21 +104,8 @@ describe('on disk', () => {
 
 describe('on a registry without the referrers API (distribution 2.8: the referrers tag schema)', () => {
   const registry = useRegistry()
-  const stores: RegistryStore[] = []
-  afterAll(() => Promise.all(stores.map((s) => s.close())))
-  const open = (host = registry().host) => {
-    const store = new RegistryStore({
-      host,
-      plainHttp: true,
-      timeoutMs: 30_000,
-      minBytesPerSecond: 64 * 1024,
-      retries: 0,
-      connections: 2,
-      credentials: async () => undefined,
-    })
-    stores.push(store)
-    return store
-  }
+  const openStore = useRegistryStores()
+  const open = (host = registry().host) => openStore(host)
   let outside = ''
   let cleanup: () => Promise<void> = async () => undefined
   beforeAll(async () => {

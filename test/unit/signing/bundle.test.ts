@@ -187,6 +187,29 @@ describe('signatures as referrers (a real OCI layout)', () => {
     expect(report.verifiedBy).toEqual([alice.trusted.fingerprint])
   })
 
+  it('a bundle layer promising more than 1 MiB is malformed without being fetched; at most 100 referrers are checked', async () => {
+    const huge = {mediaType: SIGSTORE_BUNDLE_MEDIA_TYPE, digest: `sha256:${'ab'.repeat(32)}`, size: 2 * 1024 * 1024}
+    const emptyConfig = blob(Buffer.from('{}'), 'application/vnd.oci.empty.v1+json')
+    await store.pushBlob(REPO, emptyConfig.descriptor, emptyConfig.data)
+    const referrer = document(
+      {
+        schemaVersion: 2,
+        mediaType: IMAGE_MANIFEST,
+        artifactType: SIGSTORE_BUNDLE_MEDIA_TYPE,
+        config: emptyConfig.descriptor,
+        layers: [huge],
+        subject: artifact,
+      },
+      IMAGE_MANIFEST,
+    )
+    await store.pushManifest(REPO, {...referrer, descriptor: {...referrer.descriptor, artifactType: SIGSTORE_BUNDLE_MEDIA_TYPE}})
+    expect((await verifyManifestSignatures(store, REPO, artifact, [alice.trusted])).findings).toEqual([
+      {referrer: referrer.descriptor.digest, status: 'malformed', detail: `the bundle is ${huge.size} bytes, more than the 1048576 allowed`},
+    ])
+    for (let i = 0; i < 100; i++) await attachBundle(store, REPO, artifact, Buffer.from(`junk ${i}`), CREATED)
+    expect((await verifyManifestSignatures(store, REPO, artifact, [alice.trusted])).findings).toHaveLength(100)
+  })
+
   it('a public key given twice (two paths) verifies once, by fingerprint', async () => {
     await signManifest(store, REPO, artifact, alice.signing, CREATED)
     const again: TrustedKey = {...alice.trusted, path: '/elsewhere/alice.pub', publicKey: createPublicKey(alice.signing.privateKey)}

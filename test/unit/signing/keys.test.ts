@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {ConfigError, NotFoundError, UsageError} from '../../../src/lib/errors.js'
+import {ConfigError, UsageError} from '../../../src/lib/errors.js'
 import {fingerprintOf, generateKeyPair, MAX_KEY_FILE_BYTES} from '../../../src/lib/signing/keys.js'
 import {readSigningKey, readTrustedKeys} from '../../../src/lib/signing/signatures.js'
 import {tempDir} from '../../helpers/cli.js'
@@ -90,7 +90,8 @@ describe('signing keys', () => {
     await writeFile(plain, privateKey.export({type: 'pkcs8', format: 'pem'}))
     await expect(readTrustedKeys([plain])).rejects.toThrow('is a private key')
     await expect(readTrustedKeys([pair.privateKeyFile])).rejects.toThrow(ConfigError)
-    await expect(readTrustedKeys([path.join(dir, 'absent.pub')])).rejects.toThrow(NotFoundError)
+    await expect(readTrustedKeys([path.join(dir, 'absent.pub')])).rejects.toThrow(ConfigError)
+    await expect(readSigningKey(path.join(dir, 'absent.key'), passphrase)).rejects.toThrow(/signing key .*absent\.key does not exist/)
   })
 
   it('an unencrypted private key is read without asking for a passphrase', async () => {

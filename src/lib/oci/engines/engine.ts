@@ -1,6 +1,6 @@
 import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
-import type {CopyListeners, CopyStats} from '../copy.js'
+import type {CopyListeners, CopyRequest, CopyStats} from '../copy.js'
 import type {Descriptor} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {EngineName} from '../settings.js'
@@ -26,8 +26,11 @@ export interface Engine {
    * artifact's store through the layer pipeline (artifact/install-layer.ts), streaming large ones.
    */
   fetchLayer?(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer>
-  /** Copies `source` to `destination` (tag or digest given); returns the destination manifest's digest. */
-  copy(source: Reference, destination: Reference, listeners: CopyListeners): Promise<{digest: string; stats?: CopyStats}>
+  /**
+   * Copies `source` to `destination` (tag or digest given), with its referrers when
+   * `request.referrers`; returns the destination manifest's digest.
+   */
+  copy(source: Reference, destination: Reference, request: CopyRequest): Promise<{digest: string; stats?: CopyStats}>
   /** Tags of a repository, unsorted. */
   listTags(ref: Reference): Promise<string[]>
   /** Verifies the credentials against `host` and stores them in auth.json; nothing is stored on failure. */

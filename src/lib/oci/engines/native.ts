@@ -2,7 +2,7 @@ import {AuthError} from '../../errors.js'
 import {homePaths} from '../../util/home.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
 import type {OciStores} from '../stores.js'
-import {copyArtifact, type CopyListeners, type CopyStats} from '../copy.js'
+import {copyArtifact, type CopyListeners, type CopyRequest, type CopyStats} from '../copy.js'
 import {MemoryStore} from '../memory-store.js'
 import type {Reference} from '../reference.js'
 import {removeCredentials, saveCredentials} from './auth-file.js'
@@ -36,13 +36,13 @@ export class NativeEngine implements Engine {
     return {blobs, transferred, skipped, mounted, bytesTransferred}
   }
 
-  async copy(source: Reference, destination: Reference, listeners: CopyListeners): Promise<{digest: string; stats: CopyStats}> {
-    const {descriptor, blobs, transferred, skipped, mounted, bytesTransferred} = await copyArtifact(
+  async copy(source: Reference, destination: Reference, request: CopyRequest): Promise<{digest: string; stats: CopyStats}> {
+    const {descriptor, blobs, transferred, skipped, mounted, bytesTransferred, referrers} = await copyArtifact(
       {store: this.oci.store(source.location), repository: source.repository, reference: source.digest ?? (source.tag as string)},
       {store: this.oci.store(destination.location), repository: destination.repository},
-      {concurrency: this.oci.settings.concurrency, tag: destination.tag, onEvent: listeners.onEvent, onBytes: listeners.onBytes},
+      {concurrency: this.oci.settings.concurrency, tag: destination.tag, onEvent: request.onEvent, onBytes: request.onBytes, referrers: request.referrers},
     )
-    return {digest: descriptor.digest, stats: {blobs, transferred, skipped, mounted, bytesTransferred}}
+    return {digest: descriptor.digest, stats: {blobs, transferred, skipped, mounted, bytesTransferred, referrers}}
   }
 
   listTags(ref: Reference): Promise<string[]> {

@@ -76,7 +76,8 @@ export function orasPullArgs(ref: Reference, settings: OciSettings, outputDir: s
   return ['pull', name, '--output', outputDir, ...transportFlags(settings, ref.location), ...credentialFlags(settings, ref.location), '--format', 'json']
 }
 
-export function orasCopyArgs(source: Reference, destination: Reference, settings: OciSettings, concurrency: number): string[] {
+/** `referrers`: `--recursive`, oras's copy of the referrers (signatures…) along with the artifact. */
+export function orasCopyArgs(source: Reference, destination: Reference, settings: OciSettings, concurrency: number, referrers = false): string[] {
   const from = orasTarget(source)
   const to = orasTarget(destination)
   return [
@@ -88,6 +89,7 @@ export function orasCopyArgs(source: Reference, destination: Reference, settings
     ...credentialFlags(settings, source.location, destination.location),
     '--concurrency',
     String(concurrency),
+    ...(referrers ? ['--recursive'] : []),
   ]
 }
 

@@ -1,4 +1,4 @@
-import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {copyFile, lstat, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -8,7 +8,8 @@ import type {ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import type {BuiltArtifact} from '../../artifact/artifact.js'
 import {isBlobFile} from '../../util/blob-body.js'
 import type {OciStores} from '../stores.js'
-import {Annotation} from '../media-types.js'
+import type {CopyRequest} from '../copy.js'
+import {Annotation, type Descriptor} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
 import {cleartextRefusal} from '../transport/cleartext.js'
@@ -54,15 +55,33 @@ export async function orasPush(orasPath: string, ref: Reference, artifact: Built
   }
 }
 
-/** Pulls the layer file with oras into a temp folder and returns its bytes. */
-export async function orasPullLayer(orasPath: string, ref: Reference, settings: OciSettings): Promise<{fileName: string; data: Buffer}> {
+/**
+ * Pulls the layer file with oras into a temp folder and returns its bytes. oras reports the
+ * file's path itself: one outside the temp folder, or a file of another size than the
+ * manifest declared, is refused before it is read (the caller checked the declared size).
+ */
+async function orasPullLayer(orasPath: string, ref: Reference, settings: OciSettings, layer: Descriptor): Promise<Buffer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'provisioning-oras-'))
   try {
     const {files} = parseOrasPull(await runOras(orasPath, orasPullArgs(ref, settings, dir)))
     const file = files.find((f) => f.path.endsWith('.tar.gz')) ?? files[0]
     if (!file) throw new NotFoundError(`oras pulled no file for ${ref.repository}`, {hint: 'the artifact has no titled layer'})
-    const full = path.isAbsolute(file.path) ? file.path : path.join(dir, file.path)
-    return {fileName: path.basename(full), data: await readFile(full)}
+    const full = path.resolve(dir, file.path)
+    if (path.relative(dir, full).startsWith('..') || path.relative(dir, full) === '') {
+      throw new IntegrityError(`oras reported the layer of ${ref.repository} at ${file.path}, outside its download folder`, {
+        hint: 'check the oras binary on PATH',
+      })
+    }
+    const info = await lstat(full)
+    if (!info.isFile() || info.size !== layer.size) {
+      throw new IntegrityError(
+        `oras pulled ${info.isFile() ? `${info.size} bytes` : 'something that is not a file'} for the layer of ${ref.repository}; its manifest declares ${layer.size}`,
+        {
+          hint: 'pull it again; if it persists, the registry serves other content than its manifest says',
+        },
+      )
+    }
+    return await readFile(full)
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
@@ -93,12 +112,12 @@ export class OrasEngine implements Engine {
     return {}
   }
 
-  async fetchLayer(artifact: ResolvedArtifact): Promise<Buffer> {
-    return (await orasPullLayer(this.binary, artifact.ref, this.settings)).data
+  async fetchLayer(artifact: ResolvedArtifact, layer: Descriptor): Promise<Buffer> {
+    return orasPullLayer(this.binary, artifact.ref, this.settings, layer)
   }
 
-  async copy(source: Reference, destination: Reference): Promise<{digest: string}> {
-    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency))
+  async copy(source: Reference, destination: Reference, request: CopyRequest): Promise<{digest: string}> {
+    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency, request.referrers))
     const descriptor = await this.oci.store(destination.location).resolve(destination.repository, destination.tag ?? destination.digest ?? '')
     return {digest: descriptor.digest}
   }

@@ -1,5 +1,5 @@
 import {updateIndexEntry} from '../../artifact/catalog-index.js'
-import type {CopyListeners} from '../copy.js'
+import type {CopyRequest} from '../copy.js'
 import {formatReference, type Reference} from '../reference.js'
 import type {OciStores} from '../stores.js'
 import {withDefaultTag} from '../../artifact/artifact-reader.js'
@@ -15,10 +15,12 @@ export interface CopyCommandResult {
   transferred?: number
   skipped?: number
   mounted?: number
+  /** Referrers (signatures…) copied along; absent when the engine does not count them. */
+  referrers?: number
 }
 
-/** `oci copy SRC DST`: any store to any store; mounts within one registry. */
-export async function copyReference(options: OciOperationOptions & CopyListeners & {source: string; destination: string}): Promise<CopyCommandResult> {
+/** `oci copy SRC DST`: any store to any store; mounts within one registry; referrers along when asked. */
+export async function copyReference(options: OciOperationOptions & CopyRequest & {source: string; destination: string}): Promise<CopyCommandResult> {
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci, settings}) => {
     const trust = TrustGate.fromConfig(await options.config(), settings.cacheDir)
     const source = await trustedSource(oci, trust, await withDefaultTag(oci, oci.parse(options.source)))
@@ -26,7 +28,15 @@ export async function copyReference(options: OciOperationOptions & CopyListeners
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
     const {digest, stats} = await engine.copy(source, destination, options)
     await updateIndexEntry(oci, destination.location, destination.repository)
-    const counts = stats ? {blobs: stats.blobs, transferred: stats.transferred, skipped: stats.skipped, mounted: stats.mounted} : {}
+    const counts = stats
+      ? {
+          blobs: stats.blobs,
+          transferred: stats.transferred,
+          skipped: stats.skipped,
+          mounted: stats.mounted,
+          referrers: options.referrers ? stats.referrers : undefined,
+        }
+      : {}
     return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts}
   })
 }

@@ -13,9 +13,11 @@ export interface InspectResult {
   layers: Descriptor[]
   annotations: Record<string, string>
   extension?: Record<string, unknown>
+  /** OCI 1.1 referrers of the manifest (signatures…); none where the store cannot list them. */
+  referrers: Descriptor[]
 }
 
-/** `oci inspect`: digest, size, media types, annotations and the extension manifest. */
+/** `oci inspect`: digest, size, media types, annotations, the extension manifest and the referrers. */
 export async function inspectArtifact(options: OciOperationOptions & {reference: string}): Promise<InspectResult> {
   return withSession({...options, workspaceSource: 'fallback'}, async ({oci}) => {
     const artifact = await readArtifact(oci, oci.parse(options.reference))
@@ -29,6 +31,7 @@ export async function inspectArtifact(options: OciOperationOptions & {reference:
       layers: artifact.image.layers ?? [],
       annotations: artifact.image.annotations ?? {},
       extension: await readExtensionConfig(artifact),
+      referrers: (await artifact.store.listReferrers?.(artifact.ref.repository, artifact.manifest.descriptor.digest)) ?? [],
     }
   })
 }

@@ -213,8 +213,9 @@ async function locatePull({settings, engine, oci}: OciSession, trust: TrustGate,
   const streamed = isLargeLayer(layer, layerOptions)
   // A layer claiming more than an extension may unpack to is refused before any blob (the
   // config included) is requested, as dep resolve's cache fill does: it could never be
-  // unpacked, and streaming it would fill the disk first.
-  if (streamed) assertLayerFits(layerSource(artifact, layer))
+  // unpacked, and fetching it (streamed, or whole by an engine such as oras) would fill the
+  // disk or the memory first.
+  assertLayerFits(layerSource(artifact, layer))
   // A small layer is fetched (verified) while the config is read. A streamed one needs the
   // output folder first, which the config names.
   const early = streamed || !prefetch ? undefined : fetchLayer(layerSource(artifact, layer), layerOptions)

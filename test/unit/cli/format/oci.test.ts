@@ -67,6 +67,7 @@ describe('oci formatters', () => {
     const descriptor = {mediaType: 'application/octet-stream', digest: DIGEST, size: 2048}
     expect(describeEvent({kind: 'blob', descriptor, action: 'transferred'})).toBe('transferred blob ab12cd34ef56 (2.0 KiB)')
     expect(describeEvent({kind: 'manifest', descriptor, action: 'unchanged'})).toBe('manifest ab12cd34ef56 unchanged')
+    expect(describeEvent({kind: 'manifest', descriptor, action: 'pushed', referrer: true})).toBe('manifest ab12cd34ef56 pushed (referrer)')
     const lines: string[] = []
     const meters: Array<[string, number, number]> = []
     const listeners = transferListeners(
@@ -146,12 +147,14 @@ describe('oci formatters', () => {
         {mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: DIGEST, size: 4096, annotations: {'org.opencontainers.image.title': 'a.tar.gz'}},
       ],
       annotations: {},
+      referrers: [],
     })
     expect(text).toContain('reference:     r/ns/a:1.0.0')
     expect(text).not.toContain('artifact type')
     expect(text).toContain(`config:        application/vnd.provisioning.extension.config.v1+json ${DIGEST} (99 B)`)
     expect(text).toMatch(/LAYER\s+MEDIA TYPE\s+SIZE\s+TITLE\n0\s+application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip\s+4\.0 KiB\s+a\.tar\.gz/)
     expect(text).toContain('annotations:\n  (none)')
+    expect(text).toContain('referrers: (none)')
     const withExtension = formatInspect({
       reference: 'r',
       digest: DIGEST,
@@ -162,7 +165,19 @@ describe('oci formatters', () => {
       layers: [],
       annotations: {'org.opencontainers.image.version': '1.0.0'},
       extension: {name: 'a', version: '1.0.0'},
+      referrers: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: DIGEST,
+          size: 700,
+          artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+          annotations: {'dev.sigstore.bundle.predicateType': 'https://slsa.dev/provenance/v1'},
+        },
+      ],
     })
+    expect(withExtension).toMatch(
+      /referrers:\nARTIFACT TYPE\s+DIGEST\s+SIZE\s+ANNOTATIONS\napplication\/vnd\.dev\.sigstore\.bundle\.v0\.3\+json\s+sha256:\S+\s+700 B\s+dev\.sigstore\.bundle\.predicateType=https:\/\/slsa\.dev\/provenance\/v1\n/,
+    )
     expect(withExtension).toContain('artifact type: application/vnd.provisioning.extension.v1')
     expect(withExtension).toContain('annotations:\n  org.opencontainers.image.version: 1.0.0')
     expect(withExtension.endsWith('extension manifest:\n{\n  "name": "a",\n  "version": "1.0.0"\n}')).toBe(true)
@@ -208,6 +223,9 @@ describe('oci formatters', () => {
     expect(formatCopy({source: 'a/ns/x:1', destination: 'b/ns/x:1', digest: DIGEST, engine: 'native'})).toBe(`copied a/ns/x:1 -> b/ns/x:1\ndigest: ${DIGEST}`)
     expect(formatCopy({source: 'a', destination: 'b', digest: DIGEST, engine: 'native', blobs: 2, transferred: 1, skipped: 1, mounted: 0})).toBe(
       `copied a -> b (1 transferred, 1 already present, 0 mounted)\ndigest: ${DIGEST}`,
+    )
+    expect(formatCopy({source: 'a', destination: 'b', digest: DIGEST, engine: 'native', referrers: 2})).toBe(
+      `copied a -> b\ndigest: ${DIGEST}\nreferrers: 2 copied along (signatures and other attached artifacts)`,
     )
   })
 
