@@ -1,3 +1,4 @@
+import {generateKeyPairSync} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -61,11 +62,15 @@ describe('mode commands (built CLI)', () => {
     const etcd = await startEtcd()
     const pem = path.join(box.root, 'pki.pem')
     await writeText(pem, '-----BEGIN CERTIFICATE-----\n')
+    // Signature verification needs a trusted key that parses.
+    const signer = path.join(box.root, 'signer.pub.pem')
+    await writeText(signer, generateKeyPairSync('ec', {namedCurve: 'P-256'}).publicKey.export({type: 'spki', format: 'pem'}).toString())
     await writeText(
       path.join(box.home, 'config.user.toml'),
       [
         '[oci]',
         'registry = "harbor.example.com"',
+        `trusted_keys = ["${signer}"]`,
         '[locking.etcd]',
         `endpoints = ["${etcd.endpoint}"]`,
         '[security.mtls]',

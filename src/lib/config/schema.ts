@@ -2,7 +2,7 @@ import {closestMatch} from '../util/closest.js'
 import {getPath, leaves} from './merge.js'
 import {type ConfigProblem, type ConfigTable, isTable} from './types.js'
 
-export type ValueKind = 'string' | 'integer' | 'boolean' | 'string[]'
+export type ValueKind = 'string' | 'integer' | 'boolean' | 'string[]' | 'table[]'
 
 export interface KeySpec {
   kind: ValueKind
@@ -42,6 +42,11 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
   },
   'oci.retries': {kind: 'integer', min: 0, description: 'retries on 408/429/5xx/resets'},
   'oci.verify_signatures': {kind: 'boolean', description: 'require signed artifacts'},
+  'oci.trusted_keys': {kind: 'string[]', description: 'public keys (PEM) whose signatures are trusted; relative to the file that sets them'},
+  'oci.signing_key': {kind: 'string', description: 'private key (encrypted PEM) oci push --sign uses by default'},
+  'oci.require_signed_push': {kind: 'boolean', description: 'oci push refuses to publish unsigned'},
+  // Each entry's fields are checked where the policy is read (signing/trust-policy.ts).
+  'oci.trust': {kind: 'table[]', description: 'per registry/namespace trust: [{scope, verify_signatures, trusted_keys}]'},
   'oci.cache.dir': {kind: 'string', description: 'content-addressed blob cache'},
   'oci.cache.index_ttl_seconds': {kind: 'integer', min: 0, description: 'search index lifetime'},
   'deps.lock_timeout_seconds': {kind: 'integer', min: 0, description: 'wait for the workspace lock'},
@@ -71,7 +76,7 @@ const KNOWN_TABLES = new Set([
 ])
 
 function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? 'string[]' : 'array'
+  if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? 'string[]' : value.every((v) => isTable(v)) ? 'table[]' : 'array'
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float'
   if (typeof value === 'bigint') return 'integer'
   if (value instanceof Date) return 'datetime'
@@ -117,7 +122,8 @@ export function checkSchema(values: ConfigTable, locate: (key: string) => {file?
       continue
     }
     const actual = kindOf(value)
-    if (actual !== spec.kind) {
+    const emptyList = Array.isArray(value) && value.length === 0 && spec.kind.endsWith('[]')
+    if (actual !== spec.kind && !emptyList) {
       problems.push({
         severity: 'error',
         key,
@@ -144,7 +150,7 @@ export function checkSchema(values: ConfigTable, locate: (key: string) => {file?
 }
 
 function article(kind: ValueKind): string {
-  return kind === 'string[]' ? 'a list of strings' : kind === 'integer' ? 'an integer' : `a ${kind}`
+  return kind === 'string[]' ? 'a list of strings' : kind === 'table[]' ? 'a list of tables' : kind === 'integer' ? 'an integer' : `a ${kind}`
 }
 
 function suggest(key: string): string {

@@ -24,6 +24,11 @@ export interface LockedExtension {
   reference: string
   /** Manifest digest (or, for local sources, the digest of the packaged folder's manifest). */
   digest: string
+  /**
+   * `sha256:…` fingerprint of the trusted public key whose signature was verified (the trust
+   * policy, signing/enforce.ts); absent when verification was off. Absent in older locks.
+   */
+  signer?: string
   /** Resolved versions of its hard dependencies. */
   dependencies: Record<string, string>
   /** Resolved versions of its optional dependencies that are present. */
@@ -66,6 +71,7 @@ export async function serializeLockfile(lock: Lockfile): Promise<string> {
         version: e.version,
         reference: e.reference,
         digest: e.digest,
+        ...(e.signer ? {signer: e.signer} : {}),
         dependencies: sortedRecord(e.dependencies),
         optional: sortedRecord(e.optional),
       })),
@@ -128,6 +134,8 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
     if (typeof e.digest !== 'string' || !isDigest(e.digest)) throw invalid(file, `${at} (${e.name}) has no valid digest`)
     if (typeof e.reference !== 'string' || !isLockedReferenceText(e.reference))
       throw invalid(file, `${at}.reference (${e.name}) ${shortJson(e.reference)} is not a reference this CLI writes`)
+    if (e.signer !== undefined && !isDigest(e.signer))
+      throw invalid(file, `${at}.signer (${e.name}) ${shortJson(e.signer)} is not a key fingerprint (sha256:…)`)
     if (names.has(e.name)) throw invalid(file, `${e.name} is listed twice`)
     names.add(e.name)
     const record = (value: unknown, key: string): Record<string, string> => {
@@ -145,6 +153,7 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
       version: e.version,
       reference: e.reference,
       digest: e.digest,
+      ...(isDigest(e.signer) ? {signer: e.signer} : {}),
       dependencies: record(e.dependencies, 'dependencies'),
       optional: record(e.optional, 'optional'),
     }

@@ -2,12 +2,14 @@ import path from 'node:path'
 
 import {OciStores} from '../oci/stores.js'
 import {ConfigError, ProvisioningError} from '../errors.js'
+import {TrustGate} from '../signing/enforce.js'
 import {withFileLock} from '../util/file-lock.js'
 import {parseTempName} from '../util/temp-name.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {type WorkspaceDependenciesOptions, openWorkspaceDependencies} from './workspace-dependencies.js'
 import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
 import type {LockChange} from './lock-changes.js'
+import {verifyPlanSigners} from './lock-signers.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
 import {ociInstaller} from './oci-installer.js'
 import {type PlannedExtension, planResolution, type ResolutionPlan} from './plan.js'
@@ -38,7 +40,7 @@ export interface DepResolveResult extends InstallReport {
   dryRun: boolean
   /** Things a person should know (e.g. a damaged lockfile that was re-resolved and rewritten). */
   warnings: string[]
-  order: Array<{name: string; type: string; version: string; reference: string; digest: string}>
+  order: Array<{name: string; type: string; version: string; reference: string; digest: string; signer?: string}>
   /** Per extension against the lock the run started from: kept, upgraded, downgraded, added, removed, and why. */
   changes: LockChange[]
 }
@@ -51,7 +53,21 @@ export {lockfilePath} from './lockfile.js'
  * the lock. One run at a time per workspace: a second waits, then exits 9 naming the holder.
  */
 export async function resolveWorkspace(options: DepResolveOptions): Promise<DepResolveResult> {
-  const {workspace, workspaceName, values, declaration, settings, lockfile, lockTimeoutSeconds: waitSeconds} = await openWorkspaceDependencies(options)
+  // Loaded once for both readers (module load passes a fresh load each time it is called).
+  const loaded = options.config()
+  const {
+    workspace,
+    workspaceName,
+    values,
+    declaration,
+    settings,
+    lockfile,
+    lockTimeoutSeconds: waitSeconds,
+  } = await openWorkspaceDependencies({
+    ...options,
+    config: () => loaded,
+  })
+  const trust = TrustGate.fromConfig(await loaded, settings.cacheDir, Boolean(options.offline))
   if (!options.dryRun)
     await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
 
@@ -59,9 +75,10 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
     const oci = new OciStores(settings)
     const warnings: string[] = []
     try {
+      const previousLock = await readLockOrRecover(lockfile, options, warnings)
       const plan = await planResolution(oci, {
         declaration,
-        lock: await readLockOrRecover(lockfile, options, warnings),
+        lock: previousLock,
         frozen: options.frozen,
         offline: options.offline,
         update: options.update,
@@ -70,11 +87,21 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         lockfilePath: lockfile,
       })
       options.onPlan?.(plan)
-      for (const warning of plan.warnings) {
+      // Every artifact's signature is checked before the first install (exit 8 leaves the workspace as it was).
+      const signed = await verifyPlanSigners(oci, trust, plan, previousLock, {
+        frozen: options.frozen,
+        concurrency: settings.concurrency,
+        lockfilePath: lockfile,
+      })
+      for (const warning of [...plan.warnings, ...signed.warnings]) {
         warnings.push(warning)
         options.onProgress?.(warning)
       }
-      const order = plan.extensions.map(({name, type, version, reference, digest}) => ({name, type, version, reference, digest}))
+      const signers = new Map(signed.lock.extensions.map((e) => [e.name, e.signer]))
+      const order = plan.extensions.map(({name, type, version, reference, digest}) => {
+        const signer = signers.get(name)
+        return {name, type, version, reference, digest, ...(signer ? {signer} : {})}
+      })
       const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order, changes: plan.changes}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: [], modified: []}
       const installer = ociInstaller(oci, settings.concurrency, Boolean(options.offline))
@@ -86,14 +113,15 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
             confirmModified: (touched) => differingFromCache(workspace, touched, ociInstaller(oci, settings.concurrency, true), tmpDir),
           }
       const report = await installPlan(workspace, plan.extensions, installer, options.onProgress, (warning) => warnings.push(warning), checks)
-      // A followed lock is the file itself: nothing to compare or write. --frozen never
-      // writes, even when the (current) lock is merely formatted differently.
+      // A followed lock is the file itself: nothing to compare or write, unless a signer was
+      // recorded or changed. --frozen never writes, even when the (current) lock is merely
+      // formatted differently.
       let lockWritten = false
-      if (!plan.followedLock && !options.frozen) {
+      if ((!plan.followedLock || signed.changed) && !options.frozen) {
         const {readFile} = await import('node:fs/promises')
         const previous = await readFile(lockfile, 'utf8').catch(() => undefined)
-        lockWritten = previous !== (await serializeLockfile(plan.lock))
-        if (lockWritten) await writeLockfile(lockfile, plan.lock)
+        lockWritten = previous !== (await serializeLockfile(signed.lock))
+        if (lockWritten) await writeLockfile(lockfile, signed.lock)
       }
       return {...base, ...report, lockWritten}
     } finally {

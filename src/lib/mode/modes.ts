@@ -97,7 +97,7 @@ export async function evaluateMode(selection: ConfigSelection, name: string | un
   const mode = name ?? selection.mode.name
   await modeSettings(mode, selection.workspace?.path)
   const loaded = await configWithMode(mode)
-  const requirements = await checkRequirements(loaded.values, {home: selection.home, env: loaded.env})
+  const requirements = await checkRequirements(loaded.values, {home: selection.home, env: loaded.env, config: loaded})
   return {mode, valid: requirements.every((r) => r.met), requirements}
 }
 

@@ -1,7 +1,10 @@
 import {access} from 'node:fs/promises'
 
+import type {LoadedConfig} from '../config/loader.js'
 import type {ConfigTable} from '../config/types.js'
+import {ProvisioningError} from '../errors.js'
 import {lookupCredentials, registryKey} from '../oci/credentials.js'
+import {trustSettingsFrom} from '../signing/trust-policy.js'
 import {expandHome} from '../util/home.js'
 import {type ModePolicy, modePolicyFrom, type RequirementSettings, requirementSettingsFrom} from './settings.js'
 
@@ -35,7 +38,7 @@ const readable = (file: string) =>
  * mode's own layer applied) and the environment: a shared registry for team modes, TLS
  * and credentials for pipelines and production, signatures, etcd and mTLS for enterprise.
  */
-export async function checkRequirements(values: ConfigTable, context: {home: string; env: NodeJS.ProcessEnv}): Promise<Requirement[]> {
+export async function checkRequirements(values: ConfigTable, context: {home: string; env: NodeJS.ProcessEnv; config: LoadedConfig}): Promise<Requirement[]> {
   const checks: Requirement[] = []
   const mode = modePolicyFrom(values)
   const settings = requirementSettingsFrom(values)
@@ -93,6 +96,7 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
       actual: `oci.verify_signatures = ${String(settings.verifySignatures)}`,
       fix: 'remove the override that sets oci.verify_signatures = false',
     })
+    checks.push(...(await trustedKeyRequirements(context.config, userConfig)))
   }
   checks.push(...(await lockingRequirements(values, mode, settings, userConfig)))
   if (mode.authenticationMethod === 'mtls') {
@@ -106,6 +110,42 @@ export async function checkRequirements(values: ConfigTable, context: {home: str
         fix: `set security.mtls.${key} to a readable PEM file in ${userConfig}`,
       })
     }
+  }
+  return checks
+}
+
+/**
+ * Verification needs keys to verify with: oci.trusted_keys set, and every key file named
+ * there or in an oci.trust scope readable as a PEM public key (one requirement per key).
+ */
+async function trustedKeyRequirements(config: LoadedConfig, userConfig: string): Promise<Requirement[]> {
+  const trust = trustSettingsFrom(config)
+  const checks: Requirement[] = [
+    {
+      id: 'registry.trusted_keys',
+      description: 'trusted public keys to verify signatures with',
+      met: trust.global.keyFiles.length > 0,
+      actual: trust.global.keyFiles.length > 0 ? `oci.trusted_keys names ${trust.global.keyFiles.length} key(s)` : 'oci.trusted_keys is empty',
+      fix: `set oci.trusted_keys = ["/path/to/signer.pub.pem"] in ${userConfig} (the public key "provisioning oci key generate" writes beside the private one)`,
+    },
+  ]
+  const files = [...new Set([...trust.global.keyFiles, ...trust.scopes.flatMap((rule) => rule.keyFiles ?? [])])]
+  const {readTrustedKeys} = await import('../signing/signatures.js')
+  for (const file of files) {
+    const read = await readTrustedKeys([file]).then(
+      ([key]) => ({fingerprint: key.fingerprint}),
+      (error: unknown) => {
+        if (!(error instanceof ProvisioningError)) throw error
+        return {problem: error.message}
+      },
+    )
+    checks.push({
+      id: `registry.trusted_key:${file}`,
+      description: `trusted key ${file}`,
+      met: 'fingerprint' in read,
+      actual: 'fingerprint' in read ? `a public key, ${read.fingerprint}` : read.problem,
+      fix: `point oci.trusted_keys at the signer's PEM public key (-----BEGIN PUBLIC KEY-----), or remove ${file} from it`,
+    })
   }
   return checks
 }

@@ -1,7 +1,9 @@
 import {updateIndexEntry} from '../../artifact/catalog-index.js'
 import type {CopyRequest} from '../copy.js'
-import {formatReference} from '../reference.js'
+import {formatReference, type Reference} from '../reference.js'
+import type {OciStores} from '../stores.js'
 import {withDefaultTag} from '../../artifact/artifact-reader.js'
+import {TrustGate} from '../../signing/enforce.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'
 
@@ -24,8 +26,9 @@ export interface CopyCommandResult {
 export async function copyReference(
   options: OciOperationOptions & CopyRequest & {source: string; destination: string; force?: boolean},
 ): Promise<CopyCommandResult> {
-  return withSession({...options, workspaceSource: 'required'}, async ({engine, oci}) => {
-    const source = await withDefaultTag(oci, oci.parse(options.source))
+  return withSession({...options, workspaceSource: 'required'}, async ({engine, oci, settings}) => {
+    const trust = TrustGate.fromConfig(await options.config(), settings.cacheDir)
+    const source = await trustedSource(oci, trust, await withDefaultTag(oci, oci.parse(options.source)))
     const parsedDestination = oci.parse(options.destination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
     const [replaced] = await guardRetag(oci, source, destination, destination.tag ? [destination.tag] : [], {action: 'copy', force: options.force})
@@ -42,4 +45,16 @@ export async function copyReference(
       : {}
     return {source: formatReference(source), destination: formatReference(destination), digest, engine: engine.name, ...counts, ...(replaced ? {replaced} : {})}
   })
+}
+
+/**
+ * With the trust policy on, the source manifest's signature is checked before the destination
+ * is touched, and the copy then reads that digest: a tag moved meanwhile cannot slip through.
+ */
+async function trustedSource(oci: OciStores, trust: TrustGate, source: Reference): Promise<Reference> {
+  if (!trust.active) return source
+  const store = oci.store(source.location)
+  const manifest = await store.resolve(source.repository, source.digest ?? (source.tag as string))
+  await trust.check({location: source.location, repository: source.repository, reference: formatReference(source)}, store, manifest)
+  return {...source, digest: manifest.digest}
 }

@@ -9,6 +9,7 @@ import type {FetchedLayer, LayerOptions, LayerSource} from '../../artifact/insta
 import {artifactName, formatReference} from '../reference.js'
 import {extensionLayer, readArtifact, readExtensionConfig, type ResolvedArtifact} from '../../artifact/artifact-reader.js'
 import {Annotation, type Descriptor, MediaType} from '../media-types.js'
+import {TrustGate} from '../../signing/enforce.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 
 function layerSource(artifact: ResolvedArtifact, layer: Descriptor): LayerSource {
@@ -66,7 +67,7 @@ interface PullTarget {
 
 /** `oci pull`: verified manifest and layer (through the cache), safely extracted. */
 export async function pullExtension(options: PullOptions): Promise<PullResult> {
-  return withSession({...options, workspaceSource: 'required'}, (session) => pullOne(session, options))
+  return withSession({...options, workspaceSource: 'required'}, async (session) => pullOne(session, await trustGateOf(options, session), options))
 }
 
 /**
@@ -79,9 +80,10 @@ export async function pullExtensions(
 ): Promise<{pulled: PullResult[]}> {
   return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
-    // Every folder is known (manifests only) before the first layer is fetched or written.
+    const trust = await trustGateOf(options, session)
+    // Every folder is known (manifests only, their signatures checked) before the first layer is fetched or written.
     const located = await Promise.all(
-      options.references.map((reference) => limit(() => locatePull(session, {reference, output: options.output, into: true}, {prefetch: false}))),
+      options.references.map((reference) => limit(() => locatePull(session, trust, {reference, output: options.output, into: true}, {prefetch: false}))),
     )
     assertDistinctOutputs(located, options.references)
     if (!options.overwrite) assertEmptyOutputs(located.map((l) => l.output))
@@ -154,8 +156,13 @@ interface LocatedPull {
   early?: Promise<FetchedLayer>
 }
 
-async function pullOne(session: OciSession, options: PullTarget): Promise<PullResult> {
-  const located = await locatePull(session, options, {prefetch: true})
+/** The run's trust policy (signing/enforce.ts): checked on each manifest before its layer is fetched. */
+async function trustGateOf(options: OciOperationOptions, session: OciSession): Promise<TrustGate> {
+  return TrustGate.fromConfig(await options.config(), session.settings.cacheDir)
+}
+
+async function pullOne(session: OciSession, trust: TrustGate, options: PullTarget): Promise<PullResult> {
+  const located = await locatePull(session, trust, options, {prefetch: true})
   if (!options.overwrite) assertEmptyOutputs([located.output])
   return unpackLocated(session, located, options)
 }
@@ -195,9 +202,11 @@ function assertDistinctOutputs(located: LocatedPull[], references: string[]): vo
  * Resolves the manifest and names the output folder; with `prefetch`, a small layer is
  * fetched (verified, in memory) meanwhile: one round trip less per artifact.
  */
-async function locatePull({settings, engine, oci}: OciSession, options: PullTarget, {prefetch}: {prefetch: boolean}): Promise<LocatedPull> {
+async function locatePull({settings, engine, oci}: OciSession, trust: TrustGate, options: PullTarget, {prefetch}: {prefetch: boolean}): Promise<LocatedPull> {
   const modules = loadUnpacking()
   const artifact = await readArtifact(oci, oci.parse(options.reference))
+  const {location, repository} = artifact.ref
+  await trust.check({location, repository, reference: formatReference(artifact.ref)}, artifact.store, artifact.manifest.descriptor)
   const layer = extensionLayer(artifact)
   const {assertLayerFits, fetchLayer, isLargeLayer} = await modules
   const layerOptions = pullLayerOptions(engine, artifact, layer)
