@@ -51,12 +51,19 @@ export function formatPush(result: PushResult): string {
     result.blobs === undefined
       ? ''
       : ` (${result.transferred} blob(s) uploaded, ${result.skipped} already present${result.mounted ? `, ${result.mounted} mounted` : ''})`
-  return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}${replacedLines([result.replaced])}`
+  return `${result.dryRun ? 'would push' : 'pushed'} ${result.reference}\ndigest: ${result.digest}${blobs}${signatureLine(result)}${replacedLines([result.replaced])}`
+}
+
+function signatureLine({signature}: PushResult): string {
+  if (!signature) return ''
+  return `\nsigned: ${signature.keyFingerprint} (${signature.existing ? 'already signed by this key' : `referrer ${signature.referrer}`})`
 }
 
 export function formatBatchPush(result: {pushed: PushResult[]}): string {
   const uploaded = result.pushed.reduce((n, r) => n + (r.transferred ?? 0), 0)
-  const lines = result.pushed.map((r) => `${r.dryRun ? 'would push' : 'pushed'} ${r.reference}  ${r.digest}`)
+  const lines = result.pushed.map(
+    (r) => `${r.dryRun ? 'would push' : 'pushed'} ${r.reference}  ${r.digest}${r.signature ? `  signed by ${r.signature.keyFingerprint}` : ''}`,
+  )
   return `${lines.join('\n')}\n${result.pushed.length} extension(s), ${uploaded} blob(s) uploaded${replacedLines(result.pushed.map((r) => r.replaced))}`
 }
 

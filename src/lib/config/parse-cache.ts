@@ -88,6 +88,22 @@ function signingKey(create: boolean): Buffer | undefined {
 
 const macOf = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('hex')
 
+/**
+ * HMAC-SHA256 of `payload` under the per-home key (made on first use when `create`): for the
+ * other caches whose entries are grounds for trust (the signature verification cache), so a
+ * restored or shared `cache/` folder is not believed there either. Undefined without a key.
+ */
+export function cacheEntryMac(payload: string, create: boolean): string | undefined {
+  const key = signingKey(create)
+  return key ? macOf(key, payload) : undefined
+}
+
+/** Whether `mac` is this home's HMAC of `payload` (constant-time). */
+export function cacheEntryMacMatches(payload: string, mac: unknown): boolean {
+  const expected = cacheEntryMac(payload, false)
+  return typeof mac === 'string' && expected !== undefined && mac.length === expected.length && timingSafeEqual(Buffer.from(mac), Buffer.from(expected))
+}
+
 export function parseCacheEnabled(): boolean {
   return cacheDir !== undefined
 }

@@ -1,12 +1,14 @@
 import path from 'node:path'
 
+import {cacheEntryMac, cacheEntryMacMatches} from '../config/parse-cache.js'
 import {digestHex, isDigest} from '../oci/digest.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 
 /** An entry is ~250 bytes; anything larger was not written by us. */
 const MAX_ENTRY_BYTES = 1024
-const ENTRY_VERSION = 1
+/** 2: entries carry the per-home HMAC (version 1 entries are misses, verified again once). */
+const ENTRY_VERSION = 2
 
 /** One positive result: `subject` carries a valid signature by the key `key`, in the referrer `referrer`. */
 export interface VerifiedPair {
@@ -19,8 +21,10 @@ export interface VerifiedPair {
  * Positive verification results (never failures: a signature pushed later must be found),
  * one file per manifest digest and key fingerprint under `<oci.cache.dir>/signatures/`, so a
  * cached artifact is trusted again without asking the registry, and `--offline` can verify.
- * An entry that does not parse, or names another pair than its file name, is a miss (then
- * rewritten by the next verification), never a reason to trust.
+ * An entry that does not parse, names another pair than its file name, or is not signed with
+ * this home's key (config/parse-cache.ts: `$PROVISIONING_HOME/cache.key`, outside `cache/`) is a
+ * miss (then rewritten by the next verification), never a reason to trust: a `cache/` folder
+ * restored from elsewhere (a CI cache another job wrote) cannot vouch for an artifact.
  */
 export class VerificationCache {
   readonly dir: string
@@ -50,7 +54,9 @@ export class VerificationCache {
   /** Records a verified pair (written atomically; a cache that cannot be written only costs a later verification). */
   async record(pair: VerifiedPair): Promise<void> {
     if (![pair.subject, pair.key, pair.referrer].every(isDigest)) return
-    const body = `${JSON.stringify({version: ENTRY_VERSION, subject: pair.subject, key: pair.key, referrer: pair.referrer})}\n`
+    const mac = cacheEntryMac(macPayload(pair.subject, pair.key, pair.referrer), true)
+    if (!mac) return
+    const body = `${JSON.stringify({version: ENTRY_VERSION, subject: pair.subject, key: pair.key, referrer: pair.referrer, mac})}\n`
     await writeFileAtomic(this.file(pair.subject, pair.key), body, {durable: false}).catch(() => undefined)
   }
 }
@@ -58,5 +64,14 @@ export class VerificationCache {
 function isEntryFor(entry: unknown, subject: string, key: string): boolean {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return false
   const e = entry as Record<string, unknown>
-  return Object.keys(e).length === 4 && e.version === ENTRY_VERSION && e.subject === subject && e.key === key && isDigest(e.referrer)
+  return (
+    Object.keys(e).length === 5 &&
+    e.version === ENTRY_VERSION &&
+    e.subject === subject &&
+    e.key === key &&
+    isDigest(e.referrer) &&
+    cacheEntryMacMatches(macPayload(subject, key, e.referrer), e.mac)
+  )
 }
+
+const macPayload = (subject: string, key: string, referrer: string) => `signature-verified\0${subject}\0${key}\0${referrer}`

@@ -12,7 +12,10 @@ import type {CopyListeners, CopyStats} from '../copy.js'
 import {formatReference} from '../reference.js'
 import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
+import {type PushSignature, pushSigningKey, type PushSigningRequest, signPushed} from './push-signing.js'
+import {signatureCreatedAt} from './sign.js'
 import {guardVersionTags, type ReplacedVersion} from './version-tag-guard.js'
+import type {SigningKey} from '../../signing/signatures.js'
 
 export type {PushTarget} from './push-target.js'
 
@@ -22,6 +25,14 @@ interface PushMode {
   dryRun?: boolean
   /** Replace a version tag that holds other content (audited by the command). */
   force?: boolean
+  /** `--sign` / `--key` (or oci.require_signed_push): sign each pushed manifest. */
+  signing?: PushSigningRequest
+}
+
+/** PushMode with the signing key read (once, before anything is sent). */
+interface PushWork extends CopyListeners, Omit<PushMode, 'signing'> {
+  key?: SigningKey
+  created?: string
 }
 
 export interface PushResult extends Partial<CopyStats> {
@@ -38,10 +49,12 @@ export interface PushResult extends Partial<CopyStats> {
   warnings: Problem[]
   /** `--force` moved the version tag away from other content. */
   replaced?: ReplacedVersion
+  /** The signature attached to the pushed manifest (--sign). */
+  signature?: PushSignature
 }
 
 /** Validates and packages one folder (packaging validates), then copies it into the session's registry. */
-async function pushOne(session: OciSession, target: PushTarget, options: CopyListeners & PushMode): Promise<PushResult> {
+async function pushOne(session: OciSession, target: PushTarget, options: PushWork): Promise<PushResult> {
   const {oci} = session
   if (!options.dryRun) warmUp(session, target.name)
   // Large layers are packaged to a temp file (hashed on the way) and streamed from it.
@@ -53,7 +66,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: CopyLis
   }
 }
 
-async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: CopyListeners & PushMode): Promise<PushResult> {
+async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: PushWork): Promise<PushResult> {
   const {manifest} = pkg
   const ref = pushReference(oci, target, manifest)
   const name = manifest.name
@@ -74,8 +87,12 @@ async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: S
   // Packaging is reproducible, so the digest is known before any blob is sent: a refused push sends nothing.
   const [replaced] = await guardVersionTags(oci, ref, [version], base.digest, {action: 'push', force: options.force})
   const stats = await engine.push(ref, artifact, options)
+  // Signed through the native store whatever the engine: the bundle is a referrer of the digest just pushed.
+  const signature = options.key
+    ? await signPushed(oci.store(ref.location), ref.repository, artifact.manifest.descriptor, options.key, options.created ?? new Date().toISOString())
+    : undefined
   await updateIndexEntry(oci, ref.location, ref.repository)
-  return {...base, ...stats, dryRun: false, ...(replaced ? {replaced} : {})}
+  return {...base, ...stats, dryRun: false, ...(replaced ? {replaced} : {}), ...(signature ? {signature} : {})}
 }
 
 /** Connects to the destination while the folder is being packaged. */
@@ -116,7 +133,17 @@ export async function batchDirectories(args: string[], cwd: string): Promise<str
 /** `oci push DIR`: validate, package reproducibly, and copy the artifact to the registry. */
 export async function pushExtension(options: PushOptions): Promise<PushResult> {
   assertTargetWithoutLocationFlags(options, options)
-  return withSession({...options, workspaceSource: 'required'}, (session) => pushOne(session, options, options))
+  const work = await pushWork(options)
+  return withSession({...options, workspaceSource: 'required'}, (session) => pushOne(session, options, work))
+}
+
+/** The signing key is read and decrypted before any folder is packaged or anything sent (a dry run signs nothing). */
+async function pushWork(options: OciOperationOptions & CopyListeners & PushMode): Promise<PushWork> {
+  const {signing, ...rest} = options
+  if (options.dryRun) return rest
+  const config = await options.config()
+  const key = await pushSigningKey(config, signing ?? {}, process.cwd())
+  return key ? {...rest, key, created: signatureCreatedAt(config.env)} : rest
 }
 
 export interface BatchPushResult {
@@ -129,9 +156,10 @@ export interface BatchPushResult {
  * stops the batch (already pushed artifacts stay pushed; a re-run skips their blobs).
  */
 export async function pushExtensions(options: OciOperationOptions & CopyListeners & PushMode & {dirs: string[]}): Promise<BatchPushResult> {
+  const work = await pushWork(options)
   return withSession({...options, workspaceSource: 'required'}, async (session) => {
     const limit = pLimit(Math.max(1, session.settings.concurrency))
-    const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, options))))
+    const pushed = await Promise.all(options.dirs.map((dir) => limit(() => pushOne(session, {dir}, work))))
     return {pushed}
   })
 }

@@ -40,7 +40,7 @@ export async function resolveSubject(oci: OciStores, reference: string, command:
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible builds), else now: the bundle's creation time. */
-function createdAt(env: NodeJS.ProcessEnv): string {
+export function signatureCreatedAt(env: NodeJS.ProcessEnv): string {
   const epoch = env.SOURCE_DATE_EPOCH?.trim()
   if (epoch && /^\d+$/.test(epoch) && Number.isSafeInteger(Number(epoch))) return new Date(Number(epoch) * 1000).toISOString()
   return new Date().toISOString()
@@ -56,7 +56,7 @@ export async function signArtifact(
   const key = await readSigningKey(path.resolve(options.keyFile), options.passphrase)
   return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
     const {ref, store, manifest} = await resolveSubject(oci, options.reference, 'sign')
-    const signed = await signManifest(store, ref.repository, manifest, key, createdAt((await options.config()).env))
+    const signed = await signManifest(store, ref.repository, manifest, key, signatureCreatedAt((await options.config()).env))
     return {
       reference: formatReference(ref),
       digest: manifest.digest,
