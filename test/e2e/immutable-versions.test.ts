@@ -8,7 +8,7 @@ import {publish, writeExtension} from '../helpers/deps.js'
 import {sha256} from '../helpers/oci-layout.js'
 import {recordingOras, type RecordingOras} from '../helpers/recording-oras.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
-import {skopeoInspectRaw} from '../helpers/skopeo.js'
+import {skopeoInspectRaw, skopeoListTags} from '../helpers/skopeo.js'
 import {filesUnder} from '../helpers/tree.js'
 
 interface ErrorDoc {
@@ -80,6 +80,12 @@ describe('immutable versions: oci push, copy and tag (built CLI, real registry, 
     expect(text.stdout).toBe('')
     expect(text.stderr).toContain(`${repository()}:7.2.5 already holds ${original}; this push is ${republished}`)
     expect(text.stderr).toContain('bump the version in manifest.yaml')
+  })
+
+  it('the other spelling of a published version (v7.2.5 beside 7.2.5) holding other content is the same conflict', async () => {
+    const result = await cli(['oci', 'push', dirs.republished, `${repository()}:v7.2.5`, '--json'])
+    expectRefused(result, `${repository()}:7.2.5`, original, republished, 'push')
+    expect(await skopeoListTags(`docker://${repository()}`)).not.toContain('v7.2.5')
   })
 
   it('the same content again is a no-op (exit 0, no blob uploaded)', async () => {

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -114,6 +114,21 @@ describe('trust policy: oci.verify_signatures + oci.trusted_keys (built CLI, rea
     const copied = await cli(['oci', 'copy', 'redis:1.0.0', 'mirror/redis:1.0.0', '--json', ...trusting(alice)])
     expect(copied.exitCode, copied.stderr).toBe(0)
     expect(json<{digest: string}>(copied).digest).toBe(digests.redis)
+  })
+
+  it('oci copy into a scope that requires signatures refuses unsigned content even where the source needs none', async () => {
+    // A user config with one oci.trust scope (a list of tables: --set takes no tables), in a home of its own.
+    const home = path.join(box().root, 'promoting-home')
+    await mkdir(home, {recursive: true})
+    const scope = `[[oci.trust]]\nscope = "${registry().host}/prod"\nverify_signatures = true\ntrusted_keys = [${JSON.stringify(alice.publicKeyFile)}]\n`
+    await writeFile(path.join(home, 'config.user.toml'), scope)
+    const promote = (name: string) => cli(['oci', 'copy', `${name}:1.0.0`, `prod/${name}:1.0.0`, '--json'], {env: {PROVISIONING_HOME: home}})
+    const refused = await promote('valkey')
+    expect(refused.exitCode, refused.stderr).toBe(8)
+    expect(json<ErrorDoc>(refused).error.message).toContain('no signatures')
+    expect((await fetch(`${registry().url}/v2/prod/valkey/tags/list`)).status).toBe(404)
+    const promoted = await promote('redis')
+    expect(promoted.exitCode, promoted.stderr).toBe(0)
   })
 
   describe('dep resolve and module load', () => {

@@ -139,7 +139,7 @@ export async function pinnedArtifact(oci: OciStores, extension: LockedExtension,
   if (!known) await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
   if (artifact.manifest.descriptor.digest !== extension.digest) {
     throw new IntegrityError(`${extension.reference} is now ${artifact.manifest.descriptor.digest}, but the lock pins ${extension.digest}`, {
-      hint: 'the tag was re-pushed with other content; run "provisioning dep update NAME" to accept the new content',
+      hint: `the tag was re-pushed with other content; check it, then run "provisioning dep update ${extension.name} --accept-republished" to accept it`,
     })
   }
   return artifact

@@ -130,7 +130,7 @@ async function trustedKeyRequirements(config: LoadedConfig, userConfig: string):
     },
   ]
   const files = [...new Set([...trust.global.keyFiles, ...trust.scopes.flatMap((rule) => rule.keyFiles ?? [])])]
-  const {readTrustedKeys} = await import('../signing/signatures.js')
+  const {readTrustedKeys} = await import('../signing/keys.js')
   for (const file of files) {
     const read = await readTrustedKeys([file]).then(
       ([key]) => ({fingerprint: key.fingerprint}),

@@ -69,6 +69,12 @@ export const MAX_INDEX_DEPTH = 4
  */
 export const MAX_REFERRER_DEPTH = 4
 
+/**
+ * Referrers one copy carries in all (every level): signatures, attestations and SBOMs of one
+ * artifact are a handful; without a total, 4 levels of 10,000-entry listings would be endless.
+ */
+export const MAX_COPIED_REFERRERS = 1_000
+
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
   return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host
 }
@@ -185,6 +191,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
         const listed = new Set((await destination.store.listReferrers?.(destination.repository, subject))?.map((r) => r.digest))
         for (const descriptor of found) {
           visited.add(descriptor.digest)
+          if (stats.referrers >= MAX_COPIED_REFERRERS) throw referrerProblem(source, subject, `more than ${MAX_COPIED_REFERRERS} referrers in all`)
           assertDocumentSize(descriptor, `${source.repository}@${subject}: referrer ${descriptor.digest}`)
           const manifest = await source.store.fetchManifest(source.repository, descriptor.digest)
           if (referrerOf(manifest)?.subject !== subject)

@@ -143,15 +143,20 @@ export class TrustGate {
     return policyFor(this.settings, location, repository)
   }
 
-  /** enforceTrust for the artifact `reference` at `location`/`repository`. */
+  /**
+   * enforceTrust for the artifact `reference` at `location`/`repository`, under the policy of
+   * that place, or of `policyAt` (where a copy puts it: a verified destination's policy applies
+   * to what is promoted into it).
+   */
   check(
     target: {location: Location; repository: string; reference: string},
     store: ContentStore,
     manifest: Descriptor | PinnedManifest,
     preferredSigner?: string,
+    policyAt: {location: Location; repository: string} = target,
   ): Promise<TrustResult> {
     if (!this.active) return Promise.resolve({})
-    return enforceTrust(this.policyFor(target.location, target.repository), store, target.repository, manifest, {
+    return enforceTrust(this.policyFor(policyAt.location, policyAt.repository), store, target.repository, manifest, {
       reference: target.reference,
       offline: this.offline,
       cache: this.cache,

@@ -36,6 +36,12 @@ export interface TrustSettings {
   signingKey?: string
   /** oci.require_signed_push: `oci push` refuses to publish without signing. */
   requireSignedPush: boolean
+  /**
+   * The mode that requires verification (`mode.registry.verify_signatures`, the enterprise
+   * mode's): then every artifact is verified, whatever `oci.verify_signatures` or an `oci.trust`
+   * scope says (a workspace config arriving in a pull request cannot turn it off).
+   */
+  requiredByMode?: string
 }
 
 export const TRUST_LIST = 'oci.trust'
@@ -55,7 +61,9 @@ export function trustSettingsFrom(config: LoadedConfig): TrustSettings {
     keysSetting: 'oci.trusted_keys',
   }
   const signingKey = value('oci.signing_key')
+  const modeName = value('mode.name')
   return {
+    ...(value('mode.registry.verify_signatures') === true ? {requiredByMode: typeof modeName === 'string' ? modeName : 'the active mode'} : {}),
     global,
     scopes: scopedRules(config),
     ...(typeof signingKey === 'string' && signingKey !== '' ? {signingKey: resolveSetPath(config, 'oci.signing_key', signingKey)} : {}),
@@ -70,11 +78,11 @@ export function trustSettingsFrom(config: LoadedConfig): TrustSettings {
 export function policyFor(settings: TrustSettings, location: Location, repository: string): ArtifactPolicy {
   const where = artifactPlace(location, repository)
   const matching = settings.scopes.filter((r) => where === r.scope || where.startsWith(`${r.scope}/`))
-  if (matching.length === 0) return settings.global
+  if (matching.length === 0) return settings.requiredByMode ? {...settings.global, verify: true} : settings.global
   const verifying = matching.find((r) => r.verify !== undefined)
   const keyed = matching.find((r) => r.keyFiles !== undefined)
   return {
-    verify: verifying?.verify ?? settings.global.verify,
+    verify: settings.requiredByMode ? true : (verifying?.verify ?? settings.global.verify),
     keyFiles: keyed?.keyFiles ?? settings.global.keyFiles,
     keysSetting: keyed ? `the trusted_keys of the ${TRUST_LIST} entry for ${keyed.scope}` : settings.global.keysSetting,
     scope: matching[0].scope,
@@ -83,7 +91,7 @@ export function policyFor(settings: TrustSettings, location: Location, repositor
 
 /** Whether any artifact anywhere must be verified: when not, callers skip the policy entirely. */
 export function verifiesAnywhere(settings: TrustSettings): boolean {
-  return settings.global.verify || settings.scopes.some((r) => r.verify === true)
+  return settings.requiredByMode !== undefined || settings.global.verify || settings.scopes.some((r) => r.verify === true)
 }
 
 /** `host[:port]/namespace/name` (host lower-cased), or `oci-layout://<root>/namespace/name`. */

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError} from '../../../src/lib/errors.js'
-import {copyArtifact, type CopyEvent, MAX_REFERRER_DEPTH} from '../../../src/lib/oci/copy.js'
+import {copyArtifact, type CopyEvent, MAX_COPIED_REFERRERS, MAX_REFERRER_DEPTH} from '../../../src/lib/oci/copy.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {referrersTag} from '../../../src/lib/oci/referrers.js'
@@ -90,6 +90,18 @@ describe('copyArtifact with referrers: memory and layout', () => {
     expect(error).toBeInstanceOf(IntegrityError)
     expect((error as Error).message).toContain(`more than ${MAX_REFERRER_DEPTH} levels deep`)
     expect((await layout.resolve('ext/deep', '1.0.0')).digest).toBe(subject.descriptor.digest)
+  })
+
+  it(`carries at most ${MAX_COPIED_REFERRERS} referrers in all (exit 8 beyond), the subject copied`, async () => {
+    const crowded = new MemoryStore()
+    const {manifest: subject} = addImage(crowded)
+    crowded.addManifest(subject, '1.0.0')
+    for (let i = 0; i <= MAX_COPIED_REFERRERS; i++) addReferrer(crowded, subject)
+    const target = new MemoryStore()
+    const error = await copy(crowded, target, '1.0.0').catch((error_: unknown) => error_)
+    expect(error).toBeInstanceOf(IntegrityError)
+    expect((error as Error).message).toContain(`more than ${MAX_COPIED_REFERRERS} referrers in all`)
+    expect((await target.resolve('ext/a', '1.0.0')).digest).toBe(subject.descriptor.digest)
   })
 })
 

@@ -27,6 +27,21 @@ describe('trust settings', () => {
     expect(verifiesAnywhere(settings)).toBe(false)
   })
 
+  it('in a mode that requires verification (enterprise), verify everywhere whatever a later layer or a scope says', async () => {
+    await sb.write(
+      'ws/config/provisioning.yaml',
+      'workspace:\n  name: demo\noci:\n  verify_signatures: false\n  trust:\n    - {scope: "registry.example.com:5000", verify_signatures: false}\n',
+    )
+    const solo = trustSettingsFrom(await sb.load())
+    expect(solo.requiredByMode).toBeUndefined()
+    expect(policyFor(solo, remote, 'team/redis').verify).toBe(false)
+    const enterprise = trustSettingsFrom(await sb.load({mode: 'enterprise'}))
+    expect(enterprise.requiredByMode).toBe('enterprise')
+    expect(verifiesAnywhere(enterprise)).toBe(true)
+    expect(policyFor(enterprise, remote, 'team/redis').verify).toBe(true)
+    expect(policyFor(enterprise, parseLocation('other.example.com'), 'x/y').verify).toBe(true)
+  })
+
   it('resolve relative key paths against the file that set them, and runtime ones against the working folder', async () => {
     await sb.write(
       'home/config.user.toml',

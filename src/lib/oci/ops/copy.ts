@@ -28,8 +28,8 @@ export async function copyReference(
 ): Promise<CopyCommandResult> {
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci, settings}) => {
     const trust = TrustGate.fromConfig(await options.config(), settings.cacheDir)
-    const source = await trustedSource(oci, trust, await withDefaultTag(oci, oci.parse(options.source)))
     const parsedDestination = oci.parse(options.destination)
+    const source = await trustedSource(oci, trust, await withDefaultTag(oci, oci.parse(options.source)), parsedDestination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
     const [replaced] = await guardRetag(oci, source, destination, destination.tag ? [destination.tag] : [], {action: 'copy', force: options.force})
     const {digest, stats} = await engine.copy(source, destination, options)
@@ -49,12 +49,16 @@ export async function copyReference(
 
 /**
  * With the trust policy on, the source manifest's signature is checked before the destination
- * is touched, and the copy then reads that digest: a tag moved meanwhile cannot slip through.
+ * is touched, under the source's policy and the destination's (promoting unsigned content into
+ * a registry that requires signatures is refused too), and the copy then reads that digest: a
+ * tag moved meanwhile cannot slip through.
  */
-async function trustedSource(oci: OciStores, trust: TrustGate, source: Reference): Promise<Reference> {
+async function trustedSource(oci: OciStores, trust: TrustGate, source: Reference, destination: Reference): Promise<Reference> {
   if (!trust.active) return source
   const store = oci.store(source.location)
   const manifest = await store.resolve(source.repository, source.digest ?? (source.tag as string))
-  await trust.check({location: source.location, repository: source.repository, reference: formatReference(source)}, store, manifest)
+  const target = {location: source.location, repository: source.repository, reference: formatReference(source)}
+  await trust.check(target, store, manifest)
+  await trust.check(target, store, manifest, undefined, destination)
   return {...source, digest: manifest.digest}
 }

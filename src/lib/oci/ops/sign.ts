@@ -36,7 +36,10 @@ export async function resolveSubject(oci: OciStores, reference: string, command:
     })
   }
   const store = oci.store(ref.location)
-  return {ref, store, manifest: await store.resolve(ref.repository, target)}
+  // The manifest itself, not the digest a HEAD answer claims: its bytes are hashed here, so
+  // what is signed (or verified) is the digest of the content this command looked at.
+  const {descriptor} = await store.fetchManifest(ref.repository, target)
+  return {ref, store, manifest: descriptor}
 }
 
 /** SOURCE_DATE_EPOCH when set (reproducible builds), else now: the bundle's creation time. */

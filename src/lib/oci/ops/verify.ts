@@ -1,11 +1,9 @@
 import path from 'node:path'
 
-import {getPath} from '../../config/merge.js'
 import type {LoadedConfig} from '../../config/loader.js'
 import {ConfigError, IntegrityError} from '../../errors.js'
 import {readTrustedKeys, type SignatureFinding, type TrustedKey, verifyManifestSignatures} from '../../signing/signatures.js'
-import {expandHome} from '../../util/home.js'
-import {formatReference} from '../reference.js'
+import {formatReference, type Location} from '../reference.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {resolveSubject} from './sign.js'
 
@@ -18,24 +16,14 @@ export interface VerifyArtifactResult {
 }
 
 /**
- * The trusted key files: `--key` when given, else `oci.trusted_keys` (a list of paths, or
- * one), relative paths from the working folder.
- * TODO(issue 14): the trust-policy reader replaces this (per registry/namespace keys).
+ * The trusted keys: `--key` files (relative to the working folder) when given, else those the
+ * trust policy names for this artifact (`oci.trusted_keys`, or its `oci.trust` scope), read as
+ * `oci pull` and `dep resolve` read them, so `oci verify` and enforcement never disagree.
  */
-function trustedKeyFiles(loaded: LoadedConfig, keyFiles: string[]): string[] {
-  if (keyFiles.length > 0) return keyFiles.map((file) => path.resolve(loaded.cwd, file))
-  const configured = getPath(loaded.values, 'oci.trusted_keys')
-  const list = typeof configured === 'string' ? [configured] : Array.isArray(configured) ? configured : []
-  if (!list.every((entry): entry is string => typeof entry === 'string')) {
-    throw new ConfigError('oci.trusted_keys must be a list of PEM public key paths', {
-      hint: 'e.g. provisioning config set oci.trusted_keys \'["~/keys/release.pub"]\'',
-    })
-  }
-  return list.map((file) => path.resolve(loaded.cwd, expandHome(file)))
-}
-
-async function trustedKeys(loaded: LoadedConfig, keyFiles: string[]): Promise<TrustedKey[]> {
-  const files = trustedKeyFiles(loaded, keyFiles)
+async function trustedKeys(loaded: LoadedConfig, keyFiles: string[], location: Location, repository: string): Promise<TrustedKey[]> {
+  const {policyFor, trustSettingsFrom} = await import('../../signing/trust-policy.js')
+  const policy = keyFiles.length > 0 ? undefined : policyFor(trustSettingsFrom(loaded), location, repository)
+  const files = policy ? policy.keyFiles : keyFiles.map((file) => path.resolve(loaded.cwd, file))
   if (files.length === 0) {
     throw new ConfigError('no trusted keys to verify signatures with', {
       hint: "pass the signer's public key with --key FILE (repeatable), or list it in oci.trusted_keys",
@@ -65,9 +53,10 @@ function notVerified(reference: string, digest: string, findings: SignatureFindi
  * with the findings in the error's details.
  */
 export async function verifyArtifact(options: OciOperationOptions & {reference: string; keyFiles: string[]}): Promise<VerifyArtifactResult> {
-  const keys = await trustedKeys(await options.config(), options.keyFiles)
+  const loaded = await options.config()
   return withSession({...options, workspaceSource: 'fallback'}, async ({oci}) => {
     const {ref, store, manifest} = await resolveSubject(oci, options.reference, 'verify')
+    const keys = await trustedKeys(loaded, options.keyFiles, ref.location, ref.repository)
     const report = await verifyManifestSignatures(store, ref.repository, manifest, keys)
     const reference = formatReference(ref)
     if (report.verifiedBy.length === 0) throw notVerified(reference, manifest.digest, report.findings)

@@ -18,6 +18,9 @@ export interface VersionTagGuard {
 
 const isVersionTag = (tag: string | undefined) => tag !== undefined && tagVersion(tag) !== undefined
 
+/** `v7.2.5` for `7.2.5` and the other way round. */
+const otherSpelling = (tag: string) => (tag.startsWith('v') ? tag.slice(1) : `v${tag}`)
+
 /**
  * The guard for an operation that puts an existing manifest (`source`) under `tags` of
  * `destination` (copy, tag): the source is resolved (one HEAD) only when a version tag is
@@ -48,28 +51,31 @@ export async function guardRetag(
  */
 export async function guardVersionTags(oci: OciStores, ref: Reference, tags: string[], digest: string, guard: VersionTagGuard): Promise<ReplacedVersion[]> {
   const store = oci.store(ref.location)
-  const held = await Promise.all(
-    tags.filter(isVersionTag).map(async (tag) => {
-      const reference = formatReference(withTag(ref, tag))
-      const previous = await store.resolve(ref.repository, tag).then(
-        (descriptor) => descriptor.digest,
-        (error: unknown) => {
-          if (error instanceof NotFoundError) return undefined
-          throw error
-        },
-      )
-      return previous === undefined || previous === digest ? [] : [{reference, previous, digest}]
-    }),
-  )
-  const replaced = held.flat()
-  if (replaced.length === 0 || guard.force) return replaced
-  const [first] = replaced
-  const lines = replaced.map((r) => `${r.reference} already holds ${r.previous}; this ${guard.action} is ${r.digest}`)
+  const heldBy = async (tag: string): Promise<ReplacedVersion[]> => {
+    const previous = await store.resolve(ref.repository, tag).then(
+      (descriptor) => descriptor.digest,
+      (error: unknown) => {
+        if (error instanceof NotFoundError) return undefined
+        throw error
+      },
+    )
+    return previous === undefined || previous === digest ? [] : [{reference: formatReference(withTag(ref, tag)), previous, digest}]
+  }
+  const versionTags = tags.filter(isVersionTag)
+  // `7.2.5` and `v7.2.5` are one version to every reader (the catalog prefers the bare one), so
+  // the other spelling holding other content is the same conflict; --force moves only the tag named.
+  const spellings = versionTags.map(otherSpelling).filter((tag) => !tags.includes(tag))
+  const [replaced, siblings] = await Promise.all([Promise.all(versionTags.map(heldBy)), Promise.all(spellings.map(heldBy))])
+  if (guard.force) return replaced.flat()
+  const conflicts = [...replaced.flat(), ...siblings.flat()]
+  if (conflicts.length === 0) return []
+  const [first] = conflicts
+  const lines = conflicts.map((r) => `${r.reference} already holds ${r.previous}; this ${guard.action} is ${r.digest}`)
   throw new ValidationError(lines.join('\n'), {
     hint:
       guard.action === 'push'
         ? 'a published version is immutable: bump the version in manifest.yaml and push again, or pass --force to replace it (recorded in the audit log)'
         : 'a published version is immutable: use another version tag, or pass --force to replace it (recorded in the audit log)',
-    details: {...first, conflicts: replaced},
+    details: {...first, conflicts},
   })
 }
