@@ -7,6 +7,8 @@
 import {spawnSync} from 'node:child_process'
 import os from 'node:os'
 
+import {childrenCpuMs} from './cpu.mjs'
+
 /** Runs one case once; returns elapsed milliseconds or throws with the command's output. */
 export function runOnce(c) {
   const start = process.hrtime.bigint()
@@ -113,4 +115,29 @@ export function machineInfo() {
     cpuModel: cpus[0]?.model ?? 'unknown',
     loadavg: os.loadavg().map((x) => Number(x.toFixed(2))),
   }
+}
+
+/**
+ * Like measureInterleaved, with the CPU time (user + system) each run's process and children
+ * used besides its wall time: `{wall, cpu}`, each `{name: number[]}` in round order. A case's
+ * optional `before()` runs ahead of each of its runs, untimed (e.g. emptying a cache).
+ */
+export function measureWallAndCpu(cases, {rounds, warmup = 1, onRound} = {}) {
+  const run = (c) => {
+    c.before?.()
+    return runOnce(c)
+  }
+  for (let w = 0; w < warmup; w++) for (const c of cases) run(c)
+  const wall = Object.fromEntries(cases.map((c) => [c.name, []]))
+  const cpu = Object.fromEntries(cases.map((c) => [c.name, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(round + k) % cases.length]
+      const before = childrenCpuMs()
+      wall[c.name].push(run(c))
+      cpu[c.name].push(childrenCpuMs() - before)
+    }
+    onRound?.(round + 1)
+  }
+  return {wall, cpu}
 }

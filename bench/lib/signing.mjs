@@ -12,8 +12,7 @@ import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {RESULTS, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
-import {childrenCpuMs} from './cpu.mjs'
-import {machineInfo, median, percentile, runOnce} from './measure.mjs'
+import {machineInfo, measureWallAndCpu, median, percentile} from './measure.mjs'
 import {generateExtensions} from './oci-fixtures.mjs'
 import {runProcess} from './pool.mjs'
 
@@ -90,22 +89,7 @@ const cases = [
 // Wall time suffers from whatever else the machine runs; CPU time (the process and its
 // children) much less, so both are reported, and the costs are paired per round.
 log(`measuring ${cases.map((c) => c.name).join(', ')}: ${WARMUP} warm-up + ${ROUNDS} interleaved rounds`)
-const runCase = (c) => {
-  c.before?.()
-  return runOnce(c)
-}
-for (let w = 0; w < WARMUP; w++) for (const c of cases) runCase(c)
-const wall = Object.fromEntries(cases.map((c) => [c.name, []]))
-const cpu = Object.fromEntries(cases.map((c) => [c.name, []]))
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < cases.length; k++) {
-    const c = cases[(round + k) % cases.length]
-    const before = childrenCpuMs()
-    wall[c.name].push(runCase(c))
-    cpu[c.name].push(childrenCpuMs() - before)
-  }
-  log(`round ${round + 1}/${ROUNDS}`)
-}
+const {wall, cpu} = measureWallAndCpu(cases, {rounds: ROUNDS, warmup: WARMUP, onRound: (n) => log(`round ${n}/${ROUNDS}`)})
 
 const fmt = (ms) => `${Math.round(ms)} ms`
 const perArtifact = (samples, name) => median(samples[name].map((x, i) => (x - samples.off[i]) / EXTENSIONS))

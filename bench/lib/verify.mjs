@@ -10,11 +10,11 @@
 //  resolve (old) the same with a build of BENCH_OLD_REF (before the check), on its own
 //            identical workspace.
 // env (set by verify.sh): BENCH_APP, BENCH_WORK, BENCH_REGISTRY, BENCH_OLD_APP (optional).
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {APP, RESULTS, RUN_JS, hermeticEnv, intEnv, scratchDirs} from './bench-env.mjs'
-import {machineInfo, median, percentile, runOnce} from './measure.mjs'
+import {machineInfo, measureWallAndCpu, median, percentile} from './measure.mjs'
 import {runProcess} from './pool.mjs'
 
 const WORK = process.env.BENCH_WORK
@@ -93,29 +93,11 @@ const cases = [
   {name: 'resolve', ...cli(APP, ['dep', 'resolve', '--json'], {cwd: ws, expect: /"followedLock": ?true/})},
   ...(oldWs ? [{name: 'resolve (old)', ...cli(OLD_APP, ['dep', 'resolve', '--json'], {cwd: oldWs, expect: /"followedLock": ?true/})}] : []),
 ]
-/** CPU time (user + system, ms) of the reaped children of this process so far (/proc/self/stat cutime + cstime). */
-const TICK_MS = 1000 / 100
-function childrenCpuMs() {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[13]) + Number(fields[14])) * TICK_MS
-}
-
 // Wall time suffers from whatever else the machine runs (other engineers' test suites: load
 // 8-14 while these were taken); the CPU time each process and its children used does not, so
 // both are reported, and the ratios are paired per round (each round runs every case once).
 log(`measuring ${cases.map((c) => c.name).join(', ')}: ${WARMUP} warm-up + ${ROUNDS} interleaved rounds`)
-for (let w = 0; w < WARMUP; w++) for (const c of cases) runOnce(c)
-const wall = Object.fromEntries(cases.map((c) => [c.name, []]))
-const cpu = Object.fromEntries(cases.map((c) => [c.name, []]))
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < cases.length; k++) {
-    const c = cases[(round + k) % cases.length]
-    const before = childrenCpuMs()
-    wall[c.name].push(runOnce(c))
-    cpu[c.name].push(childrenCpuMs() - before)
-  }
-  log(`round ${round + 1}/${ROUNDS}`)
-}
+const {wall, cpu} = measureWallAndCpu(cases, {rounds: ROUNDS, warmup: WARMUP, onRound: (n) => log(`round ${n}/${ROUNDS}`)})
 
 const fmt = (ms) => `${Math.round(ms)} ms`
 const paired = (samples, a, b) => median(samples[a].map((x, i) => x / samples[b][i])).toFixed(2)

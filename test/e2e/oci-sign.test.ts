@@ -8,14 +8,9 @@ import {writeExtension} from '../helpers/deps.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
 import {skopeo, skopeoCopy, skopeoInspectRaw, skopeoListTags} from '../helpers/skopeo.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
+import {generateKeys, type KeyDoc} from '../helpers/signing-keys.js'
 
 const PASSPHRASE = 'e2e signing passphrase'
-
-interface KeyDoc {
-  privateKeyFile: string
-  publicKeyFile: string
-  fingerprint: string
-}
 
 interface SignDoc {
   reference: string
@@ -62,13 +57,7 @@ function signingFlow(backend: Backend): {keys: () => {alice: KeyDoc; bob: KeyDoc
 
   beforeAll(async () => {
     const {root} = backend.box()
-    const made: KeyDoc[] = []
-    for (const name of ['alice', 'bob']) {
-      const result = await cli(['oci', 'key', 'generate', '--output', 'keys', '--name', name, '--json'], {env: {PROVISIONING_SIGNING_PASSWORD: PASSPHRASE}})
-      expect(result.exitCode, result.stderr).toBe(0)
-      made.push(json<KeyDoc>(result))
-    }
-    ;[alice, bob] = made
+    ;[alice, bob] = await generateKeys(cli, ['alice', 'bob'], PASSPHRASE)
     for (const version of ['1.0.0', '2.0.0']) {
       const dir = path.join(root, `redis-${version}`)
       await writeExtension(dir, {name: 'redis', version}, {VERSION: `${version}\n`})

@@ -7,14 +7,9 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import {type CliResult, json, runCli, tempDir} from '../helpers/cli.js'
 import {bareWorkspace, declare, type ErrorDoc, installedDirs, readLock, type ResolveDoc, writeExtension} from '../helpers/deps.js'
 import {useRegistrySandbox} from '../helpers/registry-sandbox.js'
+import {generateKeys, type KeyDoc} from '../helpers/signing-keys.js'
 
 const PASSPHRASE = 'trust policy passphrase'
-
-interface KeyDoc {
-  privateKeyFile: string
-  publicKeyFile: string
-  fingerprint: string
-}
 
 const sha256Of = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
@@ -48,13 +43,7 @@ describe('trust policy: oci.verify_signatures + oci.trusted_keys (built CLI, rea
   }
 
   beforeAll(async () => {
-    const made: KeyDoc[] = []
-    for (const name of ['alice', 'bob']) {
-      const result = await cli(['oci', 'key', 'generate', '--output', 'keys', '--name', name, '--json'], {env: {PROVISIONING_SIGNING_PASSWORD: PASSPHRASE}})
-      expect(result.exitCode, result.stderr).toBe(0)
-      made.push(json<KeyDoc>(result))
-    }
-    ;[alice, bob] = made
+    ;[alice, bob] = await generateKeys(cli, ['alice', 'bob'], PASSPHRASE)
     for (const name of ['redis', 'memcached', 'valkey']) {
       const dir = path.join(box().root, 'src', name)
       await writeExtension(dir, {name, version: '1.0.0'}, {[`${name}.txt`]: `${name}\n`})
