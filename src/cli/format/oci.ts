@@ -159,7 +159,7 @@ export function formatIndexAge(result: SearchResult): string {
 
 export function formatCopy(result: CopyCommandResult): string {
   const stats = result.blobs === undefined ? '' : ` (${result.transferred} transferred, ${result.skipped} already present, ${result.mounted} mounted)`
-  const referrers = result.referrers === undefined ? '' : `\nreferrers: ${result.referrers} copied along (signatures and other attached artifacts)`
+  const referrers = !result.referrers ? '' : `\nreferrers: ${result.referrers} copied along (signatures and other attached artifacts)`
   return `copied ${result.source} -> ${result.destination}${stats}\ndigest: ${result.digest}${referrers}${replacedLines([result.replaced])}`
 }
 

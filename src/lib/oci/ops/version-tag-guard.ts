@@ -34,7 +34,8 @@ export async function guardRetag(
   guard: VersionTagGuard,
 ): Promise<ReplacedVersion[]> {
   if (!tags.some(isVersionTag)) return []
-  const {digest} = await oci.store(source.location).resolve(source.repository, source.digest ?? (source.tag as string))
+  // A source pinned by digest already (the trust gate pins what it verified) needs no request.
+  const digest = source.digest ?? (await oci.store(source.location).resolve(source.repository, source.tag as string)).digest
   return guardVersionTags(oci, destination, tags, digest, guard)
 }
 
@@ -51,21 +52,25 @@ export async function guardRetag(
  */
 export async function guardVersionTags(oci: OciStores, ref: Reference, tags: string[], digest: string, guard: VersionTagGuard): Promise<ReplacedVersion[]> {
   const store = oci.store(ref.location)
-  const heldBy = async (tag: string): Promise<ReplacedVersion[]> => {
-    const previous = await store.resolve(ref.repository, tag).then(
+  const previousOf = (tag: string): Promise<string | undefined> =>
+    store.resolve(ref.repository, tag).then(
       (descriptor) => descriptor.digest,
       (error: unknown) => {
         if (error instanceof NotFoundError) return undefined
         throw error
       },
     )
-    return previous === undefined || previous === digest ? [] : [{reference: formatReference(withTag(ref, tag)), previous, digest}]
-  }
+  const conflict = (tag: string, previous: string | undefined): ReplacedVersion[] =>
+    previous === undefined || previous === digest ? [] : [{reference: formatReference(withTag(ref, tag)), previous, digest}]
   const versionTags = tags.filter(isVersionTag)
+  const previous = await Promise.all(versionTags.map(previousOf))
+  const replaced = versionTags.map((tag, i) => conflict(tag, previous[i]))
   // `7.2.5` and `v7.2.5` are one version to every reader (the catalog prefers the bare one), so
-  // the other spelling holding other content is the same conflict; --force moves only the tag named.
-  const spellings = versionTags.map(otherSpelling).filter((tag) => !tags.includes(tag))
-  const [replaced, siblings] = await Promise.all([Promise.all(versionTags.map(heldBy)), Promise.all(spellings.map(heldBy))])
+  // the other spelling holding other content is the same conflict. Asked only for a version
+  // being published for the first time under this spelling (an unchanged push costs no request
+  // more); --force moves only the tag named.
+  const spellings = versionTags.filter((tag, i) => previous[i] === undefined && !tags.includes(otherSpelling(tag))).map(otherSpelling)
+  const siblings = await Promise.all(spellings.map(async (tag) => conflict(tag, await previousOf(tag))))
   if (guard.force) return replaced.flat()
   const conflicts = [...replaced.flat(), ...siblings.flat()]
   if (conflicts.length === 0) return []
