@@ -4,6 +4,7 @@ import {MAX_DOCUMENT_BYTES} from './limits.js'
 import {checkDescriptor} from './manifest-document.js'
 import {type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {ManifestContent} from './store.js'
+import {isPlainTable} from '../util/json-exact.js'
 
 /**
  * OCI 1.1 referrers (distribution spec "Listing Referrers" and "Referrers Tag Schema"): the
@@ -51,9 +52,9 @@ export function referrerOf(manifest: ManifestContent): ReferrerOf | undefined {
   } catch {
     return undefined
   }
-  if (!isRecord(document) || !isRecord(document.subject) || !isDigest(document.subject.digest)) return undefined
+  if (!isPlainTable(document) || !isPlainTable(document.subject) || !isDigest(document.subject.digest)) return undefined
   const {mediaType, digest, size} = manifest.descriptor
-  const config = isRecord(document.config) ? document.config : {}
+  const config = isPlainTable(document.config) ? document.config : {}
   const artifactType = typeof document.artifactType === 'string' ? document.artifactType : typeof config.mediaType === 'string' ? config.mediaType : undefined
   const annotations = stringRecord(document.annotations)
   return {
@@ -81,7 +82,7 @@ export function parseReferrersIndex(bytes: Buffer, where: string, declaredMediaT
   } catch {
     throw refuse('is not JSON')
   }
-  if (!isRecord(document)) throw refuse('is not a JSON object')
+  if (!isPlainTable(document)) throw refuse('is not a JSON object')
   const mediaType = declaredMediaType ?? document.mediaType
   if (mediaType !== MediaType.imageIndex) throw refuse(`has the media type ${JSON.stringify(mediaType)}, not ${MediaType.imageIndex}`, {mediaType})
   if (!Array.isArray(document.manifests)) throw refuse('has no "manifests" list')
@@ -109,11 +110,7 @@ export function ofArtifactType(referrers: Descriptor[], artifactType?: string): 
   return artifactType === undefined ? referrers : referrers.filter((r) => r.artifactType === artifactType)
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 function stringRecord(value: unknown): Record<string, string> | undefined {
-  if (!isRecord(value)) return undefined
+  if (!isPlainTable(value)) return undefined
   return Object.values(value).every((v) => typeof v === 'string') ? (value as Record<string, string>) : undefined
 }

@@ -31,7 +31,7 @@ export interface EnforceOptions {
 }
 
 /** Trusted keys read once per run per list of files (a run checks many artifacts against one list). */
-export class KeyRing {
+class KeyRing {
   private readonly loaded = new Map<string, Promise<TrustedKey[]>>()
 
   load(files: string[]): Promise<TrustedKey[]> {
@@ -52,7 +52,7 @@ export class KeyRing {
  * request); offline without one, or a registry without a valid signature, is a refusal that
  * says what was found and how to fix it.
  */
-export async function enforceTrust(
+async function enforceTrust(
   policy: ArtifactPolicy,
   store: ContentStore,
   repository: string,

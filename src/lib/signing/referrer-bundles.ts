@@ -17,7 +17,7 @@ import {SIGN_PREDICATE_TYPE} from './statement.js'
 const EMPTY_CONFIG_BYTES = Buffer.from('{}')
 const EMPTY_CONFIG: Descriptor = {mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(EMPTY_CONFIG_BYTES), size: EMPTY_CONFIG_BYTES.byteLength}
 
-export const BundleAnnotation = {
+const BundleAnnotation = {
   content: 'dev.sigstore.bundle.content',
   predicateType: 'dev.sigstore.bundle.predicateType',
 } as const

@@ -3,8 +3,10 @@
  * its only subject, cosign's signing predicate type, an empty predicate.
  */
 
+import {isPlainTable} from '../util/json-exact.js'
+
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json'
-export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1'
+const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1'
 /** The predicate type `cosign sign` (new bundle format) uses for an image signature. */
 export const SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1'
 
@@ -36,10 +38,8 @@ export function statementFor(repository: string, digest: string): Buffer {
   return Buffer.from(JSON.stringify(statement))
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
 function subjectOf(value: unknown): StatementSubject {
-  if (!isRecord(value) || !isRecord(value.digest)) throw new MalformedStatement('a statement subject without a digest')
+  if (!isPlainTable(value) || !isPlainTable(value.digest)) throw new MalformedStatement('a statement subject without a digest')
   const hex = value.digest.sha256
   if (typeof hex !== 'string' || !/^[a-f0-9]{64}$/.test(hex)) throw new MalformedStatement('a statement subject without a sha256 digest')
   return {name: typeof value.name === 'string' ? value.name : '', digest: `sha256:${hex}`}
@@ -54,7 +54,7 @@ export function parseStatement(payloadType: string, payload: Buffer): Statement 
   } catch {
     throw new MalformedStatement('the payload is not JSON')
   }
-  if (!isRecord(document) || document._type !== STATEMENT_TYPE) throw new MalformedStatement('the payload is not an in-toto Statement v1')
+  if (!isPlainTable(document) || document._type !== STATEMENT_TYPE) throw new MalformedStatement('the payload is not an in-toto Statement v1')
   const {subject, predicateType} = document
   if (!Array.isArray(subject) || subject.length === 0 || subject.length > MAX_SUBJECTS) {
     throw new MalformedStatement(`the statement has ${Array.isArray(subject) ? subject.length : 'no'} subjects`)

@@ -44,7 +44,7 @@ export interface TrustSettings {
   requiredByMode?: string
 }
 
-export const TRUST_LIST = 'oci.trust'
+const TRUST_LIST = 'oci.trust'
 const SCOPE_FIELDS = new Set(['scope', 'verify_signatures', 'trusted_keys'])
 
 /**

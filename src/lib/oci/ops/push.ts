@@ -13,7 +13,7 @@ import {formatReference} from '../reference.js'
 import {assertTargetWithoutLocationFlags, pushReference, type PushTarget} from './push-target.js'
 import {type OciOperationOptions, type OciSession, withSession} from './session.js'
 import {type PushSignature, pushSigningKey, type PushSigningRequest, signPushed} from './push-signing.js'
-import {signatureCreatedAt} from './sign.js'
+import {signatureCreatedAt} from './signature-time.js'
 import {guardVersionTags, type ReplacedVersion} from './version-tag-guard.js'
 import type {SigningKey} from '../../signing/signatures.js'
 

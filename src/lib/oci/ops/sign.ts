@@ -7,6 +7,7 @@ import {formatReference, type Reference} from '../reference.js'
 import type {ContentStore} from '../store.js'
 import type {OciStores} from '../stores.js'
 import {type OciOperationOptions, withSession} from './session.js'
+import {signatureCreatedAt} from './signature-time.js'
 
 export interface SignArtifactResult {
   /** The reference as given (canonical form). */
@@ -40,13 +41,6 @@ export async function resolveSubject(oci: OciStores, reference: string, command:
   // what is signed (or verified) is the digest of the content this command looked at.
   const {descriptor} = await store.fetchManifest(ref.repository, target)
   return {ref, store, manifest: descriptor}
-}
-
-/** SOURCE_DATE_EPOCH when set (reproducible builds), else now: the bundle's creation time. */
-export function signatureCreatedAt(env: NodeJS.ProcessEnv): string {
-  const epoch = env.SOURCE_DATE_EPOCH?.trim()
-  if (epoch && /^\d+$/.test(epoch) && Number.isSafeInteger(Number(epoch))) return new Date(Number(epoch) * 1000).toISOString()
-  return new Date().toISOString()
 }
 
 /**
