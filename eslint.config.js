@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint'
 const SEE = 'see docs/ARCHITECTURE.md'
 const ABOVE_LIB = ['cli', 'commands']
 const OCI_OPERATIONS = ['ops', 'engines']
-const DOMAIN = ['workspace', 'mode', 'deps', ...OCI_OPERATIONS, 'module', 'platform']
+const DOMAIN = ['workspace', 'repository', 'mode', 'deps', ...OCI_OPERATIONS, 'module', 'platform']
 const TOP_OF_LIB = ['session', 'completion']
 
 const layers = [
@@ -58,8 +58,13 @@ const layers = [
   {
     files: ['src/lib/workspace/**'],
     ignores: ['src/lib/workspace/migrate-to-oci.ts'],
-    forbidden: ['mode', 'deps', ...OCI_OPERATIONS, 'module', 'platform', ...TOP_OF_LIB, ...ABOVE_LIB],
+    forbidden: ['repository', 'mode', 'deps', ...OCI_OPERATIONS, 'module', 'platform', ...TOP_OF_LIB, ...ABOVE_LIB],
     instead: 'workspace/ (discovery, locks, known workspaces, the declaration document) sits below mode, deps and module: let them call it, or pass what it needs in',
+  },
+  {
+    files: ['src/lib/repository/**'],
+    forbidden: [...DOMAIN.filter((a) => a !== 'repository'), ...TOP_OF_LIB, ...ABOVE_LIB],
+    instead: 'repository/ (declared repositories, selectors, their indexes and probes) works on typed repositories and stores passed in: deps and the operations above call it',
   },
   {
     // Migrating publishes modules through `oci push` and rewrites the declaration: an operation above deps and OCI operations that still lives in workspace/.

@@ -47,6 +47,8 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
   'oci.require_signed_push': {kind: 'boolean', description: 'oci push refuses to publish unsigned'},
   // Each entry's fields are checked where the policy is read (signing/trust-policy.ts).
   'oci.trust': {kind: 'table[]', description: 'per registry/namespace trust: [{scope, verify_signatures, trusted_keys}]'},
+  'oci.mirrors': {kind: 'table[]', description: 'pull mirrors per registry: [{registry, mirrors = ["host[:port]", …]}]'},
+  repository_selector: {kind: 'string', description: 'label expressions choosing the repositories your commands see (config.user.toml)'},
   'oci.cache.dir': {kind: 'string', description: 'content-addressed blob cache'},
   'oci.cache.index_ttl_seconds': {kind: 'integer', min: 0, description: 'search index lifetime'},
   'deps.lock_timeout_seconds': {kind: 'integer', min: 0, description: 'wait for the workspace lock'},
@@ -62,7 +64,7 @@ export const KNOWN_KEYS: Record<string, KeySpec> = {
   'output.color': {kind: 'string', enum: ['auto', 'always', 'never'], description: 'colour in human output'},
 }
 
-export const OPEN_TABLES = ['mode', 'dependencies', 'platform', 'vars', 'infra']
+export const OPEN_TABLES = ['mode', 'dependencies', 'platform', 'vars', 'infra', 'repositories']
 
 /** Keys that must hold tables: the open tables and every parent of a known key. */
 const KNOWN_TABLES = new Set([
