@@ -10,24 +10,15 @@ import {lockContractProblems} from '../../../src/lib/deps/lock-contract.js'
 import {LOCKFILE_VERSION, type LockedExtension, type Lockfile, readLockfile, serializeLockfile, writeLockfile} from '../../../src/lib/deps/lockfile.js'
 import {uniteOffers, versionsByRepository} from '../../../src/lib/deps/repository-union.js'
 import {resolve} from '../../../src/lib/deps/resolver.js'
-import type {CandidateVersion} from '../../../src/lib/deps/types.js'
 import {openWorkspaceDependencies} from '../../../src/lib/deps/workspace-dependencies.js'
 import {Session} from '../../../src/lib/session/session.js'
 import {bareWorkspace} from '../../helpers/deps.js'
+import {candidate} from './example-catalog.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
-const candidate = (name: string, version: string, dependencies: Record<string, string> = {}): CandidateVersion => ({
-  name,
-  version,
-  tag: version,
-  type: 'taskserv',
-  dependencies,
-  optional: {},
-  conflicts: {},
-})
-const offer = (source: string, versions: string[], name = 'cilium') => ({
+const offer = (source: string, versions: string[], name = 'cilium', dependencies: Record<string, string> = {}) => ({
   source,
-  found: versions.map((v) => ({candidate: candidate(name, v), record: `${source}/${name}:${v}`})),
+  found: versions.map((v) => ({candidate: candidate(name, v, {dependencies}), record: `${source}/${name}:${v}`})),
 })
 
 describe('the union of repositories (SPEC §13)', () => {
@@ -49,23 +40,14 @@ describe('the union of repositories (SPEC §13)', () => {
 
   it('the resolver chooses from the union: the highest version, from whichever repository provides it', () => {
     const byName = new Map([
-      ['app', uniteOffers([offer('b', ['1.0.0'], 'app')])],
-      [
-        'lib',
-        uniteOffers(
-          [offer('a', ['1.0.0']), offer('b', ['1.0.0', '2.0.0'])].map((o) => ({
-            ...o,
-            found: o.found.map((f) => ({...f, candidate: {...f.candidate, name: 'lib'}})),
-          })),
-        ),
-      ],
+      ['app', uniteOffers([offer('b', ['1.0.0'], 'app', {lib: '*'})])],
+      ['lib', uniteOffers([offer('a', ['1.0.0'], 'lib'), offer('b', ['1.0.0', '2.0.0'], 'lib')])],
     ])
-    const app = byName.get('app')?.get('1.0.0')
-    if (app) app.candidate.dependencies = {lib: '*'}
     const catalog = {versions: (name: string) => [...(byName.get(name)?.values() ?? [])].map((v) => v.candidate)}
     const resolution = resolve({roots: [{name: 'app', range: '*', source: 'test'}], catalog, coreVersion: '1.0.0'})
     expect(resolution.selected.get('lib')).toMatchObject({version: '2.0.0', repository: 'b'})
     expect(resolution.selected.get('app')).toMatchObject({version: '1.0.0', repository: 'b'})
+    expect(byName.get('lib')?.get('1.0.0')).toMatchObject({candidate: {repository: 'a'}, alsoIn: ['b']})
   })
 })
 
