@@ -164,6 +164,13 @@ describe('dep resolve across repositories', () => {
     const why = await runCli(['dep', 'why', 'lib'], {env: box.env, cwd: ws})
     expect(why.exitCode, why.stderr).toBe(0)
     expect(why.stdout).toContain('lib@1.1.0 (taskserv) from repository internal')
+
+    // Offline, each repository answers from its own tag index: lib, absent from default when it
+    // was listed, stays absent there instead of being a cache miss; the lock comes out the same.
+    const offline = await workspace('union-offline', {repositories: ['default', 'internal', 'store'], modules: MODULES})
+    const cached = await depResolve(offline, box.env, ['--offline', '--json'])
+    expect(cached.exitCode, cached.stderr).toBe(0)
+    expect(json<ResolveWithRepositories>(cached).order).toEqual(doc.order)
   })
 
   it('--frozen passes on an unchanged workspace and fails (exit 10, nothing written) after the pin changes or a repository leaves the list', async () => {
