@@ -11,12 +11,15 @@ import {table} from './table.js'
 export function formatResolve(result: DepResolveResult): string {
   if (result.order.length === 0) return 'no dependencies declared (dependencies.extensions.modules is empty)'
   const state = (name: string) => (result.dryRun ? 'planned' : result.installed.includes(name) ? 'installed' : 'unchanged')
-  const rows = result.order.map((e, i) => [String(i + 1), e.name, e.version, e.type, state(e.name)])
+  // A repository column only when the workspace resolves from repositories: "internal (also in default)".
+  const repositories = result.order.some((e) => e.repository)
+  const from = (e: DepResolveResult['order'][number]) => `${e.repository ?? '-'}${e.alsoIn ? ` (also in ${e.alsoIn.join(', ')})` : ''}`
+  const rows = result.order.map((e, i) => [String(i + 1), e.name, e.version, e.type, ...(repositories ? [from(e)] : []), state(e.name)])
   const summary = result.dryRun
     ? 'dry run: nothing installed, lockfile not written'
     : `${result.installed.length} installed, ${result.unchanged.length} unchanged, ${result.removed.length} removed${result.removed.length ? ` (${result.removed.join(', ')})` : ''}; ` +
       `${result.followedLock ? 'followed the lockfile' : 'resolved'}${result.lockWritten ? `, wrote ${result.lockfile}` : ', lockfile unchanged'}`
-  return `install order:\n${table(['#', 'name', 'version', 'type', 'state'], rows)}\n${summary}`
+  return `install order:\n${table(['#', 'name', 'version', 'type', ...(repositories ? ['repository'] : []), 'state'], rows)}\n${summary}`
 }
 
 export function formatValidateDeps(result: DependencyValidation): string {
@@ -65,7 +68,8 @@ function formatChain(chain: WhyStep[]): string {
 }
 
 export function formatWhy(result: WhyResult): string {
-  const lines = [`${result.name}@${result.version} (${result.type}) is required through ${result.totalPaths} chain(s):`]
+  const from = result.repository ? ` from repository ${result.repository}` : ''
+  const lines = [`${result.name}@${result.version} (${result.type})${from} is required through ${result.totalPaths} chain(s):`]
   if (result.declaredBy)
     lines.push(
       `  declared by the workspace: ${result.declaredBy.location ? `${result.declaredBy.location}, ` : ''}${result.declaredBy.key} (${result.declaredBy.range})`,

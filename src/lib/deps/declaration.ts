@@ -10,6 +10,7 @@ import {isExtensionName} from '../extension/names.js'
 import {parseReference, type Reference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
 import {expandHome} from '../util/home.js'
+import {isRepositoryName, type Repository} from '../repository/repository.js'
 import type {RootRequirement} from './types.js'
 
 export const MODULE_GROUPS = {providers: 'provider', taskservs: 'taskserv', clusters: 'cluster'} as const
@@ -28,11 +29,23 @@ export interface DeclaredModule {
   reference?: Reference
   /** Where it is declared, for messages: `dependencies.extensions.modules.taskservs[1]`. */
   declaredAt: string
+  /** `{name, version, repository}`: the name is looked up only in that repository (SPEC §13). */
+  repository?: string
 }
 
 export interface Declaration {
   source: ExtensionSource
   modules: DeclaredModule[]
+  /**
+   * `dependencies.extensions.repositories`: the repositories unpinned names are looked up in
+   * (SPEC §13); absent: the implicit one only, as before repositories existed.
+   */
+  repositories?: string[]
+  /**
+   * The repositories the declaration names (its list and its pins), bound to their
+   * declarations by openWorkspaceDependencies; absent when the declaration names none.
+   */
+  sources?: DeclaredRepositories
   /** `dependencies.core.source`: its tag is the core version checked by min_provisioning_version. */
   core?: {source: string; version: string}
   /**
@@ -71,6 +84,16 @@ export async function rootRequirements(declaration: Declaration): Promise<RootRe
 }
 
 const PREFIX = 'dependencies.extensions'
+/** A declaration naming more repositories than this is refused: each is one more request per name. */
+export const MAX_DECLARED_REPOSITORIES = 64
+
+/** The repositories a declaration resolves from, bound to their declarations (see repository-binding.ts). */
+export interface DeclaredRepositories {
+  /** Where unpinned names are looked up, in preference order (priority, then name). */
+  searched: Repository[]
+  /** Every repository named by the list or a pin, by name. */
+  named: ReadonlyMap<string, Repository>
+}
 
 /** `dependencies.extensions` source fields as written, for checks and edits that quote them (module load --source, module discover, migrate-to-oci). */
 export interface DeclaredSourceFields {
@@ -173,6 +196,10 @@ export function parseDeclaration(
       }
     })
   }
+  const repositories = parseRepositoryList(ext.repositories, source, problems)
+  if (source.kind === 'local')
+    for (const m of modules)
+      if (m.repository) problems.push(`${m.declaredAt}: ${m.name} pins repository ${m.repository}, but repositories serve only source_type: oci`)
   const seen = new Map<string, string>()
   for (const m of modules) {
     const other = seen.get(m.name)
@@ -199,7 +226,35 @@ export function parseDeclaration(
       options,
     )
   }
-  return {source, modules, ...(core ? {core} : {}), ...(options.locate ? {locate: options.locate} : {})}
+  return {
+    source,
+    modules,
+    ...(repositories ? {repositories} : {}),
+    ...(core ? {core} : {}),
+    ...(options.locate ? {locate: options.locate} : {}),
+  }
+}
+
+/** `dependencies.extensions.repositories`: distinct repository names, for an OCI source only. */
+function parseRepositoryList(value: unknown, source: ExtensionSource, problems: string[]): string[] | undefined {
+  const key = `${PREFIX}.repositories`
+  if (value === undefined || value === null) return undefined
+  if (!Array.isArray(value) || value.length > MAX_DECLARED_REPOSITORIES) {
+    problems.push(`${key} must be a list of at most ${MAX_DECLARED_REPOSITORIES} repository names (e.g. [default, internal])`)
+    return undefined
+  }
+  if (source.kind === 'local') {
+    if (value.length > 0) problems.push(`${key}: repositories serve only source_type: oci; remove the list or use source_type: oci`)
+    return undefined
+  }
+  if (value.length === 0) problems.push(`${key} is empty: name at least one repository ("default" is dependencies.extensions.oci)`)
+  const names: string[] = []
+  value.forEach((name, index) => {
+    if (!isRepositoryName(name)) problems.push(`${key}[${index}]: ${JSON.stringify(name)} is not a repository name (lower-case letters, digits, "-", "_")`)
+    else if (names.includes(name)) problems.push(`${key}[${index}]: ${name} is listed twice`)
+    else names.push(name)
+  })
+  return names
 }
 
 function parseModule(item: unknown, type: ExtensionKind, at: string, source: ExtensionSource): DeclaredModule {
@@ -225,7 +280,12 @@ function parseModule(item: unknown, type: ExtensionKind, at: string, source: Ext
     if (!isExtensionName(name)) throw new ConfigError(`${at}: "name" must be an extension name, got ${JSON.stringify(name)}`)
     if (typeof range !== 'string' || semver.validRange(range) === null)
       throw new ConfigError(`${at}: "version" of ${name} is not a valid semver range: ${JSON.stringify(range)} (examples: 1.2.3, ^1.14, >=1.7.0 <2, 1.x)`)
-    return {name, type, range, declaredAt: at}
+    const repository = item.repository
+    if (repository !== undefined && !isRepositoryName(repository))
+      throw new ConfigError(
+        `${at}: "repository" of ${name} must be a repository name (lower-case letters, digits, "-", "_"), got ${JSON.stringify(repository)}`,
+      )
+    return {name, type, range, declaredAt: at, ...(repository === undefined ? {} : {repository})}
   }
-  throw new ConfigError(`${at}: expected a reference string or {name, version}, got ${JSON.stringify(item)}`)
+  throw new ConfigError(`${at}: expected a reference string or {name, version, repository}, got ${JSON.stringify(item)}`)
 }

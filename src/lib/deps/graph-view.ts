@@ -4,6 +4,8 @@ export interface TreeNode {
   name: string
   version: string
   type: string
+  /** The repository it comes from, when the workspace resolves from repositories. */
+  repository?: string
   /** Shown in full elsewhere in the tree (like npm's "deduped"). */
   shared?: boolean
   optional?: boolean
@@ -33,6 +35,7 @@ function growTree(extensions: LockedExtension[], roots: string[], neighbours: Ne
       name,
       version: e.version,
       type: e.type,
+      ...(e.repository ? {repository: e.repository} : {}),
       dependencies: [],
       ...(optional ? {optional: true} : {}),
       ...(declared?.has(name) ? {declared: true} : {}),
@@ -95,13 +98,15 @@ export function renderTree(nodes: TreeNode[], options: {reverse?: boolean} = {})
       }
       const {node} = item
       lines.push(
-        `${branch}${node.name}@${node.version}${node.optional ? optional : ''}${node.declared ? ' (declared by the workspace)' : ''}${node.shared ? ' (*)' : ''}`,
+        `${branch}${node.name}@${node.version}${node.repository ? ` (${node.repository})` : ''}${node.optional ? optional : ''}${node.declared ? ' (declared by the workspace)' : ''}${node.shared ? ' (*)' : ''}`,
       )
       walk(node.dependencies, `${prefix}${last ? '    ' : '│   '}`, node.hidden)
     })
   }
   nodes.forEach((root) => {
-    lines.push(`${root.name}@${root.version} (${root.type})${root.declared ? ' (declared by the workspace)' : ''}`)
+    lines.push(
+      `${root.name}@${root.version} (${root.type}${root.repository ? `, ${root.repository}` : ''})${root.declared ? ' (declared by the workspace)' : ''}`,
+    )
     walk(root.dependencies, '', root.hidden)
   })
   if (lines.some((l) => l.endsWith('(*)')))

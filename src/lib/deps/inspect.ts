@@ -8,6 +8,7 @@ import {buildReverseTree, buildTree, renderGraph, type TreeNode} from './graph-v
 import {lockContractProblems} from './lock-contract.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
 import {cliVersion, planResolution, type ResolutionPlan} from './plan.js'
+import {repositoryOfEntry} from './repository-binding.js'
 import type {Catalog} from './types.js'
 
 type Options = WorkspaceDependenciesOptions & {offline?: boolean; concurrency?: number}
@@ -59,10 +60,15 @@ export async function resolvedGraph(options: Options): Promise<GraphState> {
   const context = await openWorkspaceDependencies(options)
   const roots = context.declaration.modules.map((m) => m.name)
   const {lock, problems} = await lockForView(context)
-  if (lock && problems.length === 0) return {workspace: context.workspace, source: 'lockfile', roots, extensions: lock.extensions}
+  // With repositories, every extension says where it came from (the lock leaves the implicit one out).
+  const withRepositories = (extensions: LockedExtension[]) =>
+    context.declaration.sources ? extensions.map((e) => ({...e, ...optionalRepository(repositoryOfEntry(context.declaration, e))})) : extensions
+  if (lock && problems.length === 0) return {workspace: context.workspace, source: 'lockfile', roots, extensions: withRepositories(lock.extensions)}
   const result = await plan(context, options)
-  return {workspace: context.workspace, source: result.followedLock ? 'lockfile' : 'resolved', roots, extensions: result.lock.extensions}
+  return {workspace: context.workspace, source: result.followedLock ? 'lockfile' : 'resolved', roots, extensions: withRepositories(result.lock.extensions)}
 }
+
+const optionalRepository = (repository: string | undefined) => (repository ? {repository} : {})
 
 /** Exit 4 for a name the graph does not hold, with the nearest name that it does. */
 export function notInGraph(name: string, names: string[], where: string): NotFoundError {

@@ -6,7 +6,8 @@ import {type ExtensionManifest, relationMap} from '../extension/manifest-schema.
 import {EXTENSION_TYPES} from '../extension/names.js'
 import {formatReference} from '../oci/reference.js'
 import {tagVersion} from '../oci/versions.js'
-import {artifactLocator} from './artifact-location.js'
+import {IMPLICIT_REPOSITORY} from '../repository/repository.js'
+import {type ArtifactLocation, artifactLocator} from './artifact-location.js'
 import type {Declaration} from './declaration.js'
 import {type LockedOrigin, parseLockedReference} from './locked-reference.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
@@ -33,11 +34,13 @@ export function lockContractProblems(
   declaration: Declaration,
   cwd: string,
   sites?: ReadonlyMap<string, string>,
-): {entries: LockedEntry[]; problems: string[]} {
+): {entries: LockedEntry[]; problems: string[]; moved: string[]} {
   const problems: string[] = []
+  /** The problems about repositories (also in `problems`): a stale lock's --frozen failure names them. */
+  const moved: string[] = []
   const entries: LockedEntry[] = []
   const source = declaration.source
-  const locate = source.kind === 'oci' ? artifactLocator(source, declaration.modules, cwd) : undefined
+  const locate = source.kind === 'oci' ? artifactLocator({source, roots: declaration.modules, sources: declaration.sources}, cwd) : undefined
   for (const entry of lock.extensions) {
     const origin = parseLockedReference(entry.reference, entry.digest)
     const at = `${entry.name}@${entry.version}`
@@ -62,10 +65,18 @@ export function lockContractProblems(
         )
         continue
       }
-      const expected = formatReference({...locate(entry.name)})
+      const place = lockedPlace(entry, locate(entry.name), declaration)
+      if (typeof place === 'string') {
+        problems.push(`${at}: ${place}`)
+        moved.push(`${at}: ${place}`)
+        continue
+      }
+      const expected = formatReference(place)
       const actual = formatReference({...origin.reference, tag: undefined, digest: undefined})
       if (actual !== expected) {
-        problems.push(`${at}: reference ${entry.reference} is not in ${expected}, where the declaration looks for ${entry.name}`)
+        const holder = place.source ? `repository ${place.source} holds` : 'the declaration looks for'
+        problems.push(`${at}: reference ${entry.reference} is not in ${expected}, where ${holder} ${entry.name}`)
+        if (place.source) moved.push(problems[problems.length - 1])
         continue
       }
       if (tagVersion(origin.reference.tag ?? '') !== entry.version) {
@@ -96,7 +107,31 @@ export function lockContractProblems(
     queue.push(...Object.keys(locked.dependencies), ...Object.keys(locked.optional))
   }
   for (const e of lock.extensions) if (!reached.has(e.name)) problems.push(`${e.name}@${e.version} is locked, but nothing declared requires it`)
-  return {entries, problems}
+  return {entries, problems, moved}
+}
+
+/**
+ * Of the places the declaration looks for a name, the one the lock says its entry came from
+ * (its `repository`, absent for the implicit one), or why the lock may not point there: the
+ * repository is no longer declared, or no longer where resolution would look for that name.
+ */
+function lockedPlace(entry: LockedExtension, places: ArtifactLocation[], declaration: Declaration): ArtifactLocation | string {
+  const sources = declaration.sources
+  if (!sources) {
+    if (entry.repository === undefined) return places[0]
+    return `locked from repository ${entry.repository}, but the declaration names no repositories (it resolves from dependencies.extensions.oci)`
+  }
+  // A root's own reference belongs to no repository.
+  if (places.length === 1 && places[0].source === undefined)
+    return entry.repository === undefined ? places[0] : `locked from repository ${entry.repository}, but the declaration gives ${entry.name} its own reference`
+  const locked = entry.repository ?? IMPLICIT_REPOSITORY
+  const place = places.find((p) => p.source === locked)
+  if (place) return place
+  const pin = declaration.modules.find((m) => m.name === entry.name && m.repository)
+  const now = pin
+    ? `pins ${entry.name} to repository ${pin.repository} (${pin.declaredAt})`
+    : `looks for ${entry.name} in ${places.length === 1 ? 'repository' : 'repositories'} ${places.map((p) => p.source).join(', ')} (dependencies.extensions.repositories)`
+  return `locked from repository ${locked}, but the declaration now ${now}`
 }
 
 /**

@@ -6,6 +6,7 @@ import {ConfigError} from '../errors.js'
 import {canonicalJson} from '../artifact/artifact.js'
 import {isDigest, sha256} from '../oci/digest.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
+import {IMPLICIT_REPOSITORY, isRepositoryName} from '../repository/repository.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {isLockedReferenceText} from './locked-reference.js'
@@ -20,6 +21,11 @@ export interface LockedExtension {
   name: string
   type: ExtensionType
   version: string
+  /**
+   * The declared repository it was resolved from (SPEC §13); absent for the implicit one
+   * (`default`) and a root's own reference, so a lock from before repositories reads the same.
+   */
+  repository?: string
   /** Full reference, e.g. `localhost:5000/provisioning-extensions/redis:7.2.0` or `local:PATH`. */
   reference: string
   /** Manifest digest (or, for local sources, the digest of the packaged folder's manifest). */
@@ -69,6 +75,7 @@ export async function serializeLockfile(lock: Lockfile): Promise<string> {
         name: e.name,
         type: e.type,
         version: e.version,
+        ...(e.repository === undefined ? {} : {repository: e.repository}),
         reference: e.reference,
         digest: e.digest,
         ...(e.signer ? {signer: e.signer} : {}),
@@ -134,6 +141,9 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
     if (typeof e.digest !== 'string' || !isDigest(e.digest)) throw invalid(file, `${at} (${e.name}) has no valid digest`)
     if (typeof e.reference !== 'string' || !isLockedReferenceText(e.reference))
       throw invalid(file, `${at}.reference (${e.name}) ${shortJson(e.reference)} is not a reference this CLI writes`)
+    // Where it came from is checked against the declaration by the lock contract; here only that it is a name.
+    if (e.repository !== undefined && (!isRepositoryName(e.repository) || e.repository === IMPLICIT_REPOSITORY))
+      throw invalid(file, `${at}.repository (${e.name}) ${shortJson(e.repository)} is not a repository name this CLI writes`)
     if (e.signer !== undefined && !isDigest(e.signer))
       throw invalid(file, `${at}.signer (${e.name}) ${shortJson(e.signer)} is not a key fingerprint (sha256:…)`)
     if (names.has(e.name)) throw invalid(file, `${e.name} is listed twice`)
@@ -151,6 +161,7 @@ export async function readLockfile(file: string): Promise<Lockfile | undefined> 
       name: e.name,
       type: e.type,
       version: e.version,
+      ...(isRepositoryName(e.repository) ? {repository: e.repository} : {}),
       reference: e.reference,
       digest: e.digest,
       ...(isDigest(e.signer) ? {signer: e.signer} : {}),

@@ -7,13 +7,14 @@ import semver from 'semver'
 import {ResolutionError, ValidationError} from '../errors.js'
 import type {OciStores} from '../oci/stores.js'
 import {formatReference} from '../oci/reference.js'
+import {IMPLICIT_REPOSITORY} from '../repository/repository.js'
 import {packageRoot} from '../util/package-root.js'
 import type {InvalidManifest} from './candidate.js'
 import {type Declaration, rootRequirements} from './declaration.js'
 import {installOrder} from './install-order.js'
 import {localArtifact} from './local-artifact.js'
 import {readLocalCatalog} from './local-catalog.js'
-import type {LockedEntry} from './lock-contract.js'
+import {type LockedEntry, lockContractProblems} from './lock-contract.js'
 import {type LockChange, lockChanges} from './lock-changes.js'
 import {resolveKeepingLock} from './lock-preference.js'
 import {checkFollowedLock} from './lock-verify.js'
@@ -78,8 +79,25 @@ function inputsOf(declaration: Declaration, coreVersion: string): unknown {
     source: declaration.source,
     core: coreVersion,
     modules: declaration.modules
-      .map((m) => ({name: m.name, type: m.type, range: m.range, reference: m.reference ? formatReference(m.reference) : null}))
+      .map((m) => ({
+        name: m.name,
+        type: m.type,
+        range: m.range,
+        reference: m.reference ? formatReference(m.reference) : null,
+        // Only when set: the digest of a declaration without repositories is what it always was.
+        ...(m.repository ? {repository: m.repository} : {}),
+      }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    ...(declaration.sources ? {repositories: repositoryInputs(declaration)} : {}),
+  }
+}
+
+/** The list as declared and where each named repository is and how it ranks: moving one changes what resolution sees. */
+function repositoryInputs(declaration: Declaration): unknown {
+  const named = [...(declaration.sources?.named.values() ?? [])]
+  return {
+    list: declaration.repositories ?? null,
+    named: named.map((r) => ({name: r.name, url: r.url, priority: r.priority})).sort((a, b) => (a.name < b.name ? -1 : 1)),
   }
 }
 
@@ -134,11 +152,15 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
       `${options.lockfilePath} does not agree with the declaration or the content it pins, so it was not followed: re-resolved and rewrote it\n${list}`,
     )
   } else if (options.frozen) {
+    // Where the lock's extensions came from and where the declaration now looks, when repositories moved.
+    const moved = lock ? lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd()).moved : []
     throw new ValidationError(
-      lock ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written` : `${options.lockfilePath} does not exist`,
+      lock
+        ? `${options.lockfilePath} is out of date: the dependency declaration changed since it was written${moved.map((m) => `\n  - ${m}`).join('')}`
+        : `${options.lockfilePath} does not exist`,
       {
         hint: 'run "provisioning dep resolve" (without --frozen) and commit the lockfile',
-        details: {lockfile: options.lockfilePath, stale: Boolean(lock)},
+        details: {lockfile: options.lockfilePath, stale: Boolean(lock), ...(moved.length > 0 ? {repositories: moved} : {})},
       },
     )
   }
@@ -162,6 +184,8 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
     const c = resolution.selected.get(name)
     if (!c) continue
     const {origin, digest, reference} = originOf(name, c.version)
+    // The implicit repository is not written: a lock from before repositories does not churn.
+    const repository = c.repository !== undefined && c.repository !== IMPLICIT_REPOSITORY ? c.repository : undefined
     const present = (deps: Record<string, string>) =>
       Object.fromEntries(
         Object.keys(deps)
@@ -172,6 +196,7 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
       name,
       type: c.type ?? 'taskserv',
       version: c.version,
+      ...(repository ? {repository} : {}),
       reference,
       digest:
         digest ??
@@ -238,9 +263,10 @@ export async function loadCatalog(
   }
   if (!oci) throw new Error('OCI stores (OciStores) are required for an OCI source')
   const fetched = await fetchRegistryCatalog(oci, {
-    roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference})),
+    roots: declaration.modules.map((m) => ({name: m.name, reference: m.reference, repository: m.repository})),
     registry: source.registry,
     namespace: source.namespace,
+    sources: declaration.sources,
     concurrency: options.concurrency,
     offline: Boolean(options.offline),
     onInvalidMetadata: options.onInvalidMetadata,

@@ -11,7 +11,9 @@ import {readUntrusted} from '../util/untrusted-file.js'
 import type {ContentStore} from '../oci/store.js'
 import {sortTags, tagVersion} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
-import {artifactLocator} from './artifact-location.js'
+import {type ArtifactLocation, artifactLocator, formatPlace, type LocatorInput} from './artifact-location.js'
+import type {DeclaredRepositories} from './declaration.js'
+import {type Offer, uniteOffers, type UnitedVersion, versionsByRepository} from './repository-union.js'
 import {candidateFromUntrusted} from './candidate.js'
 import type {CandidateVersion, Catalog} from './types.js'
 
@@ -29,6 +31,8 @@ export interface FetchedCatalog extends Catalog {
 }
 
 interface TagIndex {
+  /** The index file was there: the place was listed once (offline, a missing index is a cache miss). */
+  seen: boolean
   /**
    * tag -> manifest digest, as last seen; version tags are treated as immutable, except the
    * locked version's tag of each name, which is resolved again on every online run.
@@ -43,12 +47,13 @@ function indexFile(cacheDir: string, location: Location, repository: string): st
 
 /** The tag index is a cache file: read under the untrusted-file rule, only string digests kept. */
 async function readIndex(file: string): Promise<TagIndex> {
-  const index: TagIndex = {tags: Object.create(null) as Record<string, string>}
+  const index: TagIndex = {seen: false, tags: Object.create(null) as Record<string, string>}
   const read = await readUntrusted(file, {max: MAX_TAG_INDEX_BYTES})
   if (read.kind !== 'data') return index
   try {
     const data = JSON.parse(read.data.toString('utf8')) as {tags?: unknown}
     if (typeof data?.tags !== 'object' || data.tags === null) return index
+    index.seen = true
     for (const [tag, digest] of Object.entries(data.tags)) if (typeof digest === 'string' && isDigest(digest)) index.tags[tag] = digest
   } catch {
     // A damaged index only costs the requests it would have saved.
@@ -66,10 +71,12 @@ const MAX_NAMES = 10_000
 const MAX_TAG_INDEX_BYTES = 16 * 1024 * 1024
 
 export interface RegistryCatalogOptions {
-  /** Names the workspace asks for, with an explicit reference where it gave one. */
-  roots: Array<{name: string; reference?: Reference}>
+  /** Names the workspace asks for, with an explicit reference or a pinned repository where it gave one. */
+  roots: LocatorInput['roots']
   registry: string
   namespace: string
+  /** The declaration's repositories (SPEC §13); absent: the registry and namespace above only. */
+  sources?: DeclaredRepositories
   concurrency: number
   /** Cache only: tags from the last listing, manifests and configs from the blob cache. */
   offline: boolean
@@ -86,33 +93,37 @@ export interface RegistryCatalogOptions {
 }
 
 /**
- * Builds the resolver's catalog from a registry: every extension reachable from the roots
- * through hard dependencies, every semver version of it (tags listed, manifests and config
- * blobs read, never layers). Manifests and configs come from the blob cache by digest and a
- * per-repository tag index, so a warm run only lists tags; offline, it lists nothing.
+ * Builds the resolver's catalog from registries and layouts: every extension reachable from
+ * the roots through hard dependencies, every semver version of it in every place the
+ * workspace looks (tags listed, manifests and config blobs read, never layers), united by
+ * preference (repository-union.ts). Manifests and configs come from the blob cache by digest
+ * and a per-repository tag index, so a warm run only lists tags; offline, it lists nothing.
  */
 export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCatalogOptions): Promise<FetchedCatalog> {
-  const locate = artifactLocator(options, options.roots, oci.settings.cwd)
+  const locate = artifactLocator({source: options, roots: options.roots, sources: options.sources}, oci.settings.cwd)
   const versions = new Map<string, CandidateVersion[] | undefined>()
-  const records = new Map<string, ArtifactRecord>()
+  const united = new Map<string, Map<string, UnitedVersion<ArtifactRecord>>>()
+  const offered = new Map<string, Array<Offer<ArtifactRecord>>>()
   const limit = pLimit(Math.max(1, options.concurrency))
 
-  const fetchName = async (name: string): Promise<string[]> => {
-    const {location, repository} = locate(name)
+  /** What one place holds of a name: undefined when the name does not exist there. */
+  const fetchPlace = async (name: string, place: ArtifactLocation): Promise<Offer<ArtifactRecord>['found'] | undefined> => {
+    const {location, repository} = place
     const store = oci.store(location)
     const file = indexFile(oci.settings.cacheDir, location, repository)
     const index = await readIndex(file)
     let tags: string[]
-    if (options.offline) tags = Object.keys(index.tags)
-    else {
+    if (options.offline) {
+      if (!index.seen) offlineMiss(name, location, repository)
+      tags = Object.keys(index.tags)
+    } else {
       try {
         tags = await store.listTags(repository)
       } catch (error) {
-        if (error instanceof NotFoundError) {
-          versions.set(name, undefined)
-          return []
-        }
-        throw error
+        if (!(error instanceof NotFoundError)) throw error
+        // Remembered as empty, so --offline knows the name is not there rather than not cached.
+        if (options.sources) await writeFileAtomic(file, JSON.stringify({tags: {}}), {durable: false})
+        return undefined
       }
     }
     // The newest versions when a repository has more than a resolution looks at; one tag per
@@ -123,64 +134,74 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
       .filter((t, i, all) => t.version && t.version !== all[i - 1]?.version)
       .slice(0, MAX_VERSIONS_PER_NAME)
       .map((t) => t.tag)
-    if (semverTags.length === 0) {
-      versions.set(name, options.offline && tags.length === 0 ? offlineMiss(name, location, repository) : undefined)
-      return []
-    }
+    if (semverTags.length === 0) return options.offline && tags.length === 0 && !options.sources ? offlineMiss(name, location, repository) : undefined
     if (!options.offline) await refreshLockedTag(store, repository, semverTags, index, options.lockedVersions?.get(name))
-    const readVersions = () =>
-      Promise.all(
-        semverTags.map((tag) =>
-          limit(async () => {
-            const reference: Reference = {location, repository, tag}
-            const digest = index.tags[tag]
-            const cachedManifest = digest ? await oci.cache.get({digest}) : undefined
-            let artifact
-            if (cachedManifest && digest) {
-              artifact = await readArtifact(
-                oci,
-                {...reference, digest},
-                {descriptor: {mediaType: '', digest, size: cachedManifest.byteLength}, bytes: cachedManifest},
-              )
-            } else if (options.offline) {
-              throw new RegistryError(`${formatReference(reference)} is not in the cache and --offline forbids fetching it`, {
-                hint: 'run once without --offline to fill the cache',
-              })
-            } else {
-              artifact = await readArtifact(oci, reference)
-              await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
-              index.tags[tag] = artifact.manifest.descriptor.digest
-            }
-            const config = await readExtensionConfig(artifact, options.offline)
-            if (!config) {
-              throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {
-                hint: 'extensions are published with "provisioning oci push"',
-              })
-            }
-            let candidate: CandidateVersion
-            try {
-              candidate = candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
-            } catch (error) {
-              // Refused metadata leaves nothing in the cache: the next run asks the registry again.
-              if (error instanceof IntegrityError)
-                await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])
-              throw error
-            }
-            records.set(`${name}@${candidate.version}`, {candidate, reference, digest: artifact.manifest.descriptor.digest})
-            return candidate
-          }),
-        ),
-      )
-    let found: CandidateVersion[]
+    const found = await Promise.all(
+      semverTags.map((tag) =>
+        limit(async () => {
+          const reference: Reference = {location, repository, tag}
+          const digest = index.tags[tag]
+          const cachedManifest = digest ? await oci.cache.get({digest}) : undefined
+          let artifact
+          if (cachedManifest && digest) {
+            artifact = await readArtifact(
+              oci,
+              {...reference, digest},
+              {descriptor: {mediaType: '', digest, size: cachedManifest.byteLength}, bytes: cachedManifest},
+            )
+          } else if (options.offline) {
+            throw new RegistryError(`${formatReference(reference)} is not in the cache and --offline forbids fetching it`, {
+              hint: 'run once without --offline to fill the cache',
+            })
+          } else {
+            artifact = await readArtifact(oci, reference)
+            await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
+            index.tags[tag] = artifact.manifest.descriptor.digest
+          }
+          const config = await readExtensionConfig(artifact, options.offline)
+          if (!config) {
+            throw new RegistryError(`${formatReference(reference)} is not an extension artifact (no extension config)`, {
+              hint: 'extensions are published with "provisioning oci push"',
+            })
+          }
+          let candidate: CandidateVersion
+          try {
+            candidate = candidateFromUntrusted(config, {name, tag, where: formatReference(reference)}, 'registry')
+          } catch (error) {
+            // Refused metadata leaves nothing in the cache: the next run asks the registry again.
+            if (error instanceof IntegrityError)
+              await Promise.all([oci.cache.remove(artifact.manifest.descriptor), artifact.image.config && oci.cache.remove(artifact.image.config)])
+            throw error
+          }
+          return {candidate, record: {candidate, reference, digest: artifact.manifest.descriptor.digest}}
+        }),
+      ),
+    )
+    if (!options.offline) await writeFileAtomic(file, JSON.stringify(index), {durable: false})
+    return found
+  }
+
+  const fetchName = async (name: string): Promise<string[]> => {
+    const places = locate(name)
+    let results: Array<Offer<ArtifactRecord>['found'] | undefined>
     try {
-      found = await readVersions()
+      results = await Promise.all(places.map((place) => fetchPlace(name, place)))
     } catch (error) {
       if (!(error instanceof IntegrityError && options.onInvalidMetadata)) throw error
       options.onInvalidMetadata(name, error)
       versions.set(name, [])
       return []
     }
-    if (!options.offline) await writeFileAtomic(file, JSON.stringify(index), {durable: false})
+    if (results.every((r) => r === undefined)) {
+      versions.set(name, undefined)
+      return []
+    }
+    // In preference order (the locator's), whatever order the fetches finished in.
+    const offers = places.map((place, i) => ({...(place.source ? {source: place.source} : {}), found: results[i] ?? []}))
+    const byVersion = uniteOffers(offers)
+    offered.set(name, offers)
+    united.set(name, byVersion)
+    const found = [...byVersion.values()].map((v) => v.candidate)
     versions.set(name, found)
     return [...new Set(found.flatMap((c) => Object.keys(c.dependencies)))]
   }
@@ -197,16 +218,27 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
       })
     }
   }
-  const repositoryOf = (name: string) => {
-    const {location, repository} = locate(name)
-    return `${formatLocation(location)}/${repository}`
-  }
+  const repositoryOf = (name: string) => locate(name).map(formatPlace).join(', ')
   return {
     versions: (name) => versions.get(name),
-    record: (name, version) => records.get(`${name}@${version}`),
+    record: (name, version) => united.get(name)?.get(version)?.record,
     repositoryOf,
-    whereIs: (name) => ({text: `the registry (looked for ${repositoryOf(name)})`, repository: repositoryOf(name)}),
+    whereIs: (name) => ({text: whereText(locate(name)), repository: repositoryOf(name)}),
+    ...(options.sources
+      ? {
+          offers: (name: string) => versionsByRepository(offered.get(name) ?? []),
+          alsoIn: (name: string, version: string) => united.get(name)?.get(version)?.alsoIn ?? [],
+        }
+      : {}),
   }
+}
+
+/** `the registry (looked for host/ns/x)`, or with repositories `repository internal (looked for …)`. */
+function whereText(places: ArtifactLocation[]): string {
+  const named = places.filter((p) => p.source)
+  if (named.length === 0) return `the registry (looked for ${places.map(formatPlace).join(', ')})`
+  const label = named.length === 1 ? `repository ${named[0].source}` : `repositories ${named.map((p) => p.source).join(', ')}`
+  return `${label} (looked for ${named.map(formatPlace).join(', ')})`
 }
 
 /**

@@ -11,6 +11,7 @@ import {assertExtensionFolders, type Installer, type InstallChecks, installPlan,
 import type {LockChange} from './lock-changes.js'
 import {verifyPlanSigners} from './lock-signers.js'
 import {readLockfile, serializeLockfile, writeLockfile} from './lockfile.js'
+import {repositoryOfEntry} from './repository-binding.js'
 import {ociInstaller} from './oci-installer.js'
 import {type PlannedExtension, planResolution, type ResolutionPlan} from './plan.js'
 import {installedDifferences} from './verify-install.js'
@@ -40,7 +41,8 @@ export interface DepResolveResult extends InstallReport {
   dryRun: boolean
   /** Things a person should know (e.g. a damaged lockfile that was re-resolved and rewritten). */
   warnings: string[]
-  order: Array<{name: string; type: string; version: string; reference: string; digest: string; signer?: string}>
+  /** `repository` (and `alsoIn`, the other repositories holding that version) when the workspace resolves from repositories. */
+  order: Array<{name: string; type: string; version: string; repository?: string; alsoIn?: string[]; reference: string; digest: string; signer?: string}>
   /** Per extension against the lock the run started from: kept, upgraded, downgraded, added, removed, and why. */
   changes: LockChange[]
 }
@@ -98,9 +100,21 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
         options.onProgress?.(warning)
       }
       const signers = new Map(signed.lock.extensions.map((e) => [e.name, e.signer]))
-      const order = plan.extensions.map(({name, type, version, reference, digest}) => {
+      const order = plan.extensions.map((extension) => {
+        const {name, type, version, reference, digest} = extension
         const signer = signers.get(name)
-        return {name, type, version, reference, digest, ...(signer ? {signer} : {})}
+        const repository = repositoryOfEntry(declaration, extension)
+        const alsoIn = plan.catalog?.alsoIn?.(name, version) ?? []
+        return {
+          name,
+          type,
+          version,
+          ...(repository ? {repository} : {}),
+          ...(alsoIn.length > 0 ? {alsoIn} : {}),
+          reference,
+          digest,
+          ...(signer ? {signer} : {}),
+        }
       })
       const base = {workspace, lockfile, followedLock: plan.followedLock, dryRun: Boolean(options.dryRun), warnings, order, changes: plan.changes}
       if (options.dryRun) return {...base, lockWritten: false, installed: [], unchanged: [], removed: [], modified: []}

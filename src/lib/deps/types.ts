@@ -12,6 +12,8 @@ export interface CandidateVersion {
   optional: Record<string, string>
   conflicts: Record<string, string>
   minProvisioningVersion?: string
+  /** The repository that provides this version when the workspace resolves from repositories (SPEC §13). */
+  repository?: string
 }
 
 /** Everything the resolver may choose from, fetched beforehand (resolution is synchronous). */
@@ -23,6 +25,10 @@ export interface Catalog {
    * (looked for host/ns/x)` or `the local source /path`; `repository` goes to --json.
    */
   whereIs?(name: string): {text: string; repository?: string}
+  /** With repositories: the versions of a name each repository offers, in preference order (explanations only). */
+  offers?(name: string): Array<{repository: string; versions: string[]}>
+  /** With repositories: the other repositories holding a version than the one providing it. */
+  alsoIn?(name: string, version: string): string[]
 }
 
 /** A requirement of the workspace itself. */

@@ -2,6 +2,7 @@ import {NotFoundError} from '../errors.js'
 import type {DeclaredModule} from './declaration.js'
 import {type WorkspaceDependenciesOptions, openWorkspaceDependencies} from './workspace-dependencies.js'
 import {chainsTo} from './dependency-paths.js'
+import {repositoryOfEntry} from './repository-binding.js'
 import {installedRanges, type RequiredRanges} from './installed-ranges.js'
 import {lockForView, notInGraph} from './inspect.js'
 import type {LockedExtension} from './lockfile.js'
@@ -22,6 +23,8 @@ export interface WhyResult {
   name: string
   version: string
   type: string
+  /** The repository it was resolved from, when the workspace resolves from repositories. */
+  repository?: string
   /** Set when the workspace declares NAME itself. */
   declaredBy?: {key: string; range: string; location?: string}
   paths: WhyStep[][]
@@ -77,6 +80,7 @@ export async function whyDependency(options: WorkspaceDependenciesOptions & {nam
       ),
     ),
   )
+  const repository = repositoryOfEntry(context.declaration, target)
   const module = modules.get(target.name)
   const location = module && (await siteOf(module.declaredAt))
   const declaredBy = module ? {key: module.declaredAt, range: module.range, ...(location ? {location} : {})} : undefined
@@ -95,6 +99,7 @@ export async function whyDependency(options: WorkspaceDependenciesOptions & {nam
     name: target.name,
     version: target.version,
     type: target.type,
+    ...(repository ? {repository} : {}),
     ...(declaredBy ? {declaredBy} : {}),
     paths,
     totalPaths: total.toString(),

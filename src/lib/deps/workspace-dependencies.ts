@@ -5,6 +5,8 @@ import {type OciSettings, ociSettingsFrom} from '../oci/settings.js'
 import {requireWorkspace} from '../workspace/discover.js'
 import {type Declaration, parseDeclaration} from './declaration.js'
 import {type Lockfile, lockfilePath, readLockfile} from './lockfile.js'
+import {bindRepositories, usesRepositories} from './repository-binding.js'
+import {declaredRepositories} from './repositories.js'
 import {dependencySettingsFrom} from './settings.js'
 import {withDeclaredSource} from './source-settings.js'
 
@@ -35,11 +37,14 @@ export async function openWorkspaceDependencies(options: WorkspaceDependenciesOp
   const ref = requireWorkspace({workspace: loaded.workspace, warning: loaded.workspaceWarning})
   const workspace = ref.path
   const configured = ociSettingsFrom(loaded, {concurrency: options.concurrency})
-  const declaration = parseDeclaration(loaded.values, {
+  const parsed = parseDeclaration(loaded.values, {
     workspacePath: workspace,
     defaults: {registry: configured.registry, namespace: configured.namespace},
     locate: loaded.locate,
   })
+  // Repositories are read only when the declaration names some: a single-registry workspace reads exactly what it did before.
+  const sources = usesRepositories(parsed) ? bindRepositories(parsed, declaredRepositories(loaded)) : undefined
+  const declaration: Declaration = sources ? {...parsed, sources} : parsed
   const settings = withDeclaredSource(configured, declaration.source)
   const lockfile = lockfilePath(workspace)
   return {

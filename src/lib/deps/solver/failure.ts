@@ -2,7 +2,7 @@ import {ResolutionError} from '../../errors.js'
 import type {Domains} from './domains.js'
 import {type Incompatibility, ROOT} from './incompatibility.js'
 import {derivationReport, derivationShape, formatReport, MAX_REPORTED_STEPS, type ReportLine} from './report.js'
-import {Wording} from './wording.js'
+import {shortVersionList, Wording} from './wording.js'
 
 const MAX_LISTED_CONSTRAINTS = 20
 
@@ -28,6 +28,7 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
   const unknown = facts.some((f) => f.cause.kind === 'no-versions' && f.cause.unknown && f.cause.name === focus)
   const constraints = focus === undefined ? [] : constraintsOn(focus, facts, domains, wording)
   const available = focus === undefined ? [] : domains.available(focus)
+  const offers = focus === undefined || cycle ? [] : (domains.catalog.offers?.(focus) ?? [])
 
   const lines: string[] = []
   if (cycle) lines.push(`dependency cycle: ${cycle.join(' -> ')}`)
@@ -42,6 +43,8 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
       lines.push('', `constraints on ${focus}:`, ...shown)
     }
     if (!unknown) lines.push('', `available versions of ${focus}: ${wording.available(focus)}`)
+    // With repositories: what each one offers (the resolver chose from their union).
+    for (const offer of offers) lines.push(`  in ${offer.repository}: ${shortVersionList(offer.versions)}`)
   }
 
   let report: ReportLine[]
@@ -68,6 +71,7 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
     details: {
       kind: cycle ? 'cycle' : 'unsatisfiable',
       ...(focus === undefined ? {} : {name: focus, available, constraints}),
+      ...(offers.length > 0 ? {availableIn: offers} : {}),
       ...(cycle ? {cycle} : {}),
       ...(repository ? {repository} : {}),
       // The declared modules the proof rests on: without them this failure is gone (dep validate).

@@ -1,6 +1,10 @@
 import type {Domains} from './domains.js'
 import {type Incompatibility, ROOT, type Term} from './incompatibility.js'
 
+/** Ascending versions, the newest 20 at most (a hostile registry may publish a thousand). */
+export const shortVersionList = (all: readonly string[]): string =>
+  all.length === 0 ? 'none' : all.length > 20 ? `${all.length - 20} older, ${all.slice(-20).join(', ')}` : all.join(', ')
+
 /** Sentences for incompatibilities and their terms, in this platform's words. */
 export class Wording {
   constructor(
@@ -28,9 +32,7 @@ export class Wording {
 
   /** Published versions, the newest 20 at most (a hostile registry may publish a thousand). */
   available(name: string): string {
-    const all = this.domains.available(name)
-    if (all.length === 0) return 'none'
-    return all.length > 20 ? `${all.length - 20} older, ${all.slice(-20).join(', ')}` : all.join(', ')
+    return shortVersionList(this.domains.available(name))
   }
 
   /** One incompatibility as a clause ("kubernetes 1.28.0 depends on containerd >=1.7.0"). */
