@@ -162,6 +162,26 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
     ])
   })
 
+  it('a new tag pointing at a manifest already in the blob cache costs a HEAD, no GET', async () => {
+    const copied = await cli(['oci', 'copy', `oci://${registryA().host}/team/redis:7.2.0`, `oci://${registryA().host}/team/redis-mirror:7.2.0`], {
+      env: {PROVISIONING_HOME: pusherHome},
+      cwd: box.root,
+    })
+    expect(copied.exitCode, copied.stderr).toBe(0)
+    proxy.clear()
+    const doc = await sync(['alpha'])
+    expect(report(doc, 'alpha')).toMatchObject({added: 1, extensions: 3, requests: {manifests: 0, configs: 0}})
+    expect(proxied('GET', 'manifests')).toEqual([])
+    expect(proxied('GET', 'blobs')).toEqual([])
+    const mirror = (await indexOf('alpha')).extensions.find((e) => e.name === 'redis-mirror')
+    expect(mirror?.versions.map((v) => [v.tag, v.description])).toEqual([['7.2.0', 'redis from A, newest']])
+    const removed = await cli(['oci', 'delete', `oci://${registryA().host}/team/redis-mirror:7.2.0`, '--yes'], {
+      env: {PROVISIONING_HOME: pusherHome},
+      cwd: box.root,
+    })
+    expect(removed.exitCode, removed.stderr).toBe(0)
+  })
+
   it('a deleted tag disappears from the index; a deleted last version takes the extension with it', async () => {
     const deleted = await cli(['oci', 'delete', `oci://${registryA().host}/team/redis:7.0.0`, '--yes'], {env: {PROVISIONING_HOME: pusherHome}, cwd: box.root})
     expect(deleted.exitCode, deleted.stderr).toBe(0)
@@ -172,7 +192,8 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
     expect(gone.exitCode, gone.stderr).toBe(0)
     proxy.clear()
     const doc = await sync(['alpha'])
-    expect(report(doc, 'alpha')).toMatchObject({removed: 2, added: 0, extensions: 1, versions: 2, requests: {manifests: 0, configs: 0}})
+    // redis 7.0.0, alpine-tools 1.0.0, and redis-mirror 7.2.0 (deleted by the test above).
+    expect(report(doc, 'alpha')).toMatchObject({removed: 3, added: 0, extensions: 1, versions: 2, requests: {manifests: 0, configs: 0}})
     expect((await indexOf('alpha')).extensions.map((e) => [e.name, e.versions.map((v) => v.tag)])).toEqual([['redis', ['7.2.0', '7.1.0']]])
   })
 
