@@ -3,8 +3,7 @@ import {readdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import {isDigest} from '../oci/digest.js'
-import {formatLocation} from '../oci/reference.js'
-import {TAG_PATTERN} from '../oci/reference.js'
+import {formatLocation, TAG_PATTERN} from '../oci/reference.js'
 import {latestVersion, tagVersion} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {isPlainTable} from '../util/json-exact.js'
@@ -116,31 +115,31 @@ function isIndexedExtension(value: unknown): value is IndexedExtension {
  * of another source (the caller syncs it again from scratch).
  */
 export async function readRepositoryIndex(file: string, source: string): Promise<RepositoryIndex | undefined> {
-  const read = await readUntrusted(file, {max: MAX_INDEX_BYTES}).catch(() => undefined)
-  if (read?.kind !== 'data') return undefined
-  let doc: unknown
-  try {
-    doc = JSON.parse(read.data.toString('utf8'))
-  } catch {
-    return undefined
-  }
-  if (!isPlainTable(doc) || doc.format !== INDEX_FORMAT || doc.source !== source) return undefined
-  if (typeof doc.synced !== 'string' || Number.isNaN(Date.parse(doc.synced))) return undefined
-  if (!Array.isArray(doc.extensions) || doc.extensions.length > MAX_EXTENSIONS || !doc.extensions.every(isIndexedExtension)) return undefined
-  return {format: INDEX_FORMAT, source, synced: doc.synced, extensions: doc.extensions}
+  return asIndex(await readIndexDocument(file), source)
 }
 
 /** An index file whatever its source (for scans over every index: completion, updates after a push). */
 export async function readAnyRepositoryIndex(file: string): Promise<RepositoryIndex | undefined> {
+  return asIndex(await readIndexDocument(file))
+}
+
+async function readIndexDocument(file: string): Promise<unknown> {
   const read = await readUntrusted(file, {max: MAX_INDEX_BYTES}).catch(() => undefined)
   if (read?.kind !== 'data') return undefined
-  let source: unknown
   try {
-    source = (JSON.parse(read.data.toString('utf8')) as {source?: unknown})?.source
+    return JSON.parse(read.data.toString('utf8'))
   } catch {
     return undefined
   }
-  return typeof source === 'string' ? readRepositoryIndex(file, source) : undefined
+}
+
+/** The document as an index of `source` (of any source when not given), or undefined. */
+function asIndex(doc: unknown, source?: string): RepositoryIndex | undefined {
+  if (!isPlainTable(doc) || doc.format !== INDEX_FORMAT || typeof doc.source !== 'string') return undefined
+  if (source !== undefined && doc.source !== source) return undefined
+  if (typeof doc.synced !== 'string' || Number.isNaN(Date.parse(doc.synced))) return undefined
+  if (!Array.isArray(doc.extensions) || doc.extensions.length > MAX_EXTENSIONS || !doc.extensions.every(isIndexedExtension)) return undefined
+  return {format: INDEX_FORMAT, source: doc.source, synced: doc.synced, extensions: doc.extensions}
 }
 
 export async function writeRepositoryIndex(file: string, index: Omit<RepositoryIndex, 'format'>): Promise<RepositoryIndex> {
