@@ -95,13 +95,13 @@ describe('shell completion (bash, built CLI)', () => {
     expect((await complete(['provisioning', 'mode', 'validate', 'st'], alpha)).candidates).toEqual(['staging'])
   })
 
-  it('extension names from the lock, the installed folders and the cached catalog index, by type', async () => {
+  it('extension names from the lock, the installed folders and the repository indexes, by type', async () => {
     expect((await complete(['provisioning', 'module', 'unload', 'taskserv', ''], alpha)).candidates).toEqual(['containerd', 'helm', 'redis'])
     expect((await complete(['provisioning', 'module', 'load', 'provider', ''], alpha)).candidates).toEqual(['aws', 'upcloud'])
     expect((await complete(['provisioning', 'dep', 'tree', ''], alpha)).candidates).toEqual(['aws', 'containerd', 'helm', 'redis', 'upcloud'])
     // -w on the line chooses the workspace whose lock is read.
     expect((await complete(['provisioning', 'module', 'unload', '-w', 'alpha', 'taskservs', 'r'])).candidates).toEqual(['redis'])
-    // beta has no lock and nothing installed: only the cached index.
+    // beta has no lock and nothing installed: only the repository index.
     expect((await complete(['provisioning', 'dep', 'update', ''], beta)).candidates).toEqual(['helm', 'upcloud'])
   })
 
