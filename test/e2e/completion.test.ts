@@ -40,7 +40,7 @@ describe('shell completion (bash, built CLI)', () => {
     await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve))
     const port = (registry.address() as net.AddressInfo).port
 
-    // The cached catalog index, built for real by `oci search` against a layout registry.
+    // The repository index, built for real by `oci search` against a layout registry.
     const layoutEnv = {...box.env, PROVISIONING_OCI__REGISTRY: `oci-layout://${box.root}/store`}
     expect(
       (await runCli(['oci', 'push', exampleDir('taskservs', 'helm', '3.13.0'), exampleDir('providers', 'upcloud', '1.5.0')], {env: layoutEnv, cwd: box.root}))
@@ -95,13 +95,13 @@ describe('shell completion (bash, built CLI)', () => {
     expect((await complete(['provisioning', 'mode', 'validate', 'st'], alpha)).candidates).toEqual(['staging'])
   })
 
-  it('extension names from the lock, the installed folders and the cached catalog index, by type', async () => {
+  it('extension names from the lock, the installed folders and the repository indexes, by type', async () => {
     expect((await complete(['provisioning', 'module', 'unload', 'taskserv', ''], alpha)).candidates).toEqual(['containerd', 'helm', 'redis'])
     expect((await complete(['provisioning', 'module', 'load', 'provider', ''], alpha)).candidates).toEqual(['aws', 'upcloud'])
     expect((await complete(['provisioning', 'dep', 'tree', ''], alpha)).candidates).toEqual(['aws', 'containerd', 'helm', 'redis', 'upcloud'])
     // -w on the line chooses the workspace whose lock is read.
     expect((await complete(['provisioning', 'module', 'unload', '-w', 'alpha', 'taskservs', 'r'])).candidates).toEqual(['redis'])
-    // beta has no lock and nothing installed: only the cached index.
+    // beta has no lock and nothing installed: only the repository index.
     expect((await complete(['provisioning', 'dep', 'update', ''], beta)).candidates).toEqual(['helm', 'upcloud'])
   })
 
@@ -140,11 +140,16 @@ describe('shell completion (bash, built CLI)', () => {
       await mkdir(path.join(broken.home, 'config'), {recursive: true})
       await writeFile(path.join(broken.home, 'config', 'user_config.yaml'), 'workspaces: [{name: "ok", path: "/x"}\npassword: hunter2-secret\n')
       await writeFile(path.join(broken.home, 'config.user.toml'), 'token = "hunter2-secret"\n[oci\n')
-      await mkdir(path.join(broken.home, 'cache', 'oci', 'index', 'reg'), {recursive: true})
-      await writeFile(
-        path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'),
-        '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]',
-      )
+      const indexFile = path.join(broken.home, 'cache', 'oci', 'repositories', 'default-0123456789abcdef', 'index.json')
+      const version = {tag: '1.0.0', digest: `sha256:${'a'.repeat(64)}`, type: 'taskserv', keywords: []}
+      const hostileIndex = JSON.stringify({
+        format: 1,
+        source: 'reg/ns',
+        synced: new Date().toISOString(),
+        extensions: ['$(touch pwned)', 'hunter2-secret\u001b[2J', 'good-one'].map((name) => ({name, path: `ns/${name}`, versions: [version]})),
+      })
+      await mkdir(path.dirname(indexFile), {recursive: true})
+      await writeFile(indexFile, hostileIndex.slice(0, -1))
       const ws = await bareWorkspace(broken.root, 'ws')
       await writeFile(path.join(ws, 'config', 'provisioning.lock'), 'lockfile_version: [\n  password: hunter2-secret\n')
       const run = (words: string[]) =>
@@ -170,10 +175,7 @@ describe('shell completion (bash, built CLI)', () => {
       // The JSON index above is truncated (invalid): nothing from it, not even the good name.
       expect((await run(['provisioning', 'dep', 'tree', ''])).stdout.trim()).toBe('')
       // A valid index with hostile names: only the plain name gets through.
-      await writeFile(
-        path.join(broken.home, 'cache', 'oci', 'index', 'reg', 'ns.json'),
-        '{"entries": [{"name": "$(touch pwned)"}, {"name": "hunter2-secret\\u001b[2J"}, {"name": "good-one", "type": "taskserv"}]}',
-      )
+      await writeFile(indexFile, hostileIndex)
       expect((await run(['provisioning', 'dep', 'tree', ''])).stdout.trim()).toBe('good-one')
       expect(
         await stat(path.join(ws, 'pwned')).then(

@@ -61,6 +61,7 @@ const CASES: Record<string, string[][]> = {
   'oci pull': [['demo:0.1.0', '--output', 'pulled'], ['demo:0.1.0', '--output', 'pulled'], ['ghost:1.0.0']],
   'oci list': [[]],
   'oci search': [['demo'], ['nothing-matches']],
+  'repo sync': [[], ['ghost']],
   'oci copy': [
     ['demo:0.1.0', 'copied:0.1.0'],
     ['ghost:1.0.0', 'x:1.0.0'],

@@ -36,7 +36,7 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     return dir
   }
   const indexFiles = async () =>
-    (await readdir(path.join(box.home, 'cache', 'oci', 'index'), {recursive: true}).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))
+    (await readdir(path.join(box.home, 'cache', 'oci', 'repositories'), {recursive: true}).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))
 
   beforeAll(async () => {
     box = await sandbox()
@@ -72,7 +72,7 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     const found = await search('batch')
     expect(found.doc.fromCache).toBe(true)
     expect(found.doc.matches.map((m) => m.name)).toEqual(['bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'])
-    expect((await readdir(path.join(box.home, 'cache', 'oci', 'index'), {recursive: true})).filter((f) => f.endsWith('.lock'))).toEqual([])
+    expect((await readdir(path.join(box.home, 'cache', 'oci', 'repositories'), {recursive: true})).filter((f) => f.endsWith('.lock'))).toEqual([])
   })
 
   it('copy adds the destination entry; delete updates or drops it', async () => {
@@ -97,7 +97,7 @@ describe('the search index follows push, copy and delete (built CLI, real regist
     const stale = await search('zulu')
     expect(stale.doc).toMatchObject({fromCache: true, matches: []})
     expect(stale.doc.indexAgeSeconds).toBeGreaterThanOrEqual(0)
-    expect(stale.stderr).toMatch(/built \d+s ago; --refresh rebuilds it/)
+    expect(stale.stderr).toMatch(/index: default synced \d+s ago; --refresh syncs them now/)
     const human = await cli(['oci', 'search', 'zulu'])
     expect(human.stdout).toMatch(/no extension matches "zulu" in .* \(index from \d+s ago; pushed elsewhere since\? run with --refresh\)/)
 
@@ -157,14 +157,12 @@ describe('the search index follows push, copy and delete (built CLI, real regist
   })
 
   it('a damaged or hostile cached index is rebuilt, never trusted or waited on; push still succeeds', async () => {
-    const relative = (await indexFiles()).find((f) => path.basename(f).startsWith('provisioning-extensions-')) ?? ''
-    const file = path.join(box.home, 'cache', 'oci', 'index', relative)
+    // The index of the default repository (oci.registry/provisioning-extensions): the first one searched.
+    const relative = (await indexFiles()).sort()[0] ?? ''
+    const file = path.join(box.home, 'cache', 'oci', 'repositories', relative)
     const hostile: Array<[string, () => Promise<void>]> = [
       ['garbage', () => writeFile(file, '{"format":2,"entries":"not a list"')],
-      [
-        'wrong shape',
-        () => writeFile(file, JSON.stringify({format: 2, registry: 'r', namespace: 'n', built: new Date().toISOString(), entries: [{name: 'evil'}]})),
-      ],
+      ['wrong shape', () => writeFile(file, JSON.stringify({format: 1, source: 'r', synced: new Date().toISOString(), extensions: [{name: 'evil'}]}))],
       ['a FIFO', async () => void execFileSync('mkfifo', [file])],
       ['a link to /dev/zero', () => symlink('/dev/zero', file)],
     ]

@@ -72,7 +72,7 @@ describe('registry commands inside a workspace use its declared source (built CL
     const found = json<Discovered>(await cli(['module', 'discover', '--json']))
     expect(found.warnings).toEqual([])
     expect(found.modules.filter((m) => m.source === 'registry')).toEqual([
-      {name: 'declared', type: 'taskserv', version: '2.0.0', description: 'only in the declared registry', source: 'registry'},
+      {name: 'declared', type: 'taskserv', version: '2.0.0', description: 'only in the declared registry', source: 'registry', repository: 'default'},
     ])
   })
 

@@ -30,7 +30,7 @@ export function formatDiscover(result: {modules: DiscoveredModule[]}): string {
       m.name,
       m.type ?? '?',
       m.version || m.onlyPrerelease ? latestCell({latest: m.version, onlyPrerelease: m.onlyPrerelease}) : '?',
-      m.source,
+      m.repository ? `${m.source} (${m.repository})` : m.source,
       m.description ?? '',
     ]),
   )

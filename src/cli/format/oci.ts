@@ -131,12 +131,13 @@ export function formatList(result: ListResult): string {
 
 export function formatSearch(result: SearchResult): string {
   if (result.matches.length === 0) {
+    const where = result.repositories.map((p) => p.repository).join(', ') || 'no repository'
     const stale = result.fromCache ? ` (index from ${formatAge(result.indexAgeSeconds)} ago; pushed elsewhere since? run with --refresh)` : ''
-    return `no extension matches "${result.term}" in ${result.registry}/${result.namespace}${stale}`
+    return `no extension matches "${result.term}" in ${where}${stale}`
   }
   return table(
-    ['name', 'type', 'latest', 'description'],
-    result.matches.map((m) => [m.name, m.type ?? '-', latestCell(m), m.description ?? '']),
+    ['name', 'type', 'latest', 'repository', 'description'],
+    result.matches.map((m) => [m.name, m.type ?? '-', latestCell(m), m.repository, m.description ?? '']),
   )
 }
 
@@ -152,9 +153,16 @@ function formatAge(seconds: number): string {
   return `${Math.round(seconds / 3600)} h`
 }
 
-/** stderr note when search answers from the cached index. */
-export function formatIndexAge(result: SearchResult): string {
-  return `using the index of ${result.registry}/${result.namespace} built ${formatAge(result.indexAgeSeconds)} ago; --refresh rebuilds it from the registry`
+/** How old each repository's part of the index is: a stderr note when search did not sync them all now. */
+export function formatIndexAge(result: Pick<SearchResult, 'repositories'>): string {
+  const parts = result.repositories.map((p) => {
+    const age = p.ageSeconds === undefined ? 'no index' : p.refreshed ? 'synced now' : `synced ${formatAge(p.ageSeconds)} ago`
+    const failed = p.error ? ` (sync failed: ${p.error})` : ''
+    return `${p.repository} ${age}${failed}`
+  })
+  const missing = result.repositories.filter((p) => p.missing).map((p) => p.repository)
+  const next = missing.length > 0 ? `; "provisioning repo sync ${missing.join(' ')}" builds what is missing` : '; --refresh syncs them now'
+  return `index: ${parts.join(', ')}${next}`
 }
 
 export function formatCopy(result: CopyCommandResult): string {

@@ -8,7 +8,7 @@ import {bashDynamicCompletion} from '../../cli/completion-script.js'
 export default class Completion extends BaseCommand<typeof Completion> {
   static summary = 'Print the bash completion script (commands, flags, and workspace, mode and extension names)'
   static description =
-    'Enable it with: echo \'eval "$(provisioning completion bash)"\' >> ~/.bashrc. Names come from local files only (the known workspaces, the mode definitions, the lock, the installed extensions and the cached catalog index): a <Tab> never reaches a registry. For zsh and PowerShell, "provisioning autocomplete" completes commands and flags.'
+    'Enable it with: echo \'eval "$(provisioning completion bash)"\' >> ~/.bashrc. Names come from local files only (the known workspaces, the mode definitions, the lock, the installed extensions and the repository indexes): a <Tab> never reaches a registry. For zsh and PowerShell, "provisioning autocomplete" completes commands and flags.'
   static examples = ['eval "$(<%= config.bin %> completion bash)"']
   static args = {shell: Args.string({description: 'the shell', options: ['bash'], default: 'bash'})}
 

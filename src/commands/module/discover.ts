@@ -7,14 +7,18 @@ import {moduleType} from '../../lib/module/module-types.js'
 import {type DiscoveredModule, discoverModules} from '../../lib/module/modules.js'
 
 export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
-  static summary = 'Find extensions to load: the core layer, the local source and the registry index'
+  static summary = 'Find extensions to load: the core layer, the local source and the repository indexes'
   static description =
-    'Shows each extension at its latest stable version (--pre: pre-releases too). Local sources may keep versions side by side ({type}s/{name}/{version}/manifest.yaml). Inside a workspace, the registry is its declared source, as for dep resolve.'
+    'Shows each extension at its latest stable version (--pre: pre-releases too). Local sources may keep versions side by side ({type}s/{name}/{version}/manifest.yaml). Registry extensions come from the merged index of your visible repositories (repo sync), each row naming its repository; inside a workspace, the repository "default" is its declared source, as for dep resolve.'
   static args = {
     type: Args.string({description: 'provider, taskserv or cluster (default: all)'}),
     term: Args.string({description: 'text to look for in names and descriptions'}),
   }
-  static flags = {...preFlag, refresh: Flags.boolean({description: 'rebuild the registry index now'})}
+  static flags = {
+    ...preFlag,
+    refresh: Flags.boolean({description: 'sync the repository indexes now'}),
+    repository: Flags.string({description: 'list only this repository (repeatable; core and local layers are still listed)', multiple: true}),
+  }
 
   async run(): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
     const result = await discoverModules({
@@ -23,6 +27,7 @@ export default class ModuleDiscover extends BaseCommand<typeof ModuleDiscover> {
       term: this.args.term,
       refresh: this.flags.refresh,
       pre: this.flags.pre,
+      repositories: this.flags.repository,
     })
     for (const warning of result.warnings) this.note(`Warning: ${warning}`)
     return this.present(result, formatDiscover)

@@ -1,7 +1,6 @@
 import {readdir} from 'node:fs/promises'
 import path from 'node:path'
 
-import {readUntrusted} from '../util/untrusted-file.js'
 import {readKnownWorkspaces} from '../workspace/known-workspaces.js'
 
 export const COMPLETION_KINDS = ['workspaces', 'modes', 'extensions'] as const
@@ -19,9 +18,6 @@ export interface CompletionOptions {
 
 /** Only plain names reach the shell: nothing that could be an escape sequence, a path or a value. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
-/** A cached catalog index bigger than this is not read for completion. */
-const MAX_INDEX_BYTES = 8 * 1024 * 1024
-const MAX_INDEX_FILES = 64
 
 interface Named {
   name: string
@@ -30,8 +26,8 @@ interface Named {
 
 /**
  * Shell completion candidates, from local files only: the known workspaces, the mode
- * definitions, and for extension names the lock, the installed folders and the cached
- * catalog indexes (never a registry). Every source that cannot be read adds nothing: a
+ * definitions, and for extension names the lock, the installed folders and the
+ * repository indexes (never a registry). Every source that cannot be read adds nothing: a
  * broken config must not put errors (or file contents) on the user's terminal. This runs
  * on every <Tab>: each kind imports only what it reads.
  */
@@ -54,7 +50,7 @@ export async function completionCandidates(kind: CompletionKind, options: Comple
       const {availableModes} = await import('../mode/active.js')
       found.push(...(await availableModes(workspace).catch(() => [] as string[])).map((name) => ({name})))
     } else {
-      const sources = [lockedExtensions(workspace), installedExtensions(workspace), cachedIndexEntries(path.join(options.home, 'cache', 'oci', 'index'))]
+      const sources = [lockedExtensions(workspace), installedExtensions(workspace), indexedExtensions(path.join(options.home, 'cache', 'oci'))]
       for (const names of await Promise.all(sources.map((s) => s.catch(() => [] as Named[])))) found.push(...names)
     }
   }
@@ -86,26 +82,17 @@ async function installedExtensions(workspace: string | undefined): Promise<Named
   return groups.flat()
 }
 
-/** `cache/oci/index/<registry>/<namespace>.json`, as artifact/catalog-index.ts writes them: any registry seen. */
-async function cachedIndexEntries(indexRoot: string): Promise<Named[]> {
-  const files: string[] = []
-  for (const registry of await readdir(indexRoot).catch(() => [] as string[])) {
-    for (const file of await readdir(path.join(indexRoot, registry)).catch(() => [] as string[])) {
-      if (file.endsWith('.json') && files.length < MAX_INDEX_FILES) files.push(path.join(indexRoot, registry, file))
-    }
-  }
-  const entries = await Promise.all(
-    files
-      .map(async (file) => {
-        const read = await readUntrusted(file, {max: MAX_INDEX_BYTES})
-        if (read.kind !== 'data') return []
-        const index = JSON.parse(read.data.toString('utf8')) as {entries?: unknown}
-        if (!Array.isArray(index.entries)) return []
-        return index.entries
-          .filter((e): e is {name: string; type?: unknown} => typeof e?.name === 'string')
-          .map((e) => ({name: e.name, ...(typeof e.type === 'string' ? {type: e.type} : {})}))
-      })
-      .map((p) => p.catch(() => [] as Named[])),
+/**
+ * The repository indexes `repo sync` and `oci search` keep under the home's OCI cache
+ * (repository/index-store.ts), read and checked as every reader does: any repository seen.
+ */
+async function indexedExtensions(cacheDir: string): Promise<Named[]> {
+  const {indexFilesUnder, readAnyRepositoryIndex, describedBy} = await import('../repository/index-store.js')
+  const indexes = await Promise.all((await indexFilesUnder(cacheDir)).map((file) => readAnyRepositoryIndex(file)))
+  return indexes.flatMap((index) =>
+    (index?.extensions ?? []).map((e) => {
+      const type = describedBy(e)?.type
+      return {name: e.name, ...(type === undefined ? {} : {type})}
+    }),
   )
-  return entries.flat()
 }

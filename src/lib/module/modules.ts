@@ -14,9 +14,10 @@ import {type DepResolveResult, resolveWorkspace} from '../deps/resolve-workspace
 import {sourceSettingsFrom} from '../deps/source-settings.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import {errorsOf} from '../extension/problems.js'
-import {loadCatalogIndex} from '../artifact/catalog-index.js'
+import {searchedRepositories} from '../oci/ops/catalog.js'
+import {describedBy} from '../repository/index-store.js'
+import {loadMergedIndex} from '../repository/index-merge.js'
 import {OciStores} from '../oci/stores.js'
-import {parseLocation} from '../oci/reference.js'
 import {latestFields} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {expandHome} from '../util/home.js'
@@ -123,6 +124,8 @@ export interface DiscoveredModule {
   onlyPrerelease?: string
   description?: string
   source: 'core' | 'local' | 'registry'
+  /** For `registry`: the repository that offers it. */
+  repository?: string
 }
 
 /** The description in a local manifest (already validated by the catalog scan), read under the same bound. */
@@ -182,7 +185,8 @@ const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
 
 /**
  * `module discover`: what could be loaded, from the core layer, the local source and the
- * registry index. The registry is the workspace's declared source, as for `dep resolve`.
+ * merged index of the visible repositories (SPEC §13; the implicit one is the workspace's
+ * declared source, as for `dep resolve`). A repository whose index cannot be read is a warning.
  */
 export async function discoverModules(options: {
   config: () => Promise<LoadedConfig>
@@ -190,6 +194,8 @@ export async function discoverModules(options: {
   term?: string
   refresh?: boolean
   pre?: boolean
+  /** Only these repositories (by name; default: every visible one). */
+  repositories?: string[]
 }): Promise<{modules: DiscoveredModule[]; warnings: string[]}> {
   const loaded = await options.config()
   const pre = Boolean(options.pre)
@@ -220,28 +226,32 @@ export async function discoverModules(options: {
     )
   }
   // A broken declaration does not hide the core and local layers: registry modules come from oci.*, with a warning.
-  const {settings, warnings: sourceWarnings} = sourceSettingsFrom(loaded, {pre}, 'fallback')
-  warnings.push(...sourceWarnings)
+  const {settings} = sourceSettingsFrom(loaded, {pre}, 'fallback')
   const oci = new OciStores(settings)
   try {
-    const index = await loadCatalogIndex(oci, parseLocation(settings.registry, settings.cwd), settings.namespace, {
+    const repositories = searchedRepositories(loaded, {only: options.repositories, onWarning: (w) => warnings.push(w)})
+    const merged = await loadMergedIndex(oci, repositories, {
       ttlSeconds: settings.indexTtlSeconds,
       refresh: options.refresh,
       concurrency: settings.concurrency,
     })
-    for (const e of index.entries) {
-      const fields = latestFields(e.versions, {pre})
+    for (const part of merged.parts) if (part.error) warnings.push(`repository ${part.repository} (${part.url}): index unavailable: ${part.error}`)
+    for (const {repository, extension} of merged.entries) {
+      const fields = latestFields(
+        extension.versions.map((v) => v.tag),
+        {pre},
+      )
+      const shown = describedBy(extension, pre)
       found.push({
-        name: e.name,
-        type: e.type,
+        name: extension.name,
+        type: shown?.type,
         ...(fields.latest ? {version: fields.latest} : {}),
         ...(fields.onlyPrerelease ? {onlyPrerelease: fields.onlyPrerelease} : {}),
-        description: e.description,
+        description: shown?.description,
         source: 'registry',
+        repository: repository.name,
       })
     }
-  } catch (error) {
-    warnings.push(`registry index unavailable: ${firstLine(error)}`)
   } finally {
     await oci.close()
   }

@@ -7,7 +7,7 @@ import type {EngineName} from '../settings.js'
 
 /**
  * What moves artifacts for one session (SPEC §8.3): the built-in client or the oras binary.
- * The ops around it (validation, packaging, the catalog index, result shaping) are the same
+ * The ops around it (validation, packaging, the repository indexes, result shaping) are the same
  * for both; only the transfers differ.
  */
 export interface Engine {

@@ -1,4 +1,4 @@
-import {updateIndexEntry} from '../../artifact/catalog-index.js'
+import {updateIndexEntry} from '../../repository/index-sync.js'
 import type {CopyRequest} from '../copy.js'
 import {formatReference, type Reference} from '../reference.js'
 import type {OciStores} from '../stores.js'

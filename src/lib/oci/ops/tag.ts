@@ -1,5 +1,5 @@
 import {UsageError} from '../../errors.js'
-import {updateIndexEntry} from '../../artifact/catalog-index.js'
+import {updateIndexEntry} from '../../repository/index-sync.js'
 import {formatReference, TAG_PATTERN, withTag} from '../reference.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'

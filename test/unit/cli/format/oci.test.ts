@@ -200,23 +200,30 @@ describe('oci formatters', () => {
     expect(formatList({registry: 'reg.example', namespace: 'ns', extensions: []})).toBe('no extensions in reg.example/ns')
   })
 
-  it('formatSearch and formatIndexAge: matches; none found says how old a cached index is', () => {
-    const base = {registry: 'reg.example', namespace: 'ns', term: 'cache', indexBuilt: '2026-01-01T00:00:00Z'}
-    expect(formatSearch({...base, fromCache: false, indexAgeSeconds: 0, matches: []})).toBe('no extension matches "cache" in reg.example/ns')
+  it('formatSearch and formatIndexAge: matches name their repository; none found says how old the indexes are', () => {
+    const part = {repository: 'default', url: 'oci://reg.example/ns', synced: '2026-01-01T00:00:00Z', missing: false}
+    const base = {term: 'cache', repositories: [{...part, ageSeconds: 90, refreshed: false}]}
+    expect(formatSearch({...base, fromCache: false, indexAgeSeconds: 0, matches: []})).toBe('no extension matches "cache" in default')
     expect(formatSearch({...base, fromCache: true, indexAgeSeconds: 90, matches: []})).toBe(
-      'no extension matches "cache" in reg.example/ns (index from 90s ago; pushed elsewhere since? run with --refresh)',
+      'no extension matches "cache" in default (index from 90s ago; pushed elsewhere since? run with --refresh)',
     )
-    expect(formatIndexAge({...base, fromCache: true, indexAgeSeconds: 600, matches: []})).toBe(
-      'using the index of reg.example/ns built 10 min ago; --refresh rebuilds it from the registry',
-    )
-    expect(formatIndexAge({...base, fromCache: true, indexAgeSeconds: 3 * 3600, matches: []})).toContain('built 3 h ago')
+    expect(formatIndexAge({repositories: [{...part, ageSeconds: 600, refreshed: false}]})).toBe('index: default synced 10 min ago; --refresh syncs them now')
+    expect(formatIndexAge({repositories: [{...part, ageSeconds: 3 * 3600, refreshed: false}]})).toContain('synced 3 h ago')
+    expect(
+      formatIndexAge({
+        repositories: [
+          {...part, ageSeconds: 0, refreshed: true},
+          {repository: 'internal', url: 'oci://other/ns', refreshed: false, missing: true, error: 'other is unreachable'},
+        ],
+      }),
+    ).toBe('index: default synced now, internal no index (sync failed: other is unreachable); "provisioning repo sync internal" builds what is missing')
     const found = formatSearch({
       ...base,
       fromCache: false,
       indexAgeSeconds: 0,
-      matches: [{name: 'redis', repository: 'ns/redis', versions: ['1.0.0'], tags: ['1.0.0'], latest: '1.0.0'}],
+      matches: [{name: 'redis', repository: 'default', path: 'ns/redis', versions: ['1.0.0'], tags: ['1.0.0'], latest: '1.0.0'}],
     })
-    expect(found.split('\n')[1]).toMatch(/^redis\s+-\s+1\.0\.0$/)
+    expect(found.split('\n')[1]).toMatch(/^redis\s+-\s+1\.0\.0\s+default$/)
   })
 
   it('formatCopy: source, destination, counts when known', () => {
