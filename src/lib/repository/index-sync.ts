@@ -59,17 +59,21 @@ interface SyncContext {
   truncated: string[]
   /** Every request goes through it: at most `concurrency` in flight. */
   request: LimitFunction
+  /** Resolve every version tag again, known ones included (`repo sync --full`, and after a change made through this CLI). */
+  full: boolean
 }
 
 /**
  * Brings a repository's index up to date (SPEC §13 "repo sync"). Listings are always made
- * (repositories and tags: deletions only show there), every version tag is resolved (a HEAD
- * on a registry), and a manifest or config is read only for a tag that is new or points at
- * another digest than the index says, from the blob cache when it holds that digest.
+ * (repositories and tags: deletions only show there); a version tag the index already holds
+ * is kept without a request, since published versions are immutable (`oci push` refuses to
+ * move one without --force, and dep resolve checks the locked ones itself); a new tag is
+ * resolved and its manifest and config read, from the blob cache when it holds that digest.
+ * `full` resolves every tag again and reads those that point elsewhere now.
  * Concurrent syncs of one repository serialise on the index file; one that waited for
  * another finished after it asked takes that index as it is.
  */
-export async function syncRepositoryIndex(oci: OciStores, repository: Repository, options: {concurrency: number}): Promise<SyncOutcome> {
+export async function syncRepositoryIndex(oci: OciStores, repository: Repository, options: {concurrency: number; full?: boolean}): Promise<SyncOutcome> {
   const file = indexFileOf(oci.settings.cacheDir, repository)
   const source = indexSource(repository)
   const asked = Date.now()
@@ -82,6 +86,7 @@ export async function syncRepositoryIndex(oci: OciStores, repository: Repository
       counts: noCounts(),
       truncated: [],
       request: pLimit(Math.max(1, options.concurrency)),
+      full: options.full === true,
     }
     context.counts.requests.listings++
     let paths = await context.request(() => namespaceRepositories(oci, repository.location, repository.namespace))
@@ -134,9 +139,10 @@ async function syncExtension(context: SyncContext, path: string, old: IndexedExt
   return {name: path.split('/').pop() ?? path, path, versions: present}
 }
 
-/** One version tag: resolved, then read only when the index does not hold that digest already. */
+/** One version tag: kept when the index holds it (unless `full`), else resolved and read when the index does not hold that digest already. */
 async function indexVersion(context: SyncContext, path: string, tag: string, old: IndexedVersion | undefined): Promise<IndexedVersion | undefined> {
   const {oci, location, counts} = context
+  if (old && !context.full) return old
   counts.requests.resolves++
   let digest: string
   try {
@@ -185,7 +191,7 @@ export async function updateIndexEntry(oci: OciStores, location: Location, path:
       // Read again under the lock: a sync may have rewritten it meanwhile.
       const current = await readRepositoryIndex(file, index.source)
       if (!current) return
-      const context: SyncContext = {oci, location, counts: noCounts(), truncated: [], request: pLimit(Math.max(1, oci.settings.concurrency))}
+      const context: SyncContext = {oci, location, counts: noCounts(), truncated: [], request: pLimit(Math.max(1, oci.settings.concurrency)), full: true}
       const entry = await syncExtension(
         context,
         path,

@@ -39,7 +39,7 @@ const PARALLEL_REPOSITORIES = 4
  * one) up to date, several at a time. A repository that fails is reported with its error
  * and the others still sync.
  */
-export async function syncRepositories(options: OciOperationOptions & {names: string[]}): Promise<RepoSyncResult> {
+export async function syncRepositories(options: OciOperationOptions & {names: string[]; full?: boolean}): Promise<RepoSyncResult> {
   const loaded = await options.config()
   const set = declaredRepositories(loaded)
   for (const problem of set.problems) options.onWarning?.(problem)
@@ -47,18 +47,20 @@ export async function syncRepositories(options: OciOperationOptions & {names: st
   // The source's warnings were said with the repositories' problems above.
   return withSession({...options, onWarning: undefined, workspaceSource: 'fallback'}, async ({settings, oci}) => {
     const limit = pLimit(PARALLEL_REPOSITORIES)
-    const reports = await Promise.all(repositories.map((repository) => limit(() => syncOne(oci, repository, settings.concurrency))))
+    const reports = await Promise.all(
+      repositories.map((repository) => limit(() => syncOne(oci, repository, {concurrency: settings.concurrency, full: options.full}))),
+    )
     const failed = reports.find((r) => !r.ok)
     return {repositories: reports, exit: failed && !failed.ok ? failed.error.exit : 0}
   })
 }
 
-async function syncOne(oci: OciStores, repository: Repository, concurrency: number): Promise<RepositorySyncReport> {
+async function syncOne(oci: OciStores, repository: Repository, options: {concurrency: number; full?: boolean}): Promise<RepositorySyncReport> {
   const started = performance.now()
   const base = {repository: repository.name, url: repository.url}
   const duration = () => Math.round(performance.now() - started)
   try {
-    const {index, alreadyFresh, truncated, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, {concurrency})
+    const {index, alreadyFresh, truncated, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, options)
     return {
       ...base,
       durationMs: duration(),
