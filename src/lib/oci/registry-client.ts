@@ -5,6 +5,7 @@ import {parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
 import {HttpTransport} from './http-transport.js'
 import {RegistryAuth} from './transport/auth.js'
+import type {ProxyEnvironment} from './transport/proxy.js'
 import {cleartextRefusal} from './transport/cleartext.js'
 import {type RegistryRequest, type RegistryResponse, responseHeader} from './transport/exchange.js'
 import {transportFailure} from './transport/failure.js'
@@ -31,6 +32,8 @@ export interface RegistryClientOptions {
   /** Upper bound of parallel connections (oci.concurrency). */
   connections: number
   credentials: () => Promise<Credential | undefined>
+  /** The environment whose HTTP(S)_PROXY and NO_PROXY apply to this registry and its token realm. */
+  env?: ProxyEnvironment
 }
 
 /**
@@ -63,8 +66,8 @@ export class RegistryClient {
   private async http(): Promise<HttpTransport> {
     if (!this.transport) {
       const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
-      const {connections, timeoutMs, minBytesPerSecond, insecure} = this.options
-      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure})
+      const {connections, timeoutMs, minBytesPerSecond, insecure, env} = this.options
+      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure, env})
     }
     return this.transport
   }

@@ -74,6 +74,7 @@ export class OciStores {
       minBytesPerSecond: settings.minBytesPerSecond,
       retries: settings.retries,
       connections: Math.max(settings.concurrency, 2),
+      env: settings.env,
       credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, token: settings.token}))?.credential),
     })
     if (credentials) this.extra.push(store)
