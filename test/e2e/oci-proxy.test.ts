@@ -9,6 +9,7 @@ import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, depResolve, type ErrorDoc, installedDirs, writeExtension} from '../helpers/deps.js'
 import {freePort} from '../helpers/processes.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
+import {testHostsEnv} from '../helpers/test-hosts.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /** Every proxy variable unset, so the developer's own proxy settings never leak into a test. */
@@ -260,5 +261,43 @@ describe('token auth through the proxy: the token realm on another host goes thr
     expect(tokenRequests.every((e) => e.kind === 'forward' && new URL(e.target).pathname === '/token')).toBe(true)
     // Every request the token service answered came through the proxy.
     expect(registry.tokenIssuer?.requests.length).toBe(tokenRequests.length)
+  })
+})
+
+describe('clear text through a proxy on another machine (built CLI, real registry, real proxy)', () => {
+  let registry: RegistryHandle
+  let proxy: HttpProxyHandle
+  let box: Sandbox
+  beforeAll(async () => {
+    registry = await startRegistry({auth: 'basic'})
+    proxy = await startHttpProxy()
+    box = await sandbox()
+    await writeExtension(path.join(box.root, 'src', 'consul'), {name: 'consul', version: '1.17.0'})
+  })
+  afterAll(async () => {
+    await proxy?.stop()
+    await registry?.stop()
+    await box?.cleanup()
+  })
+
+  it('a loopback plain-HTTP registry behind a remote proxy gets no stored credential: exit 7 naming the proxy, no Authorization sent', async () => {
+    const direct = {...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: registry.host}
+    const login = await runCli(['oci', 'login', registry.host, '--username', 'user', '--password-stdin', '--json'], {env: direct, input: 'pass'})
+    expect(login.exitCode, login.stderr).toBe(0)
+    // proxy.test answers 127.0.0.1, yet is not a loopback name: it stands for a proxy on another machine.
+    const remote = {...direct, ...testHostsEnv(['proxy.test']), HTTP_PROXY: `http://proxy.test:${proxy.port}`}
+    const push = await runCli(['oci', 'push', path.join(box.root, 'src', 'consul'), '--json'], {env: remote})
+    expect(push.exitCode, push.stdout + push.stderr).toBe(7)
+    const {error} = json<ErrorDoc>(push)
+    expect(error.message).toContain(`through the proxy http://proxy.test:${proxy.port}, which is not on this machine`)
+    expect(error.details).toMatchObject({cleartext: true, proxy: `http://proxy.test:${proxy.port}`})
+    const seen = proxy.entriesFor(registry.host)
+    expect(seen.length).toBeGreaterThan(0)
+    expect(seen.filter((e) => e.authorization !== undefined)).toEqual([])
+    // oci login through it is refused before any request.
+    proxy.log.length = 0
+    const relogin = await runCli(['oci', 'login', registry.host, '--username', 'user', '--password-stdin', '--json'], {env: remote, input: 'pass'})
+    expect(relogin.exitCode).toBe(7)
+    expect(proxy.log).toEqual([])
   })
 })
