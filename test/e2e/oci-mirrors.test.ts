@@ -4,6 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type FaultProxyHandle, startFaultProxy} from '../fixtures/fault-proxy.js'
+import {type HttpProxyHandle, startHttpProxy} from '../fixtures/http-proxy.js'
 import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, depResolve, filesOf, installedDirs, writeExtension} from '../helpers/deps.js'
 import {freePort} from '../helpers/processes.js'
@@ -143,5 +144,53 @@ describe('oci.mirrors (built CLI, two real registries)', () => {
     expect(error.details.key).toBe(key)
     expect(result.stdout + result.stderr).not.toContain('hunter2')
     await expect(stat(path.join(box.root, 'never'))).rejects.toThrow()
+  })
+})
+
+describe('mirror credentials (built CLI, two real registries, a proxy to watch the mirror traffic)', () => {
+  let upstream: RegistryHandle
+  let mirror: RegistryHandle
+  let proxy: HttpProxyHandle
+  let box: Sandbox
+
+  beforeAll(async () => {
+    upstream = await startRegistry({auth: 'basic'})
+    mirror = await startRegistry({auth: 'basic', username: 'muser', password: 'mpass'})
+    proxy = await startHttpProxy()
+    box = await sandbox()
+  })
+  afterAll(async () => {
+    await proxy?.stop()
+    await upstream?.stop()
+    await mirror?.stop()
+    await box?.cleanup()
+  })
+
+  it("the mirror gets its own host's credentials, never the registry's", async () => {
+    const env = {...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: upstream.host}
+    for (const [host, username, password] of [
+      [upstream.host, 'user', 'pass'],
+      [mirror.host, 'muser', 'mpass'],
+    ]) {
+      const login = await runCli(['oci', 'login', host, '--username', username, '--password-stdin', '--json'], {env, input: password})
+      expect(login.exitCode, login.stderr).toBe(0)
+    }
+    const src = path.join(box.root, 'src', 'minio')
+    await writeExtension(src, {name: 'minio', version: '2.0.0'}, {'README.md': 'minio\n'})
+    expect((await runCli(['oci', 'push', src, '--json'], {env})).exitCode).toBe(0)
+    const copy = await runCli(['oci', 'copy', `${upstream.host}/${NAMESPACE}/minio:2.0.0`, `${mirror.host}/${NAMESPACE}/minio:2.0.0`, '--json'], {env})
+    expect(copy.exitCode, copy.stderr).toBe(0)
+    await writeFile(path.join(box.home, 'config.user.toml'), `[[oci.mirrors]]\nregistry = "${upstream.host}"\nmirrors = ["${mirror.host}"]\n`)
+    // Only the mirror's traffic goes through the proxy (NO_PROXY names the registry's host:port), so its log shows what the mirror got.
+    const pull = await runCli(['oci', 'pull', 'minio:2.0.0', '--output', path.join(box.root, 'minio'), '--json'], {
+      env: {...env, HTTP_PROXY: proxy.url, NO_PROXY: upstream.host, PROVISIONING_OCI__CACHE__DIR: path.join(box.root, 'fresh-cache')},
+    })
+    expect(pull.exitCode, pull.stderr).toBe(0)
+    expect(await readFile(path.join(box.root, 'minio', 'README.md'), 'utf8')).toBe('minio\n')
+    const toMirror = proxy.entriesFor(mirror.host)
+    expect(toMirror.some((e) => e.method === 'GET' && e.target.includes('/blobs/'))).toBe(true)
+    const sent = new Set(toMirror.map((e) => e.authorization).filter((a) => a !== undefined))
+    expect([...sent]).toEqual([`Basic ${Buffer.from('muser:mpass').toString('base64')}`])
+    expect(proxy.entriesFor(upstream.host)).toEqual([])
   })
 })
