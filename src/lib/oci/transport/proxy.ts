@@ -22,6 +22,17 @@ export interface ProxyChoice {
 
 export type ProxyEnvironment = Readonly<Record<string, string | undefined>>
 
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
+
+/**
+ * The proxy variables of `env`, every one named (unset ones as undefined, which a child
+ * process does not inherit): what a tool run as a child (oras) is given, so it honours the
+ * same proxies as the native client, whatever the parent's own environment holds.
+ */
+export function proxyVariables(env: ProxyEnvironment): Record<string, string | undefined> {
+  return Object.fromEntries(PROXY_VARIABLES.map((name) => [name, env[name]]))
+}
+
 /** The first set, non-empty one of the lower-case then the upper-case form. */
 function variable(env: ProxyEnvironment, name: string): {name: string; value: string} | undefined {
   for (const candidate of [name.toLowerCase(), name.toUpperCase()]) {
