@@ -4,7 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type FaultProxyHandle, startFaultProxy} from '../fixtures/fault-proxy.js'
-import {type HttpProxyHandle, startHttpProxy} from '../fixtures/http-proxy.js'
+import {type HttpProxyHandle, PROXY_VARIABLES_UNSET, startHttpProxy} from '../fixtures/http-proxy.js'
 import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, depResolve, filesOf, installedDirs, writeExtension} from '../helpers/deps.js'
 import {freePort} from '../helpers/processes.js'
@@ -12,7 +12,6 @@ import {blobPath, type RegistryHandle, startRegistry} from '../helpers/registry.
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 const NAMESPACE = 'provisioning-extensions'
-const NO_PROXY_ENV = {HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: ''}
 
 interface PushDoc {
   digest: string
@@ -38,7 +37,7 @@ describe('oci.mirrors (built CLI, two real registries)', () => {
   /** A fresh blob cache per run: a cached digest is never fetched from anywhere. */
   const env = () => ({
     ...box.env,
-    ...NO_PROXY_ENV,
+    ...PROXY_VARIABLES_UNSET,
     PROVISIONING_OCI__REGISTRY: front.host,
     PROVISIONING_OCI__CACHE__DIR: path.join(box.root, `cache-${++cacheNo}`),
   })
@@ -167,7 +166,7 @@ describe('mirror credentials (built CLI, two real registries, a proxy to watch t
   })
 
   it("the mirror gets its own host's credentials, never the registry's", async () => {
-    const env = {...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: upstream.host}
+    const env = {...box.env, ...PROXY_VARIABLES_UNSET, PROVISIONING_OCI__REGISTRY: upstream.host}
     for (const [host, username, password] of [
       [upstream.host, 'user', 'pass'],
       [mirror.host, 'muser', 'mpass'],

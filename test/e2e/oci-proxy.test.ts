@@ -4,16 +4,13 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type FaultProxyHandle, startFaultProxy} from '../fixtures/fault-proxy.js'
-import {type HttpProxyHandle, startHttpProxy} from '../fixtures/http-proxy.js'
+import {type HttpProxyHandle, type HttpProxyOptions, PROXY_VARIABLES_UNSET, startHttpProxy} from '../fixtures/http-proxy.js'
 import {json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, depResolve, type ErrorDoc, installedDirs, writeExtension} from '../helpers/deps.js'
 import {freePort} from '../helpers/processes.js'
-import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
+import {type RegistryHandle, type RegistryOptions, startRegistry} from '../helpers/registry.js'
 import {testHostsEnv} from '../helpers/test-hosts.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
-
-/** Every proxy variable unset, so the developer's own proxy settings never leak into a test. */
-const NO_PROXY_ENV = {HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: '', ALL_PROXY: '', all_proxy: ''}
 
 const SECRET = 'pr0xy-s3cret'
 const b64 = (text: string) => Buffer.from(text).toString('base64')
@@ -23,6 +20,33 @@ function expectNoSecret(...outputs: string[]): void {
   for (const text of outputs) {
     expect(text).not.toContain(SECRET)
     expect(text).not.toContain(b64(`puser:${SECRET}`))
+  }
+}
+
+interface Rig {
+  registry: RegistryHandle
+  proxy: HttpProxyHandle
+  box: Sandbox
+}
+
+/** A real registry, a real forward proxy and a sandbox holding one extension folder, for one describe block. */
+function useRig(options: {registry?: RegistryOptions; proxy?: HttpProxyOptions; name: string; version: string; files?: Record<string, string>}): () => Rig {
+  let rig: Rig | undefined
+  beforeAll(async () => {
+    const registry = await startRegistry(options.registry)
+    const proxy = await startHttpProxy(options.proxy)
+    const box = await sandbox()
+    await writeExtension(path.join(box.root, 'src', options.name), {name: options.name, version: options.version}, options.files)
+    rig = {registry, proxy, box}
+  })
+  afterAll(async () => {
+    await rig?.proxy.stop()
+    await rig?.registry.stop()
+    await rig?.box.cleanup()
+  })
+  return () => {
+    if (!rig) throw new Error('rig not started (use the getter inside a test)')
+    return rig
   }
 }
 
@@ -52,7 +76,7 @@ describe('HTTP_PROXY with a plain-HTTP registry (built CLI, real registry, real 
     await registry?.stop()
     await box?.cleanup()
   })
-  const env = (extra: Record<string, string> = {}) => ({...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: front.host, ...extra})
+  const env = (extra: Record<string, string> = {}) => ({...box.env, ...PROXY_VARIABLES_UNSET, PROVISIONING_OCI__REGISTRY: front.host, ...extra})
 
   it('oci push, oci pull and dep resolve send every request through the proxy (absolute-form), none directly', async () => {
     const through = env({HTTP_PROXY: proxy.url})
@@ -135,21 +159,12 @@ describe('HTTP_PROXY with a plain-HTTP registry (built CLI, real registry, real 
 })
 
 describe('a proxy that requires credentials (built CLI, real registry, real proxy)', () => {
+  const rig = useRig({proxy: {credentials: {username: 'puser', password: SECRET}}, name: 'etcd', version: '3.5.9'})
   let registry: RegistryHandle
   let proxy: HttpProxyHandle
   let box: Sandbox
-  beforeAll(async () => {
-    registry = await startRegistry()
-    proxy = await startHttpProxy({credentials: {username: 'puser', password: SECRET}})
-    box = await sandbox()
-    await writeExtension(path.join(box.root, 'src', 'etcd'), {name: 'etcd', version: '3.5.9'})
-  })
-  afterAll(async () => {
-    await proxy?.stop()
-    await registry?.stop()
-    await box?.cleanup()
-  })
-  const env = (extra: Record<string, string>) => ({...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: registry.host, ...extra})
+  beforeAll(() => ({registry, proxy, box} = rig()))
+  const env = (extra: Record<string, string>) => ({...box.env, ...PROXY_VARIABLES_UNSET, PROVISIONING_OCI__REGISTRY: registry.host, ...extra})
 
   it('the credentials in the URL go as Proxy-Authorization and appear nowhere in the output', async () => {
     const proxyUrl = `http://puser:${SECRET}@${proxy.host}`
@@ -177,23 +192,14 @@ describe('a proxy that requires credentials (built CLI, real registry, real prox
 })
 
 describe('HTTPS_PROXY with a TLS registry (CONNECT tunnels; built CLI, real registry, real proxy)', () => {
+  const rig = useRig({registry: {tls: true}, name: 'nginx', version: '1.25.0', files: {'conf/nginx.conf': 'events {}\n'}})
   let registry: RegistryHandle
   let proxy: HttpProxyHandle
   let box: Sandbox
-  beforeAll(async () => {
-    registry = await startRegistry({tls: true})
-    proxy = await startHttpProxy()
-    box = await sandbox()
-    await writeExtension(path.join(box.root, 'src', 'nginx'), {name: 'nginx', version: '1.25.0'}, {'conf/nginx.conf': 'events {}\n'})
-  })
-  afterAll(async () => {
-    await proxy?.stop()
-    await registry?.stop()
-    await box?.cleanup()
-  })
+  beforeAll(() => ({registry, proxy, box} = rig()))
   const env = (extra: Record<string, string> = {}) => ({
     ...box.env,
-    ...NO_PROXY_ENV,
+    ...PROXY_VARIABLES_UNSET,
     PROVISIONING_OCI__REGISTRY: registry.host,
     PROVISIONING_OCI__TLS_ENABLED: 'true',
     PROVISIONING_OCI__CA_FILE: registry.caFile ?? '',
@@ -233,23 +239,14 @@ describe('HTTPS_PROXY with a TLS registry (CONNECT tunnels; built CLI, real regi
 })
 
 describe('token auth through the proxy: the token realm on another host goes through it too', () => {
+  const rig = useRig({registry: {auth: 'token'}, name: 'vault', version: '1.15.0'})
   let registry: RegistryHandle
   let proxy: HttpProxyHandle
   let box: Sandbox
-  beforeAll(async () => {
-    registry = await startRegistry({auth: 'token'})
-    proxy = await startHttpProxy()
-    box = await sandbox()
-    await writeExtension(path.join(box.root, 'src', 'vault'), {name: 'vault', version: '1.15.0'})
-  })
-  afterAll(async () => {
-    await proxy?.stop()
-    await registry?.stop()
-    await box?.cleanup()
-  })
+  beforeAll(() => ({registry, proxy, box} = rig()))
 
   it('login, push and tags: the proxy log names the registry and the token service', async () => {
-    const env = {...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: registry.host, HTTP_PROXY: proxy.url}
+    const env = {...box.env, ...PROXY_VARIABLES_UNSET, PROVISIONING_OCI__REGISTRY: registry.host, HTTP_PROXY: proxy.url}
     const login = await runCli(['oci', 'login', registry.host, '--username', 'user', '--password-stdin', '--json'], {env, input: 'pass'})
     expect(login.exitCode, login.stderr).toBe(0)
     const push = await runCli(['oci', 'push', path.join(box.root, 'src', 'vault'), '--json'], {env})
@@ -265,23 +262,14 @@ describe('token auth through the proxy: the token realm on another host goes thr
 })
 
 describe('clear text through a proxy on another machine (built CLI, real registry, real proxy)', () => {
+  const rig = useRig({registry: {auth: 'basic'}, name: 'consul', version: '1.17.0'})
   let registry: RegistryHandle
   let proxy: HttpProxyHandle
   let box: Sandbox
-  beforeAll(async () => {
-    registry = await startRegistry({auth: 'basic'})
-    proxy = await startHttpProxy()
-    box = await sandbox()
-    await writeExtension(path.join(box.root, 'src', 'consul'), {name: 'consul', version: '1.17.0'})
-  })
-  afterAll(async () => {
-    await proxy?.stop()
-    await registry?.stop()
-    await box?.cleanup()
-  })
+  beforeAll(() => ({registry, proxy, box} = rig()))
 
   it('a loopback plain-HTTP registry behind a remote proxy gets no stored credential: exit 7 naming the proxy, no Authorization sent', async () => {
-    const direct = {...box.env, ...NO_PROXY_ENV, PROVISIONING_OCI__REGISTRY: registry.host}
+    const direct = {...box.env, ...PROXY_VARIABLES_UNSET, PROVISIONING_OCI__REGISTRY: registry.host}
     const login = await runCli(['oci', 'login', registry.host, '--username', 'user', '--password-stdin', '--json'], {env: direct, input: 'pass'})
     expect(login.exitCode, login.stderr).toBe(0)
     // proxy.test answers 127.0.0.1, yet is not a loopback name: it stands for a proxy on another machine.
