@@ -78,6 +78,9 @@ describe('proxy variables', () => {
     expect(describeProxy(url('https://reg.example/'), {HTTPS_PROXY: 'http://proxy.example:3128', no_proxy: 'reg.example'})).toBe(
       'none: no_proxy exempts reg.example from http://proxy.example:3128 (HTTPS_PROXY)',
     )
+    expect(describeProxy(url('https://reg.example/'), {HTTPS_PROXY: 'socks5://user:secret@proxy:1080'})).toBe(
+      'unusable: HTTPS_PROXY is not a usable proxy URL (the value is not shown: it may hold a password)',
+    )
   })
 
   it.each(['socks5://user:secret@proxy:1080', 'http://', 'ftp://proxy:21', 'http://user:secret@[bad'])(

@@ -60,7 +60,15 @@ export function proxyFor(target: URL, env: ProxyEnvironment): ProxyChoice | unde
 
 /** The route to `target` in words, for `oci config`: the proxy (masked) and its variable, or why none. */
 export function describeProxy(target: URL, env: ProxyEnvironment): string {
-  const {proxy, exemptedBy} = lookup(target, env)
+  let found: ReturnType<typeof lookup>
+  try {
+    found = lookup(target, env)
+  } catch (error) {
+    // A diagnostic command shows the problem rather than failing on it.
+    if (error instanceof ConfigError) return `unusable: ${error.message}`
+    throw error
+  }
+  const {proxy, exemptedBy} = found
   if (!proxy) return 'none'
   if (exemptedBy) return `none: ${exemptedBy} exempts ${target.host} from ${proxy.display} (${proxy.variable})`
   return `${proxy.display} (from ${proxy.variable}${proxy.credentials ? ', with credentials, not shown' : ''})`
