@@ -1,4 +1,5 @@
-import {readFile, stat, writeFile} from 'node:fs/promises'
+import {randomBytes} from 'node:crypto'
+import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -117,6 +118,24 @@ describe('oci.mirrors (built CLI, two real registries)', () => {
     expect(await readFile(path.join(box.root, 'liar', 'README.md'), 'utf8')).toBe('the real redis\n')
     // Only the rejected layer came from the registry.
     expect(blobGets().map((r) => r.path.split('/').at(-1))).toEqual([layerDigest])
+  })
+
+  it('a large layer (streamed, unpacked as it arrives) from a lying mirror: discarded, the registry serves, nothing of the lie is left', async () => {
+    const big = path.join(box.root, 'src', 'bigdata')
+    const payload = randomBytes(6 * 1024 * 1024)
+    await writeExtension(big, {name: 'bigdata', version: '1.0.0'}, {'data.bin': payload})
+    expect((await runCli(['oci', 'push', big, '--json'], {env: env()})).exitCode).toBe(0)
+    await useMirrors(mirror.host)
+    const copy = await runCli(['oci', 'copy', `${front.host}/${NAMESPACE}/bigdata:1.0.0`, `${mirror.host}/${NAMESPACE}/bigdata:1.0.0`, '--json'], {env: env()})
+    expect(copy.exitCode, copy.stderr).toBe(0)
+    const digest = json<{layers: Array<{digest: string}>}>(await runCli(['oci', 'inspect', 'bigdata:1.0.0', '--json'], {env: env()})).layers[0].digest
+    const file = blobPath(mirror, digest)
+    await writeFile(file, randomBytes((await stat(file)).size))
+    const result = await runCli(['oci', 'pull', 'bigdata:1.0.0', '--output', path.join(box.root, 'big'), '--json'], {env: env()})
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+    expect(result.stderr).toContain(`warning: mirror ${mirror.host} answered blob ${digest}`)
+    expect((await readFile(path.join(box.root, 'big', 'data.bin'))).equals(payload)).toBe(true)
+    expect((await readdir(box.root)).filter((name) => name.startsWith('.big'))).toEqual([])
   })
 
   it('pushes never go to a mirror', async () => {
