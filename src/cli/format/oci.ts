@@ -177,6 +177,7 @@ export function formatOciConfig(result: OciConfigResult): string {
     ['registry', result.registry],
     ['namespace', result.namespace],
     ['transport', result.transport],
+    ['proxy', result.proxy],
     ['credentials', result.credentials],
     ['concurrency', result.concurrency],
     ['timeout', `${result.timeoutSeconds}s idle, total deadline + size at ${result.minTransferRateKiB} KiB/s; ${result.retries} retries`],

@@ -43,6 +43,7 @@ export default class OciPull extends BaseCommand<typeof OciPull> {
       insecure: this.flags.insecure || undefined,
       concurrency: this.flags.concurrency,
       pre: this.flags.pre,
+      onWarning: this.noteWarning,
     }
     if (this.positionals.length > 1) {
       const result = await this.withTransfer(`pull ${this.positionals.length} extensions`, (report, bytes) =>

@@ -3,7 +3,12 @@ import https from 'node:https'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
+import {HttpProxyAgent} from 'http-proxy-agent'
+import {HttpsProxyAgent} from 'https-proxy-agent'
+
+import {AuthError, RegistryError} from '../errors.js'
 import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES, PROGRESS_SLACK_BYTES} from './limits.js'
+import {type ProxyChoice, type ProxyEnvironment, proxyFor} from './transport/proxy.js'
 
 export interface TransportOptions {
   /** Upper bound of parallel sockets per origin. */
@@ -14,6 +19,8 @@ export interface TransportOptions {
   minBytesPerSecond: number
   ca?: string
   insecure?: boolean
+  /** The environment whose HTTP(S)_PROXY and NO_PROXY apply (transport/proxy.ts); none: direct. */
+  env?: ProxyEnvironment
 }
 
 export interface TransportRequest {
@@ -99,6 +106,48 @@ class RequestTimeout extends Error {
   }
 }
 
+/**
+ * The connection to the proxy itself failed (refused, unknown host, no answer): retried like
+ * any connection failure, then reported naming the proxy and its variable (failure.ts). It
+ * keeps only what may be shown: the proxy's credentials never reach an error.
+ */
+export class ProxyUnreachable extends Error {
+  constructor(
+    readonly proxy: Pick<ProxyChoice, 'display' | 'variable'>,
+    readonly code: string,
+  ) {
+    super(`cannot reach the proxy ${proxy.display} (${code})`)
+  }
+}
+
+/** Failures of the connection to the proxy (before it answered anything), by system code. */
+const PROXY_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET'])
+
+function proxyConnectFailure(proxy: ProxyChoice, error: Error): Error {
+  const code = (error as {code?: unknown}).code
+  return typeof code === 'string' && PROXY_CONNECT_CODES.has(code) ? new ProxyUnreachable({display: proxy.display, variable: proxy.variable}, code) : error
+}
+
+/** The proxy answered instead of the registry: it wants credentials (407), or will not reach the target. */
+function proxyRefusal(proxy: ProxyChoice, status: number, target: URL): Error {
+  const details = {proxy: proxy.display, variable: proxy.variable, target: target.host, status}
+  if (status === 407) {
+    return new AuthError(
+      `the proxy ${proxy.display} (from ${proxy.variable}) ${proxy.credentials ? 'refused the credentials in its URL' : 'requires authentication'} (HTTP 407)`,
+      {
+        hint: proxy.credentials
+          ? `check the user name and password in ${proxy.variable}`
+          : `put the proxy credentials in ${proxy.variable} (http://USER:PASSWORD@HOST:PORT)`,
+        details,
+      },
+    )
+  }
+  return new RegistryError(`the proxy ${proxy.display} (from ${proxy.variable}) would not connect to ${target.host} (HTTP ${status})`, {
+    hint: `the proxy cannot or may not reach ${target.host}: check its access rules, or list the host in NO_PROXY to reach it directly`,
+    details,
+  })
+}
+
 function bodyLength(body: RequestBody | undefined): number {
   if (body === undefined) return 0
   return typeof body === 'string' ? Buffer.byteLength(body) : body.length
@@ -111,17 +160,42 @@ function bodyLength(body: RequestBody | undefined): number {
  */
 export class HttpTransport {
   private readonly agents: {http?: http.Agent; https?: https.Agent} = {}
+  /** One agent per target scheme and proxy, each with the same per-origin bound. */
+  private readonly proxied = new Map<string, http.Agent>()
 
   constructor(private readonly options: TransportOptions) {}
 
+  private get pool(): http.AgentOptions {
+    return {keepAlive: true, keepAliveMsecs: 10_000, maxSockets: this.options.connections, maxFreeSockets: this.options.connections}
+  }
+
   private agent(protocol: string): http.Agent {
-    const common = {keepAlive: true, keepAliveMsecs: 10_000, maxSockets: this.options.connections, maxFreeSockets: this.options.connections}
     if (protocol === 'https:') {
-      this.agents.https ??= new https.Agent({...common, ca: this.options.ca, rejectUnauthorized: !this.options.insecure})
+      this.agents.https ??= new https.Agent({...this.pool, ca: this.options.ca, rejectUnauthorized: !this.options.insecure})
       return this.agents.https
     }
-    this.agents.http ??= new http.Agent(common)
+    this.agents.http ??= new http.Agent(this.pool)
     return this.agents.http
+  }
+
+  /**
+   * How a request to `target` leaves: directly, or through the proxy the environment names
+   * for its scheme (looked up per request, so a redirect to another host is checked against
+   * NO_PROXY afresh). https targets go through a CONNECT tunnel, with TLS to the registry
+   * inside it (its CA and --insecure as for a direct connection); http targets as
+   * absolute-form requests to the proxy.
+   */
+  private route(target: URL): {agent: http.Agent; proxy?: ProxyChoice; tls: https.RequestOptions} {
+    const proxy = this.options.env ? proxyFor(target, this.options.env) : undefined
+    if (!proxy) return {agent: this.agent(target.protocol), tls: {}}
+    const secure = target.protocol === 'https:'
+    const key = `${target.protocol} ${proxy.url.href}`
+    let agent = this.proxied.get(key)
+    if (!agent) {
+      agent = secure ? new HttpsProxyAgent(proxy.url, this.pool) : new HttpProxyAgent(proxy.url, this.pool)
+      this.proxied.set(key, agent)
+    }
+    return {agent, proxy, tls: secure ? {ca: this.options.ca, rejectUnauthorized: !this.options.insecure} : {}}
   }
 
   /** The time `bytes` may take at the slowest accepted rate. */
@@ -134,6 +208,10 @@ export class HttpTransport {
     const client = target.protocol === 'https:' ? https : http
     const started = Date.now()
     return new Promise((resolve, reject) => {
+      const {agent, proxy, tls} = this.route(target)
+      // The status of the proxy's answer to CONNECT (200 for an absolute-form request); unset
+      // until the proxy answered, so an earlier failure is the proxy's, not the registry's.
+      let tunnel: number | undefined
       let streaming = false
       let received = 0
       // A cap or the deadline fired: that is the outcome, whatever error the teardown raises.
@@ -171,8 +249,13 @@ export class HttpTransport {
         }
         check()
       }
-      const req = client.request(target, {method: init.method, headers: init.headers, agent: this.agent(target.protocol)}, (res) => {
+      const req = client.request(target, {method: init.method, headers: init.headers, agent, ...tls}, (res) => {
         const status = res.statusCode ?? 0
+        if (proxy && ((tunnel !== undefined && tunnel !== 200) || status === 407)) {
+          abortWith(proxyRefusal(proxy, tunnel !== undefined && tunnel !== 200 ? tunnel : status, target))
+          res.resume()
+          return settle(undefined)
+        }
         const success = status >= 200 && status < 300
         const limit = success ? (init.maxBytes ?? MAX_DOCUMENT_BYTES) : MAX_ERROR_BODY_BYTES
         const expected = Number(res.headers['content-length'])
@@ -218,10 +301,12 @@ export class HttpTransport {
           if (!res.complete) finish(new TruncatedBody(received, declared ?? received + 1))
         })
       })
+      req.on('proxyConnect', (connect: {statusCode?: number}) => (tunnel = connect.statusCode ?? 200))
       armDeadline(0, false)
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new RequestTimeout(this.options.timeoutMs)))
       req.on('error', (error) => {
-        if (!streaming) settle(error)
+        if (streaming) return
+        settle(proxy && tunnel === undefined && !req.reusedSocket ? proxyConnectFailure(proxy, error) : error)
       })
       if (isStreamBody(init.body)) {
         // A read or socket failure destroys the request, whose 'error' rejects above.
@@ -235,6 +320,7 @@ export class HttpTransport {
   close(): void {
     this.agents.http?.destroy()
     this.agents.https?.destroy()
+    for (const agent of this.proxied.values()) agent.destroy()
   }
 }
 

@@ -5,6 +5,8 @@ import {parseChallenge} from './auth-challenge.js'
 import type {Credential} from './credentials.js'
 import {HttpTransport} from './http-transport.js'
 import {RegistryAuth} from './transport/auth.js'
+import {type ProxyEnvironment, proxyFor} from './transport/proxy.js'
+import {isLoopbackHost} from './transport-policy.js'
 import {cleartextRefusal} from './transport/cleartext.js'
 import {type RegistryRequest, type RegistryResponse, responseHeader} from './transport/exchange.js'
 import {transportFailure} from './transport/failure.js'
@@ -31,6 +33,8 @@ export interface RegistryClientOptions {
   /** Upper bound of parallel connections (oci.concurrency). */
   connections: number
   credentials: () => Promise<Credential | undefined>
+  /** The environment whose HTTP(S)_PROXY and NO_PROXY apply to this registry and its token realm. */
+  env?: ProxyEnvironment
 }
 
 /**
@@ -54,17 +58,31 @@ export class RegistryClient {
     this.auth = new RegistryAuth({
       host: options.host,
       plainHttp: options.plainHttp,
+      remoteProxy: this.remoteProxy(),
       credentials: options.credentials,
       transport,
       retry: (what, attempt) => this.withRetries(what, attempt),
     })
   }
 
+  /** The proxy of plain-HTTP requests to this registry, when it is on another machine (cleartext.ts). */
+  private remoteProxy(): string | undefined {
+    if (!this.options.plainHttp || !this.options.env) return undefined
+    let proxy
+    try {
+      proxy = proxyFor(new URL(this.base), this.options.env)
+    } catch {
+      // An unusable proxy variable: the first request fails on it (exit 3) before anything is sent.
+      return undefined
+    }
+    return proxy && !isLoopbackHost(proxy.url.host) ? proxy.display : undefined
+  }
+
   private async http(): Promise<HttpTransport> {
     if (!this.transport) {
       const ca = this.options.caFile ? await readCaFile(this.options.caFile) : undefined
-      const {connections, timeoutMs, minBytesPerSecond, insecure} = this.options
-      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure})
+      const {connections, timeoutMs, minBytesPerSecond, insecure, env} = this.options
+      this.transport = new HttpTransport({connections, timeoutMs, minBytesPerSecond, ca, insecure, env})
     }
     return this.transport
   }
@@ -106,7 +124,7 @@ export class RegistryClient {
    * neither verified nor used: refused before any request.
    */
   async verifyLogin(): Promise<void> {
-    if (this.auth.withheld) throw cleartextRefusal(this.options.host, `login to ${this.options.host}`)
+    if (this.auth.withheld) throw cleartextRefusal(this.options.host, `login to ${this.options.host}`, undefined, this.remoteProxy())
     const res = await this.send({method: 'GET', path: '/v2/', scopes: [], accept: [401]}, `login to ${this.options.host}`)
     if (res.status === 401) {
       this.auth.learnChallenge(res)

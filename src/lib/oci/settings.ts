@@ -4,9 +4,12 @@ import path from 'node:path'
 
 import type {LoadedConfig} from '../config/loader.js'
 import {getPath} from '../config/merge.js'
+import {ConfigError} from '../errors.js'
 import {expandHome} from '../util/home.js'
-import {assertTokenFileInStore, type TokenFile} from './credentials.js'
+import {isPlainTable} from '../util/json-exact.js'
+import {assertTokenFileInStore, registryKey, type TokenFile} from './credentials.js'
 import {DEFAULT_MIN_TRANSFER_RATE_KIB} from './limits.js'
+import {isRegistryHost} from './reference.js'
 
 export type EngineName = 'native' | 'oras'
 
@@ -33,9 +36,18 @@ export interface OciSettings {
   indexTtlSeconds: number
   /** `--pre`: "latest" may be a pre-release (versions.ts latestVersion). */
   prereleases: boolean
+  /** Pull mirrors per registry (oci.mirrors), tried in order for content addressed by digest; none when absent. */
+  mirrors?: RegistryMirrors[]
   home: string
   env: NodeJS.ProcessEnv
   cwd: string
+}
+
+/** One `oci.mirrors` entry: the registry (the authority for tags) and its mirrors, in order. */
+export interface RegistryMirrors {
+  /** host[:port], as registryKey() gives it. */
+  registry: string
+  mirrors: string[]
 }
 
 export interface OciOverrides {
@@ -72,6 +84,7 @@ export function ociSettingsFrom(config: LoadedConfig, overrides: OciOverrides = 
     cacheDir: text('oci.cache.dir') ?? `${config.home}/cache/oci`,
     indexTtlSeconds: Number(value('oci.cache.index_ttl_seconds') ?? 300),
     prereleases: overrides.pre ?? false,
+    mirrors: mirrorsFrom(value('oci.mirrors')),
     home: config.home,
     env: config.env,
     cwd: config.cwd,
@@ -107,4 +120,53 @@ function userRegistryOf(registry: string, config: LoadedConfig): string {
   if (!winner || USER_LAYERS.has(winner.layer)) return registry
   const own = assignments.filter((a) => USER_LAYERS.has(a.layer)).at(-1)?.value
   return typeof own === 'string' && !own.includes('{{') ? own : ''
+}
+
+const MAX_MIRRORED_REGISTRIES = 32
+const MAX_MIRRORS_PER_REGISTRY = 8
+
+/**
+ * `oci.mirrors = [{registry = "harbor.example.com", mirrors = ["mirror.local:5000", …]}]`,
+ * checked whole: each entry a table of exactly these two keys, every host a registry host
+ * (no scheme, path or credentials: those are looked up per host), no mirror equal to its
+ * registry or listed twice, no registry twice. A bad entry is exit 3 naming its key; a value
+ * that holds credentials is never echoed.
+ */
+export function mirrorsFrom(value: unknown): RegistryMirrors[] {
+  if (value === undefined) return []
+  const fail = (key: string, problem: string): never => {
+    throw new ConfigError(`${key} ${problem}`, {
+      hint: 'write oci.mirrors = [{registry = "host[:port]", mirrors = ["mirror-host[:port]", …]}] (credentials come from "provisioning oci login MIRROR")',
+      details: {key},
+    })
+  }
+  const host = (key: string, text: unknown): string => {
+    if (typeof text !== 'string') return fail(key, 'must be a registry host[:port] (a string)')
+    if (text.includes('@')) return fail(key, 'holds credentials (not shown); they are never written into config: log in to the host instead')
+    if (!isRegistryHost(text)) return fail(key, `is not a registry host[:port]: ${JSON.stringify(text.slice(0, 100))} (no scheme or path)`)
+    return registryKey(text)
+  }
+  if (!Array.isArray(value)) return fail('oci.mirrors', 'must be a list of tables')
+  if (value.length > MAX_MIRRORED_REGISTRIES) return fail('oci.mirrors', `lists more than ${MAX_MIRRORED_REGISTRIES} registries`)
+  const seen = new Set<string>()
+  return value.map((entry: unknown, index) => {
+    const at = `oci.mirrors[${index}]`
+    if (!isPlainTable(entry)) return fail(at, 'must be a table {registry, mirrors}')
+    const unknown = Object.keys(entry).find((key) => key !== 'registry' && key !== 'mirrors')
+    if (unknown !== undefined) fail(`${at}.${unknown.slice(0, 40)}`, 'is not a mirror setting (only registry and mirrors are)')
+    const registry = host(`${at}.registry`, entry.registry)
+    if (seen.has(registry)) fail(`${at}.registry`, `names ${registry} a second time; list all its mirrors in one entry`)
+    seen.add(registry)
+    const list = entry.mirrors
+    if (!Array.isArray(list) || list.length === 0) return fail(`${at}.mirrors`, 'must be a non-empty list of registry hosts')
+    if (list.length > MAX_MIRRORS_PER_REGISTRY) return fail(`${at}.mirrors`, `lists more than ${MAX_MIRRORS_PER_REGISTRY} mirrors`)
+    const mirrors: string[] = []
+    list.forEach((item: unknown, i) => {
+      const mirror = host(`${at}.mirrors[${i}]`, item)
+      if (mirror === registry) fail(`${at}.mirrors[${i}]`, `is the registry itself (${registry}); a mirror is another host`)
+      if (mirrors.includes(mirror)) fail(`${at}.mirrors[${i}]`, `lists ${mirror} a second time`)
+      mirrors.push(mirror)
+    })
+    return {registry, mirrors}
+  })
 }

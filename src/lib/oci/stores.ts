@@ -1,22 +1,33 @@
 import {BlobCache} from './blob-cache.js'
 import {CachingStore} from './caching-store.js'
-import {type Credential, lookupCredentials} from './credentials.js'
+import {type Credential, lookupCredentials, registryKey} from './credentials.js'
 import {LayoutStore} from './layout-store.js'
+import {MirroredStore} from './mirrored-store.js'
 import {type Location, parseReference, type Reference} from './reference.js'
 import {RegistryStore} from './registry-store.js'
 import type {OciSettings} from './settings.js'
 import type {ContentStore} from './store.js'
 import {usesPlainHttp} from './transport-policy.js'
 
+export interface OciStoresOptions {
+  /** A problem that did not stop the read (a mirror caught serving other content): said as it happens. */
+  onWarning?: (message: string) => void
+}
+
 /** Opens stores for locations, shares the blob cache, and closes connections at the end. */
 export class OciStores {
   readonly cache: BlobCache
+  /** Every warning of this run's stores (also passed to onWarning), for results that list them. */
+  readonly warnings: string[] = []
   /** The stores themselves, one per registry host or layout root (closed at the end). */
   private readonly open = new Map<string, ContentStore>()
   private readonly cached = new Map<string, CachingStore>()
   private readonly extra: ContentStore[] = []
 
-  constructor(readonly settings: OciSettings) {
+  constructor(
+    readonly settings: OciSettings,
+    private readonly options: OciStoresOptions = {},
+  ) {
     this.cache = new BlobCache(settings.cacheDir)
   }
 
@@ -51,10 +62,26 @@ export class OciStores {
     const key = keyOf(location)
     let store = this.open.get(key)
     if (!store) {
-      store = location.kind === 'layout' ? new LayoutStore(location.root) : this.remote(location.host)
+      store = location.kind === 'layout' ? new LayoutStore(location.root) : this.mirrored(location.host)
       this.open.set(key, store)
     }
     return store
+  }
+
+  /**
+   * The registry's store, behind its pull mirrors when oci.mirrors names any (under the blob
+   * cache: a cached digest is never asked of a mirror either). A mirror gets one attempt per
+   * request, no retries: the registry behind it is the fallback, not a wait.
+   */
+  private mirrored(host: string): ContentStore {
+    const upstream = this.remote(host)
+    const entry = this.settings.mirrors?.find((m) => m.registry === registryKey(host))
+    if (!entry) return upstream
+    const mirrors = entry.mirrors.map((mirror) => ({host: mirror, store: this.registryStore(mirror, {retries: 0})}))
+    return new MirroredStore(upstream, mirrors, (message) => {
+      this.warnings.push(message)
+      this.options.onWarning?.(message)
+    })
   }
 
   /**
@@ -63,8 +90,15 @@ export class OciStores {
    * closes it with the others.
    */
   remote(host: string, credentials?: () => Promise<Credential | undefined>): RegistryStore {
+    const store = this.registryStore(host, {credentials})
+    if (credentials) this.extra.push(store)
+    return store
+  }
+
+  private registryStore(host: string, options: {credentials?: () => Promise<Credential | undefined>; retries?: number}): RegistryStore {
     const {settings} = this
-    const store = new RegistryStore({
+    const {credentials} = options
+    return new RegistryStore({
       host,
       // Plain HTTP only for the configured registry and loopback hosts (transport-policy.ts).
       plainHttp: usesPlainHttp(host, settings),
@@ -72,12 +106,12 @@ export class OciStores {
       insecure: settings.insecure,
       timeoutMs: settings.timeoutMs,
       minBytesPerSecond: settings.minBytesPerSecond,
-      retries: settings.retries,
+      retries: options.retries ?? settings.retries,
       connections: Math.max(settings.concurrency, 2),
+      env: settings.env,
+      // A mirror's own host: the registry's credentials or token never go to its mirrors.
       credentials: credentials ?? (async () => (await lookupCredentials(host, {home: settings.home, env: settings.env, token: settings.token}))?.credential),
     })
-    if (credentials) this.extra.push(store)
-    return store
   }
 
   async close(): Promise<void> {

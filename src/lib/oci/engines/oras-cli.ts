@@ -157,10 +157,14 @@ export function orasFailure(action: string, stderr: string): Error {
   return new RegistryError(`oras ${action}: ${text || 'failed'}`, {hint: 'run with --verbose, or set oci.tool = native to use the built-in client'})
 }
 
-/** Runs oras; stdin carries a password for login, never argv. */
-export async function runOras(orasPath: string, args: string[], options: {cwd?: string; input?: string} = {}): Promise<string> {
+/** Runs oras; stdin carries a password for login, never argv; `env` (the proxy variables) overrides the inherited environment. */
+export async function runOras(
+  orasPath: string,
+  args: string[],
+  options: {cwd?: string; input?: string; env?: Record<string, string | undefined>} = {},
+): Promise<string> {
   const {execa} = await import('execa')
-  const result = await execa(orasPath, args, {cwd: options.cwd, input: options.input ?? '', reject: false, timeout: 30 * 60_000})
+  const result = await execa(orasPath, args, {cwd: options.cwd, input: options.input ?? '', env: options.env, reject: false, timeout: 30 * 60_000})
   // Two-word commands (`repo tags`, `manifest delete`) are named whole in the error.
   if (result.exitCode !== 0) throw orasFailure(args[0] === 'repo' || args[0] === 'manifest' ? args.slice(0, 2).join(' ') : args[0], String(result.stderr))
   return String(result.stdout)

@@ -13,6 +13,7 @@ import {Annotation, type Descriptor} from '../media-types.js'
 import type {Reference} from '../reference.js'
 import type {OciSettings} from '../settings.js'
 import {cleartextRefusal} from '../transport/cleartext.js'
+import {proxyVariables} from '../transport/proxy.js'
 import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
 import {removeCredentials} from './auth-file.js'
 import type {Engine} from './engine.js'
@@ -42,7 +43,7 @@ export async function orasPush(orasPath: string, ref: Reference, artifact: Built
     if (isBlobFile(layer)) await copyFile(layer.file, files.layer)
     else await writeFile(files.layer, layer)
     await writeFile(files.annotations, JSON.stringify(orasAnnotations(artifact)))
-    const {digest} = parseOrasPush(await runOras(orasPath, orasPushArgs(ref, settings, files), {cwd: dir}))
+    const {digest} = parseOrasPush(await runOras(orasPath, orasPushArgs(ref, settings, files), {cwd: dir, env: proxyVariables(settings.env)}))
     if (digest !== artifact.manifest.descriptor.digest) {
       throw new IntegrityError(`oras produced manifest ${digest}, the native engine ${artifact.manifest.descriptor.digest}`, {
         hint: 'this oras version builds manifests differently; set oci.tool = native for reproducible digests',
@@ -63,7 +64,7 @@ export async function orasPush(orasPath: string, ref: Reference, artifact: Built
 async function orasPullLayer(orasPath: string, ref: Reference, settings: OciSettings, layer: Descriptor): Promise<Buffer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'provisioning-oras-'))
   try {
-    const {files} = parseOrasPull(await runOras(orasPath, orasPullArgs(ref, settings, dir)))
+    const {files} = parseOrasPull(await runOras(orasPath, orasPullArgs(ref, settings, dir), {env: proxyVariables(settings.env)}))
     const file = files.find((f) => f.path.endsWith('.tar.gz')) ?? files[0]
     if (!file) throw new NotFoundError(`oras pulled no file for ${ref.repository}`, {hint: 'the artifact has no titled layer'})
     const full = path.resolve(dir, file.path)
@@ -107,6 +108,11 @@ export class OrasEngine implements Engine {
     // oras opens its own connections.
   }
 
+  /** oras reads HTTP(S)_PROXY and NO_PROXY itself: the ones the config was loaded with. */
+  private get proxyEnv(): Record<string, string | undefined> {
+    return proxyVariables(this.settings.env)
+  }
+
   async push(ref: Reference, artifact: BuiltArtifact): Promise<Record<string, never>> {
     await orasPush(this.binary, ref, artifact, this.settings)
     return {}
@@ -117,20 +123,20 @@ export class OrasEngine implements Engine {
   }
 
   async copy(source: Reference, destination: Reference, request: CopyRequest): Promise<{digest: string}> {
-    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency, request.referrers))
+    await runOras(this.binary, orasCopyArgs(source, destination, this.settings, this.settings.concurrency, request.referrers), {env: this.proxyEnv})
     const descriptor = await this.oci.store(destination.location).resolve(destination.repository, destination.tag ?? destination.digest ?? '')
     return {digest: descriptor.digest}
   }
 
   async listTags(ref: Reference): Promise<string[]> {
-    return parseOrasTags(await runOras(this.binary, orasTagsArgs(ref, this.settings)))
+    return parseOrasTags(await runOras(this.binary, orasTagsArgs(ref, this.settings), {env: this.proxyEnv}))
   }
 
   /** oras verifies the credentials and writes auth.json itself (--registry-config). */
   async login(host: string, username: string, password: string): Promise<void> {
     // oras would send the password in clear text: refused as the native client refuses it.
     if (usesPlainHttp(host, this.settings) && !isLoopbackHost(host)) throw cleartextRefusal(host, `login to ${host}`)
-    await runOras(this.binary, orasLoginArgs(host, username, this.settings), {input: password})
+    await runOras(this.binary, orasLoginArgs(host, username, this.settings), {input: password, env: this.proxyEnv})
   }
 
   /**
@@ -142,13 +148,13 @@ export class OrasEngine implements Engine {
   }
 
   async delete(ref: Reference, digest: string): Promise<void> {
-    await runOras(this.binary, orasDeleteArgs({...ref, tag: undefined, digest}, this.settings))
+    await runOras(this.binary, orasDeleteArgs({...ref, tag: undefined, digest}, this.settings), {env: this.proxyEnv})
   }
 
   /** Tags by digest: the digest reported is the one that was tagged, even if the source tag moves meanwhile. */
   async tag(ref: Reference, tags: string[]): Promise<{digest: string}> {
     const {digest} = await this.oci.store(ref.location).resolve(ref.repository, ref.digest ?? (ref.tag as string))
-    await runOras(this.binary, orasTagArgs({...ref, tag: undefined, digest}, tags, this.settings))
+    await runOras(this.binary, orasTagArgs({...ref, tag: undefined, digest}, tags, this.settings), {env: this.proxyEnv})
     return {digest}
   }
 }

@@ -1,6 +1,7 @@
 import {lookupCredentials} from '../credentials.js'
 import {formatLocation, parseLocation} from '../reference.js'
 import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
+import {describeProxy} from '../transport/proxy.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
 export interface OciConfigResult {
@@ -10,6 +11,8 @@ export interface OciConfigResult {
   registry: string
   namespace: string
   transport: string
+  /** The proxy requests to the registry go through (HTTP(S)_PROXY, NO_PROXY), credentials masked. */
+  proxy: string
   concurrency: number
   timeoutSeconds: number
   /** The total-deadline allowance: a request may take timeoutSeconds plus its size at this rate. */
@@ -39,6 +42,10 @@ export async function describeOciConfig(options: OciOperationOptions): Promise<O
           : settings.tlsEnabled
             ? `https${settings.insecure ? ' (certificate not verified)' : ''}`
             : 'plain http',
+      proxy:
+        location.kind === 'layout'
+          ? 'not used'
+          : describeProxy(new URL(`${usesPlainHttp(location.host, settings) ? 'http' : 'https'}://${location.host}/`), settings.env),
       concurrency: settings.concurrency,
       timeoutSeconds: settings.timeoutMs / 1000,
       minTransferRateKiB: settings.minBytesPerSecond / 1024,

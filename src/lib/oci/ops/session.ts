@@ -53,7 +53,7 @@ async function sessionSettings(options: OciOperationOptions): Promise<OciSetting
 /** Builds the settings, picks the engine, opens the stores, runs `work`, and closes connections. */
 export async function withSession<T>(options: OciOperationOptions, work: (session: OciSession) => Promise<T>): Promise<T> {
   const settings = await sessionSettings(options)
-  const oci = new OciStores(settings)
+  const oci = new OciStores(settings, {onWarning: options.onWarning})
   try {
     return await work({settings, engine: await createEngine(oci), oci})
   } finally {

@@ -60,9 +60,9 @@ export class RegistryAuth {
 
   /** Access refused (401/403): log in, or ask for permission; or, when withheld, why none was sent. */
   refused(status: number, what: string, detail: string): never {
-    const {host} = this.options
+    const {host, remoteProxy} = this.options
     // Refused while anonymous only because credentials are withheld: say that, not "log in".
-    if (this.withheld) throw cleartextRefusal(host, what, status)
+    if (this.withheld) throw cleartextRefusal(host, what, status, remoteProxy)
     throw new AuthError(`${what}: ${status === 401 ? 'authentication required or rejected' : 'access denied'} by ${host}${detail ? ` (${detail})` : ''}`, {
       hint: status === 401 ? `log in with "provisioning oci login ${host}"` : 'your credentials lack permission for this repository; ask the registry admin',
       details: {registry: host, status},

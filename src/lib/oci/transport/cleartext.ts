@@ -5,6 +5,12 @@ import {isLoopbackHost} from '../transport-policy.js'
 export interface CredentialTarget {
   host: string
   plainHttp: boolean
+  /**
+   * The proxy (masked) that plain-HTTP requests to this registry go through, when it is not
+   * on this machine: the clear text then crosses the network even to a loopback registry
+   * (which is the proxy's own loopback, another machine's).
+   */
+  remoteProxy?: string
 }
 
 /**
@@ -16,19 +22,20 @@ export interface CredentialTarget {
  * anonymous request carry no stored secret and are still used.
  */
 export function credentialsWithheld(target: CredentialTarget): boolean {
-  return target.plainHttp && !isLoopbackHost(target.host)
+  return target.plainHttp && (!isLoopbackHost(target.host) || target.remoteProxy !== undefined)
 }
 
 /**
  * The answer when a registry reached over plain HTTP on a host that is not loopback
  * demands credentials: they were withheld, nothing secret was sent.
  */
-export function cleartextRefusal(host: string, what: string, status?: number): AuthError {
+export function cleartextRefusal(host: string, what: string, status?: number, remoteProxy?: string): AuthError {
+  const why = remoteProxy ? `through the proxy ${remoteProxy}, which is not on this machine` : 'and is not a loopback host'
   return new AuthError(
-    `${what}: ${host} requires credentials, but it is reached over plain HTTP and is not a loopback host; stored credentials are never sent to it, none were sent`,
+    `${what}: ${host} requires credentials, but it is reached over plain HTTP ${why}; stored credentials are never sent to it, none were sent`,
     {
       hint: `serve the registry over TLS; credentials are never sent in clear text to another host (then set oci.tls_enabled=true for it, with oci.ca_file for a private CA)`,
-      details: {registry: host, ...(status === undefined ? {} : {status}), cleartext: true},
+      details: {registry: host, ...(status === undefined ? {} : {status}), ...(remoteProxy ? {proxy: remoteProxy} : {}), cleartext: true},
     },
   )
 }

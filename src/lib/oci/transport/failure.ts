@@ -1,5 +1,5 @@
 import {IntegrityError, isProvisioningError, RegistryError} from '../../errors.js'
-import {BodyTooLarge, DeadlineExceeded, TruncatedBody} from '../http-transport.js'
+import {BodyTooLarge, DeadlineExceeded, ProxyUnreachable, TruncatedBody} from '../http-transport.js'
 import {errorCode, RetryableStatus} from './retry.js'
 
 /** The registry a failure is about: `host` in messages, `base` (scheme://host) for "cannot reach". */
@@ -43,6 +43,16 @@ export function transportFailure(target: FailureTarget, what: string, error: unk
         status === 429 ? 'the registry is rate-limiting; wait and retry, or lower oci.concurrency' : 'the registry is failing; retry later or check its logs',
       details: {registry: host, status},
     })
+  }
+  if (error instanceof ProxyUnreachable) {
+    const {display, variable} = error.proxy
+    return new RegistryError(
+      `${what}: cannot reach the proxy ${display} (set by ${variable}) on the way to ${host} (${error.code}) after ${attempts} attempt(s)`,
+      {
+        hint: `is the proxy running, and is ${variable} right? To reach ${host} without it, list the host in NO_PROXY`,
+        details: {registry: host, proxy: display, variable, code: error.code},
+      },
+    )
   }
   const code = errorCode(error)
   if (code) {

@@ -61,7 +61,7 @@ export async function requestToken(
     return {status: r.status, text: r.body.toString('utf8')}
   })
   if (res.status === 401 || res.status === 403) {
-    if (access.withheld) throw cleartextRefusal(host, 'token request', res.status)
+    if (access.withheld) throw cleartextRefusal(host, 'token request', res.status, access.remoteProxy)
     throw new AuthError(`the token service of ${host} rejected ${credential ? 'the credentials' : 'anonymous access'} (HTTP ${res.status})`, {
       hint: `log in with "provisioning oci login ${host}"`,
       details: {registry: host, status: res.status},
