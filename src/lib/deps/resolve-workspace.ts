@@ -74,8 +74,9 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
     await assertWorkspaceWritable({name: workspaceName, path: workspace}, values, options.update ? 'update dependencies' : 'resolve dependencies')
 
   const run = async (): Promise<DepResolveResult> => {
-    const oci = new OciStores(settings)
     const warnings: string[] = []
+    // A mirror that served other bytes than its digest says is worth a warning (the registry served instead).
+    const oci = new OciStores(settings, {onWarning: (message) => warnings.push(message)})
     try {
       const previousLock = await readLockOrRecover(lockfile, options, warnings)
       const plan = await planResolution(oci, {
