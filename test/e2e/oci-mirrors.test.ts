@@ -118,6 +118,14 @@ describe('oci.mirrors (built CLI, two real registries)', () => {
     expect(await readFile(path.join(box.root, 'liar', 'README.md'), 'utf8')).toBe('the real redis\n')
     // Only the rejected layer came from the registry.
     expect(blobGets().map((r) => r.path.split('/').at(-1))).toEqual([layerDigest])
+
+    // dep resolve reports the same warning and installs the registry's files.
+    const ws = await bareWorkspace(box.root, 'ws-liar')
+    await declare(ws, {registry: front.host}, {taskservs: [{name: 'redis', version: '1.0.0'}]})
+    const resolved = await depResolve(ws, env(), ['--json'])
+    expect(resolved.exitCode, resolved.stderr).toBe(0)
+    expect(json<{warnings: string[]}>(resolved).warnings).toContainEqual(expect.stringContaining(`mirror ${mirror.host} answered blob ${layerDigest}`))
+    expect(await readFile(path.join(ws, 'extensions', 'taskservs', 'redis', 'README.md'), 'utf8')).toBe('the real redis\n')
   })
 
   it('a large layer (streamed, unpacked as it arrives) from a lying mirror: discarded, the registry serves, nothing of the lie is left', async () => {
