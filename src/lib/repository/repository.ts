@@ -59,8 +59,8 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/
 const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/
 const NAMESPACE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
-const MAX_DESCRIPTION = 1024
-const MAX_LABELS = 64
+export const MAX_DESCRIPTION = 1024
+export const MAX_LABELS = 64
 const FIELDS = new Set(['url', 'description', 'labels', 'visibility', 'mode', 'priority'])
 
 export const isRepositoryName = (value: unknown): value is string => typeof value === 'string' && NAME.test(value)
