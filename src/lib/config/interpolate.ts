@@ -178,9 +178,11 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     resolving.push(keyPath)
     try {
       const parts = keyPath.split('.')
-      const parent = getPath(values, parts.slice(0, -1).join('.')) as ConfigTable
+      const parent = getPath(values, parts.slice(0, -1).join('.'))
       const leaf = parts[parts.length - 1]
-      parent[leaf] = renderValue(parent[leaf], keyPath)
+      // A key holding a dot (`repositories."a.b"`) cannot be addressed by its path: it stays as
+      // written (the area reading it reports the name), rather than failing every command.
+      if (isTable(parent) && Object.hasOwn(parent, leaf)) parent[leaf] = renderValue(parent[leaf], keyPath)
       done.add(keyPath)
     } finally {
       resolving.pop()

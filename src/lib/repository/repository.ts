@@ -174,7 +174,7 @@ function parseDeclared(config: LoadedConfig, name: string, value: unknown, key: 
   const layer: LayerName = site?.layer ?? 'defaults'
   // A layout path is relative to the file that declared it (the working folder for runtime values).
   const baseDir = site?.file ? path.dirname(site.file) : config.cwd
-  const {location, namespace} = parseRepositoryUrl(value.url, baseDir)
+  const {location, namespace} = withKey(() => parseRepositoryUrl(value.url as string, baseDir), fail)
   const visibility: Visibility = PRIVATE_LAYERS.has(layer) ? 'private' : 'public'
   if (value.visibility !== undefined && value.visibility !== visibility) {
     if (value.visibility !== 'public' && value.visibility !== 'private') throw fail('visibility must be public or private')
@@ -204,6 +204,15 @@ function parseDeclared(config: LoadedConfig, name: string, value: unknown, key: 
     implicit: false,
     declaredIn: site?.file ?? site?.source ?? layer,
     layer,
+  }
+}
+
+/** A problem found by a shared parser, named by the declaration's key. */
+function withKey<T>(parse: () => T, fail: (message: string) => Error): T {
+  try {
+    return parse()
+  } catch (error) {
+    throw fail(isProvisioningError(error) ? error.message : String(error))
   }
 }
 
