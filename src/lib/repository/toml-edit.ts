@@ -257,12 +257,20 @@ export async function editTomlTable(text: string, file: string, table: string[],
   const expected = JSON.stringify(canonical(withTable(original, table, value)))
   const {lines, eol} = readLines(text)
   const blocks = blocksOf(lines, table)
-  const candidates = [editInPlace(lines, table, blocks, value), rewriteWhole(lines, table, blocks, value)]
+  if (JSON.stringify(canonical(original)) === expected) return text
+  // The first that reads back as intended wins; the last ignores what looked like the table's
+  // headers (they may sit inside a multi-line string) and appends it.
+  const candidates = [
+    () => editInPlace(lines, table, blocks, value),
+    () => rewriteWhole(lines, table, blocks, value),
+    () => (value === undefined || blocks.length === 0 ? undefined : rewriteWhole(lines, table, [], value)),
+  ]
   for (const candidate of candidates) {
-    if (!candidate) continue
-    const edited = candidate.length === 0 ? '' : `${candidate.map((l) => l.text).join(eol)}${eol}`
-    const parsed = await parseToml(edited, file).catch(() => undefined)
-    if (parsed && JSON.stringify(canonical(parsed)) === expected) return edited
+    const edited = candidate()
+    if (!edited) continue
+    const result = edited.length === 0 ? '' : `${edited.map((l) => l.text).join(eol)}${eol}`
+    const parsed = await parseToml(result, file).catch(() => undefined)
+    if (parsed && JSON.stringify(canonical(parsed)) === expected) return result
   }
   throw new ConfigError(`${file}: ${table.join('.')} is written in a form that cannot be edited safely by the CLI`, {
     hint: `edit ${table.join('.')} in ${file} by hand (write it as a [${table.map(tomlKey).join('.')}] table to let the CLI edit it)`,
