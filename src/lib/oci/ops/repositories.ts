@@ -5,7 +5,8 @@ import {displayFile, winningAssignment} from '../../config/locate.js'
 import {workspaceConfigFile} from '../../config/types.js'
 import {declaredRepositories} from '../../deps/repositories.js'
 import {ConfigError, NotFoundError, ProvisioningError, UsageError} from '../../errors.js'
-import {editRepositoryDeclaration, type RepositoryDeclaration} from '../../repository/config-edit.js'
+import {editRepositoryDeclaration} from '../../repository/config-edit.js'
+import type {RepositoryDeclaration} from '../../repository/declaration.js'
 import {type CheckName, type CheckResult, firstFailure, passed, probeLayout, probeRegistry, skipped} from '../../repository/probe.js'
 import {
   IMPLICIT_REPOSITORY,
