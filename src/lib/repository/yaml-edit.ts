@@ -154,7 +154,12 @@ function spliceEntry(
   if (!after) {
     if (!entryAt) return text
     const whole = repos.items.length === 1 ? pairLines(text, reposPair) : entryAt
-    return whole ? text.slice(0, whole.start) + text.slice(whole.end) : undefined
+    if (!whole) return undefined
+    let start = whole.start
+    // Comment lines right above a later entry describe it and go with it (above the first, they more likely describe the map).
+    if (whole === entryAt && repos.items[0] !== entry)
+      while (start > 0 && /^ *#.*\n$/.test(text.slice(startOfLine(text, start - 1), start))) start = startOfLine(text, start - 1)
+    return text.slice(0, start) + text.slice(whole.end)
   }
   if (entryAt) {
     const own = text.slice(entryAt.start, entryAt.end)

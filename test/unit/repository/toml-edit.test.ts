@@ -1,8 +1,8 @@
 import {parse} from 'smol-toml'
 import {describe, expect, it} from 'vitest'
 
-import {ConfigError} from '../../../src/lib/errors.js'
 import {editTomlTable, type TomlTable} from '../../../src/lib/repository/toml-edit.js'
+import {expectProvisioningError} from '../config/helpers.js'
 
 const FILE = '/home/me/.provisioning/config.user.toml'
 const TABLE = ['repositories', 'team']
@@ -28,15 +28,6 @@ team = "core"
 [output]
 color = false
 `
-
-async function refused(work: Promise<unknown>): Promise<ConfigError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(ConfigError)
-  return error as ConfigError
-}
 
 describe('editTomlTable: a new table', () => {
   it('is appended after a blank line; every byte before it stays', async () => {
@@ -130,13 +121,13 @@ color = false
 describe('editTomlTable: what it refuses (nothing returned that would read back differently)', () => {
   it('a repository written as an inline table under [repositories]: exit 3, edit by hand', async () => {
     const text = '[repositories]\nteam = {url = "oci://r.example.com/x"}\n'
-    const error = await refused(edit(text, {url: 'oci://r.example.com/y', mode: 'ro'}))
+    const error = await expectProvisioningError(() => edit(text, {url: 'oci://r.example.com/y', mode: 'ro'}))
     expect(error.exit).toBe(3)
     expect(error.hint).toContain('by hand')
   })
 
   it('a file that is not TOML: exit 3 naming the file', async () => {
-    const error = await refused(edit('[oci\nretries = ', {url: 'oci://r.example.com/y', mode: 'ro'}))
+    const error = await expectProvisioningError(() => edit('[oci\nretries = ', {url: 'oci://r.example.com/y', mode: 'ro'}))
     expect(error.exit).toBe(3)
     expect(error.message).toContain(FILE)
   })

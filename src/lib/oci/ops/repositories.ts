@@ -27,17 +27,8 @@ import {LAYOUT_SCHEME, type Location} from '../reference.js'
 import type {OciStores} from '../stores.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
-/** A repository as the `repo` commands show it. */
-export interface RepositoryView {
-  name: string
-  url: string
-  description?: string
-  labels: Record<string, string>
-  visibility: Visibility
-  mode: RepositoryMode
-  priority: number
-  implicit: boolean
-  declaredIn: string
+/** A repository as the `repo` commands show it: where it is declared, not how it is reached. */
+export type RepositoryView = Omit<Repository, 'location' | 'namespace' | 'layer'> & {
   /** Hidden by the user's repository_selector (shown only with --all, or when named). */
   hidden: boolean
 }
@@ -90,18 +81,8 @@ const SKIPPED_BY_FLAG: Record<'remote' | 'layout', CheckName[]> = {
 }
 
 function view(repository: Repository, set: RepositorySet): RepositoryView {
-  return {
-    name: repository.name,
-    url: repository.url,
-    ...(repository.description === undefined ? {} : {description: repository.description}),
-    labels: repository.labels,
-    visibility: repository.visibility,
-    mode: repository.mode,
-    priority: repository.priority,
-    implicit: repository.implicit,
-    declaredIn: repository.declaredIn,
-    hidden: !set.visible.includes(repository),
-  }
+  const {location: _location, namespace: _namespace, layer: _layer, ...shown} = repository
+  return {...shown, hidden: !set.visible.includes(repository)}
 }
 
 /** `repo list`: what the user's selector lets them see (and `--selector` narrows), or everything with `all`. */
