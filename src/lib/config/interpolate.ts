@@ -178,11 +178,9 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     resolving.push(keyPath)
     try {
       const parts = keyPath.split('.')
-      const parent = getPath(values, parts.slice(0, -1).join('.'))
+      const parent = getPath(values, parts.slice(0, -1).join('.')) as ConfigTable
       const leaf = parts[parts.length - 1]
-      // A key holding a dot (`repositories."a.b"`) cannot be addressed by its path: it stays as
-      // written (the area reading it reports the name), rather than failing every command.
-      if (isTable(parent) && Object.hasOwn(parent, leaf)) parent[leaf] = renderValue(parent[leaf], keyPath)
+      parent[leaf] = renderValue(parent[leaf], keyPath)
       done.add(keyPath)
     } finally {
       resolving.pop()
