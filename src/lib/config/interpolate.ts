@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 
-import {getPath, leaves, type OriginMap} from './merge.js'
+import {getPath, type OriginMap} from './merge.js'
 import {type ConfigProblem, type ConfigTable, isTable} from './types.js'
 
 const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g
@@ -173,12 +173,13 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     return value
   }
 
-  function resolveKey(keyPath: string): void {
+  // `parts` are the key's own segments: a key may hold a dot (`repositories."a.b"`, a quoted
+  // TOML key), so the dotted path is for messages only and never split to find the value.
+  function resolveKey(keyPath: string, parts = keyPath.split('.')): void {
     if (done.has(keyPath)) return
     resolving.push(keyPath)
     try {
-      const parts = keyPath.split('.')
-      const parent = getPath(values, parts.slice(0, -1).join('.')) as ConfigTable
+      const parent = parts.slice(0, -1).reduce<ConfigTable>((table, part) => table[part] as ConfigTable, values)
       const leaf = parts[parts.length - 1]
       parent[leaf] = renderValue(parent[leaf], keyPath)
       done.add(keyPath)
@@ -187,9 +188,9 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     }
   }
 
-  for (const [keyPath] of [...leaves(values)]) {
+  for (const [keyPath, parts] of [...leafSegments(values)]) {
     try {
-      resolveKey(keyPath)
+      resolveKey(keyPath, parts)
     } catch (error) {
       if (!(error instanceof Unresolvable)) throw error
       if (error instanceof LimitReached) break
@@ -197,4 +198,13 @@ export function interpolate(values: ConfigTable, origins: OriginMap, ctx: Interp
     }
   }
   return problems
+}
+
+/** Every leaf's dotted key path (for messages) and its segments (to reach it). */
+function* leafSegments(table: ConfigTable, prefix: string[] = []): Generator<[string, string[]]> {
+  for (const [key, value] of Object.entries(table)) {
+    const parts = [...prefix, key]
+    if (isTable(value)) yield* leafSegments(value, parts)
+    else yield [parts.join('.'), parts]
+  }
 }

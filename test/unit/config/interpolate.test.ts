@@ -384,4 +384,10 @@ describe('interpolate() directly', () => {
     expect(interpolate(values, new Map(), {env: {}, now})).toEqual([])
     expect(values).toEqual({n: 1, b: true, s: 'a { b } c', list: [1, 'x'], when: FIXED})
   })
+
+  it('renders values under a key holding a dot (a quoted TOML key) instead of crashing', () => {
+    const values: Record<string, unknown> = {base: '/srv', oci: {trust: {'harbor.example.com/team': {path: '{{base}}/keys'}}}}
+    expect(interpolate(values, new Map(), {env: {}, now})).toEqual([])
+    expect(values.oci).toEqual({trust: {'harbor.example.com/team': {path: '/srv/keys'}}})
+  })
 })
