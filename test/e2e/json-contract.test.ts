@@ -99,6 +99,19 @@ const CASES: Record<string, string[][]> = {
     ['taskserv', 'demo'],
     ['taskserv', 'ghost'],
   ],
+  'repo add': [
+    ['scratch', 'oci-layout://./no-such-store', '--mode', 'rw'],
+    ['later', 'oci://127.0.0.1:1/x', '--insecure-skip-check'],
+    ['Bad.Name', 'oci://127.0.0.1:1/x'],
+  ],
+  'repo list': [[], ['--all', '--selector', 'env=prod'], ['--selector', 'env in (prod']],
+  'repo show': [['default'], ['ghost']],
+  'repo update': [
+    ['later', '--label', 'env=dev'],
+    ['default', '--priority', '1'],
+  ],
+  'repo validate': [['default'], ['ghost']],
+  'repo remove': [['later'], ['ghost']],
   audit: [[], ['--since', '1h'], ['--since', 'bogus']],
   completion: [['bash'], ['fish']],
 }

@@ -97,10 +97,15 @@ export interface ConfigValidateResult {
  * Loads every layer tolerantly and reports all problems at once: returns the result
  * when there is no error (warnings allowed), else throws one ConfigError listing all.
  */
-export async function validateConfig(load: ConfigLoader): Promise<ConfigValidateResult> {
+export async function validateConfig(
+  load: ConfigLoader,
+  /** Problems areas above config find in its values (repository declarations), reported with the loader's own. */
+  more: (loaded: LoadedConfig) => Promise<ConfigProblem[]> = async () => [],
+): Promise<ConfigValidateResult> {
   const loaded = await load({tolerant: true, lines: true})
-  const errors = loaded.problems.filter((p) => p.severity === 'error')
-  const warnings = loaded.problems.filter((p) => p.severity === 'warning')
+  const problems = [...loaded.problems, ...(await more(loaded))]
+  const errors = problems.filter((p) => p.severity === 'error')
+  const warnings = problems.filter((p) => p.severity === 'warning')
   if (loaded.workspaceWarning) warnings.push({severity: 'warning', message: loaded.workspaceWarning, hint: 'provisioning workspace list'})
   const result = {valid: errors.length === 0, errors, warnings, layers: loaded.layers}
   if (errors.length > 0) {

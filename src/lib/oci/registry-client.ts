@@ -102,13 +102,8 @@ export class RegistryClient {
    * authenticates itself (anonymous pulls must keep working without a token).
    */
   async ping(): Promise<void> {
-    const res = await this.withRetries(`connect to ${this.options.host}`, async () =>
-      unlessRetryable(await this.redirects.exchange({method: 'GET', path: '/v2/', scopes: []}, undefined)),
-    )
-    if (res.status === 401) {
-      this.auth.learnChallenge(res)
-      return
-    }
+    const res = await this.pingAnswer()
+    if (res.status === 401) return
     if (res.status === 404) {
       throw new RegistryError(`${this.options.host} does not serve the OCI distribution API (GET /v2/ answered 404)`, {
         hint: 'check oci.registry: it must name a registry host[:port], not a web page',
@@ -116,6 +111,18 @@ export class RegistryClient {
       })
     }
     this.check(res, {method: 'GET', path: '/v2/', scopes: []}, `connect to ${this.options.host}`)
+  }
+
+  /**
+   * GET /v2/ without credentials, whatever it answers (after retries on 5xx and resets):
+   * `repo validate` reads its status and API version header. A 401 teaches the challenge.
+   */
+  async pingAnswer(): Promise<RegistryResponse> {
+    const res = await this.withRetries(`connect to ${this.options.host}`, async () =>
+      unlessRetryable(await this.redirects.exchange({method: 'GET', path: '/v2/', scopes: []}, undefined)),
+    )
+    if (res.status === 401) this.auth.learnChallenge(res)
+    return res
   }
 
   /**

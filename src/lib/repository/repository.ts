@@ -59,8 +59,8 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
 const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/
 const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/
 const NAMESPACE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
-const MAX_DESCRIPTION = 1024
-const MAX_LABELS = 64
+export const MAX_DESCRIPTION = 1024
+export const MAX_LABELS = 64
 const FIELDS = new Set(['url', 'description', 'labels', 'visibility', 'mode', 'priority'])
 
 export const isRepositoryName = (value: unknown): value is string => typeof value === 'string' && NAME.test(value)
@@ -174,7 +174,7 @@ function parseDeclared(config: LoadedConfig, name: string, value: unknown, key: 
   const layer: LayerName = site?.layer ?? 'defaults'
   // A layout path is relative to the file that declared it (the working folder for runtime values).
   const baseDir = site?.file ? path.dirname(site.file) : config.cwd
-  const {location, namespace} = parseRepositoryUrl(value.url, baseDir)
+  const {location, namespace} = withKey(() => parseRepositoryUrl(value.url as string, baseDir), fail)
   const visibility: Visibility = PRIVATE_LAYERS.has(layer) ? 'private' : 'public'
   if (value.visibility !== undefined && value.visibility !== visibility) {
     if (value.visibility !== 'public' && value.visibility !== 'private') throw fail('visibility must be public or private')
@@ -204,6 +204,15 @@ function parseDeclared(config: LoadedConfig, name: string, value: unknown, key: 
     implicit: false,
     declaredIn: site?.file ?? site?.source ?? layer,
     layer,
+  }
+}
+
+/** A problem found by a shared parser, named by the declaration's key. */
+function withKey<T>(parse: () => T, fail: (message: string) => Error): T {
+  try {
+    return parse()
+  } catch (error) {
+    throw fail(isProvisioningError(error) ? error.message : String(error))
   }
 }
 

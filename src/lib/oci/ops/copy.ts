@@ -6,6 +6,7 @@ import {withDefaultTag} from '../../artifact/artifact-reader.js'
 import {TrustGate} from '../../signing/enforce.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'
+import {assertWritable} from './read-only-guard.js'
 
 export interface CopyCommandResult {
   source: string
@@ -29,6 +30,7 @@ export async function copyReference(
   return withSession({...options, workspaceSource: 'required'}, async ({engine, oci, settings}) => {
     const trust = TrustGate.fromConfig(await options.config(), settings.cacheDir)
     const parsedDestination = oci.parse(options.destination)
+    await assertWritable(options.config, parsedDestination, 'copy')
     const source = await trustedSource(oci, trust, await withDefaultTag(oci, oci.parse(options.source)), parsedDestination)
     const destination = parsedDestination.tag || parsedDestination.digest ? parsedDestination : {...parsedDestination, tag: source.tag}
     const [replaced] = await guardRetag(oci, source, destination, destination.tag ? [destination.tag] : [], {action: 'copy', force: options.force})

@@ -15,6 +15,7 @@ import {type OciOperationOptions, type OciSession, withSession} from './session.
 import {type PushSignature, pushSigningKey, type PushSigningRequest, signPushed} from './push-signing.js'
 import {signatureCreatedAt} from './signature-time.js'
 import {guardVersionTags, type ReplacedVersion} from './version-tag-guard.js'
+import {assertWritable} from './read-only-guard.js'
 import type {SigningKey} from '../../signing/signatures.js'
 
 export type {PushTarget} from './push-target.js'
@@ -30,7 +31,7 @@ interface PushMode {
 }
 
 /** PushMode with the signing key read (once, before anything is sent). */
-interface PushWork extends CopyListeners, Omit<PushMode, 'signing'> {
+interface PushWork extends CopyListeners, Omit<PushMode, 'signing'>, Pick<OciOperationOptions, 'config'> {
   key?: SigningKey
   created?: string
 }
@@ -69,6 +70,7 @@ async function pushOne(session: OciSession, target: PushTarget, options: PushWor
 async function pushPackage({engine, oci}: OciSession, target: PushTarget, pkg: SpooledPackage, options: PushWork): Promise<PushResult> {
   const {manifest} = pkg
   const ref = pushReference(oci, target, manifest)
+  await assertWritable(options.config, ref, 'push')
   const name = manifest.name
   const version = ref.tag as string
   const artifact = buildExtensionArtifact({manifest, fileName: pkg.fileName, data: pkg.layer.body, digest: pkg.digest})

@@ -3,6 +3,7 @@ import {updateIndexEntry} from '../../repository/index-sync.js'
 import {formatReference, TAG_PATTERN, withTag} from '../reference.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {guardRetag, type ReplacedVersion} from './version-tag-guard.js'
+import {assertWritable} from './read-only-guard.js'
 
 export interface TagResult {
   /** The reference that was tagged, as given (canonical form). */
@@ -39,6 +40,7 @@ export async function tagArtifact(options: OciOperationOptions & {reference: str
         details: {reference: options.reference},
       })
     }
+    await assertWritable(options.config, ref, 'tag')
     const replaced = await guardRetag(oci, ref, ref, tags, {action: 'tag', force: options.force})
     const {digest} = await engine.tag(ref, tags)
     // A new semver tag is a new version in search results, as after a push.
