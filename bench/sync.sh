@@ -4,7 +4,7 @@
 # local docker-registry over HTTP (blobs and manifests, no CLI: setup is not measured). Each round
 # then runs, in a fresh PROVISIONING_HOME (empty index and blob cache):
 #   first        `repo sync`: no index yet, every manifest and config read;
-#   unchanged    `repo sync` again, nothing changed: listings and one HEAD per tag;
+#   unchanged    `repo sync` again, nothing changed: listings only (known tags are kept);
 #   5 new        `repo sync` after 5 new versions (of 5 extensions) were written to the registry.
 # Wall time and the requests each sync reports; ratios incremental / first; cost per extension.
 #   BENCH_EXTENSIONS=500 BENCH_VERSIONS=5

@@ -6,6 +6,7 @@ import YAML from 'yaml'
 
 import {type CliResult, json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, writeExtension} from '../helpers/deps.js'
+import {generateKeys} from '../helpers/signing-keys.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
@@ -255,7 +256,7 @@ describe('repo commands (built CLI, two real registries, a registry with Basic a
     expect(await bothFiles()).toEqual(files)
   })
 
-  it('an ro repository refuses oci push, tag and delete (exit 10, the registry unchanged) while an rw one accepts a push', async () => {
+  it('an ro repository refuses oci push, tag, delete, copy and sign (exit 10, the registry unchanged) while an rw one accepts a push', async () => {
     const before = await tagsOf(teamA, 'team-a/redis')
     await writeExtension(extensionDir, {name: 'redis', version: '0.2.0'})
     const push = await inWs(['oci', 'push', extensionDir, `${teamA.host}/team-a/redis:0.2.0`, '--json'])
@@ -269,6 +270,12 @@ describe('repo commands (built CLI, two real registries, a registry with Basic a
     expect(remove.exitCode).toBe(10)
     const copy = await inWs(['oci', 'copy', `oci-layout://${path.join(box.root, 'store')}/redis:0.1.0`, `${teamA.host}/team-a/copied:0.1.0`])
     expect(copy.exitCode).toBe(10)
+    const [key] = await generateKeys((args, extra) => inWs(args, extra.env), ['ro-signer'], 'pass-phrase')
+    const sign = await inWs(['oci', 'sign', `${teamA.host}/team-a/redis:0.1.0`, '--key', key.privateKeyFile, '--json'], {
+      PROVISIONING_SIGNING_PASSWORD: 'pass-phrase',
+    })
+    expect(sign.exitCode, sign.stderr).toBe(10)
+    expect(json<ErrorDoc>(sign).error.message).toContain('sign to')
     expect(await tagsOf(teamA, 'team-a/redis')).toEqual(before)
     expect(await catalog(teamA)).not.toContain('team-a/copied')
 

@@ -90,8 +90,13 @@ export function parseRepositoryUrl(url: string, baseDir: string): {location: Loc
 }
 
 function urlError(url: string, why: string) {
-  return new UsageError(`invalid repository URL ${JSON.stringify(url)}: ${why}`, {hint: 'use oci://host[:port]/namespace or oci-layout://PATH'})
+  return new UsageError(`invalid repository URL ${JSON.stringify(withoutUserinfo(url))}: ${why}`, {
+    hint: 'use oci://host[:port]/namespace or oci-layout://PATH; credentials are looked up by host (provisioning oci login HOST), never written in a URL',
+  })
 }
+
+/** A URL as messages may show it: whatever sits before an `@` of its authority is a password as often as not. */
+const withoutUserinfo = (url: string) => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, (_, scheme: string | undefined) => `${scheme ?? ''}***@`)
 
 /** The layers a private repository may be declared in: the user's own. */
 const PRIVATE_LAYERS: ReadonlySet<LayerName> = new Set(['user', 'runtime'])
@@ -143,12 +148,14 @@ export function repositoriesFrom(config: LoadedConfig, implicit?: {registry: str
   all.sort(byPreference)
 
   let selector: Selector | undefined
-  const selectorText = getPath(config.values, 'repository_selector')
+  // The user's own layers only: a workspace (or mode) value neither replaces nor clears the user's selector.
+  const history = config.origins.get('repository_selector') ?? []
+  const foreign = history.filter((a) => !PRIVATE_LAYERS.has(a.layer)).at(-1)
+  if (foreign && foreign.value !== '' && foreign.layer !== 'defaults')
+    problems.push(`repository_selector is set in the ${foreign.layer} layer and ignored: it belongs in config.user.toml (each user chooses what they see)`)
+  const selectorText = history.filter((a) => PRIVATE_LAYERS.has(a.layer)).at(-1)?.value
   if (selectorText !== undefined && selectorText !== '') {
-    const site = winningAssignment(config.origins, 'repository_selector')?.assignment.layer
     if (typeof selectorText !== 'string') problems.push('repository_selector must be a string of label expressions (e.g. "env=prod,team in (core,net)")')
-    else if (site && !PRIVATE_LAYERS.has(site))
-      problems.push(`repository_selector is set in the ${site} layer and ignored: it belongs in config.user.toml (each user chooses what they see)`)
     else {
       try {
         selector = parseSelector(selectorText)

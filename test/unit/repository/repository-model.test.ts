@@ -114,6 +114,7 @@ describe('repository declarations: hostile and broken input', () => {
         '[repositories.web]\nurl = "https://reg.example.com/x"',
         '[repositories.creds]\nurl = "oci://user:pw@reg.example.com/x"',
         '[repositories.upper]\nurl = "oci://reg.example.com/Team"',
+        '[repositories.basic]\nurl = "https://alice:s3cret@reg.example.com/x"',
       ].join('\n'),
     )
     const set = repositoriesFrom(await sb.load())
@@ -122,8 +123,10 @@ describe('repository declarations: hostile and broken input', () => {
       expect.stringMatching(/^repositories\.web: invalid repository URL .*oci:\/\//),
       expect.stringMatching(/^repositories\.creds: invalid registry: credentials do not belong/),
       expect.stringMatching(/^repositories\.upper: .*namespace "Team"/),
+      expect.stringMatching(/^repositories\.basic: invalid repository URL "https:\/\/\*\*\*@reg\.example\.com\/x"/),
     ])
     expect(set.problems.join('\n')).not.toContain(':pw@')
+    expect(set.problems.join('\n')).not.toContain('s3cret')
   })
 
   it('refuses a repository that is not a table', async () => {
@@ -174,6 +177,20 @@ describe('the implicit repository and the selector', () => {
     await workspaceYaml('repository_selector: env=prod\nrepositories:\n  dev:\n    url: oci://dev.example.com/x\n    labels: {env: dev}\n')
     const set = repositoriesFrom(await sb.load())
     expect(set.visible.map((r) => r.name)).toEqual(['dev'])
+    expect(set.problems).toEqual([expect.stringContaining('repository_selector is set in the workspace layer and ignored')])
+  })
+
+  it("a workspace selector neither replaces nor clears the user's own", async () => {
+    await workspaceYaml(
+      'repository_selector: ""\nrepositories:\n  dev:\n    url: oci://dev.example.com/x\n    labels: {env: dev}\n  prod:\n    url: oci://prod.example.com/x\n    labels: {env: prod}\n',
+    )
+    await userToml('repository_selector = "env=prod"\n')
+    expect(repositoriesFrom(await sb.load()).visible.map((r) => r.name)).toEqual(['prod'])
+    await workspaceYaml(
+      'repository_selector: env=dev\nrepositories:\n  dev:\n    url: oci://dev.example.com/x\n    labels: {env: dev}\n  prod:\n    url: oci://prod.example.com/x\n    labels: {env: prod}\n',
+    )
+    const set = repositoriesFrom(await sb.load())
+    expect(set.visible.map((r) => r.name)).toEqual(['prod'])
     expect(set.problems).toEqual([expect.stringContaining('repository_selector is set in the workspace layer and ignored')])
   })
 

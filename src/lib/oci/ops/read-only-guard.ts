@@ -33,11 +33,11 @@ export function owningRepository(repositories: Repository[], ref: Reference): Re
 }
 
 /**
- * `ro` repositories refuse pushes (SPEC §13): push, copy (its destination), tag and delete
+ * `ro` repositories refuse pushes (SPEC §13): push, copy (its destination), tag, delete and sign
  * call this before anything is sent. A broken declaration is left out of the set (its
  * problem is reported by the repo commands), so it never blocks a push by itself.
  */
-export async function assertWritable(config: () => Promise<LoadedConfig>, ref: Reference, action: 'push' | 'copy' | 'tag' | 'delete'): Promise<void> {
+export async function assertWritable(config: () => Promise<LoadedConfig>, ref: Reference, action: 'push' | 'copy' | 'tag' | 'delete' | 'sign'): Promise<void> {
   const owner = owningRepository(declaredRepositories(await config()).all, ref)
   if (owner?.mode !== 'ro') return
   throw new ValidationError(

@@ -6,6 +6,7 @@ import type {Descriptor} from '../media-types.js'
 import {formatReference, type Reference} from '../reference.js'
 import type {ContentStore} from '../store.js'
 import type {OciStores} from '../stores.js'
+import {assertWritable} from './read-only-guard.js'
 import {type OciOperationOptions, withSession} from './session.js'
 import {signatureCreatedAt} from './signature-time.js'
 
@@ -53,6 +54,8 @@ export async function signArtifact(
   const key = await readSigningKey(path.resolve(options.keyFile), options.passphrase)
   return withSession({...options, workspaceSource: 'required'}, async ({oci}) => {
     const {ref, store, manifest} = await resolveSubject(oci, options.reference, 'sign')
+    // A signature is pushed into the artifact's repository (a referrer manifest and blobs).
+    await assertWritable(options.config, ref, 'sign')
     const signed = await signManifest(store, ref.repository, manifest, key, signatureCreatedAt((await options.config()).env))
     return {
       reference: formatReference(ref),
