@@ -171,6 +171,19 @@ describe('oci.mirrors (built CLI, two real registries)', () => {
     expect(result.stdout + result.stderr).not.toContain('hunter2')
     await expect(stat(path.join(box.root, 'never'))).rejects.toThrow()
   })
+
+  it('a workspace cannot choose mirrors for its users: oci.mirrors in config/provisioning.yaml is exit 3, nothing pulled, the mirror never asked', async () => {
+    await writeFile(path.join(box.home, 'config.user.toml'), '')
+    const ws = await bareWorkspace(box.root, 'ws-mirrors')
+    const file = path.join(ws, 'config', 'provisioning.yaml')
+    await writeFile(file, `${await readFile(file, 'utf8')}oci:\n  mirrors:\n    - registry: "${front.host}"\n      mirrors: ["${mirror.host}"]\n`)
+    const result = await runCli(['oci', 'pull', 'redis:1.0.0', '--output', path.join(box.root, 'never-ws'), '--json'], {env: env(), cwd: ws})
+    expect(result.exitCode, result.stdout + result.stderr).toBe(3)
+    const {error} = json<{error: {message: string; details: {key: string; layer: string}}}>(result)
+    expect(error.message).toContain('oci.mirrors is set in the workspace layer')
+    expect(error.details).toMatchObject({key: 'oci.mirrors', layer: 'workspace'})
+    await expect(stat(path.join(box.root, 'never-ws'))).rejects.toThrow()
+  })
 })
 
 describe('mirror credentials (built CLI, two real registries, a proxy to watch the mirror traffic)', () => {

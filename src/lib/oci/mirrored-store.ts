@@ -83,8 +83,10 @@ export class MirroredStore implements ContentStore {
       this.tally.missing++
     } else if (error instanceof IntegrityError) {
       this.tally.rejected++
+      // A mirror that lied once is not asked again this run: each lie costs a whole download.
+      this.unavailable.add(mirror)
       this.onWarning(
-        `mirror ${mirror.host} answered ${what} with content that does not match its digest (${error.message}); discarded, read from the next source instead`,
+        `mirror ${mirror.host} answered ${what} with content that does not match its digest (${error.message}); discarded, read from the next source instead, and the mirror skipped for the rest of this run`,
       )
     } else {
       this.tally.unavailable++

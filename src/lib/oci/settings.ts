@@ -84,7 +84,7 @@ export function ociSettingsFrom(config: LoadedConfig, overrides: OciOverrides = 
     cacheDir: text('oci.cache.dir') ?? `${config.home}/cache/oci`,
     indexTtlSeconds: Number(value('oci.cache.index_ttl_seconds') ?? 300),
     prereleases: overrides.pre ?? false,
-    mirrors: mirrorsFrom(value('oci.mirrors')),
+    mirrors: mirrorsFrom(userMirrorsOf(config)),
     home: config.home,
     env: config.env,
     cwd: config.cwd,
@@ -120,6 +120,24 @@ function userRegistryOf(registry: string, config: LoadedConfig): string {
   if (!winner || USER_LAYERS.has(winner.layer)) return registry
   const own = assignments.filter((a) => USER_LAYERS.has(a.layer)).at(-1)?.value
   return typeof own === 'string' && !own.includes('{{') ? own : ''
+}
+
+/**
+ * `oci.mirrors` from the user's own layers only. A mirror sees every digest pulled through it
+ * (private repository paths, what is installed, when): a workspace, which arrives through pull
+ * requests, must not point the user's registries at another host, so a value from another
+ * layer stops the command (exit 3) instead of being obeyed or silently dropped.
+ */
+function userMirrorsOf(config: LoadedConfig): unknown {
+  const assignments = config.origins.get('oci.mirrors') ?? []
+  const foreign = assignments.find((a) => !USER_LAYERS.has(a.layer))
+  if (foreign) {
+    throw new ConfigError(`oci.mirrors is set in the ${foreign.layer} layer${foreign.file ? ` (${foreign.file})` : ''}: pull mirrors are chosen by each user`, {
+      hint: 'remove it there and set oci.mirrors in your own config.user.toml (or with --set) if you want these mirrors',
+      details: {key: 'oci.mirrors', layer: foreign.layer},
+    })
+  }
+  return getPath(config.values, 'oci.mirrors')
 }
 
 const MAX_MIRRORED_REGISTRIES = 32
