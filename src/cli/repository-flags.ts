@@ -12,7 +12,9 @@ export const repositoryFlags = {
   }),
   mode: Flags.string({description: 'ro refuses pushes; rw allows them (default for a new repository: ro)', options: ['ro', 'rw']}),
   priority: Flags.integer({description: 'lower is preferred when two repositories offer a name (default 100)', min: 0, max: 1_000_000}),
-  'insecure-skip-check': Flags.boolean({description: 'save even if the checks fail or cannot run (they are skipped; recorded in the audit log)'}),
+  'insecure-skip-check': Flags.boolean({
+    description: 'save without running the checks (the URL must still be well formed; the skipped checks are listed and recorded in the audit log)',
+  }),
 }
 
 /** The flags as the library takes them. */

@@ -224,6 +224,8 @@ describe('repo commands (built CLI, two real registries, a registry with Basic a
     const byName = Object.fromEntries((repositories ?? []).map((r) => [r.name, r]))
     expect(byName['team-a']).toMatchObject({valid: true, exit: 0})
     expect(byName.default).toMatchObject({valid: true})
+    // The implicit repository is read by everyone using the workspace: its push rights are not probed.
+    expect(byName.default.checks.map((c) => c.check)).not.toContain('push')
     expect(byName.later).toMatchObject({valid: false, exit: 6})
     expect(byName.later.checks.find((c) => c.check === 'reachable')?.status).toBe('failed')
     const one = await inWs(['repo', 'validate', 'team-a'])
@@ -389,5 +391,24 @@ describe('repo commands (built CLI, two real registries, a registry with Basic a
     expect(json<ListDoc>(list).problems).toHaveLength(2)
     ok(await outside(['config', 'get', 'oci.registry'], {PROVISIONING_HOME: home}))
     ok(await outside(['oci', 'tags', `${teamA.host}/team-a/redis`], {PROVISIONING_HOME: home}))
+  })
+  it('repo remove refuses a repository the dependency declaration still names (its list or a pin), file unchanged', async () => {
+    const before = await readFile(workspaceFile(), 'utf8')
+    const doc = YAML.parse(before) as Record<string, unknown>
+    doc.repositories = {'team-a': {url: `oci://${teamA.host}/team-a`}}
+    doc.dependencies = {extensions: {repositories: ['default', 'team-a'], modules: {taskservs: [{name: 'redis', version: '*', repository: 'team-a'}]}}}
+    const pinned = YAML.stringify(doc)
+    await writeFile(workspaceFile(), pinned)
+    try {
+      const result = await inWs(['repo', 'remove', 'team-a', '--json'])
+      expect(result.exitCode, result.stdout).toBe(3)
+      expect(json<{error: {details: {referencedAt: string[]}}}>(result).error.details.referencedAt).toEqual([
+        'dependencies.extensions.repositories',
+        'dependencies.extensions.modules.taskservs[0]',
+      ])
+      expect(await readFile(workspaceFile(), 'utf8')).toBe(pinned)
+    } finally {
+      await writeFile(workspaceFile(), before)
+    }
   })
 })

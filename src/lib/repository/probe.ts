@@ -30,7 +30,15 @@ export interface ProbeTarget {
   location: Location
   namespace: string
   mode: RepositoryMode
+  /**
+   * Whether an `rw` repository's write rights are probed (the push probe, a layout's
+   * writability). Off for the implicit repository in `repo validate`: every reader of a
+   * workspace would otherwise be told they cannot push, and start an upload on each run.
+   */
+  probeWrites?: boolean
 }
+
+const writesProbed = (target: ProbeTarget) => target.mode === 'rw' && target.probeWrites !== false
 
 /** The repository every push probe starts (and cancels) an upload in: nothing is ever committed there. */
 export const PUSH_PROBE_REPOSITORY = 'provisioning-push-probe'
@@ -57,7 +65,7 @@ const inNamespace = (namespace: string) => (repository: string) => namespace ===
 export async function probeRegistry(store: ContentStore, client: RegistryClient, target: ProbeTarget, host: string): Promise<CheckResult[]> {
   const checks: CheckResult[] = []
   const rest = (why: string) => {
-    const names: CheckName[] = ['api', 'credentials', 'namespace', ...(target.mode === 'rw' ? (['push'] as const) : [])]
+    const names: CheckName[] = ['api', 'credentials', 'namespace', ...(writesProbed(target) ? (['push'] as const) : [])]
     for (const name of names) if (!checks.some((c) => c.check === name)) checks.push(skipped(name, why))
     return checks
   }
@@ -97,7 +105,7 @@ export async function probeRegistry(store: ContentStore, client: RegistryClient,
   }
 
   checks.push(await namespaceCheck(store, target, host))
-  if (target.mode === 'rw') checks.push(await pushCheck(client, target.namespace, host))
+  if (writesProbed(target)) checks.push(await pushCheck(client, target.namespace, host))
   return checks
 }
 
@@ -117,10 +125,10 @@ export async function probeLayout(store: ContentStore, target: ProbeTarget, root
     const missing = new NotFoundError(`${root} ${info ? 'is not a folder' : 'does not exist'}`, {
       hint: `point the URL at an OCI layout folder, or create one (e.g. "provisioning oci copy NAME:VERSION oci-layout://${root}/NAME:VERSION")`,
     })
-    return [failed('folder', missing), skipped('namespace', 'no layout folder'), ...(target.mode === 'rw' ? [skipped('writable', 'no layout folder')] : [])]
+    return [failed('folder', missing), skipped('namespace', 'no layout folder'), ...(writesProbed(target) ? [skipped('writable', 'no layout folder')] : [])]
   }
   const checks = [passed('folder', `${root} is a folder`), await namespaceCheck(store, target, root)]
-  if (target.mode === 'rw') {
+  if (writesProbed(target)) {
     try {
       await access(root, constants.W_OK)
       checks.push(passed('writable', `${root} is writable`))

@@ -2,12 +2,13 @@ import path from 'node:path'
 
 import type {LoadedConfig} from '../../config/loader.js'
 import {displayFile, winningAssignment} from '../../config/locate.js'
-import {workspaceConfigFile} from '../../config/types.js'
+import {getPath} from '../../config/merge.js'
+import {type ConfigTable, isTable, workspaceConfigFile} from '../../config/types.js'
 import {declaredRepositories} from '../../deps/repositories.js'
 import {ConfigError, NotFoundError, ProvisioningError, UsageError} from '../../errors.js'
 import {editRepositoryDeclaration} from '../../repository/config-edit.js'
 import type {RepositoryDeclaration} from '../../repository/declaration.js'
-import {type CheckName, type CheckResult, firstFailure, passed, probeLayout, probeRegistry, skipped} from '../../repository/probe.js'
+import {type CheckName, type CheckResult, firstFailure, passed, type ProbeTarget, probeLayout, probeRegistry, skipped} from '../../repository/probe.js'
 import {
   IMPLICIT_REPOSITORY,
   isLabelKey,
@@ -23,7 +24,7 @@ import {
 } from '../../repository/repository.js'
 import {parseSelector, selectorMatches} from '../../repository/selector.js'
 import {homePaths} from '../../util/home.js'
-import {LAYOUT_SCHEME, type Location} from '../reference.js'
+import {LAYOUT_SCHEME} from '../reference.js'
 import type {OciStores} from '../stores.js'
 import {type OciOperationOptions, withSession} from './session.js'
 
@@ -58,7 +59,7 @@ export interface RepositorySaveResult {
   /** The file edited, as people read it. */
   file: string
   checks: CheckResult[]
-  /** Checks not run because of --insecure-skip-check, or failed and saved anyway. */
+  /** Checks not run because of --insecure-skip-check (it skips them all; the URL must still be well formed). */
   insecureSkipCheck?: {skipped: CheckName[]}
 }
 
@@ -111,18 +112,14 @@ export async function showRepository(options: {config: () => Promise<LoadedConfi
 }
 
 /** Runs every check that can run against one repository's store (none but the URL's with `skip`). */
-async function checksOf(
-  oci: OciStores,
-  target: {location: Location; namespace: string; mode: RepositoryMode; url: string},
-  skip = false,
-): Promise<CheckResult[]> {
+async function checksOf(oci: OciStores, target: ProbeTarget & {url: string}, skip = false): Promise<CheckResult[]> {
   const {location} = target
   const url = passed('url', `${target.url} is a well-formed ${location.kind === 'layout' ? 'layout' : 'registry'} URL`)
   if (skip)
     return [
       url,
       ...SKIPPED_BY_FLAG[location.kind]
-        .filter((c) => target.mode === 'rw' || (c !== 'push' && c !== 'writable'))
+        .filter((c) => (target.mode === 'rw' && target.probeWrites !== false) || (c !== 'push' && c !== 'writable'))
         .map((c) => skipped(c, '--insecure-skip-check')),
     ]
   if (location.kind === 'layout') return [url, ...(await probeLayout(oci.store(location), target, location.root))]
@@ -354,11 +351,32 @@ export async function removeRepository(options: {config: () => Promise<LoadedCon
   const loaded = await options.config()
   const set = declaredRepositories(loaded)
   const {file, visibility} = declaringFile(loaded, set, options.name)
+  const referencedAt = declarationReferences(loaded.values, options.name)
+  if (referencedAt.length > 0) {
+    throw new ConfigError(`repository ${options.name} is still used by the workspace's dependency declaration: ${referencedAt.join(', ')}`, {
+      hint: `remove ${options.name} from ${referencedAt.join(' and ')} first (otherwise the next dep resolve stops with exit 3), then run repo remove again`,
+      details: {repository: options.name, referencedAt},
+    })
+  }
   await editRepositoryDeclaration(file, options.name, (before) => {
     if (!before) throw new ConfigError(`repositories.${options.name} is not written in ${shownFile(loaded, file)} as a table`, {hint: 'edit it there by hand'})
     return undefined
   })
   return {action: 'removed', name: options.name, visibility, file: shownFile(loaded, file), checks: []}
+}
+
+/** The keys of `dependencies.extensions` naming a repository: its `repositories` list and module pins. */
+function declarationReferences(values: ConfigTable, name: string): string[] {
+  const at: string[] = []
+  const listed = getPath(values, 'dependencies.extensions.repositories')
+  if (Array.isArray(listed) && listed.includes(name)) at.push('dependencies.extensions.repositories')
+  const groups = getPath(values, 'dependencies.extensions.modules')
+  for (const [group, modules] of Object.entries(isTable(groups) ? groups : {}))
+    if (Array.isArray(modules))
+      modules.forEach((item, index) => {
+        if (isTable(item) && item.repository === name) at.push(`dependencies.extensions.modules.${group}[${index}]`)
+      })
+  return at
 }
 
 /**
@@ -374,7 +392,7 @@ export async function validateRepositories(
   const repositories = await withSession({...options, workspaceSource: 'fallback'}, async ({oci}) => {
     const results: RepositoryValidation[] = []
     for (const repository of targets) {
-      const checks = await checksOf(oci, repository)
+      const checks = await checksOf(oci, repository.implicit ? {...repository, probeWrites: false} : repository)
       const failure = firstFailure(checks)
       results.push({name: repository.name, url: repository.url, valid: !failure, exit: failure?.exit ?? 0, checks})
     }
