@@ -166,7 +166,7 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
   }
 
   const roots = await rootRequirements(declaration)
-  const {catalog, originOf} = await loadCatalog(oci, declaration, options)
+  const {catalog, originOf} = await loadCatalog(oci, declaration, {...options, onWarning: (message) => warnings.push(message)})
   const republished = findRepublished(lock, catalog, originOf)
   if (options.acceptRepublished !== 'report') assertRepublishedAccepted(republished, options.acceptRepublished ?? [])
   let solved
@@ -246,6 +246,8 @@ export async function loadCatalog(
     concurrency: number
     onInvalidManifests?: (invalid: InvalidManifest[]) => void
     onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']
+    /** A less-preferred repository that failed for a name and was dropped (registry-catalog.ts). */
+    onWarning?: (message: string) => void
     /** The lock being re-resolved: its versions' tags are resolved afresh (republish detection). */
     lock?: Lockfile
   },
@@ -270,6 +272,7 @@ export async function loadCatalog(
     concurrency: options.concurrency,
     offline: Boolean(options.offline),
     onInvalidMetadata: options.onInvalidMetadata,
+    onWarning: options.onWarning,
     lockedVersions: options.lock && new Map(options.lock.extensions.map((e) => [e.name, e.version])),
   })
   return {
