@@ -11,7 +11,12 @@ export const repositoryFlags = {
     options: ['public', 'private'],
   }),
   mode: Flags.string({description: 'ro refuses pushes; rw allows them (default for a new repository: ro)', options: ['ro', 'rw']}),
-  priority: Flags.integer({description: 'lower is preferred when two repositories offer a name (default 100)', min: 0, max: 1_000_000}),
+  priority: Flags.integer({
+    description:
+      'lower is preferred (default 100; ties by name): an unpinned name comes wholly from the most preferred repository holding it, never a higher version from a less-preferred one (no dependency confusion); pin a module to use another',
+    min: 0,
+    max: 1_000_000,
+  }),
   'insecure-skip-check': Flags.boolean({
     description: 'save without running the checks (the URL must still be well formed; the skipped checks are listed and recorded in the audit log)',
   }),

@@ -18,6 +18,7 @@ import {
   type ResolveDoc,
   writeExtension,
 } from '../helpers/deps.js'
+import {pushArtifact} from '../helpers/registry-http.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
@@ -108,7 +109,7 @@ describe('dep resolve across repositories', () => {
 
   const MODULES = {taskservs: ['web', {name: 'cilium', version: '^1.14', repository: 'internal'}, 'tool']}
 
-  it('resolves from the union, a pinned module from its repository only, and locks repositories and references', async () => {
+  it('resolves each name from the most preferred repository holding it, a pinned module from its repository only, and locks repositories and references', async () => {
     const ws = await workspace('union', {repositories: ['default', 'internal', 'store'], modules: MODULES})
     const result = await depResolve(ws, box.env, ['--json'])
     expect(result.exitCode, result.stderr).toBe(0)
@@ -117,7 +118,7 @@ describe('dep resolve across repositories', () => {
     expect(chosen).toEqual({
       // Pinned to internal: 1.14.5, although default offers 1.15.0 and the store 1.16.0.
       cilium: ['1.14.5', 'internal', []],
-      // In default and internal: default (priority 0) provides it.
+      // In default and internal: default (priority 0) supplies it; internal is recorded, not used.
       web: ['1.0.0', 'default', ['internal']],
       // Only in internal, reached through web.
       lib: ['1.1.0', 'internal', []],
@@ -222,16 +223,135 @@ describe('dep resolve across repositories', () => {
     expect(json<ErrorDoc>(bad).error.message).toContain('.repository (cilium) "../../internal" is not a repository name')
   })
 
-  it('a failure names the versions each repository offers; a pin on a name its repository lacks says so', async () => {
+  it('a higher version in a less-preferred repository is not taken (dependency confusion); a pin takes it', async () => {
+    // cilium: default 1.14.2, 1.15.0; internal 1.14.5; store 1.16.0. Unpinned, default supplies it.
+    const ws = await workspace('per-name', {repositories: ['default', 'internal', 'store'], modules: {taskservs: ['cilium']}})
+    const result = await depResolve(ws, box.env, ['--json'])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const [cilium] = json<ResolveWithRepositories>(result).order
+    expect([cilium.version, cilium.repository, cilium.alsoIn]).toEqual(['1.15.0', 'default', ['internal', 'store']])
+    expect(await origin(ws, 'cilium')).toBe('default')
+
+    await writeWorkspaceConfig(ws, {repositories: ['default', 'internal', 'store'], modules: {taskservs: [{name: 'cilium', repository: 'store'}]}})
+    const pinned = await depResolve(ws, box.env, ['--json'])
+    expect(pinned.exitCode, pinned.stderr).toBe(0)
+    expect(json<ResolveWithRepositories>(pinned).order.map((e) => [e.name, e.version, e.repository])).toEqual([['cilium', '1.16.0', 'store']])
+    expect(await origin(ws, 'cilium')).toBe('store')
+  })
+
+  describe('a repository that cannot be read', () => {
+    let down: RegistryHandle
+    let hostile: RegistryHandle
+    beforeAll(async () => {
+      ;[down, hostile] = await Promise.all([startRegistry(), startRegistry()])
+      await down.stop()
+      // A cilium whose published metadata is refused (exit 8): it depends on itself (oci push refuses to publish that).
+      const config = {name: 'cilium', type: 'taskserv', version: '1.99.0', dependencies: {cilium: '*'}}
+      await pushArtifact(hostile.url, `${NS}/cilium`, '1.99.0', {
+        config,
+        configMediaType: 'application/vnd.provisioning.extension.config.v1+json',
+        artifactType: 'application/vnd.provisioning.extension.v1',
+        layer: [{name: 'manifest.yaml', content: YAML.stringify(config)}],
+      })
+    })
+    afterAll(() => hostile?.stop())
+
+    const repositories = (priorities: {down: number; hostile: number}) => ({
+      internal: {url: `oci://${internal.host}/${NS}`, priority: 10},
+      store: {url: `oci-layout://${store}`, priority: 50},
+      down: {url: `oci://${down.host}/${NS}`, priority: priorities.down},
+      hostile: {url: `oci://${hostile.host}/${NS}`, priority: priorities.hostile},
+    })
+
+    it('less preferred than the repository supplying the name: dropped with a warning naming it and the error', async () => {
+      const ws = await workspace(
+        'down-after',
+        {repositories: ['default', 'internal', 'store', 'down', 'hostile'], modules: {taskservs: ['cilium', 'tool']}},
+        repositories({down: 300, hostile: 200}),
+      )
+      const result = await depResolve(ws, box.env, ['--json'])
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0)
+      const doc = json<ResolveWithRepositories>(result)
+      expect(doc.order.map((e) => [e.name, e.version, e.repository])).toEqual([
+        ['cilium', '1.15.0', 'default'],
+        ['tool', '2.0.0', 'store'],
+      ])
+      // By name, each name's in preference order (hostile 200, then down 300).
+      const dropped = doc.warnings.filter((w) => w.includes('could not be read'))
+      expect(dropped).toHaveLength(3)
+      expect(dropped[1]).toMatch(/^cilium: repository down could not be read \(.+\); ignored it, since default is preferred and supplies cilium$/s)
+      expect(dropped[0]).toMatch(/^cilium: repository hostile could not be read \(.*invalid extension metadata.*\); ignored it, since default is preferred/s)
+      expect(dropped[2]).toMatch(/^tool: repository down could not be read \(.+\); ignored it, since store is preferred and supplies tool$/s)
+    })
+
+    it('more preferred than a repository holding the name: the run fails with its exit code instead of switching repositories', async () => {
+      const ws = await workspace(
+        'down-before',
+        {repositories: ['default', 'internal', 'store', 'down'], modules: {taskservs: ['tool']}},
+        repositories({down: 20, hostile: 200}),
+      )
+      const result = await depResolve(ws, box.env, ['--json'])
+      expect(result.exitCode, result.stdout).toBe(6)
+      const {error} = json<ErrorDoc>(result)
+      expect(error.message).toMatch(/^tool: repository down could not be read, and it is preferred to store, which holds tool: /)
+      expect(error.details).toMatchObject({name: 'tool', failedRepository: 'down', holder: 'store'})
+      expect(await readLock(ws)).toBeUndefined()
+
+      // Refused metadata in the preferred repository (internal supplies cilium otherwise): exit 8, not internal's versions.
+      await writeWorkspaceConfig(ws, {repositories: ['internal', 'hostile'], modules: {taskservs: ['cilium']}}, repositories({down: 300, hostile: 5}))
+      const refused = await depResolve(ws, box.env, ['--json'])
+      expect(refused.exitCode, refused.stdout).toBe(8)
+      expect(json<ErrorDoc>(refused).error.message).toContain(
+        'cilium: repository hostile could not be read, and it is preferred to internal, which holds cilium',
+      )
+      expect(await readLock(ws)).toBeUndefined()
+    })
+  })
+
+  it('a lock edited to take a name from a less-preferred repository is followed as it is, and re-resolved to the preferred one by dep update', async () => {
+    const ws = await workspace('moved', {repositories: ['default', 'internal'], modules: {taskservs: ['web']}})
+    expect((await depResolve(ws, box.env)).exitCode).toBe(0)
+    // internal's own web (and its lib), as a lockfile-only change would point to them.
+    const other = await workspace('moved-source', {repositories: ['default', 'internal'], modules: {taskservs: [{name: 'web', repository: 'internal'}]}})
+    expect((await depResolve(other, box.env)).exitCode).toBe(0)
+    const lockText = (await readLock(ws)) as string
+    const theirs = YAML.parse((await readLock(other)) as string) as {extensions: Array<Record<string, string>>}
+    const ours = YAML.parse(lockText) as {extensions: Array<Record<string, unknown>>}
+    const web = theirs.extensions.find((e) => e.name === 'web') as Record<string, string>
+    ours.extensions = ours.extensions.map((e) => (e.name === 'web' ? {...e, repository: 'internal', reference: web.reference, digest: web.digest} : e))
+    await writeFile(lockPath(ws), YAML.stringify(ours))
+
+    // Following an unchanged lock asks no registry, so it cannot tell who holds web now.
+    const followed = await depResolve(ws, box.env, ['--frozen', '--json'])
+    expect(followed.exitCode, followed.stdout).toBe(0)
+    expect(json<ResolveDoc>(followed).followedLock).toBe(true)
+
+    const updated = await runCli(['dep', 'update', '--json'], {env: box.env, cwd: ws})
+    expect(updated.exitCode, updated.stdout + updated.stderr).toBe(0)
+    const doc = json<ResolveWithRepositories & {changes: Array<{name: string; change: string; repository?: {from: string; to: string}}>}>(updated)
+    expect(doc.changes.find((c) => c.name === 'web')).toMatchObject({change: 'kept', repository: {from: 'internal', to: 'default'}})
+    expect(doc.warnings).toContain(
+      'web: the lock takes it from repository internal, but default is preferred and holds web: re-resolved from default (a name comes from the most preferred repository holding it; pin it to use another)',
+    )
+    const relocked = YAML.parse((await readLock(ws)) as string) as {extensions: Array<Record<string, string>>}
+    expect(relocked.extensions.find((e) => e.name === 'web')).toMatchObject({reference: `${main.host}/${NS}/web:1.0.0`})
+    expect(relocked.extensions.find((e) => e.name === 'web')).not.toHaveProperty('repository')
+    expect(await origin(ws, 'web')).toBe('default')
+  })
+
+  it('a failure names the repository supplying the name and the others holding it; a pin on a name its repository lacks says so', async () => {
     const ws = await workspace('unsatisfiable', {repositories: ['default', 'internal'], modules: {taskservs: [{name: 'cilium', version: '>=1.17'}]}})
     const result = await depResolve(ws, box.env, ['--json'])
     expect(result.exitCode, result.stdout).toBe(5)
     const {error} = json<ErrorDoc>(result)
     expect(error.message).toContain('no version of cilium satisfies every constraint')
-    expect(error.message).toContain('  in default: 1.14.2, 1.15.0\n  in internal: 1.14.2, 1.14.5')
+    expect(error.message).toContain(
+      '  from default: 1.14.2, 1.15.0 (the most preferred repository holding cilium supplies all its versions)\n' +
+        '  also in internal: 1.14.2, 1.14.5, not used: default is preferred (pin cilium to repository internal to use it)',
+    )
     expect(error.details.availableIn).toEqual([
-      {repository: 'default', versions: ['1.14.2', '1.15.0']},
-      {repository: 'internal', versions: ['1.14.2', '1.14.5']},
+      {repository: 'default', versions: ['1.14.2', '1.15.0'], used: true},
+      {repository: 'internal', versions: ['1.14.2', '1.14.5'], used: false},
     ])
 
     await writeWorkspaceConfig(ws, {modules: {taskservs: [{name: 'tool', repository: 'internal'}]}})

@@ -81,7 +81,13 @@ export function formatWhy(result: WhyResult): string {
 
 export function formatUpdate(result: DepUpdateResult): string {
   if (result.changes.length === 0) return 'no dependencies declared (dependencies.extensions.modules is empty)'
-  const rows = result.changes.map((c) => [c.name, c.type, c.from ?? '-', c.to ?? '-', c.change])
+  const rows = result.changes.map((c) => [
+    c.name,
+    c.type,
+    c.from ?? '-',
+    c.to ?? '-',
+    `${c.change}${c.repository ? ` (repository ${c.repository.from} -> ${c.repository.to})` : ''}`,
+  ])
   const tally = (['upgraded', 'downgraded', 'added', 'removed'] as const)
     .map((change) => `${result.changes.filter((c) => c.change === change).length} ${change}`)
     .join(', ')
@@ -89,13 +95,14 @@ export function formatUpdate(result: DepUpdateResult): string {
     ? `dry run (nothing installed, lockfile not written): would be ${tally}`
     : `${tally}; ${result.lockWritten ? `wrote ${result.lockfile}` : 'lockfile unchanged'}`
   const kept = result.heldBack.map((h) => `${h.name} stays at ${h.version}: ${h.reason}`)
+  const moved = result.changes.flatMap((c) => (c.repository && c.reason ? [`${c.name}: ${c.reason}`] : []))
   const accepted = result.acceptedRepublished.map((r) => `${r.name}@${r.version}: accepted the republished content ${r.current} (was ${r.locked})`)
-  return [table(['name', 'type', 'locked', 'new', 'change'], rows), ...kept, ...accepted, summary].join('\n')
+  return [table(['name', 'type', 'locked', 'new', 'change'], rows), ...moved, ...kept, ...accepted, summary].join('\n')
 }
 
 /** `dep resolve`: the install order, then what changed against the lock and why (kept versions only when held back). */
 export function formatResolveWithChanges(result: DepResolveResult): string {
-  const notable = result.changes.filter((c) => c.change !== 'kept' || c.newestAllowed)
+  const notable = result.changes.filter((c) => c.change !== 'kept' || c.newestAllowed || c.repository)
   // A first resolve adds everything: the table says it all.
   if (notable.length === 0 || result.followedLock || result.changes.every((c) => c.change === 'added')) return formatResolve(result)
   const line = (c: LockChange) => {

@@ -1,5 +1,6 @@
 import semver from 'semver'
 
+import {IMPLICIT_REPOSITORY} from '../repository/repository.js'
 import type {LockedExtension, Lockfile} from './lockfile.js'
 import type {Catalog, Requirer} from './types.js'
 
@@ -17,6 +18,12 @@ export interface LockChange {
   reason?: string
   /** Kept only: the newest version every range on it allows, when newer than the kept one. */
   newestAllowed?: string
+  /**
+   * The lock took it from another repository than resolution does now (a pin changed, or the
+   * per-name rule picks a more preferred repository holding it: a lock edited to point at a
+   * less-preferred one is re-resolved here). `default` stands for the implicit repository.
+   */
+  repository?: {from: string; to: string}
 }
 
 /**
@@ -34,7 +41,10 @@ export function lockChanges(
   for (const e of after) {
     const from = old.get(e.name)?.version
     const {name, type} = e
-    const reason = context.redecided?.get(e.name)
+    const before = old.get(e.name)
+    const moved = before && (before.repository ?? IMPLICIT_REPOSITORY) !== (e.repository ?? IMPLICIT_REPOSITORY)
+    const repository = moved ? {from: before.repository ?? IMPLICIT_REPOSITORY, to: e.repository ?? IMPLICIT_REPOSITORY} : undefined
+    const reason = repository ? movedReason(e.name, repository) : context.redecided?.get(e.name)
     if (from === undefined) {
       changes.push({name, type, change: 'added', to: e.version})
     } else if (from !== e.version) {
@@ -45,6 +55,7 @@ export function lockChanges(
         from,
         to: e.version,
         reason: reason ?? 'the locked version no longer fits the constraints',
+        ...(repository ? {repository} : {}),
       })
     } else {
       // Decided afresh and still the same: nothing held it back, nothing to say.
@@ -57,6 +68,7 @@ export function lockChanges(
         from,
         to: e.version,
         ...(held ? {newestAllowed: newest, reason: `locked; run "provisioning dep update ${e.name}" to move to ${newest}`} : {}),
+        ...(repository ? {repository, reason: movedReason(e.name, repository)} : {}),
       })
     }
   }
@@ -64,6 +76,10 @@ export function lockChanges(
   for (const [name, e] of old) if (!present.has(name)) changes.push({name, type: e.type, change: 'removed', from: e.version, reason: 'no longer required'})
   return changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
+
+/** Why a name left the lock's repository: resolution takes every name from one repository (SPEC §13). */
+export const movedReason = (name: string, r: {from: string; to: string}) =>
+  `locked from repository ${r.from}, now from ${r.to}: ${name} is taken from its pinned repository, else from the most preferred repository holding it`
 
 /** The highest published version inside every range now put on the name. */
 function newestAllowed(name: string, catalog: Catalog | undefined, requirers: Requirer[] | undefined): string | undefined {

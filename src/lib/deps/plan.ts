@@ -166,7 +166,7 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
   }
 
   const roots = await rootRequirements(declaration)
-  const {catalog, originOf} = await loadCatalog(oci, declaration, options)
+  const {catalog, originOf} = await loadCatalog(oci, declaration, {...options, onWarning: (message) => warnings.push(message)})
   const republished = findRepublished(lock, catalog, originOf)
   if (options.acceptRepublished !== 'report') assertRepublishedAccepted(republished, options.acceptRepublished ?? [])
   let solved
@@ -214,7 +214,25 @@ export async function planResolution(oci: OciStores | undefined, options: PlanOp
     extensions: extensions.map(({origin: _origin, ...locked}) => locked),
   }
   const changes = lockChanges(lock, newLock.extensions, {catalog, requiredBy: resolution.requiredBy, redecided})
+  warnings.push(...lessPreferredLocks(declaration, changes))
   return {extensions, lock: newLock, followedLock: false, warnings, requiredBy: resolution.requiredBy, catalog, changes, republished}
+}
+
+/**
+ * Locked names the lock took from a less-preferred repository than the per-name rule picks now
+ * (no pin involved), typically a lock edited to hand a name to another repository: following
+ * an unchanged lock asks no registry and cannot see it, so a fresh resolution says so.
+ */
+function lessPreferredLocks(declaration: Declaration, changes: LockChange[]): string[] {
+  const rank = new Map((declaration.sources?.searched ?? []).map((r, i) => [r.name, i]))
+  return changes.flatMap((c) => {
+    if (!c.repository || declaration.modules.some((m) => m.name === c.name && (m.repository || m.reference))) return []
+    const [from, to] = [rank.get(c.repository.from), rank.get(c.repository.to)]
+    if (from === undefined || to === undefined || to > from) return []
+    return [
+      `${c.name}: the lock takes it from repository ${c.repository.from}, but ${c.repository.to} is preferred and holds ${c.name}: re-resolved from ${c.repository.to} (a name comes from the most preferred repository holding it; pin it to use another)`,
+    ]
+  })
 }
 
 /** A declared module whose chosen version is of another type than the group it is declared under. */
@@ -246,6 +264,8 @@ export async function loadCatalog(
     concurrency: number
     onInvalidManifests?: (invalid: InvalidManifest[]) => void
     onInvalidMetadata?: RegistryCatalogOptions['onInvalidMetadata']
+    /** A less-preferred repository that failed for a name and was dropped (registry-catalog.ts). */
+    onWarning?: (message: string) => void
     /** The lock being re-resolved: its versions' tags are resolved afresh (republish detection). */
     lock?: Lockfile
   },
@@ -270,6 +290,7 @@ export async function loadCatalog(
     concurrency: options.concurrency,
     offline: Boolean(options.offline),
     onInvalidMetadata: options.onInvalidMetadata,
+    onWarning: options.onWarning,
     lockedVersions: options.lock && new Map(options.lock.extensions.map((e) => [e.name, e.version])),
   })
   return {

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import pLimit from 'p-limit'
 
-import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
+import {IntegrityError, NotFoundError, ProvisioningError, RegistryError} from '../errors.js'
 import {readArtifact, readExtensionConfig} from '../artifact/artifact-reader.js'
 import type {OciStores} from '../oci/stores.js'
 import {formatLocation, formatReference, type Location, type Reference} from '../oci/reference.js'
@@ -90,6 +90,11 @@ export interface RegistryCatalogOptions {
    * left without versions, so the rest of the graph is still read; without it the run stops.
    */
   onInvalidMetadata?: (name: string, error: IntegrityError) => void
+  /**
+   * A repository that failed for a name but is less preferred than the one that supplies it
+   * (so it could not have been used): dropped, and reported here (dep resolve --json `warnings`).
+   */
+  onWarning?: (message: string) => void
 }
 
 /**
@@ -104,6 +109,7 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
   const versions = new Map<string, CandidateVersion[] | undefined>()
   const united = new Map<string, Map<string, UnitedVersion<ArtifactRecord>>>()
   const offered = new Map<string, Array<Offer<ArtifactRecord>>>()
+  const warnings: Array<{name: string; text: string}> = []
   const limit = pLimit(Math.max(1, options.concurrency))
 
   /** What one place holds of a name: undefined when the name does not exist there. */
@@ -183,9 +189,12 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
 
   const fetchName = async (name: string): Promise<string[]> => {
     const places = locate(name)
+    // Every place is asked, each failure kept apart: one failing repository must not empty the
+    // name (an IntegrityError) nor fail the run (a low-priority repository unreachable).
+    const settled = await Promise.allSettled(places.map((place) => fetchPlace(name, place)))
     let results: Array<Offer<ArtifactRecord>['found'] | undefined>
     try {
-      results = await Promise.all(places.map((place) => fetchPlace(name, place)))
+      results = placeResults(name, places, settled, warnings)
     } catch (error) {
       if (!(error instanceof IntegrityError && options.onInvalidMetadata)) throw error
       options.onInvalidMetadata(name, error)
@@ -218,6 +227,8 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
       })
     }
   }
+  // Sorted by name (each name's in preference order): the same run warns the same way whichever fetch finished first.
+  for (const w of warnings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) options.onWarning?.(w.text)
   const repositoryOf = (name: string) => locate(name).map(formatPlace).join(', ')
   return {
     versions: (name) => versions.get(name),
@@ -231,6 +242,51 @@ export async function fetchRegistryCatalog(oci: OciStores, options: RegistryCata
         }
       : {}),
   }
+}
+
+/**
+ * What each place gave for a name, failures settled by the per-name rule (repository-union.ts):
+ * a place that failed but is less preferred than the one supplying the name could not have
+ * been used, so it is dropped with a warning. Any other failure fails the run with its own
+ * exit code: a pin's or a root reference's only place, every place failing, none of the
+ * places that answered holding the name (the failed one might), and above all a more
+ * preferred place failing while a less-preferred one holds the name, since using the latter
+ * would silently hand the name to another repository (dependency confusion).
+ */
+function placeResults(
+  name: string,
+  places: ArtifactLocation[],
+  settled: Array<PromiseSettledResult<Offer<ArtifactRecord>['found'] | undefined>>,
+  warnings: Array<{name: string; text: string}>,
+): Array<Offer<ArtifactRecord>['found'] | undefined> {
+  const firstFailure = settled.findIndex((r) => r.status === 'rejected')
+  if (firstFailure === -1) return settled.map((r) => (r as PromiseFulfilledResult<Offer<ArtifactRecord>['found'] | undefined>).value)
+  const supplier = settled.findIndex((r) => r.status === 'fulfilled' && r.value !== undefined && r.value.length > 0)
+  const failure = (settled[firstFailure] as PromiseRejectedResult).reason as unknown
+  if (supplier === -1 || firstFailure < supplier) {
+    if (supplier === -1 || !(failure instanceof ProvisioningError)) throw failure
+    const failed = places[firstFailure].source ?? formatPlace(places[firstFailure])
+    const holder = places[supplier].source ?? formatPlace(places[supplier])
+    const message = `${name}: repository ${failed} could not be read, and it is preferred to ${holder}, which holds ${name}: ${failure.message}`
+    const context = {
+      hint: `${name} is not taken from ${holder} while a more preferred repository cannot say whether it holds ${name} (that would let a less-preferred repository take the name over); fix ${failed} or remove it from dependencies.extensions.repositories, or pin ${name} to a repository. ${failure.hint ?? ''}`.trim(),
+      details: {...failure.details, name, failedRepository: failed, holder},
+      cause: failure,
+    }
+    // Same exit code; still an IntegrityError for dep validate's onInvalidMetadata.
+    throw failure instanceof IntegrityError ? new IntegrityError(message, context) : new ProvisioningError(failure.code, message, context)
+  }
+  const supplierName = places[supplier].source ?? formatPlace(places[supplier])
+  return settled.map((r, i) => {
+    if (r.status === 'fulfilled') return r.value
+    const reason = r.reason as unknown
+    const message = reason instanceof Error ? reason.message : String(reason)
+    warnings.push({
+      name,
+      text: `${name}: repository ${places[i].source ?? formatPlace(places[i])} could not be read (${message}); ignored it, since ${supplierName} is preferred and supplies ${name}`,
+    })
+    return undefined
+  })
 }
 
 /** `the registry (looked for host/ns/x)`, or with repositories `repository internal (looked for …)`. */

@@ -10,34 +10,48 @@ export interface Offer<R> {
 }
 
 export interface UnitedVersion<R> {
-  /** Carries `repository` (the providing repository) when the offer named one. */
+  /** Carries `repository` (the supplying repository) when the offer named one. */
   candidate: CandidateVersion
   record: R
-  /** The other repositories holding the same version, in preference order: for explanations only. */
+  /** The less-preferred repositories that hold the name too, in preference order: not used, for explanations only. */
   alsoIn: string[]
 }
 
+/** What each repository holds of a name, and whether it is the one that supplies it (explanations, `availableIn`). */
+export interface RepositoryOffer {
+  repository: string
+  /** Ascending. */
+  versions: string[]
+  used: boolean
+}
+
 /**
- * The union the resolver sees (SPEC §13): every version any place offers, each provided by
- * the first place holding it, the offers being in preference order (pin, else priority,
- * then name). Built after every fetch has finished, so it never depends on which finished first.
+ * The versions the resolver sees of one name (SPEC §13), by the per-name rule: the most
+ * preferred place that holds the name (at least one semver version) supplies all of its
+ * versions; less-preferred places holding it are recorded as `alsoIn` and never used. The
+ * offers are in preference order (pin, else priority, then name). Choosing per name, not per
+ * version, is what stops dependency confusion: publishing `cilium:1.99.0` to a less-preferred
+ * repository does not take the name over from the preferred one. Decided after every fetch
+ * has finished, so it never depends on which finished first.
  */
 export function uniteOffers<R>(offers: ReadonlyArray<Offer<R>>): Map<string, UnitedVersion<R>> {
+  const supplier = offers.find((o) => o.found.length > 0)
   const united = new Map<string, UnitedVersion<R>>()
-  for (const offer of offers) {
-    for (const {candidate, record} of offer.found) {
-      const known = united.get(candidate.version)
-      if (known) {
-        if (offer.source && !known.alsoIn.includes(offer.source)) known.alsoIn.push(offer.source)
-        continue
-      }
-      united.set(candidate.version, {candidate: offer.source ? {...candidate, repository: offer.source} : candidate, record, alsoIn: []})
-    }
+  if (!supplier) return united
+  const alsoIn = offers.filter((o) => o !== supplier && o.source && o.found.length > 0).map((o) => o.source as string)
+  for (const {candidate, record} of supplier.found) {
+    if (united.has(candidate.version)) continue
+    united.set(candidate.version, {candidate: supplier.source ? {...candidate, repository: supplier.source} : candidate, record, alsoIn})
   }
   return united
 }
 
-/** Per repository, the versions it offers (ascending), for "no version satisfies" explanations. */
-export function versionsByRepository<R>(offers: ReadonlyArray<Offer<R>>): Array<{repository: string; versions: string[]}> {
-  return offers.flatMap((o) => (o.source ? [{repository: o.source, versions: o.found.map((f) => f.candidate.version).sort(semver.compare)}] : []))
+/** Per repository holding the name, its versions (ascending) and whether it supplies them, for "no version satisfies" explanations. */
+export function versionsByRepository<R>(offers: ReadonlyArray<Offer<R>>): RepositoryOffer[] {
+  const supplier = offers.find((o) => o.found.length > 0)
+  return offers.flatMap((o) =>
+    o.source && o.found.length > 0
+      ? [{repository: o.source, versions: o.found.map((f) => f.candidate.version).sort(semver.compare), used: o === supplier}]
+      : [],
+  )
 }

@@ -25,9 +25,12 @@ export interface Catalog {
    * (looked for host/ns/x)` or `the local source /path`; `repository` goes to --json.
    */
   whereIs?(name: string): {text: string; repository?: string}
-  /** With repositories: the versions of a name each repository offers, in preference order (explanations only). */
-  offers?(name: string): Array<{repository: string; versions: string[]}>
-  /** With repositories: the other repositories holding a version than the one providing it. */
+  /**
+   * With repositories: the versions of a name each repository holding it offers, in preference
+   * order, `used` for the one that supplies the name (explanations only).
+   */
+  offers?(name: string): Array<{repository: string; versions: string[]; used: boolean}>
+  /** With repositories: the less-preferred repositories that hold the name too (not used). */
   alsoIn?(name: string, version: string): string[]
 }
 

@@ -51,6 +51,8 @@ export async function validateDependencies(options: WorkspaceDependenciesOptions
   }
   let extensions = 0
   let lockfile: DependencyValidation['lockfile'] = 'missing'
+  /** Less-preferred repositories that failed for a name and were dropped (registry-catalog.ts). */
+  const dropped: string[] = []
   if (context) {
     const {declaration} = context
     const invalid: InvalidManifest[] = []
@@ -63,6 +65,7 @@ export async function validateDependencies(options: WorkspaceDependenciesOptions
           concurrency: context?.settings.concurrency ?? 1,
           onInvalidManifests: (found) => invalid.push(...found),
           onInvalidMetadata: (name, error) => refused.push({kind: 'manifest', message: error.message, hint: error.hint, name}),
+          onWarning: (message) => dropped.push(message),
         }),
       )
       problems.push(...invalid.map((m) => manifestProblem(m)), ...refused.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1)))
@@ -93,12 +96,14 @@ export async function validateDependencies(options: WorkspaceDependenciesOptions
       details: {problems},
     })
   }
-  const warnings =
-    lockfile === 'missing'
+  const warnings = [
+    ...dropped,
+    ...(lockfile === 'missing'
       ? ['no lockfile yet: run "provisioning dep resolve"']
       : lockfile === 'stale'
         ? ['the lockfile is out of date: run "provisioning dep resolve"']
-        : []
+        : []),
+  ]
   return {workspace: (context as WorkspaceDependencies).workspace, valid: true, extensions, lockfile, warnings}
 }
 

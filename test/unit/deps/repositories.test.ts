@@ -6,6 +6,7 @@ import {parse} from 'yaml'
 
 import {artifactLocator, formatPlace} from '../../../src/lib/deps/artifact-location.js'
 import {type Declaration, parseDeclaration} from '../../../src/lib/deps/declaration.js'
+import {lockChanges, movedReason} from '../../../src/lib/deps/lock-changes.js'
 import {lockContractProblems} from '../../../src/lib/deps/lock-contract.js'
 import {LOCKFILE_VERSION, type LockedExtension, type Lockfile, readLockfile, serializeLockfile, writeLockfile} from '../../../src/lib/deps/lockfile.js'
 import {uniteOffers, versionsByRepository} from '../../../src/lib/deps/repository-union.js'
@@ -21,16 +22,26 @@ const offer = (source: string, versions: string[], name = 'cilium', dependencies
   found: versions.map((v) => ({candidate: candidate(name, v, {dependencies}), record: `${source}/${name}:${v}`})),
 })
 
-describe('the union of repositories (SPEC §13)', () => {
-  it('the preferred repository provides a version both offer; the others are recorded, in preference order', () => {
-    const united = uniteOffers([offer('internal', ['1.14.2', '1.14.0']), offer('default', ['1.15.0', '1.14.2']), offer('extra', ['1.14.2'])])
-    expect([...united.keys()].sort()).toEqual(['1.14.0', '1.14.2', '1.15.0'])
+describe('the per-name rule across repositories (SPEC §13)', () => {
+  it('the most preferred repository holding a name supplies all its versions; the others are recorded, not used', () => {
+    const offers = [offer('internal', ['1.14.2', '1.14.0']), offer('default', ['1.99.0', '1.14.2']), offer('extra', ['1.14.2'])]
+    const united = uniteOffers(offers)
+    // 1.99.0 in a less-preferred repository is not a version of cilium for this workspace.
+    expect([...united.keys()].sort()).toEqual(['1.14.0', '1.14.2'])
     expect(united.get('1.14.2')).toMatchObject({candidate: {repository: 'internal'}, record: 'internal/cilium:1.14.2', alsoIn: ['default', 'extra']})
-    expect(united.get('1.15.0')).toMatchObject({candidate: {repository: 'default'}, record: 'default/cilium:1.15.0', alsoIn: []})
-    expect(versionsByRepository([offer('internal', ['1.14.2', '1.14.0']), offer('default', [])])).toEqual([
-      {repository: 'internal', versions: ['1.14.0', '1.14.2']},
-      {repository: 'default', versions: []},
+    expect(united.get('1.14.0')).toMatchObject({candidate: {repository: 'internal'}, alsoIn: ['default', 'extra']})
+    expect(versionsByRepository(offers)).toEqual([
+      {repository: 'internal', versions: ['1.14.0', '1.14.2'], used: true},
+      {repository: 'default', versions: ['1.14.2', '1.99.0'], used: false},
+      {repository: 'extra', versions: ['1.14.2'], used: false},
     ])
+  })
+
+  it('a preferred repository without the name (or without a semver version of it) passes it to the next one', () => {
+    const united = uniteOffers([offer('internal', []), offer('default', ['1.15.0']), offer('extra', [])])
+    expect(united.get('1.15.0')).toMatchObject({candidate: {repository: 'default'}, alsoIn: []})
+    expect(versionsByRepository([offer('internal', []), offer('default', ['1.15.0'])])).toEqual([{repository: 'default', versions: ['1.15.0'], used: true}])
+    expect(uniteOffers([offer('internal', [])]).size).toBe(0)
   })
 
   it("without repository names the versions are the single source's, unmarked", () => {
@@ -38,16 +49,50 @@ describe('the union of repositories (SPEC §13)', () => {
     expect(united.get('7.2.0')?.candidate).toEqual(candidate('redis', '7.2.0'))
   })
 
-  it('the resolver chooses from the union: the highest version, from whichever repository provides it', () => {
-    const byName = new Map([
-      ['app', uniteOffers([offer('b', ['1.0.0'], 'app', {lib: '*'})])],
+  const catalogOf = (byName: Map<string, ReturnType<typeof uniteOffers<string>>>) => ({
+    versions: (name: string) => [...(byName.get(name)?.values() ?? [])].map((v) => v.candidate),
+  })
+
+  it('the resolver never takes a higher version from a less-preferred repository; a pin (its repository alone) does', () => {
+    const app = uniteOffers([offer('b', ['1.0.0'], 'app', {lib: '*'})])
+    const unpinned = new Map([
+      ['app', app],
       ['lib', uniteOffers([offer('a', ['1.0.0'], 'lib'), offer('b', ['1.0.0', '2.0.0'], 'lib')])],
     ])
-    const catalog = {versions: (name: string) => [...(byName.get(name)?.values() ?? [])].map((v) => v.candidate)}
-    const resolution = resolve({roots: [{name: 'app', range: '*', source: 'test'}], catalog, coreVersion: '1.0.0'})
-    expect(resolution.selected.get('lib')).toMatchObject({version: '2.0.0', repository: 'b'})
+    const resolution = resolve({roots: [{name: 'app', range: '*', source: 'test'}], catalog: catalogOf(unpinned), coreVersion: '1.0.0'})
+    expect(resolution.selected.get('lib')).toMatchObject({version: '1.0.0', repository: 'a'})
     expect(resolution.selected.get('app')).toMatchObject({version: '1.0.0', repository: 'b'})
-    expect(byName.get('lib')?.get('1.0.0')).toMatchObject({candidate: {repository: 'a'}, alsoIn: ['b']})
+    expect(unpinned.get('lib')?.get('1.0.0')).toMatchObject({candidate: {repository: 'a'}, alsoIn: ['b']})
+    // A pin makes its repository the only place: the locator gives one offer.
+    const pinned = new Map([
+      ['app', app],
+      ['lib', uniteOffers([offer('b', ['1.0.0', '2.0.0'], 'lib')])],
+    ])
+    const chosen = resolve({roots: [{name: 'app', range: '*', source: 'test'}], catalog: catalogOf(pinned), coreVersion: '1.0.0'})
+    expect(chosen.selected.get('lib')).toMatchObject({version: '2.0.0', repository: 'b'})
+  })
+
+  it('"no version satisfies" says which repository supplied the name, which others hold it, and that a pin uses them', () => {
+    const offers = [offer('internal', ['1.14.2']), offer('public', ['1.99.0'])]
+    const united = uniteOffers(offers)
+    const catalog = {
+      versions: (name: string) => (name === 'cilium' ? [...united.values()].map((v) => v.candidate) : undefined),
+      offers: () => versionsByRepository(offers),
+    }
+    let error: (Error & {exit: number; hint: string; details: Record<string, unknown>}) | undefined
+    try {
+      resolve({roots: [{name: 'cilium', range: '>=1.50', source: 'test'}], catalog, coreVersion: '1.0.0'})
+    } catch (caught) {
+      error = caught as typeof error
+    }
+    expect(error?.exit).toBe(5)
+    expect(error?.message).toContain('  from internal: 1.14.2 (the most preferred repository holding cilium supplies all its versions)')
+    expect(error?.message).toContain('  also in public: 1.99.0, not used: internal is preferred (pin cilium to repository public to use it)')
+    expect(error?.hint).toContain('pin it ({name: cilium, repository: NAME})')
+    expect(error?.details.availableIn).toEqual([
+      {repository: 'internal', versions: ['1.14.2'], used: true},
+      {repository: 'public', versions: ['1.99.0'], used: false},
+    ])
   })
 })
 
@@ -288,5 +333,25 @@ describe('the lock records repositories', () => {
         '/',
       ).problems,
     ).toEqual(['b@1.0.0: locked from repository internal, but the declaration names no repositories (it resolves from dependencies.extensions.oci)'])
+  })
+
+  it('a lock naming a less-preferred repository for a name passes the contract (following asks no registry); a fresh resolution reports the move', () => {
+    const repositories = [
+      {name: 'default', host: 'main.example:5000', implicit: true},
+      {name: 'internal', host: 'internal.example'},
+    ]
+    // A lockfile-only change handing a to internal, which is searched but less preferred than default.
+    const lock = lockOf(entry('a', {repository: 'internal', reference: 'internal.example/team/a:1.0.0'}))
+    expect(lockContractProblems(lock, declared([module('a')], repositories), '/').problems).toEqual([])
+    // Re-resolved (a changed declaration, dep update), default supplies a again: the change says so.
+    const moved = {from: 'internal', to: 'default'}
+    expect(lockChanges(lock, [entry('a')])).toEqual([
+      {name: 'a', type: 'taskserv', change: 'kept', from: '1.0.0', to: '1.0.0', repository: moved, reason: movedReason('a', moved)},
+    ])
+    expect(movedReason('a', moved)).toBe(
+      'locked from repository internal, now from default: a is taken from its pinned repository, else from the most preferred repository holding it',
+    )
+    expect(lockChanges(lock, [entry('a', {version: '2.0.0', repository: undefined})])[0]).toMatchObject({change: 'upgraded', repository: moved})
+    expect(lockChanges(lock, [entry('a', {repository: 'internal'})])[0]).not.toHaveProperty('repository')
   })
 })

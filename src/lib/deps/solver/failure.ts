@@ -43,8 +43,16 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
       lines.push('', `constraints on ${focus}:`, ...shown)
     }
     if (!unknown) lines.push('', `available versions of ${focus}: ${wording.available(focus)}`)
-    // With repositories: what each one offers (the resolver chose from their union).
-    for (const offer of offers) lines.push(`  in ${offer.repository}: ${shortVersionList(offer.versions)}`)
+    // With repositories: the one that supplies the name, and the less-preferred ones that hold it too (not used).
+    const supplier = offers.find((o) => o.used)
+    for (const offer of offers) {
+      if (offer.used)
+        lines.push(`  from ${offer.repository}: ${shortVersionList(offer.versions)} (the most preferred repository holding ${focus} supplies all its versions)`)
+      else
+        lines.push(
+          `  also in ${offer.repository}: ${shortVersionList(offer.versions)}, not used: ${supplier?.repository ?? 'another repository'} is preferred (pin ${focus} to repository ${offer.repository} to use it)`,
+        )
+    }
   }
 
   let report: ReportLine[]
@@ -67,7 +75,8 @@ export function failureError(root: Incompatibility, domains: Domains): Resolutio
       ? `one of ${[...new Set(cycle)].join(', ')} must stop requiring the next in every version the workspace could use; a cycle can never be installed in order`
       : unknown
         ? 'check the name, publish it ("provisioning oci push"), or remove the requirement'
-        : `relax one of the constraints above, pin a different version in the workspace, or publish a version of ${focus ?? 'the extensions named'} that fits`,
+        : `relax one of the constraints above, pin a different version in the workspace, or publish a version of ${focus ?? 'the extensions named'} that fits` +
+          (offers.some((o) => !o.used) ? `; to take ${focus} from a less-preferred repository, pin it ({name: ${focus}, repository: NAME})` : ''),
     details: {
       kind: cycle ? 'cycle' : 'unsatisfiable',
       ...(focus === undefined ? {} : {name: focus, available, constraints}),
