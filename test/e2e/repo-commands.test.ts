@@ -411,4 +411,25 @@ describe('repo commands (built CLI, two real registries, a registry with Basic a
       await writeFile(workspaceFile(), before)
     }
   })
+  it('a workspace locked by someone else refuses repo add of a public repository (exit 9), its file unchanged; a private one still lands', async () => {
+    const locked = await inWs(['workspace', 'lock', ws, '--reason', 'release freeze'], {PROVISIONING_LOCKING__OWNER: 'alice'})
+    expect(locked.exitCode, locked.stderr).toBe(0)
+    try {
+      const before = await readFile(workspaceFile(), 'utf8')
+      const result = await inWs(['repo', 'add', 'frozen', `oci://${teamA.host}/team-a`, '--insecure-skip-check', '--json'], {
+        PROVISIONING_LOCKING__OWNER: 'bob',
+      })
+      expect(result.exitCode, result.stdout).toBe(9)
+      expect(json<ErrorDoc>(result).error.message).toContain('alice')
+      expect(await readFile(workspaceFile(), 'utf8')).toBe(before)
+      ok(
+        await inWs(['repo', 'add', 'mine', `oci://${teamA.host}/team-a`, '--visibility', 'private', '--insecure-skip-check'], {
+          PROVISIONING_LOCKING__OWNER: 'bob',
+        }),
+      )
+      ok(await inWs(['repo', 'remove', 'mine'], {PROVISIONING_LOCKING__OWNER: 'bob'}))
+    } finally {
+      ok(await inWs(['workspace', 'unlock', ws], {PROVISIONING_LOCKING__OWNER: 'alice'}))
+    }
+  })
 })

@@ -25,6 +25,7 @@ export default class RepoAdd extends BaseCommand<typeof RepoAdd> {
   async run(): Promise<RepositorySaveResult> {
     const result = await addRepository({
       config: this.session().config,
+      guardWorkspace: this.session().assertWorkspaceWritable,
       insecure: this.flags.insecure || undefined,
       name: this.args.name,
       url: this.args.url,

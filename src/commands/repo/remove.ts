@@ -12,7 +12,7 @@ export default class RepoRemove extends BaseCommand<typeof RepoRemove> {
   static args = {name: Args.string({description: 'the repository', required: true})}
 
   async run(): Promise<RepositorySaveResult> {
-    const result = await removeRepository({config: this.session().config, name: this.args.name})
+    const result = await removeRepository({config: this.session().config, name: this.args.name, guardWorkspace: this.session().assertWorkspaceWritable})
     this.auditDetails = {file: result.file}
     return this.present(result, formatRepositorySave)
   }

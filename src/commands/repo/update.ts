@@ -23,6 +23,7 @@ export default class RepoUpdate extends BaseCommand<typeof RepoUpdate> {
   async run(): Promise<RepositorySaveResult> {
     const result = await updateRepository({
       config: this.session().config,
+      guardWorkspace: this.session().assertWorkspaceWritable,
       insecure: this.flags.insecure || undefined,
       name: this.args.name,
       url: this.flags.url,

@@ -37,6 +37,18 @@ export class Session {
   /** The run's config as it would be with `mode` active (`mode validate NAME`, `mode switch NAME`). */
   readonly configWithMode = (mode: string): Promise<LoadedConfig> => new Session({...this.options, mode}).config()
 
+  /**
+   * Refuses (exit 9) when another owner holds the selected workspace's lock: for operations
+   * below workspace/ that edit the workspace's files (repo add/update/remove of a public
+   * repository), which cannot look the lock up themselves.
+   */
+  readonly assertWorkspaceWritable = async (doing: string): Promise<void> => {
+    const loaded = await this.config()
+    if (!loaded.workspace) return
+    const {assertWorkspaceWritable} = await import('../workspace/lock/status.js')
+    await assertWorkspaceWritable({name: loaded.workspace.name, path: loaded.workspace.path}, loaded.values, doing)
+  }
+
   /** The session of the workspace a command argument names (`workspace info NAME`); this one when none is named. */
   forWorkspace(workspace: string | undefined): Session {
     return workspace ? new Session({...this.options, workspace}) : this

@@ -217,7 +217,9 @@ async function validated(
 }
 
 /** `repo add NAME URL …`: validate, then declare it in the workspace config (public) or config.user.toml (private). */
-export async function addRepository(options: OciOperationOptions & RepositoryFields & {name: string; url: string}): Promise<RepositorySaveResult> {
+export async function addRepository(
+  options: OciOperationOptions & RepositoryFields & {name: string; url: string; guardWorkspace?: WorkspaceGuard},
+): Promise<RepositorySaveResult> {
   const {name} = options
   if (!isRepositoryName(name))
     throw new UsageError(`invalid repository name ${JSON.stringify(name)}`, {
@@ -249,7 +251,7 @@ export async function addRepository(options: OciOperationOptions & RepositoryFie
     priority: options.priority,
     labels,
   }
-  await editRepositoryDeclaration(file, name, (current) => {
+  await editDeclaration(loaded, options.guardWorkspace, file, name, (current) => {
     if (current)
       throw new ConfigError(`repository ${name} already exists in ${shownFile(loaded, file)}`, {hint: `change it with "provisioning repo update ${name} …"`})
     return declaration
@@ -297,7 +299,9 @@ function declaringFile(loaded: LoadedConfig, set: RepositorySet, name: string): 
 const stringOr = (value: unknown, fallback?: string) => (typeof value === 'string' ? value : fallback)
 
 /** `repo update NAME …`: changes the declaration where it is declared; a new URL or mode is validated first. */
-export async function updateRepository(options: OciOperationOptions & RepositoryFields & {name: string}): Promise<RepositorySaveResult> {
+export async function updateRepository(
+  options: OciOperationOptions & RepositoryFields & {name: string; guardWorkspace?: WorkspaceGuard},
+): Promise<RepositorySaveResult> {
   const {name} = options
   const loaded = await options.config()
   const set = declaredRepositories(loaded)
@@ -318,7 +322,7 @@ export async function updateRepository(options: OciOperationOptions & Repository
       ? await validated(options, {name, url: checkUrl, mode, baseDir: path.dirname(file)}, Boolean(options.insecureSkipCheck))
       : {checks: []}
   let saved: RepositoryDeclaration | undefined
-  await editRepositoryDeclaration(file, name, (before) => {
+  await editDeclaration(loaded, options.guardWorkspace, file, name, (before) => {
     if (!before) throw new ConfigError(`repositories.${name} is not written in ${shownFile(loaded, file)} as a table`, {hint: `edit it there by hand`})
     const labels: Record<string, string> = {...(before.labels as Record<string, string> | undefined), ...added}
     for (const key of options.removeLabels ?? []) delete labels[key]
@@ -347,7 +351,11 @@ export async function updateRepository(options: OciOperationOptions & Repository
 }
 
 /** `repo remove NAME`: deletes the declaration from the file that holds it. */
-export async function removeRepository(options: {config: () => Promise<LoadedConfig>; name: string}): Promise<RepositorySaveResult> {
+export async function removeRepository(options: {
+  config: () => Promise<LoadedConfig>
+  name: string
+  guardWorkspace?: WorkspaceGuard
+}): Promise<RepositorySaveResult> {
   const loaded = await options.config()
   const set = declaredRepositories(loaded)
   const {file, visibility} = declaringFile(loaded, set, options.name)
@@ -358,11 +366,26 @@ export async function removeRepository(options: {config: () => Promise<LoadedCon
       details: {repository: options.name, referencedAt},
     })
   }
-  await editRepositoryDeclaration(file, options.name, (before) => {
+  await editDeclaration(loaded, options.guardWorkspace, file, options.name, (before) => {
     if (!before) throw new ConfigError(`repositories.${options.name} is not written in ${shownFile(loaded, file)} as a table`, {hint: 'edit it there by hand'})
     return undefined
   })
   return {action: 'removed', name: options.name, visibility, file: shownFile(loaded, file), checks: []}
+}
+
+/** Checks the workspace lock (Session.assertWorkspaceWritable) before a public declaration is edited. */
+export type WorkspaceGuard = (doing: string) => Promise<void>
+
+/** Edits a declaration, first asking the workspace lock when the file is the workspace's own. */
+async function editDeclaration(
+  loaded: LoadedConfig,
+  guard: WorkspaceGuard | undefined,
+  file: string,
+  name: string,
+  edit: Parameters<typeof editRepositoryDeclaration>[2],
+): Promise<void> {
+  if (loaded.workspace && file === workspaceConfigFile(loaded.workspace.path)) await guard?.(`change repository ${name}`)
+  await editRepositoryDeclaration(file, name, edit)
 }
 
 /** The keys of `dependencies.extensions` naming a repository: its `repositories` list and module pins. */
