@@ -39,6 +39,18 @@ export interface SyncOutcome extends SyncCounts {
   truncated: string[]
 }
 
+/** Repositories synced at once by one run (each sync bounds its own requests: oci.concurrency). */
+const PARALLEL_REPOSITORIES = 4
+
+/**
+ * `work` for each repository, PARALLEL_REPOSITORIES at a time, results in the order given:
+ * the one scheduling of `repo sync` and of the merged index's syncs.
+ */
+export function forEachRepository<T>(repositories: readonly Repository[], work: (repository: Repository) => Promise<T>): Promise<T[]> {
+  const limit = pLimit(PARALLEL_REPOSITORIES)
+  return Promise.all(repositories.map((repository) => limit(() => work(repository))))
+}
+
 /** A second sync of one repository waits this long for the first (a sync of thousands of tags takes a while). */
 const SYNC_LOCK_WAIT_MS = 120_000
 /** An update after a push waits this long; then it is skipped (the index is a cache: search says its age). */
@@ -59,7 +71,11 @@ interface SyncContext {
   truncated: string[]
   /** Every request goes through it: at most `concurrency` in flight. */
   request: LimitFunction
-  /** Resolve every version tag again, known ones included (`repo sync --full`, and after a change made through this CLI). */
+  /**
+   * Resolve every version tag this sync looks at again, known ones included: every tag of
+   * the repository for `repo sync --full`; the tags of the one extension a push, copy, tag
+   * or delete through this CLI changed (updateIndexEntry).
+   */
   full: boolean
 }
 

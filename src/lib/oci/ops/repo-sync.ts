@@ -1,9 +1,7 @@
-import pLimit from 'p-limit'
-
 import {declaredRepositories} from '../../deps/repositories.js'
 import {isProvisioningError} from '../../errors.js'
 import {pickRepositories} from '../../repository/index-merge.js'
-import {type SyncCounts, syncRepositoryIndex} from '../../repository/index-sync.js'
+import {forEachRepository, type SyncCounts, syncRepositoryIndex} from '../../repository/index-sync.js'
 import type {Repository} from '../../repository/repository.js'
 import type {OciStores} from '../stores.js'
 import {type OciOperationOptions, withSession} from './session.js'
@@ -31,9 +29,6 @@ export interface RepoSyncResult {
   exit: number
 }
 
-/** Repositories synced at once; each bounds its own requests (oci.concurrency). */
-const PARALLEL_REPOSITORIES = 4
-
 /**
  * `repo sync [NAME…]`: brings the index of each named repository (default: every visible
  * one) up to date, several at a time. A repository that fails is reported with its error
@@ -46,10 +41,7 @@ export async function syncRepositories(options: OciOperationOptions & {names: st
   const repositories = pickRepositories(set, options.names)
   // The source's warnings were said with the repositories' problems above.
   return withSession({...options, onWarning: undefined, workspaceSource: 'fallback'}, async ({settings, oci}) => {
-    const limit = pLimit(PARALLEL_REPOSITORIES)
-    const reports = await Promise.all(
-      repositories.map((repository) => limit(() => syncOne(oci, repository, {concurrency: settings.concurrency, full: options.full}))),
-    )
+    const reports = await forEachRepository(repositories, (repository) => syncOne(oci, repository, {concurrency: settings.concurrency, full: options.full}))
     const failed = reports.find((r) => !r.ok)
     return {repositories: reports, exit: failed && !failed.ok ? failed.error.exit : 0}
   })
