@@ -1,6 +1,6 @@
 import {NotFoundError} from '../errors.js'
 import type {OciStores} from '../oci/stores.js'
-import {type IndexedExtension, indexFileOf, indexSource, readRepositoryIndex, type RepositoryIndex} from './index-store.js'
+import {type IndexedExtension, indexFileOf, indexSource, isStale, readRepositoryIndex, type RepositoryIndex} from './index-store.js'
 import {forEachRepository, syncRepositoryIndex} from './index-sync.js'
 import {firstLine} from '../util/error-text.js'
 import {byPreference, type Repository, type RepositorySet} from './repository.js'
@@ -45,7 +45,8 @@ export interface MergedIndexOptions {
 
 /**
  * The indexes of `repositories`, merged in preference order (SPEC §13): each read from the
- * cache, synced first when it is missing, older than the TTL or `refresh` is asked (never
+ * cache, synced first when it is missing, older than the TTL, dated in the future (beyond a
+ * minute of clock skew) or `refresh` is asked (never
  * when `offline`). A repository whose sync fails keeps its older index when it has one;
  * its part says what failed, and the others are still read.
  */
@@ -54,7 +55,7 @@ export async function loadMergedIndex(oci: OciStores, repositories: Repository[]
   const failures: unknown[] = []
   const loaded = await forEachRepository(ordered, async (repository) => {
     let index = await readRepositoryIndex(indexFileOf(oci.settings.cacheDir, repository), indexSource(repository))
-    const stale = !index || options.refresh || Date.now() - Date.parse(index.synced) >= options.ttlSeconds * 1000
+    const stale = !index || options.refresh || isStale(index.synced, options.ttlSeconds * 1000)
     let refreshed = false
     let error: string | undefined
     if (stale && !options.offline) {

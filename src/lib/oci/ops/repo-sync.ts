@@ -19,6 +19,8 @@ export type RepositorySyncReport = {
       alreadyFresh: boolean
       /** What the bounds left out. */
       truncated: string[]
+      /** Version tags whose artifact cannot be read (`path:tag: reason`): left out of the index, tried again next time. */
+      skipped: string[]
     })
   | {ok: false; error: {code: string; message: string; exit: number; hint?: string}}
 )
@@ -52,7 +54,7 @@ async function syncOne(oci: OciStores, repository: Repository, options: {concurr
   const base = {repository: repository.name, url: repository.url}
   const duration = () => Math.round(performance.now() - started)
   try {
-    const {index, alreadyFresh, truncated, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, options)
+    const {index, alreadyFresh, truncated, skipped, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, options)
     return {
       ...base,
       durationMs: duration(),
@@ -65,6 +67,7 @@ async function syncOne(oci: OciStores, repository: Repository, options: {concurr
       requests,
       alreadyFresh,
       truncated,
+      skipped,
     }
   } catch (error) {
     const known = isProvisioningError(error)
