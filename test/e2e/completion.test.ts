@@ -1,4 +1,4 @@
-import {mkdir, stat, writeFile} from 'node:fs/promises'
+import {cp, mkdir, readdir, stat, utimes, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 
@@ -18,12 +18,12 @@ describe('shell completion (bash, built CLI)', () => {
   let registryConnections = 0
 
   /** Runs the generated completion function for a command line (the cursor on the last word). */
-  async function complete(words: string[], cwd = box.root): Promise<{candidates: string[]; stderr: string}> {
+  async function complete(words: string[], cwd = box.root, env: Record<string, string> = {}): Promise<{candidates: string[]; stderr: string}> {
     const array = words.map((w) => `'${w}'`).join(' ')
     const result = await execa(
       'bash',
       ['-c', `source '${script}'; COMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _provisioning_complete; printf '%s\\n' "\${COMPREPLY[@]}"`],
-      {env: box.env, cwd, reject: false},
+      {env: {...box.env, ...env}, cwd, reject: false},
     )
     expect(result.exitCode, result.stderr).toBe(0)
     return {candidates: result.stdout.split('\n').filter(Boolean).sort(), stderr: result.stderr}
@@ -103,6 +103,19 @@ describe('shell completion (bash, built CLI)', () => {
     expect((await complete(['provisioning', 'module', 'unload', '-w', 'alpha', 'taskservs', 'r'])).candidates).toEqual(['redis'])
     // beta has no lock and nothing installed: only the repository index.
     expect((await complete(['provisioning', 'dep', 'update', ''], beta)).candidates).toEqual(['helm', 'upcloud'])
+  })
+
+  it('the indexes of PROVISIONING_OCI__CACHE__DIR are read; an index folder untouched for a week (a removed repository) is not', async () => {
+    const elsewhere = path.join(box.root, 'other-cache')
+    await cp(path.join(box.home, 'cache', 'oci', 'repositories'), path.join(elsewhere, 'repositories'), {recursive: true})
+    const env = {PROVISIONING_OCI__CACHE__DIR: elsewhere}
+    expect(
+      (await complete(['provisioning', 'dep', 'update', ''], beta, {PROVISIONING_OCI__CACHE__DIR: path.join(box.root, 'empty-cache')})).candidates,
+    ).toEqual([])
+    expect((await complete(['provisioning', 'dep', 'update', ''], beta, env)).candidates).toEqual(['helm', 'upcloud'])
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000)
+    for (const folder of await readdir(path.join(elsewhere, 'repositories'))) await utimes(path.join(elsewhere, 'repositories', folder), weekAgo, weekAgo)
+    expect((await complete(['provisioning', 'dep', 'update', ''], beta, env)).candidates).toEqual([])
   })
 
   it('dep why and dep tree (also with --reverse) complete one extension name; a second position gets none', async () => {

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -20,6 +21,7 @@ interface SyncReport {
   changed?: number
   alreadyFresh?: boolean
   requests?: {listings: number; resolves: number; manifests: number; configs: number}
+  skipped?: string[]
   error?: {code: string; exit: number; message: string}
 }
 interface SyncDoc {
@@ -45,7 +47,7 @@ interface DiscoverDoc {
 }
 interface IndexDoc {
   source: string
-  extensions: Array<{name: string; path: string; versions: Array<{tag: string; digest: string; description?: string}>}>
+  extensions: Array<{name: string; path: string; versions: Array<{tag: string; digest: string; type?: string; description?: string}>}>
 }
 
 /**
@@ -126,7 +128,8 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
       ['alpha', true, 2, 3, 3, 0],
       ['vendored', true, 2, 2, 2, 0],
     ])
-    expect(report(doc, 'alpha').requests).toMatchObject({resolves: 3, manifests: 3, configs: 3})
+    // One GET by tag per new version (no HEAD first), and its config.
+    expect(report(doc, 'alpha').requests).toMatchObject({resolves: 0, manifests: 3, configs: 3})
     const alpha = await indexOf('alpha')
     expect(alpha.source).toBe(`${proxy.host}/team`)
     expect(alpha.extensions.map((e) => [e.name, e.path, e.versions.map((v) => v.tag)])).toEqual([
@@ -148,12 +151,13 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
     expect(proxy.requests.filter((r) => r.path.includes('/tags/list'))).toHaveLength(2)
   })
 
-  it('after one new version is pushed, the sync fetches only that tag manifest and its config', async () => {
+  it('after one new version is pushed, the sync fetches only that tag manifest (by tag, no HEAD) and its config', async () => {
     await push(registryA().host, 'team', [await extension('redis', '7.2.0', 'redis from A, newest')])
     proxy.clear()
     const doc = await sync(['alpha'])
     expect(report(doc, 'alpha')).toMatchObject({added: 1, removed: 0, changed: 0, versions: 4, requests: {manifests: 1, configs: 1}})
-    expect(proxied('GET', 'manifests').map((r) => r.path)).toEqual([expect.stringMatching(/^\/v2\/team\/redis\/manifests\/sha256:/)])
+    expect(proxied('GET', 'manifests').map((r) => r.path)).toEqual(['/v2/team/redis/manifests/7.2.0'])
+    expect(proxied('HEAD', 'manifests')).toEqual([])
     expect(proxied('GET', 'blobs')).toHaveLength(1)
     const redis = (await indexOf('alpha')).extensions.find((e) => e.name === 'redis')
     expect(redis?.versions.map((v) => [v.tag, v.description])).toEqual([
@@ -163,7 +167,7 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
     ])
   })
 
-  it('a new tag pointing at a manifest already in the blob cache costs a HEAD, no GET', async () => {
+  it('a new tag pointing at a manifest already in the blob cache costs its manifest GET by tag, and no blob GET', async () => {
     const copied = await cli(['oci', 'copy', `oci://${registryA().host}/team/redis:7.2.0`, `oci://${registryA().host}/team/redis-mirror:7.2.0`], {
       env: {PROVISIONING_HOME: pusherHome},
       cwd: box.root,
@@ -171,8 +175,11 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
     expect(copied.exitCode, copied.stderr).toBe(0)
     proxy.clear()
     const doc = await sync(['alpha'])
-    expect(report(doc, 'alpha')).toMatchObject({added: 1, extensions: 3, requests: {manifests: 0, configs: 0}})
-    expect(proxied('GET', 'manifests')).toEqual([])
+    // A new tag is read by tag in one GET whether or not its manifest is cached (a HEAD to ask
+    // first would cost every new version of a first sync a request more); the config is cached.
+    expect(report(doc, 'alpha')).toMatchObject({added: 1, extensions: 3, requests: {resolves: 0, manifests: 1, configs: 0}})
+    expect(proxied('GET', 'manifests').map((r) => r.path)).toEqual(['/v2/team/redis-mirror/manifests/7.2.0'])
+    expect(proxied('HEAD', 'manifests')).toEqual([])
     expect(proxied('GET', 'blobs')).toEqual([])
     const mirror = (await indexOf('alpha')).extensions.find((e) => e.name === 'redis-mirror')
     expect(mirror?.versions.map((v) => [v.tag, v.description])).toEqual([['7.2.0', 'redis from A, newest']])
@@ -329,5 +336,48 @@ describe('repo sync: incremental per-repository indexes, searched across reposit
       refreshed: false,
       missing: true,
     })
+  })
+
+  it('an artifact that is not an extension skips only its tag (said in skipped); one with a foreign config is indexed without fields', async () => {
+    const registry = registryA().url
+    const put = async (url: string, body: string | Buffer, type: string) => {
+      const response = await fetch(url.startsWith('http') ? url : `${registry}${url}`, {method: 'PUT', body, headers: {'content-type': type}})
+      expect(response.status, await response.text()).toBe(201)
+    }
+    // An image whose config has a media type of its own (not an extension config) at 2.0.0, and
+    // an empty image index (no manifest to read) at 1.0.0 of the same repository (distribution's
+    // _catalog lists only repositories holding a blob).
+    const config = Buffer.from('{"hello":"world"}')
+    const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`
+    const started = await fetch(`${registry}/v2/team/foreign/blobs/uploads/`, {method: 'POST'})
+    expect(started.status).toBe(202)
+    const location = new URL(started.headers.get('location') as string, registry)
+    location.searchParams.set('digest', configDigest)
+    await put(location.toString(), config, 'application/octet-stream')
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {mediaType: 'application/vnd.example.bogus+json', digest: configDigest, size: config.byteLength},
+      layers: [],
+    }
+    await put('/v2/team/foreign/manifests/2.0.0', JSON.stringify(manifest), 'application/vnd.oci.image.manifest.v1+json')
+    const emptyIndex = JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: []})
+    await put('/v2/team/foreign/manifests/1.0.0', emptyIndex, 'application/vnd.oci.image.index.v1+json')
+
+    const doc = await sync(['alpha'])
+    expect(doc.exit).toBe(0)
+    expect(report(doc, 'alpha')).toMatchObject({ok: true, added: 1, extensions: 3})
+    expect(report(doc, 'alpha').skipped).toEqual([expect.stringMatching(/^team\/foreign:1\.0\.0: .*empty index/)])
+    const index = await indexOf('alpha')
+    expect(index.extensions.map((e) => [e.name, e.versions.map((v) => v.tag)])).toEqual([
+      ['foreign', ['2.0.0']],
+      ['redis', ['7.3.0', '7.2.0', '7.1.0']],
+      ['zeta', ['1.0.0']],
+    ])
+    expect(index.extensions[0].versions[0]).toEqual({tag: '2.0.0', digest: expect.stringMatching(/^sha256:/), keywords: []})
+    // The skipped tag is tried again (and said again) by the next sync; the text report says it too.
+    const human = await cli(['repo', 'sync', 'alpha'])
+    expect(human.exitCode, human.stderr).toBe(0)
+    expect(human.stdout).toMatch(/^alpha: skipped team\/foreign:1\.0\.0: .*empty index/m)
   })
 })

@@ -22,7 +22,7 @@ export function formatRepoSync(result: RepoSyncResult): string {
   )
   const problems = result.repositories.flatMap((r) =>
     r.ok
-      ? r.truncated.map((t) => `${r.repository}: ${t}`)
+      ? [...r.truncated.map((t) => `${r.repository}: ${t}`), ...r.skipped.map((t) => `${r.repository}: skipped ${t}`)]
       : [`${r.repository} (${r.url}): ${r.error.message}${r.error.hint ? `\n  hint: ${r.error.hint}` : ''}`],
   )
   return problems.length > 0 ? `${rows}\n\n${problems.join('\n')}` : rows

@@ -1,4 +1,4 @@
-import {readdir} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {readKnownWorkspaces} from '../workspace/known-workspaces.js'
@@ -50,7 +50,7 @@ export async function completionCandidates(kind: CompletionKind, options: Comple
       const {availableModes} = await import('../mode/active.js')
       found.push(...(await availableModes(workspace).catch(() => [] as string[])).map((name) => ({name})))
     } else {
-      const sources = [lockedExtensions(workspace), installedExtensions(workspace), indexedExtensions(path.join(options.home, 'cache', 'oci'))]
+      const sources = [lockedExtensions(workspace), installedExtensions(workspace), indexedExtensions(completionCacheDir(options))]
       for (const names of await Promise.all(sources.map((s) => s.catch(() => [] as Named[])))) found.push(...names)
     }
   }
@@ -83,12 +83,34 @@ async function installedExtensions(workspace: string | undefined): Promise<Named
 }
 
 /**
- * The repository indexes `repo sync` and `oci search` keep under the home's OCI cache
- * (repository/index-store.ts), read and checked as every reader does: any repository seen.
+ * The OCI cache folder, without loading the config (that would cost every <Tab> the parse of
+ * every layer): PROVISIONING_OCI__CACHE__DIR when it is an absolute path, else the
+ * default under the home. An oci.cache.dir set in a config file is not seen here.
+ */
+function completionCacheDir(options: CompletionOptions): string {
+  const fromEnv = options.env.PROVISIONING_OCI__CACHE__DIR
+  return fromEnv && path.isAbsolute(fromEnv) ? fromEnv : path.join(options.home, 'cache', 'oci')
+}
+
+/**
+ * The repository indexes `repo sync` and `oci search` keep under the OCI cache
+ * (repository/index-store.ts), read and checked as every reader does. Which repositories
+ * are declared (and visible) is config, not read here: an index whose folder is untouched
+ * for PRUNE_AFTER_MS (a removed or renamed repository, an old URL; a repository in use is
+ * synced far more often) is left out instead.
  */
 async function indexedExtensions(cacheDir: string): Promise<Named[]> {
-  const {indexFilesUnder, readAnyRepositoryIndex, describedBy} = await import('../repository/index-store.js')
-  const indexes = await Promise.all((await indexFilesUnder(cacheDir)).map((file) => readAnyRepositoryIndex(file)))
+  const {indexFilesUnder, readAnyRepositoryIndex, describedBy, PRUNE_AFTER_MS} = await import('../repository/index-store.js')
+  const now = Date.now()
+  const indexes = await Promise.all(
+    (await indexFilesUnder(cacheDir)).map(async (file) => {
+      const touched = await stat(path.dirname(file)).then(
+        (info) => info.mtimeMs,
+        () => 0,
+      )
+      return now - touched < PRUNE_AFTER_MS ? readAnyRepositoryIndex(file) : undefined
+    }),
+  )
   return indexes.flatMap((index) =>
     (index?.extensions ?? []).map((e) => {
       const type = describedBy(e)?.type

@@ -20,6 +20,7 @@ import {loadMergedIndex} from '../repository/index-merge.js'
 import {OciStores} from '../oci/stores.js'
 import {latestFields} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
+import {firstLine} from '../util/error-text.js'
 import {expandHome} from '../util/home.js'
 import {readUntrusted} from '../util/untrusted-file.js'
 import {requireWorkspace, workspaceConfigFile} from '../workspace/discover.js'
@@ -180,8 +181,6 @@ async function scanFolder(root: string, source: 'core' | 'local', pre: boolean, 
     }),
   )
 }
-
-const firstLine = (error: unknown) => (error as Error).message.split('\n')[0]
 
 /**
  * `module discover`: what could be loaded, from the core layer, the local source and the

@@ -1,9 +1,8 @@
-import pLimit from 'p-limit'
-
-import {isProvisioningError, NotFoundError} from '../errors.js'
+import {NotFoundError} from '../errors.js'
 import type {OciStores} from '../oci/stores.js'
-import {type IndexedExtension, indexFileOf, indexSource, readRepositoryIndex, type RepositoryIndex} from './index-store.js'
-import {syncRepositoryIndex} from './index-sync.js'
+import {type IndexedExtension, indexFileOf, indexSource, isStale, readRepositoryIndex, type RepositoryIndex} from './index-store.js'
+import {forEachRepository, syncRepositoryIndex} from './index-sync.js'
+import {firstLine} from '../util/error-text.js'
 import {byPreference, type Repository, type RepositorySet} from './repository.js'
 
 /** One repository's part of the merged index, and how old it is. */
@@ -44,41 +43,32 @@ export interface MergedIndexOptions {
   concurrency: number
 }
 
-/** Repositories synced at once by one run (each sync bounds its own requests). */
-const PARALLEL_REPOSITORIES = 4
-
-const firstLine = (error: unknown) => (isProvisioningError(error) || error instanceof Error ? error.message : String(error)).split('\n')[0]
-
 /**
  * The indexes of `repositories`, merged in preference order (SPEC §13): each read from the
- * cache, synced first when it is missing, older than the TTL or `refresh` is asked (never
+ * cache, synced first when it is missing, older than the TTL, dated in the future (beyond a
+ * minute of clock skew) or `refresh` is asked (never
  * when `offline`). A repository whose sync fails keeps its older index when it has one;
  * its part says what failed, and the others are still read.
  */
 export async function loadMergedIndex(oci: OciStores, repositories: Repository[], options: MergedIndexOptions): Promise<MergedIndex> {
   const ordered = [...repositories].sort(byPreference)
-  const limit = pLimit(PARALLEL_REPOSITORIES)
   const failures: unknown[] = []
-  const loaded = await Promise.all(
-    ordered.map((repository) =>
-      limit(async () => {
-        let index = await readRepositoryIndex(indexFileOf(oci.settings.cacheDir, repository), indexSource(repository))
-        const stale = !index || options.refresh || Date.now() - Date.parse(index.synced) >= options.ttlSeconds * 1000
-        let refreshed = false
-        let error: string | undefined
-        if (stale && !options.offline) {
-          try {
-            index = (await syncRepositoryIndex(oci, repository, {concurrency: options.concurrency})).index
-            refreshed = true
-          } catch (failure) {
-            failures.push(failure)
-            error = firstLine(failure)
-          }
-        }
-        return {repository, index, part: partOf(repository, index, refreshed, error)}
-      }),
-    ),
-  )
+  const loaded = await forEachRepository(ordered, async (repository) => {
+    let index = await readRepositoryIndex(indexFileOf(oci.settings.cacheDir, repository), indexSource(repository))
+    const stale = !index || options.refresh || isStale(index.synced, options.ttlSeconds * 1000)
+    let refreshed = false
+    let error: string | undefined
+    if (stale && !options.offline) {
+      try {
+        index = (await syncRepositoryIndex(oci, repository, {concurrency: options.concurrency})).index
+        refreshed = true
+      } catch (failure) {
+        failures.push(failure)
+        error = firstLine(failure)
+      }
+    }
+    return {repository, index, part: partOf(repository, index, refreshed, error)}
+  })
   const entries = loaded.flatMap(({repository, index}) => (index?.extensions ?? []).map((extension) => ({repository, extension})))
   return {parts: loaded.map((l) => l.part), entries, failures}
 }

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readdir} from 'node:fs/promises'
+import {readdir, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {isDigest} from '../oci/digest.js'
@@ -7,7 +7,7 @@ import {formatLocation, TAG_PATTERN} from '../oci/reference.js'
 import {latestVersion, tagVersion} from '../oci/versions.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {isPlainTable} from '../util/json-exact.js'
-import {readUntrusted} from '../util/untrusted-file.js'
+import {openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 import type {Repository} from './repository.js'
 
 /** One version tag of an extension: its manifest digest and what its config blob says. */
@@ -69,13 +69,75 @@ export function indexFileOf(cacheDir: string, repository: Pick<Repository, 'name
 
 export const indexRoot = (cacheDir: string) => path.join(cacheDir, 'repositories')
 
-/** Every index file under the cache (at most MAX_INDEX_FOLDERS folders), whatever repository wrote it. */
+/**
+ * Every index file under the cache, whatever repository wrote it: the first
+ * MAX_INDEX_FOLDERS folders by name (not readdir order, so the same ones each time).
+ */
 export async function indexFilesUnder(cacheDir: string): Promise<string[]> {
   const folders = await readdir(indexRoot(cacheDir), {withFileTypes: true}).catch(() => [])
   return folders
     .filter((f) => f.isDirectory())
+    .map((f) => f.name)
+    .sort()
     .slice(0, MAX_INDEX_FOLDERS)
-    .map((f) => path.join(indexRoot(cacheDir), f.name, 'index.json'))
+    .map((name) => path.join(indexRoot(cacheDir), name, 'index.json'))
+}
+
+/**
+ * A folder of another URL of the same repository name is removed by a sync of that name
+ * once untouched this long (every sync, update and lock touches its folder). Not at once:
+ * the implicit `default` repository of two workspaces sharing one home has one name and two
+ * URLs, and each would otherwise delete the other's index on every sync.
+ */
+export const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000
+
+/** Removes the folders of `repository`'s name for other sources untouched for PRUNE_AFTER_MS; returns what it removed. */
+export async function pruneOtherSources(
+  cacheDir: string,
+  repository: Pick<Repository, 'name' | 'location' | 'namespace'>,
+  now = Date.now(),
+): Promise<string[]> {
+  const root = indexRoot(cacheDir)
+  const own = path.basename(path.dirname(indexFileOf(cacheDir, repository)))
+  const prefix = `${repository.name}-`
+  const folders = await readdir(root, {withFileTypes: true}).catch(() => [])
+  const removed: string[] = []
+  for (const folder of folders) {
+    // Exactly NAME-<16 hex>: the folders of "redis-cache" are never those of "redis".
+    if (!folder.isDirectory() || folder.name === own || !folder.name.startsWith(prefix) || !/^[0-9a-f]{16}$/.test(folder.name.slice(prefix.length))) continue
+    const where = path.join(root, folder.name)
+    const touched = await stat(where).then(
+      (info) => info.mtimeMs,
+      () => now,
+    )
+    if (now - touched < PRUNE_AFTER_MS) continue
+    await rm(where, {recursive: true, force: true}).then(
+      () => removed.push(folder.name),
+      () => undefined,
+    )
+  }
+  return removed
+}
+
+/** A `synced` time this far in the future is a clock that stepped back or a copied cache: the index is stale. */
+export const MAX_CLOCK_SKEW_MS = 60_000
+
+/** Whether an index synced at `synced` is due for a sync: older than the TTL, or dated in the future beyond the skew. */
+export function isStale(synced: string, ttlMs: number, now = Date.now()): boolean {
+  const age = now - Date.parse(synced)
+  return age >= ttlMs || age < -MAX_CLOCK_SKEW_MS
+}
+
+/**
+ * Whether a sync that waited for the lock may take the index it finds there as it is: only
+ * when not `full`, and another sync rewrote it while this one waited (its `synced` differs
+ * from the one seen before the lock, is not before this sync was asked for, and is not in
+ * the future).
+ */
+export function syncedMeanwhile(seen: string | undefined, found: string | undefined, options: {asked: number; full: boolean; now?: number}): boolean {
+  if (options.full || found === undefined || found === seen) return false
+  const synced = Date.parse(found)
+  return synced >= options.asked && synced <= (options.now ?? Date.now()) + MAX_CLOCK_SKEW_MS
 }
 
 const isText = (value: unknown, max = MAX_TEXT): value is string => typeof value === 'string' && value.length <= max
@@ -123,6 +185,34 @@ export async function readAnyRepositoryIndex(file: string): Promise<RepositoryIn
   return asIndex(await readIndexDocument(file))
 }
 
+/** Bytes read for an index's head: its source (a layout path may be long) and synced time come first. */
+const HEAD_BYTES = 16 * 1024
+const HEAD = /^\{"format":1,"source":("(?:[^"\\]|\\.)*"),"synced":("(?:[^"\\]|\\.)*")/
+
+/**
+ * An index's source and synced time from its first bytes, without reading the rest:
+ * writeRepositoryIndex puts them first, in that order. Undefined when the file does not
+ * start so (missing, unusable, another writer): the caller reads it whole, or treats it as
+ * missing.
+ */
+export async function readIndexHead(file: string): Promise<{source: string; synced: string} | undefined> {
+  const opened = await openUntrusted(file, {max: MAX_INDEX_BYTES}).catch(() => undefined)
+  if (opened?.kind !== 'file') return undefined
+  try {
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, opened.size))
+    const {bytesRead} = await opened.handle.read(buffer, 0, buffer.length, 0)
+    const match = HEAD.exec(buffer.subarray(0, bytesRead).toString('utf8'))
+    if (!match) return undefined
+    const source: unknown = JSON.parse(match[1])
+    const synced: unknown = JSON.parse(match[2])
+    return typeof source === 'string' && typeof synced === 'string' ? {source, synced} : undefined
+  } catch {
+    return undefined
+  } finally {
+    await opened.handle.close()
+  }
+}
+
 async function readIndexDocument(file: string): Promise<unknown> {
   const read = await readUntrusted(file, {max: MAX_INDEX_BYTES}).catch(() => undefined)
   if (read?.kind !== 'data') return undefined
@@ -143,7 +233,8 @@ function asIndex(doc: unknown, source?: string): RepositoryIndex | undefined {
 }
 
 export async function writeRepositoryIndex(file: string, index: Omit<RepositoryIndex, 'format'>): Promise<RepositoryIndex> {
-  const whole: RepositoryIndex = {format: INDEX_FORMAT, ...index, extensions: [...index.extensions].sort(byName)}
+  // Keys in this order: readIndexHead reads the source and synced time from the first bytes.
+  const whole: RepositoryIndex = {format: INDEX_FORMAT, source: index.source, synced: index.synced, extensions: [...index.extensions].sort(byName)}
   await writeFileAtomic(file, JSON.stringify(whole), {durable: false})
   return whole
 }

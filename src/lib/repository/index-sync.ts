@@ -1,10 +1,12 @@
 import pLimit, {type LimitFunction} from 'p-limit'
 
 import {readArtifact, readExtensionConfig} from '../artifact/artifact-reader.js'
-import {IntegrityError, NotFoundError} from '../errors.js'
+import {AuthError, IntegrityError, isProvisioningError, NotFoundError, RegistryError} from '../errors.js'
+import type {ManifestContent} from '../oci/store.js'
 import type {OciStores} from '../oci/stores.js'
 import {formatLocation, type Location} from '../oci/reference.js'
 import {sortTags} from '../oci/versions.js'
+import {firstLine} from '../util/error-text.js'
 import {withFileLock} from '../util/file-lock.js'
 import {
   configFields,
@@ -15,9 +17,12 @@ import {
   indexSource,
   MAX_EXTENSIONS,
   MAX_VERSIONS,
+  pruneOtherSources,
   readAnyRepositoryIndex,
+  readIndexHead,
   readRepositoryIndex,
   type RepositoryIndex,
+  syncedMeanwhile,
   writeRepositoryIndex,
 } from './index-store.js'
 import type {Repository} from './repository.js'
@@ -27,7 +32,12 @@ export interface SyncCounts {
   added: number
   removed: number
   changed: number
-  /** Requests made: listings (catalog and tags), tag resolutions (HEAD), manifest and config reads (GET; cache hits not counted). */
+  /**
+   * Requests made: listings (catalog and tags), tag resolutions (HEAD: known tags with
+   * `full` only), manifest reads (GET: by tag for a new tag, by digest for a known tag that
+   * points elsewhere now and whose manifest is not cached) and config reads (GET; cache hits
+   * not counted).
+   */
   requests: {listings: number; resolves: number; manifests: number; configs: number}
 }
 
@@ -37,6 +47,20 @@ export interface SyncOutcome extends SyncCounts {
   alreadyFresh: boolean
   /** What a bound left out (extensions or versions beyond the limits). */
   truncated: string[]
+  /** Version tags left out because their artifact cannot be read (`path:tag: reason`); the next sync tries them again. */
+  skipped: string[]
+}
+
+/** Repositories synced at once by one run (each sync bounds its own requests: oci.concurrency). */
+const PARALLEL_REPOSITORIES = 4
+
+/**
+ * `work` for each repository, PARALLEL_REPOSITORIES at a time, results in the order given:
+ * the one scheduling of `repo sync` and of the merged index's syncs.
+ */
+export function forEachRepository<T>(repositories: readonly Repository[], work: (repository: Repository) => Promise<T>): Promise<T[]> {
+  const limit = pLimit(PARALLEL_REPOSITORIES)
+  return Promise.all(repositories.map((repository) => limit(() => work(repository))))
 }
 
 /** A second sync of one repository waits this long for the first (a sync of thousands of tags takes a while). */
@@ -57,9 +81,14 @@ interface SyncContext {
   location: Location
   counts: SyncCounts
   truncated: string[]
+  skipped: string[]
   /** Every request goes through it: at most `concurrency` in flight. */
   request: LimitFunction
-  /** Resolve every version tag again, known ones included (`repo sync --full`, and after a change made through this CLI). */
+  /**
+   * Resolve every version tag this sync looks at again, known ones included: every tag of
+   * the repository for `repo sync --full`; the tags of the one extension a push, copy, tag
+   * or delete through this CLI changed (updateIndexEntry).
+   */
   full: boolean
 }
 
@@ -67,26 +96,32 @@ interface SyncContext {
  * Brings a repository's index up to date (SPEC §13 "repo sync"). Listings are always made
  * (repositories and tags: deletions only show there); a version tag the index already holds
  * is kept without a request, since published versions are immutable (`oci push` refuses to
- * move one without --force, and dep resolve checks the locked ones itself); a new tag is
- * resolved and its manifest and config read, from the blob cache when it holds that digest.
- * `full` resolves every tag again and reads those that point elsewhere now.
- * Concurrent syncs of one repository serialise on the index file; one that waited for
- * another finished after it asked takes that index as it is.
+ * move one without --force, and dep resolve checks the locked ones itself); a new tag's
+ * manifest is read by tag (one GET) and its config through the blob cache. `full` resolves
+ * every known tag again (HEAD) and reads those that point elsewhere now. A tag whose
+ * artifact cannot be read is skipped and said; only a failure of the registry itself
+ * (failsRepository) fails the sync. Concurrent syncs of one repository serialise on the
+ * index file; one that waited while another rewrote it takes that index as it is (never
+ * with `full`). Afterwards, long-untouched folders of this name for other URLs are removed.
  */
 export async function syncRepositoryIndex(oci: OciStores, repository: Repository, options: {concurrency: number; full?: boolean}): Promise<SyncOutcome> {
   const file = indexFileOf(oci.settings.cacheDir, repository)
   const source = indexSource(repository)
   const asked = Date.now()
-  return withFileLock(`${file}.lock`, {waitMs: SYNC_LOCK_WAIT_MS, purpose: `repo sync ${repository.name}`}, async () => {
+  const full = options.full === true
+  // The synced time before the lock: a different one under the lock means another sync wrote it meanwhile.
+  const seen = (await readIndexHead(file))?.synced
+  const outcome = await withFileLock(`${file}.lock`, {waitMs: SYNC_LOCK_WAIT_MS, purpose: `repo sync ${repository.name}`}, async () => {
     const old = await readRepositoryIndex(file, source)
-    if (old && Date.parse(old.synced) >= asked) return {index: old, alreadyFresh: true, truncated: [], ...noCounts()}
+    if (old && syncedMeanwhile(seen, old.synced, {asked, full})) return {index: old, alreadyFresh: true, truncated: [], skipped: [], ...noCounts()}
     const context: SyncContext = {
       oci,
       location: repository.location,
       counts: noCounts(),
       truncated: [],
+      skipped: [],
       request: pLimit(Math.max(1, options.concurrency)),
-      full: options.full === true,
+      full,
     }
     context.counts.requests.listings++
     let paths = await context.request(() => namespaceRepositories(oci, repository.location, repository.namespace))
@@ -104,8 +139,11 @@ export async function syncRepositoryIndex(oci: OciStores, repository: Repository
       synced: new Date().toISOString(),
       extensions: extensions.filter((e): e is IndexedExtension => e !== undefined),
     })
-    return {index, alreadyFresh: false, truncated: context.truncated, ...context.counts}
+    return {index, alreadyFresh: false, truncated: context.truncated, skipped: context.skipped.sort(), ...context.counts}
   })
+  // Folders of this name for another URL, long untouched (a URL that changed): a cache nobody reads.
+  await pruneOtherSources(oci.settings.cacheDir, repository).catch(() => undefined)
+  return outcome
 }
 
 /**
@@ -139,29 +177,70 @@ async function syncExtension(context: SyncContext, path: string, old: IndexedExt
   return {name: path.split('/').pop() ?? path, path, versions: present}
 }
 
-/** One version tag: kept when the index holds it (unless `full`), else resolved and read when the index does not hold that digest already. */
+/**
+ * Whether a failure reading one version is the repository's, failing its sync: the
+ * credentials, the connection, a deadline, a 5xx or 429 answer (after retries), or anything
+ * that is not one of our errors (a bug, the local disk). Otherwise it is that artifact's (not
+ * an extension, an empty index, a document over the bounds, damaged content, a 4xx answer
+ * for that manifest) and only its tag is skipped.
+ */
+export function failsRepository(error: unknown): boolean {
+  if (!isProvisioningError(error) || error instanceof AuthError) return true
+  if (!(error instanceof RegistryError)) return false
+  const {status} = error.details
+  return !(typeof status === 'number' && status >= 400 && status < 500 && status !== 429)
+}
+
+/**
+ * One version tag: kept when the index holds it (unless `full`); undefined when the tag is
+ * gone since the listing, or its artifact cannot be read (then said in `skipped`).
+ */
 async function indexVersion(context: SyncContext, path: string, tag: string, old: IndexedVersion | undefined): Promise<IndexedVersion | undefined> {
-  const {oci, location, counts} = context
   if (old && !context.full) return old
-  counts.requests.resolves++
-  let digest: string
   try {
-    digest = (await oci.store(location).resolve(path, tag)).digest
+    return await readVersion(context, path, tag, old)
   } catch (error) {
+    if (failsRepository(error)) throw error
+    context.skipped.push(`${path}:${tag}: ${firstLine(error)}`)
+    return undefined
+  }
+}
+
+/**
+ * A new tag costs one GET of its manifest by tag (the digest is that of the bytes, checked
+ * by the store), even when the blob cache holds that manifest: a HEAD first would cost a
+ * request more for every new version of a first sync. A known tag (with `full`) is
+ * resolved (HEAD) and read only when it points elsewhere now, by digest, from the cache
+ * when it is there. The config blob is read through the cache.
+ */
+async function readVersion(context: SyncContext, path: string, tag: string, old: IndexedVersion | undefined): Promise<IndexedVersion | undefined> {
+  const {oci, location, counts} = context
+  const store = oci.store(location)
+  const tagGone = (error: unknown) => {
     if (error instanceof NotFoundError) return undefined // deleted since the listing
     throw error
   }
-  if (old?.digest === digest) return old
-  if (old) counts.changed++
-  else counts.added++
-  const cachedManifest = await oci.cache.get({digest})
-  if (!cachedManifest) counts.requests.manifests++
-  const artifact = await readArtifact(
-    oci,
-    {location, repository: path, digest},
-    cachedManifest ? {descriptor: {mediaType: '', digest, size: cachedManifest.byteLength}, bytes: cachedManifest} : undefined,
-  )
-  if (!cachedManifest) await oci.cache.put(artifact.manifest.descriptor, artifact.manifest.bytes)
+  let manifest: ManifestContent | undefined
+  if (old) {
+    counts.requests.resolves++
+    const resolved = await store.resolve(path, tag).catch(tagGone)
+    if (!resolved) return undefined
+    if (resolved.digest === old.digest) return old
+    const cached = await oci.cache.get({digest: resolved.digest})
+    if (cached) manifest = {descriptor: {mediaType: '', digest: resolved.digest, size: cached.byteLength}, bytes: cached}
+    else {
+      counts.requests.manifests++
+      manifest = await store.fetchManifest(path, resolved.digest).catch(tagGone)
+      if (manifest) await oci.cache.put(manifest.descriptor, manifest.bytes)
+    }
+  } else {
+    counts.requests.manifests++
+    manifest = await store.fetchManifest(path, tag).catch(tagGone)
+    if (manifest) await oci.cache.put(manifest.descriptor, manifest.bytes)
+  }
+  if (!manifest) return undefined
+  const {digest} = manifest.descriptor
+  const artifact = await readArtifact(oci, {location, repository: path, digest}, manifest)
   const configDigest = artifact.image.config?.digest
   if (configDigest && !(await oci.cache.get({digest: configDigest}))) counts.requests.configs++
   // An artifact that is not an extension, or whose config is not JSON, is indexed without its fields.
@@ -169,6 +248,8 @@ async function indexVersion(context: SyncContext, path: string, tag: string, old
     if (error instanceof IntegrityError) return undefined
     throw error
   })
+  if (old) counts.changed++
+  else counts.added++
   return {tag, digest, ...configFields(config)}
 }
 
@@ -183,15 +264,24 @@ export async function updateIndexEntry(oci: OciStores, location: Location, path:
   // A push to oci-layout://PATH names the layout folder itself: no repository, no entry.
   if (path === '') return
   const where = formatLocation(location)
-  const files = await indexFilesUnder(oci.settings.cacheDir)
-  for (const file of files) {
-    const index = await readAnyRepositoryIndex(file)
-    if (!index || !listsPath(index.source, where, path)) continue
+  for (const file of await indexFilesUnder(oci.settings.cacheDir)) {
+    // Only the first bytes of each index (its source) choose the ones to update; a file
+    // that does not start as this CLI writes it is read whole.
+    const source = (await readIndexHead(file))?.source ?? (await readAnyRepositoryIndex(file))?.source
+    if (source === undefined || !listsPath(source, where, path)) continue
     await withFileLock(`${file}.lock`, {waitMs: UPDATE_LOCK_WAIT_MS, purpose: 'index update'}, async () => {
-      // Read again under the lock: a sync may have rewritten it meanwhile.
-      const current = await readRepositoryIndex(file, index.source)
+      // Read whole under the lock: a sync may have rewritten it meanwhile.
+      const current = await readRepositoryIndex(file, source)
       if (!current) return
-      const context: SyncContext = {oci, location, counts: noCounts(), truncated: [], request: pLimit(Math.max(1, oci.settings.concurrency)), full: true}
+      const context: SyncContext = {
+        oci,
+        location,
+        counts: noCounts(),
+        truncated: [],
+        skipped: [],
+        request: pLimit(Math.max(1, oci.settings.concurrency)),
+        full: true,
+      }
       const entry = await syncExtension(
         context,
         path,

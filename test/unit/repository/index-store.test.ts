@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdir, readFile, rm, symlink, truncate, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, symlink, truncate, utimes, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -10,10 +10,16 @@ import {
   extensionMatches,
   indexFileOf,
   indexFilesUnder,
+  indexRoot,
   indexSource,
+  isStale,
   MAX_INDEX_BYTES,
+  PRUNE_AFTER_MS,
+  pruneOtherSources,
   readAnyRepositoryIndex,
+  readIndexHead,
   readRepositoryIndex,
+  syncedMeanwhile,
   writeRepositoryIndex,
 } from '../../../src/lib/repository/index-store.js'
 import type {Location} from '../../../src/lib/oci/reference.js'
@@ -159,5 +165,68 @@ describe('repository index files (hostile input is rebuilt, never misread)', () 
     expect(long.keywords).toHaveLength(32)
     expect(long.keywords[0]).toBe('ok')
     expect(long.keywords[1]).toHaveLength(64)
+  })
+
+  it('the head of an index (source, synced) is read from its first bytes; a file that does not start so has none', async () => {
+    await writeRepositoryIndex(file, {source, synced: '2026-12-01T00:00:00.000Z', extensions: [redis]})
+    expect(await readIndexHead(file)).toEqual({source, synced: '2026-12-01T00:00:00.000Z'})
+    const quoted = 'oci-layout:///srv/a "quoted" \\ path'
+    await writeRepositoryIndex(file, {source: quoted, synced: '2026-12-02T00:00:00.000Z', extensions: []})
+    expect(await readIndexHead(file)).toEqual({source: quoted, synced: '2026-12-02T00:00:00.000Z'})
+    for (const doc of [JSON.stringify({source, format: 1, synced: 'x'}), '{"format":1,"source":"unterminated', '{"format":2,"source":"a","synced":"b"}']) {
+      await plant(doc)
+      expect(await readIndexHead(file), doc).toBeUndefined()
+    }
+    await rm(file)
+    await symlink('/dev/zero', file)
+    expect(await readIndexHead(file)).toBeUndefined()
+  })
+
+  it('index folders are listed by name, so the bound keeps the same ones whatever readdir order', async () => {
+    for (const name of ['zeta', 'alpha', 'mid'])
+      await writeRepositoryIndex(indexFileOf(dir, {...repository, name}), {source, synced: '2026-12-01T00:00:00.000Z', extensions: []})
+    expect((await indexFilesUnder(dir)).map((f) => path.basename(path.dirname(f)).split('-')[0])).toEqual(['alpha', 'mid', 'zeta'])
+  })
+
+  it('a sync of NAME removes the folders of NAME for other URLs once long untouched; other names and recent ones stay', async () => {
+    const now = Date.now()
+    const folderOf = (r: typeof repository) => path.dirname(indexFileOf(dir, r))
+    const oldUrl = {...repository, namespace: 'before'}
+    const recentUrl = {...repository, namespace: 'other-workspace'}
+    const longer = {...repository, name: 'internal-b', namespace: 'before'} // "internal-b-<hash>" is not a folder of "internal"
+    for (const r of [repository, oldUrl, recentUrl, longer])
+      await writeRepositoryIndex(indexFileOf(dir, r), {source: indexSource(r), synced: '2026-12-01T00:00:00.000Z', extensions: []})
+    const old = new Date(now - PRUNE_AFTER_MS - 1000)
+    for (const r of [oldUrl, longer, repository]) await utimes(folderOf(r), old, old)
+    expect(await pruneOtherSources(dir, repository, now)).toEqual([path.basename(folderOf(oldUrl))])
+    expect((await readdir(indexRoot(dir))).sort()).toEqual([folderOf(repository), folderOf(recentUrl), folderOf(longer)].map((f) => path.basename(f)).sort())
+  })
+
+  it('staleness: older than the TTL, or synced more than a minute in the future (a clock stepped back, a copied cache)', () => {
+    const now = Date.parse('2026-12-01T12:00:00.000Z')
+    const at = (offsetMs: number) => new Date(now + offsetMs).toISOString()
+    expect(isStale(at(-59_000), 60_000, now)).toBe(false)
+    expect(isStale(at(-60_000), 60_000, now)).toBe(true)
+    expect(isStale(at(30_000), 60_000, now)).toBe(false) // skew within a minute
+    expect(isStale(at(3_600_000), 60_000, now)).toBe(true)
+    expect(isStale(at(3_600_000), 1e12, now)).toBe(true) // whatever the TTL
+  })
+
+  it('a sync that waited takes the index as it is only when another sync rewrote it meanwhile, never with --full or from the future', () => {
+    const asked = Date.parse('2026-12-01T12:00:00.000Z')
+    const now = asked + 5000
+    const after = new Date(asked + 2000).toISOString()
+    const before = new Date(asked - 2000).toISOString()
+    const options = {asked, full: false, now}
+    expect(syncedMeanwhile(before, after, options)).toBe(true)
+    expect(syncedMeanwhile(undefined, after, options)).toBe(true) // first sync of another process
+    expect(syncedMeanwhile(after, after, options)).toBe(false) // unchanged: nobody synced meanwhile
+    expect(syncedMeanwhile(before, after, {...options, full: true})).toBe(false)
+    expect(syncedMeanwhile(undefined, undefined, options)).toBe(false)
+    // A future-dated index (copied, or the clock stepped back) is unchanged: synced again, never taken.
+    const future = new Date(now + 86_400_000).toISOString()
+    expect(syncedMeanwhile(future, future, options)).toBe(false)
+    expect(syncedMeanwhile(before, future, options)).toBe(false)
+    expect(syncedMeanwhile(after, before, options)).toBe(false) // changed, but to an older one than asked
   })
 })

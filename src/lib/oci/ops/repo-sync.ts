@@ -1,9 +1,7 @@
-import pLimit from 'p-limit'
-
 import {declaredRepositories} from '../../deps/repositories.js'
 import {isProvisioningError} from '../../errors.js'
 import {pickRepositories} from '../../repository/index-merge.js'
-import {type SyncCounts, syncRepositoryIndex} from '../../repository/index-sync.js'
+import {forEachRepository, type SyncCounts, syncRepositoryIndex} from '../../repository/index-sync.js'
 import type {Repository} from '../../repository/repository.js'
 import type {OciStores} from '../stores.js'
 import {type OciOperationOptions, withSession} from './session.js'
@@ -21,6 +19,8 @@ export type RepositorySyncReport = {
       alreadyFresh: boolean
       /** What the bounds left out. */
       truncated: string[]
+      /** Version tags whose artifact cannot be read (`path:tag: reason`): left out of the index, tried again next time. */
+      skipped: string[]
     })
   | {ok: false; error: {code: string; message: string; exit: number; hint?: string}}
 )
@@ -30,9 +30,6 @@ export interface RepoSyncResult {
   /** The exit code of the first repository that failed (in the order listed), 0 when all synced. */
   exit: number
 }
-
-/** Repositories synced at once; each bounds its own requests (oci.concurrency). */
-const PARALLEL_REPOSITORIES = 4
 
 /**
  * `repo sync [NAME…]`: brings the index of each named repository (default: every visible
@@ -46,10 +43,7 @@ export async function syncRepositories(options: OciOperationOptions & {names: st
   const repositories = pickRepositories(set, options.names)
   // The source's warnings were said with the repositories' problems above.
   return withSession({...options, onWarning: undefined, workspaceSource: 'fallback'}, async ({settings, oci}) => {
-    const limit = pLimit(PARALLEL_REPOSITORIES)
-    const reports = await Promise.all(
-      repositories.map((repository) => limit(() => syncOne(oci, repository, {concurrency: settings.concurrency, full: options.full}))),
-    )
+    const reports = await forEachRepository(repositories, (repository) => syncOne(oci, repository, {concurrency: settings.concurrency, full: options.full}))
     const failed = reports.find((r) => !r.ok)
     return {repositories: reports, exit: failed && !failed.ok ? failed.error.exit : 0}
   })
@@ -60,7 +54,7 @@ async function syncOne(oci: OciStores, repository: Repository, options: {concurr
   const base = {repository: repository.name, url: repository.url}
   const duration = () => Math.round(performance.now() - started)
   try {
-    const {index, alreadyFresh, truncated, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, options)
+    const {index, alreadyFresh, truncated, skipped, added, removed, changed, requests} = await syncRepositoryIndex(oci, repository, options)
     return {
       ...base,
       durationMs: duration(),
@@ -73,6 +67,7 @@ async function syncOne(oci: OciStores, repository: Repository, options: {concurr
       requests,
       alreadyFresh,
       truncated,
+      skipped,
     }
   } catch (error) {
     const known = isProvisioningError(error)

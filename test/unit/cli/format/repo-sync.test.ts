@@ -16,13 +16,14 @@ describe('formatRepoSync', () => {
     requests: {listings: 3, resolves: 5, manifests: 1, configs: 1},
     alreadyFresh: false,
     truncated: [],
+    skipped: [],
   }
 
-  it('one row per repository: counts, requests and time; a failure names its error and hint below the table', () => {
+  it('one row per repository: counts, requests and time; skipped tags, bounds and failures (with their hint) below the table', () => {
     const text = formatRepoSync({
       exit: 6,
       repositories: [
-        synced,
+        {...synced, skipped: ['ns/odd:1.0.0: oci://reg.example/ns/odd@sha256:aa is an empty index']},
         {...synced, repository: 'mirror', alreadyFresh: true, added: 0, truncated: ['ns/big: 1200 version tags, the highest 1000 are indexed']},
         {
           repository: 'gone',
@@ -39,6 +40,7 @@ describe('formatRepoSync', () => {
     expect(lines[2]).toMatch(/^mirror\s+2\s+5\s+0\s+0\s+0\s+0 \(synced meanwhile\)\s+1\.2s$/)
     expect(lines[3]).toMatch(/^gone\s+failed\s+0\.1s$/)
     expect(lines.slice(5)).toEqual([
+      'default: skipped ns/odd:1.0.0: oci://reg.example/ns/odd@sha256:aa is an empty index',
       'mirror: ns/big: 1200 version tags, the highest 1000 are indexed',
       'gone (oci://127.0.0.1:9/x): cannot reach 127.0.0.1:9',
       '  hint: is the registry running?',
