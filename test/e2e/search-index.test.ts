@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdir, readdir, rm, symlink, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -157,9 +157,18 @@ describe('the search index follows push, copy and delete (built CLI, real regist
   })
 
   it('a damaged or hostile cached index is rebuilt, never trusted or waited on; push still succeeds', async () => {
-    // The index of the default repository (oci.registry/provisioning-extensions): the first one searched.
-    const relative = (await indexFiles()).sort()[0] ?? ''
-    const file = path.join(box.home, 'cache', 'oci', 'repositories', relative)
+    // The index of the default repository (oci.registry/provisioning-extensions), the one searched: found by the
+    // source it records, not by folder order (folder names end in a hash of the URL, whose port is random).
+    const root = path.join(box.home, 'cache', 'oci', 'repositories')
+    const sources = await Promise.all(
+      (await indexFiles()).map(async (relative) => ({
+        relative,
+        source: (JSON.parse(await readFile(path.join(root, relative), 'utf8')) as {source?: string}).source,
+      })),
+    )
+    const relative = sources.find((s) => s.source === `${registry().host}/provisioning-extensions`)?.relative
+    expect(relative, JSON.stringify(sources)).toBeDefined()
+    const file = path.join(root, relative as string)
     const hostile: Array<[string, () => Promise<void>]> = [
       ['garbage', () => writeFile(file, '{"format":2,"entries":"not a list"')],
       ['wrong shape', () => writeFile(file, JSON.stringify({format: 1, source: 'r', synced: new Date().toISOString(), extensions: [{name: 'evil'}]}))],

@@ -155,13 +155,14 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   })
 
   it('oci copy streams a large layer through the cache (bounded memory), and refuses one answered with 200 MB (exit 8, nothing at the destination)', async () => {
-    const payload = randomBytes(40 * MiB)
+    // 64 MiB that cannot compress: held whole it adds at least that much; streamed it adds ~20 MiB (measured), so
+    // the 48 MiB bound tells the two apart with room for a busy machine's lazier garbage collection.
+    const payload = randomBytes(64 * MiB)
     const honest = hostile.setArtifact('provisioning-extensions/big-honest', '1.0.0', {layer: extensionLayer('big-honest', {'data.bin': payload})})
     const layout = path.join(box.root, 'copied-store')
     const copied = await measured(['oci', 'copy', 'big-honest:1.0.0', `oci-layout://${layout}/big-honest:1.0.0`, '--json'])
     expect(copied.result.exitCode, copied.result.stderr).toBe(0)
-    // 40 MiB went through; held whole it would show up here.
-    expect(copied.peakKiB - baselineKiB).toBeLessThan(32 * 1024)
+    expect(copied.peakKiB - baselineKiB).toBeLessThan(48 * 1024)
     expect(existsSync(path.join(layout, 'big-honest', 'blobs', 'sha256', honest.layer!.digest.slice(7)))).toBe(true)
 
     const lying = hostile.setArtifact('provisioning-extensions/big-lying', '1.0.0', {layer: extensionLayer('big-lying', {'data.bin': randomBytes(5 * MiB)})})
