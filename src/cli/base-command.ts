@@ -5,7 +5,8 @@ import {Session} from '../lib/session/session.js'
 import {provisioningHome} from '../lib/util/home.js'
 import {ask, canPrompt, readStdin} from './prompt.js'
 import {type ReportBytes, withProgress} from './progress.js'
-import {renderErrorText, toErrorDocument} from './render-error.js'
+import {auditRun} from './audit-run.js'
+import {reportFailure, writePlainJson} from './render-error.js'
 import {printable} from './printable.js'
 
 export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -83,7 +84,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       super.logJson(json)
       return
     }
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    writePlainJson(json)
   }
 
   /** A note for people on stderr; silent under --quiet. */
@@ -136,29 +137,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async finally(error: Error | undefined): Promise<void> {
     await super.finally(error)
     if (!(this.ctor as typeof BaseCommand).audit || error?.constructor?.name === 'ExitError') return
-    const exit = typeof process.exitCode === 'number' ? process.exitCode : error ? 1 : 0
-    const {appendAudit} = await import('../lib/audit/audit-log.js')
-    const workspace = (this.flags as {workspace?: string} | undefined)?.workspace
-    await appendAudit(this.home, {
+    await auditRun(this.home, {
       command: (this.id ?? '').replaceAll(':', ' '),
       target: this.auditTarget(),
-      ...(workspace ? {workspace} : {}),
-      result: exit === 0 ? 'ok' : 'error',
-      exit,
-      ...(error ? {error: toErrorDocument(error).code} : {}),
-      ...(this.auditDetails ? {details: this.auditDetails} : {}),
-    }).catch((auditError: Error) => {
-      // The command's own outcome matters more than its audit line: warn, never fail.
-      process.stderr.write(`warning: could not append to the audit log: ${auditError.message}\n`)
+      workspace: (this.flags as {workspace?: string} | undefined)?.workspace,
+      error,
+      details: this.auditDetails,
     })
   }
 
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     // oclif's own exit() signal (e.g. --help inside a command) passes through untouched.
     if (error?.constructor?.name === 'ExitError') throw error
-    const doc = toErrorDocument(error)
-    process.exitCode = doc.exit
-    if (this.jsonEnabled()) this.logJson({error: doc})
-    else process.stderr.write(`${printable(renderErrorText(doc, error, this.verbose))}\n`)
+    reportFailure(error, {json: this.jsonEnabled(), verbose: this.verbose, writeJson: (json) => this.logJson(json)})
   }
 }

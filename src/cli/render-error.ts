@@ -1,5 +1,6 @@
 import {ExitCode, isProvisioningError} from '../lib/errors.js'
 import {redact} from '../lib/util/redact.js'
+import {printable} from './printable.js'
 
 export interface ErrorDocument {
   code: string
@@ -52,4 +53,22 @@ export function renderErrorText(doc: ErrorDocument, error: unknown, verbose: boo
   if (doc.hint) lines.push(`Hint: ${doc.hint}`)
   if ((verbose || process.env.DEBUG) && error instanceof Error && error.stack) lines.push('', redact(error.stack))
   return lines.join('\n')
+}
+
+/**
+ * Reports a failed run the one way every command does: the exit code of SPEC §3, then the
+ * error document on stdout under --json (through `writeJson`, which may colour it), else
+ * the message and hint on stderr.
+ */
+export function reportFailure(error: unknown, options: {json: boolean; verbose: boolean; writeJson: (json: unknown) => void}): ErrorDocument {
+  const doc = toErrorDocument(error)
+  process.exitCode = doc.exit
+  if (options.json) options.writeJson({error: doc})
+  else process.stderr.write(`${printable(renderErrorText(doc, error, options.verbose))}\n`)
+  return doc
+}
+
+/** A JSON document on stdout as scripts read it: plain, two-space indented. */
+export function writePlainJson(json: unknown): void {
+  process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
 }

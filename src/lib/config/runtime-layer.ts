@@ -14,6 +14,8 @@ export const RESERVED_ENV = new Set([
   'PROVISIONING_INFRA',
   'PROVISIONING_MODE',
   'PROVISIONING_DEBUG',
+  // Sends every run through oclif (bin/run.js fast paths): a switch of the CLI, not of config.
+  'PROVISIONING_NO_FAST_PATH',
   // A secret (the signing key passphrase, read by oci key generate / oci sign): never a config value.
   'PROVISIONING_SIGNING_PASSWORD',
 ])

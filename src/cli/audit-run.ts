@@ -1,0 +1,25 @@
+import {toErrorDocument} from './render-error.js'
+
+/**
+ * The audit line of one mutating run (SPEC issue 5), after it ended: its exit code is the one
+ * already set. The run's own outcome matters more than its audit line: a failure to append
+ * is a warning, never an error.
+ */
+export async function auditRun(
+  home: string,
+  run: {command: string; target?: string; workspace?: string; error?: unknown; details?: Record<string, unknown>},
+): Promise<void> {
+  const exit = typeof process.exitCode === 'number' ? process.exitCode : run.error ? 1 : 0
+  const {appendAudit} = await import('../lib/audit/audit-log.js')
+  await appendAudit(home, {
+    command: run.command,
+    target: run.target,
+    ...(run.workspace ? {workspace: run.workspace} : {}),
+    result: exit === 0 ? 'ok' : 'error',
+    exit,
+    ...(run.error ? {error: toErrorDocument(run.error).code} : {}),
+    ...(run.details ? {details: run.details} : {}),
+  }).catch((auditError: Error) => {
+    process.stderr.write(`warning: could not append to the audit log: ${auditError.message}\n`)
+  })
+}

@@ -1,0 +1,69 @@
+/**
+ * The argument shapes that scripts run most (`--version`, `config get KEY`, `dep resolve`
+ * following its lock) answered without loading oclif: @oclif/core alone is about half of a
+ * start. This file decides, from argv and the environment only, whether a run may take a fast
+ * path; it imports nothing so that every other run pays only for reading it.
+ *
+ * A fast path must print exactly what the oclif command prints (the e2e tests compare them
+ * byte for byte, with PROVISIONING_NO_FAST_PATH=1 as the other side). So anything unusual
+ * goes to oclif: other flags, repeated flags, `--`, colour (oclif colours JSON on a terminal),
+ * listr2 progress on a terminal, DEBUG output.
+ */
+
+export type FastPath =
+  | {command: 'version'}
+  | {command: 'config get'; key: string; json: boolean}
+  | {command: 'dep resolve'; json: boolean; quiet: boolean; frozen: boolean; offline: boolean}
+
+export interface Terminal {
+  stdoutIsTTY: boolean
+  stderrIsTTY: boolean
+}
+
+/** A config key as `config get` takes it: dotted names, never a flag. */
+const CONFIG_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
+
+export function fastPathFor(argv: readonly string[], env: NodeJS.ProcessEnv, terminal: Terminal): FastPath | undefined {
+  if (env.PROVISIONING_NO_FAST_PATH || env.DEBUG || env.PROVISIONING_DEBUG) return undefined
+  if (argv.length === 1 && argv[0] === '--version') return {command: 'version'}
+  const [topic, verb, ...rest] = argv
+  if (topic === 'config' && verb === 'get') return configGet(rest, env, terminal)
+  if (topic === 'dep' && verb === 'resolve') return depResolve(rest, env, terminal)
+  return undefined
+}
+
+function configGet(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: Terminal): FastPath | undefined {
+  const [key, ...flags] = rest
+  if (key === undefined || !CONFIG_KEY.test(key)) return undefined
+  const seen = flagSet(flags, ['--json'])
+  if (!seen) return undefined
+  const json = seen.has('--json')
+  if (json && colouredJson(env, terminal)) return undefined
+  return {command: 'config get', key, json}
+}
+
+function depResolve(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: Terminal): FastPath | undefined {
+  const seen = flagSet(rest, ['--json', '--quiet', '-q', '--frozen', '--offline'])
+  if (!seen || (seen.has('--quiet') && seen.has('-q'))) return undefined
+  const json = seen.has('--json')
+  const quiet = seen.has('--quiet') || seen.has('-q')
+  if (json && colouredJson(env, terminal)) return undefined
+  // On a terminal without --json/--quiet/CI the command draws listr2 progress: oclif's path.
+  if (terminal.stderrIsTTY && !json && !quiet && !env.CI) return undefined
+  return {command: 'dep resolve', json, quiet, frozen: seen.has('--frozen'), offline: seen.has('--offline')}
+}
+
+/** The flags given, when each is one of `allowed` and none is repeated; otherwise undefined. */
+function flagSet(flags: readonly string[], allowed: readonly string[]): Set<string> | undefined {
+  const seen = new Set<string>()
+  for (const flag of flags) {
+    if (!allowed.includes(flag) || seen.has(flag)) return undefined
+    seen.add(flag)
+  }
+  return seen
+}
+
+/** oclif colours a JSON result on a terminal unless NO_COLOR (base-command.ts logJson). */
+function colouredJson(env: NodeJS.ProcessEnv, terminal: Terminal): boolean {
+  return terminal.stdoutIsTTY && !env.NO_COLOR
+}

@@ -1,0 +1,64 @@
+import {describe, expect, it} from 'vitest'
+
+import {fastPathFor} from '../../../src/cli/fast-path.js'
+
+const pipes = {stdoutIsTTY: false, stderrIsTTY: false}
+const terminal = {stdoutIsTTY: true, stderrIsTTY: true}
+
+describe('fastPathFor: which runs skip oclif', () => {
+  it('takes the plain shapes scripts use', () => {
+    expect(fastPathFor(['--version'], {}, pipes)).toEqual({command: 'version'})
+    expect(fastPathFor(['config', 'get', 'oci.registry'], {}, pipes)).toEqual({command: 'config get', key: 'oci.registry', json: false})
+    expect(fastPathFor(['config', 'get', 'oci.registry', '--json'], {}, pipes)).toEqual({command: 'config get', key: 'oci.registry', json: true})
+    expect(fastPathFor(['dep', 'resolve', '--frozen', '--json'], {}, pipes)).toEqual({
+      command: 'dep resolve',
+      json: true,
+      quiet: false,
+      frozen: true,
+      offline: false,
+    })
+    expect(fastPathFor(['dep', 'resolve', '-q', '--offline'], {}, pipes)).toEqual({
+      command: 'dep resolve',
+      json: false,
+      quiet: true,
+      frozen: false,
+      offline: true,
+    })
+  })
+
+  it('sends everything else to oclif', () => {
+    for (const argv of [
+      [],
+      ['--version', '--json'],
+      ['version'],
+      ['-v'],
+      ['config', 'get'],
+      ['config', 'get', '--json'],
+      ['config', 'get', '-w', 'x'],
+      ['config', 'get', 'a=b'],
+      ['config', 'get', 'oci', '--json', '--json'],
+      ['config', 'get', 'oci', '--', '--json'],
+      ['config', 'get', 'oci', 'extra'],
+      ['config', 'show'],
+      ['dep', 'resolve', '--dry-run'],
+      ['dep', 'resolve', '--force'],
+      ['dep', 'resolve', '--quiet', '-q'],
+      ['dep', 'resolve', '--workspace', 'x'],
+      ['dep', 'resolve', '--concurrency=2'],
+      ['dep', 'update'],
+    ])
+      expect(fastPathFor(argv, {}, pipes), argv.join(' ')).toBeUndefined()
+  })
+
+  it('leaves terminals to oclif where it draws (coloured JSON, progress), and obeys the switches', () => {
+    expect(fastPathFor(['config', 'get', 'oci', '--json'], {}, terminal)).toBeUndefined()
+    expect(fastPathFor(['config', 'get', 'oci', '--json'], {NO_COLOR: '1'}, terminal)).toMatchObject({command: 'config get'})
+    expect(fastPathFor(['config', 'get', 'oci'], {}, terminal)).toMatchObject({command: 'config get'})
+    expect(fastPathFor(['dep', 'resolve'], {}, terminal)).toBeUndefined()
+    expect(fastPathFor(['dep', 'resolve'], {CI: 'true'}, terminal)).toMatchObject({command: 'dep resolve'})
+    expect(fastPathFor(['dep', 'resolve', '-q'], {}, terminal)).toMatchObject({command: 'dep resolve'})
+    expect(fastPathFor(['dep', 'resolve', '--json'], {NO_COLOR: '1'}, terminal)).toMatchObject({command: 'dep resolve'})
+    for (const env of [{PROVISIONING_NO_FAST_PATH: '1'}, {DEBUG: '*'}, {PROVISIONING_DEBUG: '1'}])
+      expect(fastPathFor(['--version'], env, pipes)).toBeUndefined()
+  })
+})
