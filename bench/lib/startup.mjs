@@ -67,7 +67,15 @@ writeFileSync(
 const resolved = spawnSync(nodes[0], [mainRun, 'dep', 'resolve'], {cwd: workspace, env, encoding: 'utf8'})
 if (resolved.status !== 0) throw new Error(`bench: could not resolve the bench workspace: ${resolved.stderr}`)
 
-const mk = (name, command, args, expect, extra = {}) => ({name, command, args, cwd: extra.cwd ?? cwd, env: {...env, ...extra.env}, expect, exitCode: extra.exitCode})
+const mk = (name, command, args, expect, extra = {}) => ({
+  name,
+  command,
+  args,
+  cwd: extra.cwd ?? cwd,
+  env: {...env, ...extra.env},
+  expect,
+  exitCode: extra.exitCode,
+})
 const OCLIF = {PROVISIONING_NO_FAST_PATH: '1'}
 const FLOOR = (label) => `${label}: node -e 0`
 const VERSION = (label) => `${label}: provisioning --version`
@@ -93,7 +101,11 @@ nodes.forEach((node, i) => {
   )
   // What Node 24's compile cache is worth (bin/run.js enables it where Node has it).
   if (Number(label.match(/v(\d+)/)?.[1]) >= 22)
-    cases.push(mk(`${label}: provisioning config get oci.registry (no compile cache)`, node, [mainRun, 'config', 'get', 'oci.registry'], /\S/, {env: {NODE_DISABLE_COMPILE_CACHE: '1'}}))
+    cases.push(
+      mk(`${label}: provisioning config get oci.registry (no compile cache)`, node, [mainRun, 'config', 'get', 'oci.registry'], /\S/, {
+        env: {NODE_DISABLE_COMPILE_CACHE: '1'},
+      }),
+    )
 })
 const node = nodes[0]
 cases.push(
@@ -138,14 +150,17 @@ if (breakdown) {
   rmSync(VARIANTS, {recursive: true, force: true})
   const PLUGINS = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).oclif.plugins ?? []
   const nm = (...p) => path.join(ROOT, 'node_modules', ...p)
-  const imp = (label, file) => cases.push(mk(`node: import ${label}`, node, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`]))
+  const imp = (label, file) =>
+    cases.push(mk(`node: import ${label}`, node, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`]))
   imp('@oclif/core', nm('@oclif', 'core', 'lib', 'index.js'))
   imp('yaml', nm('yaml', 'dist', 'index.js'))
   imp('smol-toml', nm('smol-toml', 'dist', 'index.js'))
   // oclif sorts a plugin's commands with String#localeCompare; the first call builds an ICU collator.
   cases.push(mk('node: first localeCompare', node, ['-e', "'a'.localeCompare('b')"]))
   const v = (label, opts) =>
-    cases.push(mk(`provisioning --version (oclif), ${label}`, node, [variant(label.replace(/\W+/g, '-'), {from: ROOT, ...opts}), '--version'], /^provisioning\/\d/))
+    cases.push(
+      mk(`provisioning --version (oclif), ${label}`, node, [variant(label.replace(/\W+/g, '-'), {from: ROOT, ...opts}), '--version'], /^provisioning\/\d/),
+    )
   v('no plugins', {plugins: []})
   for (const p of PLUGINS) v(`only ${p.replace('@oclif/', '')}`, {plugins: [p]})
   v('no manifest', {manifest: false})
