@@ -1,6 +1,7 @@
 import {resolveSourceDateEpoch} from '../extension/package.js'
 import {type BlobBody, bodySize} from '../util/blob-body.js'
 import {sha256} from '../oci/digest.js'
+import {canonicalJson} from '../util/canonical-json.js'
 import {Annotation, type Descriptor, type ImageManifest, MediaType} from '../oci/media-types.js'
 import type {ManifestContent} from '../oci/store.js'
 
@@ -29,16 +30,6 @@ export interface BuiltArtifact {
   manifest: ManifestContent
   config: {descriptor: Descriptor; data: Buffer}
   layer: {descriptor: Descriptor; data: BlobBody}
-}
-
-/** JSON with object keys sorted at every level, so equal content gives equal bytes. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    }
-    return v
-  })
 }
 
 /** `created` from SOURCE_DATE_EPOCH, else the Unix epoch (SPEC §8.2: reproducible). */

@@ -1,6 +1,6 @@
 import {hasMarker, writeMarker} from '../config/parse-cache.js'
 import type {OciStores} from '../oci/stores.js'
-import {canonicalJson} from '../artifact/artifact.js'
+import {canonicalJson} from '../util/canonical-json.js'
 import {type Declaration, moduleSites} from './declaration.js'
 import {type LockedEntry, lockContractProblems} from './lock-contract.js'
 import type {Lockfile} from './lockfile.js'

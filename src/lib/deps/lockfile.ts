@@ -3,7 +3,7 @@ import path from 'node:path'
 import semver from 'semver'
 
 import {ConfigError} from '../errors.js'
-import {canonicalJson} from '../artifact/artifact.js'
+import {canonicalJson} from '../util/canonical-json.js'
 import {isDigest, sha256} from '../oci/digest.js'
 import {EXTENSION_TYPES, type ExtensionType, isExtensionName, isExtensionType} from '../extension/names.js'
 import {IMPLICIT_REPOSITORY, isRepositoryName} from '../repository/repository.js'

@@ -3,10 +3,9 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 
 import {IntegrityError, NotFoundError, RegistryError} from '../errors.js'
-import {extractArchive, extractFrom} from '../extension/extract.js'
 import {extensionLayer, readArtifact, type ResolvedArtifact} from '../artifact/artifact-reader.js'
 import type {OciStores} from '../oci/stores.js'
-import {type FetchedLayer, fetchLayer, type LayerSource, unpackLayer} from '../artifact/install-layer.js'
+import type {FetchedLayer, LayerSource} from '../artifact/install-layer.js'
 import type {Reference} from '../oci/reference.js'
 import {bodyChunks, isBlobFile} from '../util/blob-body.js'
 import type {SpooledBlob} from '../util/blob-spool.js'
@@ -22,6 +21,9 @@ import type {PlannedExtension} from './plan.js'
  * of memory).
  */
 type PrefetchedLayer = {source: LayerSource; fetched: FetchedLayer} | {spooled: SpooledBlob}
+
+/** Loaded when a layer is fetched: a run that follows its lock with everything installed never needs it. */
+const layerPipeline = () => import('../artifact/install-layer.js')
 
 /** Layers come through the blob cache (verified, fetched in parallel); local sources are packaged. */
 export function ociInstaller(oci: OciStores, concurrency: number, offline: boolean): Installer {
@@ -57,6 +59,7 @@ export function ociInstaller(oci: OciStores, concurrency: number, offline: boole
     }
     // Every layer is fetched and verified (a large one into the cache file) before anything
     // is unpacked, so nothing in the workspace changes before every download checked out.
+    const {fetchLayer} = await layerPipeline()
     return {source, fetched: await fetchLayer(source, {cacheOnly: offline ? () => offlineMissing(extension) : undefined})}
   }
   const fetched = new Map<string, Promise<PrefetchedLayer>>()
@@ -82,6 +85,7 @@ export function ociInstaller(oci: OciStores, concurrency: number, offline: boole
     },
     async install(extension: PlannedExtension, target: string) {
       const layer = await get(extension)
+      const [{unpackLayer}, {extractArchive, extractFrom}] = await Promise.all([layerPipeline(), import('../extension/extract.js')])
       try {
         if ('source' in layer) await unpackLayer(layer.source, layer.fetched, target)
         else if (!isBlobFile(layer.spooled.body)) await extractArchive(layer.spooled.body, target)

@@ -3,9 +3,6 @@ import https from 'node:https'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
-import {HttpProxyAgent} from 'http-proxy-agent'
-import {HttpsProxyAgent} from 'https-proxy-agent'
-
 import {AuthError, RegistryError} from '../errors.js'
 import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES, PROGRESS_SLACK_BYTES} from './limits.js'
 import {type ProxyChoice, type ProxyEnvironment, proxyFor} from './transport/proxy.js'
@@ -185,15 +182,21 @@ export class HttpTransport {
    * inside it (its CA and --insecure as for a direct connection); http targets as
    * absolute-form requests to the proxy.
    */
-  private route(target: URL): {agent: http.Agent; proxy?: ProxyChoice; tls: https.RequestOptions} {
+  private async route(target: URL): Promise<{agent: http.Agent; proxy?: ProxyChoice; tls: https.RequestOptions}> {
     const proxy = this.options.env ? proxyFor(target, this.options.env) : undefined
     if (!proxy) return {agent: this.agent(target.protocol), tls: {}}
     const secure = target.protocol === 'https:'
     const key = `${target.protocol} ${proxy.url.href}`
     let agent = this.proxied.get(key)
     if (!agent) {
-      agent = secure ? new HttpsProxyAgent(proxy.url, this.pool) : new HttpProxyAgent(proxy.url, this.pool)
-      this.proxied.set(key, agent)
+      // Loaded only behind a proxy: most runs never need them, and every start would pay for them.
+      const made = secure
+        ? new (await import('https-proxy-agent')).HttpsProxyAgent(proxy.url, this.pool)
+        : new (await import('http-proxy-agent')).HttpProxyAgent(proxy.url, this.pool)
+      // Another request may have made one while this one waited for the import: keep one agent per proxy.
+      agent = this.proxied.get(key) ?? made
+      if (agent === made) this.proxied.set(key, made)
+      else made.destroy()
     }
     return {agent, proxy, tls: secure ? {ca: this.options.ca, rejectUnauthorized: !this.options.insecure} : {}}
   }
@@ -203,12 +206,12 @@ export class HttpTransport {
     return Math.ceil((bytes / this.options.minBytesPerSecond) * 1000)
   }
 
-  request(url: string, init: TransportRequest): Promise<TransportResponse> {
+  async request(url: string, init: TransportRequest): Promise<TransportResponse> {
     const target = new URL(url)
     const client = target.protocol === 'https:' ? https : http
     const started = Date.now()
+    const {agent, proxy, tls} = await this.route(target)
     return new Promise((resolve, reject) => {
-      const {agent, proxy, tls} = this.route(target)
       // The status of the proxy's answer to CONNECT (200 for an absolute-form request); unset
       // until the proxy answered, so an earlier failure is the proxy's, not the registry's.
       let tunnel: number | undefined
