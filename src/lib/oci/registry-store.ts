@@ -8,7 +8,7 @@ import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
 import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
-import {emptyReferrersIndex, ofArtifactType, parseReferrersIndex, referrerOf, referrersTag, withReferrer} from './referrers.js'
+import {emptyReferrersIndex, MAX_REFERRERS, ofArtifactType, parseReferrersIndex, referrerOf, referrersTag, tooManyReferrers, withReferrer} from './referrers.js'
 
 const PAGE_SIZE = 1000
 
@@ -188,29 +188,49 @@ export class RegistryStore implements ContentStore {
     const where = `${this.host}/${repository}@${subjectDigest}`
     digestHex(subjectDigest)
     if (this.referrersApi !== false) {
-      const query = artifactType === undefined ? '' : `?${new URLSearchParams({artifactType}).toString()}`
-      const res = await this.request(
-        {
-          method: 'GET',
-          path: `/v2/${repository}/referrers/${subjectDigest}${query}`,
-          headers: {accept: MediaType.imageIndex},
-          scopes: [scope.pull(repository)],
-          accept: [404, 405],
-          maxBytes: MAX_DOCUMENT_BYTES,
-        },
-        `list referrers of ${where}`,
-      )
-      const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
-      if (res.status === 200 && mediaType === MediaType.imageIndex) {
-        this.referrersApi = true
-        // With OCI-Filters-Applied: artifactType the registry filtered already and this is a
-        // no-op; without it the filter is ours, as the spec asks. Either way nothing of
-        // another type gets through on the registry's word.
-        return ofArtifactType(parseReferrersIndex(res.body, `${where} (referrers API)`, mediaType).manifests, artifactType)
-      }
-      this.referrersApi = false
+      const listed = await this.referrersFromApi(repository, subjectDigest, artifactType, where)
+      // With OCI-Filters-Applied: artifactType the registry filtered already and this is a
+      // no-op; without it the filter is ours, as the spec asks. Either way nothing of
+      // another type gets through on the registry's word.
+      if (listed) return ofArtifactType(listed, artifactType)
     }
     return ofArtifactType((await this.readReferrersTag(repository, subjectDigest)).manifests, artifactType)
+  }
+
+  /**
+   * Every page of the referrers API's answer: a registry may page it with `Link` headers like
+   * a tag list (pages() bounds and checks them), and a signature on page 2 counts as much as
+   * one on page 1. Undefined when the first answer says there is no API.
+   */
+  private async referrersFromApi(
+    repository: string,
+    subjectDigest: string,
+    artifactType: string | undefined,
+    where: string,
+  ): Promise<Descriptor[] | undefined> {
+    const query = artifactType === undefined ? '' : `?${new URLSearchParams({artifactType}).toString()}`
+    const what = `list referrers of ${where}`
+    const request = {headers: {accept: MediaType.imageIndex}, scopes: [scope.pull(repository)], accept: [404, 405]}
+    const referrers: Descriptor[] = []
+    let page = 0
+    for await (const res of this.pages(`/v2/${repository}/referrers/${subjectDigest}${query}`, request, what)) {
+      page++
+      const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
+      const listing = res.status === 200 && mediaType === MediaType.imageIndex
+      if (page === 1 && !listing) {
+        this.referrersApi = false
+        return undefined
+      }
+      this.referrersApi = true
+      if (!listing) {
+        const answered = res.status === 200 ? `a ${mediaType ?? 'document without Content-Type'}` : `HTTP ${res.status}`
+        throw this.listingProblem(what, `its page ${page} is ${answered}, not a referrers index`, {page, status: res.status})
+      }
+      const pageWhere = `${where} (referrers API${page > 1 ? `, page ${page}` : ''})`
+      referrers.push(...parseReferrersIndex(res.body, pageWhere, mediaType).manifests)
+      if (referrers.length > MAX_REFERRERS) throw tooManyReferrers(pageWhere, referrers.length)
+    }
+    return referrers
   }
 
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
@@ -313,13 +333,13 @@ export class RegistryStore implements ContentStore {
   }
 
   /**
-   * Follows `Link: <…>; rel="next"` pages. The registry writes those headers, so each target
-   * must stay on the registry's origin, is read once (a page leading back to one already
-   * read is a loop, not more names), and there are at most MAX_PAGES pages of at most
-   * MAX_PAGE_BYTES, MAX_LISTING_BYTES in all.
+   * The pages of a listing, following `Link: <…>; rel="next"` (tag lists, `_catalog`, the
+   * referrers API). The registry writes those headers, so each target must stay on the
+   * registry's origin, is read once (a page leading back to one already read is a loop, not
+   * more entries), and there are at most MAX_PAGES pages of at most MAX_PAGE_BYTES,
+   * MAX_LISTING_BYTES in all. The next page is asked for only when the caller reads on.
    */
-  private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
-    const items: string[] = []
+  private async *pages(firstPath: string, request: Pick<RegistryRequest, 'scopes' | 'headers' | 'accept'>, what: string): AsyncGenerator<RegistryResponse> {
     const visited = new Set<string>()
     const origin = new URL(this.client.base).origin
     let total = 0
@@ -328,16 +348,22 @@ export class RegistryStore implements ContentStore {
       if (visited.has(next)) throw this.listingProblem(what, `its Link header leads back to ${next}, a page already read (a pagination loop)`, {loop: next})
       if (visited.size >= MAX_PAGES) throw this.listingProblem(what, `it has more than ${MAX_PAGES} pages`, {pages: visited.size})
       visited.add(next)
-      const res = await this.request({method: 'GET', path: next, scopes, maxBytes: MAX_PAGE_BYTES}, what)
+      const res = await this.request({...request, method: 'GET', path: next, maxBytes: MAX_PAGE_BYTES}, what)
       total += res.body.byteLength
       if (total > MAX_LISTING_BYTES) throw this.listingProblem(what, `its pages hold more than ${MAX_LISTING_BYTES} bytes`, {bytes: total})
-      items.push(...pageItems(res.body, key, what))
+      yield res
       const link = responseHeader(res, 'link')
       const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
       next = target === undefined ? undefined : new URL(target, res.url).toString()
       if (next && new URL(next).origin !== origin)
         throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
     }
+  }
+
+  /** Every name of a paginated tag list or `_catalog`. */
+  private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
+    const items: string[] = []
+    for await (const res of this.pages(firstPath, {scopes}, what)) items.push(...pageItems(res.body, key, what))
     return items
   }
 

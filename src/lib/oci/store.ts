@@ -60,7 +60,8 @@ export interface ContentStore {
   /**
    * OCI 1.1 referrers of a manifest: descriptors (with artifactType and annotations) of the
    * manifests whose `subject` is `subjectDigest`, only those of `artifactType` when given.
-   * A registry answers from its referrers API, else from the referrers tag schema; none is [].
+   * A registry answers from its referrers API (every page of it), else from the referrers tag
+   * schema; none is [].
    * What a registry lists is checked and bounded (referrers.ts: parseReferrersIndex), and a
    * caller that follows an entry still checks that the manifest names the subject (copy.ts).
    * Never cached (CachingStore passes it through): a new signature changes it, not the subject.
