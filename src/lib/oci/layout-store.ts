@@ -9,7 +9,7 @@ import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
-import {ofArtifactType, referrerOf} from './referrers.js'
+import {ofArtifactType, type ReferrerOf, referrerOf} from './referrers.js'
 import type {ContentStore, ManifestContent} from './store.js'
 import {type Expected, openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
@@ -206,27 +206,46 @@ export class LayoutStore implements ContentStore {
   }
 
   /**
-   * Reads the image manifests index.json lists (each once, bounded and verified; never a
-   * layer) and keeps those whose subject is `subjectDigest`. An entry whose manifest is
-   * missing is skipped (a dangling entry names nothing); a damaged one is refused (exit 8).
+   * Reads the manifests and indexes index.json lists (each once, bounded and verified; never a
+   * layer) and keeps those whose subject is `subjectDigest`: OCI 1.1 lets an image index be a
+   * referrer too. An entry whose manifest is missing is skipped (a dangling entry names
+   * nothing); a damaged one is refused (exit 8).
    */
   async listReferrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
     if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
     const index = await this.readIndex(repository)
-    const referrers = new Map<string, Descriptor>()
-    const read = new Set<string>([subjectDigest])
-    for (const entry of index.manifests) {
-      if (entry.mediaType !== MediaType.imageManifest || read.has(entry.digest)) continue
+    const referrers = (await this.referrersIn(repository, index.manifests, 'refuse')).filter((r) => r.subject === subjectDigest)
+    return ofArtifactType(
+      referrers.map((r) => r.descriptor),
+      artifactType,
+    )
+  }
+
+  /**
+   * The referrers among `entries` (OCI manifests and indexes, each read once), with their
+   * subjects. A missing manifest is skipped; a damaged one is refused (exit 8), or skipped
+   * with `damaged: 'skip'` where it only decides what to clean up (a damaged entry must not
+   * keep a delete from working).
+   */
+  private async referrersIn(repository: string, entries: Descriptor[], damaged: 'refuse' | 'skip'): Promise<ReferrerOf[]> {
+    const referrers = new Map<string, ReferrerOf>()
+    const read = new Set<string>()
+    for (const entry of entries) {
+      if ((entry.mediaType !== MediaType.imageManifest && entry.mediaType !== MediaType.imageIndex) || read.has(entry.digest)) continue
       read.add(entry.digest)
-      assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
-      const bytes = await this.readVerified(repository, entry).catch((error: unknown) => {
-        if (error instanceof NotFoundError) return undefined
+      const bytes = await this.readEntry(repository, entry).catch((error: unknown) => {
+        if (error instanceof NotFoundError || (damaged === 'skip' && error instanceof IntegrityError)) return undefined
         throw error
       })
       const referrer = bytes && referrerOf({descriptor: entry, bytes})
-      if (referrer?.subject === subjectDigest) referrers.set(entry.digest, referrer.descriptor)
+      if (referrer) referrers.set(entry.digest, referrer)
     }
-    return ofArtifactType([...referrers.values()], artifactType)
+    return [...referrers.values()]
+  }
+
+  private async readEntry(repository: string, entry: Descriptor): Promise<Buffer> {
+    assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
+    return this.readVerified(repository, entry)
   }
 
   async close(): Promise<void> {}

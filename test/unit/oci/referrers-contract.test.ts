@@ -8,9 +8,9 @@ import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {referrersTag} from '../../../src/lib/oci/referrers.js'
 import type {ContentStore} from '../../../src/lib/oci/store.js'
-import {addImage} from '../../helpers/artifact-graph.js'
+import {addImage, document, IMAGE_INDEX} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
-import {addReferrer, BUNDLE_TYPE, pushBuilt} from '../../helpers/referrer-graph.js'
+import {addIndexReferrer, addReferrer, BUNDLE_TYPE, pushBuilt, pushIndexReferrer} from '../../helpers/referrer-graph.js'
 import {startFaultProxy} from '../../fixtures/fault-proxy.js'
 import {useRegistry} from '../../helpers/registry.js'
 import {useRegistryStores} from '../../helpers/registry-stores.js'
@@ -57,6 +57,26 @@ function referrersContract(name: string, store: () => ContentStore, afterPush?: 
       expect((await target.fetchManifest(repository, signature.manifest.descriptor.digest)).bytes.equals(signature.manifest.bytes)).toBe(true)
       expect((await target.resolve(repository, '1.0.0')).digest).toBe(subject.manifest.descriptor.digest)
       await afterPush?.(repository, subject.manifest.descriptor.digest)
+    })
+
+    it('an image index with a subject is a referrer too, listed and filtered like a manifest', async () => {
+      const target = store()
+      const built = new MemoryStore()
+      const subject = addImage(built)
+      await pushBuilt(target, `${repository}-index`, built, subject, '1.0.0')
+      const signature = addReferrer(built, subject.manifest)
+      const sbom = addIndexReferrer(built, subject.manifest)
+      await pushBuilt(target, `${repository}-index`, built, signature)
+      await pushIndexReferrer(target, `${repository}-index`, built, sbom)
+      const listed = await target.listReferrers?.(`${repository}-index`, subject.manifest.descriptor.digest)
+      expect(listed?.find((d) => d.digest === sbom.manifest.descriptor.digest)).toMatchObject({
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        artifactType: 'application/spdx+json',
+      })
+      expect(listed).toHaveLength(2)
+      expect((await target.listReferrers?.(`${repository}-index`, subject.manifest.descriptor.digest, BUNDLE_TYPE))?.map((d) => d.digest)).toEqual([
+        signature.manifest.descriptor.digest,
+      ])
     })
   })
 }
