@@ -58,14 +58,14 @@ export class LayoutStore implements ContentStore {
     }
   }
 
-  private async updateIndex(repository: string, change: (index: ImageIndex) => void): Promise<void> {
+  private async updateIndex(repository: string, change: (index: ImageIndex) => void | Promise<void>): Promise<void> {
     const dir = this.dir(repository)
     await mkdir(dir, {recursive: true})
     await withFileLock(path.join(dir, '.index.lock'), {waitMs: 30_000, purpose: 'OCI layout index update'}, async () => {
       const layoutFile = path.join(dir, 'oci-layout')
       if (!(await exists(layoutFile))) await writeFileAtomic(layoutFile, LAYOUT_FILE)
       const index = await this.readIndex(repository)
-      change(index)
+      await change(index)
       await writeFileAtomic(path.join(dir, 'index.json'), `${JSON.stringify({...index, schemaVersion: 2, mediaType: MediaType.imageIndex}, null, 2)}\n`)
     })
   }
@@ -203,6 +203,27 @@ export class LayoutStore implements ContentStore {
       removed = index.manifests.length < before
     })
     if (!removed) throw this.notFound(repository, digest)
+  }
+
+  /**
+   * Removes the index.json entries of the referrers of `subjectDigest`, of theirs, and so on:
+   * a referrer in a layout is its entry. Blobs stay (as deleteManifest leaves them), and an
+   * entry whose manifest is missing or damaged names no subject we can know: it stays.
+   */
+  async deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
+    const gone = new Set<string>()
+    await this.updateIndex(repository, async (index) => {
+      const referrers = await this.referrersIn(repository, index.manifests, 'skip')
+      let subjects = new Set([subjectDigest])
+      while (subjects.size > 0) {
+        const next = referrers.filter((r) => subjects.has(r.subject) && !gone.has(r.descriptor.digest)).map((r) => r.descriptor.digest)
+        for (const digest of next) gone.add(digest)
+        subjects = new Set(next)
+      }
+      index.manifests = index.manifests.filter((m) => !gone.has(m.digest))
+    })
+    return [...gone]
   }
 
   /**

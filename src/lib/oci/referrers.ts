@@ -19,6 +19,13 @@ import {isPlainTable} from '../util/json-exact.js'
  */
 export const MAX_REFERRERS = 10_000
 
+/**
+ * How many levels of referrers are followed (copied along, deleted along): a signature of the
+ * artifact is one, an attestation about that signature two. Nothing real goes deeper; the
+ * bound (with the visited set) keeps a hostile chain from going on for ever.
+ */
+export const MAX_REFERRER_DEPTH = 4
+
 /** The referrers tag schema's tag for a subject: `sha256-<hex>` (the `:` is not allowed in a tag). */
 export function referrersTag(subjectDigest: string): string {
   return `sha256-${digestHex(subjectDigest)}`

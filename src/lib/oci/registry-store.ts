@@ -8,7 +8,17 @@ import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
 import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
-import {emptyReferrersIndex, MAX_REFERRERS, ofArtifactType, parseReferrersIndex, referrerOf, referrersTag, tooManyReferrers, withReferrer} from './referrers.js'
+import {
+  emptyReferrersIndex,
+  MAX_REFERRER_DEPTH,
+  MAX_REFERRERS,
+  ofArtifactType,
+  parseReferrersIndex,
+  referrerOf,
+  referrersTag,
+  tooManyReferrers,
+  withReferrer,
+} from './referrers.js'
 
 const PAGE_SIZE = 1000
 
@@ -170,13 +180,18 @@ export class RegistryStore implements ContentStore {
 
   /** The index under the subject's `sha256-<hex>` tag, checked like any registry answer; none is an empty one. */
   private async readReferrersTag(repository: string, subject: string): Promise<ImageIndex> {
+    return (await this.fetchReferrersTag(repository, subject))?.index ?? emptyReferrersIndex()
+  }
+
+  /** The index under the subject's `sha256-<hex>` tag and its digest, checked like any registry answer; undefined when there is none. */
+  private async fetchReferrersTag(repository: string, subject: string): Promise<{index: ImageIndex; digest: string} | undefined> {
     const tag = referrersTag(subject)
     const found = await this.fetchManifest(repository, tag).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined
       throw error
     })
-    if (!found) return emptyReferrersIndex()
-    return parseReferrersIndex(found.bytes, `${this.host}/${repository}:${tag}`, found.descriptor.mediaType)
+    if (!found) return undefined
+    return {index: parseReferrersIndex(found.bytes, `${this.host}/${repository}:${tag}`, found.descriptor.mediaType), digest: found.descriptor.digest}
   }
 
   /**
@@ -396,9 +411,97 @@ export class RegistryStore implements ContentStore {
     }
   }
 
+  /**
+   * DELETE by digest. Without the referrers API, a referrer must also leave its subject's
+   * `sha256-<hex>` index (distribution spec "Deleting Manifests"), else that index lists a
+   * manifest that is gone and copying the subject fails on it: so the manifest is read first
+   * for its subject, and that index before anything is deleted (a hostile one refuses the
+   * delete, exit 8, with nothing changed).
+   */
   async deleteManifest(repository: string, digest: string): Promise<void> {
+    const subject = this.referrersApi === true ? undefined : await this.subjectOf(repository, digest)
+    const listing = subject === undefined ? undefined : await this.fetchReferrersTag(repository, subject)
+    await this.deleteByDigest(repository, digest)
+    if (subject === undefined || !listing?.index.manifests.some((m) => m.digest === digest)) return
+    const rest = listing.index.manifests.filter((m) => m.digest !== digest)
+    if (rest.length === 0) return this.deleteByDigest(repository, listing.digest, {missingOk: true})
+    const bytes = Buffer.from(JSON.stringify({...listing.index, manifests: rest}))
+    await this.pushManifest(
+      repository,
+      {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes},
+      referrersTag(subject),
+    )
+  }
+
+  /**
+   * Deletes the referrers of `subjectDigest` (depth first: an attestation of a signature goes
+   * before the signature), then its `sha256-<hex>` index. A listed manifest is fetched and
+   * deleted only if it names the subject: a tag index anyone with push rights can write must
+   * not make a delete remove another version.
+   */
+  async deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    const deleted: string[] = []
+    await this.deleteReferrersOf(repository, subjectDigest, 0, new Set(), deleted)
+    return deleted
+  }
+
+  private async deleteReferrersOf(repository: string, subject: string, depth: number, seen: Set<string>, deleted: string[]): Promise<void> {
+    const where = `${this.host}/${repository}@${subject}`
+    /** Listed entries that no longer exist: deleted now, or missing already. */
+    const gone = new Set<string>()
+    for (const descriptor of await this.listReferrers(repository, subject)) {
+      if (seen.has(descriptor.digest)) continue
+      seen.add(descriptor.digest)
+      if (seen.size > MAX_REFERRERS) throw tooManyReferrers(`${where} and its referrers`, seen.size)
+      assertDocumentSize(descriptor, `${where}: referrer ${descriptor.digest}`)
+      const manifest = await this.fetchManifest(repository, descriptor.digest).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined
+        throw error
+      })
+      if (manifest && referrerOf(manifest)?.subject !== subject) continue
+      if (manifest) {
+        if (depth >= MAX_REFERRER_DEPTH) {
+          throw new IntegrityError(`${where}: referrers nest more than ${MAX_REFERRER_DEPTH} levels deep; refused`, {
+            hint: 'the registry is misbehaving or hostile; the manifest was not deleted (its referrers only up to this level)',
+            details: {subject, limit: MAX_REFERRER_DEPTH},
+          })
+        }
+        await this.deleteReferrersOf(repository, descriptor.digest, depth + 1, seen, deleted)
+        await this.deleteByDigest(repository, descriptor.digest, {missingOk: true})
+        deleted.push(descriptor.digest)
+      }
+      gone.add(descriptor.digest)
+    }
+    if (this.referrersApi === false) await this.dropReferrersTag(repository, subject, gone)
+  }
+
+  /**
+   * Deletes the subject's `sha256-<hex>` index. Only by digest (distribution 2.8 deletes no
+   * tag), which removes every tag on that digest: so only an index listing nothing but
+   * manifests that are gone now, which no other subject's index or version can be.
+   */
+  private async dropReferrersTag(repository: string, subject: string, gone: Set<string>): Promise<void> {
+    const listing = await this.fetchReferrersTag(repository, subject)
+    if (listing && listing.index.manifests.every((m) => gone.has(m.digest))) await this.deleteByDigest(repository, listing.digest, {missingOk: true})
+  }
+
+  /** The subject a manifest refers to; undefined for a plain manifest (and a missing one: the DELETE then says so). */
+  private async subjectOf(repository: string, digest: string): Promise<string | undefined> {
+    const manifest = await this.fetchManifest(repository, digest).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    })
+    return manifest && referrerOf(manifest)?.subject
+  }
+
+  private async deleteByDigest(repository: string, digest: string, options: {missingOk?: boolean} = {}): Promise<void> {
     await this.request(
-      {method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]},
+      {
+        method: 'DELETE',
+        path: `/v2/${repository}/manifests/${digest}`,
+        scopes: [scope.delete(repository), scope.push(repository)],
+        accept: options.missingOk ? [202, 404] : [202],
+      },
       `delete ${repository}@${digest}`,
     )
   }

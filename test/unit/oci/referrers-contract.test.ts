@@ -78,6 +78,31 @@ function referrersContract(name: string, store: () => ContentStore, afterPush?: 
         signature.manifest.descriptor.digest,
       ])
     })
+
+    it('deleteReferrers takes the referrers of a subject, theirs, and nothing else', async () => {
+      const target = store()
+      const repo = `${repository}-delete`
+      const built = new MemoryStore()
+      const subject = addImage(built)
+      const other = addImage(built)
+      await pushBuilt(target, repo, built, subject, '1.0.0')
+      await pushBuilt(target, repo, built, other, '2.0.0')
+      const signature = addReferrer(built, subject.manifest)
+      const attestation = addReferrer(built, signature.manifest, 'application/vnd.in-toto+json')
+      const sbom = addIndexReferrer(built, subject.manifest)
+      const elsewhere = addReferrer(built, other.manifest)
+      for (const r of [signature, attestation, elsewhere]) await pushBuilt(target, repo, built, r)
+      await pushIndexReferrer(target, repo, built, sbom)
+
+      const deleted = await target.deleteReferrers(repo, subject.manifest.descriptor.digest)
+      expect(deleted.sort()).toEqual([signature, attestation, sbom].map((r) => r.manifest.descriptor.digest).sort())
+      expect(await target.listReferrers?.(repo, subject.manifest.descriptor.digest)).toEqual([])
+      expect(await target.listReferrers?.(repo, signature.manifest.descriptor.digest)).toEqual([])
+      expect((await target.listReferrers?.(repo, other.manifest.descriptor.digest))?.map((d) => d.digest)).toEqual([elsewhere.manifest.descriptor.digest])
+      expect((await target.resolve(repo, '1.0.0')).digest).toBe(subject.manifest.descriptor.digest)
+      expect((await target.resolve(repo, '2.0.0')).digest).toBe(other.manifest.descriptor.digest)
+      expect(await target.deleteReferrers(repo, subject.manifest.descriptor.digest)).toEqual([])
+    })
   })
 }
 
@@ -169,6 +194,35 @@ describe('on a registry without the referrers API (distribution 2.8: the referre
     } finally {
       await proxy.stop()
     }
+  })
+
+  it('deleteReferrers leaves a version that a forged sha256-<hex> index lists, and that index with it', async () => {
+    const store = open()
+    const built = new MemoryStore()
+    const subject = addImage(built)
+    const release = addImage(built)
+    await pushBuilt(store, 'forged/x', built, subject, '1.0.0')
+    await pushBuilt(store, 'forged/x', built, release, '2.0.0')
+    const forged = document({schemaVersion: 2, mediaType: IMAGE_INDEX, manifests: [release.manifest.descriptor]}, IMAGE_INDEX)
+    await store.pushManifest('forged/x', forged, referrersTag(subject.manifest.descriptor.digest))
+    expect(await store.deleteReferrers('forged/x', subject.manifest.descriptor.digest)).toEqual([])
+    expect((await store.resolve('forged/x', '2.0.0')).digest).toBe(release.manifest.descriptor.digest)
+    // Deleting that index by digest is safe only when it lists nothing that is still there.
+    expect((await store.resolve('forged/x', referrersTag(subject.manifest.descriptor.digest))).digest).toBe(forged.descriptor.digest)
+  })
+
+  it('a referrer whose subject list is not a referrers index is not deleted (exit 8, nothing changed)', async () => {
+    const store = open()
+    const built = new MemoryStore()
+    const subject = addImage(built)
+    const impostor = addImage(built)
+    const signature = addReferrer(built, subject.manifest)
+    await pushBuilt(store, 'lying/delete', built, subject, '1.0.0')
+    await pushBuilt(store, 'lying/delete', built, signature)
+    await pushBuilt(store, 'lying/delete', built, impostor, referrersTag(subject.manifest.descriptor.digest))
+    await expect(store.deleteManifest('lying/delete', signature.manifest.descriptor.digest)).rejects.toBeInstanceOf(IntegrityError)
+    expect(await store.hasManifest('lying/delete', signature.manifest.descriptor.digest)).toBe(true)
+    expect((await store.resolve('lying/delete', referrersTag(subject.manifest.descriptor.digest))).digest).toBe(impostor.manifest.descriptor.digest)
   })
 
   it('a fallback tag that is not a referrers index is refused (exit 8), naming the registry', async () => {
