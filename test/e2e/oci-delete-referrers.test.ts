@@ -40,7 +40,8 @@ interface Backend {
 
 /**
  * `oci delete` takes a manifest's referrers along, with the store's list of them; a referrer
- * deleted by digest leaves its subject's list.
+ * deleted by digest leaves its subject's list; a forced republish keeps the replaced manifest
+ * and its signatures by digest (a lock may pin it), until `oci delete NAME@DIGEST`.
  */
 function deleteFlow(backend: Backend): void {
   const cli = (args: string[]): Promise<CliResult> =>
@@ -112,6 +113,25 @@ function deleteFlow(backend: Backend): void {
     expect(await backend.outside().bookkeeping('kept', subject)).toBeUndefined()
     expect(await backend.outside().holds('kept', subject)).toBe(true)
     expect((await verify('kept:1.0.0')).exitCode).toBe(8)
+  })
+
+  it('a forced republish keeps the replaced manifest and its signature by digest; oci delete NAME@DIGEST removes both', async () => {
+    const old = await push('moved', 'a')
+    const signature = await sign('moved:1.0.0')
+    const current = await push('moved', 'b', ['--force'])
+    expect(current).not.toBe(old)
+
+    // A lock pinning the old digest still finds it signed; the version itself is not signed any more.
+    expect((await verify(`moved@${old}`)).exitCode).toBe(0)
+    expect((await verify('moved:1.0.0')).exitCode).toBe(8)
+    expect(await backend.outside().bookkeeping('moved', old)).toEqual([signature])
+    expect(await backend.outside().holds('moved', old)).toBe(true)
+
+    expect((await remove(`moved@${old}`)).referrers).toEqual([signature])
+    expect(await backend.outside().holds('moved', old)).toBe(false)
+    expect(await backend.outside().holds('moved', signature)).toBe(false)
+    expect(await backend.outside().bookkeeping('moved', old)).toBeUndefined()
+    expect(await backend.outside().holds('moved', current)).toBe(true)
   })
 }
 

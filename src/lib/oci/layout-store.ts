@@ -123,7 +123,7 @@ export class LayoutStore implements ContentStore {
 
   async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
     await this.pushBlob(repository, manifest.descriptor, manifest.bytes)
-    await this.updateIndex(repository, (index) => {
+    await this.updateIndex(repository, async (index) => {
       // A tag moves to the new manifest; an untagged push adds the digest once.
       const keep = index.manifests.filter((m) =>
         tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName]),
@@ -133,6 +133,16 @@ export class LayoutStore implements ContentStore {
       // when pushed without a tag: listTags only counts entries with a ref.name.
       const artifactType = referrerOf(manifest)?.descriptor.artifactType
       keep.push({...plain, ...(artifactType ? {artifactType} : {}), ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
+      const replaced = tag ? index.manifests.find((m) => m.annotations?.[Annotation.refName] === tag && m.digest !== manifest.descriptor.digest) : undefined
+      if (replaced && !keep.some((m) => m.digest === replaced.digest) && (await this.hasReferrers(repository, keep, replaced.digest))) {
+        // The tag moved off a manifest that has signatures (a forced republish): whoever pinned
+        // its digest (a lock file) still finds it and its signatures, as on a registry, where a
+        // moved tag deletes nothing. Kept untagged, so its referrers' subject stays in the
+        // index; `oci delete NAME@DIGEST` removes it with them.
+        const {annotations, ...entry} = replaced
+        const {[Annotation.refName]: _tag, ...rest} = annotations ?? {}
+        keep.push({...entry, ...(Object.keys(rest).length > 0 ? {annotations: rest} : {})})
+      }
       index.manifests = keep
     })
   }
@@ -240,6 +250,10 @@ export class LayoutStore implements ContentStore {
       referrers.map((r) => r.descriptor),
       artifactType,
     )
+  }
+
+  private async hasReferrers(repository: string, entries: Descriptor[], subjectDigest: string): Promise<boolean> {
+    return (await this.referrersIn(repository, entries, 'skip')).some((r) => r.subject === subjectDigest)
   }
 
   /**

@@ -131,6 +131,26 @@ describe('on disk', () => {
     },
   )
 
+  it('a tag moved off a signed manifest keeps it as an untagged entry (its referrers keep their subject); off an unsigned one, drops it', async () => {
+    const layout = new LayoutStore(path.join(root, 'moved'))
+    const built = new MemoryStore()
+    const [signedOld, unsignedOld, next, later] = [addImage(built), addImage(built), addImage(built), addImage(built)]
+    const signature = addReferrer(built, signedOld.manifest)
+    await pushBuilt(layout, 'x', built, signedOld, '1.0.0')
+    await pushBuilt(layout, 'x', built, signature)
+    await pushBuilt(layout, 'x', built, unsignedOld, '2.0.0')
+    await pushBuilt(layout, 'x', built, next, '1.0.0')
+    await pushBuilt(layout, 'x', built, later, '2.0.0')
+    const index = JSON.parse(await readFile(path.join(root, 'moved', 'x', 'index.json'), 'utf8')) as {
+      manifests: Array<{digest: string; annotations?: Record<string, string>}>
+    }
+    const entry = (graph: {manifest: {descriptor: {digest: string}}}) => index.manifests.filter((m) => m.digest === graph.manifest.descriptor.digest)
+    expect(entry(signedOld)).toEqual([expect.not.objectContaining({annotations: expect.anything()})])
+    expect(entry(unsignedOld)).toEqual([])
+    expect((await layout.listTags('x')).sort()).toEqual(['1.0.0', '2.0.0'])
+    expect((await layout.listReferrers('x', signedOld.manifest.descriptor.digest)).map((d) => d.digest)).toEqual([signature.manifest.descriptor.digest])
+  })
+
   it('a layout without index.json has no referrers; a dangling entry is skipped, a damaged one refused (exit 8)', async () => {
     const layout = new LayoutStore(path.join(root, 'other'))
     expect(await layout.listReferrers('none', `sha256:${'c'.repeat(64)}`)).toEqual([])
