@@ -450,7 +450,10 @@ export class RegistryStore implements ContentStore {
     /** Listed entries that no longer exist: deleted now, or missing already. */
     const gone = new Set<string>()
     for (const descriptor of await this.listReferrers(repository, subject)) {
-      if (seen.has(descriptor.digest)) continue
+      if (seen.has(descriptor.digest)) {
+        if (deleted.includes(descriptor.digest)) gone.add(descriptor.digest)
+        continue
+      }
       seen.add(descriptor.digest)
       if (seen.size > MAX_REFERRERS) throw tooManyReferrers(`${where} and its referrers`, seen.size)
       assertDocumentSize(descriptor, `${where}: referrer ${descriptor.digest}`)
