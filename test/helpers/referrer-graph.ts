@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto'
 import type {Descriptor} from '../../src/lib/oci/media-types.js'
 import type {MemoryStore} from '../../src/lib/oci/memory-store.js'
 import type {ContentStore, ManifestContent} from '../../src/lib/oci/store.js'
-import {blob, document, IMAGE_MANIFEST} from './artifact-graph.js'
+import {addImage, blob, document, IMAGE_INDEX, IMAGE_MANIFEST} from './artifact-graph.js'
 
 /** cosign 3's signature layout: a Sigstore bundle referring to the signed manifest. */
 export const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
@@ -45,6 +45,33 @@ export function addReferrer(
   )
   store.addManifest(manifest, manifest.descriptor.digest)
   return {manifest, blobs: [EMPTY_CONFIG.descriptor, layer.descriptor]}
+}
+
+/**
+ * A referrer that is an image index (OCI 1.1 lets an index carry a subject, e.g. an SBOM per
+ * platform): it lists one image of its own, pushed before it by pushIndexReferrer.
+ */
+export function addIndexReferrer(store: MemoryStore, subject: ManifestContent, artifactType = 'application/spdx+json'): BuiltReferrer & {child: BuiltReferrer} {
+  const child = addImage(store)
+  store.addManifest(child.manifest, child.manifest.descriptor.digest)
+  const {mediaType, digest, size} = subject.descriptor
+  const manifest = document(
+    {schemaVersion: 2, mediaType: IMAGE_INDEX, artifactType, manifests: [child.manifest.descriptor], subject: {mediaType, digest, size}},
+    IMAGE_INDEX,
+  )
+  store.addManifest(manifest, manifest.descriptor.digest)
+  return {manifest, blobs: [], child}
+}
+
+/** Pushes an index referrer: its image first, then the index. */
+export async function pushIndexReferrer(
+  store: ContentStore,
+  repository: string,
+  built: MemoryStore,
+  referrer: BuiltReferrer & {child: BuiltReferrer},
+): Promise<void> {
+  await pushBuilt(store, repository, built, referrer.child)
+  await pushBuilt(store, repository, built, referrer)
 }
 
 /** Pushes a built manifest's blobs from `built`, then the manifest itself (under `tag` when given). */

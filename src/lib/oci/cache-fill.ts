@@ -14,8 +14,6 @@ import type {StreamedBlobAttempt, StreamingStore} from './store.js'
  * so nothing in the workspace changes before every download has been verified.
  */
 
-export const isMissingFile = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
-
 /**
  * Whether the cache holds the blob, intact: the entry is hashed as it is read (1 MiB
  * pieces). A damaged entry (a crash mid-write, a disk error, an edit) is removed, so the

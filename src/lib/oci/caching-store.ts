@@ -132,6 +132,10 @@ export class CachingStore implements ContentStore {
     return this.origin.deleteManifest(repository, digest)
   }
 
+  deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    return this.origin.deleteReferrers(repository, subjectDigest)
+  }
+
   close(): Promise<void> {
     return this.origin.close()
   }

@@ -4,7 +4,7 @@ import {bodySize, isBlobFile} from '../util/blob-body.js'
 import {IntegrityError} from '../errors.js'
 import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
-import {referrerOf} from './referrers.js'
+import {MAX_REFERRER_DEPTH, referrerOf} from './referrers.js'
 import {type Descriptor, isIndex} from './media-types.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
@@ -61,13 +61,6 @@ export interface CopyResult extends CopyStats {
  * of such indexes two; nothing real goes deeper than this.
  */
 export const MAX_INDEX_DEPTH = 4
-
-/**
- * How many levels of referrers are followed: a signature of the artifact is one, an
- * attestation about that signature two. Nothing real goes deeper; the bound (with the
- * visited set) keeps a hostile chain from going on for ever.
- */
-export const MAX_REFERRER_DEPTH = 4
 
 /**
  * Referrers one copy carries in all (every level): signatures, attestations and SBOMs of one

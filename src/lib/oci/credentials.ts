@@ -31,7 +31,7 @@ export interface CredentialLookup {
 }
 
 /** A token is one line of visible ASCII (a JWT, an opaque or base64 token) of at most this many bytes. */
-export const MAX_TOKEN_BYTES = 8 * 1024
+const MAX_TOKEN_BYTES = 8 * 1024
 
 /**
  * Where a token file named by the workspace (its declaration or its config layers) may be:

@@ -49,7 +49,7 @@ function sizeMismatch(actual: number, expected: {digest: string; size?: number},
 }
 
 /** The check of verifyContent for content hashed as it streamed by. */
-export function verifyDigest(actual: string, size: number, expected: {digest: string; size?: number}, what: string): void {
+function verifyDigest(actual: string, size: number, expected: {digest: string; size?: number}, what: string): void {
   digestHex(expected.digest)
   checkSize(size, expected, what)
   if (actual !== expected.digest) {

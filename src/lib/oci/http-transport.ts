@@ -59,7 +59,7 @@ export interface StreamBody {
 
 export type RequestBody = Buffer | string | StreamBody
 
-export function isStreamBody(body: RequestBody | undefined): body is StreamBody {
+function isStreamBody(body: RequestBody | undefined): body is StreamBody {
   return typeof body === 'object' && !Buffer.isBuffer(body)
 }
 

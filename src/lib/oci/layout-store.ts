@@ -9,7 +9,7 @@ import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
-import {ofArtifactType, referrerOf} from './referrers.js'
+import {ofArtifactType, type ReferrerOf, referrerOf} from './referrers.js'
 import type {ContentStore, ManifestContent} from './store.js'
 import {type Expected, openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
@@ -58,14 +58,14 @@ export class LayoutStore implements ContentStore {
     }
   }
 
-  private async updateIndex(repository: string, change: (index: ImageIndex) => void): Promise<void> {
+  private async updateIndex(repository: string, change: (index: ImageIndex) => void | Promise<void>): Promise<void> {
     const dir = this.dir(repository)
     await mkdir(dir, {recursive: true})
     await withFileLock(path.join(dir, '.index.lock'), {waitMs: 30_000, purpose: 'OCI layout index update'}, async () => {
       const layoutFile = path.join(dir, 'oci-layout')
       if (!(await exists(layoutFile))) await writeFileAtomic(layoutFile, LAYOUT_FILE)
       const index = await this.readIndex(repository)
-      change(index)
+      await change(index)
       await writeFileAtomic(path.join(dir, 'index.json'), `${JSON.stringify({...index, schemaVersion: 2, mediaType: MediaType.imageIndex}, null, 2)}\n`)
     })
   }
@@ -123,7 +123,7 @@ export class LayoutStore implements ContentStore {
 
   async pushManifest(repository: string, manifest: ManifestContent, tag?: string): Promise<void> {
     await this.pushBlob(repository, manifest.descriptor, manifest.bytes)
-    await this.updateIndex(repository, (index) => {
+    await this.updateIndex(repository, async (index) => {
       // A tag moves to the new manifest; an untagged push adds the digest once.
       const keep = index.manifests.filter((m) =>
         tag ? m.annotations?.[Annotation.refName] !== tag : m.digest !== manifest.descriptor.digest || Boolean(m.annotations?.[Annotation.refName]),
@@ -133,6 +133,16 @@ export class LayoutStore implements ContentStore {
       // when pushed without a tag: listTags only counts entries with a ref.name.
       const artifactType = referrerOf(manifest)?.descriptor.artifactType
       keep.push({...plain, ...(artifactType ? {artifactType} : {}), ...(tag ? {annotations: {[Annotation.refName]: tag}} : {})})
+      const replaced = tag ? index.manifests.find((m) => m.annotations?.[Annotation.refName] === tag && m.digest !== manifest.descriptor.digest) : undefined
+      if (replaced && !keep.some((m) => m.digest === replaced.digest) && (await this.hasReferrers(repository, keep, replaced.digest))) {
+        // The tag moved off a manifest that has signatures (a forced republish): whoever pinned
+        // its digest (a lock file) still finds it and its signatures, as on a registry, where a
+        // moved tag deletes nothing. Kept untagged, so its referrers' subject stays in the
+        // index; `oci delete NAME@DIGEST` removes it with them.
+        const {annotations, ...entry} = replaced
+        const {[Annotation.refName]: _tag, ...rest} = annotations ?? {}
+        keep.push({...entry, ...(Object.keys(rest).length > 0 ? {annotations: rest} : {})})
+      }
       index.manifests = keep
     })
   }
@@ -206,27 +216,71 @@ export class LayoutStore implements ContentStore {
   }
 
   /**
-   * Reads the image manifests index.json lists (each once, bounded and verified; never a
-   * layer) and keeps those whose subject is `subjectDigest`. An entry whose manifest is
-   * missing is skipped (a dangling entry names nothing); a damaged one is refused (exit 8).
+   * Removes the index.json entries of the referrers of `subjectDigest`, of theirs, and so on:
+   * a referrer in a layout is its entry. Blobs stay (as deleteManifest leaves them), and an
+   * entry whose manifest is missing or damaged names no subject we can know: it stays.
+   */
+  async deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
+    const gone = new Set<string>()
+    await this.updateIndex(repository, async (index) => {
+      const referrers = await this.referrersIn(repository, index.manifests, 'skip')
+      let subjects = new Set([subjectDigest])
+      while (subjects.size > 0) {
+        const next = referrers.filter((r) => subjects.has(r.subject) && !gone.has(r.descriptor.digest)).map((r) => r.descriptor.digest)
+        for (const digest of next) gone.add(digest)
+        subjects = new Set(next)
+      }
+      index.manifests = index.manifests.filter((m) => !gone.has(m.digest))
+    })
+    return [...gone]
+  }
+
+  /**
+   * Reads the manifests and indexes index.json lists (each once, bounded and verified; never a
+   * layer) and keeps those whose subject is `subjectDigest`: OCI 1.1 lets an image index be a
+   * referrer too. An entry whose manifest is missing is skipped (a dangling entry names
+   * nothing); a damaged one is refused (exit 8).
    */
   async listReferrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
     if (!(await exists(path.join(this.dir(repository), 'index.json')))) return []
     const index = await this.readIndex(repository)
-    const referrers = new Map<string, Descriptor>()
-    const read = new Set<string>([subjectDigest])
-    for (const entry of index.manifests) {
-      if (entry.mediaType !== MediaType.imageManifest || read.has(entry.digest)) continue
+    const referrers = (await this.referrersIn(repository, index.manifests, 'refuse')).filter((r) => r.subject === subjectDigest)
+    return ofArtifactType(
+      referrers.map((r) => r.descriptor),
+      artifactType,
+    )
+  }
+
+  private async hasReferrers(repository: string, entries: Descriptor[], subjectDigest: string): Promise<boolean> {
+    return (await this.referrersIn(repository, entries, 'skip')).some((r) => r.subject === subjectDigest)
+  }
+
+  /**
+   * The referrers among `entries` (OCI manifests and indexes, each read once), with their
+   * subjects. A missing manifest is skipped; a damaged one is refused (exit 8), or skipped
+   * with `damaged: 'skip'` where it only decides what to clean up (a damaged entry must not
+   * keep a delete from working).
+   */
+  private async referrersIn(repository: string, entries: Descriptor[], damaged: 'refuse' | 'skip'): Promise<ReferrerOf[]> {
+    const referrers = new Map<string, ReferrerOf>()
+    const read = new Set<string>()
+    for (const entry of entries) {
+      if ((entry.mediaType !== MediaType.imageManifest && entry.mediaType !== MediaType.imageIndex) || read.has(entry.digest)) continue
       read.add(entry.digest)
-      assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
-      const bytes = await this.readVerified(repository, entry).catch((error: unknown) => {
-        if (error instanceof NotFoundError) return undefined
+      const bytes = await this.readEntry(repository, entry).catch((error: unknown) => {
+        if (error instanceof NotFoundError || (damaged === 'skip' && error instanceof IntegrityError)) return undefined
         throw error
       })
       const referrer = bytes && referrerOf({descriptor: entry, bytes})
-      if (referrer?.subject === subjectDigest) referrers.set(entry.digest, referrer.descriptor)
+      if (referrer) referrers.set(entry.digest, referrer)
     }
-    return ofArtifactType([...referrers.values()], artifactType)
+    return [...referrers.values()]
+  }
+
+  private async readEntry(repository: string, entry: Descriptor): Promise<Buffer> {
+    assertDocumentSize(entry, `manifest ${entry.digest} in ${this.dir(repository)}`)
+    return this.readVerified(repository, entry)
   }
 
   async close(): Promise<void> {}

@@ -10,7 +10,7 @@ export const MediaType = {
   extensionConfig: 'application/vnd.provisioning.extension.config.v1+json',
 } as const
 
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.imageManifest, MediaType.imageIndex, MediaType.dockerManifest, MediaType.dockerManifestList]
+const MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.imageManifest, MediaType.imageIndex, MediaType.dockerManifest, MediaType.dockerManifestList]
 
 /** The Accept header for manifest GET/HEAD: OCI first, Docker v2 for older registries. */
 export const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ')

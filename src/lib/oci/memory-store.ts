@@ -78,6 +78,15 @@ export class MemoryStore implements ContentStore {
     for (const [key, value] of this.manifests) if (value.descriptor.digest === digest) this.manifests.delete(key)
   }
 
+  async deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    const deleted: string[] = []
+    for (const referrer of await this.listReferrers(repository, subjectDigest)) {
+      deleted.push(...(await this.deleteReferrers(repository, referrer.digest)), referrer.digest)
+      await this.deleteManifest(repository, referrer.digest)
+    }
+    return deleted
+  }
+
   /** Scans the manifests held: few, in memory, already verified. */
   async listReferrers(_repository: string, subjectDigest: string, artifactType?: string): Promise<Descriptor[]> {
     const referrers = new Map<string, Descriptor>()

@@ -141,6 +141,10 @@ export class MirroredStore implements ContentStore {
     return this.upstream.deleteManifest(repository, digest)
   }
 
+  deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    return this.upstream.deleteReferrers(repository, subjectDigest)
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.upstream, ...this.mirrors.map((m) => m.store)].map((store) => store.close()))
   }

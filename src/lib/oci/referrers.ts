@@ -19,6 +19,13 @@ import {isPlainTable} from '../util/json-exact.js'
  */
 export const MAX_REFERRERS = 10_000
 
+/**
+ * How many levels of referrers are followed (copied along, deleted along): a signature of the
+ * artifact is one, an attestation about that signature two. Nothing real goes deeper; the
+ * bound (with the visited set) keeps a hostile chain from going on for ever.
+ */
+export const MAX_REFERRER_DEPTH = 4
+
 /** The referrers tag schema's tag for a subject: `sha256-<hex>` (the `:` is not allowed in a tag). */
 export function referrersTag(subjectDigest: string): string {
   return `sha256-${digestHex(subjectDigest)}`
@@ -70,11 +77,7 @@ export function referrerOf(manifest: ManifestContent): ReferrerOf | undefined {
  * source (registry and repository) for the message: exit 8, the registry lied.
  */
 export function parseReferrersIndex(bytes: Buffer, where: string, declaredMediaType?: string): ImageIndex {
-  const refuse = (problem: string, details: Record<string, unknown> = {}) =>
-    new IntegrityError(`${where}: the referrers index ${problem}`, {
-      hint: 'the registry is misbehaving or hostile; report it to the registry operator (no referrer was used)',
-      details: {where, ...details},
-    })
+  const refuse = (problem: string, details: Record<string, unknown> = {}) => referrersIndexProblem(where, problem, details)
   if (bytes.byteLength > MAX_DOCUMENT_BYTES) throw refuse(`has ${bytes.byteLength} bytes, more than ${MAX_DOCUMENT_BYTES}`, {bytes: bytes.byteLength})
   let document: unknown
   try {
@@ -86,8 +89,7 @@ export function parseReferrersIndex(bytes: Buffer, where: string, declaredMediaT
   const mediaType = declaredMediaType ?? document.mediaType
   if (mediaType !== MediaType.imageIndex) throw refuse(`has the media type ${JSON.stringify(mediaType)}, not ${MediaType.imageIndex}`, {mediaType})
   if (!Array.isArray(document.manifests)) throw refuse('has no "manifests" list')
-  if (document.manifests.length > MAX_REFERRERS)
-    throw refuse(`lists ${document.manifests.length} referrers, more than ${MAX_REFERRERS}`, {count: document.manifests.length})
+  if (document.manifests.length > MAX_REFERRERS) throw tooManyReferrers(where, document.manifests.length)
   const manifests = document.manifests.map((entry, i) => {
     const descriptor = checkDescriptor(entry, `manifests[${i}]`, `${where}: the referrers index`)
     if (descriptor.artifactType !== undefined && typeof descriptor.artifactType !== 'string')
@@ -96,6 +98,18 @@ export function parseReferrersIndex(bytes: Buffer, where: string, declaredMediaT
     return descriptor
   })
   return {schemaVersion: 2, mediaType: MediaType.imageIndex, manifests}
+}
+
+/** A referrers listing (one index, or the pages of one answer together) longer than MAX_REFERRERS: exit 8. */
+export function tooManyReferrers(where: string, count: number): IntegrityError {
+  return referrersIndexProblem(where, `lists ${count} referrers, more than ${MAX_REFERRERS}`, {count})
+}
+
+function referrersIndexProblem(where: string, problem: string, details: Record<string, unknown>): IntegrityError {
+  return new IntegrityError(`${where}: the referrers index ${problem}`, {
+    hint: 'the registry is misbehaving or hostile; report it to the registry operator (no referrer was used)',
+    details: {where, ...details},
+  })
 }
 
 /** The index with `referrer` added, replacing an entry of the same digest; `changed` is false when it was there as is. */

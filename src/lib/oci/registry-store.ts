@@ -8,7 +8,17 @@ import type {Location} from './reference.js'
 import {RegistryClient, type RegistryClientOptions, type RegistryRequest, type RegistryResponse, responseHeader} from './registry-client.js'
 import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTES, MAX_PAGES} from './limits.js'
 import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
-import {emptyReferrersIndex, ofArtifactType, parseReferrersIndex, referrerOf, referrersTag, withReferrer} from './referrers.js'
+import {
+  emptyReferrersIndex,
+  MAX_REFERRER_DEPTH,
+  MAX_REFERRERS,
+  ofArtifactType,
+  parseReferrersIndex,
+  referrerOf,
+  referrersTag,
+  tooManyReferrers,
+  withReferrer,
+} from './referrers.js'
 
 const PAGE_SIZE = 1000
 
@@ -170,13 +180,18 @@ export class RegistryStore implements ContentStore {
 
   /** The index under the subject's `sha256-<hex>` tag, checked like any registry answer; none is an empty one. */
   private async readReferrersTag(repository: string, subject: string): Promise<ImageIndex> {
+    return (await this.fetchReferrersTag(repository, subject))?.index ?? emptyReferrersIndex()
+  }
+
+  /** The index under the subject's `sha256-<hex>` tag and its digest, checked like any registry answer; undefined when there is none. */
+  private async fetchReferrersTag(repository: string, subject: string): Promise<{index: ImageIndex; digest: string} | undefined> {
     const tag = referrersTag(subject)
     const found = await this.fetchManifest(repository, tag).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined
       throw error
     })
-    if (!found) return emptyReferrersIndex()
-    return parseReferrersIndex(found.bytes, `${this.host}/${repository}:${tag}`, found.descriptor.mediaType)
+    if (!found) return undefined
+    return {index: parseReferrersIndex(found.bytes, `${this.host}/${repository}:${tag}`, found.descriptor.mediaType), digest: found.descriptor.digest}
   }
 
   /**
@@ -188,29 +203,49 @@ export class RegistryStore implements ContentStore {
     const where = `${this.host}/${repository}@${subjectDigest}`
     digestHex(subjectDigest)
     if (this.referrersApi !== false) {
-      const query = artifactType === undefined ? '' : `?${new URLSearchParams({artifactType}).toString()}`
-      const res = await this.request(
-        {
-          method: 'GET',
-          path: `/v2/${repository}/referrers/${subjectDigest}${query}`,
-          headers: {accept: MediaType.imageIndex},
-          scopes: [scope.pull(repository)],
-          accept: [404, 405],
-          maxBytes: MAX_DOCUMENT_BYTES,
-        },
-        `list referrers of ${where}`,
-      )
-      const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
-      if (res.status === 200 && mediaType === MediaType.imageIndex) {
-        this.referrersApi = true
-        // With OCI-Filters-Applied: artifactType the registry filtered already and this is a
-        // no-op; without it the filter is ours, as the spec asks. Either way nothing of
-        // another type gets through on the registry's word.
-        return ofArtifactType(parseReferrersIndex(res.body, `${where} (referrers API)`, mediaType).manifests, artifactType)
-      }
-      this.referrersApi = false
+      const listed = await this.referrersFromApi(repository, subjectDigest, artifactType, where)
+      // With OCI-Filters-Applied: artifactType the registry filtered already and this is a
+      // no-op; without it the filter is ours, as the spec asks. Either way nothing of
+      // another type gets through on the registry's word.
+      if (listed) return ofArtifactType(listed, artifactType)
     }
     return ofArtifactType((await this.readReferrersTag(repository, subjectDigest)).manifests, artifactType)
+  }
+
+  /**
+   * Every page of the referrers API's answer: a registry may page it with `Link` headers like
+   * a tag list (pages() bounds and checks them), and a signature on page 2 counts as much as
+   * one on page 1. Undefined when the first answer says there is no API.
+   */
+  private async referrersFromApi(
+    repository: string,
+    subjectDigest: string,
+    artifactType: string | undefined,
+    where: string,
+  ): Promise<Descriptor[] | undefined> {
+    const query = artifactType === undefined ? '' : `?${new URLSearchParams({artifactType}).toString()}`
+    const what = `list referrers of ${where}`
+    const request = {headers: {accept: MediaType.imageIndex}, scopes: [scope.pull(repository)], accept: [404, 405]}
+    const referrers: Descriptor[] = []
+    let page = 0
+    for await (const res of this.pages(`/v2/${repository}/referrers/${subjectDigest}${query}`, request, what)) {
+      page++
+      const mediaType = responseHeader(res, 'content-type')?.split(';')[0]
+      const listing = res.status === 200 && mediaType === MediaType.imageIndex
+      if (page === 1 && !listing) {
+        this.referrersApi = false
+        return undefined
+      }
+      this.referrersApi = true
+      if (!listing) {
+        const answered = res.status === 200 ? `a ${mediaType ?? 'document without Content-Type'}` : `HTTP ${res.status}`
+        throw this.listingProblem(what, `its page ${page} is ${answered}, not a referrers index`, {page, status: res.status})
+      }
+      const pageWhere = `${where} (referrers API${page > 1 ? `, page ${page}` : ''})`
+      referrers.push(...parseReferrersIndex(res.body, pageWhere, mediaType).manifests)
+      if (referrers.length > MAX_REFERRERS) throw tooManyReferrers(pageWhere, referrers.length)
+    }
+    return referrers
   }
 
   async hasBlob(repository: string, descriptor: Descriptor): Promise<boolean> {
@@ -313,13 +348,13 @@ export class RegistryStore implements ContentStore {
   }
 
   /**
-   * Follows `Link: <…>; rel="next"` pages. The registry writes those headers, so each target
-   * must stay on the registry's origin, is read once (a page leading back to one already
-   * read is a loop, not more names), and there are at most MAX_PAGES pages of at most
-   * MAX_PAGE_BYTES, MAX_LISTING_BYTES in all.
+   * The pages of a listing, following `Link: <…>; rel="next"` (tag lists, `_catalog`, the
+   * referrers API). The registry writes those headers, so each target must stay on the
+   * registry's origin, is read once (a page leading back to one already read is a loop, not
+   * more entries), and there are at most MAX_PAGES pages of at most MAX_PAGE_BYTES,
+   * MAX_LISTING_BYTES in all. The next page is asked for only when the caller reads on.
    */
-  private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
-    const items: string[] = []
+  private async *pages(firstPath: string, request: Pick<RegistryRequest, 'scopes' | 'headers' | 'accept'>, what: string): AsyncGenerator<RegistryResponse> {
     const visited = new Set<string>()
     const origin = new URL(this.client.base).origin
     let total = 0
@@ -328,16 +363,22 @@ export class RegistryStore implements ContentStore {
       if (visited.has(next)) throw this.listingProblem(what, `its Link header leads back to ${next}, a page already read (a pagination loop)`, {loop: next})
       if (visited.size >= MAX_PAGES) throw this.listingProblem(what, `it has more than ${MAX_PAGES} pages`, {pages: visited.size})
       visited.add(next)
-      const res = await this.request({method: 'GET', path: next, scopes, maxBytes: MAX_PAGE_BYTES}, what)
+      const res = await this.request({...request, method: 'GET', path: next, maxBytes: MAX_PAGE_BYTES}, what)
       total += res.body.byteLength
       if (total > MAX_LISTING_BYTES) throw this.listingProblem(what, `its pages hold more than ${MAX_LISTING_BYTES} bytes`, {bytes: total})
-      items.push(...pageItems(res.body, key, what))
+      yield res
       const link = responseHeader(res, 'link')
       const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
       next = target === undefined ? undefined : new URL(target, res.url).toString()
       if (next && new URL(next).origin !== origin)
         throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
     }
+  }
+
+  /** Every name of a paginated tag list or `_catalog`. */
+  private async paginate(firstPath: string, scopes: string[], what: string, key: 'tags' | 'repositories'): Promise<string[]> {
+    const items: string[] = []
+    for await (const res of this.pages(firstPath, {scopes}, what)) items.push(...pageItems(res.body, key, what))
     return items
   }
 
@@ -370,9 +411,100 @@ export class RegistryStore implements ContentStore {
     }
   }
 
+  /**
+   * DELETE by digest. Without the referrers API, a referrer must also leave its subject's
+   * `sha256-<hex>` index (distribution spec "Deleting Manifests"), else that index lists a
+   * manifest that is gone and copying the subject fails on it: so the manifest is read first
+   * for its subject, and that index before anything is deleted (a hostile one refuses the
+   * delete, exit 8, with nothing changed).
+   */
   async deleteManifest(repository: string, digest: string): Promise<void> {
+    const subject = this.referrersApi === true ? undefined : await this.subjectOf(repository, digest)
+    const listing = subject === undefined ? undefined : await this.fetchReferrersTag(repository, subject)
+    await this.deleteByDigest(repository, digest)
+    if (subject === undefined || !listing?.index.manifests.some((m) => m.digest === digest)) return
+    const rest = listing.index.manifests.filter((m) => m.digest !== digest)
+    if (rest.length === 0) return this.deleteByDigest(repository, listing.digest, {missingOk: true})
+    const bytes = Buffer.from(JSON.stringify({...listing.index, manifests: rest}))
+    await this.pushManifest(
+      repository,
+      {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes},
+      referrersTag(subject),
+    )
+  }
+
+  /**
+   * Deletes the referrers of `subjectDigest` (depth first: an attestation of a signature goes
+   * before the signature), then its `sha256-<hex>` index. A listed manifest is fetched and
+   * deleted only if it names the subject: a tag index anyone with push rights can write must
+   * not make a delete remove another version.
+   */
+  async deleteReferrers(repository: string, subjectDigest: string): Promise<string[]> {
+    const deleted: string[] = []
+    await this.deleteReferrersOf(repository, subjectDigest, 0, new Set(), deleted)
+    return deleted
+  }
+
+  private async deleteReferrersOf(repository: string, subject: string, depth: number, seen: Set<string>, deleted: string[]): Promise<void> {
+    const where = `${this.host}/${repository}@${subject}`
+    /** Listed entries that no longer exist: deleted now, or missing already. */
+    const gone = new Set<string>()
+    for (const descriptor of await this.listReferrers(repository, subject)) {
+      if (seen.has(descriptor.digest)) {
+        if (deleted.includes(descriptor.digest)) gone.add(descriptor.digest)
+        continue
+      }
+      seen.add(descriptor.digest)
+      if (seen.size > MAX_REFERRERS) throw tooManyReferrers(`${where} and its referrers`, seen.size)
+      assertDocumentSize(descriptor, `${where}: referrer ${descriptor.digest}`)
+      const manifest = await this.fetchManifest(repository, descriptor.digest).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined
+        throw error
+      })
+      if (manifest && referrerOf(manifest)?.subject !== subject) continue
+      if (manifest) {
+        if (depth >= MAX_REFERRER_DEPTH) {
+          throw new IntegrityError(`${where}: referrers nest more than ${MAX_REFERRER_DEPTH} levels deep; refused`, {
+            hint: 'the registry is misbehaving or hostile; the manifest was not deleted (its referrers only up to this level)',
+            details: {subject, limit: MAX_REFERRER_DEPTH},
+          })
+        }
+        await this.deleteReferrersOf(repository, descriptor.digest, depth + 1, seen, deleted)
+        await this.deleteByDigest(repository, descriptor.digest, {missingOk: true})
+        deleted.push(descriptor.digest)
+      }
+      gone.add(descriptor.digest)
+    }
+    if (this.referrersApi === false) await this.dropReferrersTag(repository, subject, gone)
+  }
+
+  /**
+   * Deletes the subject's `sha256-<hex>` index. Only by digest (distribution 2.8 deletes no
+   * tag), which removes every tag on that digest: so only an index listing nothing but
+   * manifests that are gone now, which no other subject's index or version can be.
+   */
+  private async dropReferrersTag(repository: string, subject: string, gone: Set<string>): Promise<void> {
+    const listing = await this.fetchReferrersTag(repository, subject)
+    if (listing && listing.index.manifests.every((m) => gone.has(m.digest))) await this.deleteByDigest(repository, listing.digest, {missingOk: true})
+  }
+
+  /** The subject a manifest refers to; undefined for a plain manifest (and a missing one: the DELETE then says so). */
+  private async subjectOf(repository: string, digest: string): Promise<string | undefined> {
+    const manifest = await this.fetchManifest(repository, digest).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    })
+    return manifest && referrerOf(manifest)?.subject
+  }
+
+  private async deleteByDigest(repository: string, digest: string, options: {missingOk?: boolean} = {}): Promise<void> {
     await this.request(
-      {method: 'DELETE', path: `/v2/${repository}/manifests/${digest}`, scopes: [scope.delete(repository), scope.push(repository)], accept: [202]},
+      {
+        method: 'DELETE',
+        path: `/v2/${repository}/manifests/${digest}`,
+        scopes: [scope.delete(repository), scope.push(repository)],
+        accept: options.missingOk ? [202, 404] : [202],
+      },
       `delete ${repository}@${digest}`,
     )
   }

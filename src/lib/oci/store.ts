@@ -37,8 +37,19 @@ export interface ContentStore {
   pushBlob(repository: string, descriptor: Descriptor, data: BlobBody): Promise<void>
   listTags(repository: string): Promise<string[]>
   listRepositories(): Promise<string[]>
-  /** Removes the manifest (and so its tags) by digest. */
+  /**
+   * Removes the manifest (and so its tags) by digest. A referrer also leaves its subject's
+   * list: a registry without the referrers API gets the subject's `sha256-<hex>` index
+   * rewritten without it (deleted when that empties it), a layout drops its entry.
+   */
   deleteManifest(repository: string, digest: string): Promise<void>
+  /**
+   * Before a manifest is deleted: deletes its referrers (signatures…), theirs, and so on, and
+   * the store's list of them (a registry's `sha256-<hex>` index), so that nothing is left
+   * referring to a manifest that is gone. Only manifests that name the subject are deleted,
+   * whatever a listing says. Returns the digests of the referrers deleted.
+   */
+  deleteReferrers(repository: string, subjectDigest: string): Promise<string[]>
   close(): Promise<void>
 
   /*
@@ -60,7 +71,8 @@ export interface ContentStore {
   /**
    * OCI 1.1 referrers of a manifest: descriptors (with artifactType and annotations) of the
    * manifests whose `subject` is `subjectDigest`, only those of `artifactType` when given.
-   * A registry answers from its referrers API, else from the referrers tag schema; none is [].
+   * A registry answers from its referrers API (every page of it), else from the referrers tag
+   * schema; none is [].
    * What a registry lists is checked and bounded (referrers.ts: parseReferrersIndex), and a
    * caller that follows an entry still checks that the manifest names the subject (copy.ts).
    * Never cached (CachingStore passes it through): a new signature changes it, not the subject.

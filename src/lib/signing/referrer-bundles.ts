@@ -26,7 +26,7 @@ const BundleAnnotation = {
  * Referrers checked per manifest: one trusted signature is enough, so a registry listing
  * thousands (or someone attaching junk) costs at most this many fetches.
  */
-export const MAX_REFERRERS_CHECKED = 100
+const MAX_REFERRERS_CHECKED = 100
 
 /**
  * Signs `manifest` (its digest) and attaches the bundle. Each signature is a new referrer:

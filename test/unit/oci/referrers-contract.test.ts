@@ -8,9 +8,9 @@ import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {referrersTag} from '../../../src/lib/oci/referrers.js'
 import type {ContentStore} from '../../../src/lib/oci/store.js'
-import {addImage} from '../../helpers/artifact-graph.js'
+import {addImage, document, IMAGE_INDEX} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
-import {addReferrer, BUNDLE_TYPE, pushBuilt} from '../../helpers/referrer-graph.js'
+import {addIndexReferrer, addReferrer, BUNDLE_TYPE, pushBuilt, pushIndexReferrer} from '../../helpers/referrer-graph.js'
 import {startFaultProxy} from '../../fixtures/fault-proxy.js'
 import {useRegistry} from '../../helpers/registry.js'
 import {useRegistryStores} from '../../helpers/registry-stores.js'
@@ -58,6 +58,51 @@ function referrersContract(name: string, store: () => ContentStore, afterPush?: 
       expect((await target.resolve(repository, '1.0.0')).digest).toBe(subject.manifest.descriptor.digest)
       await afterPush?.(repository, subject.manifest.descriptor.digest)
     })
+
+    it('an image index with a subject is a referrer too, listed and filtered like a manifest', async () => {
+      const target = store()
+      const built = new MemoryStore()
+      const subject = addImage(built)
+      await pushBuilt(target, `${repository}-index`, built, subject, '1.0.0')
+      const signature = addReferrer(built, subject.manifest)
+      const sbom = addIndexReferrer(built, subject.manifest)
+      await pushBuilt(target, `${repository}-index`, built, signature)
+      await pushIndexReferrer(target, `${repository}-index`, built, sbom)
+      const listed = await target.listReferrers?.(`${repository}-index`, subject.manifest.descriptor.digest)
+      expect(listed?.find((d) => d.digest === sbom.manifest.descriptor.digest)).toMatchObject({
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        artifactType: 'application/spdx+json',
+      })
+      expect(listed).toHaveLength(2)
+      expect((await target.listReferrers?.(`${repository}-index`, subject.manifest.descriptor.digest, BUNDLE_TYPE))?.map((d) => d.digest)).toEqual([
+        signature.manifest.descriptor.digest,
+      ])
+    })
+
+    it('deleteReferrers takes the referrers of a subject, theirs, and nothing else', async () => {
+      const target = store()
+      const repo = `${repository}-delete`
+      const built = new MemoryStore()
+      const subject = addImage(built)
+      const other = addImage(built)
+      await pushBuilt(target, repo, built, subject, '1.0.0')
+      await pushBuilt(target, repo, built, other, '2.0.0')
+      const signature = addReferrer(built, subject.manifest)
+      const attestation = addReferrer(built, signature.manifest, 'application/vnd.in-toto+json')
+      const sbom = addIndexReferrer(built, subject.manifest)
+      const elsewhere = addReferrer(built, other.manifest)
+      for (const r of [signature, attestation, elsewhere]) await pushBuilt(target, repo, built, r)
+      await pushIndexReferrer(target, repo, built, sbom)
+
+      const deleted = await target.deleteReferrers(repo, subject.manifest.descriptor.digest)
+      expect(deleted.sort()).toEqual([signature, attestation, sbom].map((r) => r.manifest.descriptor.digest).sort())
+      expect(await target.listReferrers?.(repo, subject.manifest.descriptor.digest)).toEqual([])
+      expect(await target.listReferrers?.(repo, signature.manifest.descriptor.digest)).toEqual([])
+      expect((await target.listReferrers?.(repo, other.manifest.descriptor.digest))?.map((d) => d.digest)).toEqual([elsewhere.manifest.descriptor.digest])
+      expect((await target.resolve(repo, '1.0.0')).digest).toBe(subject.manifest.descriptor.digest)
+      expect((await target.resolve(repo, '2.0.0')).digest).toBe(other.manifest.descriptor.digest)
+      expect(await target.deleteReferrers(repo, subject.manifest.descriptor.digest)).toEqual([])
+    })
   })
 }
 
@@ -85,6 +130,26 @@ describe('on disk', () => {
       expect(referrerEntries.every((m) => m.annotations === undefined)).toBe(true)
     },
   )
+
+  it('a tag moved off a signed manifest keeps it as an untagged entry (its referrers keep their subject); off an unsigned one, drops it', async () => {
+    const layout = new LayoutStore(path.join(root, 'moved'))
+    const built = new MemoryStore()
+    const [signedOld, unsignedOld, next, later] = [addImage(built), addImage(built), addImage(built), addImage(built)]
+    const signature = addReferrer(built, signedOld.manifest)
+    await pushBuilt(layout, 'x', built, signedOld, '1.0.0')
+    await pushBuilt(layout, 'x', built, signature)
+    await pushBuilt(layout, 'x', built, unsignedOld, '2.0.0')
+    await pushBuilt(layout, 'x', built, next, '1.0.0')
+    await pushBuilt(layout, 'x', built, later, '2.0.0')
+    const index = JSON.parse(await readFile(path.join(root, 'moved', 'x', 'index.json'), 'utf8')) as {
+      manifests: Array<{digest: string; annotations?: Record<string, string>}>
+    }
+    const entry = (graph: {manifest: {descriptor: {digest: string}}}) => index.manifests.filter((m) => m.digest === graph.manifest.descriptor.digest)
+    expect(entry(signedOld)).toEqual([expect.not.objectContaining({annotations: expect.anything()})])
+    expect(entry(unsignedOld)).toEqual([])
+    expect((await layout.listTags('x')).sort()).toEqual(['1.0.0', '2.0.0'])
+    expect((await layout.listReferrers('x', signedOld.manifest.descriptor.digest)).map((d) => d.digest)).toEqual([signature.manifest.descriptor.digest])
+  })
 
   it('a layout without index.json has no referrers; a dangling entry is skipped, a damaged one refused (exit 8)', async () => {
     const layout = new LayoutStore(path.join(root, 'other'))
@@ -149,6 +214,35 @@ describe('on a registry without the referrers API (distribution 2.8: the referre
     } finally {
       await proxy.stop()
     }
+  })
+
+  it('deleteReferrers leaves a version that a forged sha256-<hex> index lists, and that index with it', async () => {
+    const store = open()
+    const built = new MemoryStore()
+    const subject = addImage(built)
+    const release = addImage(built)
+    await pushBuilt(store, 'forged/x', built, subject, '1.0.0')
+    await pushBuilt(store, 'forged/x', built, release, '2.0.0')
+    const forged = document({schemaVersion: 2, mediaType: IMAGE_INDEX, manifests: [release.manifest.descriptor]}, IMAGE_INDEX)
+    await store.pushManifest('forged/x', forged, referrersTag(subject.manifest.descriptor.digest))
+    expect(await store.deleteReferrers('forged/x', subject.manifest.descriptor.digest)).toEqual([])
+    expect((await store.resolve('forged/x', '2.0.0')).digest).toBe(release.manifest.descriptor.digest)
+    // Deleting that index by digest is safe only when it lists nothing that is still there.
+    expect((await store.resolve('forged/x', referrersTag(subject.manifest.descriptor.digest))).digest).toBe(forged.descriptor.digest)
+  })
+
+  it('a referrer whose subject list is not a referrers index is not deleted (exit 8, nothing changed)', async () => {
+    const store = open()
+    const built = new MemoryStore()
+    const subject = addImage(built)
+    const impostor = addImage(built)
+    const signature = addReferrer(built, subject.manifest)
+    await pushBuilt(store, 'lying/delete', built, subject, '1.0.0')
+    await pushBuilt(store, 'lying/delete', built, signature)
+    await pushBuilt(store, 'lying/delete', built, impostor, referrersTag(subject.manifest.descriptor.digest))
+    await expect(store.deleteManifest('lying/delete', signature.manifest.descriptor.digest)).rejects.toBeInstanceOf(IntegrityError)
+    expect(await store.hasManifest('lying/delete', signature.manifest.descriptor.digest)).toBe(true)
+    expect((await store.resolve('lying/delete', referrersTag(subject.manifest.descriptor.digest))).digest).toBe(impostor.manifest.descriptor.digest)
   })
 
   it('a fallback tag that is not a referrers index is refused (exit 8), naming the registry', async () => {

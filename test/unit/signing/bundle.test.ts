@@ -11,7 +11,7 @@ import {signedBundle} from '../../../src/lib/signing/bundle.js'
 import {fingerprintOf} from '../../../src/lib/signing/keys.js'
 import {attachBundle} from '../../../src/lib/signing/referrer-bundles.js'
 import {signManifest, SIGSTORE_BUNDLE_MEDIA_TYPE, type SigningKey, type TrustedKey, verifyManifestSignatures} from '../../../src/lib/signing/signatures.js'
-import {blob, document, IMAGE_MANIFEST} from '../../helpers/artifact-graph.js'
+import {blob, document, IMAGE_INDEX, IMAGE_MANIFEST} from '../../helpers/artifact-graph.js'
 import {selfSignedCert} from '../../helpers/certs.js'
 import {tempDir} from '../../helpers/cli.js'
 
@@ -208,6 +208,34 @@ describe('signatures as referrers (a real OCI layout)', () => {
     ])
     for (let i = 0; i < 100; i++) await attachBundle(store, REPO, artifact, Buffer.from(`junk ${i}`), CREATED)
     expect((await verifyManifestSignatures(store, REPO, artifact, [alice.trusted])).findings).toHaveLength(100)
+  })
+
+  it('referrers that are image indexes (OCI 1.1 allows them) leave signature lookup working', async () => {
+    const signed = await signManifest(store, REPO, artifact, alice.signing, CREATED)
+    const indexReferrer = async (artifactType: string): Promise<string> => {
+      const child = await pushArtifact(store, `child-${artifactType}`)
+      const index = document(
+        {
+          schemaVersion: 2,
+          mediaType: IMAGE_INDEX,
+          artifactType,
+          manifests: [child],
+          subject: {mediaType: IMAGE_MANIFEST, digest: artifact.digest, size: artifact.size},
+        },
+        IMAGE_INDEX,
+      )
+      await store.pushManifest(REPO, index)
+      return index.descriptor.digest
+    }
+    const sbom = await indexReferrer('application/spdx+json')
+    const posing = await indexReferrer(SIGSTORE_BUNDLE_MEDIA_TYPE)
+    expect((await store.listReferrers(REPO, artifact.digest)).map((d) => d.digest).sort()).toEqual([signed.referrer.digest, sbom, posing].sort())
+    const report = await verifyManifestSignatures(store, REPO, artifact, [alice.trusted])
+    expect(report.verifiedBy).toEqual([alice.trusted.fingerprint])
+    expect(report.findings).toEqual([
+      expect.objectContaining({referrer: signed.referrer.digest, status: 'verified'}),
+      {referrer: posing, status: 'malformed', detail: 'an image index, not a bundle manifest'},
+    ])
   })
 
   it('a public key given twice (two paths) verifies once, by fingerprint', async () => {

@@ -9,7 +9,7 @@ import type {OciSettings} from '../settings.js'
 import {isLoopbackHost, usesPlainHttp} from '../transport-policy.js'
 
 /** How oras names a target: `host/repo:tag` or, with --oci-layout, `PATH:tag`. */
-export function orasTarget(ref: Reference): {name: string; layout: boolean} {
+function orasTarget(ref: Reference): {name: string; layout: boolean} {
   const suffix = ref.digest ? `@${ref.digest}` : ref.tag ? `:${ref.tag}` : ''
   if (ref.location.kind === 'layout') return {name: `${path.join(ref.location.root, ref.repository)}${suffix}`, layout: true}
   return {name: `${ref.location.host}/${ref.repository}${suffix}`, layout: false}

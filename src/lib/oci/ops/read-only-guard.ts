@@ -18,7 +18,7 @@ function placeKey(location: Location, repository: string): string {
  * host (or layout folder). Among equally long ones a declared repository wins over the
  * implicit one, and `ro` over `rw` (the safer reading of a doubled declaration).
  */
-export function owningRepository(repositories: Repository[], ref: Reference): Repository | undefined {
+function owningRepository(repositories: Repository[], ref: Reference): Repository | undefined {
   const target = placeKey(ref.location, ref.repository)
   const matches = repositories
     .map((repository) => ({repository, key: placeKey(repository.location, repository.namespace)}))
