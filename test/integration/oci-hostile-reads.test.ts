@@ -24,6 +24,7 @@ const HUGE = 200 * 1024 * 1024
 const MiB = 1024 * 1024
 /** What a refused 200 MB read may add to the CLI's peak memory over a normal pull (it read ≥ 200 MB before). */
 const MEMORY_HEADROOM_KIB = 64 * 1024
+const NODE_MAJOR = Number(process.versions.node.split('.')[0])
 /** oci.timeout_seconds for the drip cases, and the bound they must end within (3x, CLI start-up included). */
 const DRIP_TIMEOUT_S = 5
 const DRIP_BOUND_MS = 3 * DRIP_TIMEOUT_S * 1000
@@ -155,14 +156,15 @@ describe('oci against a hostile registry: bounded reads (built CLI)', () => {
   })
 
   it('oci copy streams a large layer through the cache (bounded memory), and refuses one answered with 200 MB (exit 8, nothing at the destination)', async () => {
-    // 64 MiB that cannot compress: held whole it adds at least that much; streamed it adds ~20 MiB (measured), so
-    // the 48 MiB bound tells the two apart with room for a busy machine's lazier garbage collection.
-    const payload = randomBytes(64 * MiB)
+    // 128 MiB that cannot compress: held whole it adds at least that much. Streamed it adds ~15-20 MiB on Node 20;
+    // Node 24's V8 lets more spent 1 MiB chunks (external memory) wait for a collection: 47 MiB for 64 MiB, 64 MiB
+    // for 160 MiB (measured). The bound per runtime tells streaming from holding on both, with room for load.
+    const payload = randomBytes(128 * MiB)
     const honest = hostile.setArtifact('provisioning-extensions/big-honest', '1.0.0', {layer: extensionLayer('big-honest', {'data.bin': payload})})
     const layout = path.join(box.root, 'copied-store')
     const copied = await measured(['oci', 'copy', 'big-honest:1.0.0', `oci-layout://${layout}/big-honest:1.0.0`, '--json'])
     expect(copied.result.exitCode, copied.result.stderr).toBe(0)
-    expect(copied.peakKiB - baselineKiB).toBeLessThan(48 * 1024)
+    expect(copied.peakKiB - baselineKiB).toBeLessThan((NODE_MAJOR >= 22 ? 100 : 48) * 1024)
     expect(existsSync(path.join(layout, 'big-honest', 'blobs', 'sha256', honest.layer!.digest.slice(7)))).toBe(true)
 
     const lying = hostile.setArtifact('provisioning-extensions/big-lying', '1.0.0', {layer: extensionLayer('big-lying', {'data.bin': randomBytes(5 * MiB)})})
