@@ -167,15 +167,23 @@ export class RegistryStore implements ContentStore {
    * when our entry is missing (the other writer came last) it is added once more.
    */
   private async addToReferrersTag(repository: string, subject: string, referrer: Descriptor): Promise<void> {
-    const tag = referrersTag(subject)
     for (let attempt = 0; attempt < 2; attempt++) {
       const {index, changed} = withReferrer(await this.readReferrersTag(repository, subject), referrer)
       if (!changed) return
-      const bytes = Buffer.from(JSON.stringify(index))
-      await this.pushManifest(repository, {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes}, tag)
+      await this.writeReferrersTag(repository, subject, index)
       const after = await this.readReferrersTag(repository, subject)
       if (after.manifests.some((m) => m.digest === referrer.digest)) return
     }
+  }
+
+  /** Pushes `index` as the subject's `sha256-<hex>` tag (the one writer of that tag: adding and removing referrers). */
+  private async writeReferrersTag(repository: string, subject: string, index: ImageIndex): Promise<void> {
+    const bytes = Buffer.from(JSON.stringify(index))
+    await this.pushManifest(
+      repository,
+      {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes},
+      referrersTag(subject),
+    )
   }
 
   /** The index under the subject's `sha256-<hex>` tag, checked like any registry answer; none is an empty one. */
@@ -425,12 +433,7 @@ export class RegistryStore implements ContentStore {
     if (subject === undefined || !listing?.index.manifests.some((m) => m.digest === digest)) return
     const rest = listing.index.manifests.filter((m) => m.digest !== digest)
     if (rest.length === 0) return this.deleteByDigest(repository, listing.digest, {missingOk: true})
-    const bytes = Buffer.from(JSON.stringify({...listing.index, manifests: rest}))
-    await this.pushManifest(
-      repository,
-      {descriptor: {mediaType: MediaType.imageIndex, digest: sha256(bytes), size: bytes.byteLength}, bytes},
-      referrersTag(subject),
-    )
+    await this.writeReferrersTag(repository, subject, {...listing.index, manifests: rest})
   }
 
   /**

@@ -22,17 +22,23 @@ import {skopeoCopy, skopeoInspectRaw} from '../../helpers/skopeo.js'
  * once however often it is pushed, filtered by artifactType on request; other subjects'
  * referrers are not; tags stay the tags that were pushed.
  */
+/** Two images built in memory and pushed to `target` as versions 1.0.0 (`subject`) and 2.0.0 (`other`). */
+async function twoVersions(target: ContentStore, repository: string) {
+  const built = new MemoryStore()
+  const subject = addImage(built)
+  const other = addImage(built)
+  await pushBuilt(target, repository, built, subject, '1.0.0')
+  await pushBuilt(target, repository, built, other, '2.0.0')
+  return {built, subject, other}
+}
+
 function referrersContract(name: string, store: () => ContentStore, afterPush?: (repository: string, subject: string) => Promise<void>): void {
   describe(`referrers contract: ${name}`, () => {
     const repository = `referrers/${name.toLowerCase()}`
 
     it('lists the referrers pushed for a subject, filters by artifactType, never duplicates', async () => {
       const target = store()
-      const built = new MemoryStore()
-      const subject = addImage(built)
-      const other = addImage(built)
-      await pushBuilt(target, repository, built, subject, '1.0.0')
-      await pushBuilt(target, repository, built, other, '2.0.0')
+      const {built, subject, other} = await twoVersions(target, repository)
       const signature = addReferrer(built, subject.manifest)
       const sbom = addReferrer(built, subject.manifest, 'application/spdx+json', {kind: 'sbom'})
       const elsewhere = addReferrer(built, other.manifest)
@@ -82,11 +88,7 @@ function referrersContract(name: string, store: () => ContentStore, afterPush?: 
     it('deleteReferrers takes the referrers of a subject, theirs, and nothing else', async () => {
       const target = store()
       const repo = `${repository}-delete`
-      const built = new MemoryStore()
-      const subject = addImage(built)
-      const other = addImage(built)
-      await pushBuilt(target, repo, built, subject, '1.0.0')
-      await pushBuilt(target, repo, built, other, '2.0.0')
+      const {built, subject, other} = await twoVersions(target, repo)
       const signature = addReferrer(built, subject.manifest)
       const attestation = addReferrer(built, signature.manifest, 'application/vnd.in-toto+json')
       const sbom = addIndexReferrer(built, subject.manifest)
