@@ -1,11 +1,12 @@
 import {execFileSync} from 'node:child_process'
-import {cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile} from 'node:fs/promises'
+import {cp, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 
+import {folderFingerprint} from '../../src/lib/extension/folder-fingerprint.js'
 import {json, runCli} from '../helpers/cli.js'
 import {
   bareWorkspace,
@@ -370,6 +371,41 @@ describe('dep resolve: the trust boundary for metadata', () => {
       expect(json<ResolveDoc>(plain)).toMatchObject({installed: ['app'], lockWritten: true})
       expect(await readFile(installed, 'utf8')).toBe('echo two\n')
       expect(await readLock(ws)).not.toBe(lock)
+    })
+
+    it('a settled folder verified once is remembered, and an edit that keeps its size and modification time still stops --frozen (exit 10)', async () => {
+      const source = path.join(wsRoot, 'source3')
+      const extDir = path.join(source, 'taskservs', 'app')
+      const script = path.join(extDir, 'scripts', 'run.sh')
+      await writeExtension(extDir, {name: 'app', version: '1.0.0'}, {'scripts/run.sh': 'echo one\n'})
+      const ws = await newWorkspace()
+      await declare(ws, {local: source}, {taskservs: ['app']})
+      expect((await depResolve(ws, box.env)).exitCode).toBe(0)
+      // A folder changed in the last two seconds is checked but not remembered: wait until it is settled.
+      const deadline = Date.now() + 30_000
+      while (!folderFingerprint(extDir)?.settled) {
+        expect(Date.now()).toBeLessThan(deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+      const parsed = path.join(box.env.PROVISIONING_HOME as string, 'cache', 'parsed')
+      const entries = async () => (await readdir(parsed)).length
+      const before = await entries()
+      expect((await depResolve(ws, box.env, ['--frozen'])).exitCode).toBe(0)
+      const remembered = await entries()
+      expect(remembered).toBeGreaterThan(before)
+      expect((await depResolve(ws, box.env, ['--frozen'])).exitCode).toBe(0)
+      expect(await entries()).toBe(remembered)
+
+      // touch -r copies the times to the nanosecond (utimes from JavaScript rounds them).
+      const saved = path.join(wsRoot, 'saved-times')
+      await writeFile(saved, '')
+      execFileSync('touch', ['-r', script, saved])
+      await writeFile(script, 'echo two\n')
+      execFileSync('touch', ['-r', saved, script])
+      expect((await stat(script, {bigint: true})).mtimeNs).toBe((await stat(saved, {bigint: true})).mtimeNs)
+      const frozen = await depResolve(ws, box.env, ['--frozen', '--json'])
+      expect(frozen.exitCode, frozen.stdout).toBe(10)
+      expect(json<ErrorDoc>(frozen).error.message).toMatch(/app@1\.0\.0: the folder .*taskservs\/app changed since it was locked/)
     })
 
     it('a locked local folder outside the source, or of another name, is refused (exit 10)', async () => {

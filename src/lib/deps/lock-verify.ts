@@ -1,6 +1,7 @@
 import {hasMarker, writeMarker} from '../config/parse-cache.js'
 import type {OciStores} from '../oci/stores.js'
 import {canonicalJson} from '../util/canonical-json.js'
+import {folderFingerprint} from '../extension/folder-fingerprint.js'
 import {type Declaration, moduleSites} from './declaration.js'
 import {type LockedEntry, lockContractProblems} from './lock-contract.js'
 import type {Lockfile} from './lockfile.js'
@@ -20,7 +21,9 @@ export interface FollowedLockCheck {
  * Registry content is immutable by digest, so a lock whose content was verified once stays
  * verified: that fact is remembered in the user's own cache (never in the workspace, which a
  * pull request can edit), and a locked run in an unchanged workspace reads no manifest.
- * Local folders can change under an unchanged lock and are checked every time.
+ * Local folders can change under an unchanged lock: the fact is remembered together with
+ * each folder's fingerprint (every entry's inode, size and times), so any change to a folder
+ * means it is packaged and compared again.
  */
 export async function checkFollowedLock(
   oci: OciStores | undefined,
@@ -34,11 +37,27 @@ export async function checkFollowedLock(
     const sites = await moduleSites(declaration)
     return sites.size > 0 ? lockContractProblems(lock, declaration, oci?.settings.cwd ?? process.cwd(), sites) : {entries, problems}
   }
-  const remembered = entries.every((e) => e.origin.kind === 'oci')
-  const subject = `verified lock content\n${canonicalJson({core: lock.core_version, extensions: lock.extensions})}`
-  if (remembered && hasMarker(subject)) return {entries, problems: []}
+  const before = localFolders(entries)
+  const subject = before && `verified lock content\n${canonicalJson({core: lock.core_version, extensions: lock.extensions, folders: before.texts})}`
+  if (subject && hasMarker(subject)) return {entries, problems: []}
   const {lockedContentProblems} = await import('./lock-content.js')
   const found = await lockedContentProblems(oci, lock, entries, options)
-  if (remembered && found.length === 0) writeMarker(subject)
+  // Remembered only if no folder changed while it was read, nor just before (see folderFingerprint).
+  const after = before?.settled ? localFolders(entries) : undefined
+  if (subject && found.length === 0 && after?.settled && canonicalJson(after.texts) === canonicalJson(before?.texts)) writeMarker(subject)
   return {entries, problems: found}
+}
+
+/** Each local entry's folder fingerprint; undefined when one cannot be taken (its content is then read every time). */
+function localFolders(entries: LockedEntry[]): {texts: Record<string, string>; settled: boolean} | undefined {
+  const texts: Record<string, string> = {}
+  let settled = true
+  for (const {origin} of entries) {
+    if (origin.kind !== 'local') continue
+    const print = folderFingerprint(origin.dir)
+    if (!print) return undefined
+    texts[origin.dir] = print.text
+    settled &&= print.settled
+  }
+  return {texts, settled}
 }
