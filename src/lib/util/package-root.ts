@@ -1,9 +1,18 @@
-import {fileURLToPath} from 'node:url'
+import {existsSync} from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
-// This file sits at src/lib/util/ (sources) or dist/lib/util/ (build): the package root
-// is three levels up in both, which lets vitest and the built CLI share one lookup.
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+// This file runs from src/lib/util/ (vitest), dist/lib/util/ (tsc build) or a chunk of
+// dist/bundle/ (esbuild): each sits at its own depth, so the root is the nearest folder
+// holding a package.json (neither dist/ nor dist/bundle/ has one).
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
+
+export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)))
 
 export function templatePath(...segments: string[]): string {
   return path.join(packageRoot, 'templates', ...segments)
