@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 rm -rf .dist-next
 npx tsc -p tsconfig.build.json --outDir .dist-next
 node scripts/snapshot-templates.mjs .dist-next templates
+node scripts/bundle-fast-path.mjs .dist-next
 rm -rf .dist-old
 [ -d dist ] && mv dist .dist-old
 mv .dist-next dist

@@ -1,9 +1,10 @@
-import http from 'node:http'
-import https from 'node:https'
+import type http from 'node:http'
+import type https from 'node:https'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
 import {AuthError, RegistryError} from '../errors.js'
+import {nodeHttp, nodeHttps} from '../util/node-http.js'
 import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES, PROGRESS_SLACK_BYTES} from './limits.js'
 import {type ProxyChoice, type ProxyEnvironment, proxyFor} from './transport/proxy.js'
 
@@ -168,10 +169,10 @@ export class HttpTransport {
 
   private agent(protocol: string): http.Agent {
     if (protocol === 'https:') {
-      this.agents.https ??= new https.Agent({...this.pool, ca: this.options.ca, rejectUnauthorized: !this.options.insecure})
+      this.agents.https ??= new (nodeHttps().Agent)({...this.pool, ca: this.options.ca, rejectUnauthorized: !this.options.insecure})
       return this.agents.https
     }
-    this.agents.http ??= new http.Agent(this.pool)
+    this.agents.http ??= new (nodeHttp().Agent)(this.pool)
     return this.agents.http
   }
 
@@ -208,7 +209,7 @@ export class HttpTransport {
 
   async request(url: string, init: TransportRequest): Promise<TransportResponse> {
     const target = new URL(url)
-    const client = target.protocol === 'https:' ? https : http
+    const client = target.protocol === 'https:' ? nodeHttps() : nodeHttp()
     const started = Date.now()
     const {agent, proxy, tls} = await this.route(target)
     return new Promise((resolve, reject) => {

@@ -1,9 +1,8 @@
 import {access} from 'node:fs/promises'
-import http from 'node:http'
-import https from 'node:https'
 import net from 'node:net'
 
 import type {HealthCheck} from './definitions.js'
+import {nodeHttp, nodeHttps} from '../util/node-http.js'
 import {isRunning} from './proc.js'
 
 export interface HealthResult {
@@ -37,7 +36,7 @@ export async function probeHealth(check: HealthCheck, context: {pid?: number; en
 
 function probeHttp(url: string, expected: number): Promise<HealthResult> {
   return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? https.get : http.get
+    const get = url.startsWith('https:') ? nodeHttps().get : nodeHttp().get
     const request = get(url, {timeout: PROBE_TIMEOUT_MS, agent: false, rejectUnauthorized: false}, (response) => {
       response.resume()
       const status = response.statusCode ?? 0

@@ -3,8 +3,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 // This file runs from src/lib/util/ (vitest), dist/lib/util/ (tsc build) or a chunk of
-// dist/bundle/ (esbuild): each sits at its own depth, so the root is the nearest folder
-// holding a package.json (neither dist/ nor dist/bundle/ has one).
+// dist/fast/ (esbuild): each sits at its own depth, so the root is the nearest folder
+// holding a package.json (neither dist/ nor dist/fast/ has one).
 function findPackageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir

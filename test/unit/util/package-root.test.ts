@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {packageRoot, templatePath} from '../../../src/lib/util/package-root.js'
 import {repoRoot} from '../../helpers/cli.js'
 
-const BUNDLE_CHUNKS = path.join(repoRoot, 'dist', 'bundle', 'chunks')
+const BUNDLE_CHUNKS = path.join(repoRoot, 'dist', 'fast', 'chunks')
 
 describe('packageRoot', () => {
   it('is the repository root from the sources', () => {
@@ -24,7 +24,7 @@ describe('packageRoot', () => {
   )
 
   // In the bundle the lookup lands in some chunk, a different depth below the root.
-  it.runIf(existsSync(BUNDLE_CHUNKS))('is the repository root from the bundle (dist/bundle/chunks/)', async () => {
+  it.runIf(existsSync(BUNDLE_CHUNKS))('is the repository root from the fast-path bundle (dist/fast/chunks/)', async () => {
     const chunks = readdirSync(BUNDLE_CHUNKS).filter((chunk) => readFileSync(path.join(BUNDLE_CHUNKS, chunk), 'utf8').includes('function findPackageRoot('))
     expect(chunks).toHaveLength(1)
     const exported = Object.values((await import(pathToFileURL(path.join(BUNDLE_CHUNKS, chunks[0])).href)) as Record<string, unknown>)
