@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type CliResult, runCli} from '../helpers/cli.js'
+import {type CliResult, json, runCli} from '../helpers/cli.js'
 import {bareWorkspace, declare, exampleDirs, type Modules, publish} from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
@@ -103,6 +103,20 @@ describe('fast paths print what the oclif commands print', () => {
       const result = await bothWays(['dep', 'resolve', ...args], {cwd: ws})
       expect(result.exitCode, result.stderr).toBe(0)
     }
+  })
+
+  it('a locked dep resolve loads no HTTP client (node:http, undici): it makes no request', async () => {
+    // Imported as an ES module, node:http loads undici on Node 24 (~60 ms a start): util/node-http.ts requires it on first use.
+    const loadList = path.join(box.root, 'load-list.log')
+    const listProbe = path.join(box.root, 'load-list.cjs')
+    await writeFile(listProbe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loadList)}, process.moduleLoadList.join('\\n')))\n`)
+    expect((await runCli(['dep', 'resolve', '--json'], {cwd: ws, env: box.env})).exitCode).toBe(0)
+    const locked = await runCli(['dep', 'resolve', '--frozen', '--json'], {cwd: ws, env: {...box.env, NODE_OPTIONS: `--require=${listProbe}`}})
+    expect(locked.exitCode, locked.stderr).toBe(0)
+    expect(json<{followedLock: boolean}>(locked).followedLock).toBe(true)
+    const loaded = (await readFile(loadList, 'utf8')).split('\n')
+    expect(loaded).toContain('NativeModule fs')
+    expect(loaded.filter((name) => /^NativeModule (https?|_http_client|internal\/deps\/undici\/undici)$/.test(name))).toEqual([])
   })
 
   it('dep resolve: a stale lock under --frozen fails the same way (exit 10), and so does no workspace (exit 4)', async () => {
