@@ -4,7 +4,7 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
 import {AuthError, RegistryError} from '../errors.js'
-import {nodeHttp, nodeHttps} from '../util/node-http.js'
+import {nodeHttp, nodeHttps} from '../util/lazy-builtins.js'
 import {MAX_DOCUMENT_BYTES, MAX_ERROR_BODY_BYTES, PROGRESS_SLACK_BYTES} from './limits.js'
 import {type ProxyChoice, type ProxyEnvironment, proxyFor} from './transport/proxy.js'
 

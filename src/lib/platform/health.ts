@@ -2,7 +2,7 @@ import {access} from 'node:fs/promises'
 import net from 'node:net'
 
 import type {HealthCheck} from './definitions.js'
-import {nodeHttp, nodeHttps} from '../util/node-http.js'
+import {nodeHttp, nodeHttps} from '../util/lazy-builtins.js'
 import {isRunning} from './proc.js'
 
 export interface HealthResult {

@@ -1,6 +1,5 @@
-import {BlockList, isIP} from 'node:net'
-
 import {ConfigError} from '../../errors.js'
+import {nodeNet} from '../../util/lazy-builtins.js'
 
 /**
  * HTTP_PROXY / HTTPS_PROXY / NO_PROXY, read from the environment the config was loaded with
@@ -116,7 +115,7 @@ function bare(host: string): string {
  */
 export function noProxyMatches(list: string, hostname: string, port: number): boolean {
   const host = bare(hostname)
-  const hostIsIp = isIP(host)
+  const hostIsIp = nodeNet().isIP(host)
   for (const raw of list.split(/[\s,]+/)) {
     const entry = raw.trim()
     if (!entry) continue
@@ -148,8 +147,8 @@ function ipMatches(entry: string, host: string, family: number): boolean {
   const network = entry.slice(0, slash)
   const bits = Number(entry.slice(slash + 1))
   const type = family === 6 ? 'ipv6' : 'ipv4'
-  if (isIP(network) !== family || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) return false
-  const block = new BlockList()
+  if (nodeNet().isIP(network) !== family || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) return false
+  const block = new (nodeNet().BlockList)()
   block.addSubnet(network, bits, type)
   return block.check(host, type)
 }
