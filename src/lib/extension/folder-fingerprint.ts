@@ -1,4 +1,4 @@
-import {lstatSync, readdirSync, readlinkSync} from 'node:fs'
+import {lstatSync, opendirSync, readlinkSync} from 'node:fs'
 import path from 'node:path'
 
 /** Past this many entries a folder gets no fingerprint: it is packaged and checked every time. */
@@ -30,8 +30,9 @@ export function folderFingerprint(dir: string): FolderFingerprint | undefined {
   let newest = 0n
   const visit = (relative: string, depth: number): boolean => {
     if (depth > MAX_DEPTH) return false
-    const names = readdirSync(path.join(dir, relative)).sort()
-    for (const name of names) {
+    const names = listBounded(path.join(dir, relative), MAX_ENTRIES - lines.length)
+    if (!names) return false
+    for (const name of names.sort()) {
       if (lines.length >= MAX_ENTRIES) return false
       const entry = relative === '' ? name : `${relative}/${name}`
       const full = path.join(dir, entry)
@@ -55,4 +56,19 @@ export function folderFingerprint(dir: string): FolderFingerprint | undefined {
     return undefined
   }
   return {text: lines.join('\n'), settled: newest < BigInt(Date.now()) * 1_000_000n - SETTLE_NS}
+}
+
+/** The names in a folder, or undefined past `max` of them: a huge folder is never read whole. */
+function listBounded(folder: string, max: number): string[] | undefined {
+  const handle = opendirSync(folder)
+  try {
+    const names: string[] = []
+    for (let entry = handle.readSync(); entry; entry = handle.readSync()) {
+      if (names.length >= max) return undefined
+      names.push(entry.name)
+    }
+    return names
+  } finally {
+    handle.closeSync()
+  }
 }

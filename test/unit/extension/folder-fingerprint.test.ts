@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import {mkdir, mkdtemp, rename, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -60,6 +61,16 @@ describe('folderFingerprint', () => {
   it('is not settled while an entry changed in the last two seconds', async () => {
     expect(folderFingerprint(dir)?.settled).toBe(false)
   })
+
+  it('is undefined past 20,000 entries (the folder itself counted), counted while the folders are read', async () => {
+    const many = path.join(dir, 'many')
+    await mkdir(many)
+    // The folder, manifest.yaml, scripts/, scripts/run.sh and many/: 19,995 more make 20,000.
+    for (let i = 0; i < 19_995; i++) writeFileSync(path.join(many, `f${i}`), '')
+    expect(folderFingerprint(dir)).toBeDefined()
+    writeFileSync(path.join(many, 'one-more'), '')
+    expect(folderFingerprint(dir)).toBeUndefined()
+  }, 60_000)
 
   it('is undefined for a missing folder or a file', async () => {
     expect(folderFingerprint(path.join(dir, 'missing'))).toBeUndefined()
