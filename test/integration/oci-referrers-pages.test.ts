@@ -55,15 +55,15 @@ describe('oci verify follows the pages of the referrers API (built CLI, hostile 
   const referrersPath = (name: string, subject: string) => `/v2/${REPOSITORY}/${name}/referrers/${subject}`
   const page = (manifests: object[]) => JSON.stringify({schemaVersion: 2, mediaType: INDEX, manifests})
 
-  /** Page 1 (whatever query the client adds) lists an SBOM and links to `next`; page 2 (`?page=2`) lists `manifests`. */
-  function pagedReferrers(name: string, subject: string, next: string, manifests: object[], page2Next?: string): void {
+  /** Page 1 (whatever query the client adds) lists `page1` (an SBOM) and links to `next`; page 2 (`?page=2`) lists `manifests`. */
+  function pagedReferrers(name: string, subject: string, next: string, manifests: object[], page2Next?: string, page1: object[] = [SBOM]): void {
     hostile.behave({
       match: {path: new RegExp(`${referrersPath(name, subject)}\\?page=2$`)},
       behaviour: {status: 200, headers: {'content-type': INDEX, ...(page2Next ? {link: `<${page2Next}>; rel="next"`} : {})}, body: page(manifests)},
     })
     hostile.behave({
       match: {path: new RegExp(`${referrersPath(name, subject)}(\\?artifactType=[^&]*)?$`)},
-      behaviour: {status: 200, headers: {'content-type': INDEX, link: `<${next}>; rel="next"`}, body: page([SBOM])},
+      behaviour: {status: 200, headers: {'content-type': INDEX, link: `<${next}>; rel="next"`}, body: page(page1)},
     })
   }
 
@@ -106,6 +106,14 @@ describe('oci verify follows the pages of the referrers API (built CLI, hostile 
     const result = await cli(['oci', 'verify', 'looping:1.0.0', '--key', publicKeyFile, '--json'])
     expectFailure(result, 6, /pagination loop/)
     expect(hostile.requests.filter((r) => r.path.includes('/referrers/'))).toHaveLength(2)
+  })
+
+  it('a page that lists nothing but links on ends with exit 6: empty pages do not spend the page cap', async () => {
+    const {subject, signature} = await signedArtifact('hollow')
+    pagedReferrers('hollow', subject, `${referrersPath('hollow', subject)}?page=2`, [signature], undefined, [])
+    const result = await cli(['oci', 'verify', 'hollow:1.0.0', '--key', publicKeyFile, '--json'])
+    expectFailure(result, 6, /page 1 lists no referrers but links to another page/)
+    expect(hostile.requests.filter((r) => r.path.includes('/referrers/'))).toHaveLength(1)
   })
 
   it('a Link to another origin is not followed (exit 6)', async () => {

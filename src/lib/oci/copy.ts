@@ -4,7 +4,7 @@ import {bodySize, isBlobFile} from '../util/blob-body.js'
 import {IntegrityError} from '../errors.js'
 import {assertDocumentSize} from './limits.js'
 import {parseManifestDocument} from './manifest-document.js'
-import {MAX_REFERRER_DEPTH, referrerOf} from './referrers.js'
+import {MAX_REFERRER_CLOSURE, MAX_REFERRER_DEPTH, referrerOf} from './referrers.js'
 import {type Descriptor, isIndex} from './media-types.js'
 import type {ContentStore, ManifestContent} from './store.js'
 
@@ -62,11 +62,8 @@ export interface CopyResult extends CopyStats {
  */
 export const MAX_INDEX_DEPTH = 4
 
-/**
- * Referrers one copy carries in all (every level): signatures, attestations and SBOMs of one
- * artifact are a handful; without a total, 4 levels of 10,000-entry listings would be endless.
- */
-export const MAX_COPIED_REFERRERS = 1_000
+/** Referrers one copy carries in all (referrers.ts). */
+export const MAX_COPIED_REFERRERS = MAX_REFERRER_CLOSURE
 
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
   return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host

@@ -26,6 +26,14 @@ export const MAX_REFERRERS = 10_000
  */
 export const MAX_REFERRER_DEPTH = 4
 
+/**
+ * Referrers one walk of a subject's referrers (copy, delete) fetches in all, every level and
+ * every listed entry counted, also one that turns out not to name the subject: signatures,
+ * attestations and SBOMs of one artifact are a handful; without a total, 4 levels of
+ * 10,000-entry listings would be endless.
+ */
+export const MAX_REFERRER_CLOSURE = 1_000
+
 /** The referrers tag schema's tag for a subject: `sha256-<hex>` (the `:` is not allowed in a tag). */
 export function referrersTag(subjectDigest: string): string {
   return `sha256-${digestHex(subjectDigest)}`

@@ -10,6 +10,7 @@ import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LISTING_BYTES, MAX_PAGE_BYTE
 import type {ContentStore, ManifestContent, StreamedBlobAttempt} from './store.js'
 import {
   emptyReferrersIndex,
+  MAX_REFERRER_CLOSURE,
   MAX_REFERRER_DEPTH,
   MAX_REFERRERS,
   ofArtifactType,
@@ -250,7 +251,11 @@ export class RegistryStore implements ContentStore {
         throw this.listingProblem(what, `its page ${page} is ${answered}, not a referrers index`, {page, status: res.status})
       }
       const pageWhere = `${where} (referrers API${page > 1 ? `, page ${page}` : ''})`
-      referrers.push(...parseReferrersIndex(res.body, pageWhere, mediaType).manifests)
+      const entries = parseReferrersIndex(res.body, pageWhere, mediaType).manifests
+      // A page that adds nothing yet links on would spend the page cap on empty answers.
+      if (entries.length === 0 && nextPageTarget(res) !== undefined)
+        throw this.listingProblem(what, `its page ${page} lists no referrers but links to another page`, {page})
+      referrers.push(...entries)
       if (referrers.length > MAX_REFERRERS) throw tooManyReferrers(pageWhere, referrers.length)
     }
     return referrers
@@ -375,8 +380,7 @@ export class RegistryStore implements ContentStore {
       total += res.body.byteLength
       if (total > MAX_LISTING_BYTES) throw this.listingProblem(what, `its pages hold more than ${MAX_LISTING_BYTES} bytes`, {bytes: total})
       yield res
-      const link = responseHeader(res, 'link')
-      const target = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
+      const target = nextPageTarget(res)
       next = target === undefined ? undefined : new URL(target, res.url).toString()
       if (next && new URL(next).origin !== origin)
         throw this.listingProblem(what, `its Link header points to another origin (${new URL(next).origin})`, {link: next})
@@ -458,7 +462,7 @@ export class RegistryStore implements ContentStore {
         continue
       }
       seen.add(descriptor.digest)
-      if (seen.size > MAX_REFERRERS) throw tooManyReferrers(`${where} and its referrers`, seen.size)
+      if (seen.size > MAX_REFERRER_CLOSURE) throw tooManyReferrers(`${where} and its referrers`, seen.size)
       assertDocumentSize(descriptor, `${where}: referrer ${descriptor.digest}`)
       const manifest = await this.fetchManifest(repository, descriptor.digest).catch((error: unknown) => {
         if (error instanceof NotFoundError) return undefined
@@ -540,4 +544,10 @@ function pageItems(body: Buffer, key: 'tags' | 'repositories', what: string): st
   }
   const list = (data as Record<string, unknown> | null)?.[key]
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []
+}
+
+/** The target of a listing page's `Link: <…>; rel="next"` header, as the registry wrote it. */
+function nextPageTarget(res: RegistryResponse): string | undefined {
+  const link = responseHeader(res, 'link')
+  return link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link)?.[1] : undefined
 }
