@@ -188,16 +188,13 @@ export class HttpTransport {
     if (!proxy) return {agent: this.agent(target.protocol), tls: {}}
     const secure = target.protocol === 'https:'
     const key = `${target.protocol} ${proxy.url.href}`
+    // Loaded only behind a proxy: most runs never need them, and every start would pay for them.
+    // Imported before the lookup, so no await falls between it and the set: one agent per proxy.
+    const ProxyAgent = secure ? (await import('https-proxy-agent')).HttpsProxyAgent : (await import('http-proxy-agent')).HttpProxyAgent
     let agent = this.proxied.get(key)
     if (!agent) {
-      // Loaded only behind a proxy: most runs never need them, and every start would pay for them.
-      const made = secure
-        ? new (await import('https-proxy-agent')).HttpsProxyAgent(proxy.url, this.pool)
-        : new (await import('http-proxy-agent')).HttpProxyAgent(proxy.url, this.pool)
-      // Another request may have made one while this one waited for the import: keep one agent per proxy.
-      agent = this.proxied.get(key) ?? made
-      if (agent === made) this.proxied.set(key, made)
-      else made.destroy()
+      agent = new ProxyAgent(proxy.url, this.pool)
+      this.proxied.set(key, agent)
     }
     return {agent, proxy, tls: secure ? {ca: this.options.ca, rejectUnauthorized: !this.options.insecure} : {}}
   }
