@@ -108,9 +108,9 @@ export function parseReferrersIndex(bytes: Buffer, where: string, declaredMediaT
   return {schemaVersion: 2, mediaType: MediaType.imageIndex, manifests}
 }
 
-/** A referrers listing (one index, or the pages of one answer together) longer than MAX_REFERRERS: exit 8. */
-export function tooManyReferrers(where: string, count: number): IntegrityError {
-  return referrersIndexProblem(where, `lists ${count} referrers, more than ${MAX_REFERRERS}`, {count})
+/** A referrers listing (one index, or the pages of one answer together; or a walk's total) longer than `limit`: exit 8. */
+export function tooManyReferrers(where: string, count: number, limit = MAX_REFERRERS): IntegrityError {
+  return referrersIndexProblem(where, `lists ${count} referrers, more than ${limit}`, {count, limit})
 }
 
 function referrersIndexProblem(where: string, problem: string, details: Record<string, unknown>): IntegrityError {

@@ -462,7 +462,7 @@ export class RegistryStore implements ContentStore {
         continue
       }
       seen.add(descriptor.digest)
-      if (seen.size > MAX_REFERRER_CLOSURE) throw tooManyReferrers(`${where} and its referrers`, seen.size)
+      if (seen.size > MAX_REFERRER_CLOSURE) throw tooManyReferrers(`${where} and its referrers`, seen.size, MAX_REFERRER_CLOSURE)
       assertDocumentSize(descriptor, `${where}: referrer ${descriptor.digest}`)
       const manifest = await this.fetchManifest(repository, descriptor.digest).catch((error: unknown) => {
         if (error instanceof NotFoundError) return undefined
