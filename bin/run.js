@@ -19,13 +19,29 @@ if (argv[0] === '__complete') {
   await runCompletion(argv.slice(1))
 } else {
   // What scripts run most (--version, config get, dep resolve) is answered without oclif too.
-  const {fastPathFor} = await import('../dist/cli/fast-path.js')
-  const fast = fastPathFor(argv, process.env, {stdoutIsTTY: Boolean(process.stdout.isTTY), stderrIsTTY: Boolean(process.stderr.isTTY)})
+  const {fastPathFor, FAST_PATH_BUNDLES} = await import('../dist/cli/fast-path.js')
+  // Not process.stdout.isTTY: making the stream loads node:net for a pipe (~4 ms), and so does
+  // node:tty. So it is asked only when the answer matters, and a pipe or a file (what scripts
+  // give) is told by fstat alone; only a character device (a terminal, /dev/null) asks node:tty.
+  const require = module.createRequire(import.meta.url)
+  const isatty = (fd) => {
+    try {
+      if (!require('node:fs').fstatSync(fd).isCharacterDevice()) return false
+    } catch {
+      return false
+    }
+    return require('node:tty').isatty(fd)
+  }
+  const fast = fastPathFor(argv, process.env, {stdoutIsTTY: () => isatty(1), stderrIsTTY: () => isatty(2)})
   let done = false
-  if (fast) {
-    // One bundle (scripts/bundle-fast-path.mjs): a few files to load instead of a hundred.
-    const {runFastPath} = await import('../dist/fast/fast-commands.js')
-    done = await runFastPath(fast, root)
+  // The bundles are CommonJS (bundle-loader.ts says why) and require() the ES-module-only
+  // packages they reach: that needs require(esm), Node >= 20.19 or 22.12. Older Node runs oclif.
+  if (fast && process.features.require_module) {
+    const [{loadBundle}, {compileCacheDir}] = await Promise.all([import('../dist/cli/bundle-loader.js'), import('../dist/cli/compile-cache.js')])
+    const file = fileURLToPath(new URL(`../dist/fast/${FAST_PATH_BUNDLES[fast.command]}.cjs`, import.meta.url))
+    const bundle = loadBundle(file, process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : compileCacheDir(process.env))
+    done = await bundle.exports.run(fast, root)
+    bundle.saveCodeCache()
   }
   if (!done) {
     const {execute} = await import('@oclif/core')

@@ -1,12 +1,13 @@
-// `node scripts/bundle-fast-path.mjs OUT`: bundles the fast paths (src/cli/fast-commands.ts,
-// what bin/run.js runs without oclif for --version, config get and dep resolve) into
-// OUT/fast/. Called by scripts/build.sh next to the tsc output, which oclif, tests and
-// benchmarks load as before.
+// `node scripts/bundle-fast-path.mjs OUT`: bundles each fast path (src/cli/fast/NAME.ts, what
+// bin/run.js runs without oclif for --version, config get and dep resolve; the names are
+// FAST_PATH_BUNDLES in src/cli/fast-path.ts) into one file, OUT/fast/NAME.js. Called by
+// scripts/build.sh next to the tsc output, which oclif, tests and benchmarks load as before.
 //
-// Why a bundle for these alone: a locked `dep resolve` imports ~130 of our modules, and
-// resolving and linking each costs more than its code (stat calls, URL and package scope
-// lookups). The code each path loads with import() stays lazy: splitting makes each such
-// module its own chunk.
+// Why one file per path: loading a module costs more than its code (resolution, stat calls,
+// URL and package scope lookups, a module job each). A locked `dep resolve` imported ~130 of our
+// modules; a shared split build still gave `config get` ~20 chunks, ~15 ms of a ~75 ms run on
+// Node 24. Without splitting, what a path loads with import() is inlined and still runs only
+// when reached; it costs a larger file to read, which the compile cache keeps cheap.
 //
 // Dependencies stay in node_modules, as under tsc, but for the small pure-JS ones every locked
 // run loads: semver alone is ~45 CommonJS files, each resolved with its own stat calls. None of
@@ -20,24 +21,80 @@ import {build} from 'esbuild'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.resolve(process.argv[2] ?? 'dist', 'fast')
-const INLINED = new Set(['semver', 'p-limit', 'fastest-levenshtein'])
+// Each path, and the smallest YAML text it looks up in the parse cache (config/parse-cache.ts):
+// `config get` parses a small config itself rather than load node:crypto to check an entry;
+// `dep resolve` loads node:crypto anyway (digests, its signed lock markers), so every entry pays.
+const PATHS = {version: 0, 'config-get': 16 * 1024, 'dep-resolve': 0}
+const INLINED = new Set(['semver', 'p-limit', 'fastest-levenshtein', 'yaml'])
+const yamlVersion = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'yaml', 'package.json'), 'utf8')).version
 const {dependencies} = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const external = Object.keys(dependencies)
   .filter((name) => !INLINED.has(name))
   .flatMap((name) => [name, `${name}/*`])
 
-await build({
-  absWorkingDir: ROOT,
-  entryPoints: [{in: 'src/cli/fast-commands.ts', out: 'fast-commands'}],
-  outdir: out,
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external,
-  // Error rendering reads constructor names.
-  keepNames: true,
-  logLevel: 'warning',
-})
+// Builtins a bundle loads only when it first uses one of their exports. A bundle runs the top
+// level of every module it holds at load, so each module's imports would load their builtins
+// at start even when the run never calls them: fs/promises brings readline and the streams
+// (~2 ms on Node 24), zlib and stream/promises come with the packaging code a locked resolve
+// rarely reaches. Each is replaced by a module of getters that require() it on first access.
+// node:fs and node:path stay as they are: Node has loaded them before any code of ours runs.
+const LAZY_BUILTINS = new Set([
+  'node:fs/promises',
+  'node:crypto',
+  'node:zlib',
+  'node:stream',
+  'node:stream/promises',
+  'node:os',
+  'node:events',
+  'node:module',
+  'node:child_process',
+  'node:net',
+  'node:tty',
+  'node:readline',
+])
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({filter: /^node:/}, (args) =>
+      LAZY_BUILTINS.has(args.path) && args.namespace !== 'lazy-builtin' ? {path: args.path, namespace: 'lazy-builtin'} : undefined,
+    )
+    build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((name) => name !== 'default')
+      const getters = names.map(
+        (name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, {enumerable: true, get: () => load()[${JSON.stringify(name)}]})`,
+      )
+      return {contents: [`let real; const load = () => (real ??= require(${JSON.stringify(args.path)}));`, ...getters].join('\n'), loader: 'js'}
+    })
+  },
+}
+
+for (const [name, parseCacheMinChars] of Object.entries(PATHS)) {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: [{in: `src/cli/fast/${name}.ts`, out: name}],
+    outdir: out,
+    outExtension: {'.js': '.cjs'},
+    bundle: true,
+    // CommonJS, so that src/cli/bundle-loader.ts can run it as a vm.Script and keep V8's code
+    // cache of the whole run. A script cannot import(): dynamic imports become require(), which
+    // loads the ES-module-only dependencies through require(esm) (bin/run.js checks for it).
+    format: 'cjs',
+    supported: {'dynamic-import': false},
+    define: {
+      'import.meta.url': '__bundleUrl',
+      // config/parse-cache.ts: which texts the inlined parser parses every time, and its version for the entries' key.
+      'globalThis.__provisioningParseCacheMinChars': String(parseCacheMinChars),
+      'globalThis.__provisioningYamlVersion': JSON.stringify(yamlVersion),
+    },
+    banner: {js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;'},
+    platform: 'node',
+    target: 'node20',
+    external,
+    plugins: [lazyBuiltins],
+    // Error rendering reads constructor names.
+    keepNames: true,
+    logLevel: 'warning',
+  })
+  // A script has no module loader to import() with: the build must have turned every one into require().
+  if (/\bimport\(/.test(readFileSync(path.join(out, `${name}.cjs`), 'utf8'))) throw new Error(`${name}.cjs still holds an import()`)
+}

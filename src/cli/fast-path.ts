@@ -15,9 +15,22 @@ export type FastPath =
   | {command: 'config get'; key: string; json: boolean}
   | {command: 'dep resolve'; json: boolean; quiet: boolean; frozen: boolean; offline: boolean}
 
+/**
+ * The bundle that runs each path: `dist/fast/NAME.js`, built from `src/cli/fast/NAME.ts` by
+ * scripts/bundle-fast-path.mjs, exporting `run(fast, root): Promise<boolean>` (false: go to oclif
+ * after all, decided before anything is printed). One self-contained file per path: loading a
+ * module costs more than its code (resolution, stat calls, package scope lookups), so
+ * `config get` loads one file, not the ~20 chunks a shared split build gave it.
+ */
+export const FAST_PATH_BUNDLES = {version: 'version', 'config get': 'config-get', 'dep resolve': 'dep-resolve'} as const satisfies Record<
+  FastPath['command'],
+  string
+>
+
+/** Asked only where the answer matters: finding out loads node:tty, which loads node:net (~4 ms). */
 export interface Terminal {
-  stdoutIsTTY: boolean
-  stderrIsTTY: boolean
+  stdoutIsTTY(): boolean
+  stderrIsTTY(): boolean
 }
 
 /** A config key as `config get` takes it: dotted names, never a flag. */
@@ -49,7 +62,7 @@ function depResolve(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: T
   const quiet = seen.has('--quiet') || seen.has('-q')
   if (json && colouredJson(env, terminal)) return undefined
   // On a terminal without --json/--quiet/CI the command draws listr2 progress: oclif's path.
-  if (terminal.stderrIsTTY && !json && !quiet && !env.CI) return undefined
+  if (!json && !quiet && !env.CI && terminal.stderrIsTTY()) return undefined
   return {command: 'dep resolve', json, quiet, frozen: seen.has('--frozen'), offline: seen.has('--offline')}
 }
 
@@ -65,5 +78,5 @@ function flagSet(flags: readonly string[], allowed: readonly string[]): Set<stri
 
 /** oclif colours a JSON result on a terminal unless NO_COLOR (base-command.ts logJson). */
 function colouredJson(env: NodeJS.ProcessEnv, terminal: Terminal): boolean {
-  return terminal.stdoutIsTTY && !env.NO_COLOR
+  return !env.NO_COLOR && terminal.stdoutIsTTY()
 }

@@ -70,5 +70,9 @@ export function reportFailure(error: unknown, options: {json: boolean; verbose: 
 
 /** A JSON document on stdout as scripts read it: plain, two-space indented. */
 export function writePlainJson(json: unknown): void {
-  process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  process.stdout.write(plainJson(json))
+}
+
+export function plainJson(json: unknown): string {
+  return `${JSON.stringify(json, null, 2)}\n`
 }

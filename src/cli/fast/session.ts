@@ -1,5 +1,6 @@
 import {Session} from '../../lib/session/session.js'
 import {printable} from '../printable.js'
+import {writeStdout} from './stdout.js'
 
 /** The session a command builds when no global flag is given (base-command.ts). */
 export function defaultSession(): Session {
@@ -8,5 +9,5 @@ export function defaultSession(): Session {
 
 /** A human result as oclif's `this.log` prints it; nothing for an empty one (base-command.ts present). */
 export function printText(text: string): void {
-  if (text !== '') process.stdout.write(`${printable(text)}\n`)
+  if (text !== '') writeStdout(`${printable(text)}\n`)
 }

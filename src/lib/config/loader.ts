@@ -1,4 +1,4 @@
-import {stat} from 'node:fs/promises'
+import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError} from '../errors.js'
@@ -282,7 +282,7 @@ function configErrorFrom(errors: ConfigProblem[]): ConfigError {
 
 async function isDirectory(dir: string): Promise<boolean> {
   try {
-    return (await stat(dir)).isDirectory()
+    return statSync(dir).isDirectory()
   } catch {
     return false
   }

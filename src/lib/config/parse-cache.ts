@@ -31,6 +31,16 @@ const FORMAT = 4
  * YAML on every run, 1-2.5 s on this machine).
  */
 const MAX_TEXT_CHARS = 2 * 1024 * 1024
+/**
+ * Texts under this size are parsed every time, never looked up. Set by a fast-path bundle
+ * (scripts/bundle-fast-path.mjs), where the YAML parser is inlined and its compiled code kept
+ * between runs (cli/bundle-loader.ts): there, parsing a small config costs less than believing
+ * an entry, which needs node:crypto (~8 ms to load on Node 24, for `config get` more than all the
+ * rest). Under oclif, loading the yaml package (~70 modules) is the cost an entry saves: 0.
+ */
+type BundleDefines = {__provisioningParseCacheMinChars?: unknown; __provisioningYamlVersion?: unknown}
+const minChars = (globalThis as BundleDefines).__provisioningParseCacheMinChars
+const MIN_TEXT_CHARS = typeof minChars === 'number' ? minChars : 0
 /** Entries kept; past this the oldest half is dropped (every edit of a file makes a new one). */
 const MAX_ENTRIES = 256
 /** Temp files of writers that died are removed when pruning, once this old. */
@@ -108,6 +118,11 @@ export function parseCacheEnabled(): boolean {
   return cacheDir !== undefined
 }
 
+/** Whether a parse result of `text` is looked up and kept (markers and slots always are). */
+export function cachesParseOf(text: string): boolean {
+  return cacheDir !== undefined && text.length >= MIN_TEXT_CHARS
+}
+
 /** The parser's and the CLI's versions: another release may parse the same text differently. */
 function toolVersions(): string {
   if (versions === undefined) {
@@ -118,7 +133,10 @@ function toolVersions(): string {
         return '?'
       }
     }
-    versions = `${version(path.join(packageRoot, 'package.json'))} yaml ${version(path.join(packageRoot, 'node_modules', 'yaml', 'package.json'))}`
+    // A bundle carries its own copy of the parser, whose version it was built with.
+    const bundled = (globalThis as BundleDefines).__provisioningYamlVersion
+    const yaml = typeof bundled === 'string' ? bundled : version(path.join(packageRoot, 'node_modules', 'yaml', 'package.json'))
+    versions = `${version(path.join(packageRoot, 'package.json'))} yaml ${yaml}`
   }
   return versions
 }

@@ -2,9 +2,9 @@ import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
 import {MAX_NESTING_DEPTH, nestingProblem, shortKeyPath} from '../util/nesting.js'
-import {readUntrusted} from '../util/untrusted-file.js'
+import {readUntrustedSync} from '../util/untrusted-file.js'
 import {isAliasExpansionError, YAML_MAX_ALIAS_COUNT} from '../util/yaml-limits.js'
-import {parseCacheEnabled, readParsed, writeParsed} from './parse-cache.js'
+import {cachesParseOf, readParsed, writeParsed} from './parse-cache.js'
 import {snapshotSource} from './template-snapshot.js'
 
 export type ConfigFormat = 'toml' | 'yaml'
@@ -44,7 +44,7 @@ export function formatOf(file: string): ConfigFormat {
 export async function readConfigSource(file: string): Promise<ConfigSource | undefined> {
   let text: string
   try {
-    text = await readBoundedText(file)
+    text = readConfigFileText(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
@@ -65,8 +65,9 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024
  * file of a sane size: a workspace config arriving through a pull request could be a link
  * to /dev/zero or a FIFO, which would fill memory or block forever.
  */
-async function readBoundedText(file: string): Promise<string> {
-  const read = await readUntrusted(file, {max: MAX_CONFIG_BYTES, followLinks: true})
+export function readConfigFileText(file: string): string {
+  // Synchronous: a few small files per run, where the thread pool's round trips cost more than the reads.
+  const read = readUntrustedSync(file, {max: MAX_CONFIG_BYTES, followLinks: true})
   if (read.kind === 'data') return read.data.toString('utf8')
   // Errors shaped like readFile's: the caller reports both the same way.
   if (read.kind === 'missing') throw Object.assign(new Error(`ENOENT: no such file, open '${file}'`), {code: 'ENOENT'})
@@ -201,7 +202,7 @@ function tomlKeyLines(text: string): Map<string, number> {
 }
 
 async function parseYaml(text: string, file: string): Promise<ConfigSource> {
-  const cached = readParsed(text)
+  const cached = cachesParseOf(text) ? readParsed(text) : undefined
   if (cached)
     return {
       file,
@@ -271,7 +272,7 @@ async function parseYaml(text: string, file: string): Promise<ConfigSource> {
     }
     return lines
   }
-  if (parseCacheEnabled()) writeParsed(text, {data: value as ConfigTable, lines: Object.fromEntries(lineMap())})
+  if (cachesParseOf(text)) writeParsed(text, {data: value as ConfigTable, lines: Object.fromEntries(lineMap())})
   return {
     file,
     format: 'yaml',

@@ -34,6 +34,7 @@ export type OpenedFile = {kind: 'file'; handle: FileHandle; size: number; identi
 export type ReadFile = {kind: 'data'; data: Buffer; identity: Identity}
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+const openFlags = (expected: Expected) => (expected.followLinks ? OPEN_FLAGS & ~constants.O_NOFOLLOW : OPEN_FLAGS)
 
 function problem(info: Stats, expected: Expected): string | undefined {
   if (!info.isFile()) return `not a regular file (${kindOf(info)})`
@@ -71,7 +72,7 @@ function openFailure(error: unknown, linkInfo: () => Stats | undefined): Missing
 export async function openUntrusted(file: string, expected: Expected): Promise<OpenedFile | Missing | Unusable> {
   let handle: FileHandle
   try {
-    handle = await open(file, expected.followLinks ? OPEN_FLAGS & ~constants.O_NOFOLLOW : OPEN_FLAGS)
+    handle = await open(file, openFlags(expected))
   } catch (error) {
     const info = await lstat(file).catch(() => undefined)
     return openFailure(error, () => info)
@@ -113,7 +114,7 @@ export async function readUntrusted(file: string, expected: Expected): Promise<R
 export function readUntrustedSync(file: string, expected: Expected): ReadFile | Missing | Unusable {
   let fd: number
   try {
-    fd = openSync(file, OPEN_FLAGS)
+    fd = openSync(file, openFlags(expected))
   } catch (error) {
     let info: Stats | undefined
     try {

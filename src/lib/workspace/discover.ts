@@ -1,4 +1,4 @@
-import {stat} from 'node:fs/promises'
+import {statSync} from 'node:fs'
 import path from 'node:path'
 
 import {type WorkspaceRef, type WorkspaceSource, workspaceConfigFile} from '../config/types.js'
@@ -10,7 +10,7 @@ export {workspaceConfigFile} from '../config/types.js'
 
 async function isWorkspace(dir: string): Promise<boolean> {
   try {
-    return (await stat(workspaceConfigFile(dir))).isFile()
+    return statSync(workspaceConfigFile(dir)).isFile()
   } catch {
     return false
   }

@@ -1,5 +1,3 @@
-import {readFile} from 'node:fs/promises'
-
 import {ConfigError} from '../errors.js'
 import {writeFileAtomic} from '../util/atomic-write.js'
 import {homePaths} from '../util/home.js'
@@ -20,14 +18,15 @@ export interface KnownWorkspaces {
 
 export async function readKnownWorkspaces(home: string): Promise<KnownWorkspaces> {
   const file = homePaths.knownWorkspaces(home)
+  const {parseConfigText, readConfigFileText} = await import('../config/source-file.js')
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = readConfigFileText(file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {workspaces: []}
+    if (error instanceof ConfigError) throw error
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {hint: 'check the file permissions', details: {file}})
   }
-  const {parseConfigText} = await import('../config/source-file.js')
   const {data} = await parseConfigText(text, file, 'yaml')
   const list = data.workspaces ?? []
   if (!Array.isArray(list) || list.some((w) => typeof w?.name !== 'string' || typeof w?.path !== 'string')) {

@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {fastPathFor} from '../../../src/cli/fast-path.js'
 
-const pipes = {stdoutIsTTY: false, stderrIsTTY: false}
-const terminal = {stdoutIsTTY: true, stderrIsTTY: true}
+const pipes = {stdoutIsTTY: () => false, stderrIsTTY: () => false}
+const terminal = {stdoutIsTTY: () => true, stderrIsTTY: () => true}
 
 describe('fastPathFor: which runs skip oclif', () => {
   it('takes the plain shapes scripts use', () => {

@@ -1,13 +1,11 @@
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {describe, expect, it} from 'vitest'
 
 import {packageRoot, templatePath} from '../../../src/lib/util/package-root.js'
-import {repoRoot} from '../../helpers/cli.js'
-
-const BUNDLE_CHUNKS = path.join(repoRoot, 'dist', 'fast', 'chunks')
+import {repoRoot, runCli, tempDir} from '../../helpers/cli.js'
 
 describe('packageRoot', () => {
   it('is the repository root from the sources', () => {
@@ -22,13 +20,21 @@ describe('packageRoot', () => {
     expect(built.packageRoot).toBe(repoRoot)
   })
 
-  // In the bundle the lookup lands in some chunk, a different depth below the root.
-  it('is the repository root from the fast-path bundle (dist/fast/chunks/)', async () => {
-    expect(existsSync(BUNDLE_CHUNKS), 'run npm run build first').toBe(true)
-    const chunks = readdirSync(BUNDLE_CHUNKS).filter((chunk) => readFileSync(path.join(BUNDLE_CHUNKS, chunk), 'utf8').includes('function findPackageRoot('))
-    expect(chunks).toHaveLength(1)
-    const exported = Object.values((await import(pathToFileURL(path.join(BUNDLE_CHUNKS, chunks[0])).href)) as Record<string, unknown>)
-    const bundled = exported.find((value): value is () => string => typeof value === 'function' && value.name === 'templatePath')
-    expect(bundled?.()).toBe(path.join(repoRoot, 'templates'))
+  // In a fast-path bundle (dist/fast/NAME.cjs) the lookup runs from another depth: `config get`
+  // through its bundle must still find the shipped defaults (templates/) from there.
+  it('is the repository root from the fast-path bundles (dist/fast/)', async () => {
+    expect(existsSync(path.join(repoRoot, 'dist', 'fast', 'config-get.cjs')), 'run npm run build first').toBe(true)
+    const {dir, cleanup} = await tempDir()
+    try {
+      const env = {PROVISIONING_HOME: path.join(dir, 'home'), XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_CACHE_HOME: path.join(dir, 'cache')}
+      const result = await runCli(['config', 'get', 'oci.registry'], {env, cwd: dir})
+      expect(result).toMatchObject({exitCode: 0, stdout: 'localhost:5000'})
+      // The bundle ran (it left its code cache), not oclif.
+      expect(
+        readdirSync(path.join(dir, 'cache', 'provisioning', 'node-compile', 'bundles'), {recursive: true}).some((f) => /config-get-.*\.v8$/.test(String(f))),
+      ).toBe(true)
+    } finally {
+      await cleanup()
+    }
   })
 })
