@@ -1,18 +1,19 @@
 // `node scripts/bundle-fast-path.mjs OUT`: bundles each fast path (src/cli/fast/NAME.ts, what
 // bin/run.js runs without oclif for --version, config get and dep resolve; the names are
-// FAST_PATH_BUNDLES in src/cli/fast-path.ts) into one file, OUT/fast/NAME.js. Called by
-// scripts/build.sh next to the tsc output, which oclif, tests and benchmarks load as before.
+// FAST_PATH_BUNDLES in src/cli/fast-path.ts) into one file, OUT/fast/NAME.cjs, which
+// src/cli/bundle-loader.ts runs with its code cache. Called by scripts/build.sh next to the tsc
+// output, which oclif, tests and benchmarks load as before.
 //
 // Why one file per path: loading a module costs more than its code (resolution, stat calls,
 // URL and package scope lookups, a module job each). A locked `dep resolve` imported ~130 of our
 // modules; a shared split build still gave `config get` ~20 chunks, ~15 ms of a ~75 ms run on
 // Node 24. Without splitting, what a path loads with import() is inlined and still runs only
-// when reached; it costs a larger file to read, which the compile cache keeps cheap.
+// when reached.
 //
-// Dependencies stay in node_modules, as under tsc, but for the small pure-JS ones every locked
-// run loads: semver alone is ~45 CommonJS files, each resolved with its own stat calls. None of
-// these keys a cache by its version (yaml does: config/parse-cache.ts), so a bundled copy
-// cannot disagree with anything read from node_modules at run time.
+// Dependencies stay in node_modules, as under tsc, but for the pure-JS ones the fast paths run:
+// semver alone is ~45 CommonJS files, each resolved with its own stat calls, and yaml ~70. The
+// parse cache keys its entries by the yaml version (config/parse-cache.ts), so a bundle tells
+// it the version it was built with.
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
