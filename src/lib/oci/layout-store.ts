@@ -6,7 +6,8 @@ import {writeFileAtomic} from '../util/atomic-write.js'
 import {withFileLock} from '../util/file-lock.js'
 import {type BlobBody, type BlobFile, bodyChunks, isBlobFile} from '../util/blob-body.js'
 import {digestHex, isDigest, verifiedChunks, verifyContent} from './digest.js'
-import {assertDocumentSize, MAX_DOCUMENT_BYTES} from './limits.js'
+import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LAYOUT_INDEX_ENTRIES} from './limits.js'
+import {checkDescriptor} from './manifest-document.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
 import {ofArtifactType, type ReferrerOf, referrerOf} from './referrers.js'
@@ -49,6 +50,22 @@ export class LayoutStore implements ContentStore {
     try {
       const index = JSON.parse(text) as ImageIndex
       if (!Array.isArray(index.manifests)) throw new Error('no "manifests" list')
+      // Every entry is a path (its digest), a read bound (its size) and, for a referrer lookup,
+      // a manifest to read: each is checked, and their number bounded, before any is used.
+      if (index.manifests.length > MAX_LAYOUT_INDEX_ENTRIES)
+        throw new Error(`${index.manifests.length} entries, more than the ${MAX_LAYOUT_INDEX_ENTRIES} allowed`)
+      index.manifests.forEach((entry, i) => {
+        checkDescriptor(entry, `manifests[${i}]`, 'index.json')
+        const {annotations} = entry as {annotations?: unknown}
+        if (
+          annotations !== undefined &&
+          (typeof annotations !== 'object' ||
+            annotations === null ||
+            Array.isArray(annotations) ||
+            Object.values(annotations).some((v) => typeof v !== 'string'))
+        )
+          throw new Error(`manifests[${i}].annotations is not a map of strings`)
+      })
       return index
     } catch (error) {
       throw new RegistryError(`${file} is not a valid OCI image index: ${(error as Error).message}`, {
@@ -66,6 +83,14 @@ export class LayoutStore implements ContentStore {
       if (!(await exists(layoutFile))) await writeFileAtomic(layoutFile, LAYOUT_FILE)
       const index = await this.readIndex(repository)
       await change(index)
+      if (index.manifests.length > MAX_LAYOUT_INDEX_ENTRIES)
+        throw new RegistryError(
+          `${path.join(dir, 'index.json')} would list ${index.manifests.length} entries, more than the ${MAX_LAYOUT_INDEX_ENTRIES} a layout may hold`,
+          {
+            hint: 'delete versions you no longer need ("provisioning oci delete"), or publish to a registry',
+            details: {layout: dir, limit: MAX_LAYOUT_INDEX_ENTRIES},
+          },
+        )
       await writeFileAtomic(path.join(dir, 'index.json'), `${JSON.stringify({...index, schemaVersion: 2, mediaType: MediaType.imageIndex}, null, 2)}\n`)
     })
   }

@@ -12,6 +12,14 @@ import {IntegrityError} from '../errors.js'
  */
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 
+/**
+ * Entries one OCI layout's index.json may list. A layout holds one repository: its tags, their
+ * signatures and other referrers, far fewer than this. Looking up referrers reads the manifest
+ * of every entry, so the count is bounded before any is read (a 4 MiB index.json could list
+ * ~40,000 tiny entries).
+ */
+export const MAX_LAYOUT_INDEX_ENTRIES = 10_000
+
 /** A token service's JSON answer (a JWT and its expiry: a few KiB; 1 MiB is generous). */
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024
 

@@ -11,8 +11,10 @@ import {bodyBuffer} from '../../../src/lib/util/blob-body.js'
 import {BlobCache} from '../../../src/lib/oci/blob-cache.js'
 import {hasIntactBlob} from '../../../src/lib/oci/cache-fill.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
+import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
 import {MAX_DOCUMENT_BYTES} from '../../../src/lib/oci/limits.js'
 import type {Descriptor} from '../../../src/lib/oci/media-types.js'
+import {addImage} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
 
 /**
@@ -118,6 +120,44 @@ describe('untrusted files: blob cache entries and layout blobs', () => {
         expect(await readFile(blob)).toEqual(content)
       })
     }
+
+    describe('index.json entries are checked, and counted, before any is used', () => {
+      const writeIndex = (manifests: unknown[]) => writeFile(path.join(root, 'layout', 'ns', 'x', 'index.json'), JSON.stringify({schemaVersion: 2, manifests}))
+      const tagged = {...descriptor, annotations: {'org.opencontainers.image.ref.name': '1.0.0'}}
+      const cases: Array<[string, unknown, RegExp]> = [
+        ['a digest that is a path', {...tagged, digest: 'sha256:../../../../etc/passwd'}, /manifests\[0\]\.digest is not a sha256 digest/],
+        ['a size that is not a byte count', {...tagged, size: '4096'}, /manifests\[0\]\.size is not a non-negative integer/],
+        ['no media type', {digest: descriptor.digest, size: descriptor.size}, /manifests\[0\]\.mediaType is not a string/],
+        [
+          'a tag name that is not a string',
+          {...descriptor, annotations: {'org.opencontainers.image.ref.name': 7}},
+          /manifests\[0\]\.annotations is not a map of strings/,
+        ],
+      ]
+      for (const [name, entry, message] of cases) {
+        it(name, async () => {
+          await writeIndex([entry])
+          const refused = layout.listTags('ns/x')
+          await expect(refused).rejects.toThrow(message)
+          await expect(refused).rejects.toThrow(/is not a valid OCI image index/)
+        })
+      }
+
+      it('more than 10,000 entries: refused before any manifest is read', async () => {
+        await writeIndex(Array.from({length: 10_001}, (_, i) => ({...descriptor, digest: `sha256:${i.toString(16).padStart(64, '0')}`})))
+        await expect(layout.listTags('ns/x')).rejects.toThrow(/10001 entries, more than the 10000 allowed/)
+        await expect(layout.listReferrers('ns/x', descriptor.digest)).rejects.toThrow(/10001 entries/)
+      })
+
+      it('a push that would make the 10,001st entry is refused, and the index stays readable', async () => {
+        await writeIndex(Array.from({length: 10_000}, (_, i) => ({...descriptor, digest: `sha256:${i.toString(16).padStart(64, '0')}`})))
+        const built = new MemoryStore()
+        const {manifest, blobs} = addImage(built)
+        for (const b of blobs) await layout.pushBlob('ns/x', b, await built.fetchBlob('ns/x', b))
+        await expect(layout.pushManifest('ns/x', manifest, '2.0.0')).rejects.toThrow(/would list 10001 entries, more than the 10000/)
+        expect(await layout.listTags('ns/x')).toEqual([])
+      })
+    })
 
     it('a manifest descriptor in index.json promising more than the document cap is refused unread', async () => {
       await writeFile(
