@@ -24,8 +24,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.resolve(process.argv[2] ?? 'dist', 'fast')
 // Each path, and the smallest YAML text it looks up in the parse cache (config/parse-cache.ts):
 // `config get` parses a small config itself rather than load node:crypto to check an entry;
-// `dep resolve` loads node:crypto anyway (digests, its signed lock markers), so every entry pays.
-const PATHS = {version: 0, 'config-get': 16 * 1024, 'dep-resolve': 0}
+// `dep resolve` and `oci push` load node:crypto anyway (digests, signed lock markers), so every entry pays.
+const PATHS = {version: 0, 'config-get': 16 * 1024, 'dep-resolve': 0, 'oci-push': 0}
 const INLINED = new Set(['semver', 'p-limit', 'fastest-levenshtein', 'yaml'])
 const yamlVersion = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'yaml', 'package.json'), 'utf8')).version
 const {dependencies} = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'))

@@ -1,5 +1,12 @@
 import {toErrorDocument} from './render-error.js'
 
+/** What the audit log names as a run's target: its arguments, a batch by its first three. */
+export function auditTargetOf(values: readonly string[]): string | undefined {
+  if (values.length === 0) return undefined
+  // A batch (`oci push DIR...`) is named by its first items: one audit line stays one screen line.
+  return values.length > 3 ? `${values.slice(0, 3).join(' ')} (+${values.length - 3} more)` : values.join(' ')
+}
+
 /**
  * The audit line of one mutating run (SPEC issue 5), after it ended: its exit code is the one
  * already set. The run's own outcome matters more than its audit line: a failure to append

@@ -5,7 +5,7 @@ import {Session} from '../lib/session/session.js'
 import {provisioningHome} from '../lib/util/home.js'
 import {ask, canPrompt, readStdin} from './prompt.js'
 import {type ReportBytes, withProgress} from './progress.js'
-import {auditRun} from './audit-run.js'
+import {auditRun, auditTargetOf} from './audit-run.js'
 import {reportFailure, writePlainJson} from './render-error.js'
 import {printable} from './printable.js'
 
@@ -128,10 +128,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** What the audit log names as the target; by default the positional arguments. */
   protected auditTarget(): string | undefined {
     const values = this.positionals.length > 0 ? this.positionals : Object.values((this.args ?? {}) as Record<string, unknown>)
-    const strings = values.filter((value): value is string => typeof value === 'string')
-    if (strings.length === 0) return undefined
-    // A batch (`oci push DIR...`) is named by its first items: one audit line stays one screen line.
-    return strings.length > 3 ? `${strings.slice(0, 3).join(' ')} (+${strings.length - 3} more)` : strings.join(' ')
+    return auditTargetOf(values.filter((value): value is string => typeof value === 'string'))
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {

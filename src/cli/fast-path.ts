@@ -14,6 +14,7 @@ export type FastPath =
   | {command: 'version'}
   | {command: 'config get'; key: string; json: boolean}
   | {command: 'dep resolve'; json: boolean; quiet: boolean; frozen: boolean; offline: boolean}
+  | {command: 'oci push'; positionals: string[]; json: boolean; quiet: boolean; dryRun: boolean; force: boolean}
 
 /**
  * The bundle that runs each path: `dist/fast/NAME.js`, built from `src/cli/fast/NAME.ts` by
@@ -22,10 +23,12 @@ export type FastPath =
  * module costs more than its code (resolution, stat calls, package scope lookups), so
  * `config get` loads one file, not the ~20 chunks a shared split build gave it.
  */
-export const FAST_PATH_BUNDLES = {version: 'version', 'config get': 'config-get', 'dep resolve': 'dep-resolve'} as const satisfies Record<
-  FastPath['command'],
-  string
->
+export const FAST_PATH_BUNDLES = {
+  version: 'version',
+  'config get': 'config-get',
+  'dep resolve': 'dep-resolve',
+  'oci push': 'oci-push',
+} as const satisfies Record<FastPath['command'], string>
 
 /** Asked only where the answer matters: finding out loads node:tty, which loads node:net (~4 ms). */
 export interface Terminal {
@@ -42,6 +45,7 @@ export function fastPathFor(argv: readonly string[], env: NodeJS.ProcessEnv, ter
   const [topic, verb, ...rest] = argv
   if (topic === 'config' && verb === 'get') return configGet(rest, env, terminal)
   if (topic === 'dep' && verb === 'resolve') return depResolve(rest, env, terminal)
+  if (topic === 'oci' && verb === 'push') return ociPush(rest, env, terminal)
   return undefined
 }
 
@@ -64,6 +68,22 @@ function depResolve(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: T
   // On a terminal without --json/--quiet/CI the command draws listr2 progress: oclif's path.
   if (!json && !quiet && !env.CI && terminal.stderrIsTTY()) return undefined
   return {command: 'dep resolve', json, quiet, frozen: seen.has('--frozen'), offline: seen.has('--offline')}
+}
+
+function ociPush(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: Terminal): FastPath | undefined {
+  // Folders and at most a name and a version; signing, a target registry or namespace, other
+  // flags and `--` (after which a folder could start with a dash) go to oclif.
+  const positionals = rest.filter((arg) => !arg.startsWith('-'))
+  const seen = flagSet(
+    rest.filter((arg) => arg.startsWith('-')),
+    ['--json', '--quiet', '-q', '--dry-run', '--force'],
+  )
+  if (positionals.length === 0 || !seen || (seen.has('--quiet') && seen.has('-q'))) return undefined
+  const json = seen.has('--json')
+  const quiet = seen.has('--quiet') || seen.has('-q')
+  if (json && colouredJson(env, terminal)) return undefined
+  if (!json && !quiet && !env.CI && terminal.stderrIsTTY()) return undefined
+  return {command: 'oci push', positionals, json, quiet, dryRun: seen.has('--dry-run'), force: seen.has('--force')}
 }
 
 /** The flags given, when each is one of `allowed` and none is repeated; otherwise undefined. */

@@ -4,12 +4,12 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type CliResult, json, runCli} from '../helpers/cli.js'
-import {bareWorkspace, declare, exampleDirs, type Modules, publish} from '../helpers/deps.js'
+import {bareWorkspace, declare, exampleDirs, type Modules, publish, writeExtension} from '../helpers/deps.js'
 import {type RegistryHandle, startRegistry} from '../helpers/registry.js'
 import {type Sandbox, sandbox} from '../helpers/workspace.js'
 
 /**
- * bin/run.js answers `--version`, `config get` and `dep resolve` without oclif. Each case runs
+ * bin/run.js answers `--version`, `config get`, `dep resolve` and `oci push` without oclif. Each case runs
  * twice, through the fast path and through oclif (PROVISIONING_NO_FAST_PATH=1), and the two
  * must print the same bytes, exit the same and write the same audit line; a preloaded probe
  * records whether @oclif/core was loaded, so the fast path is known to have been taken.
@@ -124,6 +124,40 @@ describe('fast paths print what the oclif commands print', () => {
     expect((await bothWays(['dep', 'resolve', '--frozen', '--json'], {cwd: ws})).exitCode).toBe(10)
     expect((await bothWays(['dep', 'resolve', '--frozen'], {cwd: ws})).exitCode).toBe(10)
     expect((await bothWays(['dep', 'resolve', '--json'])).exitCode).toBe(4)
+  })
+
+  it('oci push: dry runs, re-pushes (one folder, a batch), warnings, -q, refused versions and usage errors, with the same audit lines', async () => {
+    // Pushed content is there after the first run of each pair, so what both ways print alike
+    // is a dry run and a push of what the registry holds (0 uploaded).
+    const env = {PROVISIONING_OCI__REGISTRY: registry.host}
+    const [first, second, third, fourth] = await exampleDirs()
+    const odd = path.join(box.root, 'push-odd')
+    // A top-level folder packaging warns about, on stderr both ways.
+    await writeExtension(odd, {name: 'oddly', version: '1.0.0'}, {'stray/file.txt': 'x'})
+    expect((await bothWays(['oci', 'push', odd, '--dry-run'], {env})).exitCode).toBe(0)
+    expect((await runCli(['oci', 'push', odd], {env: {...box.env, ...env}})).exitCode).toBe(0)
+    for (const args of [
+      [odd, '--dry-run'],
+      [odd, '--dry-run', '--json'],
+      [first, '--json'],
+      [first],
+      [first, second, third, fourth, '-q'],
+      [odd, '--json'],
+      [odd],
+    ]) {
+      const result = await bothWays(['oci', 'push', ...args], {env})
+      expect(result.exitCode, result.stderr).toBe(0)
+    }
+    // Other content under a version the registry holds: refused before anything is sent (exit 10).
+    await writeExtension(odd, {name: 'oddly', version: '1.0.0', description: 'changed'}, {'stray/file.txt': 'y'})
+    expect((await bothWays(['oci', 'push', odd, '--json'], {env})).exitCode).toBe(10)
+    expect((await bothWays(['oci', 'push', odd], {env})).exitCode).toBe(10)
+    // A folder without a manifest among several, and a missing folder.
+    expect((await bothWays(['oci', 'push', first, box.root, second, third, '--json'], {env})).exitCode).toBe(2)
+    expect((await bothWays(['oci', 'push', path.join(box.root, 'nowhere')], {env})).exitCode).not.toBe(0)
+    // Signing, targets and other flags go to oclif.
+    await bothWays(['oci', 'push', first, '--registry', registry.host, '--json'], {env, fast: false})
+    await bothWays(['oci', 'push', first, '--concurrency', '2', '--json'], {env, fast: false})
   })
 
   it('anything else goes to oclif: other flags, repeated flags, usage errors', async () => {

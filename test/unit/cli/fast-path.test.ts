@@ -24,6 +24,23 @@ describe('fastPathFor: which runs skip oclif', () => {
       frozen: false,
       offline: true,
     })
+    expect(fastPathFor(['oci', 'push', './redis'], {}, pipes)).toEqual({
+      command: 'oci push',
+      positionals: ['./redis'],
+      json: false,
+      quiet: false,
+      dryRun: false,
+      force: false,
+    })
+    expect(fastPathFor(['oci', 'push', './a', '--json', './b', '-q', '--dry-run', '--force'], {}, pipes)).toEqual({
+      command: 'oci push',
+      positionals: ['./a', './b'],
+      json: true,
+      quiet: true,
+      dryRun: true,
+      force: true,
+    })
+    expect(fastPathFor(['oci', 'push', './redis', 'redis', '7.2.0'], {}, pipes)).toMatchObject({positionals: ['./redis', 'redis', '7.2.0']})
   })
 
   it('sends everything else to oclif', () => {
@@ -46,6 +63,16 @@ describe('fastPathFor: which runs skip oclif', () => {
       ['dep', 'resolve', '--workspace', 'x'],
       ['dep', 'resolve', '--concurrency=2'],
       ['dep', 'update'],
+      ['oci', 'push'],
+      ['oci', 'push', '--json'],
+      ['oci', 'push', './redis', '--sign'],
+      ['oci', 'push', './redis', '--key', 'k.key'],
+      ['oci', 'push', './redis', '--registry', 'localhost:5000'],
+      ['oci', 'push', './redis', '--concurrency', '2'],
+      ['oci', 'push', './redis', '--verbose'],
+      ['oci', 'push', './redis', '--', '-dashed'],
+      ['oci', 'push', './redis', '--json', '--json'],
+      ['oci', 'pull', 'redis'],
     ])
       expect(fastPathFor(argv, {}, pipes), argv.join(' ')).toBeUndefined()
   })
@@ -58,6 +85,9 @@ describe('fastPathFor: which runs skip oclif', () => {
     expect(fastPathFor(['dep', 'resolve'], {CI: 'true'}, terminal)).toMatchObject({command: 'dep resolve'})
     expect(fastPathFor(['dep', 'resolve', '-q'], {}, terminal)).toMatchObject({command: 'dep resolve'})
     expect(fastPathFor(['dep', 'resolve', '--json'], {NO_COLOR: '1'}, terminal)).toMatchObject({command: 'dep resolve'})
+    expect(fastPathFor(['oci', 'push', './redis'], {}, terminal)).toBeUndefined()
+    expect(fastPathFor(['oci', 'push', './redis'], {CI: '1'}, terminal)).toMatchObject({command: 'oci push'})
+    expect(fastPathFor(['oci', 'push', './redis', '--json'], {}, terminal)).toBeUndefined()
     for (const env of [{PROVISIONING_NO_FAST_PATH: '1'}, {DEBUG: '*'}, {PROVISIONING_DEBUG: '1'}])
       expect(fastPathFor(['--version'], env, pipes)).toBeUndefined()
   })
