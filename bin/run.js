@@ -19,7 +19,7 @@ if (argv[0] === '__complete') {
   await runCompletion(argv.slice(1))
 } else {
   // What scripts run most (--version, config get, dep resolve) is answered without oclif too.
-  const {fastPathFor, FAST_PATH_BUNDLES} = await import('../dist/cli/fast-path.js')
+  const {fastPathFor, FAST_PATH_BUNDLES, runsBundles} = await import('../dist/cli/fast-path.js')
   // Not process.stdout.isTTY: making the stream loads node:net for a pipe (~4 ms), and so does
   // node:tty. So it is asked only when the answer matters, and a pipe or a file (what scripts
   // give) is told by fstat alone; only a character device (a terminal, /dev/null) asks node:tty.
@@ -34,9 +34,7 @@ if (argv[0] === '__complete') {
   }
   const fast = fastPathFor(argv, process.env, {stdoutIsTTY: () => isatty(1), stderrIsTTY: () => isatty(2)})
   let done = false
-  // The bundles are CommonJS (bundle-loader.ts says why) and require() the ES-module-only
-  // packages they reach: that needs require(esm), Node >= 20.19 or 22.12. Older Node runs oclif.
-  if (fast && process.features.require_module) {
+  if (fast && runsBundles(process.version, process.features.require_module)) {
     const [{loadBundle}, {compileCacheDir}] = await Promise.all([import('../dist/cli/bundle-loader.js'), import('../dist/cli/compile-cache.js')])
     const file = fileURLToPath(new URL(`../dist/fast/${FAST_PATH_BUNDLES[fast.command]}.cjs`, import.meta.url))
     const bundle = loadBundle(file, process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : compileCacheDir(process.env))

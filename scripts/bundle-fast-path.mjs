@@ -39,15 +39,14 @@ const external = Object.keys(dependencies)
 // (~2 ms on Node 24), zlib and stream/promises come with the packaging code a locked resolve
 // rarely reaches. Each is replaced by a module of getters that require() it on first access.
 // node:fs and node:path stay as they are: Node has loaded them before any code of ours runs.
+// Only modules whose export is a plain object: the getters stand in for that object, so a
+// module that is itself a function or class (events, stream, module) cannot be replaced.
 const LAZY_BUILTINS = new Set([
   'node:fs/promises',
   'node:crypto',
   'node:zlib',
-  'node:stream',
   'node:stream/promises',
   'node:os',
-  'node:events',
-  'node:module',
   'node:child_process',
   'node:net',
   'node:tty',
@@ -60,7 +59,9 @@ const lazyBuiltins = {
       LAZY_BUILTINS.has(args.path) && args.namespace !== 'lazy-builtin' ? {path: args.path, namespace: 'lazy-builtin'} : undefined,
     )
     build.onLoad({filter: /.*/, namespace: 'lazy-builtin'}, async (args) => {
-      const names = Object.keys(await import(args.path)).filter((name) => name !== 'default')
+      const real = await import(args.path)
+      if (typeof real.default === 'function') throw new Error(`${args.path} exports a function: getters cannot stand in for it (take it out of LAZY_BUILTINS)`)
+      const names = Object.keys(real).filter((name) => name !== 'default')
       const getters = names.map(
         (name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, {enumerable: true, get: () => load()[${JSON.stringify(name)}]})`,
       )

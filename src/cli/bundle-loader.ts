@@ -38,6 +38,11 @@ export interface LoadedBundle {
 
 /** Far above a real bundle's cache (dep-resolve: ~0.5 MB); a bigger file is not read. */
 const MAX_CACHE_BYTES = 32 * 1024 * 1024
+/**
+ * Caches kept per bundle name: earlier builds' go, but two installs side by side (a global
+ * one and an npx one) each keep theirs instead of deleting the other's on every run.
+ */
+const KEPT_PER_BUNDLE = 4
 
 export function loadBundle(file: string, cacheDir: string | undefined): LoadedBundle {
   const fd = openSync(file, constants.O_RDONLY)
@@ -50,7 +55,8 @@ export function loadBundle(file: string, cacheDir: string | undefined): LoadedBu
     closeSync(fd)
   }
   const name = path.basename(file, '.cjs')
-  const folder = cacheDir && path.join(cacheDir, 'bundles', `${process.version}-${process.arch}`)
+  // Without user ids (Windows) no cache could be trusted: none is read or written.
+  const folder = cacheDir && process.getuid ? path.join(cacheDir, 'bundles', `${process.version}-${process.arch}`) : undefined
   const cacheFile = folder && path.join(folder, `${name}-${id.dev}-${id.ino}-${id.size}-${id.mtimeNs}-${id.ctimeNs}.v8`)
   const cachedData = cacheFile ? readTrusted(cacheFile) : undefined
   // CommonJS's own wrapper, so the bundle sees require, module and __filename as under require().
@@ -94,10 +100,19 @@ function readTrusted(file: string): Buffer | undefined {
 
 function writeCache(folder: string, cacheFile: string, name: string, data: Buffer): void {
   mkdirSync(folder, {recursive: true, mode: 0o700})
-  // Caches of earlier builds of this bundle are never read again.
-  const ours = new RegExp(`^${name}-\\d`)
-  for (const entry of readdirSync(folder)) if (ours.test(entry) && path.join(folder, entry) !== cacheFile) rmSync(path.join(folder, entry), {force: true})
   const temp = `${cacheFile}.${process.pid}.tmp`
   writeFileSync(temp, data, {mode: 0o600, flag: 'wx'})
   renameSync(temp, cacheFile)
+  // The newest few caches of this bundle stay; older builds' are never read again, nor are
+  // the temp files of writers that died (an hour is far beyond any write).
+  const entries = readdirSync(folder).map((entry) => ({
+    entry,
+    file: path.join(folder, entry),
+    mtime: lstatSync(path.join(folder, entry), {throwIfNoEntry: false})?.mtimeMs ?? 0,
+  }))
+  const caches = new RegExp(`^${name}-\\d[\\d-]*\\.v8$`)
+  const temps = new RegExp(`^${name}-\\d[\\d-]*\\.v8\\.\\d+\\.tmp$`)
+  const aged = entries.filter(({entry}) => caches.test(entry)).sort((a, b) => b.mtime - a.mtime)
+  for (const {file} of aged.slice(KEPT_PER_BUNDLE)) rmSync(file, {force: true})
+  for (const {entry, file, mtime} of entries) if (temps.test(entry) && Date.now() - mtime > 60 * 60 * 1000) rmSync(file, {force: true})
 }

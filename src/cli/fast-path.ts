@@ -39,6 +39,17 @@ export interface Terminal {
 /** A config key as `config get` takes it: dotted names, never a flag. */
 const CONFIG_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 
+/**
+ * Whether this Node runs the fast-path bundles: they are CommonJS (bundle-loader.ts says why)
+ * and require() the ES-module-only packages they reach. That needs require(esm), which prints
+ * an ExperimentalWarning on stderr before Node 20.19, 22.13 and 23.5; there oclif runs instead.
+ */
+export function runsBundles(version: string, requireModule: boolean | undefined): boolean {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number)
+  const quiet = major > 23 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13) || (major === 20 && minor >= 19)
+  return requireModule === true && quiet
+}
+
 export function fastPathFor(argv: readonly string[], env: NodeJS.ProcessEnv, terminal: Terminal): FastPath | undefined {
   if (env.PROVISIONING_NO_FAST_PATH || env.DEBUG || env.PROVISIONING_DEBUG) return undefined
   if (argv.length === 1 && argv[0] === '--version') return {command: 'version'}
@@ -79,6 +90,8 @@ function ociPush(rest: readonly string[], env: NodeJS.ProcessEnv, terminal: Term
     ['--json', '--quiet', '-q', '--dry-run', '--force'],
   )
   if (positionals.length === 0 || !seen || (seen.has('--quiet') && seen.has('-q'))) return undefined
+  // oclif orders repeated arguments by their first place (`A B A` → `A A B`): its path keeps that.
+  if (new Set(positionals).size !== positionals.length) return undefined
   const json = seen.has('--json')
   const quiet = seen.has('--quiet') || seen.has('-q')
   if (json && colouredJson(env, terminal)) return undefined

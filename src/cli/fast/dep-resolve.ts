@@ -19,14 +19,22 @@ export async function run(fast: FastPath): Promise<boolean> {
 export async function depResolve(fast: Extract<FastPath, {command: 'dep resolve'}>): Promise<void> {
   let failure: unknown
   try {
-    // No progress is drawn on this path (fast-path.ts sends terminals to oclif), and without --verbose none is logged.
-    const result = await resolveWorkspace({config: defaultSession().config, frozen: fast.frozen, offline: fast.offline, dryRun: false, force: false})
-    if (!fast.quiet) for (const warning of result.warnings) process.stderr.write(`${printable(`Warning: ${warning}`)}\n`)
-    if (fast.json) writeStdoutJson(result)
-    else printText(await formatResolveWithChanges(result))
-  } catch (error) {
-    failure = error
-    reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
+    await resolve()
+  } finally {
+    // Also when printing failed (a full disk): the run changed the workspace, and oclif audits it as well.
+    await auditRun(provisioningHome(process.env), {command: 'dep resolve', error: failure})
   }
-  await auditRun(provisioningHome(process.env), {command: 'dep resolve', error: failure})
+
+  async function resolve(): Promise<void> {
+    try {
+      // No progress is drawn on this path (fast-path.ts sends terminals to oclif), and without --verbose none is logged.
+      const result = await resolveWorkspace({config: defaultSession().config, frozen: fast.frozen, offline: fast.offline, dryRun: false, force: false})
+      if (!fast.quiet) for (const warning of result.warnings) process.stderr.write(`${printable(`Warning: ${warning}`)}\n`)
+      if (fast.json) writeStdoutJson(result)
+      else printText(await formatResolveWithChanges(result))
+    } catch (error) {
+      failure = error
+      reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
+    }
+  }
 }

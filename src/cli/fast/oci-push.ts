@@ -30,45 +30,53 @@ async function ociPush(fast: OciPushPath): Promise<void> {
     if (!fast.quiet) process.stderr.write(`${printable(`warning: ${formatPackageWarning(dir, warning)}`)}\n`)
   }
   try {
-    const common = {
-      config: defaultSession().config,
-      dryRun: fast.dryRun,
-      force: fast.force,
-      insecure: undefined,
-      concurrency: undefined,
-      registry: undefined,
-      namespace: undefined,
-      signing: {sign: false, keyFile: undefined, passphrase: async () => (await import('../passphrase.js')).signingPassphrase({stdin: false})},
-    }
-    const [dir, name, version] = fast.positionals
-    const dirs = await batchDirectories(fast.positionals, process.cwd())
-    if (dirs) {
-      const title = `push ${dirs.length} extensions`
-      const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
-        pushExtensions({...common, dirs, ...transferListeners(report, bytes)}),
-      )
-      for (const [i, pushed] of result.pushed.entries()) for (const warning of pushed.warnings) warn(dirs[i], warning)
-      replaced = result.pushed.flatMap((p) => (p.replaced ? [p.replaced] : []))
-      if (fast.json) writeStdoutJson(result)
-      else printText(await formatBatchPush(result))
-    } else {
-      const title = `push ${name ?? dir}`
-      const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
-        pushExtension({...common, ...transferListeners(report, bytes), dir, name, version}),
-      )
-      replaced = result.replaced ? [result.replaced] : []
-      for (const warning of result.warnings) warn(dir, warning)
-      if (fast.json) writeStdoutJson(result)
-      else printText(await formatPush(result))
-    }
-  } catch (error) {
-    failure = error
-    reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
+    await push()
+  } finally {
+    // Also when printing failed (a full disk): the push happened, and oclif audits it as well.
+    await auditRun(provisioningHome(process.env), {
+      command: 'oci push',
+      target: auditTargetOf(fast.positionals),
+      error: failure,
+      details: replaced.length > 0 ? {replaced} : undefined,
+    })
   }
-  await auditRun(provisioningHome(process.env), {
-    command: 'oci push',
-    target: auditTargetOf(fast.positionals),
-    error: failure,
-    details: replaced.length > 0 ? {replaced} : undefined,
-  })
+
+  async function push(): Promise<void> {
+    try {
+      const common = {
+        config: defaultSession().config,
+        dryRun: fast.dryRun,
+        force: fast.force,
+        insecure: undefined,
+        concurrency: undefined,
+        registry: undefined,
+        namespace: undefined,
+        signing: {sign: false, keyFile: undefined, passphrase: async () => (await import('../passphrase.js')).signingPassphrase({stdin: false})},
+      }
+      const [dir, name, version] = fast.positionals
+      const dirs = await batchDirectories(fast.positionals, process.cwd())
+      if (dirs) {
+        const title = `push ${dirs.length} extensions`
+        const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
+          pushExtensions({...common, dirs, ...transferListeners(report, bytes)}),
+        )
+        for (const [i, pushed] of result.pushed.entries()) for (const warning of pushed.warnings) warn(dirs[i], warning)
+        replaced = result.pushed.flatMap((p) => (p.replaced ? [p.replaced] : []))
+        if (fast.json) writeStdoutJson(result)
+        else printText(await formatBatchPush(result))
+      } else {
+        const title = `push ${name ?? dir}`
+        const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
+          pushExtension({...common, ...transferListeners(report, bytes), dir, name, version}),
+        )
+        replaced = result.replaced ? [result.replaced] : []
+        for (const warning of result.warnings) warn(dir, warning)
+        if (fast.json) writeStdoutJson(result)
+        else printText(await formatPush(result))
+      }
+    } catch (error) {
+      failure = error
+      reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
+    }
+  }
 }

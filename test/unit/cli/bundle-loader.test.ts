@@ -1,5 +1,18 @@
 import {execFileSync} from 'node:child_process'
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -62,14 +75,32 @@ describe('loadBundle', () => {
     expect(cacheFiles()).toEqual([entry])
   })
 
-  it('never runs a rebuilt bundle with the old cache, even at the same length, and drops the old cache', () => {
+  it('never runs a rebuilt bundle with the old cache, even at the same length', () => {
     run()
     const [old] = cacheFiles()
     // V8 checks a cache against its source by length alone: this one is as long as the first.
     writeFileSync(bundle, bundleSource(2))
     expect(run()).toEqual({answer: [2, 'sample.cjs'], codeCache: 'none'})
-    expect(cacheFiles()).toHaveLength(1)
-    expect(cacheFiles()[0]).not.toBe(old)
+    expect(run()).toEqual({answer: [2, 'sample.cjs'], codeCache: 'used'})
+    expect(cacheFiles()).toHaveLength(2)
+    expect(cacheFiles()).toContain(old)
+  })
+
+  it("keeps the newest 4 caches of a bundle (two installs side by side keep theirs), and drops dead writers' temp files", () => {
+    const stale = path.join(cacheFolder(), 'sample-1-2-3-4-5.v8.4242.tmp')
+    for (let build = 1; build <= 6; build++) {
+      // Another build each time (a new inode, a later mtime); the caches' mtimes follow.
+      rmSync(bundle)
+      writeFileSync(bundle, bundleSource(build))
+      expect(run()).toEqual({answer: [build, 'sample.cjs'], codeCache: 'none'})
+      if (build === 1) {
+        writeFileSync(stale, 'half a cache')
+        utimesSync(stale, new Date(Date.now() - 2 * 60 * 60 * 1000), new Date(Date.now() - 2 * 60 * 60 * 1000))
+      }
+    }
+    expect(cacheFiles()).toHaveLength(4)
+    expect(existsSync(stale)).toBe(false)
+    expect(run().codeCache).toBe('used')
   })
 
   it('rewrites a cache V8 rejects (damaged)', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {fastPathFor} from '../../../src/cli/fast-path.js'
+import {fastPathFor, runsBundles} from '../../../src/cli/fast-path.js'
 
 const pipes = {stdoutIsTTY: () => false, stderrIsTTY: () => false}
 const terminal = {stdoutIsTTY: () => true, stderrIsTTY: () => true}
@@ -72,6 +72,7 @@ describe('fastPathFor: which runs skip oclif', () => {
       ['oci', 'push', './redis', '--verbose'],
       ['oci', 'push', './redis', '--', '-dashed'],
       ['oci', 'push', './redis', '--json', '--json'],
+      ['oci', 'push', './a', './b', './a'],
       ['oci', 'pull', 'redis'],
     ])
       expect(fastPathFor(argv, {}, pipes), argv.join(' ')).toBeUndefined()
@@ -90,5 +91,12 @@ describe('fastPathFor: which runs skip oclif', () => {
     expect(fastPathFor(['oci', 'push', './redis', '--json'], {}, terminal)).toBeUndefined()
     for (const env of [{PROVISIONING_NO_FAST_PATH: '1'}, {DEBUG: '*'}, {PROVISIONING_DEBUG: '1'}])
       expect(fastPathFor(['--version'], env, pipes)).toBeUndefined()
+  })
+
+  it('runs the bundles only where require(esm) is on and prints no warning (Node 20.19, 22.13, 23.5 and later)', () => {
+    for (const version of ['v20.19.0', 'v20.20.2', 'v22.13.0', 'v23.5.0', 'v24.0.0', 'v25.1.0']) expect(runsBundles(version, true), version).toBe(true)
+    for (const version of ['v20.18.3', 'v22.12.0', 'v23.4.0']) expect(runsBundles(version, true), version).toBe(false)
+    expect(runsBundles('v24.1.0', false)).toBe(false)
+    expect(runsBundles('v24.1.0', undefined)).toBe(false)
   })
 })
