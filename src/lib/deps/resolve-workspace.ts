@@ -4,7 +4,8 @@ import {OciStores} from '../oci/stores.js'
 import {ConfigError, ProvisioningError} from '../errors.js'
 import {TrustGate} from '../signing/enforce.js'
 import {withFileLock} from '../util/file-lock.js'
-import {parseTempName} from '../util/temp-name.js'
+import {processAlive} from '../util/process-info.js'
+import {parseLockDraftName, parseTempName} from '../util/temp-name.js'
 import {assertWorkspaceWritable} from '../workspace/lock/status.js'
 import {type WorkspaceDependenciesOptions, openWorkspaceDependencies} from './workspace-dependencies.js'
 import {assertExtensionFolders, type Installer, type InstallChecks, installPlan, type InstallReport} from './install.js'
@@ -145,7 +146,7 @@ export async function resolveWorkspace(options: DepResolveOptions): Promise<DepR
   }
   // --frozen writes no lock but does install, so it serializes with other runs like a plain one.
   if (options.dryRun) return run()
-  return withFileLock(path.join(workspace, 'config', '.dep-resolve.lock'), {waitMs: waitSeconds * 1000, purpose: `dep resolve in ${workspace}`}, run)
+  return withFileLock(path.join(workspace, 'config', RESOLVE_LOCK), {waitMs: waitSeconds * 1000, purpose: `dep resolve in ${workspace}`}, run)
 }
 
 /**
@@ -166,10 +167,18 @@ async function readLockOrRecover(file: string, options: DepResolveOptions, warni
   }
 }
 
+/** The lock `dep resolve` holds (config/), and the guard under which a dead holder's is taken over (util/file-lock.ts). */
+const RESOLVE_LOCK = '.dep-resolve.lock'
+const RESOLVE_LOCK_FILES = new Set([RESOLVE_LOCK, `${RESOLVE_LOCK}.guard`])
+
 async function removeStaleTemps(dir: string, base: string) {
   const {readdir, rm} = await import('node:fs/promises')
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     if (parseTempName(entry)?.target === base) await rm(path.join(dir, entry), {force: true})
+    // A run killed while taking the resolve lock leaves its draft (written, then linked into
+    // place, then removed). A live writer's is another run waiting for the lock we hold.
+    const draft = parseLockDraftName(entry)
+    if (draft && RESOLVE_LOCK_FILES.has(draft.lock) && draft.pid !== process.pid && !processAlive(draft.pid)) await rm(path.join(dir, entry), {force: true})
   }
 }
 
