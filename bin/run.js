@@ -18,7 +18,7 @@ if (argv[0] === '__complete') {
   const {runCompletion} = await import('../dist/cli/complete.js')
   await runCompletion(argv.slice(1))
 } else {
-  // What scripts run most (--version, config get, dep resolve) is answered without oclif too.
+  // What scripts run most (--version, config get, dep resolve, oci push) is answered without oclif too.
   const {fastPathFor, FAST_PATH_BUNDLES, runsBundles} = await import('../dist/cli/fast-path.js')
   // Not process.stdout.isTTY: making the stream loads node:net for a pipe (~4 ms), and so does
   // node:tty. So it is asked only when the answer matters, and a pipe or a file (what scripts
