@@ -1,5 +1,5 @@
 // `node scripts/bundle-fast-path.mjs OUT`: bundles each fast path (src/cli/fast/NAME.ts, what
-// bin/run.js runs without oclif for --version, config get and dep resolve; the names are
+// bin/run.js runs without oclif for --version, config get, dep resolve and oci push; the names are
 // FAST_PATH_BUNDLES in src/cli/fast-path.ts) into one file, OUT/fast/NAME.cjs, which
 // src/cli/bundle-loader.ts runs with its code cache. Called by scripts/build.sh next to the tsc
 // output, which oclif, tests and benchmarks load as before.

@@ -17,7 +17,7 @@ export type FastPath =
   | {command: 'oci push'; positionals: string[]; json: boolean; quiet: boolean; dryRun: boolean; force: boolean}
 
 /**
- * The bundle that runs each path: `dist/fast/NAME.js`, built from `src/cli/fast/NAME.ts` by
+ * The bundle that runs each path: `dist/fast/NAME.cjs`, built from `src/cli/fast/NAME.ts` by
  * scripts/bundle-fast-path.mjs, exporting `run(fast, root): Promise<boolean>` (false: go to oclif
  * after all, decided before anything is printed). One self-contained file per path: loading a
  * module costs more than its code (resolution, stat calls, package scope lookups), so

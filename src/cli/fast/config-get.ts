@@ -1,8 +1,7 @@
 import {getConfigValue} from '../../lib/config/query.js'
 import {scalar} from '../format/config.js'
 import type {FastPath} from '../fast-path.js'
-import {reportFailure} from '../render-error.js'
-import {defaultSession, printText} from './session.js'
+import {defaultSession, printText, runAsCommand} from './session.js'
 import {writeStdoutJson} from './stdout.js'
 
 /** The bundle's entry (fast-path.ts FAST_PATH_BUNDLES). */
@@ -14,11 +13,9 @@ export async function run(fast: FastPath): Promise<boolean> {
 
 /** `config get KEY [--json]` as commands/config/get.ts runs it. */
 export async function configGet(fast: Extract<FastPath, {command: 'config get'}>): Promise<void> {
-  try {
+  await runAsCommand({json: fast.json}, async () => {
     const result = await getConfigValue(await defaultSession().config(), fast.key)
     if (fast.json) writeStdoutJson(result)
     else printText(scalar(result.value))
-  } catch (error) {
-    reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
-  }
+  })
 }

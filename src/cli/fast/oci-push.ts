@@ -1,13 +1,11 @@
 import {batchDirectories, pushExtension, pushExtensions, type PushResult} from '../../lib/oci/ops/push.js'
-import {provisioningHome} from '../../lib/util/home.js'
-import {auditRun, auditTargetOf} from '../audit-run.js'
+import {auditTargetOf} from '../audit-run.js'
 import type {FastPath} from '../fast-path.js'
 import {formatBatchPush, formatPush, transferListeners} from '../format/oci.js'
 import {formatPackageWarning} from '../format/package.js'
 import {printable} from '../printable.js'
 import {withProgress} from '../progress.js'
-import {reportFailure} from '../render-error.js'
-import {defaultSession, printText} from './session.js'
+import {defaultSession, printText, runAsCommand} from './session.js'
 import {writeStdoutJson} from './stdout.js'
 
 type OciPushPath = Extract<FastPath, {command: 'oci push'}>
@@ -24,59 +22,42 @@ export async function run(fast: FastPath): Promise<boolean> {
  * terminal progress: the same library calls, output, warnings, errors and audit line.
  */
 async function ociPush(fast: OciPushPath): Promise<void> {
-  let failure: unknown
   let replaced: NonNullable<PushResult['replaced']>[] = []
   const warn = (dir: string, warning: Parameters<typeof formatPackageWarning>[1]) => {
     if (!fast.quiet) process.stderr.write(`${printable(`warning: ${formatPackageWarning(dir, warning)}`)}\n`)
   }
-  try {
-    await push()
-  } finally {
-    // Also when printing failed (a full disk): the push happened, and oclif audits it as well.
-    await auditRun(provisioningHome(process.env), {
-      command: 'oci push',
-      target: auditTargetOf(fast.positionals),
-      error: failure,
-      details: replaced.length > 0 ? {replaced} : undefined,
-    })
-  }
-
-  async function push(): Promise<void> {
-    try {
-      const common = {
-        config: defaultSession().config,
-        dryRun: fast.dryRun,
-        force: fast.force,
-        insecure: undefined,
-        concurrency: undefined,
-        registry: undefined,
-        namespace: undefined,
-        signing: {sign: false, keyFile: undefined, passphrase: async () => (await import('../passphrase.js')).signingPassphrase({stdin: false})},
-      }
-      const [dir, name, version] = fast.positionals
-      const dirs = await batchDirectories(fast.positionals, process.cwd())
-      if (dirs) {
-        const title = `push ${dirs.length} extensions`
-        const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
-          pushExtensions({...common, dirs, ...transferListeners(report, bytes)}),
-        )
-        for (const [i, pushed] of result.pushed.entries()) for (const warning of pushed.warnings) warn(dirs[i], warning)
-        replaced = result.pushed.flatMap((p) => (p.replaced ? [p.replaced] : []))
-        if (fast.json) writeStdoutJson(result)
-        else printText(await formatBatchPush(result))
-      } else {
-        const title = `push ${name ?? dir}`
-        const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
-          pushExtension({...common, ...transferListeners(report, bytes), dir, name, version}),
-        )
-        replaced = result.replaced ? [result.replaced] : []
-        for (const warning of result.warnings) warn(dir, warning)
-        if (fast.json) writeStdoutJson(result)
-        else printText(await formatPush(result))
-      }
-    } catch (error) {
-      failure = error
-      reportFailure(error, {json: fast.json, verbose: false, writeJson: writeStdoutJson})
+  const audit = () => ({command: 'oci push', target: auditTargetOf(fast.positionals), details: replaced.length > 0 ? {replaced} : undefined})
+  await runAsCommand({json: fast.json, audit}, async () => {
+    const common = {
+      config: defaultSession().config,
+      dryRun: fast.dryRun,
+      force: fast.force,
+      insecure: undefined,
+      concurrency: undefined,
+      registry: undefined,
+      namespace: undefined,
+      signing: {sign: false, keyFile: undefined, passphrase: async () => (await import('../passphrase.js')).signingPassphrase({stdin: false})},
     }
-  }
+    const [dir, name, version] = fast.positionals
+    const dirs = await batchDirectories(fast.positionals, process.cwd())
+    if (dirs) {
+      const title = `push ${dirs.length} extensions`
+      const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
+        pushExtensions({...common, dirs, ...transferListeners(report, bytes)}),
+      )
+      for (const [i, pushed] of result.pushed.entries()) for (const warning of pushed.warnings) warn(dirs[i], warning)
+      replaced = result.pushed.flatMap((p) => (p.replaced ? [p.replaced] : []))
+      if (fast.json) writeStdoutJson(result)
+      else printText(await formatBatchPush(result))
+    } else {
+      const title = `push ${name ?? dir}`
+      const result = await withProgress({interactive: false, verbose: false, title}, (report, bytes) =>
+        pushExtension({...common, ...transferListeners(report, bytes), dir, name, version}),
+      )
+      replaced = result.replaced ? [result.replaced] : []
+      for (const warning of result.warnings) warn(dir, warning)
+      if (fast.json) writeStdoutJson(result)
+      else printText(await formatPush(result))
+    }
+  })
 }

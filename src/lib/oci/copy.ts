@@ -62,9 +62,6 @@ export interface CopyResult extends CopyStats {
  */
 export const MAX_INDEX_DEPTH = 4
 
-/** Referrers one copy carries in all (referrers.ts). */
-export const MAX_COPIED_REFERRERS = MAX_REFERRER_CLOSURE
-
 function sameRegistry(a: ContentStore, b: ContentStore): boolean {
   return a.location.kind === 'remote' && b.location.kind === 'remote' && a.location.host === b.location.host
 }
@@ -181,7 +178,7 @@ export async function copyArtifact(source: CopyEndpoint, destination: Omit<CopyE
         const listed = new Set((await destination.store.listReferrers?.(destination.repository, subject))?.map((r) => r.digest))
         for (const descriptor of found) {
           visited.add(descriptor.digest)
-          if (stats.referrers >= MAX_COPIED_REFERRERS) throw referrerProblem(source, subject, `more than ${MAX_COPIED_REFERRERS} referrers in all`)
+          if (stats.referrers >= MAX_REFERRER_CLOSURE) throw referrerProblem(source, subject, `more than ${MAX_REFERRER_CLOSURE} referrers in all`)
           assertDocumentSize(descriptor, `${source.repository}@${subject}: referrer ${descriptor.digest}`)
           const manifest = await source.store.fetchManifest(source.repository, descriptor.digest)
           if (referrerOf(manifest)?.subject !== subject)

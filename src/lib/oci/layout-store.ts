@@ -10,7 +10,7 @@ import {assertDocumentSize, MAX_DOCUMENT_BYTES, MAX_LAYOUT_INDEX_ENTRIES} from '
 import {checkDescriptor} from './manifest-document.js'
 import {Annotation, type Descriptor, type ImageIndex, MediaType} from './media-types.js'
 import type {Location} from './reference.js'
-import {ofArtifactType, type ReferrerOf, referrerOf} from './referrers.js'
+import {ofArtifactType, type ReferrerOf, referrerOf, stringRecord} from './referrers.js'
 import type {ContentStore, ManifestContent} from './store.js'
 import {type Expected, openUntrusted, readUntrusted} from '../util/untrusted-file.js'
 
@@ -57,14 +57,7 @@ export class LayoutStore implements ContentStore {
       index.manifests.forEach((entry, i) => {
         checkDescriptor(entry, `manifests[${i}]`, 'index.json')
         const {annotations} = entry as {annotations?: unknown}
-        if (
-          annotations !== undefined &&
-          (typeof annotations !== 'object' ||
-            annotations === null ||
-            Array.isArray(annotations) ||
-            Object.values(annotations).some((v) => typeof v !== 'string'))
-        )
-          throw new Error(`manifests[${i}].annotations is not a map of strings`)
+        if (annotations !== undefined && !stringRecord(annotations)) throw new Error(`manifests[${i}].annotations is not a map of strings`)
       })
       return index
     } catch (error) {

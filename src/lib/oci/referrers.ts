@@ -132,7 +132,8 @@ export function ofArtifactType(referrers: Descriptor[], artifactType?: string): 
   return artifactType === undefined ? referrers : referrers.filter((r) => r.artifactType === artifactType)
 }
 
-function stringRecord(value: unknown): Record<string, string> | undefined {
+/** Annotations as the OCI specs define them: a map of strings; undefined for anything else. */
+export function stringRecord(value: unknown): Record<string, string> | undefined {
   if (!isPlainTable(value)) return undefined
   return Object.values(value).every((v) => typeof v === 'string') ? (value as Record<string, string>) : undefined
 }

@@ -3,10 +3,10 @@ import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {IntegrityError} from '../../../src/lib/errors.js'
-import {copyArtifact, type CopyEvent, MAX_COPIED_REFERRERS} from '../../../src/lib/oci/copy.js'
+import {copyArtifact, type CopyEvent} from '../../../src/lib/oci/copy.js'
 import {LayoutStore} from '../../../src/lib/oci/layout-store.js'
 import {MemoryStore} from '../../../src/lib/oci/memory-store.js'
-import {MAX_REFERRER_DEPTH, referrersTag} from '../../../src/lib/oci/referrers.js'
+import {MAX_REFERRER_CLOSURE, MAX_REFERRER_DEPTH, referrersTag} from '../../../src/lib/oci/referrers.js'
 import type {ContentStore, ManifestContent} from '../../../src/lib/oci/store.js'
 import {addImage, document, IMAGE_INDEX} from '../../helpers/artifact-graph.js'
 import {tempDir} from '../../helpers/cli.js'
@@ -92,15 +92,15 @@ describe('copyArtifact with referrers: memory and layout', () => {
     expect((await layout.resolve('ext/deep', '1.0.0')).digest).toBe(subject.descriptor.digest)
   })
 
-  it(`carries at most ${MAX_COPIED_REFERRERS} referrers in all (exit 8 beyond), the subject copied`, async () => {
+  it(`carries at most ${MAX_REFERRER_CLOSURE} referrers in all (exit 8 beyond), the subject copied`, async () => {
     const crowded = new MemoryStore()
     const {manifest: subject} = addImage(crowded)
     crowded.addManifest(subject, '1.0.0')
-    for (let i = 0; i <= MAX_COPIED_REFERRERS; i++) addReferrer(crowded, subject)
+    for (let i = 0; i <= MAX_REFERRER_CLOSURE; i++) addReferrer(crowded, subject)
     const target = new MemoryStore()
     const error = await copy(crowded, target, '1.0.0').catch((error_: unknown) => error_)
     expect(error).toBeInstanceOf(IntegrityError)
-    expect((error as Error).message).toContain(`more than ${MAX_COPIED_REFERRERS} referrers in all`)
+    expect((error as Error).message).toContain(`more than ${MAX_REFERRER_CLOSURE} referrers in all`)
     expect((await target.resolve('ext/a', '1.0.0')).digest).toBe(subject.descriptor.digest)
   })
 })
